@@ -1,0 +1,219 @@
+/**
+ * The intermediate form every emitter reads. load.ts builds it from spec/protocol.yaml after
+ * validation: constants are evaluated, references resolved, sizes classified. Emitters never
+ * look at the YAML.
+ */
+
+export type IntType = 'u8' | 'u16' | 'u32' | 'u64';
+
+/** Where a spec element came from, for error messages and for "generated from" comments. */
+export interface Origin {
+  /** YAML path, e.g. `structs.frame.fields[2]`. */
+  path: string;
+  /** 1-based line in protocol.yaml. */
+  line: number;
+}
+
+export interface ConstantIR extends Origin {
+  name: string;
+  value: number;
+  /** The expression as written (a number or e.g. `MAX_FRAME_SIZE - FRAME_OVERHEAD`). */
+  expr: string;
+  doc: string;
+}
+
+export interface ContextIR extends Origin {
+  id: string;
+  label: string;
+  /** The full BLAKE3 derive_key context string: prefix + label. */
+  context: string;
+  doc: string;
+}
+
+export interface SignatureIR extends Origin {
+  id: string;
+  label: string;
+  /** The full ASCII prefix of the signed message: prefix + label. */
+  message: string;
+  signer: 'relay' | 'client' | 'sender';
+  /** Derivation id of the binding key. */
+  bind: string;
+  /** Region id of the signed bytes. */
+  region: string;
+  doc: string;
+}
+
+export interface EnumValueIR extends Origin {
+  id: string;
+  value: number;
+  doc: string;
+  reserved: boolean;
+}
+
+export interface EnumIR extends Origin {
+  id: string;
+  type: IntType;
+  doc: string;
+  values: EnumValueIR[];
+}
+
+export interface ErrorGroupIR {
+  group: string;
+  codes: { code: string; doc: string }[];
+}
+
+/** How many bytes a field occupies. */
+export type SizeIR =
+  /** A fixed count of bytes. */
+  | { kind: 'fixed'; value: number; expr: string }
+  /** A little-endian length prefix of the given width precedes the bytes. */
+  | { kind: 'prefix'; width: 'u8' | 'u16' | 'u32' }
+  /** Every remaining byte of the enclosing input except the last `minus`. */
+  | { kind: 'rest'; minus: number; expr: string }
+  /** Every remaining byte of the enclosing input. */
+  | { kind: 'eos' };
+
+interface FieldBase extends Origin {
+  id: string;
+  doc: string;
+}
+
+export interface IntFieldIR extends FieldBase {
+  type: IntType;
+  /** Enum id when the field holds an enum value. */
+  enum?: string;
+  /** A required value (resolved to a number). */
+  const?: number;
+  /** Enum value id of `const`, when the field is an enum. */
+  constName?: string;
+  min?: number;
+  max?: number;
+  /** Bits that may be set; any other bit is NON_CANONICAL. */
+  mask?: number;
+}
+
+export interface BytesFieldIR extends FieldBase {
+  type: 'bytes' | 'str' | 'zeros';
+  size: SizeIR;
+  /** Bounds on the byte length (for prefix, rest and eos sizes). */
+  minLen?: number;
+  maxLen?: number;
+}
+
+export interface ListFieldIR extends FieldBase {
+  type: 'list';
+  /** `u8` or a struct id. */
+  of: string;
+  count: { kind: 'prefix'; width: 'u8' | 'u16' | 'u32' };
+  minCount: number;
+  maxCount: number;
+}
+
+export interface StructFieldIR extends FieldBase {
+  type: 'struct';
+  struct: string;
+}
+
+export interface SwitchCaseIR {
+  /** Enum value id of the selector. */
+  valueId: string;
+  value: number;
+  struct: string;
+}
+
+export interface SwitchFieldIR extends FieldBase {
+  type: 'switch';
+  /** Id of the earlier enum field that selects the case. */
+  on: string;
+  enum: string;
+  size: SizeIR;
+  minLen?: number;
+  maxLen?: number;
+  cases: SwitchCaseIR[];
+}
+
+export type FieldIR = IntFieldIR | BytesFieldIR | ListFieldIR | StructFieldIR | SwitchFieldIR;
+
+export interface StructIR extends Origin {
+  id: string;
+  doc: string;
+  fields: FieldIR[];
+  /** Encoded size when every field has a fixed size; otherwise null. */
+  fixedSize: number | null;
+  /** Smallest possible encoding. */
+  minSize: number;
+}
+
+export interface RegionPartIR extends Origin {
+  id: string;
+  type: IntType | 'bytes';
+  doc?: string;
+  /** Fixed byte size; null for a variable part (u32 length prefix unless `raw`). */
+  size: number | null;
+  sizeExpr?: string;
+  enum?: string;
+  /** A fixed value (constant or enum value), resolved. */
+  value?: number;
+  valueName?: string;
+  raw: boolean;
+}
+
+export interface RegionIR extends Origin {
+  id: string;
+  doc: string;
+  parts: RegionPartIR[];
+}
+
+export interface DerivationIR extends Origin {
+  id: string;
+  mode: 'derive_key' | 'keyed_hash';
+  /** Context id (derive_key). */
+  context?: string;
+  /** Description of the key (keyed_hash). */
+  key?: string;
+  input: string;
+  out: number;
+  outExpr: string;
+  doc: string;
+}
+
+export interface KindIR {
+  id: string;
+  route: string;
+  payload: string;
+  protection?: string;
+  signature?: string;
+  ad?: string;
+}
+
+export interface HandshakeStepIR {
+  step: string;
+  from: 'relay' | 'client';
+  message: string;
+  computes: string[];
+  checks: { check: string; error: string }[];
+}
+
+export interface SpecIR {
+  /** Hex SHA-256 of protocol.yaml's bytes: stamped on every generated file. */
+  hash: string;
+  /** Path of the source, for generated headers. */
+  source: string;
+  protocol: { name: string; version: number; doc: string };
+  constants: ConstantIR[];
+  contexts: { prefix: string; items: ContextIR[] };
+  signatures: { prefix: string; items: SignatureIR[] };
+  enums: EnumIR[];
+  errors: ErrorGroupIR[];
+  structs: StructIR[];
+  regions: RegionIR[];
+  derivations: DerivationIR[];
+  kinds: KindIR[];
+  receiveOrder: string[];
+  handshake: HandshakeStepIR[];
+}
+
+/** Byte width of an integer type. */
+export const INT_WIDTH: Record<IntType, number> = { u8: 1, u16: 2, u32: 4, u64: 8 };
+/** Largest value of an integer type, as a JS number (u64 is capped at 2^53 - 1). */
+export const INT_MAX: Record<IntType, number> = { u8: 0xff, u16: 0xffff, u32: 0xffffffff, u64: Number.MAX_SAFE_INTEGER };

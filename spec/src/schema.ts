@@ -1,0 +1,111 @@
+/**
+ * The shape of spec/protocol.yaml, as a zod schema. It checks form only; cross-references,
+ * sizes and expressions are checked in validate.ts. `npm run gen` also writes this schema as
+ * JSON Schema (spec/protocol.schema.json) for editors.
+ */
+import { z } from 'zod';
+
+const ident = z.string().regex(/^[a-z][a-z0-9_]*$/, 'an identifier: lower_snake_case');
+const constName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a constant name: UPPER_SNAKE_CASE');
+const doc = z.string().min(1, 'a non-empty doc string');
+/** A number, or a constant expression over constants with + - * / and sizeof(struct). */
+const expr = z.union([z.number().int().nonnegative(), z.string().min(1)]);
+const intType = z.enum(['u8', 'u16', 'u32', 'u64']);
+const prefixSize = z.strictObject({ prefix: z.enum(['u8', 'u16', 'u32']) });
+const restSize = z.strictObject({ rest: expr });
+const size = z.union([expr, prefixSize, restSize, z.literal('eos')]);
+
+const field = z.strictObject({
+  id: ident,
+  type: z.string().min(1),
+  doc,
+  enum: ident.optional(),
+  const: z.union([ident, z.number().int()]).optional(),
+  min: expr.optional(),
+  max: expr.optional(),
+  mask: z.number().int().nonnegative().optional(),
+  size: size.optional(),
+  of: z.string().optional(),
+  count: prefixSize.optional(),
+  min_count: expr.optional(),
+  max_count: expr.optional(),
+  on: ident.optional(),
+  cases: z.record(ident, ident).optional(),
+});
+
+const regionPart = z.strictObject({
+  id: ident,
+  type: z.enum(['u8', 'u16', 'u32', 'u64', 'bytes']),
+  size: expr.optional(),
+  enum: ident.optional(),
+  value: z.union([z.string(), z.number().int()]).optional(),
+  raw: z.boolean().optional(),
+  doc: doc.optional(),
+});
+
+export const specSchema = z.strictObject({
+  format: z.literal(1),
+  protocol: z.strictObject({ name: z.string().min(1), version: z.number().int().min(1).max(255), doc }),
+  constants: z.record(constName, z.strictObject({ value: expr, doc })),
+  contexts: z.strictObject({
+    prefix: z.string().min(1),
+    items: z.record(ident, z.strictObject({ label: z.string().min(1), doc })),
+  }),
+  signatures: z.strictObject({
+    prefix: z.string().min(1),
+    items: z.record(
+      ident,
+      z.strictObject({
+        label: z.string().min(1),
+        signer: z.enum(['relay', 'client', 'sender']),
+        bind: ident,
+        region: ident,
+        doc,
+      }),
+    ),
+  }),
+  enums: z.record(
+    ident,
+    z.strictObject({
+      type: intType,
+      doc,
+      values: z.record(ident, z.strictObject({ value: z.number().int().nonnegative(), doc, reserved: z.boolean().optional() })),
+    }),
+  ),
+  errors: z.record(ident, z.record(constName, doc)),
+  structs: z.record(ident, z.strictObject({ doc, fields: z.array(field) })),
+  regions: z.record(ident, z.strictObject({ doc, parts: z.array(regionPart).min(1) })),
+  derivations: z.record(
+    ident,
+    z.strictObject({
+      mode: z.enum(['derive_key', 'keyed_hash']),
+      context: ident.optional(),
+      key: z.string().optional(),
+      input: ident,
+      out: expr,
+      doc,
+    }),
+  ),
+  kinds: z.record(
+    ident,
+    z.strictObject({
+      route: doc,
+      payload: doc,
+      protection: doc.optional(),
+      signature: ident.optional(),
+      ad: ident.optional(),
+    }),
+  ),
+  receive_order: z.array(doc).min(1),
+  handshake: z.array(
+    z.strictObject({
+      step: ident,
+      from: z.enum(['relay', 'client']),
+      message: ident,
+      computes: z.array(doc).min(1),
+      checks: z.array(z.strictObject({ check: doc, error: constName })).min(1),
+    }),
+  ),
+});
+
+export type SpecSource = z.infer<typeof specSchema>;

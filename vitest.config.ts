@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// One run covers every package: tests sit in <package>/test/ and are named after the behaviour
+// they check. Network tests bind 127.0.0.1 only.
+export default defineConfig({
+  test: {
+    include: ['*/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'web/**/e2e/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
