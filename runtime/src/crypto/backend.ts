@@ -1,0 +1,45 @@
+/**
+ * The interface every crypto backend implements (DESIGN.md "Crypto backends").
+ * Asynchronous because WebCrypto is. All backends apply the same strict rules
+ * (`_rules.ts`, README.md), so they accept and reject exactly the same inputs.
+ *
+ * X25519: RFC 7748. Ed25519: RFC 8032 (pure Ed25519, no context).
+ * XChaCha20-Poly1305: draft-irtf-cfrg-xchacha-03 over RFC 8439.
+ */
+
+export type BackendName = 'noble' | 'node' | 'webcrypto';
+export const BACKEND_NAMES: readonly BackendName[] = ['noble', 'node', 'webcrypto'];
+
+export const X25519_KEY_LENGTH = 32;
+export const ED25519_SEED_LENGTH = 32;
+export const ED25519_PUBLIC_KEY_LENGTH = 32;
+export const ED25519_SIGNATURE_LENGTH = 64;
+export const XCHACHA_KEY_LENGTH = 32;
+export const XCHACHA_NONCE_LENGTH = 24;
+export const AEAD_TAG_LENGTH = 16;
+
+export interface CryptoBackend {
+  readonly name: BackendName;
+  /** X25519(secret, 9). The secret is clamped as RFC 7748 §5 says. */
+  x25519PublicKey(secret: Uint8Array): Promise<Uint8Array>;
+  /**
+   * X25519(secret, publicKey). Rejects with CryptoError NON_CANONICAL if the public key
+   * encodes u >= 2^255 - 19 (bit 255 included), LOW_ORDER if it is a low-order point or
+   * the output is all zero.
+   */
+  x25519(secret: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>;
+  /** Ed25519 public key of a 32-byte seed (RFC 8032 §5.1.5). */
+  ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array>;
+  /** Ed25519 signature (RFC 8032 §5.1.6), 64 bytes. */
+  ed25519Sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Strict RFC 8032 verification: S < L, canonical A and R, small-order A and R rejected,
+   * cofactorless equation [S]B = R + [k]A. Resolves false for any invalid input (also a
+   * public key or signature of the wrong length); rejects only for non-Uint8Array arguments.
+   */
+  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** XChaCha20-Poly1305 encryption; returns ciphertext || 16-byte tag. */
+  xchachaSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Promise<Uint8Array>;
+  /** XChaCha20-Poly1305 decryption; rejects with CryptoError DECRYPT_FAILED. */
+  xchachaOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Promise<Uint8Array>;
+}
