@@ -211,6 +211,12 @@ export interface SpecIR {
   kinds: KindIR[];
   receiveOrder: string[];
   handshake: HandshakeStepIR[];
+  /**
+   * 1-based line of every map key and sequence item of the source, by YAML path
+   * (`protocol.version`, `kinds.peer.ad`, `receive_order[2]`): for tools that point finer than an
+   * element's Origin, or at parts that have none (spec:diff). Optional: IR built by hand may omit it.
+   */
+  lines?: Record<string, number>;
 }
 
 /** Byte width of an integer type. */

@@ -71,7 +71,38 @@ export function loadSpec(text: string, file = 'spec/protocol.yaml'): SpecIR {
   }
   const ir = build(parsed.data, text, problem, lineOf);
   if (problems.length) throw new SpecError(file, problems);
+  ir.lines = lineIndex(doc.contents, lineCounter);
   return ir;
+}
+
+/** The line of every map key and sequence item, by YAML path (see SpecIR.lines). */
+function lineIndex(root: unknown, lineCounter: LineCounter): Record<string, number> {
+  const lines: Record<string, number> = {};
+  const lineAt = (n: unknown): number | undefined => {
+    const range = (n as Node | null)?.range;
+    return range ? lineCounter.linePos(range[0]).line : undefined;
+  };
+  const visit = (node: unknown, path: Path): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = (pair.key as { value?: unknown } | null)?.value;
+        if (typeof key !== 'string' && typeof key !== 'number') continue;
+        const p = [...path, String(key)];
+        const line = lineAt(pair.key);
+        if (line !== undefined) lines[pathString(p)] = line;
+        visit(pair.value, p);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const p = [...path, i];
+        const line = lineAt(item);
+        if (line !== undefined) lines[pathString(p)] = line;
+        visit(item, p);
+      });
+    }
+  };
+  visit(root, []);
+  return lines;
 }
 
 function build(src: SpecSource, text: string, problem: (p: Path, m: string) => void, lineOf: (p: Path) => number): SpecIR {

@@ -1,0 +1,46 @@
+/**
+ * The outer frame (spec structs.frame): `[route][nonce][kind][payload][sig]`. Offsets of the
+ * fixed fields are computed from the generated layout (`Layouts.frame`), never written here, so
+ * the fast in-place paths (route masking on the relay) stay in step with the spec.
+ */
+import { FrameKind, Layouts, MAX_FRAME_SIZE, MIN_FRAME_SIZE, encodeFrame, type Frame } from '@parley/generated';
+
+function offsetOf(fieldId: string): number {
+  let at = 0;
+  for (const f of Layouts.frame.fields) {
+    if (f.id === fieldId) return at;
+    if (f.size === null) break;
+    at += f.size;
+  }
+  throw new Error(`frame layout: field ${fieldId} has no fixed offset`);
+}
+
+function sizeOf(fieldId: string): number {
+  const f = Layouts.frame.fields.find((x) => x.id === fieldId);
+  if (f?.size == null) throw new Error(`frame layout: field ${fieldId} has no fixed size`);
+  return f.size;
+}
+
+/** Byte offset of the route field. */
+export const FRAME_ROUTE_OFFSET = offsetOf('route');
+/** Byte offset of the nonce field. */
+export const FRAME_NONCE_OFFSET = offsetOf('nonce');
+/** Byte offset of the kind byte. */
+export const FRAME_KIND_OFFSET = offsetOf('kind');
+/** Byte offset of the payload. */
+export const FRAME_PAYLOAD_OFFSET = offsetOf('payload');
+/** Bytes of the signature at the end of every frame. */
+export const FRAME_SIG_SIZE = sizeOf('sig');
+
+/** The kinds a client or relay accepts after the handshake (never handshake, never reserved). */
+export type SessionKind = typeof FrameKind.control | typeof FrameKind.peer | typeof FrameKind.firstContact;
+
+/** Builds a frame's bytes from its parts (route zero when omitted). */
+export function buildFrame(parts: Omit<Frame, 'route'> & { route?: Uint8Array }): Uint8Array {
+  return encodeFrame({ ...parts, route: parts.route ?? new Uint8Array(sizeOf('route')) });
+}
+
+/** True if `n` is a length a frame may have (MIN_FRAME_SIZE..MAX_FRAME_SIZE). */
+export function frameLengthOk(n: number): boolean {
+  return n >= MIN_FRAME_SIZE && n <= MAX_FRAME_SIZE;
+}

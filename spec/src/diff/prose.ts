@@ -1,0 +1,77 @@
+/** The protocol header, error codes, the handshake sequence and the receive order. */
+import { alignList } from './align.ts';
+import type { DiffContext } from './context.ts';
+
+export function compareProtocol(ctx: DiffContext): void {
+  const { old, now } = ctx;
+  const o = ctx.oldAt('protocol.version');
+  const n = ctx.newAt('protocol.version');
+  if (old.protocol.version !== now.protocol.version) {
+    const how = now.protocol.version > old.protocol.version ? 'raised' : 'lowered';
+    ctx.out.add('INFO_PROTOCOL_VERSION_CHANGED', o, n, `protocol.version ${how} ${old.protocol.version} → ${now.protocol.version}`);
+  }
+  ctx.doc('protocol.name', old.protocol.name, now.protocol.name, ctx.oldAt('protocol.name'), ctx.newAt('protocol.name'));
+  ctx.doc('protocol.doc', old.protocol.doc, now.protocol.doc, ctx.oldAt('protocol.doc'), ctx.newAt('protocol.doc'));
+}
+
+export function compareErrors(ctx: DiffContext): void {
+  const flat = (groups: typeof ctx.old.errors) => new Map(groups.flatMap((g) => g.codes.map((c) => [c.code, { group: g.group, doc: c.doc }] as const)));
+  const oldCodes = flat(ctx.old.errors);
+  const newCodes = flat(ctx.now.errors);
+  for (const [code, eo] of oldCodes) {
+    const o = ctx.oldAt(`errors.${eo.group}.${code}`);
+    const en = newCodes.get(code);
+    if (!en) {
+      ctx.out.add('API_ERROR_CODE_CHANGED', o, null, `error ${code} removed from ${eo.group}`);
+      continue;
+    }
+    const n = ctx.newAt(`errors.${en.group}.${code}`);
+    if (en.group !== eo.group) ctx.out.add('API_ERROR_CODE_CHANGED', o, n, `error ${code} moved from ${eo.group} to ${en.group}`);
+    ctx.doc(`error ${code} doc`, eo.doc, en.doc, o, n);
+  }
+  for (const [code, en] of newCodes) if (!oldCodes.has(code)) ctx.out.add('API_ERROR_CODE_CHANGED', null, ctx.newAt(`errors.${en.group}.${code}`), `error ${code} added to ${en.group}`);
+}
+
+/** Steps pair by their `step` name; their message, sender and position are wire facts, the text is doc. */
+export function compareHandshake(ctx: DiffContext): void {
+  const shape = (s: (typeof ctx.old.handshake)[number], message: string) => JSON.stringify([s.from, message]);
+  const a = alignList(
+    ctx.old.handshake,
+    ctx.now.handshake,
+    (s) => s.step,
+    (s) => shape(s, ctx.map('structs', s.message)),
+    (s) => shape(s, s.message),
+  );
+  const oldAt = (i: number, sub = '') => ctx.oldAt(`handshake[${i}]${sub}`);
+  const newAt = (i: number, sub = '') => ctx.newAt(`handshake[${i}]${sub}`);
+  for (const r of a.removed) ctx.out.add('WIRE_HANDSHAKE_CHANGED', oldAt(r.index), null, `handshake step ${r.item.step} removed`);
+  for (const x of a.added) ctx.out.add('WIRE_HANDSHAKE_CHANGED', null, newAt(x.index), `handshake step ${x.item.step} (${x.item.from} sends ${x.item.message}) added at position ${x.index}`);
+  for (const p of a.pairs) {
+    const o = oldAt(p.oldIndex);
+    const n = newAt(p.newIndex);
+    const step = p.new.step;
+    if (p.renamed) ctx.out.add('DOC_CHANGED', o, n, `handshake step ${p.old.step} renamed ${step}`);
+    if (p.moved) ctx.out.add('WIRE_HANDSHAKE_CHANGED', o, n, `handshake step ${step} moved from position ${p.oldIndex} to ${p.newIndex}`);
+    if (p.old.from !== p.new.from) ctx.out.add('WIRE_HANDSHAKE_CHANGED', o, n, `handshake step ${step} sender ${p.old.from} → ${p.new.from}`);
+    if (ctx.map('structs', p.old.message) !== p.new.message) ctx.out.add('WIRE_HANDSHAKE_CHANGED', o, n, `handshake step ${step} message ${p.old.message} → ${p.new.message}`);
+    const texts = (xs: string[]) => xs.join('\n');
+    ctx.doc(`handshake ${step} computes`, texts(p.old.computes), texts(p.new.computes), oldAt(p.oldIndex, '.computes'), newAt(p.newIndex, '.computes'));
+    ctx.doc(`handshake ${step} checks`, texts(p.old.checks.map((c) => c.check)), texts(p.new.checks.map((c) => c.check)), oldAt(p.oldIndex, '.checks'), newAt(p.newIndex, '.checks'));
+    p.new.checks.forEach((c, j) => {
+      const before = p.old.checks[j];
+      if (before && before.check === c.check && before.error !== c.error)
+        ctx.out.add('API_ERROR_CODE_CHANGED', oldAt(p.oldIndex, `.checks[${j}]`), newAt(p.newIndex, `.checks[${j}]`), `handshake ${step} check "${c.check}" raises ${before.error} → ${c.error}`);
+    });
+  }
+}
+
+export function compareReceiveOrder(ctx: DiffContext): void {
+  const a = ctx.old.receiveOrder;
+  const b = ctx.now.receiveOrder;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] === b[i]) continue;
+    const o = a[i] === undefined ? null : ctx.oldAt(`receive_order[${i}]`);
+    const n = b[i] === undefined ? null : ctx.newAt(`receive_order[${i}]`);
+    ctx.out.add('DOC_CHANGED', o, n, `receive_order step ${i + 1} ${a[i] === undefined ? 'added' : b[i] === undefined ? 'removed' : 'reworded'}`);
+  }
+}

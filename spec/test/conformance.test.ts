@@ -1,0 +1,111 @@
+// The conformance runner against real implementations: our TypeScript adapter must pass every
+// vector, and a deliberately broken one must be reported, case by case.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KnownFailures } from '../src/conformance/known.ts';
+import { runConformance, type RunResult } from '../src/conformance/runner.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const adapter = join(root, 'spec/conformance/adapter-ts.ts');
+const broken = join(here, 'fixtures/conformance/broken-adapter-ts.ts');
+const generatedVectors = join(root, 'generated/vectors');
+// generated/vectors/codec.json is the real suite; the fixture subset stands in until it exists.
+const vectors = existsSync(join(generatedVectors, 'codec.json')) ? generatedVectors : join(here, 'fixtures/conformance/vectors');
+const scratch = mkdtempSync(join(tmpdir(), 'parley-conformance-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function run(command: string[], extra: Partial<Parameters<typeof runConformance>[0]> = {}): Promise<{ result: RunResult; lines: string[] }> {
+  const lines: string[] = [];
+  const result = await runConformance({ command: command[0]!, args: command.slice(1), vectors: [vectors], log: (l) => lines.push(l), ...extra });
+  return { result, lines };
+}
+
+describe('the TypeScript reference adapter', () => {
+  it('passes every vector', async () => {
+    const { result, lines } = await run([tsx, adapter]);
+    const failures = lines.filter((l) => l.startsWith('FAIL'));
+    expect(failures.slice(0, 20)).toEqual([]);
+    expect(result.failed).toBe(0);
+    expect(result.passed).toBeGreaterThan(0);
+    expect(result.passed).toBe(result.results.length);
+    expect(result.exitCode).toBe(0);
+    expect(lines.at(-1)).toBe(`conformance: ${result.passed} passed, 0 failed`);
+    // Every valid vector is a decode and an encode case; every invalid vector a decode case.
+    expect(result.results.some((r) => r.op === 'encode')).toBe(true);
+  });
+
+  it('uses the generated codec once it exists', async () => {
+    const { result } = await run([tsx, adapter], { filter: '/decode/', quiet: true });
+    const generated = existsSync(join(root, 'generated/src/index.ts'));
+    expect(result.implementation.name).toContain(generated ? 'generated codec' : 'reference interpreter');
+  });
+});
+
+describe('a broken adapter', () => {
+  let first: { result: RunResult; lines: string[] };
+
+  it('is reported as failing, case by case', async () => {
+    first = await run([tsx, broken]);
+    const { result, lines } = first;
+    expect(result.exitCode).toBe(1);
+    expect(result.unexpectedFailures).toBeGreaterThan(0);
+    expect(new Set(result.results.filter((r) => r.status === 'fail').map((r) => r.code))).toEqual(new Set(['MISMATCH', 'WRONG_ERROR']));
+    expect(result.results.some((r) => r.status === 'fail' && r.op === 'encode' && /got \d+ bytes/.test(r.detail!))).toBe(true);
+    expect(result.results.some((r) => r.status === 'fail' && /unexpected member/.test(r.detail!))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('FAIL ')).length).toBe(result.unexpectedFailures);
+    expect(lines.at(-1)).toBe(`conformance: ${result.passed} passed, ${result.failed} failed`);
+  });
+
+  it('passes when every failure is in the known-failures list', async () => {
+    const names = first.result.results.filter((r) => r.status === 'fail').map((r) => r.name);
+    const { result, lines } = await run([tsx, broken], { knownFailures: new KnownFailures(names), knownFailuresFile: 'known.txt', quiet: true });
+    expect(result.exitCode).toBe(0);
+    expect(result.expectedFailures).toBe(names.length);
+    expect(lines).toContain(`conformance: ${names.length} of the failures are listed in known.txt`);
+  });
+
+  it('fails when a listed case passes', async () => {
+    const names = first.result.results.filter((r) => r.status === 'fail').map((r) => r.name);
+    const passing = first.result.results.find((r) => r.status === 'pass')!.name;
+    const { result, lines } = await run([tsx, broken], { knownFailures: new KnownFailures([...names, passing]), knownFailuresFile: 'known.txt', quiet: true });
+    expect(result.exitCode).toBe(1);
+    expect(result.unexpectedPasses).toBe(1);
+    expect(lines).toContain(`XPASS ${passing}: passed, but is listed in known.txt`);
+  });
+});
+
+describe('npm run conformance', () => {
+  const cli = (args: string[]) =>
+    spawnSync(tsx, [join(root, 'spec/src/conformance/main.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, INIT_CWD: root }, timeout: 120_000 });
+
+  it('exits 1 on unexpected failures and ends with the summary line', () => {
+    const r = cli(['--vectors', vectors, '--quiet', tsx, broken]);
+    expect(r.status).toBe(1);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^conformance: \d+ passed, [1-9]\d* failed$/);
+  });
+
+  it('honours --known-failures with patterns', () => {
+    const file = join(scratch, 'known.txt');
+    writeFileSync(file, '# the broken adapter\n*\n');
+    const r = cli(['--vectors', vectors, '--known-failures', file, '--quiet', tsx, broken]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1); // `*` also lists the passing cases: unexpected passes
+    expect(r.stdout).toMatch(/listed case\(s\) passed: remove them/);
+  });
+
+  it('exits 2 without a command', () => {
+    const r = cli(['--vectors', vectors]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('CONF_USAGE');
+  });
+
+  it('keeps the default known-failures list empty', () => {
+    expect(KnownFailures.read(join(root, 'spec/conformance/known-failures.txt')).entries).toEqual([]);
+  });
+});
