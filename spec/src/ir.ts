@@ -22,6 +22,12 @@ export interface ConstantIR extends Origin {
   doc: string;
 }
 
+export interface StringIR extends Origin {
+  name: string;
+  value: string;
+  doc: string;
+}
+
 export interface ContextIR extends Origin {
   id: string;
   label: string;
@@ -201,8 +207,10 @@ export interface SpecIR {
   source: string;
   protocol: { name: string; version: number; doc: string };
   constants: ConstantIR[];
+  strings: StringIR[];
   contexts: { prefix: string; items: ContextIR[] };
-  signatures: { prefix: string; items: SignatureIR[] };
+  /** `digest`: bytes of KH(k_bind, region) inside every signed message. */
+  signatures: { prefix: string; digest: number; items: SignatureIR[] };
   enums: EnumIR[];
   errors: ErrorGroupIR[];
   structs: StructIR[];
@@ -210,6 +218,8 @@ export interface SpecIR {
   derivations: DerivationIR[];
   kinds: KindIR[];
   receiveOrder: string[];
+  /** The recipient's checks on a first-contact frame, cheapest first. */
+  firstContactOrder: string[];
   handshake: HandshakeStepIR[];
   /**
    * 1-based line of every map key and sequence item of the source, by YAML path

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { specSchema, type SpecSource } from './schema.ts';
 import { SpecError, type SpecProblem } from './errors.ts';
@@ -28,7 +30,16 @@ function pathString(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-export function loadSpecFile(file: string, displayName = file): SpecIR {
+/** The repository root: spec/src/.. /.. */
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A spec file's name as generated files and errors show it: relative to the repository when inside it. */
+function displayNameOf(file: string): string {
+  const rel = relative(repoRoot, resolve(file));
+  return rel.startsWith('..') || isAbsolute(rel) ? basename(file) : rel.split(sep).join('/');
+}
+
+export function loadSpecFile(file: string, displayName = displayNameOf(file)): SpecIR {
   return loadSpec(readFileSync(file, 'utf8'), displayName);
 }
 
@@ -69,7 +80,7 @@ export function loadSpec(text: string, file = 'spec/protocol.yaml'): SpecIR {
     for (const issue of parsed.error.issues) problem(issue.path as Path, issue.message);
     throw new SpecError(file, problems);
   }
-  const ir = build(parsed.data, text, problem, lineOf);
+  const ir = build(parsed.data, text, file, problem, lineOf);
   if (problems.length) throw new SpecError(file, problems);
   ir.lines = lineIndex(doc.contents, lineCounter);
   return ir;
@@ -105,7 +116,7 @@ function lineIndex(root: unknown, lineCounter: LineCounter): Record<string, numb
   return lines;
 }
 
-function build(src: SpecSource, text: string, problem: (p: Path, m: string) => void, lineOf: (p: Path) => number): SpecIR {
+function build(src: SpecSource, text: string, file: string, problem: (p: Path, m: string) => void, lineOf: (p: Path) => number): SpecIR {
   const origin = (path: Path) => ({ path: pathString(path), line: lineOf(path) });
 
   // Enums first: constants and fields refer to them.
@@ -381,11 +392,12 @@ function build(src: SpecSource, text: string, problem: (p: Path, m: string) => v
 
   return {
     hash: createHash('sha256').update(text).digest('hex'),
-    source: 'spec/protocol.yaml',
+    source: file,
     protocol: src.protocol,
     constants,
+    strings: Object.entries(src.strings).map(([name, v]) => ({ name, value: v.value, doc: v.doc, ...origin(['strings', name]) })),
     contexts: { prefix: src.contexts.prefix, items: contexts },
-    signatures: { prefix: src.signatures.prefix, items: signatures },
+    signatures: { prefix: src.signatures.prefix, digest: evalAt(['signatures', 'digest'], src.signatures.digest) ?? 0, items: signatures },
     enums,
     errors: Object.entries(src.errors).map(([group, codes]) => ({ group, codes: Object.entries(codes).map(([code, doc]) => ({ code, doc })) })),
     structs,
@@ -393,6 +405,7 @@ function build(src: SpecSource, text: string, problem: (p: Path, m: string) => v
     derivations,
     kinds,
     receiveOrder: src.receive_order,
+    firstContactOrder: src.first_contact_order,
     handshake: src.handshake,
   };
 }

@@ -47,12 +47,16 @@ export const specSchema = z.strictObject({
   format: z.literal(1),
   protocol: z.strictObject({ name: z.string().min(1), version: z.number().int().min(1).max(255), doc }),
   constants: z.record(constName, z.strictObject({ value: expr, doc })),
+  /** Text constants that are not byte layouts but must agree everywhere (URL forms of an invite). */
+  strings: z.record(constName, z.strictObject({ value: z.string().min(1), doc })).default({}),
   contexts: z.strictObject({
     prefix: z.string().min(1),
     items: z.record(ident, z.strictObject({ label: z.string().min(1), doc })),
   }),
   signatures: z.strictObject({
     prefix: z.string().min(1),
+    /** Bytes of the keyed hash of the signed region inside every signed message. */
+    digest: expr,
     items: z.record(
       ident,
       z.strictObject({
@@ -97,6 +101,7 @@ export const specSchema = z.strictObject({
     }),
   ),
   receive_order: z.array(doc).min(1),
+  first_contact_order: z.array(doc).default([]),
   handshake: z.array(
     z.strictObject({
       step: ident,

@@ -20,13 +20,13 @@ function load(name: string): SpecError {
 }
 
 describe.each([
-  ['broken-unknown-type.yaml', 'structs.thing.fields[2].type', 27, /unknown type u12/],
-  ['broken-duplicate-enum-code.yaml', 'enums.kind.values.two.value', 18, /code 1 is already used by one/],
-  ['broken-bad-size.yaml', 'structs.thing.fields[2].size', 27, /unexpected end in "KEY_SIZE \+"/],
-  ['broken-switch-non-enum.yaml', 'structs.thing.fields[2].on', 29, /switch must name an earlier enum field/],
+  ['broken-unknown-type.yaml', 'structs.thing.fields[2].type', 28, /unknown type u12/],
+  ['broken-duplicate-enum-code.yaml', 'enums.kind.values.two.value', 19, /code 1 is already used by one/],
+  ['broken-bad-size.yaml', 'structs.thing.fields[2].size', 28, /unexpected end in "KEY_SIZE \+"/],
+  ['broken-switch-non-enum.yaml', 'structs.thing.fields[2].on', 30, /switch must name an earlier enum field/],
   // The YAML parser reports an unclosed flow mapping where it notices (the next line) and, as the
   // document has no tree yet, without a path.
-  ['broken-yaml.yaml', '', 28, /Flow map/],
+  ['broken-yaml.yaml', '', 29, /Flow map/],
 ] as const)('%s', (name, path, line, message) => {
   it('raises SpecError naming the YAML path and line', () => {
     const e = load(name);

@@ -1,6 +1,6 @@
 /**
- * Node-only entry point of @parley/runtime (`@parley/runtime/node`): key files on disk.
- * Browser entry points never import this module.
+ * Node-only entry point of @parley/runtime (`@parley/runtime/node`): key files on disk, the
+ * file-backed engine store and the `ws` transport. Browser entry points never import this module.
  */
 export {
   KEY_FILE_MODE,
@@ -13,3 +13,5 @@ export {
   writeKeyFile,
   type KeyFileErrorCode,
 } from './keyfile.ts';
+export { FileStore, type FileStoreOptions } from './file-store.ts';
+export { NodeWsTransport, type NodeWsTransportOptions } from './ws-transport.ts';

@@ -10,6 +10,8 @@
 import {
   CHECKSUM_SIZE,
   INVITE_DEFAULT_TTL_S,
+  INVITE_LINK_FRAGMENT,
+  INVITE_URI_PREFIX,
   INVITE_SECRET_SIZE,
   KEY_SIZE,
   Layouts,
@@ -30,10 +32,8 @@ import { H } from './_blake3.ts';
 import { OpenError, type InviteFailReason } from './errors.ts';
 import type { PublicKeys } from './identity.ts';
 
-/** The fragment key of an invite link: `<base>#invite=<b64url>`. Not a wire format (see report). */
-export const INVITE_LINK_FRAGMENT = '#invite=';
-/** The URI prefix of an invite: `parley:invite/<b64url>`. */
-export const INVITE_URI_PREFIX = 'parley:invite/';
+/** The fragment key of an invite link and the URI prefix of an invite, from the spec's strings. */
+export { INVITE_LINK_FRAGMENT, INVITE_URI_PREFIX };
 
 // The checksum is the last field: it covers every byte before it.
 const lastField = Layouts.invite.fields[Layouts.invite.fields.length - 1]!;

@@ -105,6 +105,9 @@ function constants(ir: SpecIR): string {
       ir.constants.map((c) => [code(c.name), c.value, c.expr === String(c.value) ? '' : code(c.expr), c.doc]),
     ),
     '',
+    ...(ir.strings.length
+      ? ['Text constants (not byte layouts, but every implementation must use them as written):', '', table(['Name', 'Value', 'Meaning'], ir.strings.map((t) => [code(t.name), code(JSON.stringify(t.value)), t.doc])), '']
+      : []),
   ].join('\n');
 }
 
@@ -129,7 +132,7 @@ function signatures(ir: SpecIR): string {
     `Every Ed25519 signature is over the ASCII bytes of ${code(JSON.stringify(ir.signatures.prefix))} + label, followed by a keyed hash of the signed region:`,
     '',
     '```',
-    'sig = Ed25519(sk_signer, ascii(prefix + label) ‖ KH(k_bind, signed region))',
+    'sig = Ed25519(sk_signer, ascii(prefix + label) ‖ KH(k_bind, signed region)[0..' + ir.signatures.digest + '])',
     '```',
     '',
     '`k_bind` is a secret the verifier holds, so an observer who knows the public keys cannot test a frame against them.',
@@ -339,7 +342,18 @@ function handshake(ir: SpecIR): string {
 }
 
 function receiveOrder(ir: SpecIR): string {
-  return ['## 11. Receive order', '', 'The steps a receiver takes for an incoming frame, in this order, with the errors they raise. No plaintext is used before every check has passed.', '', ...ir.receiveOrder.map((s, i) => `${i + 1}. ${s}`), ''].join('\n');
+  return [
+    '## 11. Receive order',
+    '',
+    'The steps a receiver takes for an incoming frame, in this order, with the errors they raise. No plaintext is used before every check has passed.',
+    '',
+    ...ir.receiveOrder.map((s, i) => `${i + 1}. ${s}`),
+    '',
+    'For a first-contact frame, the recipient checks, cheapest first:',
+    '',
+    ...ir.firstContactOrder.map((s, i) => `${i + 1}. ${s}`),
+    '',
+  ].join('\n');
 }
 
 function errors(ir: SpecIR): string {

@@ -36,10 +36,8 @@ function intCheck(ctx: FileContext, f: IntField, x: string): string {
   else if (f.type === 'u32') conds.push(`${x} >>> 0 !== ${x}`);
   else conds.push(`(${x} & ${INT_MAX[f.type]}) !== ${x}`);
   if (f.enum) {
+    // The width check above has made x an integer of the field's width.
     const e = ctx.model.enumOf(f.enum);
-    if (f.type !== 'u32' && f.type !== 'u64' && f.mask === undefined) {
-      // the width check above already made x an integer
-    }
     conds.push(`!(${inRanges(x, e.ranges)})`);
     expected = `a code of ${f.enum}`;
   } else if (f.mask !== undefined) {

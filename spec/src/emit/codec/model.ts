@@ -179,11 +179,6 @@ export function article(id: string): string {
   return (/^[aeiou]/.test(id) ? 'an ' : 'a ') + id;
 }
 
-/** The largest value of an int field (its width, capped at 2^53 - 1 for u64). */
-export function widthMax(t: IntType): number {
-  return INT_MAX[t];
-}
-
 /** The lower and upper bounds a decoded int must satisfy, and whether they need a check. */
 export function intBounds(f: Extract<FieldIR, { type: IntType }>): { min: number; max: number; checkMin: boolean; checkMax: boolean } {
   const wmax = INT_MAX[f.type];
@@ -198,9 +193,4 @@ export function lenBounds(f: { size: { kind: string; value?: number; width?: Int
   let max = f.maxLen ?? Number.MAX_SAFE_INTEGER;
   if (f.size.kind === 'prefix') max = Math.min(max, INT_MAX[f.size.width as IntType]);
   return { min, max };
-}
-
-/** The number literal as written in generated code (hex for masks is the caller's choice). */
-export function num(n: number): string {
-  return String(n);
 }

@@ -177,12 +177,12 @@ export function emitDerive(m: Model): GeneratedFile {
     body += doc(
       [
         s.doc,
-        `The message the ${s.signer} signs with Ed25519: ascii(${JSON.stringify(s.message)}) || BLAKE3 keyed_hash(bindKey, ${s.region}) (${SIG_DIGEST} bytes).`,
+        `The message the ${s.signer} signs with Ed25519: ascii(${JSON.stringify(s.message)}) || BLAKE3 keyed_hash(bindKey, ${s.region}) (${m.ir.signatures.digest} bytes).`,
         `bindKey is derivation ${s.bind}.`,
       ],
       s.path,
     );
-    body += `export function signatureMessage${pascal(s.id)}(h: Blake3, bindKey: Uint8Array${rs.param}): Uint8Array {\n  return signed(SignatureLabelBytes.${camel(s.id)}, h.keyedHash(bindKey, ${camel(s.region)}(${rs.arg}), ${SIG_DIGEST}));\n}\n\n`;
+    body += `export function signatureMessage${pascal(s.id)}(h: Blake3, bindKey: Uint8Array${rs.param}): Uint8Array {\n  return signed(SignatureLabelBytes.${camel(s.id)}, h.keyedHash(bindKey, ${camel(s.region)}(${rs.arg}), ${m.ir.signatures.digest}));\n}\n\n`;
   }
   const imports = [...used].sort((a, b) => a.replace('type ', '').localeCompare(b.replace('type ', '')));
   out += `import { Contexts, SignatureLabelBytes } from './contexts.ts';\nimport { ${imports.join(', ')} } from './regions.ts';\n\n`;
@@ -210,4 +210,3 @@ function signed(label: Uint8Array, digest: Uint8Array): Uint8Array {
 }
 
 /** Bytes of the keyed hash in a signature message: BLAKE3's default output. */
-const SIG_DIGEST = 32;

@@ -13,6 +13,7 @@ export function emitConstants(ir: SpecIR): GeneratedFile {
     const expr = c.expr === String(c.value) ? undefined : `= ${c.expr}`;
     out += doc([c.doc, expr], c.path) + `export const ${c.name} = ${c.value};\n\n`;
   }
+  for (const t of ir.strings) out += doc([t.doc], t.path) + `export const ${t.name} = ${JSON.stringify(t.value)};\n\n`;
   return { path: 'src/constants.ts', content: out.trimEnd() + '\n' };
 }
 

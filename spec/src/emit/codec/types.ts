@@ -27,7 +27,7 @@ function bounds(min: number | undefined, max: number | undefined, unit: string):
 }
 
 /** One line describing how a field is encoded, for its doc comment. */
-export function wireText(m: Model, f: FieldIR): string {
+export function wireText(f: FieldIR): string {
   switch (f.type) {
     case 'u8':
     case 'u16':
@@ -58,7 +58,6 @@ export function wireText(m: Model, f: FieldIR): string {
       return `switch on ${f.on} (${f.enum}), ${sizeText(f.size)}${b ? `, ${b}` : ''}`;
     }
   }
-  void m;
 }
 
 /** The TypeScript type of a field's value. */
@@ -97,8 +96,8 @@ export function fieldType(ctx: FileContext, f: FieldIR): string {
   }
 }
 
-function fieldDoc(m: Model, f: FieldIR, indent: string): string {
-  return doc([f.doc, `Wire: ${wireText(m, f)}.`], f.path, indent);
+function fieldDoc(f: FieldIR, indent: string): string {
+  return doc([f.doc, `Wire: ${wireText(f)}.`], f.path, indent);
 }
 
 /** The name of the union type of a switch: `EnvelopeBody`. */
@@ -115,12 +114,12 @@ export function emitTypes(ctx: FileContext): string {
   if (!switches.length) {
     if (!s.ir.fields.length) return doc([s.ir.doc, 'A struct without fields: encodes to no bytes.'], s.ir.path) + `export type ${s.name} = Record<string, never>;\n`;
     out += doc([s.ir.doc], s.ir.path) + `export interface ${s.name} {\n`;
-    for (const f of s.ir.fields) out += fieldDoc(m, f, '  ') + `  ${camel(f.id)}: ${fieldType(ctx, f)};\n`;
+    for (const f of s.ir.fields) out += fieldDoc(f, '  ') + `  ${camel(f.id)}: ${fieldType(ctx, f)};\n`;
     return out + '}\n';
   }
   const common = s.ir.fields.filter((f) => f.type !== 'switch' && !selectors.has(f.id));
   out += doc([`The fields of ${s.ir.id} that do not depend on ${[...selectors].join(', ')}.`], s.ir.path) + `export interface ${s.name}Common {\n`;
-  for (const f of common) out += fieldDoc(m, f, '  ') + `  ${camel(f.id)}: ${fieldType(ctx, f)};\n`;
+  for (const f of common) out += fieldDoc(f, '  ') + `  ${camel(f.id)}: ${fieldType(ctx, f)};\n`;
   out += '}\n\n';
   for (const sw of switches) {
     const sel = s.ir.fields.find((f) => f.id === sw.on)!;

@@ -3,7 +3,7 @@
  * the same bounds the encoder checks, for values that cross a JSON or message boundary.
  * Each schema is checked against its TypeScript type with `satisfies`.
  */
-import { INT_MAX, type FieldIR, type SwitchFieldIR } from '../../ir.ts';
+import type { FieldIR, SwitchFieldIR } from '../../ir.ts';
 import { stamp, type GeneratedFile } from '../file.ts';
 import type { Model, StructModel } from './model.ts';
 import { intBounds, lenBounds } from './model.ts';
@@ -95,7 +95,6 @@ function utf8(min: number, max: number) {
 }
 
 `;
-  void INT_MAX;
   out += body;
   return { path: 'src/zod.ts', content: out };
 }

@@ -1,0 +1,364 @@
+/**
+ * The contact book (DESIGN.md "Recommended first contact"): contacts persisted under `c/<key>`,
+ * our invites in one record, first contact in both directions, and key-change detection.
+ *
+ * - Keys travel only in invites and in first-contact frames gated by an invite's secret.
+ * - An incoming request is kept as `pending` and reported; nothing is sent back until the
+ *   user accepts (unless the engine runs with `autoAccept`, for services such as the notifier).
+ * - A contact whose id matches an existing contact with other keys is never merged with it:
+ *   it is a new pending request (or requested contact) with `keyChangeOf` set, and a `key-change`
+ *   event. The protocol's KEY_CONFLICT check is done here instead, so the new keys can be shown.
+ * - The highest common protocol version is remembered per contact and never lowered.
+ */
+import { MessageType, PROTOCOL_VERSION, type ContactAccept, type Invite } from '@parley/generated';
+import { equalBytes, fromHex, toHex } from '../crypto/index.ts';
+import { makeEnvelope } from '../protocol/envelope.ts';
+import { isOpenError } from '../protocol/errors.ts';
+import { createFirstContact, openFirstContact } from '../protocol/first-contact.ts';
+import { idHex, sameKeys, type PublicKeys } from '../protocol/identity.ts';
+import { InviteBook } from '../protocol/invite-book.ts';
+import { createInvite, encodeInviteBytes, inviteLink, inviteOwner, inviteToText, inviteUri, parseInvite } from '../protocol/invite.ts';
+import { safetyNumber, safetyQr, verifySafetyQr } from '../protocol/safety.ts';
+import type { IncomingRoute } from '../protocol/session.ts';
+import type { Ctx } from './context.ts';
+import { EngineError } from './errors.ts';
+import { MAX_PENDING_REQUESTS } from './limits.ts';
+import { K, del, encodeRecord, getRecord, listRecords, putRecord } from './records.ts';
+import type { StoreOp } from './storage.ts';
+import type { Contact } from './types.ts';
+
+/** The versions this engine speaks. */
+export const VERSIONS: readonly number[] = [PROTOCOL_VERSION];
+
+function highestCommon(theirs: readonly number[]): number {
+  const common = VERSIONS.filter((v) => theirs.includes(v));
+  return common.length === 0 ? 0 : Math.max(...common);
+}
+
+export interface InviteInfo {
+  /** Hex invite id (to revoke it). */
+  id: string;
+  /** `<linkBase>#invite=...` */
+  link: string;
+  /** `parley:invite/...` */
+  uri: string;
+  /** base64url of the invite (what link and URI carry). */
+  text: string;
+  /** The QR code's payload: the invite's bytes. */
+  qr: Uint8Array;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  maxUses: number;
+}
+
+export interface CreateInviteOptions {
+  maxUses?: number;
+  ttlSeconds?: number;
+  /** The name the invite shows (default the engine's display name). */
+  name?: string;
+}
+
+export interface AddContactOptions {
+  /** Local name for the contact (default the invite's name). */
+  name?: string;
+  /** A greeting sent with the request. */
+  note?: string;
+}
+
+export class ContactBook {
+  readonly #ctx: Ctx;
+  readonly #byKey = new Map<string, Contact>();
+  #book = new InviteBook();
+
+  constructor(ctx: Ctx) {
+    this.#ctx = ctx;
+  }
+
+  async load(): Promise<void> {
+    for (const [, c] of await listRecords<Contact>(this.#ctx.store, K.contacts)) this.#byKey.set(c.key, c);
+    const book = await getRecord<unknown>(this.#ctx.store, K.invites);
+    if (book !== undefined) this.#book = InviteBook.fromJSON(book);
+  }
+
+  all(): Contact[] {
+    return [...this.#byKey.values()].map(snapshot);
+  }
+
+  get(key: string): Contact | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** The contact, or UNKNOWN_CONTACT; `states` limits which states are accepted. */
+  require(key: string, states?: readonly Contact['state'][]): Contact {
+    const c = this.#byKey.get(key);
+    if (!c) throw new EngineError('UNKNOWN_CONTACT', `no contact ${key}`);
+    if (states && !states.includes(c.state)) throw new EngineError('UNKNOWN_CONTACT', `contact ${key} is ${c.state}, not ${states.join(' or ')}`);
+    return c;
+  }
+
+  /** Contacts whose id is `idHex` (several key pairs may share an id). */
+  byId(idHex: string): Contact[] {
+    return [...this.#byKey.values()].filter((c) => c.id === idHex);
+  }
+
+  putOp(c: Contact): StoreOp {
+    return putRecord(K.contact(c.key), c);
+  }
+
+  async createInvite(o: CreateInviteOptions = {}): Promise<InviteInfo> {
+    const { identity, relay, now, randomBytes } = this.#ctx;
+    const invite = createInvite({
+      owner: identity,
+      relay,
+      name: o.name ?? this.#ctx.displayName,
+      ...(o.maxUses !== undefined ? { maxUses: o.maxUses } : {}),
+      ...(o.ttlSeconds !== undefined ? { ttlSeconds: o.ttlSeconds } : {}),
+      now,
+      random: randomBytes,
+    });
+    const rec = this.#book.add(invite);
+    await this.#ctx.store.put(K.invites, encodeBook(this.#book));
+    return {
+      id: toHex(rec.keys.inviteId),
+      link: inviteLink(this.#ctx.linkBase, invite),
+      uri: inviteUri(invite),
+      text: inviteToText(invite),
+      qr: encodeInviteBytes(invite),
+      expiresAt: invite.expiresAt,
+      maxUses: invite.maxUses,
+    };
+  }
+
+  /** Forgets one of our invites: first contacts that use it later are dropped. */
+  async revokeInvite(idHex: string): Promise<boolean> {
+    const done = this.#book.revoke(fromHex(idHex));
+    if (done) await this.#ctx.store.put(K.invites, encodeBook(this.#book));
+    return done;
+  }
+
+  /** Parses an invite, stores the owner as `requested` and queues the first-contact frame. */
+  async addFromInvite(input: string | Uint8Array, o: AddContactOptions = {}): Promise<Contact> {
+    const ctx = this.#ctx;
+    let invite: Invite;
+    try {
+      invite = parseInvite(input, ctx.now());
+    } catch (cause) {
+      throw new EngineError('BAD_INVITE', `the invite is not usable: ${(cause as Error).message}`, { cause });
+    }
+    if (!equalBytes(invite.relayX, ctx.relay.x) || !equalBytes(invite.relayEd, ctx.relay.ed)) {
+      throw new EngineError('BAD_INVITE', `the invite is for another relay (${invite.relayUrl})`);
+    }
+    const owner = inviteOwner(invite);
+    if (sameKeys(owner, ctx.identity)) throw new EngineError('NOT_ALLOWED', 'the invite is your own');
+    const key = toHex(owner.x);
+    if (this.#byKey.has(key)) {
+      const existing = this.#byKey.get(key)!;
+      if (sameKeys(existing, owner)) throw new EngineError('CONTACT_EXISTS', `contact ${key} exists (${existing.state})`);
+    }
+    const version = highestCommon([invite.version]);
+    if (version === 0) throw new EngineError('BAD_INVITE', `the invite's owner speaks version ${invite.version}`);
+    const previous = this.#conflicting(owner);
+    const contact: Contact = {
+      key,
+      id: idHex(owner.x),
+      x: owner.x,
+      ed: owner.ed,
+      name: o.name ?? invite.name,
+      note: o.note ?? '',
+      state: 'requested',
+      verified: false,
+      version,
+      createdAt: ctx.now(),
+      ...(previous ? { keyChangeOf: previous.key } : {}),
+    };
+    const envelope = makeEnvelope(
+      { type: MessageType.contactRequest, body: { name: ctx.displayName, versions: [...VERSIONS], note: o.note ?? '' } },
+      { now: ctx.now, random: ctx.randomBytes },
+    );
+    const frame = await createFirstContact({ backend: ctx.backend, sender: ctx.identity, invite, envelope });
+    const slot = ctx.outbox.reserve(1);
+    try {
+      const { entry, ops } = ctx.outbox.prepare(
+        { contact: key, msgId: toHex(envelope.msgId), type: MessageType.contactRequest, kind: 'first_contact', expiresAt: invite.expiresAt * 1000 },
+        frame,
+      );
+      await ctx.store.batch([this.putOp(contact), ...ops]);
+      this.#byKey.set(key, contact);
+      ctx.outbox.commit(entry);
+    } finally {
+      slot.release();
+    }
+    if (previous) ctx.emit('key-change', { contact: snapshot(contact), previous: snapshot(previous) });
+    ctx.sender.pump();
+    return snapshot(contact);
+  }
+
+  /** A first-contact frame from the relay: checks it and keeps the request as pending. */
+  async onFirstContact(route: IncomingRoute, frame: Uint8Array): Promise<void> {
+    const ctx = this.#ctx;
+    let opened;
+    try {
+      // Existing contacts with this id are checked below (key change), not by the opener.
+      opened = await openFirstContact({ backend: ctx.backend, me: ctx.identity, book: this.#book, frame, routeId: route.id, contactsWithId: [], now: ctx.now() });
+    } catch (err) {
+      ctx.emit('dropped', dropInfo('first_contact', err));
+      // a use may not have been recorded; nothing to persist
+      return;
+    }
+    const { sender, request } = opened;
+    const key = toHex(sender.x);
+    const ops: StoreOp[] = [{ op: 'put', key: K.invites, value: encodeBook(this.#book) }];
+    const version = highestCommon(request.versions);
+    let contact = this.#byKey.get(key);
+    let previous: Contact | undefined;
+    if (version === 0) {
+      ctx.emit('dropped', { kind: 'first_contact', code: 'BAD_MESSAGE', message: 'no common protocol version' });
+      await ctx.store.batch(ops);
+      return;
+    }
+    if (contact) {
+      contact.version = Math.max(contact.version, version);
+      contact.note = request.note;
+      if (contact.state === 'requested') contact.state = 'pending';
+    } else {
+      const pending = [...this.#byKey.values()].filter((c) => c.state === 'pending').length;
+      if (pending >= MAX_PENDING_REQUESTS) {
+        ctx.emit('dropped', { kind: 'first_contact', code: 'BAD_MESSAGE', message: `more than ${MAX_PENDING_REQUESTS} pending requests` });
+        await ctx.store.batch(ops);
+        return;
+      }
+      previous = this.#conflicting(sender);
+      contact = {
+        key,
+        id: idHex(sender.x),
+        x: sender.x,
+        ed: sender.ed,
+        name: request.name,
+        note: request.note,
+        state: 'pending',
+        verified: false,
+        version,
+        createdAt: ctx.now(),
+        ...(previous ? { keyChangeOf: previous.key } : {}),
+      };
+    }
+    ops.push(this.putOp(contact));
+    await ctx.store.batch(ops);
+    this.#byKey.set(key, contact);
+    if (previous) ctx.emit('key-change', { contact: snapshot(contact), previous: snapshot(previous) });
+    if (ctx.autoAccept && contact.state === 'pending' && !previous) {
+      await this.accept(key);
+      return;
+    }
+    ctx.emit('contact-request', { contact: snapshot(contact), note: request.note });
+  }
+
+  /**
+   * Accepts a pending request: sends contact_accept (through the outbox). A request flagged as a
+   * key change replaces the contact it conflicts with. On an accepted contact it sends the
+   * accept again (the peer lost it, or asked again).
+   */
+  async accept(key: string, o: { name?: string } = {}): Promise<Contact> {
+    const ctx = this.#ctx;
+    const c = this.require(key, ['pending', 'accepted']);
+    const ops: StoreOp[] = [];
+    if (c.keyChangeOf) {
+      const old = this.#byKey.get(c.keyChangeOf);
+      if (old) ops.push(...(await this.removeOps(old.key)));
+      delete c.keyChangeOf;
+    }
+    const wasPending = c.state === 'pending';
+    c.state = 'accepted';
+    if (o.name !== undefined) c.name = o.name;
+    ops.push(this.putOp(c));
+    await ctx.store.batch(ops);
+    await ctx.outbox.remove(ctx.outbox.ofContact(key, 'first_contact'));
+    await ctx.sender.sendDurable(c, { type: MessageType.contactAccept, body: { name: ctx.displayName, versions: [...VERSIONS] } });
+    if (wasPending) ctx.emit('contact-accepted', { contact: snapshot(c) });
+    return snapshot(c);
+  }
+
+  /** Drops a pending request; nothing is sent. */
+  async reject(key: string): Promise<void> {
+    this.require(key, ['pending']);
+    await this.remove(key);
+  }
+
+  /** Removes a contact and everything kept for it (outbox, history, replay window, transfers). */
+  async remove(key: string): Promise<void> {
+    this.require(key);
+    await this.#ctx.store.batch(await this.removeOps(key));
+  }
+
+  /** Store operations that remove a contact; the contact leaves memory now. */
+  async removeOps(key: string): Promise<StoreOp[]> {
+    const ctx = this.#ctx;
+    const ops: StoreOp[] = [del(K.contact(key)), del(K.readQueue(key))];
+    ops.push(...(await ctx.replay.removeOps(key)), ...(await ctx.history.removeOps(key)), ...(await ctx.files.removeOps(key)));
+    const entries = ctx.outbox.ofContact(key);
+    ops.push(...ctx.outbox.removeOps(entries));
+    ctx.outbox.forget(entries);
+    const c = this.#byKey.get(key);
+    this.#byKey.delete(key);
+    if (c) ctx.pairs.forget(c);
+    return ops;
+  }
+
+  async update(key: string, change: { name?: string; verified?: boolean }): Promise<Contact> {
+    const c = this.require(key);
+    if (change.name !== undefined) c.name = change.name;
+    if (change.verified !== undefined) c.verified = change.verified;
+    await this.#ctx.store.put(K.contact(key), encodeRecord(c));
+    return snapshot(c);
+  }
+
+  safety(key: string): { number: string; qr: Uint8Array } {
+    const c = this.require(key);
+    return { number: safetyNumber(this.#ctx.identity, c), qr: safetyQr(this.#ctx.identity, c) };
+  }
+
+  checkSafetyQr(key: string, scanned: Uint8Array): boolean {
+    return verifySafetyQr(scanned, this.#ctx.identity, this.require(key));
+  }
+
+  /**
+   * A contact_accept from a contact we asked (or any verified peer frame from it: the accept may
+   * have been lost or overtaken). Returns the store operations; call `accepted` after they land.
+   */
+  onAccept(c: Contact, body?: ContactAccept): { ops: StoreOp[]; changed: boolean } {
+    const changed = c.state === 'requested';
+    if (body) {
+      c.version = Math.max(c.version, highestCommon(body.versions));
+      if (c.name === '') c.name = body.name;
+    }
+    c.state = 'accepted';
+    return { ops: [this.putOp(c)], changed };
+  }
+
+  /** After an accept landed: our first-contact request is done; held messages may go. */
+  async accepted(c: Contact, changed: boolean): Promise<void> {
+    await this.#ctx.outbox.remove(this.#ctx.outbox.ofContact(c.key, 'first_contact'));
+    if (changed) this.#ctx.emit('contact-accepted', { contact: snapshot(c) });
+    this.#ctx.sender.pump();
+  }
+
+  /** An existing contact with the same id as `keys` but other keys (a key change). */
+  #conflicting(keys: PublicKeys): Contact | undefined {
+    return this.byId(idHex(keys.x)).find((c) => !sameKeys(c, keys));
+  }
+}
+
+/** A copy for events and callers (the book's own objects stay private). */
+export function snapshot(c: Contact): Contact {
+  return { ...c, x: c.x.slice(), ed: c.ed.slice() };
+}
+
+function encodeBook(book: InviteBook): Uint8Array {
+  return encodeRecord(book.toJSON());
+}
+
+export function dropInfo(kind: string, err: unknown, contact?: string): { kind: string; code: string; message: string; contact?: string } {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : isOpenError(err) ? err.code : 'ERROR';
+  return { kind, code, message: typeof e?.message === 'string' ? e.message : String(err), ...(contact ? { contact } : {}) };
+}

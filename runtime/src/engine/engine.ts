@@ -1,0 +1,359 @@
+/**
+ * The client engine: one object that web, CLI and notifier share. It connects and handshakes with
+ * the pinned relay keys, reconnects with jittered backoff, keeps contacts, an outbox, history,
+ * replay windows and file transfers in a Store, and reports everything as typed events.
+ *
+ * Everything goes through the store before it is acted on: a message is in the outbox before it
+ * is sent, and a received message is stored (with its replay-window entry, atomically) before it
+ * is emitted and acknowledged. Nothing sent is lost when the process or the relay restarts.
+ */
+import { ControlType, MAX_TEXT_BYTES, MSG_ID_SIZE, MessageType, PresenceState, RESEND_INTERVAL_MS, type EnvelopeBody, type TurnCredentials } from '@parley/generated';
+import { fromHex, pickBackend, randomBytes as secureRandom, toHex, type CryptoBackend } from '../crypto/index.ts';
+import type { Identity } from '../protocol/identity.ts';
+import { PairCache } from '../protocol/pair.ts';
+import { Connection } from './connection.ts';
+import { ContactBook, dropInfo, snapshot, type AddContactOptions, type CreateInviteOptions, type InviteInfo } from './contacts.ts';
+import { unref, type Ctx } from './context.ts';
+import { Emitter } from './emitter.ts';
+import { EngineError } from './errors.ts';
+import { FileTransfers } from './files.ts';
+import { History, type HistoryItem } from './history.ts';
+import { Outbox } from './outbox.ts';
+import { Receiver, SILENT_FLAG } from './receive.ts';
+import { RelayServices } from './relay-services.ts';
+import { ReplayStore } from './replay-store.ts';
+import { EPHEMERAL_TYPES, Sender } from './sender.ts';
+import type { Store } from './storage.ts';
+import type { Transport } from './transport.ts';
+import type { ConnectionState, Contact, EngineEvents } from './types.ts';
+
+export interface EngineOptions {
+  identity: Identity;
+  /** The relay's address and its pinned public keys. */
+  relay: { url: string; x: Uint8Array; ed: Uint8Array };
+  store: Store;
+  transport: Transport;
+  /** Crypto backend (default: pickBackend(), the fastest this platform has). */
+  backend?: CryptoBackend;
+  /** Clock, ms since the epoch (default Date.now). */
+  now?: () => number;
+  /** Jitter source in [0, 1) for reconnect backoff (default Math.random). */
+  random?: () => number;
+  /** Secure random bytes for ids and tags (default crypto randomBytes). Inject only in tests. */
+  randomBytes?: (n: number) => Uint8Array;
+  /** Our display name, sent in contact requests and accepts (default ''). */
+  displayName?: string;
+  /** Base of invite links (default: the relay URL as http(s), which serves the web app). */
+  linkBase?: string;
+  /** Accept incoming contact requests without asking (services such as the notifier). Default false. */
+  autoAccept?: boolean;
+  /** Register a wake tag with the relay after each handshake (default true). */
+  registerWake?: boolean;
+}
+
+/** How often the outbox looks for messages to resend (they go after RESEND_INTERVAL_MS). */
+const TICK_MS = Math.floor(RESEND_INTERVAL_MS / 3);
+
+export class Engine extends Emitter<EngineEvents> {
+  readonly #o: EngineOptions;
+  #ctx: Ctx | undefined;
+  #tick: ReturnType<typeof setInterval> | undefined;
+  #started = false;
+
+  constructor(options: EngineOptions) {
+    super();
+    if (!options?.identity || !options.relay || !options.store || !options.transport) {
+      throw new TypeError('Engine needs identity, relay, store and transport');
+    }
+    this.#o = options;
+  }
+
+  /** Hex of our id. */
+  get id(): string {
+    return toHex(this.#o.identity.id);
+  }
+
+  get state(): ConnectionState {
+    return this.#ctx?.conn.state ?? { state: 'stopped' };
+  }
+
+  /** Loads the stored state, then connects (and keeps reconnecting until `stop`). */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    try {
+      await this.#start();
+    } catch (err) {
+      this.#started = false;
+      this.#ctx = undefined;
+      throw err;
+    }
+  }
+
+  async #start(): Promise<void> {
+    const o = this.#o;
+    const backend = o.backend ?? (await pickBackend());
+    const now = o.now ?? Date.now;
+    const ctx = {
+      identity: o.identity,
+      backend,
+      store: o.store,
+      now,
+      randomBytes: o.randomBytes ?? secureRandom,
+      displayName: o.displayName ?? '',
+      relay: { url: o.relay.url, x: o.relay.x, ed: o.relay.ed },
+      linkBase: o.linkBase ?? o.relay.url.replace(/^ws/, 'http'),
+      autoAccept: o.autoAccept ?? false,
+      emit: (event, value) => this.emit(event, value),
+      pairs: new PairCache(backend, o.identity),
+      outbox: new Outbox(o.store, now),
+      history: new History(o.store, now),
+      replay: new ReplayStore(o.store),
+    } as Ctx;
+    ctx.contacts = new ContactBook(ctx);
+    ctx.sender = new Sender(ctx);
+    ctx.files = new FileTransfers(ctx);
+    ctx.services = new RelayServices(ctx, o.registerWake ?? true);
+    const receiver = new Receiver(ctx);
+    ctx.conn = new Connection(
+      { url: o.relay.url, relay: { x: o.relay.x, ed: o.relay.ed }, identity: o.identity, backend, transport: o.transport, now, random: o.random ?? Math.random },
+      {
+        state: (s) => this.emit('state', s),
+        online: () => {
+          ctx.services.online();
+          ctx.sender.pump();
+          void ctx.sender.flushReads();
+        },
+        frame: (route, frame) => receiver.onFrame(route, frame),
+        control: (m) => ctx.services.onControl(m),
+        dropped: (kind, err) => this.emit('dropped', dropInfo(kind, err)),
+      },
+    );
+    this.#ctx = ctx;
+    await ctx.contacts.load();
+    await ctx.outbox.load();
+    // entries of contacts removed while a batch was half done
+    const known = new Set(ctx.contacts.all().map((c) => c.key));
+    const orphans = ctx.outbox.olderThan(Number.MAX_SAFE_INTEGER).filter((e) => !known.has(e.contact));
+    await ctx.outbox.remove(orphans);
+    await ctx.files.load();
+    await ctx.services.load();
+    this.#tick = unref(setInterval(() => void ctx.sender.tick().catch((error) => this.emit('error', { error, context: 'tick' })), TICK_MS));
+    ctx.conn.start();
+  }
+
+  /** Says bye to the relay, closes the connection, and stops timers. State stays in the store. */
+  async stop(): Promise<void> {
+    const ctx = this.#ctx;
+    if (!ctx || !this.#started) return;
+    this.#started = false;
+    clearInterval(this.#tick);
+    ctx.services.stop();
+    await ctx.sender.flushAcks();
+    await ctx.conn.stop({ size: 0, build: (s) => s.sealControl({ type: ControlType.bye, body: {} }) });
+    ctx.pairs.clear();
+  }
+
+  /** Connects now instead of waiting for the next backoff attempt. */
+  reconnectNow(): void {
+    this.#need().conn.reconnectNow();
+  }
+
+  // ---- contacts ---------------------------------------------------------------------------
+
+  createInvite(o: CreateInviteOptions = {}): Promise<InviteInfo> {
+    return this.#need().contacts.createInvite(o);
+  }
+
+  revokeInvite(inviteId: string): Promise<boolean> {
+    return this.#need().contacts.revokeInvite(inviteId);
+  }
+
+  /** Uses someone's invite: they become `requested` until they accept. */
+  addContact(invite: string | Uint8Array, o: AddContactOptions = {}): Promise<Contact> {
+    return this.#need().contacts.addFromInvite(invite, o);
+  }
+
+  acceptContact(key: string, o: { name?: string } = {}): Promise<Contact> {
+    return this.#need().contacts.accept(key, o);
+  }
+
+  rejectContact(key: string): Promise<void> {
+    return this.#need().contacts.reject(key);
+  }
+
+  removeContact(key: string): Promise<void> {
+    return this.#need().contacts.remove(key);
+  }
+
+  /** Marks a contact verified (the user compared safety numbers) or not. */
+  verifyContact(key: string, verified = true): Promise<Contact> {
+    return this.#need().contacts.update(key, { verified });
+  }
+
+  renameContact(key: string, name: string): Promise<Contact> {
+    return this.#need().contacts.update(key, { name });
+  }
+
+  contacts(): Contact[] {
+    return this.#need().contacts.all();
+  }
+
+  contact(key: string): Contact | undefined {
+    const c = this.#need().contacts.get(key);
+    return c && snapshot(c);
+  }
+
+  /** A contact by key, id, or unique name (case-insensitive); UNKNOWN_CONTACT otherwise. */
+  findContact(ref: string): Contact {
+    const all = this.contacts();
+    const r = ref.toLowerCase();
+    const hit = all.filter((c) => c.key === r || c.id === r);
+    const named = hit.length > 0 ? hit : all.filter((c) => c.name.toLowerCase() === r);
+    if (named.length !== 1) throw new EngineError('UNKNOWN_CONTACT', named.length === 0 ? `no contact ${ref}` : `${named.length} contacts match ${ref}`);
+    return named[0]!;
+  }
+
+  /** The safety number (digits) and its QR payload for a contact. */
+  safetyNumber(key: string): { number: string; qr: Uint8Array } {
+    return this.#need().contacts.safety(key);
+  }
+
+  /** True if a scanned safety QR matches (then call verifyContact). */
+  checkSafetyQr(key: string, scanned: Uint8Array): boolean {
+    return this.#need().contacts.checkSafetyQr(key, scanned);
+  }
+
+  // ---- messages ---------------------------------------------------------------------------
+
+  /** Sends a text (through the outbox); resolves with its id once it is stored. */
+  async sendText(key: string, text: string, o: { replyTo?: string; silent?: boolean } = {}): Promise<{ id: string; item: HistoryItem }> {
+    const ctx = this.#need();
+    const c = ctx.contacts.require(key, ['accepted', 'requested']);
+    checkText(text);
+    const replyTo = o.replyTo ? hexId(o.replyTo) : new Uint8Array(MSG_ID_SIZE);
+    const r = await ctx.sender.sendDurable(c, { type: MessageType.text, body: { text, replyTo } }, {
+      flags: o.silent ? SILENT_FLAG : 0,
+      history: { kind: 'text', text, ...(o.replyTo ? { replyTo: o.replyTo } : {}) },
+    });
+    return { id: r.id, item: r.item! };
+  }
+
+  /** Replaces the text of one of our own messages (NOT_ALLOWED for anything else). */
+  async editMessage(key: string, id: string, text: string): Promise<string> {
+    const ctx = this.#need();
+    const c = ctx.contacts.require(key, ['accepted', 'requested']);
+    checkText(text);
+    const item = await ctx.history.get(c.key, id);
+    if (!item || item.dir !== 'out' || item.kind !== 'text' || item.deleted) throw new EngineError('NOT_ALLOWED', `message ${id} is not one of your texts`);
+    item.text = text;
+    item.editedAt = ctx.now();
+    const r = await ctx.sender.sendDurable(c, { type: MessageType.edit, body: { target: hexId(id), text } }, { ops: [ctx.history.put(item)] });
+    this.emit('history', { item });
+    return r.id;
+  }
+
+  /** Deletes one of our own messages, here and at the contact. */
+  async deleteMessage(key: string, id: string): Promise<string> {
+    const ctx = this.#need();
+    const c = ctx.contacts.require(key, ['accepted', 'requested']);
+    const item = await ctx.history.get(c.key, id);
+    if (!item || item.dir !== 'out' || item.deleted) throw new EngineError('NOT_ALLOWED', `message ${id} is not one of your messages`);
+    item.deleted = true;
+    delete item.text;
+    const r = await ctx.sender.sendDurable(c, { type: MessageType.delete, body: { target: hexId(id) } }, { ops: [ctx.history.put(item)] });
+    this.emit('history', { item });
+    return r.id;
+  }
+
+  /** Typing indicator (ephemeral: NOT_CONNECTED when offline). */
+  sendTyping(key: string, active: boolean): Promise<string> {
+    const ctx = this.#need();
+    return ctx.sender.sendEphemeral(ctx.contacts.require(key, ['accepted']), { type: MessageType.typing, body: { active: active ? 1 : 0 } });
+  }
+
+  /** Presence to one contact, or to every accepted contact (ephemeral; offline contacts miss it). */
+  async sendPresence(state: keyof typeof PresenceState, key?: string): Promise<void> {
+    const ctx = this.#need();
+    const targets = key ? [ctx.contacts.require(key, ['accepted'])] : ctx.contacts.all().filter((c) => c.state === 'accepted');
+    for (const c of targets) await ctx.sender.sendEphemeral(c, { type: MessageType.presence, body: { state: PresenceState[state] } });
+  }
+
+  /** Marks received messages read: `read` receipts go now, or after the next handshake. */
+  markRead(key: string, ids: readonly string[]): Promise<void> {
+    const ctx = this.#need();
+    return ctx.sender.markRead(ctx.contacts.require(key, ['accepted']), ids);
+  }
+
+  /**
+   * Sends any message type (call signalling, push registrations, ...). Typing, presence, ICE
+   * candidates and receipts are ephemeral (NOT_CONNECTED when offline); the rest go through the
+   * outbox. Contact requests only travel in first-contact frames (NOT_ALLOWED).
+   */
+  async sendRaw(key: string, message: EnvelopeBody, o: { silent?: boolean } = {}): Promise<string> {
+    const ctx = this.#need();
+    if (message.type === MessageType.contactRequest) throw new EngineError('NOT_ALLOWED', 'contact requests travel in first-contact frames (addContact)');
+    const flags = o.silent ? SILENT_FLAG : 0;
+    if (EPHEMERAL_TYPES.has(message.type)) return ctx.sender.sendEphemeral(ctx.contacts.require(key, ['accepted']), message, flags);
+    return (await ctx.sender.sendDurable(ctx.contacts.require(key, ['accepted', 'requested']), message, { flags })).id;
+  }
+
+  /** Offers a file and queues its chunks; progress and the result come as events. */
+  sendFile(key: string, file: { name: string; mime?: string; bytes: Uint8Array }): Promise<{ id: string; fileId: string }> {
+    const ctx = this.#need();
+    return ctx.files.send(ctx.contacts.require(key, ['accepted', 'requested']), file);
+  }
+
+  cancelFile(key: string, fileId: string): Promise<void> {
+    const ctx = this.#need();
+    return ctx.files.cancel(ctx.contacts.require(key), fileId);
+  }
+
+  /** A conversation, oldest first (`limit`: the newest n). */
+  history(key: string, o: { limit?: number } = {}): Promise<HistoryItem[]> {
+    return this.#need().history.list(key, o.limit);
+  }
+
+  /** Unacknowledged outgoing messages. */
+  get outboxSize(): number {
+    return this.#ctx?.outbox.size ?? 0;
+  }
+
+  // ---- relay services ---------------------------------------------------------------------
+
+  /** The current wake tag (register it with the notifier; `wake-tag` announces a new one). */
+  get wakeTag(): { tag: Uint8Array; createdAt: number } | undefined {
+    return this.#ctx?.services.wakeTag;
+  }
+
+  rotateWakeTag(): Promise<void> {
+    return this.#need().services.rotate();
+  }
+
+  requestTurn(timeoutMs?: number): Promise<TurnCredentials> {
+    return this.#need().services.requestTurn(timeoutMs);
+  }
+
+  /** Asks the relay to wake an offline contact for a call. */
+  ring(key: string): void {
+    const ctx = this.#need();
+    ctx.services.ring(ctx.contacts.require(key, ['accepted']));
+  }
+
+  #need(): Ctx {
+    if (!this.#ctx) throw new EngineError('STOPPED', 'call start() first');
+    return this.#ctx;
+  }
+}
+
+function checkText(text: string): void {
+  if (typeof text !== 'string') throw new TypeError('text must be a string');
+  const n = new TextEncoder().encode(text).length;
+  if (n > MAX_TEXT_BYTES) throw new EngineError('TOO_LARGE', `a text may have at most ${MAX_TEXT_BYTES} bytes, got ${n}`);
+}
+
+function hexId(hex: string): Uint8Array {
+  const bytes = /^[0-9a-f]*$/i.test(hex) ? fromHex(hex) : undefined;
+  if (bytes?.length !== MSG_ID_SIZE) throw new RangeError(`a message id is ${MSG_ID_SIZE * 2} hex digits, got ${JSON.stringify(hex)}`);
+  return bytes;
+}

@@ -1,0 +1,368 @@
+/**
+ * File transfers (spec file_offer, file_chunk, file_cancel; FILE_CHUNK_SIZE, MAX_FILE_SIZE,
+ * derivation file_digest).
+ *
+ * Sending: the offer (with the digest of the whole content) and then every chunk go through the
+ * outbox like any durable message, so a transfer survives restarts on both ends. A marker
+ * `fw/<file>` is written with the offer and removed with the last chunk: if the process dies in
+ * between, the next start removes the half-written transfer and cancels it at the peer.
+ *
+ * Receiving: the offer opens a transfer (at most MAX_INCOMING_TRANSFERS_PER_CONTACT per
+ * contact); each chunk is stored under its own key in the same batch as its replay-window entry;
+ * when the last one is in, the digest is computed over the chunks in order (streamed) and
+ * compared. A mismatch, or chunks that do not fit the offer, fail the transfer and cancel it at
+ * the sender (reason corrupt). Events: `file-progress`, then `file` or `file-failed`.
+ */
+import { blake3 } from '@noble/hashes/blake3.js';
+import {
+  Contexts,
+  FILE_CHUNK_SIZE,
+  FILE_ID_SIZE,
+  FileCancelReason,
+  FileCancelReasonNames,
+  MAX_FILENAME_BYTES,
+  MAX_FILE_SIZE,
+  MAX_MIME_BYTES,
+  MessageType,
+  type Envelope,
+  type FileCancel,
+} from '@parley/generated';
+import { equalBytes, fromHex, toHex } from '../crypto/index.ts';
+import { OpenError } from '../protocol/errors.ts';
+import { report, type Ctx } from './context.ts';
+import { EngineError } from './errors.ts';
+import type { HistoryItem } from './history.ts';
+import { MAX_INCOMING_TRANSFERS_PER_CONTACT } from './limits.ts';
+import type { OutboxEntry } from './outbox.ts';
+import type { Act } from './receive.ts';
+import { K, del, getRecord, listRecords, putRecord } from './records.ts';
+import type { Sealed } from './sender.ts';
+import type { StoreOp } from './storage.ts';
+import type { Contact, FileFailed } from './types.ts';
+
+type Env<T extends number> = Extract<Envelope, { type: T }>;
+
+/** Chunks sealed and written per store batch while sending. */
+const WRITE_GROUP = 32;
+
+/** A streaming DK(file digest, content) (spec derivations.file_digest). */
+export function fileDigestHasher(): { update(b: Uint8Array): void; digest(): Uint8Array } {
+  return blake3.create({ context: new TextEncoder().encode(Contexts.fileDigest) });
+}
+
+export function fileDigest(content: Uint8Array): Uint8Array {
+  const h = fileDigestHasher();
+  for (let at = 0; at < content.length; at += FILE_CHUNK_SIZE) h.update(content.subarray(at, at + FILE_CHUNK_SIZE));
+  return h.digest();
+}
+
+interface InMeta {
+  contact: string;
+  fileId: string;
+  /** The offer's message id. */
+  msgId: string;
+  name: string;
+  mime: string;
+  size: number;
+  chunkSize: number;
+  chunkCount: number;
+  digest: Uint8Array;
+}
+
+interface OutProgress {
+  total: number;
+  size: number;
+  delivered: number;
+  sent: number;
+}
+
+/** A received name without any path, control characters or leading dots. */
+function safeName(name: string): string {
+  const base = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^\.+/, '').trim();
+  return base === '' ? 'file' : base;
+}
+
+export class FileTransfers {
+  readonly #ctx: Ctx;
+  readonly #in = new Map<string, { meta: InMeta; received: Set<number> }>();
+  readonly #out = new Map<string, OutProgress>();
+
+  constructor(ctx: Ctx) {
+    this.#ctx = ctx;
+  }
+
+  /** Cleans up sends that a crash interrupted (see the module comment). */
+  async load(): Promise<void> {
+    const ctx = this.#ctx;
+    for (const [key, rec] of await listRecords<{ contact: string; msgId: string }>(ctx.store, K.filesWriting)) {
+      const fileId = key.slice(K.filesWriting.length);
+      await ctx.outbox.remove(ctx.outbox.ofContact(rec.contact).filter((e) => e.fileId === fileId));
+      await ctx.store.delete(key);
+      const c = ctx.contacts.get(rec.contact);
+      await this.#failOutgoing(rec.contact, fileId, rec.msgId);
+      if (c) await ctx.sender.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
+    }
+    // outgoing progress of transfers still in the outbox
+    const left = new Map<string, number>();
+    for (const c of ctx.contacts.all()) {
+      for (const e of ctx.outbox.ofContact(c.key)) {
+        if (e.fileId !== undefined && e.chunk !== undefined) left.set(`${c.key}/${e.fileId}`, (left.get(`${c.key}/${e.fileId}`) ?? 0) + 1);
+      }
+    }
+    for (const [key, n] of left) {
+      const [contact, fileId] = key.split('/') as [string, string];
+      const item = (await ctx.history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
+      if (!item?.file) continue;
+      const total = Math.ceil(item.file.size / FILE_CHUNK_SIZE);
+      this.#out.set(key, { total, size: item.file.size, delivered: total - n, sent: total - n });
+    }
+  }
+
+  /** Offers a file and queues all of its chunks (OUTBOX_FULL if they do not fit). */
+  async send(c: Contact, file: { name: string; mime?: string; bytes: Uint8Array }): Promise<{ id: string; fileId: string }> {
+    const ctx = this.#ctx;
+    const { bytes } = file;
+    const mime = file.mime ?? '';
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('file.bytes must be a Uint8Array');
+    if (bytes.length > MAX_FILE_SIZE) throw new EngineError('TOO_LARGE', `a file may have at most ${MAX_FILE_SIZE} bytes, got ${bytes.length}`);
+    const nameLen = new TextEncoder().encode(file.name).length;
+    if (nameLen < 1 || nameLen > MAX_FILENAME_BYTES) throw new EngineError('TOO_LARGE', `a file name has 1 to ${MAX_FILENAME_BYTES} bytes, got ${nameLen}`);
+    if (new TextEncoder().encode(mime).length > MAX_MIME_BYTES) throw new EngineError('TOO_LARGE', `a MIME type has at most ${MAX_MIME_BYTES} bytes`);
+    const chunkCount = Math.ceil(bytes.length / FILE_CHUNK_SIZE);
+    const slot = ctx.outbox.reserve(1 + chunkCount);
+    try {
+      const fileIdBytes = ctx.randomBytes(FILE_ID_SIZE);
+      const fileId = toHex(fileIdBytes);
+      const offer = await ctx.sender.sealDurable(
+        c,
+        { type: MessageType.fileOffer, body: { fileId: fileIdBytes, name: file.name, mime, size: bytes.length, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest: fileDigest(bytes) } },
+        { fileId, history: { kind: 'file', file: { fileId, name: file.name, mime, size: bytes.length, state: 'sending' } } },
+      );
+      const marker = putRecord(K.fileWriting(fileId), { contact: c.key, msgId: offer.entry.msgId });
+      await ctx.store.batch([...offer.ops, marker]);
+      this.#out.set(`${c.key}/${fileId}`, { total: chunkCount, size: bytes.length, delivered: 0, sent: 0 });
+      ctx.sender.commit([offer]);
+      for (let first = 0; first < chunkCount; first += WRITE_GROUP) {
+        const group: Sealed[] = [];
+        for (let index = first; index < Math.min(chunkCount, first + WRITE_GROUP); index++) {
+          const data = bytes.subarray(index * FILE_CHUNK_SIZE, (index + 1) * FILE_CHUNK_SIZE);
+          group.push(await ctx.sender.sealDurable(c, { type: MessageType.fileChunk, body: { fileId: fileIdBytes, index, data } }, { fileId, chunk: index }));
+        }
+        await ctx.store.batch(group.flatMap((s) => s.ops));
+        ctx.sender.commit(group);
+      }
+      await ctx.store.delete(K.fileWriting(fileId));
+      return { id: offer.entry.msgId, fileId };
+    } finally {
+      slot.release();
+    }
+  }
+
+  /** Stops a transfer in either direction and tells the peer (file_cancel, reason cancelled). */
+  async cancel(c: Contact, fileId: string): Promise<void> {
+    const ctx = this.#ctx;
+    const ops: StoreOp[] = [];
+    const entries = ctx.outbox.ofContact(c.key).filter((e) => e.fileId === fileId);
+    const t = await this.#loadIn(c.key, fileId);
+    if (entries.length === 0 && !t) throw new EngineError('NOT_ALLOWED', `no transfer ${fileId} with ${c.key}`);
+    ops.push(...ctx.outbox.removeOps(entries));
+    if (t) ops.push(...(await this.#dropInOps(t.meta)));
+    await ctx.store.batch(ops);
+    ctx.outbox.forget(entries);
+    this.#in.delete(`${c.key}/${fileId}`);
+    this.#out.delete(`${c.key}/${fileId}`);
+    await ctx.sender.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
+  }
+
+  /** True if an offer for this transfer arrived and the transfer is open. */
+  async knows(contact: string, fileId: Uint8Array): Promise<boolean> {
+    return (await this.#loadIn(contact, toHex(fileId))) !== undefined;
+  }
+
+  async onOffer(c: Contact, env: Env<typeof MessageType.fileOffer>, id: string, act: Act): Promise<void> {
+    const ctx = this.#ctx;
+    const o = env.body;
+    const fileId = toHex(o.fileId);
+    if (o.chunkCount !== Math.ceil(o.size / o.chunkSize)) throw new OpenError('BAD_MESSAGE', 'the chunk count does not match the size');
+    if (await this.#loadIn(c.key, fileId)) return; // the same transfer offered again under another id
+    const meta: InMeta = { contact: c.key, fileId, msgId: id, name: safeName(o.name), mime: o.mime, size: o.size, chunkSize: o.chunkSize, chunkCount: o.chunkCount, digest: o.digest.slice() };
+    const open = (await ctx.store.list(K.filesIn(c.key))).length;
+    const item: HistoryItem = {
+      id, contact: c.key, seq: ctx.history.nextSeq(), dir: 'in', kind: 'file', sentAt: env.sentAt, receivedAt: ctx.now(),
+      file: { fileId, name: meta.name, mime: meta.mime, size: meta.size, state: 'receiving' },
+    };
+    if (open >= MAX_INCOMING_TRANSFERS_PER_CONTACT) {
+      item.file!.state = 'failed';
+      act.ops.push(ctx.history.put(item));
+      act.after.push(() => this.#failIn(c, fileId, 'too_large', FileCancelReason.tooLarge));
+      return;
+    }
+    act.ops.push(putRecord(K.fileIn(c.key, fileId), meta), ctx.history.put(item));
+    act.after.push(async () => {
+      const t = { meta, received: new Set<number>() };
+      this.#in.set(`${c.key}/${fileId}`, t);
+      ctx.emit('history', { item });
+      this.#progressIn(t);
+      if (meta.chunkCount === 0) await this.#complete(c, t);
+    });
+  }
+
+  async onChunk(c: Contact, env: Env<typeof MessageType.fileChunk>, act: Act): Promise<void> {
+    const ch = env.body;
+    const t = (await this.#loadIn(c.key, toHex(ch.fileId)))!;
+    const m = t.meta;
+    const expected = ch.index === m.chunkCount - 1 ? m.size - (m.chunkCount - 1) * m.chunkSize : m.chunkSize;
+    if (ch.index >= m.chunkCount || ch.data.length !== expected) {
+      act.ops.push(...(await this.#dropInOps(m)));
+      act.after.push(() => this.#failIn(c, m.fileId, 'invalid', FileCancelReason.corrupt));
+      return;
+    }
+    if (t.received.has(ch.index)) return;
+    act.ops.push({ op: 'put', key: K.chunk(c.key, m.fileId, ch.index), value: ch.data.slice() });
+    act.after.push(async () => {
+      t.received.add(ch.index);
+      this.#progressIn(t);
+      if (t.received.size === m.chunkCount) await this.#complete(c, t);
+    });
+  }
+
+  async onCancel(c: Contact, env: Env<typeof MessageType.fileCancel>, act: Act): Promise<void> {
+    const ctx = this.#ctx;
+    const fileId = toHex(env.body.fileId);
+    const reason = reasonName(env.body);
+    const t = await this.#loadIn(c.key, fileId);
+    if (t) {
+      act.ops.push(...(await this.#dropInOps(t.meta)));
+      act.after.push(() => {
+        this.#in.delete(`${c.key}/${fileId}`);
+        ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
+      });
+    }
+    const entries = ctx.outbox.ofContact(c.key).filter((e) => e.fileId === fileId);
+    const offer = (await ctx.history.list(c.key)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
+    if (entries.length > 0 || (offer && offer.file!.state === 'sending')) {
+      act.ops.push(...ctx.outbox.removeOps(entries));
+      act.after.push(async () => {
+        ctx.outbox.forget(entries);
+        this.#out.delete(`${c.key}/${fileId}`);
+        if (offer) await this.#failOutgoing(c.key, fileId, offer.id);
+        ctx.emit('file-failed', { contact: c.key, fileId, direction: 'out', reason });
+      });
+    }
+  }
+
+  /** Outgoing progress: a chunk went on the wire for the first time. */
+  chunkSent(e: OutboxEntry): void {
+    const p = this.#out.get(`${e.contact}/${e.fileId}`);
+    if (!p) return;
+    p.sent++;
+    this.#progressOut(e.contact, e.fileId!, p);
+  }
+
+  /** Outgoing progress: delivered receipts named these entries. */
+  chunksAcked(entries: readonly OutboxEntry[]): void {
+    for (const e of entries) {
+      if (e.fileId === undefined || e.chunk === undefined) continue;
+      const key = `${e.contact}/${e.fileId}`;
+      const p = this.#out.get(key);
+      if (!p) continue;
+      p.delivered++;
+      this.#progressOut(e.contact, e.fileId, p);
+      if (p.delivered >= p.total) {
+        this.#out.delete(key);
+        void this.#markSent(e.contact, e.fileId).catch((err) => report(this.#ctx, 'file history', err));
+      }
+    }
+  }
+
+  async removeOps(contact: string): Promise<StoreOp[]> {
+    for (const k of [...this.#in.keys()]) if (k.startsWith(`${contact}/`)) this.#in.delete(k);
+    const keys = [...(await this.#ctx.store.list(K.filesIn(contact))), ...(await this.#ctx.store.list(K.allChunks(contact)))];
+    return keys.map(del);
+  }
+
+  #progressIn(t: { meta: InMeta; received: Set<number> }): void {
+    const m = t.meta;
+    const bytes = Math.min(m.size, t.received.size * m.chunkSize);
+    this.#ctx.emit('file-progress', { contact: m.contact, fileId: m.fileId, direction: 'in', chunks: t.received.size, totalChunks: m.chunkCount, bytes, size: m.size });
+  }
+
+  #progressOut(contact: string, fileId: string, p: OutProgress): void {
+    const bytes = Math.min(p.size, p.delivered * FILE_CHUNK_SIZE);
+    this.#ctx.emit('file-progress', { contact, fileId, direction: 'out', chunks: p.delivered, sent: p.sent, totalChunks: p.total, bytes, size: p.size });
+  }
+
+  async #complete(c: Contact, t: { meta: InMeta; received: Set<number> }): Promise<void> {
+    const ctx = this.#ctx;
+    const m = t.meta;
+    const h = fileDigestHasher();
+    const out = new Uint8Array(m.size);
+    let ok = true;
+    for (let i = 0; i < m.chunkCount; i++) {
+      const data = await ctx.store.get(K.chunk(c.key, m.fileId, i));
+      if (!data) {
+        ok = false;
+        break;
+      }
+      h.update(data);
+      out.set(data, i * m.chunkSize);
+    }
+    ok = ok && equalBytes(h.digest(), m.digest);
+    const item = await ctx.history.get(c.key, m.msgId);
+    const ops = await this.#dropInOps(m);
+    if (item?.file) {
+      item.file.state = ok ? 'received' : 'failed';
+      ops.push(ctx.history.put(item));
+    }
+    await ctx.store.batch(ops);
+    this.#in.delete(`${c.key}/${m.fileId}`);
+    if (item) ctx.emit('history', { item });
+    if (ok) ctx.emit('file', { contact: c.key, fileId: m.fileId, id: m.msgId, name: m.name, mime: m.mime, bytes: out });
+    else await this.#failIn(c, m.fileId, 'corrupt', FileCancelReason.corrupt);
+  }
+
+  async #failIn(c: Contact, fileId: string, reason: FileFailed['reason'], code: FileCancel['reason']): Promise<void> {
+    this.#in.delete(`${c.key}/${fileId}`);
+    this.#ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
+    await this.#ctx.sender.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: code } });
+  }
+
+  async #failOutgoing(contact: string, fileId: string, msgId: string): Promise<void> {
+    const item = await this.#ctx.history.get(contact, msgId);
+    if (!item?.file) return;
+    item.file.state = 'failed';
+    await this.#ctx.store.batch([this.#ctx.history.put(item)]);
+    this.#ctx.emit('history', { item });
+  }
+
+  async #markSent(contact: string, fileId: string): Promise<void> {
+    const item = (await this.#ctx.history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
+    if (!item?.file || item.file.state !== 'sending') return;
+    item.file.state = 'sent';
+    await this.#ctx.store.batch([this.#ctx.history.put(item)]);
+    this.#ctx.emit('history', { item });
+  }
+
+  async #dropInOps(m: InMeta): Promise<StoreOp[]> {
+    const keys = await this.#ctx.store.list(K.chunks(m.contact, m.fileId));
+    return [...keys.map(del), del(K.fileIn(m.contact, m.fileId))];
+  }
+
+  async #loadIn(contact: string, fileId: string): Promise<{ meta: InMeta; received: Set<number> } | undefined> {
+    const key = `${contact}/${fileId}`;
+    const have = this.#in.get(key);
+    if (have) return have;
+    const meta = await getRecord<InMeta>(this.#ctx.store, K.fileIn(contact, fileId));
+    if (!meta) return undefined;
+    const prefix = K.chunks(contact, fileId);
+    const received = new Set((await this.#ctx.store.list(prefix)).map((k) => Number(k.slice(prefix.length))));
+    const t = { meta, received };
+    this.#in.set(key, t);
+    return t;
+  }
+}
+
+function reasonName(c: FileCancel): FileFailed['reason'] {
+  const n = FileCancelReasonNames[c.reason];
+  return n === 'too_large' || n === 'corrupt' ? n : 'cancelled';
+}

@@ -1,0 +1,25 @@
+/**
+ * The engine's own bounds, each with what it defends against. Wire limits (sizes, rates,
+ * OUTBOX_MAX_MESSAGES, RESEND_INTERVAL_MS, RECONNECT_*_MS ...) come from @parley/generated.
+ */
+
+/** Incoming file transfers one contact may have open at once: bounds the disk a contact can fill. */
+export const MAX_INCOMING_TRANSFERS_PER_CONTACT = 4;
+
+/** Pending incoming contact requests kept at once: bounds what a multi-use invite flood stores. */
+export const MAX_PENDING_REQUESTS = 256;
+
+/** Default wait for TURN credentials before rejecting with TIMEOUT. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Pause sending while the socket holds more unsent bytes than this (backpressure). */
+export const SEND_HIGH_WATER_BYTES = 1 << 20;
+
+/** Share of the relay's advertised frame and byte rates the engine uses, leaving headroom. */
+export const RATE_HEADROOM = 0.9;
+
+/** Stale replay-window entries tolerated in the store before they are cleaned up. */
+export const REPLAY_CLEANUP_SLACK = 1024;
+
+/** Read receipts waiting for a connection, per contact: bounds what markRead stores offline. */
+export const MAX_PENDING_READ_IDS = 4096;

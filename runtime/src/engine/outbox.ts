@@ -1,0 +1,215 @@
+/**
+ * The outbox (DESIGN.md "Delivery, replay and privacy"; spec OUTBOX_MAX_MESSAGES,
+ * RESEND_INTERVAL_MS): every durable outgoing message stays in the store, as its sealed frame,
+ * until the peer's `delivered` receipt names it. Frames are stored with a zero route, so a
+ * resend is byte-identical except for the route the session masks at send time; a receiver
+ * recognises a resend by its message id (a duplicate is acknowledged again, not shown again).
+ *
+ * Sending is windowed per contact: only the oldest entries that fit in the window (frames and
+ * bytes, a share of the relay's per-sender mailbox share) are on the wire at once; each is resent
+ * after every reconnect and every RESEND_INTERVAL_MS until acknowledged. The window keeps a large
+ * transfer to an offline contact from overflowing its mailbox over and over.
+ *
+ * Layout: `o/<seq>` the entry (JSON), `of/<seq>` the frame (raw).
+ */
+import {
+  MAILBOX_MAX_BYTES,
+  MAILBOX_MAX_FRAMES,
+  MAILBOX_SENDER_SHARE_DIVISOR,
+  OUTBOX_MAX_MESSAGES,
+  RESEND_INTERVAL_MS,
+} from '@parley/generated';
+import { EngineError } from './errors.ts';
+import { K, del, listRecords, putRecord } from './records.ts';
+import type { Store, StoreOp } from './storage.ts';
+
+/** Frames of one contact on the wire at once: half its fair share of a relay mailbox. */
+export const WINDOW_FRAMES = Math.floor(MAILBOX_MAX_FRAMES / MAILBOX_SENDER_SHARE_DIVISOR / 2);
+/** Bytes of one contact on the wire at once: half its fair share of a relay mailbox. */
+export const WINDOW_BYTES = Math.floor(MAILBOX_MAX_BYTES / MAILBOX_SENDER_SHARE_DIVISOR / 2);
+
+export interface OutboxEntry {
+  readonly seq: number;
+  /** Contact key (hex X25519 key). */
+  readonly contact: string;
+  /** Message id, hex. */
+  readonly msgId: string;
+  /** message_type code of the envelope. */
+  readonly type: number;
+  /** peer, or first_contact (a contact request: resent until contact_accept arrives). */
+  readonly kind: 'peer' | 'first_contact';
+  /** Frame bytes. */
+  readonly size: number;
+  readonly createdAt: number;
+  /** first_contact: the invite's expiry (ms); the entry is dropped after it. */
+  readonly expiresAt?: number;
+  /** File transfers: the file id (hex) and chunk index, for progress. */
+  readonly fileId?: string;
+  readonly chunk?: number;
+}
+
+interface Live extends OutboxEntry {
+  /** Connection epoch in which the frame was queued or sent; undefined: not yet. */
+  epoch?: number;
+  lastSentAt?: number;
+  sentOnce?: boolean;
+}
+
+export type NewEntry = Omit<OutboxEntry, 'seq' | 'size' | 'createdAt'>;
+
+export class Outbox {
+  readonly #store: Store;
+  readonly #now: () => number;
+  readonly #entries = new Map<number, Live>();
+  readonly #byMsg = new Map<string, number>();
+  #nextSeq = 1;
+  #reserved = 0;
+
+  constructor(store: Store, now: () => number) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  async load(): Promise<void> {
+    for (const [, e] of await listRecords<OutboxEntry>(this.#store, K.outMetas)) {
+      this.#entries.set(e.seq, { ...e });
+      this.#byMsg.set(`${e.contact}/${e.msgId}`, e.seq);
+      if (e.seq >= this.#nextSeq) this.#nextSeq = e.seq + 1;
+    }
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Reserves room for `n` entries (OUTBOX_FULL if there is none); call `release` after adding. */
+  reserve(n: number): { release(): void } {
+    if (this.#entries.size + this.#reserved + n > OUTBOX_MAX_MESSAGES) {
+      throw new EngineError('OUTBOX_FULL', `the outbox holds ${this.#entries.size} of ${OUTBOX_MAX_MESSAGES} messages; ${n} more do not fit`);
+    }
+    this.#reserved += n;
+    let done = false;
+    return {
+      release: () => {
+        if (!done) this.#reserved -= n;
+        done = true;
+      },
+    };
+  }
+
+  /** Builds an entry and the store operations that add it; `commit` it once they are written. */
+  prepare(e: NewEntry, frame: Uint8Array): { entry: OutboxEntry; ops: StoreOp[] } {
+    const entry: OutboxEntry = { ...e, seq: this.#nextSeq++, size: frame.length, createdAt: this.#now() };
+    return {
+      entry,
+      ops: [putRecord(K.outMeta(entry.seq), entry), { op: 'put', key: K.outFrame(entry.seq), value: frame }],
+    };
+  }
+
+  commit(entry: OutboxEntry): void {
+    this.#entries.set(entry.seq, { ...entry });
+    this.#byMsg.set(`${entry.contact}/${entry.msgId}`, entry.seq);
+  }
+
+  has(contact: string, msgId: string): boolean {
+    return this.#byMsg.has(`${contact}/${msgId}`);
+  }
+
+  get(seq: number): OutboxEntry | undefined {
+    return this.#entries.get(seq);
+  }
+
+  frame(seq: number): Promise<Uint8Array | undefined> {
+    return this.#store.get(K.outFrame(seq));
+  }
+
+  /**
+   * The entries a delivered receipt names, and the operations that delete them; call `forget`
+   * once the operations landed. Unknown ids (already acknowledged, or never ours) are ignored.
+   */
+  ackOps(contact: string, msgIds: readonly string[]): { entries: OutboxEntry[]; ops: StoreOp[] } {
+    const entries: OutboxEntry[] = [];
+    for (const id of msgIds) {
+      const seq = this.#byMsg.get(`${contact}/${id}`);
+      const e = seq === undefined ? undefined : this.#entries.get(seq);
+      if (e && e.kind === 'peer') entries.push(e);
+    }
+    return { entries, ops: this.removeOps(entries) };
+  }
+
+  removeOps(entries: readonly OutboxEntry[]): StoreOp[] {
+    return entries.flatMap((e) => [del(K.outMeta(e.seq)), del(K.outFrame(e.seq))]);
+  }
+
+  /** Drops entries from memory (their store operations landed). */
+  forget(entries: readonly OutboxEntry[]): void {
+    for (const e of entries) {
+      this.#entries.delete(e.seq);
+      this.#byMsg.delete(`${e.contact}/${e.msgId}`);
+    }
+  }
+
+  /** Removes entries (and their frames) from the store, then from memory. */
+  async remove(entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#store.batch(this.removeOps(entries));
+    this.forget(entries);
+  }
+
+  /** Every entry of a contact, in send order. */
+  ofContact(contact: string, kind?: OutboxEntry['kind']): OutboxEntry[] {
+    return [...this.#entries.values()].filter((e) => e.contact === contact && (kind === undefined || e.kind === kind));
+  }
+
+  /** Entries created before `t` (ms). */
+  olderThan(t: number): OutboxEntry[] {
+    return [...this.#entries.values()].filter((e) => e.createdAt < t);
+  }
+
+  /** Entries whose first-contact invite has expired. */
+  expired(now: number): OutboxEntry[] {
+    return [...this.#entries.values()].filter((e) => e.expiresAt !== undefined && e.expiresAt <= now);
+  }
+
+  /**
+   * The entries to put on the wire now, in send order: per contact, those inside the window that
+   * were not yet sent in this connection `epoch`, or were sent more than RESEND_INTERVAL_MS ago.
+   * `sendable(contact, kind)` says whether a contact's entries of that kind may go now.
+   */
+  due(epoch: number, sendable: (contact: string, kind: OutboxEntry['kind']) => boolean): OutboxEntry[] {
+    const now = this.#now();
+    const used = new Map<string, { frames: number; bytes: number }>();
+    const out: OutboxEntry[] = [];
+    for (const e of this.#entries.values()) {
+      if (!sendable(e.contact, e.kind)) continue;
+      const u = used.get(e.contact) ?? { frames: 0, bytes: 0 };
+      used.set(e.contact, u);
+      if (u.frames >= WINDOW_FRAMES || (u.frames > 0 && u.bytes + e.size > WINDOW_BYTES)) continue;
+      u.frames++;
+      u.bytes += e.size;
+      const fresh = e.epoch !== epoch;
+      const stale = e.lastSentAt !== undefined && now - e.lastSentAt >= RESEND_INTERVAL_MS;
+      if (fresh || stale) out.push(e);
+    }
+    return out;
+  }
+
+  /** Marks an entry as queued on the wire in `epoch` (so `due` does not return it twice). */
+  queued(seq: number, epoch: number): void {
+    const e = this.#entries.get(seq);
+    if (e) {
+      e.epoch = epoch;
+      e.lastSentAt = undefined;
+    }
+  }
+
+  /** Marks an entry as sent now; true the first time it is ever sent by this process. */
+  sent(seq: number): boolean {
+    const e = this.#entries.get(seq);
+    if (!e) return false;
+    e.lastSentAt = this.#now();
+    const first = !e.sentOnce;
+    e.sentOnce = true;
+    return first;
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The send side: envelopes, sealing, the outbox's transmission, and receipts.
+ *
+ * Durable messages (text, edit, delete, file offer/chunks/cancel, contact accept, call signalling
+ * except ICE, push registrations) go through the outbox: stored, then sent, resent until the
+ * `delivered` receipt. Ephemeral ones (typing, presence, ICE candidates, receipts) are sealed and
+ * sent once on the live session, or fail with NOT_CONNECTED: a stale typing indicator or ICE
+ * candidate is worse than none, and receipts are never acknowledged (a lost `delivered` receipt
+ * is recovered by the sender's resend; a lost `read` receipt is not).
+ *
+ * Delivered receipts are batched: ids collect per contact and go out when the incoming burst
+ * has been handled, or as soon as MAX_RECEIPT_IDS are waiting.
+ */
+import { MAX_RECEIPT_IDS, MessageType, REPLAY_WINDOW_MS, ReceiptStatus, type Envelope, type EnvelopeBody } from '@parley/generated';
+import { fromHex, toHex } from '../crypto/index.ts';
+import { makeEnvelope } from '../protocol/envelope.ts';
+import { sealPeer } from '../protocol/peer.ts';
+import { snapshot } from './contacts.ts';
+import { report, type Ctx } from './context.ts';
+import { EngineError } from './errors.ts';
+import type { HistoryItem } from './history.ts';
+import { MAX_PENDING_READ_IDS } from './limits.ts';
+import type { OutboxEntry } from './outbox.ts';
+import { K, getRecord, putRecord } from './records.ts';
+import type { StoreOp } from './storage.ts';
+import type { Contact } from './types.ts';
+
+/** Sent once on the live session, never stored in the outbox. */
+export const EPHEMERAL_TYPES: ReadonlySet<number> = new Set([MessageType.receipt, MessageType.typing, MessageType.presence, MessageType.callIce]);
+
+/** Types whose outgoing history record follows the outbox (queued → sent → delivered → read). */
+const TRACKED: ReadonlySet<number> = new Set([MessageType.text, MessageType.fileOffer]);
+
+export interface DurableOptions {
+  flags?: number;
+  /** A history record to write with the message (its id and seq are filled in). */
+  history?: Omit<HistoryItem, 'id' | 'seq' | 'contact' | 'dir' | 'sentAt'>;
+  fileId?: string;
+  chunk?: number;
+  /** More store operations to land with the message (e.g. our own edit applied to history). */
+  ops?: StoreOp[];
+}
+
+export interface Sealed {
+  envelope: Envelope;
+  entry: OutboxEntry;
+  ops: StoreOp[];
+  item?: HistoryItem;
+}
+
+export class Sender {
+  readonly #ctx: Ctx;
+  readonly #acks = new Map<string, Set<string>>();
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ctx: Ctx) {
+    this.#ctx = ctx;
+  }
+
+  envelope(body: EnvelopeBody, flags = 0): Envelope {
+    return makeEnvelope({ ...body, flags } as Parameters<typeof makeEnvelope>[0], { now: this.#ctx.now, random: this.#ctx.randomBytes });
+  }
+
+  async seal(c: Contact, envelope: Envelope): Promise<Uint8Array> {
+    const { backend, identity, pairs } = this.#ctx;
+    return sealPeer({ backend, sender: identity, recipient: c, envelope, pair: await pairs.get(c) });
+  }
+
+  /**
+   * Seals a durable message and builds its store operations (outbox entry, frame, history).
+   * The caller holds an outbox reservation, writes `ops`, then calls `commit`.
+   */
+  async sealDurable(c: Contact, body: EnvelopeBody, o: DurableOptions = {}): Promise<Sealed> {
+    const ctx = this.#ctx;
+    const envelope = this.envelope(body, o.flags ?? 0);
+    const frame = await this.seal(c, envelope);
+    const id = toHex(envelope.msgId);
+    const { entry, ops } = ctx.outbox.prepare(
+      { contact: c.key, msgId: id, type: body.type, kind: 'peer', ...(o.fileId !== undefined ? { fileId: o.fileId } : {}), ...(o.chunk !== undefined ? { chunk: o.chunk } : {}) },
+      frame,
+    );
+    let item: HistoryItem | undefined;
+    if (o.history) {
+      item = { ...o.history, id, seq: ctx.history.nextSeq(), contact: c.key, dir: 'out', sentAt: envelope.sentAt, status: 'queued' };
+      ops.push(ctx.history.put(item));
+    }
+    if (o.ops) ops.push(...o.ops);
+    return { envelope, entry, ops, ...(item ? { item } : {}) };
+  }
+
+  /** After the operations of sealed messages landed: they join the outbox and go out. */
+  commit(sealed: readonly Sealed[]): void {
+    for (const s of sealed) {
+      this.#ctx.outbox.commit(s.entry);
+      if (s.item) this.#ctx.emit('history', { item: s.item });
+    }
+    this.pump();
+  }
+
+  /** Stores a durable message in the outbox (OUTBOX_FULL if it is full) and sends it when it can. */
+  async sendDurable(c: Contact, body: EnvelopeBody, o: DurableOptions = {}): Promise<{ id: string; item?: HistoryItem }> {
+    const slot = this.#ctx.outbox.reserve(1);
+    try {
+      const sealed = await this.sealDurable(c, body, o);
+      await this.#ctx.store.batch(sealed.ops);
+      this.commit([sealed]);
+      return { id: sealed.entry.msgId, ...(sealed.item ? { item: sealed.item } : {}) };
+    } finally {
+      slot.release();
+    }
+  }
+
+  /** Seals and sends once on the live session; NOT_CONNECTED if there is none. */
+  async sendEphemeral(c: Contact, body: EnvelopeBody, flags = 0): Promise<string> {
+    const { conn } = this.#ctx;
+    if (!conn.online) throw new EngineError('NOT_CONNECTED', 'not connected to the relay');
+    const envelope = this.envelope(body, flags);
+    const frame = await this.seal(c, envelope);
+    const id = fromHex(c.id);
+    if (!conn.send({ size: frame.length, build: (s) => s.route(frame, id) })) {
+      throw new EngineError('NOT_CONNECTED', 'not connected to the relay');
+    }
+    return toHex(envelope.msgId);
+  }
+
+  /** Puts due outbox entries on the wire (after reconnects, sends, acks, and on the resend tick). */
+  pump(): void {
+    const { conn, outbox, contacts } = this.#ctx;
+    if (!conn.online) return;
+    const epoch = conn.epoch;
+    const sendable = (key: string, kind: OutboxEntry['kind']): boolean => {
+      const c = contacts.get(key);
+      return c !== undefined && (kind === 'peer' ? c.state === 'accepted' : c.state === 'requested');
+    };
+    for (const e of outbox.due(epoch, sendable)) {
+      const c = contacts.get(e.contact)!;
+      const id = fromHex(c.id);
+      outbox.queued(e.seq, epoch);
+      conn.send({
+        size: e.size,
+        bulk: e.fileId !== undefined,
+        build: async (s) => {
+          const frame = outbox.get(e.seq) ? await outbox.frame(e.seq) : undefined;
+          return frame && s.route(frame, id);
+        },
+        sent: () => this.#sent(e),
+      });
+    }
+  }
+
+  #sent(e: OutboxEntry): void {
+    const ctx = this.#ctx;
+    if (!ctx.outbox.sent(e.seq)) return;
+    ctx.emit('sent', { contact: e.contact, id: e.msgId });
+    if (e.fileId !== undefined && e.chunk !== undefined) ctx.files.chunkSent(e);
+    if (TRACKED.has(e.type)) {
+      void (async () => {
+        const item = await ctx.history.get(e.contact, e.msgId);
+        if (!item || item.status !== 'queued') return;
+        item.status = 'sent';
+        await ctx.store.batch([ctx.history.put(item)]);
+        ctx.emit('history', { item });
+      })().catch((err) => report(ctx, 'history status', err));
+    }
+  }
+
+  /**
+   * Periodic duties: drop first-contact requests whose invite expired, and messages older than
+   * the replay window (a receiver would reject them as STALE forever); then resend.
+   */
+  async tick(): Promise<void> {
+    const ctx = this.#ctx;
+    const now = ctx.now();
+    for (const e of ctx.outbox.expired(now)) {
+      await ctx.outbox.remove([e]);
+      const c = ctx.contacts.get(e.contact);
+      if (c) ctx.emit('contact-request-expired', { contact: snapshot(c) });
+    }
+    const old = ctx.outbox.olderThan(now - REPLAY_WINDOW_MS);
+    if (old.length > 0) {
+      await ctx.outbox.remove(old);
+      for (const e of old) {
+        const item = await ctx.history.get(e.contact, e.msgId);
+        if (item && item.dir === 'out') {
+          item.status = 'failed';
+          await ctx.store.batch([ctx.history.put(item)]);
+          ctx.emit('history', { item });
+        }
+      }
+    }
+    this.pump();
+  }
+
+  /** Acknowledges a received message (batched `delivered` receipt). */
+  queueAck(contact: string, msgId: string): void {
+    let set = this.#acks.get(contact);
+    if (!set) this.#acks.set(contact, (set = new Set()));
+    set.add(msgId);
+    if (set.size >= MAX_RECEIPT_IDS) void this.#flushAcks(contact);
+    else if (!this.#ackTimer) this.#ackTimer = setTimeout(() => void this.flushAcks(), 0);
+  }
+
+  /** Sends every waiting `delivered` receipt; resolves once they are queued on the session. */
+  async flushAcks(): Promise<void> {
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    await Promise.all([...this.#acks.keys()].map((contact) => this.#flushAcks(contact)));
+  }
+
+  async #flushAcks(contact: string): Promise<void> {
+    const set = this.#acks.get(contact);
+    this.#acks.delete(contact);
+    const c = this.#ctx.contacts.get(contact);
+    if (!set || !c || !this.#ctx.conn.online) return; // the sender resends; the duplicate is acknowledged then
+    const ids = [...set];
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
+      const body = { status: ReceiptStatus.delivered, ids: ids.slice(i, i + MAX_RECEIPT_IDS).map((h) => ({ id: fromHex(h) })) };
+      sends.push(this.sendEphemeral(c, { type: MessageType.receipt, body }).catch(() => undefined));
+    }
+    await Promise.all(sends);
+  }
+
+  /** Queues `read` receipts (persisted until a session sends them) and marks the history. */
+  async markRead(c: Contact, ids: readonly string[]): Promise<void> {
+    const ctx = this.#ctx;
+    const queued = (await getRecord<string[]>(ctx.store, K.readQueue(c.key))) ?? [];
+    const ops: StoreOp[] = [];
+    const fresh: string[] = [];
+    for (const id of ids) {
+      const item = await ctx.history.get(c.key, id);
+      if (item && item.dir === 'in' && !item.read) {
+        item.read = true;
+        ops.push(ctx.history.put(item));
+      }
+      if (!queued.includes(id)) fresh.push(id);
+    }
+    const next = [...queued, ...fresh].slice(-MAX_PENDING_READ_IDS);
+    ops.push(putRecord(K.readQueue(c.key), next));
+    await ctx.store.batch(ops);
+    await this.flushReads(c);
+  }
+
+  /** Sends queued read receipts of one contact (or all) if online; forgets them once sent. */
+  async flushReads(only?: Contact): Promise<void> {
+    const ctx = this.#ctx;
+    if (!ctx.conn.online) return;
+    const contacts = only ? [only] : ctx.contacts.all().filter((c) => c.state === 'accepted');
+    for (const c of contacts) {
+      const ids = (await getRecord<string[]>(ctx.store, K.readQueue(c.key))) ?? [];
+      if (ids.length === 0 || c.state !== 'accepted') continue;
+      try {
+        for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
+          const body = { status: ReceiptStatus.read, ids: ids.slice(i, i + MAX_RECEIPT_IDS).map((h) => ({ id: fromHex(h) })) };
+          await this.sendEphemeral(c, { type: MessageType.receipt, body });
+        }
+        await ctx.store.delete(K.readQueue(c.key));
+      } catch {
+        return; // offline again: they stay queued
+      }
+    }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The engine's public types: contacts, connection states, and the payload of every event.
+ * Ids and keys in events are lower-case hex strings; message bodies are the generated codec's
+ * types (`EnvelopeBody`: a union on `type`, a MessageType code, with its `body`).
+ */
+import type { EnvelopeBody, Extension, TurnCredentials } from '@parley/generated';
+import type { HistoryItem } from './history.ts';
+
+/**
+ * - `requested`: we sent a contact request (first contact) and wait for their accept; messages
+ *   to them wait in the outbox.
+ * - `pending`: they asked us; nothing is sent until the user accepts.
+ * - `accepted`: both sides agreed; messages flow.
+ */
+export type ContactState = 'requested' | 'pending' | 'accepted';
+
+export interface Contact {
+  /** Hex of the contact's X25519 key: how the engine names a contact. */
+  readonly key: string;
+  /** Hex of the 8-byte id (a routing hint: several key pairs may share an id). */
+  readonly id: string;
+  readonly x: Uint8Array;
+  readonly ed: Uint8Array;
+  /** Local display name (from the invite, the request, or the user). */
+  name: string;
+  /** A note: the greeting of a request, or the user's own. */
+  note: string;
+  state: ContactState;
+  /** The user compared safety numbers and confirmed. Reset when keys change. */
+  verified: boolean;
+  /** Highest protocol version both sides speak; never lowered. */
+  version: number;
+  createdAt: number;
+  /** A pending request whose id belongs to an existing contact with other keys: the key of that contact. */
+  keyChangeOf?: string;
+}
+
+export type ConnectionState =
+  | { state: 'stopped' }
+  | { state: 'connecting'; attempt: number }
+  | { state: 'handshaking' }
+  | { state: 'online'; relayTime: number; mailboxPending: number }
+  | {
+      state: 'offline';
+      attempt: number;
+      /** Milliseconds until the next attempt, and when it is (engine clock). */
+      retryInMs: number;
+      retryAt: number;
+      reason: string;
+      /** The relay's close code, when it closed the connection. */
+      closeCode?: number;
+      /** What failed (e.g. HandshakeError BAD_RELAY: the pinned relay keys do not match). */
+      error?: { code: string; message: string };
+    };
+
+/** A received message, after every check of the spec's receive order. */
+export type IncomingMessage = EnvelopeBody & {
+  contact: Contact;
+  /** Message id, hex. */
+  id: string;
+  /** Sender's clock (ms). */
+  sentAt: number;
+  /** Our clock when it arrived (ms). */
+  receivedAt: number;
+  /** Flag bit 0: no notification. */
+  silent: boolean;
+  extensions: Extension[];
+  /** Edits and deletes: false if the target has not arrived yet (it is applied when it does). */
+  applied?: boolean;
+};
+
+export interface FileProgress {
+  contact: string;
+  fileId: string;
+  direction: 'in' | 'out';
+  /** in: chunks stored; out: chunks the peer confirmed (`sent`: chunks put on the wire). */
+  chunks: number;
+  sent?: number;
+  totalChunks: number;
+  bytes: number;
+  size: number;
+}
+
+export interface ReceivedFile {
+  contact: string;
+  fileId: string;
+  /** Message id of the offer, hex. */
+  id: string;
+  name: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+export interface FileFailed {
+  contact: string;
+  fileId: string;
+  direction: 'in' | 'out';
+  /** corrupt (digest mismatch), cancelled, too_large, or invalid (chunks that do not fit the offer). */
+  reason: 'corrupt' | 'cancelled' | 'too_large' | 'invalid';
+}
+
+export interface EngineEvents {
+  state: ConnectionState;
+  /** The relay delivered everything it held for us (control MAILBOX_DRAINED). */
+  synced: { delivered: number };
+  message: IncomingMessage;
+  /** An outgoing message went on the wire for the first time. */
+  sent: { contact: string; id: string };
+  delivered: { contact: string; ids: string[] };
+  read: { contact: string; ids: string[] };
+  /** An incoming contact request waits for accept or reject. `keyChangeOf` warns of a key change. */
+  'contact-request': { contact: Contact; note: string };
+  /** A contact whose id matches another contact's, with other keys: never accepted silently. */
+  'key-change': { contact: Contact; previous: Contact };
+  /** Our request was accepted (or we accepted theirs). */
+  'contact-accepted': { contact: Contact };
+  /** Our contact request was not accepted before the invite expired. */
+  'contact-request-expired': { contact: Contact };
+  'file-progress': FileProgress;
+  file: ReceivedFile;
+  'file-failed': FileFailed;
+  /** History changed (new message, edit, delete, status): for views. */
+  history: { item: HistoryItem };
+  /** The wake tag changed: register it with the notifier again. */
+  'wake-tag': { tag: Uint8Array; createdAt: number };
+  /** (Notifier) the relay woke one of its clients' tags. */
+  wake: { tag: Uint8Array; reason: number };
+  'turn-credentials': TurnCredentials;
+  /** The relay answered a control request with ERROR (code: RelayError, request: ControlType). */
+  'relay-error': { code: number; request: number };
+  /** A received frame or message was rejected; `code` is the spec's open-error or codec code. */
+  dropped: { kind: string; code: string; message: string; contact?: string };
+  /** Every accepted envelope, duplicates excluded, before the engine acts on it (hooks). */
+  envelope: { contact: Contact; envelope: EnvelopeBody & { msgId: Uint8Array; sentAt: number; flags: number } };
+  /** Something failed inside the engine (e.g. the store); the engine keeps running. */
+  error: { error: unknown; context: string };
+}
