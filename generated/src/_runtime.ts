@@ -98,9 +98,31 @@ export function str(b: Uint8Array, s: number, e: number, at: number, path: strin
   }
 }
 
+/** Runs at least this long use the native comparison (below it the scan is as fast). */
+const NATIVE_ZERO_MIN = 1024;
+const ZERO_BLOCK = new Uint8Array(16384);
+type NativeCompare = (a: Uint8Array, zero: Uint8Array, start: number, end: number, n: number) => number;
+/** Buffer.prototype.compare when running in Node (feature-detected; browsers scan instead). */
+const nativeCompare: NativeCompare | undefined = (() => {
+  const B = (globalThis as { Buffer?: { prototype: { compare: (...args: unknown[]) => number } } }).Buffer;
+  if (!B || typeof B.prototype.compare !== 'function') return undefined;
+  const compare = B.prototype.compare;
+  return (a, zero, start, end, n) => compare.call(zero, a, start, end, 0, n);
+})();
+
 /** Index of the first non-zero byte of b[s..e), or -1. Scans 32 bytes per step when it can. */
 export function firstNonZero(b: Uint8Array, s: number, e: number): number {
   let i = s;
+  // Where the platform has a native memcmp (Node's Buffer), long zero runs are compared against a
+  // static zero block: padding up to a 64 KiB bucket is the common case and must stay cheap.
+  if (e - s >= NATIVE_ZERO_MIN && nativeCompare !== undefined) {
+    let allZero = true;
+    for (let at = s; at < e && allZero; at += ZERO_BLOCK.length) {
+      const n = Math.min(ZERO_BLOCK.length, e - at);
+      allZero = nativeCompare(b, ZERO_BLOCK, at, at + n, n) === 0;
+    }
+    if (allZero) return -1;
+  }
   if (e - s >= 64) {
     const head = (4 - ((b.byteOffset + i) & 3)) & 3;
     for (const h = i + head; i < h; i++) if (b[i] !== 0) return i;

@@ -1,0 +1,246 @@
+/**
+ * Relay configuration: defaults, then environment variables, then command-line flags, each
+ * value validated with zod. A bad value raises ConfigError naming the setting (the env
+ * variable or flag it came from); main.ts prints it and exits with code 2.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { DEFAULT_LIMITS, LIMIT_RANGES, type Limits, validateLimits } from './limits.ts';
+import { ID_SIZE, KEY_SIZE, MAX_TURN_FIELD_BYTES, MAX_TURN_URLS } from './wire.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The notifier peer: a full X25519 key (exact) or an id (any holder of it). */
+export type NotifierRef = { kind: 'key'; x: Uint8Array } | { kind: 'id'; id: Uint8Array };
+
+export interface TurnConfig {
+  secret: string;
+  turnUrls: string[];
+  stunUrls: string[];
+}
+
+export interface RelayConfig {
+  port: number;
+  host: string;
+  /** Data folder (PARLEY_DATA); the relay key lives here unless keyFile says otherwise. */
+  dataDir: string | undefined;
+  /** Explicit key file; a missing explicit key file is never generated. */
+  keyFile: string | undefined;
+  /** ws:// or wss:// URL published in /.well-known/parley.json; derived from the request if unset. */
+  publicUrl: string | undefined;
+  notifier: NotifierRef | undefined;
+  /** TURN REST secret and URLs; undefined when TURN is not configured. */
+  turn: TurnConfig | undefined;
+  stunUrls: string[];
+  /** Built web app served on the same port when the folder exists. */
+  webRoot: string;
+  logLevel: LogLevel;
+  limits: Limits;
+}
+
+/** The built web app beside the relay package: <repo>/web/dist. */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+const hexBytes = (sizes: number[]) =>
+  z
+    .string()
+    .regex(/^[0-9a-fA-F]*$/, 'must be hex')
+    .refine((s) => sizes.includes(s.length / 2), `must be ${sizes.map((n) => n * 2).join(' or ')} hex digits`);
+
+const urlList = (schemes: string[]) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
+    .pipe(
+      z.array(
+        z
+          .string()
+          .max(MAX_TURN_FIELD_BYTES, `each URL must be at most ${MAX_TURN_FIELD_BYTES} bytes`)
+          .refine((u) => schemes.some((p) => u.startsWith(p + ':')), `each URL must start with ${schemes.map((p) => p + ':').join(' or ')}`),
+      ),
+    );
+
+const intIn = (lo: number, hi: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(lo, `must be at least ${lo}`).max(hi, `must be at most ${hi}`));
+
+interface Setting {
+  key: string;
+  env: string;
+  flag: string;
+  schema: z.ZodType<unknown, string>;
+  doc: string;
+}
+
+const BASE_SETTINGS: Setting[] = [
+  { key: 'port', env: 'PORT', flag: 'port', schema: intIn(0, 65535), doc: 'TCP port (0: any free port)' },
+  { key: 'host', env: 'HOST', flag: 'host', schema: z.string().min(1, 'must not be empty'), doc: 'address to bind' },
+  { key: 'dataDir', env: 'PARLEY_DATA', flag: 'data', schema: z.string().min(1, 'must not be empty'), doc: 'data folder (relay key file)' },
+  { key: 'keyFile', env: 'RELAY_KEY_FILE', flag: 'key-file', schema: z.string().min(1, 'must not be empty'), doc: 'relay key file (default <data>/relay.key)' },
+  {
+    key: 'publicUrl',
+    env: 'PUBLIC_URL',
+    flag: 'public-url',
+    schema: z.string().regex(/^wss?:\/\/[^\s]+$/, 'must be a ws:// or wss:// URL'),
+    doc: 'WebSocket URL published in /.well-known/parley.json',
+  },
+  { key: 'notifierId', env: 'NOTIFIER_ID', flag: 'notifier-id', schema: hexBytes([KEY_SIZE, ID_SIZE]), doc: "notifier's X25519 key (or id) in hex" },
+  { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', schema: z.string().min(16, 'must be at least 16 characters'), doc: 'coturn static-auth-secret' },
+  { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', schema: urlList(['turn', 'turns']), doc: 'comma-separated turn: URLs' },
+  { key: 'stunUrls', env: 'STUN_URLS', flag: 'stun-urls', schema: urlList(['stun', 'stuns']), doc: 'comma-separated stun: URLs' },
+  { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', schema: z.string().min(1, 'must not be empty'), doc: 'built web app to serve' },
+  {
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }),
+    doc: 'pino log level',
+  },
+];
+
+/** Env and flag names of each limit: the spec constant's name (prefixed RELAY_) and its kebab form. */
+export const LIMIT_NAMES: { readonly [K in keyof Limits]: string } = {
+  maxFrameSize: 'MAX_FRAME_SIZE',
+  frameRate: 'FRAME_RATE_PER_SECOND',
+  frameBurst: 'FRAME_BURST',
+  byteRate: 'BYTE_RATE_PER_SECOND',
+  byteBurst: 'BYTE_BURST',
+  sendBufferMaxBytes: 'SEND_BUFFER_MAX_BYTES',
+  handshakeTimeoutMs: 'HANDSHAKE_TIMEOUT_MS',
+  pingIntervalMs: 'PING_INTERVAL_MS',
+  idleTimeoutMs: 'IDLE_TIMEOUT_MS',
+  maxConnectionsPerAddress: 'MAX_CONNECTIONS_PER_ADDRESS',
+  handshakesPerAddressPerMinute: 'HANDSHAKES_PER_ADDRESS_PER_MINUTE',
+  maxConnections: 'MAX_CONNECTIONS',
+  maxKeypairsPerId: 'MAX_KEYPAIRS_PER_ID',
+  mailboxMaxFrames: 'MAILBOX_MAX_FRAMES',
+  mailboxMaxBytes: 'MAILBOX_MAX_BYTES',
+  mailboxTtlMs: 'MAILBOX_TTL_MS',
+  mailboxGlobalMaxBytes: 'MAILBOX_GLOBAL_MAX_BYTES',
+  mailboxSenderShareDivisor: 'MAILBOX_SENDER_SHARE_DIVISOR',
+  mailboxEntryOverhead: 'MAILBOX_ENTRY_OVERHEAD',
+  wakeMinIntervalMs: 'WAKE_MIN_INTERVAL_MS',
+  wakeMaxRegistrations: 'WAKE_MAX_REGISTRATIONS',
+  wakeRegistrationTtlMs: 'WAKE_REGISTRATION_TTL_MS',
+  turnCredentialTtlS: 'TURN_CREDENTIAL_TTL_S',
+  turnRequestsPerMinute: 'TURN_REQUESTS_PER_MINUTE',
+  ringsPerMinute: 'RINGS_PER_MINUTE',
+  maxPendingControl: 'MAX_PENDING_CONTROL',
+  closeGraceMs: 'CLOSE_GRACE_MS',
+  shutdownRetryAfterMs: 'SHUTDOWN_RETRY_AFTER_MS',
+};
+
+const LIMIT_SETTINGS: Setting[] = (Object.keys(LIMIT_NAMES) as (keyof Limits)[]).map((key) => ({
+  key,
+  env: 'RELAY_' + LIMIT_NAMES[key],
+  flag: LIMIT_NAMES[key].toLowerCase().replaceAll('_', '-'),
+  schema: intIn(LIMIT_RANGES[key][0], LIMIT_RANGES[key][1]),
+  doc: `limit (default ${DEFAULT_LIMITS[key]})`,
+}));
+
+export const SETTINGS: readonly Setting[] = [...BASE_SETTINGS, ...LIMIT_SETTINGS];
+
+const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+
+/**
+ * Builds the config from the environment and the flags (flags win). `argv` holds only the
+ * flags (`--name value` or `--name=value`). Throws ConfigError naming the bad setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): RelayConfig {
+  const raw = new Map<string, { value: string; source: string }>();
+  for (const s of SETTINGS) {
+    const v = env[s.env];
+    if (v !== undefined && v !== '') raw.set(s.key, { value: v, source: s.env });
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(arg, 'unexpected argument');
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const setting = SETTINGS.find((s) => s.flag === name);
+    if (setting === undefined) throw new ConfigError(`--${name}`, 'unknown option');
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i++;
+    }
+    if (value === undefined) throw new ConfigError(`--${name}`, 'needs a value');
+    raw.set(setting.key, { value, source: `--${name}` });
+  }
+
+  const parsed = new Map<string, unknown>();
+  for (const s of SETTINGS) {
+    const r = raw.get(s.key);
+    if (r === undefined) continue;
+    const res = s.schema.safeParse(r.value);
+    if (!res.success) {
+      const msg = res.error.issues.map((i) => i.message).join('; ');
+      throw new ConfigError(r.source, `${msg} (got ${JSON.stringify(r.value)})`);
+    }
+    parsed.set(s.key, res.data);
+  }
+  const get = <T>(key: string): T | undefined => parsed.get(key) as T | undefined;
+
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(LIMIT_NAMES) as (keyof Limits)[]) {
+    const v = get<number>(key);
+    if (v !== undefined) limits[key] = v;
+  }
+  try {
+    validateLimits(limits);
+  } catch (e) {
+    const key = (Object.keys(LIMIT_NAMES) as (keyof Limits)[]).find((k) => (e as Error).message.startsWith(k));
+    const src = key !== undefined ? (raw.get(key)?.source ?? 'RELAY_' + LIMIT_NAMES[key]) : 'limits';
+    throw new ConfigError(src, (e as Error).message);
+  }
+
+  const notifierHex = get<string>('notifierId');
+  const notifier: NotifierRef | undefined =
+    notifierHex === undefined
+      ? undefined
+      : notifierHex.length === KEY_SIZE * 2
+        ? { kind: 'key', x: hex(notifierHex) }
+        : { kind: 'id', id: hex(notifierHex) };
+
+  const stunUrls = get<string[]>('stunUrls') ?? [];
+  const turnUrls = get<string[]>('turnUrls') ?? [];
+  const turnSecret = get<string>('turnSecret');
+  if (turnSecret !== undefined && turnUrls.length === 0) {
+    throw new ConfigError(raw.get('turnSecret')!.source, 'is set but TURN_URLS is empty');
+  }
+  if (turnUrls.length > 0 && turnSecret === undefined) {
+    throw new ConfigError(raw.get('turnUrls')!.source, 'needs TURN_SECRET');
+  }
+  if (stunUrls.length + turnUrls.length > MAX_TURN_URLS) {
+    throw new ConfigError(
+      raw.get('turnUrls')?.source ?? raw.get('stunUrls')!.source,
+      `at most ${MAX_TURN_URLS} STUN and TURN URLs in total`,
+    );
+  }
+
+  return {
+    port: get<number>('port') ?? 8080,
+    host: get<string>('host') ?? '127.0.0.1',
+    dataDir: get<string>('dataDir'),
+    keyFile: get<string>('keyFile'),
+    publicUrl: get<string>('publicUrl'),
+    notifier,
+    turn: turnSecret !== undefined ? { secret: turnSecret, turnUrls, stunUrls } : undefined,
+    stunUrls,
+    webRoot: get<string>('webRoot') ?? DEFAULT_WEB_ROOT,
+    logLevel: get<LogLevel>('logLevel') ?? 'info',
+    limits,
+  };
+}
+
+/** One line per setting for `relay --help` and the README. */
+export function settingsHelp(): string {
+  return SETTINGS.map((s) => `  --${s.flag.padEnd(36)} ${s.env.padEnd(40)} ${s.doc}`).join('\n');
+}

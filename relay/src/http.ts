@@ -1,0 +1,145 @@
+/**
+ * The relay's HTTP side, on the WebSocket port: `/.well-known/parley.json` (the relay's
+ * WebSocket URL and public keys), `/healthz`, `/metrics`, and the built web app (WEB_ROOT)
+ * with strict security headers and an SPA fallback to index.html.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import type { Registry } from 'prom-client';
+
+/** Headers on every HTTP response. The CSP allows the app's own origin and WebSockets only. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "connect-src 'self' ws: wss:",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; '),
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Permissions-Policy': 'camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=()',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+});
+
+const MIME: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+};
+
+export interface WellKnown {
+  /** Builds the document for one request (the URL may depend on its Host header). */
+  (req: IncomingMessage): object;
+}
+
+export interface HttpOptions {
+  webRoot: string | undefined;
+  wellKnown: WellKnown;
+  metrics: Registry;
+  healthy: () => boolean;
+}
+
+export const WELL_KNOWN_PATH = '/.well-known/parley.json';
+
+export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const root = opts.webRoot !== undefined ? resolve(opts.webRoot) : undefined;
+  return (req, res) => {
+    handle(opts, root, req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(opts: HttpOptions, root: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://relay.invalid').pathname);
+  } catch {
+    return send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');
+  }
+  if (path === WELL_KNOWN_PATH) {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'no-cache');
+    return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(opts.wellKnown(req), null, 2) + '\n', req.method);
+  }
+  if (path === '/healthz') {
+    res.setHeader('Cache-Control', 'no-store');
+    const ok = opts.healthy();
+    return send(res, ok ? 200 : 503, 'text/plain; charset=utf-8', ok ? 'ok\n' : 'shutting down\n', req.method);
+  }
+  if (path === '/metrics') {
+    res.setHeader('Cache-Control', 'no-store');
+    return send(res, 200, opts.metrics.contentType, await opts.metrics.metrics(), req.method);
+  }
+  if (root === undefined || path.includes('\0')) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+  return serveStatic(root, path, req, res);
+}
+
+async function serveStatic(root: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let file = resolve(join(root, path));
+  if (file !== root && !file.startsWith(root + sep)) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+  let st = await fs.stat(file).catch(() => undefined);
+  if (st?.isDirectory()) {
+    file = join(file, 'index.html');
+    st = await fs.stat(file).catch(() => undefined);
+  }
+  if (st === undefined || !st.isFile()) {
+    // SPA fallback: a route without a file extension is the app's; a missing asset is a 404.
+    if (extname(path) !== '') return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    file = join(root, 'index.html');
+    st = await fs.stat(file).catch(() => undefined);
+    if (st === undefined || !st.isFile()) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+  }
+  const ext = extname(file).toLowerCase();
+  res.setHeader('Content-Type', MIME[ext] ?? 'application/octet-stream');
+  res.setHeader('Content-Length', st.size);
+  // Hashed build assets never change; everything else is revalidated.
+  res.setHeader('Cache-Control', path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+  res.writeHead(200);
+  if (req.method === 'HEAD') return void res.end();
+  await new Promise<void>((ok, fail) => {
+    const stream = createReadStream(file);
+    stream.on('error', fail);
+    res.on('close', () => {
+      stream.destroy();
+      ok();
+    });
+    stream.pipe(res);
+  });
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, method?: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,80 @@
+/**
+ * @parley/relay: start a relay in-process (tests, benches, main.ts).
+ */
+import type { DestinationStream } from 'pino';
+import type { Registry } from 'prom-client';
+import { DEFAULT_WEB_ROOT, type RelayConfig } from './config.ts';
+import { DEFAULT_LIMITS, type Limits, validateLimits } from './limits.ts';
+import { createLogger } from './logger.ts';
+import type { RelayStats } from './metrics.ts';
+import { createRelayCrypto } from './protocol.ts';
+import { randomBytes } from './runtime.ts';
+import { RelayServer } from './server.ts';
+import type { RelayCrypto } from './session-port.ts';
+import { SEED_SIZE } from './wire.ts';
+
+export { loadConfig, type RelayConfig } from './config.ts';
+export { DEFAULT_LIMITS, type Limits } from './limits.ts';
+export { ConfigError, KeyError, CloseError, RelayError, isRelayError } from './errors.ts';
+export { relayFingerprint } from './keys.ts';
+export { CLOSE } from './wire.ts';
+
+export interface StartRelayOptions extends Partial<Omit<RelayConfig, 'limits'>> {
+  limits?: Partial<Limits>;
+  /** The relay's identity seed; a random one if absent (tests). */
+  seed?: Uint8Array;
+  /** Where JSON log lines go (default stdout). */
+  logDestination?: DestinationStream;
+  /** Register process-wide default metrics (main.ts does). */
+  defaultMetrics?: boolean;
+  /** Replace the protocol layer (tests). */
+  crypto?: RelayCrypto;
+}
+
+export interface RunningRelay {
+  /** ws://host:port/ */
+  url: string;
+  /** http://host:port */
+  httpUrl: string;
+  port: number;
+  publicKeys: { x: Uint8Array; ed: Uint8Array };
+  metrics: Registry;
+  stats: RelayStats;
+  server: RelayServer;
+  /** Graceful shutdown (SHUTDOWN to every client, then close). */
+  close(): Promise<void>;
+}
+
+export async function startRelay(options: StartRelayOptions = {}): Promise<RunningRelay> {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  validateLimits(limits);
+  const config: RelayConfig = {
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    dataDir: options.dataDir,
+    keyFile: options.keyFile,
+    publicUrl: options.publicUrl,
+    notifier: options.notifier,
+    turn: options.turn,
+    stunUrls: options.stunUrls ?? [],
+    webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
+    logLevel: options.logLevel ?? 'info',
+    limits,
+  };
+  const log = createLogger(config.logLevel, options.logDestination);
+  const seed = options.seed ?? randomBytes(SEED_SIZE);
+  const crypto = options.crypto ?? (await createRelayCrypto(seed));
+  const server = new RelayServer({ config, crypto, log, defaultMetrics: options.defaultMetrics ?? false });
+  await server.listen();
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `ws://${host}:${server.port}/`,
+    httpUrl: `http://${host}:${server.port}`,
+    port: server.port,
+    publicKeys: { x: crypto.publicX, ed: crypto.publicEd },
+    metrics: server.metrics,
+    stats: server.stats,
+    server,
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Prometheus metrics (prom-client), one registry per relay instance. The hot path bumps
+ * plain numbers in `RelayStats`; the registry reads them when scraped, so forwarding a frame
+ * costs two additions, not a metric lookup.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Why a frame or a connection was dropped (label `reason` of parley_relay_drops_total). */
+export const DROP_REASONS = [
+  'rate_limited',
+  'too_large',
+  'malformed_frame',
+  'slow_reader',
+  'too_many_connections',
+  'mailbox_full',
+  'mailbox_sender_share',
+  'mailbox_global',
+  'mailbox_expired',
+  'wake_rate_limited',
+  'wake_no_notifier',
+  'idle_timeout',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export const HANDSHAKE_FAILURES = ['invalid', 'timeout'] as const;
+export type HandshakeFailure = (typeof HANDSHAKE_FAILURES)[number];
+
+export class RelayStats {
+  framesForwarded = 0;
+  bytesForwarded = 0;
+  framesQueued = 0;
+  controlFrames = 0;
+  handshakes = 0;
+  wakesSent = 0;
+  turnCredentials = 0;
+  readonly drops: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+  readonly handshakeFailures: Record<HandshakeFailure, number> = { invalid: 0, timeout: 0 };
+}
+
+export interface Gauges {
+  connections(): { handshake: number; session: number };
+  mailboxFrames(): number;
+  mailboxBytes(): number;
+  mailboxes(): number;
+}
+
+export function createMetrics(stats: RelayStats, gauges: Gauges, withDefaults = true): Registry {
+  const register = new Registry();
+  const p = 'parley_relay_';
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name: p + name,
+      help,
+      registers: [register],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  new Gauge({
+    name: p + 'connections',
+    help: 'Open WebSocket connections, by state (handshake: before WELCOME; session: after).',
+    labelNames: ['state'],
+    registers: [register],
+    collect() {
+      const c = gauges.connections();
+      this.set({ state: 'handshake' }, c.handshake);
+      this.set({ state: 'session' }, c.session);
+    },
+  });
+  counter('frames_forwarded_total', 'Frames delivered to a recipient connection (live or from a mailbox).', () => stats.framesForwarded);
+  counter('bytes_forwarded_total', 'Bytes of the frames delivered to recipient connections.', () => stats.bytesForwarded);
+  counter('frames_queued_total', 'Frames queued in a mailbox for an offline id.', () => stats.framesQueued);
+  counter('control_frames_total', 'Control frames received from clients and verified.', () => stats.controlFrames);
+  counter('handshakes_total', 'Handshakes completed.', () => stats.handshakes);
+  counter('wakes_sent_total', 'WAKE control messages sent to the notifier.', () => stats.wakesSent);
+  counter('turn_credentials_total', 'TURN credentials handed out.', () => stats.turnCredentials);
+  new Counter({
+    name: p + 'drops_total',
+    help: 'Frames or connections dropped, by reason.',
+    labelNames: ['reason'],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const r of DROP_REASONS) this.inc({ reason: r }, stats.drops[r]);
+    },
+  });
+  new Counter({
+    name: p + 'handshake_failures_total',
+    help: 'Handshakes that failed (invalid HELLO, or none within the timeout).',
+    labelNames: ['reason'],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const r of HANDSHAKE_FAILURES) this.inc({ reason: r }, stats.handshakeFailures[r]);
+    },
+  });
+  new Gauge({
+    name: p + 'mailbox_frames',
+    help: 'Frames held in mailboxes for offline ids.',
+    registers: [register],
+    collect() {
+      this.set(gauges.mailboxFrames());
+    },
+  });
+  new Gauge({
+    name: p + 'mailbox_bytes',
+    help: 'Bytes held in mailboxes (with the per-frame bookkeeping charge).',
+    registers: [register],
+    collect() {
+      this.set(gauges.mailboxBytes());
+    },
+  });
+  new Gauge({
+    name: p + 'mailboxes',
+    help: 'Ids with a non-empty mailbox.',
+    registers: [register],
+    collect() {
+      this.set(gauges.mailboxes());
+    },
+  });
+  if (withDefaults) collectDefaultMetrics({ register, prefix: p });
+  return register;
+}

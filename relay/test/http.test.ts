@@ -1,0 +1,92 @@
+/** The HTTP side: well-known document, health, metrics, static web app with strict headers. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { relayFingerprint } from '../src/keys.ts';
+import { testRelay, type TestRelay } from './helpers/relay.ts';
+
+let relay: TestRelay | undefined;
+afterEach(async () => {
+  await relay?.close();
+  relay = undefined;
+});
+
+function webRoot(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-web-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Parley</title>');
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'assets', 'app.js'), 'console.log(1)');
+  return dir;
+}
+
+describe('HTTP', () => {
+  it('publishes the WebSocket URL and the public keys at /.well-known/parley.json', async () => {
+    relay = await testRelay();
+    const res = await fetch(`${relay.httpUrl}/.well-known/parley.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    const doc = (await res.json()) as Record<string, unknown>;
+    expect(doc).toEqual({
+      protocol: 'parley',
+      versions: [1],
+      url: `ws://127.0.0.1:${relay.port}/`,
+      relay_x: Buffer.from(relay.publicKeys.x).toString('hex'),
+      relay_ed: Buffer.from(relay.publicKeys.ed).toString('hex'),
+      fingerprint: relayFingerprint(relay.publicKeys.x, relay.publicKeys.ed),
+    });
+  });
+
+  it('uses PUBLIC_URL when set', async () => {
+    relay = await testRelay({ publicUrl: 'wss://relay.example/' });
+    const doc = (await (await fetch(`${relay.httpUrl}/.well-known/parley.json`)).json()) as { url: string };
+    expect(doc.url).toBe('wss://relay.example/');
+  });
+
+  it('answers /healthz and /metrics', async () => {
+    relay = await testRelay();
+    expect(await (await fetch(`${relay.httpUrl}/healthz`)).text()).toBe('ok\n');
+    const m = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    for (const name of [
+      'parley_relay_connections',
+      'parley_relay_frames_forwarded_total',
+      'parley_relay_bytes_forwarded_total',
+      'parley_relay_drops_total',
+      'parley_relay_mailbox_frames',
+      'parley_relay_mailbox_bytes',
+      'parley_relay_handshake_failures_total',
+    ]) {
+      expect(m).toContain(`# TYPE ${name} `);
+    }
+  });
+
+  it('serves the web app with strict security headers and an SPA fallback', async () => {
+    relay = await testRelay({ webRoot: webRoot() });
+    const index = await fetch(`${relay.httpUrl}/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('<title>Parley</title>');
+    const h = index.headers;
+    expect(h.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(h.get('content-security-policy')).toMatch(/connect-src 'self' ws: wss:/);
+    expect(h.get('referrer-policy')).toBe('no-referrer');
+    expect(h.get('x-content-type-options')).toBe('nosniff');
+    expect(h.get('x-frame-options')).toBe('DENY');
+    expect(h.get('permissions-policy')).toMatch(/camera=\(self\), microphone=\(self\)/);
+    const route = await fetch(`${relay.httpUrl}/chats/someone`);
+    expect(route.status).toBe(200);
+    expect(await route.text()).toContain('<title>Parley</title>');
+    const js = await fetch(`${relay.httpUrl}/assets/app.js`);
+    expect(js.headers.get('content-type')).toMatch(/text\/javascript/);
+    expect(js.headers.get('cache-control')).toMatch(/immutable/);
+    expect((await fetch(`${relay.httpUrl}/assets/missing.js`)).status).toBe(404);
+    expect((await fetch(`${relay.httpUrl}/..%2f..%2fetc%2fpasswd`)).status).not.toBe(200);
+    expect((await fetch(`${relay.httpUrl}/`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('without a web app, other paths are 404 (with the same headers)', async () => {
+    relay = await testRelay();
+    const res = await fetch(`${relay.httpUrl}/`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+  });
+});
