@@ -1,0 +1,192 @@
+/**
+ * Notifier configuration: defaults, then environment variables, then command-line flags (flags
+ * win), each value validated with zod. A bad value raises ConfigError naming the env variable
+ * or flag it came from; main.ts prints it and exits with code 2.
+ */
+import { join } from 'node:path';
+import { KEY_SIZE } from '@parley/generated';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { DEFAULT_LIMITS, LIMIT_RANGES, type Limits, validateLimits } from './limits.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The push services browsers use today; `*.` matches any subdomain. */
+export const DEFAULT_WEBPUSH_ORIGINS: readonly string[] = [
+  'https://fcm.googleapis.com',
+  'https://*.push.services.mozilla.com',
+  'https://*.notify.windows.com',
+  'https://web.push.apple.com',
+  'https://*.push.apple.com',
+];
+
+/** FCM HTTP v1 send endpoint; `{project}` is the service account's project_id. */
+export const DEFAULT_FCM_ENDPOINT = 'https://fcm.googleapis.com/v1/projects/{project}/messages:send';
+
+export interface FcmConfig {
+  /** Path of the service-account JSON (from the Firebase console). */
+  serviceAccountFile: string;
+  /** Send endpoint; `{project}` is replaced. */
+  endpoint: string;
+  /** OAuth token endpoint; default the service account's token_uri. */
+  tokenUri: string | undefined;
+}
+
+export interface NotifierConfig {
+  /** The relay and its pinned public keys. */
+  relay: { url: string; x: Uint8Array; ed: Uint8Array } | undefined;
+  /** Data folder: keys, engine state, registrations, the published invite. */
+  dataDir: string;
+  keyFile: string;
+  vapidKeyFile: string;
+  /** Where `notifier.json` (keys, VAPID key, current invite) is written for clients. */
+  publishFile: string;
+  /** VAPID `sub` claim: a mailto: or https: URL where push services can reach the operator. */
+  vapidSubject: string | undefined;
+  /** Origins a Web Push endpoint may have (`https://host`, `https://*.host`, `http://127.0.0.1:port`). */
+  webPushOrigins: string[];
+  fcm: FcmConfig | undefined;
+  logLevel: LogLevel;
+  limits: Limits;
+}
+
+const key = z
+  .string()
+  .regex(/^[0-9a-fA-F]+$/, 'must be hex')
+  .refine((s) => s.length === KEY_SIZE * 2, `must be ${KEY_SIZE * 2} hex digits`);
+const nonEmpty = z.string().min(1, 'must not be empty');
+const origins = z
+  .string()
+  .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
+  .pipe(z.array(z.string().regex(/^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i, 'each origin must be scheme://host[:port], optionally with *. before the host')).min(1, 'needs at least one origin'));
+const intIn = (lo: number, hi: number) =>
+  z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(lo, `must be at least ${lo}`).max(hi, `must be at most ${hi}`));
+
+interface Setting {
+  key: string;
+  env: string;
+  flag: string;
+  schema: z.ZodType<unknown, string>;
+  doc: string;
+}
+
+const BASE_SETTINGS: Setting[] = [
+  { key: 'relayUrl', env: 'RELAY_URL', flag: 'relay-url', schema: z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL'), doc: 'the relay to connect to' },
+  { key: 'relayX', env: 'RELAY_X', flag: 'relay-x', schema: key, doc: "the relay's X25519 public key (pinned), hex" },
+  { key: 'relayEd', env: 'RELAY_ED', flag: 'relay-ed', schema: key, doc: "the relay's Ed25519 public key (pinned), hex" },
+  { key: 'dataDir', env: 'NOTIFIER_DATA', flag: 'data', schema: nonEmpty, doc: 'data folder (default ./.notifier)' },
+  { key: 'keyFile', env: 'NOTIFIER_KEY_FILE', flag: 'key-file', schema: nonEmpty, doc: 'identity key file (default <data>/notifier.key)' },
+  { key: 'vapidKeyFile', env: 'VAPID_KEY_FILE', flag: 'vapid-key-file', schema: nonEmpty, doc: 'VAPID key file (default <data>/vapid.key)' },
+  { key: 'publishFile', env: 'NOTIFIER_PUBLISH', flag: 'publish', schema: nonEmpty, doc: 'where notifier.json goes (default <data>/notifier.json)' },
+  { key: 'vapidSubject', env: 'VAPID_SUBJECT', flag: 'vapid-subject', schema: z.string().regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'must be a mailto: or https: URL'), doc: 'VAPID contact (mailto: or https:)' },
+  { key: 'webPushOrigins', env: 'WEBPUSH_ALLOWED_ORIGINS', flag: 'webpush-allowed-origins', schema: origins, doc: 'comma-separated origins a Web Push endpoint may have' },
+  { key: 'fcmServiceAccount', env: 'FCM_SERVICE_ACCOUNT', flag: 'fcm-service-account', schema: nonEmpty, doc: 'FCM service-account JSON file (enables FCM)' },
+  { key: 'fcmEndpoint', env: 'FCM_ENDPOINT', flag: 'fcm-endpoint', schema: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'), doc: 'FCM send endpoint ({project} is replaced)' },
+  { key: 'fcmTokenUri', env: 'FCM_TOKEN_URI', flag: 'fcm-token-uri', schema: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'), doc: "OAuth token endpoint (default the service account's token_uri)" },
+  { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', schema: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }), doc: 'pino log level' },
+];
+
+/** Env and flag names of each limit: NOTIFIER_<NAME> and its kebab form. */
+export const LIMIT_NAMES: { readonly [K in keyof Limits]: string } = {
+  wakeMinIntervalMs: 'WAKE_MIN_INTERVAL_MS',
+  callWakesPerMinute: 'CALL_WAKES_PER_MINUTE',
+  maxRegistrations: 'MAX_REGISTRATIONS',
+  maxRegistrationsPerSender: 'MAX_REGISTRATIONS_PER_SENDER',
+  registrationTtlMs: 'REGISTRATION_TTL_MS',
+  senderTtlMs: 'SENDER_TTL_MS',
+  pushTimeoutMs: 'PUSH_TIMEOUT_MS',
+  maxConcurrentPushes: 'MAX_CONCURRENT_PUSHES',
+  maxQueuedPushes: 'MAX_QUEUED_PUSHES',
+  messageTtlS: 'MESSAGE_TTL_S',
+  callTtlS: 'CALL_TTL_S',
+  inviteMaxUses: 'INVITE_MAX_USES',
+  inviteTtlS: 'INVITE_TTL_S',
+};
+
+const LIMIT_SETTINGS: Setting[] = (Object.keys(LIMIT_NAMES) as (keyof Limits)[]).map((k) => ({
+  key: k,
+  env: 'NOTIFIER_' + LIMIT_NAMES[k],
+  flag: LIMIT_NAMES[k].toLowerCase().replaceAll('_', '-'),
+  schema: intIn(LIMIT_RANGES[k][0], LIMIT_RANGES[k][1]),
+  doc: `limit (default ${DEFAULT_LIMITS[k]})`,
+}));
+
+export const SETTINGS: readonly Setting[] = [...BASE_SETTINGS, ...LIMIT_SETTINGS];
+
+const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
+
+/**
+ * Builds the config from the environment and the flags (`--name value` or `--name=value`).
+ * Relay settings and the VAPID subject are optional here (keygen needs neither); `requireRun`
+ * checks them before the notifier starts.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): NotifierConfig {
+  const raw = new Map<string, { value: string; source: string }>();
+  for (const s of SETTINGS) {
+    const v = env[s.env];
+    if (v !== undefined && v !== '') raw.set(s.key, { value: v, source: s.env });
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(arg, 'unexpected argument');
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const setting = SETTINGS.find((s) => s.flag === name);
+    if (setting === undefined) throw new ConfigError(`--${name}`, 'unknown option');
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`--${name}`, 'needs a value');
+    raw.set(setting.key, { value, source: `--${name}` });
+  }
+  const parsed = new Map<string, unknown>();
+  for (const s of SETTINGS) {
+    const r = raw.get(s.key);
+    if (r === undefined) continue;
+    const res = s.schema.safeParse(r.value);
+    if (!res.success) throw new ConfigError(r.source, `${res.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(r.value)})`);
+    parsed.set(s.key, res.data);
+  }
+  const get = <T>(k: string): T | undefined => parsed.get(k) as T | undefined;
+
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  for (const k of Object.keys(LIMIT_NAMES) as (keyof Limits)[]) {
+    const v = get<number>(k);
+    if (v !== undefined) limits[k] = v;
+  }
+  validateLimits(limits);
+
+  const url = get<string>('relayUrl');
+  const x = get<string>('relayX');
+  const ed = get<string>('relayEd');
+  const given = [url, x, ed].filter((v) => v !== undefined).length;
+  if (given !== 0 && given !== 3) throw new ConfigError(raw.get('relayUrl')?.source ?? raw.get('relayX')?.source ?? 'RELAY_ED', 'RELAY_URL, RELAY_X and RELAY_ED go together');
+
+  const fcmFile = get<string>('fcmServiceAccount');
+  for (const k of ['fcmEndpoint', 'fcmTokenUri']) {
+    if (fcmFile === undefined && raw.has(k)) throw new ConfigError(raw.get(k)!.source, 'needs FCM_SERVICE_ACCOUNT');
+  }
+  const dataDir = get<string>('dataDir') ?? '.notifier';
+  return {
+    relay: url !== undefined ? { url, x: hex(x!), ed: hex(ed!) } : undefined,
+    dataDir,
+    keyFile: get<string>('keyFile') ?? join(dataDir, 'notifier.key'),
+    vapidKeyFile: get<string>('vapidKeyFile') ?? join(dataDir, 'vapid.key'),
+    publishFile: get<string>('publishFile') ?? join(dataDir, 'notifier.json'),
+    vapidSubject: get<string>('vapidSubject'),
+    webPushOrigins: get<string[]>('webPushOrigins') ?? [...DEFAULT_WEBPUSH_ORIGINS],
+    fcm: fcmFile !== undefined ? { serviceAccountFile: fcmFile, endpoint: get<string>('fcmEndpoint') ?? DEFAULT_FCM_ENDPOINT, tokenUri: get<string>('fcmTokenUri') } : undefined,
+    logLevel: get<LogLevel>('logLevel') ?? 'info',
+    limits,
+  };
+}
+
+/** The settings `start` cannot do without. */
+export function requireRun(c: NotifierConfig): asserts c is NotifierConfig & { relay: NonNullable<NotifierConfig['relay']>; vapidSubject: string } {
+  if (c.relay === undefined) throw new ConfigError('RELAY_URL', 'is required (with RELAY_X and RELAY_ED)');
+  if (c.vapidSubject === undefined) throw new ConfigError('VAPID_SUBJECT', 'is required (mailto: or https:)');
+}
+
+/** One line per setting for `notifier --help` and the README. */
+export function settingsHelp(): string {
+  return SETTINGS.map((s) => `  --${s.flag.padEnd(32)} ${s.env.padEnd(38)} ${s.doc}`).join('\n');
+}

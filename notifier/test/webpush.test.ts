@@ -1,0 +1,96 @@
+/**
+ * Web Push (src/webpush.ts) against the loopback push service: VAPID checked, payload
+ * decrypted by http_ece, headers per reason, 404/410 as gone, endpoints outside the allowed
+ * origins never contacted.
+ */
+import { PUSH_PAYLOAD_SIZE } from '@parley/generated';
+import webpush from 'web-push';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEADER_SIZE } from '../src/ece.ts';
+import { WakeReason, pushPayload } from '../src/push.ts';
+import { WebPushSender, endpointAllowed } from '../src/webpush.ts';
+import { LoopbackPushService, type TestSubscription } from './support/push-service.ts';
+
+let svc: LoopbackPushService;
+let sender: WebPushSender;
+const vapid = webpush.generateVAPIDKeys();
+beforeAll(async () => {
+  svc = await LoopbackPushService.start();
+  svc.expectedVapidKey = vapid.publicKey;
+  sender = new WebPushSender({ vapid, subject: 'mailto:ops@parley.test', origins: [svc.origin], timeoutMs: 5000, messageTtlS: 604800, callTtlS: 45 });
+});
+afterAll(() => svc.close());
+
+const asSub = (s: TestSubscription) => ({ kind: 'webpush' as const, endpoint: s.endpoint, p256dh: s.keys.p256dh, auth: s.keys.auth });
+
+describe('WebPushSender', () => {
+  it('delivers the constant payload with a VAPID JWT the push service accepts', async () => {
+    const s = svc.subscribe();
+    expect(await sender.send(asSub(s), WakeReason.message)).toEqual({ outcome: 'sent', status: 201 });
+    const [p] = svc.delivered(s);
+    expect(p!.claims!.aud).toBe(svc.origin);
+    expect(p!.claims!.sub).toBe('mailto:ops@parley.test');
+    expect(p!.plaintext).toEqual(Buffer.from(pushPayload(WakeReason.message)));
+    expect(p!.body.length).toBe(HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16);
+    expect(p!.headers).toMatchObject({ ttl: '604800', urgency: 'normal', topic: 'message', 'content-encoding': 'aes128gcm' });
+  });
+
+  it('pushes a call with Urgency high and the short TTL, at the same size', async () => {
+    const s = svc.subscribe();
+    expect((await sender.send(asSub(s), WakeReason.call)).outcome).toBe('sent');
+    const [p] = svc.delivered(s);
+    expect(p!.headers).toMatchObject({ ttl: '45', urgency: 'high', topic: 'call' });
+    expect(p!.plaintext![0]).toBe(WakeReason.call);
+    expect(p!.body.length).toBe(HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16);
+  });
+
+  it('reports 404 and 410 as gone, other errors as failed', async () => {
+    for (const [status, outcome] of [[410, 'gone'], [404, 'gone'], [429, 'failed'], [500, 'failed']] as const) {
+      const s = svc.subscribe();
+      svc.answer(s, status);
+      const r = await sender.send(asSub(s), WakeReason.message);
+      expect(r.outcome).toBe(outcome);
+      expect(r.status).toBe(status);
+    }
+  });
+
+  it('a push service that rejects the VAPID key makes the push fail (and is not mistaken for gone)', async () => {
+    const other = new WebPushSender({ vapid: webpush.generateVAPIDKeys(), subject: 'mailto:ops@parley.test', origins: [svc.origin], timeoutMs: 5000, messageTtlS: 60, callTtlS: 45 });
+    const r = await other.send(asSub(svc.subscribe()), WakeReason.message);
+    expect(r).toMatchObject({ outcome: 'failed', status: 401 });
+  });
+
+  it('never contacts an endpoint outside the allowed origins', async () => {
+    const before = svc.received.length;
+    const s = svc.subscribe();
+    const strict = new WebPushSender({ vapid, subject: 'mailto:ops@parley.test', origins: ['https://fcm.googleapis.com'], timeoutMs: 5000, messageTtlS: 60, callTtlS: 45 });
+    expect((await strict.send(asSub(s), WakeReason.message)).outcome).toBe('gone');
+    expect(svc.received.length).toBe(before);
+  });
+
+  it('an unreachable push service is a failure, not gone', async () => {
+    const hang = new WebPushSender({ vapid, subject: 'mailto:ops@parley.test', origins: ['http://127.0.0.1:9'], timeoutMs: 200, messageTtlS: 60, callTtlS: 45 });
+    const s = svc.subscribe();
+    const r = await hang.send({ ...asSub(s), endpoint: 'http://127.0.0.1:9/push/x' }, WakeReason.message);
+    expect(r.outcome).toBe('failed');
+  });
+});
+
+describe('endpointAllowed', () => {
+  const origins = ['https://fcm.googleapis.com', 'https://*.push.services.mozilla.com', 'http://127.0.0.1:8999'];
+  it.each([
+    ['https://fcm.googleapis.com/fcm/send/abc', true],
+    ['https://updates.push.services.mozilla.com/wpush/v2/x', true],
+    ['https://push.services.mozilla.com/x', false],
+    ['https://evil.com/?https://fcm.googleapis.com', false],
+    ['https://fcm.googleapis.com.evil.com/x', false],
+    ['http://fcm.googleapis.com/x', false],
+    ['https://user:pw@fcm.googleapis.com/x', false],
+    ['http://127.0.0.1:8999/push/1', true],
+    ['http://127.0.0.1:9000/push/1', false],
+    ['file:///etc/passwd', false],
+    ['not a url', false],
+  ])('%s → %s', (endpoint, ok) => {
+    expect(endpointAllowed(endpoint, origins)).toBe(ok);
+  });
+});
