@@ -1,11 +1,12 @@
 // The conformance runner against real implementations: our TypeScript adapter must pass every
 // vector, and a deliberately broken one must be reported, case by case.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FRAME_OPS } from '../src/conformance/frames.ts';
 import { KnownFailures } from '../src/conformance/known.ts';
 import { runConformance, type RunResult } from '../src/conformance/runner.ts';
 
@@ -17,6 +18,7 @@ const broken = join(here, 'fixtures/conformance/broken-adapter-ts.ts');
 const generatedVectors = join(root, 'generated/vectors');
 // generated/vectors/codec.json is the real suite; the fixture subset stands in until it exists.
 const vectors = existsSync(join(generatedVectors, 'codec.json')) ? generatedVectors : join(here, 'fixtures/conformance/vectors');
+const framesJson = join(generatedVectors, 'frames.json');
 const scratch = mkdtempSync(join(tmpdir(), 'parley-conformance-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -38,6 +40,26 @@ describe('the TypeScript reference adapter', () => {
     expect(lines.at(-1)).toBe(`conformance: ${result.passed} passed, 0 failed`);
     // Every valid vector is a decode and an encode case; every invalid vector a decode case.
     expect(result.results.some((r) => r.op === 'encode')).toBe(true);
+  });
+
+  it('passes every case of frames.json, each op, each section', async () => {
+    const { result } = await run([tsx, adapter], { vectors: [framesJson], quiet: true });
+    expect(result.implementation.ops).toEqual(expect.arrayContaining([...FRAME_OPS]));
+    // handshake: one case; valid peer, control and first-contact frames: seal and open; invalid ones: open.
+    const doc = JSON.parse(readFileSync(framesJson, 'utf8'));
+    const expected =
+      doc.handshake.length +
+      2 * doc.peer.valid.length +
+      doc.peer.invalid.length +
+      2 * doc.control.valid.length +
+      doc.control.invalid.length +
+      2 * doc.first_contact.valid.length +
+      doc.first_contact.invalid.length;
+    expect(result.results.length).toBe(expected);
+    expect(result.results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.code}: ${r.detail}`)).toEqual([]);
+    expect(new Set(result.results.map((r) => r.op))).toEqual(new Set(FRAME_OPS));
+    for (const section of ['handshake', 'peer', 'control', 'first_contact']) expect(result.results.some((r) => r.name.startsWith(`frames/${section}/`)), section).toBe(true);
+    for (const c of doc.peer.invalid) expect(result.results.map((r) => r.name)).toContain(`frames/peer/open/${c.name}`);
   });
 
   it('uses the generated codec once it exists', async () => {
@@ -62,10 +84,24 @@ describe('a broken adapter', () => {
     expect(lines.at(-1)).toBe(`conformance: ${result.passed} passed, ${result.failed} failed`);
   });
 
+  it('fails some frame cases and passes the others', () => {
+    const frames = first.result.results.filter((r) => r.name.startsWith('frames/'));
+    const failed = frames.filter((r) => r.status === 'fail');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(frames.some((r) => r.status === 'pass')).toBe(true);
+    // A sealed frame off by one byte: the first differing byte is named.
+    expect(failed.some((r) => r.op.startsWith('seal_') && r.code === 'MISMATCH' && /at frame: .*first difference at byte \d+/.test(r.detail!))).toBe(true);
+    // A frame rejected with another error than the vector's.
+    expect(failed.some((r) => r.op.startsWith('open_') && r.code === 'WRONG_ERROR' && /^expected [A-Z_]+/.test(r.detail!))).toBe(true);
+    // A handshake whose transcript hash differs.
+    expect(failed.some((r) => r.op === 'handshake' && /at th2/.test(r.detail!))).toBe(true);
+  });
+
   it('passes when every failure is in the known-failures list', async () => {
     const names = first.result.results.filter((r) => r.status === 'fail').map((r) => r.name);
     const { result, lines } = await run([tsx, broken], { knownFailures: new KnownFailures(names), knownFailuresFile: 'known.txt', quiet: true });
     expect(result.exitCode).toBe(0);
+    expect(result.results.some((r) => r.status === 'xfail' && r.name.startsWith('frames/'))).toBe(true);
     expect(result.expectedFailures).toBe(names.length);
     expect(lines).toContain(`conformance: ${names.length} of the failures are listed in known.txt`);
   });

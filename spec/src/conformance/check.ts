@@ -39,8 +39,17 @@ export function firstDifference(expected: unknown, actual: unknown, path = ''): 
     for (const k of Object.keys(actual)) if (!(k in expected)) return `at ${path ? `${path}.${k}` : k}: unexpected member`;
     return null;
   }
-  return Object.is(expected, actual) ? null : `at ${here}: expected ${short(expected)}, got ${short(actual)}`;
+  if (Object.is(expected, actual)) return null;
+  // Long hex (frames, keys): say where the bytes first differ rather than cut both strings short.
+  if (typeof expected === 'string' && typeof actual === 'string' && expected.length >= LONG_HEX && HEX.test(expected) && HEX.test(actual)) {
+    return `at ${here}: ${hexDifference(expected, actual) ?? 'same bytes, but hex in answers must be lowercase'}`;
+  }
+  return `at ${here}: expected ${short(expected)}, got ${short(actual)}`;
 }
+
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+/** Hex strings at least this long are compared bytewise in difference reports (a 16-byte value and up). */
+const LONG_HEX = 32;
 
 function hexDifference(expected: string, actual: string): string | null {
   const a = actual.toLowerCase();
@@ -60,11 +69,11 @@ export function check(c: Case, reply: Reply, options: CheckOptions): Verdict {
     if (!isObject(err) || typeof err.code !== 'string') return { pass: false, code: 'BAD_RESPONSE', detail: `ok: false needs error: { code }, got ${short(r)}` };
     const got = `${err.code}${err.offset !== undefined ? ` at ${short(err.offset)}` : ''}${typeof err.message === 'string' ? ` (${err.message})` : ''}`;
     if (e.kind !== 'error') return { pass: false, code: 'UNEXPECTED_ERROR', detail: `failed with ${got}` };
-    if (err.code !== e.code) return { pass: false, code: 'WRONG_ERROR', detail: `expected ${e.code}${e.offset !== undefined ? ` at ${e.offset}` : ''}, got ${got}` };
+    if (err.code !== e.code) return { pass: false, code: 'WRONG_ERROR', detail: `expected ${e.code}${e.offset !== undefined ? ` at ${e.offset}` : ''}${e.stage ? ` (receive step: ${e.stage})` : ''}, got ${got}` };
     if (!options.ignoreOffsets && e.offset !== undefined && err.offset !== e.offset) return { pass: false, code: 'WRONG_ERROR', detail: `expected ${e.code} at ${e.offset}, got ${got}` };
     return { pass: true };
   }
-  if (e.kind === 'error') return { pass: false, code: 'UNEXPECTED_OK', detail: `expected ${e.code}${e.offset !== undefined ? ` at ${e.offset}` : ''}, got ok: ${short(r, 160)}` };
+  if (e.kind === 'error') return { pass: false, code: 'UNEXPECTED_OK', detail: `expected ${e.code}${e.offset !== undefined ? ` at ${e.offset}` : ''}${e.stage ? ` (receive step: ${e.stage})` : ''}, got ok: ${short(r, 160)}` };
   if (e.kind === 'hex') {
     if (typeof r.hex !== 'string') return { pass: false, code: 'BAD_RESPONSE', detail: `encode answer needs "hex", got ${short(r)}` };
     const d = hexDifference(e.hex, r.hex);

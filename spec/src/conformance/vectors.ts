@@ -3,25 +3,26 @@
  * - codec vectors (generated/vectors/codec.json, see its `conventions` member): `valid[]` entries
  *   { struct, name, hex, fields } give a decode case and an encode case each; `invalid[]` entries
  *   { struct, name, hex, error: { code, offset } } give a decode case that must fail.
- * - frame vectors (generated/vectors/frames*.json, written by the runtime): `valid[]` entries
- *   { name, input, output } and `invalid[]` entries { name, input, error: { code } } give
- *   open_frame cases; `input` is sent as the request's members, `output` compared with `result`.
+ * - frame vectors (generated/vectors/frames*.json, written by runtime/scripts/gen-frames.ts):
+ *   sections handshake, peer, control and first_contact, turned into requests of the frame ops
+ *   by frames.ts; the answer's `result` is compared with what the vector says, or its error code.
  * Other JSON files are skipped with a note.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ConformanceError } from './errors.ts';
+import { frameCases, isFrameDocument, type FrameOp } from './frames.ts';
 
 export type Expectation =
   | { kind: 'fields'; fields: Record<string, unknown> }
   | { kind: 'hex'; hex: string }
-  | { kind: 'error'; code: string; offset?: number }
+  | { kind: 'error'; code: string; offset?: number; stage?: string }
   | { kind: 'result'; result: unknown };
 
 export interface Case {
-  /** Unique and stable: `codec/decode/envelope/min text`. The known-failures file lists these. */
+  /** Unique and stable: `codec/decode/envelope/min text`, `frames/peer/open/bad_signature`. The known-failures file lists these. */
   name: string;
-  op: 'decode' | 'encode' | 'open_frame';
+  op: 'decode' | 'encode' | FrameOp;
   /** The request without its id. */
   request: Record<string, unknown>;
   expect: Expectation;
@@ -49,7 +50,7 @@ export function loadVectors(paths: string[]): LoadedVectors {
     } else files.push(p);
   }
   if (!files.some((f) => basename(f).startsWith('frames')))
-    notes.push(`no frames*.json in ${paths.join(', ')}: no open_frame cases (the runtime writes frame vectors; until it does there are none)`);
+    notes.push(`no frames*.json in ${paths.join(', ')}: no frame cases (runtime/scripts/gen-frames.ts writes generated/vectors/frames.json)`);
   const cases: Case[] = [];
   const used = new Map<string, number>();
   const add = (c: Case) => {
@@ -67,13 +68,18 @@ export function loadVectors(paths: string[]): LoadedVectors {
       throw new ConformanceError('CONF_VECTORS', `${file}: not JSON: ${(e as Error).message}`);
     }
     if (!isObject(doc)) throw new ConformanceError('CONF_VECTORS', `${file}: expected a JSON object`);
+    if (stem.startsWith('frames')) {
+      if (!isFrameDocument(doc)) throw new ConformanceError('CONF_VECTORS', `${file}: a frame vector file needs at least one of the sections handshake, peer, control, first_contact`);
+      const got = frameCases(stem, doc, file);
+      got.cases.forEach(add);
+      notes.push(...got.notes);
+      loaded.push(file);
+      continue;
+    }
     const valid = listOf(doc, 'valid', file);
     const invalid = listOf(doc, 'invalid', file);
     const entries = [...valid, ...invalid];
-    if (stem.startsWith('frames')) {
-      for (const e of valid) add(frameCase(stem, e, file, false));
-      for (const e of invalid) add(frameCase(stem, e, file, true));
-    } else if (entries.length && entries.every((e) => typeof e.struct === 'string' && typeof e.hex === 'string')) {
+    if (entries.length && entries.every((e) => typeof e.struct === 'string' && typeof e.hex === 'string')) {
       for (const e of valid) codecValid(stem, e, file).forEach(add);
       for (const e of invalid) add(codecInvalid(stem, e, file));
     } else {
@@ -126,17 +132,4 @@ function codecInvalid(stem: string, e: Entry, file: string): Case {
   const struct = e.struct as string;
   const error = errorOf(e, file, `${struct}/${name}`);
   return { name: `${stem}/decode/${struct}/${name}`, op: 'decode', request: { op: 'decode', struct, hex: (e.hex as string).toLowerCase() }, expect: { kind: 'error', ...error } };
-}
-
-/** Members of a frame vector that describe it rather than feed the implementation. */
-const FRAME_META = new Set(['name', 'doc', 'output', 'expected', 'error']);
-
-function frameCase(stem: string, e: Entry, file: string, invalid: boolean): Case {
-  const name = label(e, file);
-  const input = isObject(e.input) ? e.input : Object.fromEntries(Object.entries(e).filter(([k]) => !FRAME_META.has(k)));
-  const request = { ...input, op: 'open_frame' };
-  if (invalid || e.error !== undefined) return { name: `${stem}/open_frame/${name}`, op: 'open_frame', request, expect: { kind: 'error', ...errorOf(e, file, name) } };
-  const result = e.output ?? e.expected;
-  need(result !== undefined, null, file, `frame vector ${name} needs output (or error)`);
-  return { name: `${stem}/open_frame/${name}`, op: 'open_frame', request, expect: { kind: 'result', result } };
 }
