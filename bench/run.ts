@@ -61,6 +61,11 @@ const sections: Section[] = [
     title: 'Relay (issue 4): Parley relay vs a bare ws forwarder',
     run: async () => (await import('../relay/bench/relay.bench.ts')).benchRelay((line) => console.error(line)),
   },
+  {
+    id: 'web',
+    title: 'Web app (issue 6): production bundle size and time to a usable conversations screen vs targets',
+    run: async () => (await import('../web/bench/web.bench.ts')).benchWeb(),
+  },
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,25 @@
+/**
+ * Vite plugin: replaces the runtime's Node crypto backend (runtime/src/crypto/node.ts, reached
+ * only through a dynamic import that runs when `process.versions.node` exists) with a module
+ * that fails to load, so browser bundles carry no node:crypto or node:buffer shims.
+ * pickBackend() then picks WebCrypto, or noble.
+ */
+import type { Plugin } from 'vite';
+
+const STUB = '\0parley-node-backend-stub';
+const NODE_BACKEND = /[\\/]runtime[\\/]src[\\/]crypto[\\/]node\.ts$/;
+
+export function browserRuntime(): Plugin {
+  return {
+    name: 'parley-browser-runtime',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (!source.endsWith('node.ts') || !importer) return null;
+      const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return r && NODE_BACKEND.test(r.id) ? STUB : null;
+    },
+    load(id) {
+      return id === STUB ? "throw new Error('the node crypto backend is not part of browser builds');\nexport const nodeBackend = undefined;\n" : null;
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The app shell: picks the screen from the identity's status (onboarding, unlock, main), wires
+ * global events (network, notifications, invite links), and lays out the list and the
+ * conversation side by side on wide screens, one at a time on phones.
+ */
+import { Match, Show, Suspense, Switch, createEffect, createSignal, lazy, on, onCleanup, onMount } from 'solid-js';
+import { AppContext, type AppCtx } from './context.ts';
+import { createRouter } from './router.ts';
+import { Conversations } from './routes/Conversations.tsx';
+import { Onboarding } from './routes/Onboarding.tsx';
+import { Unlock } from './routes/Unlock.tsx';
+import type { Client } from './services/client.ts';
+import { browserNotifyEnv, notifyIncoming } from './services/notify.ts';
+import { createContacts } from './stores/contacts.ts';
+import { createSession } from './stores/session.ts';
+import { createTheme } from './stores/theme.ts';
+
+/** Performance mark set once the conversations list is loaded (web/bench reads it). */
+export const USABLE_MARK = 'parley:usable';
+
+const ConversationView = lazy(() => import('./routes/Conversation.tsx'));
+const AddContact = lazy(() => import('./routes/AddContact.tsx'));
+const Requests = lazy(() => import('./routes/Requests.tsx'));
+const ContactDetails = lazy(() => import('./routes/ContactDetails.tsx'));
+const Settings = lazy(() => import('./routes/Settings.tsx'));
+
+export function App(props: { client: Client }) {
+  const client = props.client;
+  const router = createRouter();
+  const session = createSession(client, navigator.onLine);
+  const contacts = createContacts(client);
+  const theme = createTheme(safeStorage(), document.documentElement);
+  const [pendingInvite, setPendingInvite] = createSignal<string>();
+  const [toast, setToast] = createSignal('');
+  let toastTimer: ReturnType<typeof setTimeout> | undefined;
+
+  // An invite link (opened now, or while the app runs): keep it for the worker to check, and
+  // drop the secret from the address bar.
+  const takeInvite = () => {
+    if (location.hash.length <= 1) return false;
+    setPendingInvite(location.href);
+    history.replaceState(null, '', location.pathname + location.search);
+    return true;
+  };
+  takeInvite();
+  const onHash = () => takeInvite() && status().state === 'ready' && router.navigate('/add');
+
+  const ctx: AppCtx = {
+    client,
+    session,
+    contacts,
+    theme,
+    router,
+    pendingInvite,
+    setPendingInvite,
+    toast(message) {
+      setToast(message);
+      clearTimeout(toastTimer);
+      toastTimer = setTimeout(() => setToast(''), 5000);
+    },
+  };
+
+  const status = () => session.state.status;
+  createEffect(
+    on(
+      () => status().state,
+      (s) => {
+        if (s !== 'ready') return;
+        contacts
+          .load()
+          .then(() => performance.mark(USABLE_MARK))
+          .catch((err) => ctx.toast((err as Error).message));
+        if (pendingInvite()) router.navigate('/add');
+      },
+    ),
+  );
+  createEffect(() => {
+    const n = contacts.unreadTotal();
+    document.title = n > 0 ? `(${n}) Parley` : 'Parley';
+  });
+
+  const goOnline = () => void session.setOnline(true);
+  const goOffline = () => void session.setOnline(false);
+  onMount(() => {
+    window.addEventListener('online', goOnline);
+    window.addEventListener('offline', goOffline);
+    window.addEventListener('hashchange', onHash);
+    if (!navigator.onLine) goOffline();
+    session.load().catch(() => undefined);
+  });
+  onCleanup(() => {
+    window.removeEventListener('online', goOnline);
+    window.removeEventListener('offline', goOffline);
+    window.removeEventListener('hashchange', onHash);
+  });
+  const offIncoming = client.on('incoming', (m) => void notifyIncoming(browserNotifyEnv(), m).catch(() => undefined));
+  const offError = client.on('error', (e) => console.warn(`parley worker: ${e.context}: ${e.message}`));
+  onCleanup(() => {
+    offIncoming();
+    offError();
+  });
+
+  const route = () => router.route();
+  const keyOf = (name: 'chat' | 'contact') => {
+    const r = route();
+    return r.name === name ? r.key : undefined;
+  };
+
+  return (
+    <AppContext.Provider value={ctx}>
+      <a href="#main" class="skip-link">
+        Skip to content
+      </a>
+      <Switch>
+        <Match when={status().state === 'loading'}>
+          <main class="centered" id="main" aria-busy="true">
+            <p class="muted">Opening Parley…</p>
+          </main>
+        </Match>
+        <Match when={status().state === 'none'}>
+          <Onboarding />
+        </Match>
+        <Match when={status().state === 'locked' && status()}>{(s) => <Unlock name={(s() as { name: string }).name} />}</Match>
+        <Match when={status().state === 'busy'}>
+          <main class="centered" id="main">
+            <p class="card">Parley is open in another tab or window. Close it there to use it here.</p>
+          </main>
+        </Match>
+        <Match when={status().state === 'error' && status()}>
+          {(s) => (
+            <main class="centered" id="main">
+              <p class="card form-error" role="alert">
+                Parley cannot start: {(s() as { message: string }).message}
+              </p>
+            </main>
+          )}
+        </Match>
+        <Match when={status().state === 'ready'}>
+          <div class={`layout ${route().name === 'home' ? 'show-list' : 'show-main'}`} data-testid="app-ready">
+            <Conversations />
+            <main class="main" id="main" tabindex="-1">
+              <Suspense fallback={<p class="muted empty">Loading…</p>}>
+                <Switch fallback={<p class="empty muted">Choose a conversation, or add a contact with +.</p>}>
+                  <Match when={keyOf('chat')} keyed>
+                    {(key) => <ConversationView contactKey={key} />}
+                  </Match>
+                  <Match when={keyOf('contact')} keyed>
+                    {(key) => <ContactDetails contactKey={key} />}
+                  </Match>
+                  <Match when={route().name === 'add'}>
+                    <AddContact />
+                  </Match>
+                  <Match when={route().name === 'requests'}>
+                    <Requests />
+                  </Match>
+                  <Match when={route().name === 'settings'}>
+                    <Settings />
+                  </Match>
+                </Switch>
+              </Suspense>
+            </main>
+          </div>
+        </Match>
+      </Switch>
+      <div class="toast" role="status" aria-live="polite" data-testid="toast">
+        <Show when={toast()}>
+          <p>{toast()}</p>
+        </Show>
+      </div>
+    </AppContext.Provider>
+  );
+}
+
+function safeStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}

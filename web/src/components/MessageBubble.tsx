@@ -1,0 +1,66 @@
+/**
+ * One message. Our own texts can be edited and deleted (the engine allows nothing else);
+ * deleting asks for a second click. Actions are real buttons, reachable by keyboard.
+ */
+import { Show, createSignal } from 'solid-js';
+import type { FileProgress, HistoryItem, StoredFile } from '../services/protocol.ts';
+import { FileAttachment } from './FileAttachment.tsx';
+import { StatusIcon } from './StatusIcon.tsx';
+
+export interface MessageBubbleProps {
+  item: HistoryItem;
+  progress?: FileProgress;
+  loadFile: (fileId: string) => Promise<StoredFile | undefined>;
+  onEdit: (item: HistoryItem) => void;
+  onDelete: (item: HistoryItem) => void;
+}
+
+export function MessageBubble(props: MessageBubbleProps) {
+  const [confirming, setConfirming] = createSignal(false);
+  const mine = () => props.item.dir === 'out';
+  const time = () => new Date(props.item.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const canAct = () => mine() && !props.item.deleted && !props.item.id.startsWith('local-');
+
+  return (
+    <li class={`msg ${mine() ? 'msg-out' : 'msg-in'} ${props.item.deleted ? 'msg-deleted' : ''}`} data-testid="message" data-id={props.item.id} data-status={props.item.status ?? ''}>
+      <div class="bubble">
+        <Show when={!props.item.deleted} fallback={<p class="msg-text deleted-text">This message was deleted</p>}>
+          <Show when={props.item.kind === 'file' && props.item.file} fallback={<p class="msg-text">{props.item.text}</p>}>
+            <FileAttachment file={props.item.file!} load={() => props.loadFile(props.item.file!.fileId)} {...(props.progress ? { progress: props.progress } : {})} />
+          </Show>
+        </Show>
+        <p class="msg-meta">
+          <Show when={props.item.editedAt && !props.item.deleted}>
+            <span class="edited">edited · </span>
+          </Show>
+          <time>{time()}</time>
+          <Show when={mine() && props.item.status}>{(s) => <StatusIcon status={s()} />}</Show>
+        </p>
+      </div>
+      <Show when={canAct()}>
+        <div class="msg-actions">
+          <Show when={props.item.kind === 'text'}>
+            <button type="button" class="small-button" onClick={() => props.onEdit(props.item)}>
+              Edit
+            </button>
+          </Show>
+          <Show
+            when={confirming()}
+            fallback={
+              <button type="button" class="small-button" onClick={() => setConfirming(true)}>
+                Delete
+              </button>
+            }
+          >
+            <button type="button" class="small-button danger" onClick={() => props.onDelete(props.item)}>
+              Delete for both
+            </button>
+            <button type="button" class="small-button" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </Show>
+        </div>
+      </Show>
+    </li>
+  );
+}

@@ -1,0 +1,88 @@
+/** One conversation: history, receipts, files, edits and deletes, and the composer. */
+import { For, Show, createEffect, createSignal, onCleanup, onMount } from 'solid-js';
+import { Composer } from '../components/Composer.tsx';
+import { ConversationHeader } from '../components/ConversationHeader.tsx';
+import { KeyChangeWarning } from '../components/KeyChangeWarning.tsx';
+import { MessageBubble } from '../components/MessageBubble.tsx';
+import { useApp } from '../context.ts';
+import { createConversation } from '../stores/conversation.ts';
+import type { HistoryItem } from '../services/protocol.ts';
+
+export default function ConversationView(props: { contactKey: string }) {
+  const app = useApp();
+  const conv = createConversation(app.client, props.contactKey);
+  const contact = () => app.contacts.byKey(props.contactKey);
+  const [editing, setEditing] = createSignal<HistoryItem>();
+  const [visible, setVisible] = createSignal(document.visibilityState === 'visible');
+  let list: HTMLDivElement | undefined;
+
+  const onVisibility = () => setVisible(document.visibilityState === 'visible');
+  document.addEventListener('visibilitychange', onVisibility);
+  onCleanup(() => {
+    document.removeEventListener('visibilitychange', onVisibility);
+    conv.dispose();
+  });
+  onMount(() => conv.load().catch((err) => app.toast((err as Error).message)));
+
+  // Read receipts: what is on screen while the page is visible has been read.
+  createEffect(() => {
+    const ids = conv.unreadIds();
+    if (!visible() || ids.length === 0 || contact()?.state !== 'accepted') return;
+    app.contacts.markedRead(props.contactKey, ids);
+    conv.markRead(ids).catch((err) => app.toast((err as Error).message));
+  });
+
+  // Keep the newest message in view.
+  createEffect(() => {
+    void conv.state.items.length;
+    queueMicrotask(() => list && (list.scrollTop = list.scrollHeight));
+  });
+
+  const fail = (err: unknown) => app.toast((err as Error).message);
+  const keyChange = () => app.contacts.requests().find((r) => r.keyChangeOf === props.contactKey);
+
+  return (
+    <Show when={contact()} fallback={<p class="empty">This contact does not exist.</p>}>
+      {(c) => (
+        <section class="conversation" aria-label={`Conversation with ${c().name || 'contact'}`}>
+          <ConversationHeader contact={c()} onBack={() => app.router.navigate('/')} onDetails={() => app.router.navigate(`/contact/${c().key}`)} />
+          <Show when={keyChange()}>{(req) => <KeyChangeWarning request={req()} previous={c()} onReview={() => app.router.navigate('/requests')} />}</Show>
+          <Show when={c().state === 'requested'}>
+            <p class="notice" data-testid="awaiting-accept">
+              Waiting for {c().name || 'them'} to accept your request. Messages you write now are sent once they do.
+            </p>
+          </Show>
+          <div class="messages" ref={list} role="log" aria-live="polite" aria-label="Messages" tabindex="0" data-testid="messages">
+            <ol class="message-list">
+            <For each={conv.state.items}>
+              {(item) => (
+                <MessageBubble
+                  item={item}
+                  {...(item.file && conv.state.progress[item.file.fileId] ? { progress: conv.state.progress[item.file.fileId]! } : {})}
+                  loadFile={(fileId) => app.client.api.fileBytes({ contact: props.contactKey, fileId })}
+                  onEdit={(i) => setEditing(i)}
+                  onDelete={(i) => conv.remove(i.id).catch(fail)}
+                />
+              )}
+            </For>
+            </ol>
+          </div>
+          <Composer
+            {...(editing() ? { editing: editing()!.text ?? '' } : {})}
+            onSend={(text) => conv.send(text)}
+            onSaveEdit={async (text) => {
+              const item = editing();
+              setEditing(undefined);
+              if (item) await conv.edit(item.id, text);
+            }}
+            onCancelEdit={() => setEditing(undefined)}
+            onFiles={async (files) => {
+              for (const f of files) await conv.sendFile(f);
+            }}
+            onError={fail}
+          />
+        </section>
+      )}
+    </Show>
+  );
+}

@@ -1,0 +1,71 @@
+/**
+ * Which relay the app talks to, in this order:
+ *   1. the build's settings: VITE_PARLEY_RELAY_URL, VITE_PARLEY_RELAY_X, VITE_PARLEY_RELAY_ED
+ *      (all three, keys as hex), for an app hosted apart from its relay;
+ *   2. otherwise the relay serving the app: same-origin `/.well-known/parley.json`
+ *      ({ url, relay_x, relay_ed, fingerprint }; `x` and `ed` are accepted too).
+ * The result is pinned with the identity (services/vault.ts); a relay that later publishes other
+ * keys is reported, never followed silently.
+ */
+import { KEY_SIZE } from '@parley/generated';
+import type { RelayInfo } from './protocol.ts';
+
+export const WELL_KNOWN_PATH = '/.well-known/parley.json';
+
+export class RelayConfigError extends Error {
+  override readonly name = 'RelayConfigError';
+  readonly code = 'RELAY_CONFIG';
+}
+
+export interface RelayEnv {
+  VITE_PARLEY_RELAY_URL?: string;
+  VITE_PARLEY_RELAY_X?: string;
+  VITE_PARLEY_RELAY_ED?: string;
+}
+
+const HEX_KEY = new RegExp(`^[0-9a-f]{${KEY_SIZE * 2}}$`);
+
+function checked(url: unknown, x: unknown, ed: unknown, where: string): { url: string; x: string; ed: string } {
+  if (typeof url !== 'string' || !/^wss?:\/\/\S+$/.test(url)) throw new RelayConfigError(`${where}: url must be a ws:// or wss:// URL`);
+  const hx = typeof x === 'string' ? x.toLowerCase() : '';
+  const he = typeof ed === 'string' ? ed.toLowerCase() : '';
+  if (!HEX_KEY.test(hx) || !HEX_KEY.test(he)) throw new RelayConfigError(`${where}: relay keys must be ${KEY_SIZE * 2} hex digits`);
+  return { url, x: hx, ed: he };
+}
+
+/** The relay from build-time settings, or undefined if none are set. */
+export function relayFromEnv(env: RelayEnv): RelayInfo | undefined {
+  const { VITE_PARLEY_RELAY_URL: url, VITE_PARLEY_RELAY_X: x, VITE_PARLEY_RELAY_ED: ed } = env;
+  if (!url && !x && !ed) return undefined;
+  return { ...checked(url, x, ed, 'VITE_PARLEY_RELAY_*'), source: 'env' };
+}
+
+/** Parses a `/.well-known/parley.json` document. */
+export function relayFromWellKnown(doc: unknown): RelayInfo {
+  const d = (doc ?? {}) as Record<string, unknown>;
+  const r = checked(d.url, d.relay_x ?? d.x, d.relay_ed ?? d.ed, WELL_KNOWN_PATH);
+  return { ...r, ...(typeof d.fingerprint === 'string' ? { fingerprint: d.fingerprint } : {}), source: 'well-known' };
+}
+
+/**
+ * The relay this build talks to. Rejects with RelayConfigError when the build has no settings
+ * and the origin publishes no usable document (or the network is down: callers fall back to the
+ * pinned relay).
+ */
+export async function resolveRelay(env: RelayEnv, origin: string, fetchFn: typeof fetch = fetch): Promise<RelayInfo> {
+  const fromEnv = relayFromEnv(env);
+  if (fromEnv) return fromEnv;
+  let res: Response;
+  try {
+    res = await fetchFn(new URL(WELL_KNOWN_PATH, origin).href, { cache: 'no-store', headers: { accept: 'application/json' } });
+  } catch (cause) {
+    throw new RelayConfigError(`cannot reach ${WELL_KNOWN_PATH}: ${(cause as Error).message}`);
+  }
+  if (!res.ok) throw new RelayConfigError(`${WELL_KNOWN_PATH} answered ${res.status}`);
+  return relayFromWellKnown(await res.json());
+}
+
+/** True if two relays have the same keys (the URL may move). */
+export function sameRelayKeys(a: RelayInfo, b: RelayInfo): boolean {
+  return a.x === b.x && a.ed === b.ed;
+}

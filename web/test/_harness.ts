@@ -1,0 +1,129 @@
+/**
+ * End-to-end harness (e2e.test.ts, bench/web.bench.ts): builds web/dist with Vite once per
+ * process, starts a real relay on 127.0.0.1 port 0 serving it, and drives headless Debian
+ * Chromium through playwright-core (never a downloaded browser: `apt-get install -y chromium`).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startRelay, type RunningRelay } from '../../relay/src/index.ts';
+import { qrMatrix } from '../src/services/qr.ts';
+
+export const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = fileURLToPath(new URL('../dist', import.meta.url));
+export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-background-networking', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
+let built: Promise<void> | undefined;
+
+/** `vite build` in a child process (Vite 7 of web/, not the root's), once per process. */
+export function buildWeb(): Promise<void> {
+  return (built ??= new Promise<void>((resolve, reject) => {
+    const vite = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url));
+    const bin = existsSync(vite) ? vite : fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'build', '--logLevel', 'warn'], { cwd: WEB_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (${code}):\n${out.slice(-4000)}`))));
+  }));
+}
+
+export async function startStack(): Promise<RunningRelay> {
+  return startRelay({ port: 0, host: '127.0.0.1', webRoot: DIST, logLevel: 'silent', limits: { shutdownRetryAfterMs: 0 } });
+}
+
+export function launch(extraArgs: string[] = []): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set PARLEY_CHROMIUM)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 30_000 });
+}
+
+/**
+ * A one-frame Y4M video (YUV 4:2:0) showing the QR code of `text`, for Chromium's fake camera
+ * (`--use-file-for-fake-video-capture=<file>`).
+ */
+export async function writeQrVideo(text: string, file: string, width = 640, height = 480): Promise<void> {
+  const m = qrMatrix(text);
+  const scale = Math.floor(Math.min(width, height) / m.length);
+  const x0 = Math.floor((width - m.length * scale) / 2);
+  const y0 = Math.floor((height - m.length * scale) / 2);
+  const y = new Uint8Array(width * height).fill(235);
+  for (let r = 0; r < m.length * scale; r++)
+    for (let c = 0; c < m.length * scale; c++) if (m[Math.floor(r / scale)]![Math.floor(c / scale)]) y[(y0 + r) * width + x0 + c] = 16;
+  const chroma = new Uint8Array((width / 2) * (height / 2) * 2).fill(128);
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F30:1 Ip A1:1 C420jpeg\nFRAME\n`);
+  await writeFile(file, Buffer.concat([header, y, chroma]));
+}
+
+export const DESKTOP = { width: 1100, height: 760 };
+export const PHONE = { width: 390, height: 800 };
+
+export interface User {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Page errors and console errors seen so far (CSP violations included). */
+  errors: string[];
+}
+
+export async function openUser(browser: Browser, base: string, name: string, viewport = DESKTOP): Promise<User> {
+  const context = await browser.newContext({ viewport, baseURL: base });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  return { name, context, page, errors };
+}
+
+/** Onboarding: a name and, optionally, a passphrase; resolves once the main screen shows. */
+export async function createIdentity(u: User, passphrase?: string): Promise<void> {
+  const p = u.page;
+  await p.goto('/');
+  await p.getByLabel('Your name').fill(u.name);
+  if (passphrase) {
+    await p.getByLabel('Protect my keys with a passphrase').check();
+    await p.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+    await p.getByLabel('Repeat passphrase').fill(passphrase);
+  }
+  await p.getByRole('button', { name: 'Create my identity' }).click();
+  await p.getByTestId('app-ready').waitFor({ timeout: 30_000 });
+  await waitOnline(u);
+}
+
+export async function waitOnline(u: User, timeout = 15_000): Promise<void> {
+  await u.page.locator('[data-testid="connection"][data-state="online"]').waitFor({ timeout });
+}
+
+export function message(u: User, text: string) {
+  return u.page.getByTestId('message').filter({ hasText: text });
+}
+
+export async function send(u: User, text: string): Promise<void> {
+  await u.page.getByLabel('Message', { exact: true }).fill(text);
+  await u.page.getByLabel('Message', { exact: true }).press('Enter');
+}
+
+export async function shot(u: User, name: string): Promise<void> {
+  await u.page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+}
+
+/** Runs axe-core in the page (evaluated, so the app's CSP does not apply) and returns serious and critical violations. */
+export async function axe(page: Page): Promise<{ id: string; impact: string; nodes: string[] }[]> {
+  const source = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const result = await page.evaluate(async () => {
+    const a = (window as unknown as { axe: { run(o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return a.run({ resultTypes: ['violations'] });
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+}

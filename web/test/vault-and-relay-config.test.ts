@@ -1,0 +1,78 @@
+/**
+ * Keys at rest (services/vault.ts): a sealed seed opens only with its passphrase and only next
+ * to its own public keys; a tampered record is refused before any work. Relay settings
+ * (services/relay-config.ts): build-time env first, then the serving relay's well-known
+ * document, each validated.
+ */
+import { SEED_SIZE } from '@parley/generated';
+import { nobleBackend, randomBytes } from '@parley/runtime';
+import { describe, expect, it } from 'vitest';
+import { relayFromEnv, relayFromWellKnown, resolveRelay, sameRelayKeys } from '../src/services/relay-config.ts';
+import { SCRYPT_PARAMS, openSeed, sealSeed } from '../src/services/vault.ts';
+
+const FAST = { N: 2 ** 10, r: 8, p: 1 };
+const pub = { x: randomBytes(32), ed: randomBytes(32) };
+const hexKey = (c: string) => c.repeat(64);
+
+describe('the vault', () => {
+  it('seals a seed that opens only with the passphrase and the same public keys', async () => {
+    const seed = randomBytes(SEED_SIZE);
+    const p = await sealSeed(nobleBackend, seed, 'correct horse', pub, FAST);
+    expect(p.kdf).toBe('scrypt');
+    expect(p.sealed).not.toEqual(seed);
+    expect(await openSeed(nobleBackend, p, 'correct horse', pub)).toEqual(seed);
+    // NFKC: the same passphrase typed with a composed or decomposed accent
+    const q = await sealSeed(nobleBackend, seed, 'caf\u00e9 au lait', pub, FAST);
+    expect(await openSeed(nobleBackend, q, 'cafe\u0301 au lait', pub)).toEqual(seed);
+    await expect(openSeed(nobleBackend, p, 'wrong horse', pub)).rejects.toMatchObject({ code: 'BAD_PASSPHRASE' });
+    await expect(openSeed(nobleBackend, p, 'correct horse', { ...pub, ed: randomBytes(32) })).rejects.toMatchObject({ code: 'BAD_PASSPHRASE' });
+  });
+
+  it('refuses records that ask for absurd work or are malformed', async () => {
+    const p = await sealSeed(nobleBackend, randomBytes(SEED_SIZE), 'pw', pub, FAST);
+    await expect(openSeed(nobleBackend, { ...p, params: { N: 2 ** 30, r: 8, p: 1 } }, 'pw', pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
+    await expect(openSeed(nobleBackend, { ...p, params: { N: 1000, r: 8, p: 1 } }, 'pw', pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
+    await expect(openSeed(nobleBackend, { ...p, salt: 'x' as unknown as Uint8Array }, 'pw', pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
+    await expect(sealSeed(nobleBackend, new Uint8Array(5), 'pw', pub, FAST)).rejects.toThrow(RangeError);
+    await expect(sealSeed(nobleBackend, randomBytes(SEED_SIZE), '', pub, FAST)).rejects.toThrow(TypeError);
+  });
+
+  it('defaults to scrypt N=2^17, r=8, p=1 (128 MiB)', () => {
+    expect(SCRYPT_PARAMS).toEqual({ N: 2 ** 17, r: 8, p: 1 });
+    expect(128 * SCRYPT_PARAMS.N * SCRYPT_PARAMS.r).toBe(128 * 1024 * 1024);
+  });
+});
+
+describe('relay settings', () => {
+  it('uses the build settings when all three are set, and checks them', () => {
+    expect(relayFromEnv({})).toBeUndefined();
+    expect(relayFromEnv({ VITE_PARLEY_RELAY_URL: 'wss://relay.example/', VITE_PARLEY_RELAY_X: hexKey('A'), VITE_PARLEY_RELAY_ED: hexKey('b') })).toEqual({
+      url: 'wss://relay.example/',
+      x: hexKey('a'),
+      ed: hexKey('b'),
+      source: 'env',
+    });
+    expect(() => relayFromEnv({ VITE_PARLEY_RELAY_URL: 'https://relay.example/', VITE_PARLEY_RELAY_X: hexKey('a'), VITE_PARLEY_RELAY_ED: hexKey('b') })).toThrow(/ws:/);
+    expect(() => relayFromEnv({ VITE_PARLEY_RELAY_URL: 'ws://r/', VITE_PARLEY_RELAY_X: 'abcd' })).toThrow(/hex digits/);
+  });
+
+  it("reads the serving relay's well-known document", async () => {
+    const doc = { protocol: 'parley', url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d'), fingerprint: 'ab-cd' };
+    expect(relayFromWellKnown(doc)).toEqual({ url: doc.url, x: doc.relay_x, ed: doc.relay_ed, fingerprint: 'ab-cd', source: 'well-known' });
+    expect(relayFromWellKnown({ url: doc.url, x: hexKey('c'), ed: hexKey('d') }).x).toBe(hexKey('c'));
+    const seen: string[] = [];
+    const fetchFn = (async (u: string) => {
+      seen.push(u);
+      return new Response(JSON.stringify(doc), { status: 200 });
+    }) as unknown as typeof fetch;
+    expect((await resolveRelay({}, 'http://app.test:8080', fetchFn)).url).toBe(doc.url);
+    expect(seen).toEqual(['http://app.test:8080/.well-known/parley.json']);
+    const down = (async () => {
+      throw new Error('offline');
+    }) as unknown as typeof fetch;
+    await expect(resolveRelay({}, 'http://app.test', down)).rejects.toMatchObject({ code: 'RELAY_CONFIG' });
+    const missing = (async () => new Response('no', { status: 404 })) as unknown as typeof fetch;
+    await expect(resolveRelay({}, 'http://app.test', missing)).rejects.toThrow(/404/);
+    expect(sameRelayKeys(relayFromWellKnown(doc), { ...relayFromWellKnown(doc), url: 'ws://elsewhere/' })).toBe(true);
+  });
+});

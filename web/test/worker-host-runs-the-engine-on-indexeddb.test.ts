@@ -1,0 +1,145 @@
+/**
+ * The crypto worker's logic (services/host.ts + services/api.ts) in Node: IndexedDB from
+ * fake-indexeddb, a real relay on 127.0.0.1 port 0 whose /.well-known/parley.json gives the
+ * relay, and the runtime's Node WebSocket transport. Covers creation with and without a
+ * passphrase, invites, requests, texts, files, read state, and reopening a locked identity.
+ */
+import 'fake-indexeddb/auto';
+import { NodeWsTransport } from '@parley/runtime/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '../../relay/src/index.ts';
+import { createApi } from '../src/services/api.ts';
+import { Host } from '../src/services/host.ts';
+import { openDatabase } from '../src/services/idb.ts';
+import type { Api, Remote, WorkerEvent } from '../src/services/protocol.ts';
+
+let relay: RunningRelay;
+const hosts: Host[] = [];
+beforeAll(async () => {
+  relay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', limits: { shutdownRetryAfterMs: 0 } });
+});
+afterAll(async () => {
+  for (const h of hosts) await h.engine?.stop();
+  await relay.close();
+});
+
+interface Side {
+  host: Host;
+  api: Remote<Api>;
+  events: WorkerEvent[];
+  next<E extends WorkerEvent['event']>(event: E, filter?: (d: Extract<WorkerEvent, { event: E }>['data']) => boolean): Promise<Extract<WorkerEvent, { event: E }>['data']>;
+}
+
+async function side(dbName: string, fetchFn?: typeof fetch): Promise<Side> {
+  const events: WorkerEvent[] = [];
+  const waiters: ((e: WorkerEvent) => void)[] = [];
+  const host = new Host({
+    db: await openDatabase(dbName),
+    env: {},
+    origin: relay.httpUrl,
+    emit: (e) => {
+      events.push(e);
+      for (const w of [...waiters]) w(e);
+    },
+    transport: new NodeWsTransport(),
+    ...(fetchFn ? { fetch: fetchFn } : {}),
+    scrypt: { N: 2 ** 10, r: 8, p: 1 },
+  });
+  hosts.push(host);
+  const next: Side['next'] = (event, filter) =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${event}`)), 10_000);
+      const w = (e: WorkerEvent) => {
+        if (e.event !== event || (filter && !filter(e.data as never))) return;
+        clearTimeout(t);
+        waiters.splice(waiters.indexOf(w), 1);
+        resolve(e.data as never);
+      };
+      waiters.push(w);
+    });
+  return { host, api: createApi(host), events, next };
+}
+
+const online = async (s: Side) => {
+  if ((await s.api.connection()).state !== 'online') await s.next('state', (d) => d.state === 'online');
+};
+
+describe('the worker host', () => {
+  it('creates identities, connects them by invite, and carries texts, files and read state', async () => {
+    const a = await side('host-a');
+    const b = await side('host-b');
+    expect(await a.api.status()).toEqual({ state: 'none' });
+    const sa = await a.api.create({ name: 'alice', passphrase: 'correct horse battery' });
+    expect(sa).toMatchObject({ state: 'ready', name: 'alice', protected: true, relay: { source: 'well-known', url: relay.url } });
+    expect(await b.api.create({ name: 'bob' })).toMatchObject({ state: 'ready', protected: false });
+    await Promise.all([online(a), online(b)]);
+
+    const invite = await a.api.createInvite({ maxUses: 1 });
+    expect(invite.link.startsWith(`${relay.httpUrl}/#invite=`)).toBe(true);
+    expect(await b.api.previewInvite({ text: invite.link })).toMatchObject({ name: 'alice', own: false, known: false });
+    expect(await a.api.previewInvite({ text: invite.link })).toMatchObject({ own: true });
+    expect(await b.api.previewInvite({ text: 'hello there' })).toBeUndefined();
+
+    const request = a.next('contact-request');
+    const alice = await b.api.addContact({ invite: invite.link, note: 'hi' });
+    const { contact: bob } = await request;
+    expect(bob).toMatchObject({ name: 'bob', state: 'pending', note: 'hi' });
+    expect((await a.api.contacts()).map((c) => c.state)).toEqual(['pending']); // never auto-accepted
+    const accepted = b.next('contacts', (list) => list.some((c) => c.key === alice.key && c.state === 'accepted'));
+    await a.api.acceptContact({ contact: bob.key });
+    await accepted;
+
+    const arrived = a.next('history', (i) => i.dir === 'in' && i.text === 'hello alice');
+    const incoming = a.next('incoming');
+    const sent = await b.api.sendText({ contact: alice.key, text: 'hello alice' });
+    expect(sent.status).toBe('queued');
+    const item = await arrived;
+    expect(await incoming).toEqual({ contact: bob.key, name: 'bob', silent: false });
+    expect((await a.api.summaries())[0]).toMatchObject({ contact: bob.key, unread: [item.id] });
+    const read = b.next('history', (i) => i.id === sent.id && i.status === 'read');
+    await a.api.markRead({ contact: bob.key, ids: [item.id] });
+    await read;
+    expect((await a.api.summaries())[0]!.unread).toEqual([]);
+
+    const bytes = Uint8Array.from({ length: 70_000 }, (_, i) => i % 251);
+    const received = b.next('history', (i) => i.file?.state === 'received');
+    const { fileId } = await a.api.sendFile({ contact: bob.key, name: 'data.bin', mime: 'application/octet-stream', bytes });
+    await received;
+    expect((await b.api.fileBytes({ contact: alice.key, fileId }))!.bytes).toEqual(bytes);
+    expect((await a.api.fileBytes({ contact: bob.key, fileId }))!.name).toBe('data.bin');
+
+    const safetyA = await a.api.safetyNumber({ contact: bob.key });
+    expect((await b.api.safetyNumber({ contact: alice.key })).number).toBe(safetyA.number);
+    expect(await b.api.checkSafetyQr({ contact: alice.key, scanned: safetyA.qr })).toBe(true);
+    expect(await b.api.checkSafetyQr({ contact: alice.key, scanned: 'not hex' })).toBe(false);
+
+    // Reopen A: the identity is sealed; only the passphrase opens it, and the history is kept.
+    await a.host.engine!.stop();
+    const a2 = await side('host-a');
+    expect(await a2.api.status()).toEqual({ state: 'locked', name: 'alice', id: sa.state === 'ready' ? sa.id : '' });
+    await expect(a2.api.history({ contact: bob.key })).rejects.toMatchObject({ code: 'STOPPED' });
+    await expect(a2.api.unlock({ passphrase: 'wrong horse' })).rejects.toMatchObject({ code: 'BAD_PASSPHRASE' });
+    expect(await a2.api.unlock({ passphrase: 'correct horse battery' })).toMatchObject({ state: 'ready', name: 'alice' });
+    const texts = (await a2.api.history({ contact: bob.key })).map((i) => i.text ?? i.file?.name);
+    expect(texts).toEqual(['hello alice', 'data.bin']);
+  });
+
+  it('keeps the pinned relay when the relay publishes other keys, until the user trusts them', async () => {
+    const a = await side('host-pin');
+    const first = await a.api.create({ name: 'pin' });
+    await online(a);
+    await a.host.engine!.stop();
+    const other = { url: relay.url, relay_x: 'ab'.repeat(32), relay_ed: 'cd'.repeat(32) };
+    const moved = (async () => new Response(JSON.stringify(other))) as unknown as typeof fetch;
+    const a2 = await side('host-pin', moved);
+    const s = await a2.api.status();
+    expect(s).toMatchObject({ state: 'ready', relayChanged: { x: other.relay_x } });
+    expect(s.state === 'ready' && first.state === 'ready' && s.relay.x === first.relay.x).toBe(true);
+    await online(a2); // still talking to the relay it pinned
+    const after = await a2.api.trustRelay();
+    expect(after).toMatchObject({ state: 'ready', relay: { x: other.relay_x } });
+    expect(after.state === 'ready' && after.relayChanged).toBeFalsy();
+    const failed = await a2.next('state', (d) => d.state === 'offline');
+    expect(failed.state === 'offline' && failed.error?.code).toBe('BAD_RELAY');
+  });
+});
