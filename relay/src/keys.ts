@@ -10,15 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RelayConfig } from './config.ts';
 import { KeyError } from './errors.ts';
-import { hash } from './runtime.ts';
 import { SEED_SIZE } from './wire.ts';
 
 export const KEY_FILE_NAME = 'relay.key';
 /** The data folder of the local default (`npm start` on a loopback HOST without PARLEY_DATA). */
 export const LOCAL_DATA_DIR = '.data';
 const KEY_FILE_MODE = 0o600;
-/** Bytes of the public fingerprint (BLAKE3 of the relay's public keys), shown in groups of 4 hex digits. */
-const FINGERPRINT_BYTES = 16;
 
 export interface KeyLocation {
   path: string;
@@ -112,14 +109,5 @@ export async function loadOrCreateSeed(
   return seed;
 }
 
-/**
- * A short public fingerprint of the relay's keys, for people comparing what they pinned:
- * BLAKE3(relay_x ‖ relay_ed), first 16 bytes, hex in groups of 4.
- */
-export function relayFingerprint(x: Uint8Array, ed: Uint8Array): string {
-  const input = new Uint8Array(x.length + ed.length);
-  input.set(x, 0);
-  input.set(ed, x.length);
-  const hex = Buffer.from(hash(input, FINGERPRINT_BYTES)).toString('hex');
-  return hex.match(/.{4}/g)!.join('-');
-}
+/** The relay fingerprint people compare (spec derivation relay_fingerprint). */
+export { relayFingerprint } from './runtime.ts';

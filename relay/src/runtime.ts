@@ -3,8 +3,6 @@
  */
 export {
   RouteKeystream,
-  blake3KeyWords,
-  keyedHashShort,
   keyedHash,
   hash,
   pickBackend,
@@ -12,17 +10,4 @@ export {
   toHex,
   type CryptoBackend,
 } from '@parley/runtime/crypto';
-export {
-  FRAME_KIND_OFFSET,
-  FRAME_NONCE_OFFSET,
-  FRAME_ROUTE_OFFSET,
-  RelayHandshake,
-  destroySessionKeys,
-  frameLengthOk,
-  identityFromSeed,
-  openControlFrame,
-  routeIsZero,
-  sealControlFrame,
-  type Identity,
-  type SessionKeys,
-} from '@parley/runtime/protocol';
+export { FRAME_KIND_OFFSET, FRAME_NONCE_OFFSET, RelayHandshake, RelaySession, identityFromSeed, relayFingerprint, type Identity } from '@parley/runtime/protocol';

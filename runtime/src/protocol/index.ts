@@ -67,3 +67,4 @@ export { createFirstContact, openFirstContact } from './first-contact.ts';
 export type { CreateFirstContactArgs, OpenFirstContactArgs, OpenedFirstContact } from './first-contact.ts';
 
 export { safetyNumber, safetyNumberGroups, safetyNumbersEqual, safetyQr, verifySafetyQr } from './safety.ts';
+export { relayFingerprint } from './relay-fingerprint.ts';
