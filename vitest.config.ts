@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // clipanion 3's ES build imports a folder ('../platform'), which Node's ESM loader refuses:
+    // let vite resolve it (the wschat launcher loads clipanion's CommonJS build instead)
+    server: { deps: { inline: ['clipanion'] } },
   },
 });

@@ -1,0 +1,53 @@
+import { Command } from 'clipanion';
+import { Bridge } from '../bridge/bridge.ts';
+import { classify } from '../errors.ts';
+import { announcePresence } from '../events.ts';
+import { writeJson } from '../output.ts';
+import { OnlineCommand, untilSignal } from './base.ts';
+
+export class BridgeCommand extends OnlineCommand {
+  static override paths = [['bridge']];
+  static override usage = Command.Usage({
+    description: 'JSON Lines on stdin and stdout, for scripts and AI agents',
+    details: `
+      Reads one JSON command a line on standard input (send, file, contacts, history, ack, read, invite, add, accept, reject) and writes one JSON event a line on standard output (ready, message, receipt, presence, typing, file-progress, file, file-failed, contact-request, contact-accepted, state, result, error). Every line is checked against the schema; a bad line gets an \`error\` event and the bridge goes on. Messages not acknowledged (\`ack\` or \`read\`) are sent again as backlog the next time the bridge starts. Ends when standard input ends, or on SIGINT/SIGTERM. See cli/AGENTS.md.
+    `,
+    examples: [
+      ['Run the bridge', '$0 bridge'],
+      ['Send one message from a script', `echo '{"type":"send","to":"bob","text":"hi"}' | $0 bridge`],
+    ],
+  });
+
+  protected async run(): Promise<number> {
+    const stdout = this.context.stdout;
+    try {
+      return await this.online(async (s) => {
+        const bridge = new Bridge(s, stdout, this.timeoutMs());
+        const presence = announcePresence(s);
+        const signal = untilSignal();
+        let fatal: number | undefined;
+        const offBad = s.engine.on('state', (st) => {
+          if (st.state === 'offline' && st.error?.code === 'BAD_RELAY') {
+            bridge.error('WRONG_RELAY_KEY', `${s.config.relay.url} no longer holds the pinned relay keys`);
+            fatal = 7;
+            this.context.stdin.destroy();
+          }
+        });
+        try {
+          await Promise.race([bridge.run(this.context.stdin), signal.promise]);
+          await bridge.drain();
+        } finally {
+          offBad();
+          signal.dispose();
+          await presence.goodbye();
+        }
+        return fatal ?? 0;
+      });
+    } catch (err) {
+      // the agent reads stdout: it gets the failure there too, before the exit code
+      const c = classify(err);
+      writeJson(stdout, { type: 'error', code: c.code, message: c.message });
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Engine events as wschat events (bridge/schema.ts), shared by `listen`, `listen --json`,
+ * `chat` and `bridge`: incoming messages, receipts, presence, files (saved into the
+ * downloads folder), contact requests, connection state. Also the backlog: messages that an
+ * earlier process received but no reader handled.
+ */
+import { MessageType, PresenceStateNames } from '@parley/generated';
+import { toHex } from '@parley/runtime/crypto';
+import type { Contact, Engine, HistoryItem } from '@parley/runtime/engine';
+import { classify } from './errors.ts';
+import type { OutEvent } from './bridge/schema.ts';
+import type { Session } from './session.ts';
+
+/** Receives each event; `contact` is the key of the contact a message or file came from. */
+export type Emit = (e: OutEvent, contact?: string) => void;
+
+export function peer(engine: Engine, key: string): { id: string; name: string } {
+  const c = engine.contact(key);
+  return c ? { id: c.id, name: c.name } : { id: key.slice(0, 16), name: '' };
+}
+
+function peerOf(c: Pick<Contact, 'id' | 'name'>): { id: string; name: string } {
+  return { id: c.id, name: c.name };
+}
+
+export interface WatchOptions {
+  /** Only events about this contact (key). */
+  contact?: string;
+  /** Report connection state changes. */
+  state?: boolean;
+}
+
+/** Percent steps between file-progress events: bounds the output of a large transfer. */
+const PROGRESS_STEP_PERCENT = 1;
+/** Ids already reported as sent (a record can change again while `sent`): bounds the memory. */
+const MAX_REMEMBERED_SENT = 4096;
+
+/** Subscribes to the engine; returns the unsubscribe function. */
+export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () => void {
+  const { engine } = session;
+  const mine = (key: string): boolean => o.contact === undefined || o.contact === key;
+  const offs: (() => void)[] = [];
+  const lastPercent = new Map<string, number>();
+  const sent = new Set<string>();
+  offs.push(
+    engine.on('message', (m) => {
+      if (!mine(m.contact.key)) return;
+      const from = peerOf(m.contact);
+      if (m.type === MessageType.text) {
+        const replyTo = m.body.replyTo.some((b) => b !== 0) ? toHex(m.body.replyTo) : undefined;
+        emit({ type: 'message', id: m.id, from, text: m.body.text, sentAt: m.sentAt, receivedAt: m.receivedAt, ...(replyTo ? { replyTo } : {}) }, m.contact.key);
+      } else if (m.type === MessageType.edit) {
+        emit({ type: 'edit', id: m.id, from, target: toHex(m.body.target), text: m.body.text });
+      } else if (m.type === MessageType.delete) {
+        emit({ type: 'delete', id: m.id, from, target: toHex(m.body.target) });
+      } else if (m.type === MessageType.presence) {
+        const state = PresenceStateNames[m.body.state];
+        if (state === 'online' || state === 'away' || state === 'offline') emit({ type: 'presence', from, state });
+      } else if (m.type === MessageType.typing) {
+        emit({ type: 'typing', from, active: m.body.active === 1 });
+      }
+    }),
+    // texts and file offers (not chunks or accepts): their history record moves to `sent`
+    engine.on('history', ({ item }) => {
+      if (item.dir !== 'out' || item.status !== 'sent' || !mine(item.contact) || sent.has(item.id)) return;
+      sent.add(item.id);
+      if (sent.size > MAX_REMEMBERED_SENT) sent.delete(sent.values().next().value!);
+      emit({ type: 'receipt', contact: peer(engine, item.contact), status: 'sent', ids: [item.id] });
+    }),
+    engine.on('delivered', (d) => {
+      if (mine(d.contact)) emit({ type: 'receipt', contact: peer(engine, d.contact), status: 'delivered', ids: d.ids });
+    }),
+    engine.on('read', (d) => {
+      if (mine(d.contact)) emit({ type: 'receipt', contact: peer(engine, d.contact), status: 'read', ids: d.ids });
+    }),
+    engine.on('file-progress', (p) => {
+      if (!mine(p.contact)) return;
+      const key = `${p.direction}/${p.fileId}`;
+      const percent = p.size === 0 ? 100 : Math.floor((p.bytes * 100) / p.size);
+      const last = lastPercent.get(key);
+      if (last !== undefined && percent < 100 && percent - last < PROGRESS_STEP_PERCENT) return;
+      if (last === 100 && percent === 100) return;
+      lastPercent.set(key, percent);
+      emit({ type: 'file-progress', contact: peer(engine, p.contact), fileId: p.fileId, direction: p.direction, bytes: p.bytes, size: p.size, chunks: p.chunks, totalChunks: p.totalChunks });
+    }),
+    engine.on('file-failed', (f) => {
+      if (mine(f.contact)) emit({ type: 'file-failed', contact: peer(engine, f.contact), fileId: f.fileId, direction: f.direction, reason: f.reason });
+    }),
+    session.onFile(({ file, path, error }) => {
+      if (!mine(file.contact)) return;
+      emit({
+        type: 'file', id: file.id, fileId: file.fileId, from: peer(engine, file.contact), name: file.name, mime: file.mime, size: file.bytes.length,
+        ...(path !== undefined ? { path } : {}), ...(error !== undefined ? { error } : {}),
+      }, file.contact);
+    }),
+    engine.on('contact-request', (r) => {
+      if (mine(r.contact.key)) emit({ type: 'contact-request', contact: peerOf(r.contact), note: r.note, keyChange: r.contact.keyChangeOf !== undefined });
+    }),
+    engine.on('contact-accepted', (r) => {
+      if (mine(r.contact.key)) emit({ type: 'contact-accepted', contact: peerOf(r.contact) });
+    }),
+  );
+  if (o.state) {
+    offs.push(
+      // an internal failure (e.g. the store); the engine keeps running
+      engine.on('error', ({ error, context }) => emit({ type: 'error', code: 'INTERNAL', message: `${context}: ${classify(error).message}` })),
+    );
+    offs.push(
+      engine.on('state', (s) => {
+        if (s.state === 'offline') emit({ type: 'state', state: 'offline', retryInMs: s.retryInMs, reason: s.error?.message ?? s.reason });
+        else if (s.state === 'online' || s.state === 'stopped') emit({ type: 'state', state: s.state });
+      }),
+    );
+  }
+  return () => offs.forEach((off) => off());
+}
+
+/** Tells accepted contacts we are online now and after each reconnect (best effort, ephemeral). */
+export function announcePresence(session: Session): { off: () => void; goodbye: () => Promise<void> } {
+  const say = (state: 'online' | 'offline'): Promise<void> => session.engine.sendPresence(state).catch(() => undefined);
+  if (session.engine.state.state === 'online') void say('online');
+  const off = session.engine.on('state', (s) => {
+    if (s.state === 'online') void say('online');
+  });
+  return {
+    off,
+    goodbye: async () => {
+      off();
+      if (session.engine.state.state === 'online') await say('offline');
+    },
+  };
+}
+
+/** A history item (text, or received file) as an event, marked as backlog. */
+export function backlogEvent(session: Session, item: HistoryItem): OutEvent | undefined {
+  const from = peer(session.engine, item.contact);
+  if (item.kind === 'text') {
+    return { type: 'message', id: item.id, from, text: item.text ?? '', sentAt: item.sentAt, receivedAt: item.receivedAt ?? item.sentAt, ...(item.replyTo ? { replyTo: item.replyTo } : {}), backlog: true };
+  }
+  if (item.kind === 'file' && item.file) {
+    const path = session.inbox.savedPath(item.id);
+    return { type: 'file', id: item.id, fileId: item.file.fileId, from, name: item.file.name, mime: item.file.mime, size: item.file.size, ...(path ? { path } : {}), backlog: true };
+  }
+  return undefined;
+}

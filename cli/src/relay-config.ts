@@ -1,0 +1,131 @@
+/**
+ * Where the relay is and which keys it must prove: from `--relay http(s)://` (bootstrapped from
+ * the relay's /.well-known/parley.json), from a ws(s) URL with both public keys (flags or
+ * WSCHAT_RELAY, WSCHAT_SERVER_X_PUB, WSCHAT_SERVER_ED_PUB), or from an invite. Whatever the
+ * source, the keys are pinned in config.json and every handshake must prove them.
+ */
+import { KEY_SIZE, WELL_KNOWN_PATH } from '@parley/generated';
+import { fromHex, toHex } from '@parley/runtime/crypto';
+import { parseInvite, relayFingerprint } from '@parley/runtime/protocol';
+import { z } from 'zod';
+import { BadInviteError, BadUsageError, RelayUnreachableError, WrongRelayKeyError } from './errors.ts';
+import type { Config } from './home.ts';
+
+/** Largest well-known document read: bounds what a wrong URL can make us buffer. */
+const MAX_WELL_KNOWN_BYTES = 64 * 1024;
+
+export type PinnedRelay = Config['relay'];
+
+function keyHex(value: string, what: string): string {
+  const v = value.trim().toLowerCase();
+  if (!/^[0-9a-f]*$/.test(v) || v.length !== KEY_SIZE * 2) throw new BadUsageError(`${what} must be ${KEY_SIZE * 2} hex digits`);
+  return v;
+}
+
+function pin(url: string, xHex: string, edHex: string): PinnedRelay {
+  if (!/^wss?:\/\/[^\s]+$/.test(url)) throw new BadUsageError(`the relay URL must be ws:// or wss://, got ${JSON.stringify(url)}`);
+  const x = keyHex(xHex, 'the relay X25519 key');
+  const ed = keyHex(edHex, 'the relay Ed25519 key');
+  return { url, x, ed, fingerprint: relayFingerprint(fromHex(x), fromHex(ed)) };
+}
+
+const WellKnownSchema = z.object({
+  protocol: z.literal('parley'),
+  versions: z.array(z.number().int()),
+  url: z.string().regex(/^wss?:\/\//),
+  relay_x: z.string().regex(/^[0-9a-f]+$/),
+  relay_ed: z.string().regex(/^[0-9a-f]+$/),
+  fingerprint: z.string(),
+});
+
+/** Fetches and checks /.well-known/parley.json of an http(s) base URL. */
+export async function bootstrap(base: string, timeoutMs: number): Promise<PinnedRelay> {
+  let url: URL;
+  try {
+    url = new URL(WELL_KNOWN_PATH, base);
+  } catch {
+    throw new BadUsageError(`not a URL: ${JSON.stringify(base)}`);
+  }
+  let body: string;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const len = Number(res.headers.get('content-length') ?? '0');
+    if (len > MAX_WELL_KNOWN_BYTES) throw new Error('the document is too large');
+    body = await res.text();
+    if (body.length > MAX_WELL_KNOWN_BYTES) throw new Error('the document is too large');
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    const why = e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message);
+    throw new RelayUnreachableError(`relay unreachable: ${url.href} (${why})`);
+  }
+  let doc: z.infer<typeof WellKnownSchema>;
+  try {
+    doc = WellKnownSchema.parse(JSON.parse(body));
+  } catch {
+    throw new RelayUnreachableError(`${url.href} is not a Parley relay document`);
+  }
+  if (!doc.versions.length) throw new RelayUnreachableError(`${url.href} names no protocol version`);
+  const pinned = pin(doc.url, doc.relay_x, doc.relay_ed);
+  if (pinned.fingerprint !== doc.fingerprint) {
+    throw new WrongRelayKeyError(`${url.href}: the published fingerprint does not match the published keys`);
+  }
+  return pinned;
+}
+
+export interface RelaySources {
+  relay?: string | undefined;
+  relayUrl?: string | undefined;
+  relayX?: string | undefined;
+  relayEd?: string | undefined;
+  invite?: string | undefined;
+  fingerprint?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+}
+
+/**
+ * Resolves the relay to pin. Flags win over the environment; an invite brings its own relay.
+ * A given fingerprint must match (WRONG_RELAY_KEY otherwise).
+ */
+export async function resolveRelay(s: RelaySources): Promise<{ relay: PinnedRelay; source: string }> {
+  if (s.relay !== undefined && s.relayUrl !== undefined) throw new BadUsageError('give --relay or --relay-url, not both');
+  // when flags name the relay, the environment's keys would belong to another one
+  const flagged = s.relay !== undefined || s.relayUrl !== undefined || s.invite !== undefined;
+  const x = s.relayX ?? (flagged ? undefined : s.env.WSCHAT_SERVER_X_PUB);
+  const ed = s.relayEd ?? (flagged ? undefined : s.env.WSCHAT_SERVER_ED_PUB);
+  if ((x === undefined) !== (ed === undefined)) throw new BadUsageError('give both relay keys (--relay-x and --relay-ed), or neither');
+  let result: { relay: PinnedRelay; source: string };
+  const where = s.relay ?? s.relayUrl ?? (s.invite === undefined ? s.env.WSCHAT_RELAY : undefined);
+  if (s.invite !== undefined && (s.relay !== undefined || s.relayUrl !== undefined || x !== undefined || ed !== undefined)) {
+    throw new BadUsageError('--invite brings its own relay; do not combine it with --relay, --relay-url or relay keys');
+  }
+  if (s.invite !== undefined) {
+    let inv;
+    try {
+      inv = parseInvite(s.invite);
+    } catch (err) {
+      throw new BadInviteError(`bad invite: ${(err as Error).message}`);
+    }
+    result = { relay: pin(inv.relayUrl, toHex(inv.relayX), toHex(inv.relayEd)), source: 'the invite' };
+  } else if (where === undefined) {
+    throw new BadUsageError('no relay: use --relay http://HOST:PORT, or --relay-url ws://... with --relay-x and --relay-ed, or --invite, or set WSCHAT_RELAY');
+  } else if (/^https?:\/\//.test(where)) {
+    const relay = await bootstrap(where, s.timeoutMs);
+    if (x !== undefined && (keyHex(x, 'the relay X25519 key') !== relay.x || keyHex(ed!, 'the relay Ed25519 key') !== relay.ed)) {
+      throw new WrongRelayKeyError(`the keys published at ${where} are not the keys you gave`);
+    }
+    result = { relay, source: new URL(WELL_KNOWN_PATH, where).href };
+  } else {
+    if (x === undefined) throw new BadUsageError(`a ws:// relay URL needs its keys: --relay-x and --relay-ed (or WSCHAT_SERVER_X_PUB and WSCHAT_SERVER_ED_PUB), or bootstrap with --relay http://HOST:PORT`);
+    result = { relay: pin(where, x, ed!), source: 'the given keys' };
+  }
+  if (s.fingerprint !== undefined && normalise(s.fingerprint) !== normalise(result.relay.fingerprint)) {
+    throw new WrongRelayKeyError(`the relay's fingerprint is ${result.relay.fingerprint}, not ${s.fingerprint}`);
+  }
+  return result;
+}
+
+function normalise(fp: string): string {
+  return fp.toLowerCase().replace(/[^0-9a-f]/g, '');
+}

@@ -1,0 +1,121 @@
+/**
+ * `wschat bridge` between two agents: messages round-trip with receipts, malformed lines get
+ * error events and the bridge keeps running, unacknowledged messages come back as backlog, and
+ * nothing it writes contains a key or a seed.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { World, pair, type LongRun } from './_harness.ts';
+
+const w = new World();
+afterAll(() => w.cleanup());
+afterEach(() => w.stopAll());
+
+async function secretsOf(home: string): Promise<string[]> {
+  const id = JSON.parse(await readFile(join(home, 'identity.json'), 'utf8'));
+  return [id.seed, id.x25519, id.ed25519];
+}
+
+function expectNoSecrets(p: LongRun, secrets: string[]): void {
+  const all = p.lines.join('\n') + p.stderr;
+  for (const s of secrets) expect(all).not.toContain(s);
+}
+
+describe('wschat bridge', () => {
+  let a: string;
+  let b: string;
+  beforeAll(async () => {
+    const relay = await w.relay();
+    ({ a, b } = await pair(w, relay));
+  });
+
+  it('invite, add, accept, then messages round-trip with receipts', async () => {
+    const ba = w.start(['bridge', '--home', a]);
+    const bb = w.start(['bridge', '--home', b]);
+    const readyA = await ba.event('ready');
+    expect(readyA).toMatchObject({ name: 'alice', id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    await bb.event('ready');
+
+    bb.send(JSON.stringify({ type: 'invite', ref: 'inv' }));
+    const link = ((await bb.event('result', (e) => e.ref === 'inv')).data as { link: string }).link;
+    ba.send(JSON.stringify({ type: 'add', invite: link, ref: 'add' }));
+    expect((await ba.event('result', (e) => e.ref === 'add')).data).toMatchObject({ contact: { name: 'bob', state: 'requested' } });
+    const request = await bb.event('contact-request');
+    expect(request).toMatchObject({ contact: { name: 'alice' }, keyChange: false });
+    bb.send(JSON.stringify({ type: 'accept', contact: (request.contact as { id: string }).id, ref: 'acc' }));
+    await bb.event('result', (e) => e.ref === 'acc');
+    await ba.event('contact-accepted');
+
+    ba.send(JSON.stringify({ type: 'send', to: 'bob', text: 'ping from agent A', ref: 's1' }));
+    const id = ((await ba.event('result', (e) => e.ref === 's1')).data as { id: string }).id;
+    const msg = await bb.event('message', (e) => e.id === id);
+    expect(msg).toMatchObject({ text: 'ping from agent A', from: { name: 'alice' } });
+    bb.send(JSON.stringify({ type: 'read', ids: [id], ref: 'r1' }));
+    await bb.event('result', (e) => e.ref === 'r1');
+    await ba.event('receipt', (e) => e.status === 'delivered' && (e.ids as string[]).includes(id));
+    await ba.event('receipt', (e) => e.status === 'read' && (e.ids as string[]).includes(id));
+
+    bb.send(JSON.stringify({ type: 'send', to: 'alice', text: 'pong', ref: 's2' }));
+    await ba.event('message', (e) => e.text === 'pong');
+
+    ba.send(JSON.stringify({ type: 'contacts', ref: 'c' }));
+    expect((await ba.event('result', (e) => e.ref === 'c')).data).toEqual({ contacts: [{ id: expect.any(String), name: 'bob', state: 'accepted', verified: false }] });
+
+    expectNoSecrets(ba, [...(await secretsOf(a)), ...(await secretsOf(b))]);
+    expectNoSecrets(bb, [...(await secretsOf(a)), ...(await secretsOf(b))]);
+    expect(await ba.end()).toBe(0);
+    expect(await bb.end()).toBe(0);
+  });
+
+  it('rejects malformed lines with error events and keeps running', async () => {
+    const p = w.start(['bridge', '--home', a]);
+    await p.event('ready');
+    p.send('this is not json');
+    p.send(JSON.stringify({ type: 'launch', ref: 'x1' }));
+    p.send(JSON.stringify({ type: 'send', to: 'bob', ref: 'x2' }));
+    p.send(JSON.stringify({ type: 'send', to: 'bob', text: 'a', extra: 1, ref: 'x3' }));
+    p.send(JSON.stringify({ type: 'send', to: 'nobody', text: 'a', ref: 'x4' }));
+    p.send(JSON.stringify({ type: 'ack', ids: ['00'.repeat(16)], ref: 'x5' }));
+    p.send(JSON.stringify({ type: 'file', to: 'bob', path: '/no/such/file', ref: 'x6' }));
+    p.send('x'.repeat(300 * 1024));
+    p.send(JSON.stringify({ type: 'contacts', ref: 'alive' }));
+    await p.event('result', (e) => e.ref === 'alive');
+    const errors = p.events.filter((e) => e.type === 'error');
+    expect(errors.map((e) => [e.ref, e.code])).toEqual([
+      [undefined, 'BAD_JSON'],
+      ['x1', 'BAD_COMMAND'],
+      ['x2', 'BAD_COMMAND'],
+      ['x3', 'BAD_COMMAND'],
+      ['x4', 'UNKNOWN_CONTACT'],
+      ['x5', 'UNKNOWN_ID'],
+      ['x6', 'FILE_ERROR'],
+      [undefined, 'LINE_TOO_LONG'],
+    ]);
+    expect(p.child.exitCode).toBeNull();
+    expect(await p.end()).toBe(0);
+  });
+
+  it('sends unacknowledged messages again as backlog, and not once acknowledged', async () => {
+    await w.ok(['send', 'alice', 'remember me', '--home', b]);
+    const first = w.start(['bridge', '--home', a]);
+    const m = await first.event('message', (e) => e.text === 'remember me');
+    expect(await first.end()).toBe(0);
+
+    const second = w.start(['bridge', '--home', a]);
+    const again = await second.event('message', (e) => e.id === m.id);
+    expect(again.backlog).toBe(true);
+    // everything not acknowledged comes again ("pong" from the first test too); acknowledge it all
+    const ids = second.events.filter((e) => e.type === 'message').map((e) => e.id);
+    expect(second.events.filter((e) => e.type === 'message').every((e) => e.backlog === true)).toBe(true);
+    second.send(JSON.stringify({ type: 'ack', ids, ref: 'ack' }));
+    expect((await second.event('result', (e) => e.ref === 'ack')).data).toEqual({ count: ids.length });
+    expect(await second.end()).toBe(0);
+
+    const third = w.start(['bridge', '--home', a]);
+    third.send(JSON.stringify({ type: 'contacts', ref: 'done' }));
+    await third.event('result', (e) => e.ref === 'done');
+    expect(third.events.filter((e) => e.type === 'message')).toEqual([]);
+    expect(await third.end()).toBe(0);
+  });
+});

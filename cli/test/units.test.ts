@@ -1,0 +1,149 @@
+/**
+ * In-process checks of wschat's pieces: the bridge's line reader and schemas, relay settings,
+ * download names, the QR renderer, and the scrubbing of keys from messages.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { MAX_TEXT_BYTES } from '@parley/generated';
+import { randomBytes, toHex } from '@parley/runtime/crypto';
+import { relayFingerprint } from '@parley/runtime/protocol';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readLines } from '../src/bridge/lines.ts';
+import { CommandSchema, EventSchema } from '../src/bridge/schema.ts';
+import { safeFileName, saveDownload } from '../src/downloads.ts';
+import { scrub } from '../src/errors.ts';
+import { writeJson } from '../src/output.ts';
+import { renderQr } from '../src/qr.ts';
+import { resolveRelay } from '../src/relay-config.ts';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+function collect(chunks: (string | Buffer)[], max: number): Promise<{ lines: string[]; tooLong: number[] }> {
+  const input = new PassThrough();
+  const lines: string[] = [];
+  const tooLong: number[] = [];
+  const done = new Promise<{ lines: string[]; tooLong: number[] }>((resolve) => readLines(input, max, { line: (l) => lines.push(l), tooLong: (n) => tooLong.push(n), end: () => resolve({ lines, tooLong }) }));
+  for (const c of chunks) input.write(c);
+  input.end();
+  return done;
+}
+
+describe('bridge line reader', () => {
+  it('splits lines across chunks, accepts CRLF, skips empty lines, keeps a last line without newline', async () => {
+    expect(await collect(['{"a"', ':1}\r\n\n  \n{"b":2}\n{"c"', ':3}'], 100)).toEqual({ lines: ['{"a":1}', '{"b":2}', '{"c":3}'], tooLong: [] });
+  });
+
+  it('reports a line over the limit once, skips it to its newline, and goes on', async () => {
+    const r = await collect(['x'.repeat(30), 'y'.repeat(30), '\nok\n', 'z'.repeat(60)], 50);
+    expect(r).toEqual({ lines: ['ok'], tooLong: [60, 60] });
+  });
+
+  it('keeps multi-byte characters split between chunks', async () => {
+    const bytes = Buffer.from('{"t":"héllo ✓"}\n');
+    expect((await collect([bytes.subarray(0, 8), bytes.subarray(8)], 100)).lines).toEqual(['{"t":"héllo ✓"}']);
+  });
+});
+
+describe('bridge schemas', () => {
+  it('accepts every command and refuses unknown fields, bad ids and texts over the spec limit', () => {
+    const id = '0a'.repeat(16);
+    for (const c of [
+      { type: 'send', to: 'bob', text: 'hi', ref: '1' },
+      { type: 'file', to: 'bob', path: '/tmp/x', mime: 'text/plain' },
+      { type: 'contacts' },
+      { type: 'history', contact: 'bob', limit: 5 },
+      { type: 'ack', ids: [id] },
+      { type: 'read', ids: [id] },
+      { type: 'invite', uses: 2 },
+      { type: 'add', invite: 'abc', name: 'bob', note: 'hi' },
+      { type: 'accept', contact: 'bob' },
+      { type: 'reject', contact: 'bob' },
+    ]) expect(CommandSchema.safeParse(c).success).toBe(true);
+    expect(CommandSchema.safeParse({ type: 'send', to: 'bob', text: 'x'.repeat(MAX_TEXT_BYTES + 1) }).success).toBe(false);
+    expect(CommandSchema.safeParse({ type: 'send', to: 'bob', text: 'hi', key: 'x' }).success).toBe(false);
+    expect(CommandSchema.safeParse({ type: 'ack', ids: ['0A'.repeat(16)] }).success).toBe(false);
+    expect(CommandSchema.safeParse({ type: 'add', invite: 'abc', name: 'n'.repeat(65) }).success).toBe(false);
+    expect(CommandSchema.safeParse({ type: 'exec', cmd: 'rm -rf /' }).success).toBe(false);
+  });
+
+  it('writes only listed fields: an event carrying a key is refused', () => {
+    const out = new PassThrough();
+    const from = { id: '01'.repeat(8), name: 'bob' };
+    writeJson(out, { type: 'presence', from, state: 'online' });
+    expect(out.read().toString()).toBe('{"type":"presence","from":{"id":"0101010101010101","name":"bob"},"state":"online"}\n');
+    expect(() => writeJson(out, { type: 'presence', from: { ...from, x: 'ab'.repeat(32) }, state: 'online' } as never)).toThrow();
+    expect(EventSchema.safeParse({ type: 'ready', id: '01'.repeat(8), name: '', relay: 'ws://x/', fingerprint: 'f', seed: '00' }).success).toBe(false);
+  });
+
+  it('cuts key-sized hex out of messages', () => {
+    const key = 'ab'.repeat(32);
+    expect(scrub(`no contact ${key}`)).toBe(`no contact ${key.slice(0, 16)}…`);
+    expect(scrub('id 0123456789abcdef stays')).toBe('id 0123456789abcdef stays');
+  });
+});
+
+describe('relay settings', () => {
+  const x = toHex(randomBytes(32));
+  const ed = toHex(randomBytes(32));
+  const base = { env: {}, timeoutMs: 1000 };
+
+  it('pins a ws URL with keys from flags, or from the environment, with the spec fingerprint', async () => {
+    const flags = await resolveRelay({ ...base, relayUrl: 'ws://r.example/', relayX: x, relayEd: ed });
+    expect(flags.relay).toEqual({ url: 'ws://r.example/', x, ed, fingerprint: relayFingerprint(Buffer.from(x, 'hex'), Buffer.from(ed, 'hex')) });
+    const env = await resolveRelay({ ...base, env: { WSCHAT_RELAY: 'wss://r.example/', WSCHAT_SERVER_X_PUB: x.toUpperCase(), WSCHAT_SERVER_ED_PUB: ed } });
+    expect(env.relay).toMatchObject({ url: 'wss://r.example/', x, ed });
+    // flags name another relay: the environment's keys are not used for it
+    await expect(resolveRelay({ ...base, relayUrl: 'ws://other/', env: { WSCHAT_SERVER_X_PUB: x, WSCHAT_SERVER_ED_PUB: ed } })).rejects.toThrow(/needs its keys/);
+  });
+
+  it('refuses conflicting or incomplete settings as usage errors, and a wrong fingerprint with exit 7', async () => {
+    await expect(resolveRelay({ ...base, relay: 'http://a', relayUrl: 'ws://b/' })).rejects.toMatchObject({ exitCode: 2 });
+    await expect(resolveRelay({ ...base, relayUrl: 'ws://b/', relayX: x })).rejects.toMatchObject({ exitCode: 2 });
+    await expect(resolveRelay({ ...base, relayUrl: 'ws://b/', relayX: 'zz', relayEd: ed })).rejects.toThrow(/64 hex digits/);
+    await expect(resolveRelay({ ...base, relayUrl: 'ftp://b/', relayX: x, relayEd: ed })).rejects.toThrow(/ws:\/\/ or wss:\/\//);
+    await expect(resolveRelay(base)).rejects.toThrow(/no relay/);
+    await expect(resolveRelay({ ...base, relayUrl: 'ws://b/', relayX: x, relayEd: ed, fingerprint: '0000' })).rejects.toMatchObject({ code: 'WRONG_RELAY_KEY', exitCode: 7 });
+    await expect(resolveRelay({ ...base, invite: 'garbage' })).rejects.toMatchObject({ code: 'BAD_INVITE', exitCode: 4 });
+  });
+});
+
+describe('downloads', () => {
+  it('keeps received names inside the folder', () => {
+    expect(safeFileName('../../etc/passwd')).toBe('passwd');
+    expect(safeFileName('..\\..\\boot.ini')).toBe('boot.ini');
+    expect(safeFileName('.bashrc')).toBe('bashrc');
+    expect(safeFileName('a\u0000b\u001b[31mc.txt')).toBe('ab[31mc.txt');
+    expect(safeFileName('..')).toBe('file');
+    expect(safeFileName('')).toBe('file');
+  });
+
+  it('never overwrites: a taken name gets a number before its extension', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wschat-dl-'));
+    dirs.push(dir);
+    const p1 = await saveDownload(dir, 'report.pdf', new Uint8Array([1]));
+    const p2 = await saveDownload(dir, 'report.pdf', new Uint8Array([2]));
+    const p3 = await saveDownload(dir, 'README', new Uint8Array([3]));
+    const p4 = await saveDownload(dir, 'README', new Uint8Array([4]));
+    expect([p1, p2, p3, p4]).toEqual([join(dir, 'report.pdf'), join(dir, 'report (1).pdf'), join(dir, 'README'), join(dir, 'README (1)')]);
+    expect([...(await readFile(p2))]).toEqual([2]);
+  });
+});
+
+describe('terminal QR code', () => {
+  it('draws two module rows per line, square, with a quiet zone', () => {
+    const text = 'http://127.0.0.1:8080/#invite=' + 'A'.repeat(200);
+    const lines = renderQr(text).trimEnd().split('\n');
+    const width = [...lines[0]!].length;
+    expect(lines.every((l) => [...l].length === width)).toBe(true);
+    expect(lines.length).toBe(Math.ceil(width / 2));
+    expect(lines.join('')).toMatch(/^[█▀▄ ]+$/);
+    // default: light modules drawn, so the quiet zone is solid
+    expect(lines[0]).toBe('█'.repeat(width));
+    expect(renderQr(text, { invert: true }).split('\n')[0]).toBe(' '.repeat(width));
+  });
+});
