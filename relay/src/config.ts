@@ -36,6 +36,8 @@ export interface RelayConfig {
   stunUrls: string[];
   /** Built web app served on the same port when the folder exists. */
   webRoot: string;
+  /** A notifier.json file (the notifier's NOTIFIER_PUBLISH) served at /notifier.json. */
+  notifierJson?: string | undefined;
   logLevel: LogLevel;
   limits: Limits;
 }
@@ -95,6 +97,7 @@ const BASE_SETTINGS: Setting[] = [
   { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', schema: urlList(['turn', 'turns']), doc: 'comma-separated turn: URLs' },
   { key: 'stunUrls', env: 'STUN_URLS', flag: 'stun-urls', schema: urlList(['stun', 'stuns']), doc: 'comma-separated stun: URLs' },
   { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', schema: z.string().min(1, 'must not be empty'), doc: 'built web app to serve' },
+  { key: 'notifierJson', env: 'NOTIFIER_JSON', flag: 'notifier-json', schema: z.string().min(1, 'must not be empty'), doc: "the notifier's notifier.json, served at /notifier.json" },
   {
     key: 'logLevel',
     env: 'LOG_LEVEL',
@@ -235,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     turn: turnSecret !== undefined ? { secret: turnSecret, turnUrls, stunUrls } : undefined,
     stunUrls,
     webRoot: get<string>('webRoot') ?? DEFAULT_WEB_ROOT,
+    notifierJson: get<string>('notifierJson'),
     logLevel: get<LogLevel>('logLevel') ?? 'info',
     limits,
   };

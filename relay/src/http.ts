@@ -57,12 +57,15 @@ export interface WellKnown {
 
 export interface HttpOptions {
   webRoot: string | undefined;
+  /** The notifier's published notifier.json (NOTIFIER_JSON), served at NOTIFIER_JSON_PATH. */
+  notifierJson?: string | undefined;
   wellKnown: WellKnown;
   metrics: Registry;
   healthy: () => boolean;
 }
 
 export const WELL_KNOWN_PATH = '/.well-known/parley.json';
+export const NOTIFIER_JSON_PATH = '/notifier.json';
 
 export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const root = opts.webRoot !== undefined ? resolve(opts.webRoot) : undefined;
@@ -90,6 +93,14 @@ async function handle(opts: HttpOptions, root: string | undefined, req: Incoming
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'no-cache');
     return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(opts.wellKnown(req), null, 2) + '\n', req.method);
+  }
+  if (path === NOTIFIER_JSON_PATH && opts.notifierJson !== undefined) {
+    // Public (keys and an invite for push registrations); re-read each time: the notifier replaces it.
+    const text = await fs.readFile(opts.notifierJson, 'utf8').catch(() => undefined);
+    if (text === undefined) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'no-cache');
+    return send(res, 200, 'application/json; charset=utf-8', text, req.method);
   }
   if (path === '/healthz') {
     res.setHeader('Cache-Control', 'no-store');

@@ -58,6 +58,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     turn: options.turn,
     stunUrls: options.stunUrls ?? [],
     webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
+    notifierJson: options.notifierJson,
     logLevel: options.logLevel ?? 'info',
     limits,
   };

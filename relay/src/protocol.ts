@@ -1,14 +1,14 @@
 /**
  * The relay side of the protocol on @parley/runtime, behind the small interfaces of
- * session-port.ts: the handshake (runtime RelayHandshake) and the session (session.ts: the
- * runtime RelaySession's behaviour in less memory: in-place route unmask and re-mask with
- * per-direction counters, control frames sealed and opened by the runtime). This file also
- * translates control messages between the spec's codec types and the relay's.
+ * session-port.ts: the handshake (runtime RelayHandshake) and the session (runtime
+ * RelaySession: in-place route unmask and re-mask with per-direction counters, control frames
+ * sealed and opened, in a few hundred bytes per connection). This file also translates control
+ * messages between the spec's codec types and the relay's.
  */
 import { ControlType, RelayError, ShutdownReason, WakeReason, type ControlMessage } from '@parley/generated';
-import { CompactSession } from './session.ts';
 import {
   RelayHandshake,
+  RelaySession,
   identityFromSeed,
   pickBackend,
   type CryptoBackend,
@@ -57,17 +57,18 @@ class Handshake implements HandshakePort {
       mailboxPending: info.mailboxPending,
       limits: { maxFrameSize: info.maxFrameSize, frameRate: info.frameRate, byteRate: info.byteRate },
     });
-    const compact = new CompactSession(session, this.backend, this.relay.x, this.relay.ed, this.relay.edSeed);
-    return { frame, session: new Session(compact) };
+    return { frame, session: new Session(new RelaySession(this.backend, session, this.relay.edSeed)) };
   }
 
   destroy(): void {
-    // RelayHandshake erases its secrets itself, on failure and after WELCOME.
+    // Erases e_R and k_proof at once when the connection ends before WELCOME (RelayHandshake
+    // also erases them itself on failure and after WELCOME).
+    this.#hs.destroy();
   }
 }
 
 class Session implements SessionPort {
-  constructor(readonly s: CompactSession) {}
+  constructor(readonly s: RelaySession) {}
 
   unmaskIncoming(frame: Uint8Array): Incoming {
     return this.s.unmaskIncoming(frame);

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from 'prom-client';
 import type { RelayConfig, TurnConfig, NotifierRef } from './config.ts';
-import { Connection, State, type RelayContext } from './connection.ts';
+import { Connection, State, holdWrites, type RelayContext } from './connection.ts';
 import { WELL_KNOWN_PATH, createHttpHandler } from './http.ts';
 import type { Limits } from './limits.ts';
 import { type Logger, shortHash } from './logger.ts';
@@ -90,6 +90,7 @@ export class RelayServer implements RelayContext {
     this.http = createServer(
       createHttpHandler({
         webRoot,
+        notifierJson: config.notifierJson,
         wellKnown: (req) => this.wellKnown(req),
         metrics: this.metrics,
         healthy: () => !this.#stopping,
@@ -149,10 +150,12 @@ export class RelayServer implements RelayContext {
       return;
     }
     socket.on('error', () => socket.destroy());
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req));
+    // The 101 response and the CHALLENGE (built within this turn's microtasks) leave in one write.
+    holdWrites(socket);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, socket));
   }
 
-  #accept(ws: WebSocket, req: IncomingMessage): void {
+  #accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     const address = req.socket.remoteAddress ?? 'unknown';
     const admit = this.#addresses.admit(address);
     if (admit !== 'ok') {
@@ -165,7 +168,7 @@ export class RelayServer implements RelayContext {
       ws.on('error', () => {});
       return;
     }
-    const conn = new Connection(this, ws, address, ++this.#serial);
+    const conn = new Connection(this, ws, address, ++this.#serial, socket);
     this.#conns.add(conn);
     void conn.start();
   }

@@ -43,6 +43,21 @@ describe('HTTP', () => {
     expect(doc.url).toBe('wss://relay.example/');
   });
 
+  it('serves NOTIFIER_JSON at /notifier.json, re-read on each request, 404 while missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-notifier-json-'));
+    const file = join(dir, 'notifier.json');
+    relay = await testRelay({ notifierJson: file });
+    expect((await fetch(`${relay.httpUrl}/notifier.json`)).status).toBe(404);
+    writeFileSync(file, '{"format":"parley-notifier","version":1}\n');
+    const res = await fetch(`${relay.httpUrl}/notifier.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await res.json()).toEqual({ format: 'parley-notifier', version: 1 });
+    writeFileSync(file, '{"version":2}\n');
+    expect(await (await fetch(`${relay.httpUrl}/notifier.json`)).json()).toEqual({ version: 2 });
+  });
+
   it('answers /healthz and /metrics', async () => {
     relay = await testRelay();
     expect(await (await fetch(`${relay.httpUrl}/healthz`)).text()).toBe('ok\n');

@@ -50,6 +50,14 @@ function libsodiumBackend(): CryptoBackend {
     name: 'libsodium' as CryptoBackend['name'],
     x25519PublicKey: async (secret) => sodium.crypto_scalarmult_base(secret),
     x25519: async (secret, pub) => sodium.crypto_scalarmult(secret, pub),
+    x25519Ephemeral: async (given) => {
+      const secret = given?.slice() ?? sodium.randombytes_buf(32);
+      return {
+        publicKey: sodium.crypto_scalarmult_base(secret),
+        dh: async (pub) => sodium.crypto_scalarmult(secret, pub),
+        destroy: () => secret.fill(0),
+      };
+    },
     ed25519PublicKey: async (seed) => sodium.crypto_sign_seed_keypair(seed).publicKey,
     ed25519Sign: async (seed, message) => sodium.crypto_sign_detached(message, signingKey(seed)),
     ed25519Verify: async (pub, message, sig) => sodium.crypto_sign_verify_detached(sig, message, pub),

@@ -1,13 +1,14 @@
 /**
  * Vite plugin: after the build, lists every file in dist/ (the app shell: HTML, JS, CSS, the
- * worker, icons, manifest) and writes dist/sw.js from src/sw.ts with that list and a version
+ * worker, icons, manifest) and writes dist/sw.js (src/sw.ts, bundled) with that list and a version
  * hash of the files' contents. A new build gets a new version; the old cache is dropped when
  * the new service worker activates. No workbox.
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { transformWithEsbuild, type Plugin, type ResolvedConfig } from 'vite';
+import { build } from 'esbuild';
+import type { Plugin, ResolvedConfig } from 'vite';
 
 /** Files never precached: the service worker itself, Vite's manifest, source maps. */
 const SKIP = [/^sw\.js$/, /^\.vite\//, /\.map$/];
@@ -28,6 +29,16 @@ export async function shellFiles(outDir: string): Promise<string[]> {
   return files.filter((f) => !SKIP.some((re) => re.test(f))).sort();
 }
 
+/**
+ * src/sw.ts bundled with what it imports (the push payload codec) as one classic script: an
+ * IIFE, no import statements (the page registers it without `type: 'module'`). PRECACHE and
+ * VERSION stay free variables, defined by the lines written before it.
+ */
+export async function serviceWorkerSource(root: string): Promise<string> {
+  const out = await build({ entryPoints: [join(root, 'src/sw.ts')], bundle: true, write: false, format: 'iife', target: 'es2022', minify: true, platform: 'browser', logLevel: 'silent' });
+  return out.outputFiles[0]!.text;
+}
+
 export function precache(): Plugin {
   let config: ResolvedConfig;
   return {
@@ -43,10 +54,8 @@ export function precache(): Plugin {
       for (const f of files) hash.update(f).update(await readFile(join(outDir, f)));
       const version = hash.digest('hex').slice(0, 16);
       const urls = files.map((f) => (f === 'index.html' ? '/' : `/${f}`));
-      const source = await readFile(join(config.root, 'src/sw.ts'), 'utf8');
-      const js = await transformWithEsbuild(source, 'sw.ts', { loader: 'ts', target: 'es2022', minify: true, format: 'esm' });
       const head = `const PRECACHE=${JSON.stringify(urls)};const VERSION=${JSON.stringify(version)};\n`;
-      await writeFile(join(outDir, 'sw.js'), head + js.code);
+      await writeFile(join(outDir, 'sw.js'), head + (await serviceWorkerSource(config.root)));
     },
   };
 }

@@ -4,6 +4,8 @@
  * conversation side by side on wide screens, one at a time on phones.
  */
 import { Match, Show, Suspense, Switch, createEffect, createSignal, lazy, on, onCleanup, onMount } from 'solid-js';
+import { installAppHooks } from './app-hooks.ts';
+import { CallsProvider } from './calls/CallsProvider.tsx';
 import { AppContext, type AppCtx } from './context.ts';
 import { createRouter } from './router.ts';
 import { Conversations } from './routes/Conversations.tsx';
@@ -61,6 +63,8 @@ export function App(props: { client: Client }) {
   };
 
   const status = () => session.state.status;
+  const hooks = installAppHooks(ctx, () => status().state === 'ready');
+  onCleanup(() => hooks.dispose());
   createEffect(
     on(
       () => status().state,
@@ -68,7 +72,10 @@ export function App(props: { client: Client }) {
         if (s !== 'ready') return;
         contacts
           .load()
-          .then(() => performance.mark(USABLE_MARK))
+          .then(() => {
+            performance.mark(USABLE_MARK);
+            hooks.ready();
+          })
           .catch((err) => ctx.toast((err as Error).message));
         if (pendingInvite()) router.navigate('/add');
       },
@@ -111,6 +118,7 @@ export function App(props: { client: Client }) {
       <a href="#main" class="skip-link">
         Skip to content
       </a>
+      <CallsProvider app={ctx}>
       <Switch>
         <Match when={status().state === 'loading'}>
           <main class="centered" id="main" aria-busy="true">
@@ -162,6 +170,7 @@ export function App(props: { client: Client }) {
           </div>
         </Match>
       </Switch>
+      </CallsProvider>
       <div class="toast" role="status" aria-live="polite" data-testid="toast">
         <Show when={toast()}>
           <p>{toast()}</p>

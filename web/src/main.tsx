@@ -5,12 +5,14 @@
 import { render } from 'solid-js/web';
 import { App } from './App.tsx';
 import { startWorker } from './services/client.ts';
+import { isNative } from './services/native.ts';
 import './styles.css';
 
 const client = startWorker();
 render(() => <App client={client} />, document.getElementById('root')!);
 
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+// Not in the Android app: its files are local already, and its pushes come through FCM.
+if (import.meta.env.PROD && 'serviceWorker' in navigator && !isNative()) {
   window.addEventListener('load', () => {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((err) => console.warn('service worker not registered:', err));
   });

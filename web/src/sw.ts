@@ -10,8 +10,11 @@
  * - /.well-known/parley.json and anything cross-origin: never cached (the worker falls back
  *   to the relay pinned with the identity).
  * A notification click focuses Parley on the conversation it names.
+ * - push: a wake from the notifier (services/push-sw.ts): "New message" or "Incoming call", no
+ *   content; a click opens the app, which shows the newest unread conversation once synced.
+ * build/precache.ts bundles this file (esbuild, IIFE) with what it imports.
  */
-export {};
+import { OPEN_MESSAGE, RESUBSCRIBE_MESSAGE, clickTarget, pushNotification } from './services/push-sw.ts';
 
 declare const PRECACHE: string[];
 declare const VERSION: string;
@@ -24,7 +27,10 @@ interface FetchEv extends SwEvent {
   respondWith(r: Promise<Response> | Response): void;
 }
 interface NotificationEv extends SwEvent {
-  notification: Notification & { data?: { url?: string } };
+  notification: Notification & { data?: { url?: string; kind?: string } };
+}
+interface PushEv extends SwEvent {
+  data: { arrayBuffer(): ArrayBuffer } | null;
 }
 interface SwScope {
   location: Location;
@@ -33,13 +39,17 @@ interface SwScope {
     matchAll(o: { type: 'window'; includeUncontrolled: boolean }): Promise<(WindowClient & { url: string })[]>;
     openWindow(url: string): Promise<unknown>;
   };
+  registration: { showNotification(title: string, o: NotificationOptions): Promise<void> };
   addEventListener(type: 'install' | 'activate', fn: (e: SwEvent) => void): void;
   addEventListener(type: 'fetch', fn: (e: FetchEv) => void): void;
   addEventListener(type: 'notificationclick', fn: (e: NotificationEv) => void): void;
+  addEventListener(type: 'push', fn: (e: PushEv) => void): void;
+  addEventListener(type: 'pushsubscriptionchange', fn: (e: SwEvent) => void): void;
 }
 interface WindowClient {
   focus(): Promise<unknown>;
   navigate(url: string): Promise<unknown>;
+  postMessage(m: unknown): void;
 }
 
 const sw = self as unknown as SwScope;
@@ -82,16 +92,27 @@ sw.addEventListener('fetch', (e) => {
   );
 });
 
+sw.addEventListener('push', (e) => {
+  const n = pushNotification(e.data ? e.data.arrayBuffer() : null);
+  e.waitUntil(sw.registration.showNotification(n.title, n.options));
+});
+
+// The push service replaced or dropped the subscription: an open app registers again.
+sw.addEventListener('pushsubscriptionchange', (e) => {
+  e.waitUntil(sw.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((list) => list.forEach((c) => c.postMessage({ type: RESUBSCRIBE_MESSAGE }))));
+});
+
 sw.addEventListener('notificationclick', (e) => {
   e.notification.close();
-  const target = e.notification.data?.url ?? '/';
+  const target = clickTarget(e.notification.data);
   e.waitUntil(
     sw.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async (list) => {
       const open = list[0];
       if (open) {
         await open.focus();
-        await open.navigate(target).catch(() => undefined);
-      } else await sw.clients.openWindow(target);
+        if (target.kind) open.postMessage({ type: OPEN_MESSAGE, kind: target.kind });
+        else await open.navigate(target.url).catch(() => undefined);
+      } else await sw.clients.openWindow(target.url);
     }),
   );
 });

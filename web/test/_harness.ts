@@ -4,9 +4,12 @@
  * Chromium through playwright-core (never a downloaded browser: `apt-get install -y chromium`).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startRelay, type RunningRelay } from '../../relay/src/index.ts';
@@ -20,9 +23,56 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-backgroun
 
 let built: Promise<void> | undefined;
 
-/** `vite build` in a child process (Vite 7 of web/, not the root's), once per process. */
+/**
+ * `vite build` once per process, and only when web/dist is older than the app's sources; test
+ * files run in parallel processes, so a lock folder keeps two builds from writing dist at once.
+ */
 export function buildWeb(): Promise<void> {
-  return (built ??= new Promise<void>((resolve, reject) => {
+  return (built ??= withBuildLock(async () => {
+    if (!distIsStale()) return;
+    await viteBuild();
+  }));
+}
+
+const BUILD_LOCK = join(tmpdir(), `parley-web-build-${createHash('sha256').update(WEB_DIR).digest('hex').slice(0, 12)}.lock`);
+const BUILD_LOCK_STALE_MS = 5 * 60_000;
+
+async function withBuildLock(fn: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + BUILD_LOCK_STALE_MS;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK, { recursive: false });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(BUILD_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > BUILD_LOCK_STALE_MS || Date.now() > deadline) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    await fn();
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
+function newest(path: string): number {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((t, name) => Math.max(t, newest(join(path, name))), st.mtimeMs);
+}
+
+function distIsStale(): boolean {
+  const built = statSync(join(DIST, 'sw.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const sources = ['src', 'public', 'build', 'index.html', 'vite.config.ts', 'package.json'].map((p) => newest(join(WEB_DIR, p)));
+  return built === 0 || Math.max(...sources, newest(fileURLToPath(new URL('../../generated/src', import.meta.url))), newest(fileURLToPath(new URL('../../runtime/src', import.meta.url)))) > built;
+}
+
+/** `vite build` in a child process (Vite 7 of web/, not the root's). */
+function viteBuild(): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const vite = fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url));
     const bin = existsSync(vite) ? vite : fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url));
     const child = spawn(process.execPath, [bin, 'build', '--logLevel', 'warn'], { cwd: WEB_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
@@ -31,7 +81,7 @@ export function buildWeb(): Promise<void> {
     child.stderr.on('data', (d) => (out += d));
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (${code}):\n${out.slice(-4000)}`))));
-  }));
+  });
 }
 
 export async function startStack(): Promise<RunningRelay> {

@@ -1,9 +1,11 @@
 /**
- * One BLAKE3 compression for a message that is a single block of a single chunk
- * (internal). BLAKE3 spec (https://github.com/BLAKE3-team/BLAKE3-specs) §2.2:
- * such a message (<= 64 bytes) is hashed by exactly one compression with flags
+ * One BLAKE3 compression of a block of the first chunk (chunk counter 0), internal.
+ * BLAKE3 spec (https://github.com/BLAKE3-team/BLAKE3-specs) §2.2: a message of at most
+ * one block (<= 64 bytes) is hashed by exactly one compression with flags
  * CHUNK_START | CHUNK_END | ROOT (| KEYED_HASH or DERIVE_KEY_*), counter 0, and its
- * first 32 output bytes are h[i] = v[i] ^ v[i + 8] (§2.6).
+ * first 32 output bytes are h[i] = v[i] ^ v[i + 8] (§2.6). The same 8 words are the
+ * chaining value of a non-final block (§2.4), so a message of one chunk (<= 1024
+ * bytes) is hashed by chaining this over its blocks (blake3.ts).
  *
  * Hand-optimised: state and message words live in local variables, all 7 rounds
  * are unrolled with the message permutation resolved in advance, nothing is
@@ -26,15 +28,18 @@ export function wordsLE(bytes: Uint8Array, offset: number, out: Uint32Array, wor
 }
 
 /**
- * out[0..outWords) = root output words of compress(cv, m, counter 0, blockLen, flags).
- * `cv` and `out` have 8 words, `m` 16 (zero-padded). Writes out[0..2) or all of out[0..8).
+ * out[0..outWords) = the first output words of compress(cv, m, counter 0, blockLen, flags):
+ * the root output for a ROOT block, the chaining value otherwise. The chaining value is
+ * cv[cvOffset..cvOffset+8) (several keys may share one array); `m` has 16 words
+ * (zero-padded), `out` 8. Writes out[0..2) or all of out[0..8); `out` may be `cv`.
  */
 // prettier-ignore
 export function compressRoot(
-  cv: Uint32Array, m: Uint32Array, blockLen: number, flags: number, out: Uint32Array, outWords: 2 | 8,
+  cv: Uint32Array, m: Uint32Array, blockLen: number, flags: number, out: Uint32Array, outWords: 2 | 8, cvOffset = 0,
 ): void {
-  let v0 = cv[0]! | 0, v1 = cv[1]! | 0, v2 = cv[2]! | 0, v3 = cv[3]! | 0;
-  let v4 = cv[4]! | 0, v5 = cv[5]! | 0, v6 = cv[6]! | 0, v7 = cv[7]! | 0;
+  const c = cvOffset;
+  let v0 = cv[c]! | 0, v1 = cv[c + 1]! | 0, v2 = cv[c + 2]! | 0, v3 = cv[c + 3]! | 0;
+  let v4 = cv[c + 4]! | 0, v5 = cv[c + 5]! | 0, v6 = cv[c + 6]! | 0, v7 = cv[c + 7]! | 0;
   // v8..v11 = IV[0..4) (the SHA-256 IV, §2.1); v12, v13 = counter 0
   let v8 = 0x6a09e667 | 0, v9 = 0xbb67ae85 | 0, v10 = 0x3c6ef372 | 0, v11 = 0xa54ff53a | 0;
   let v12 = 0, v13 = 0, v14 = blockLen | 0, v15 = flags | 0;

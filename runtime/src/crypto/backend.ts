@@ -18,6 +18,23 @@ export const XCHACHA_KEY_LENGTH = 32;
 export const XCHACHA_NONCE_LENGTH = 24;
 export const AEAD_TAG_LENGTH = 16;
 
+/**
+ * An X25519 key pair for one exchange (a handshake's e_R or e_C). Where the platform has
+ * native keys the secret lives only inside the platform's key object and is never copied
+ * into JavaScript memory.
+ */
+export interface X25519Ephemeral {
+  /** X25519(e, 9), 32 bytes. */
+  readonly publicKey: Uint8Array;
+  /**
+   * X25519(e, publicKey), with exactly the rules of `CryptoBackend.x25519`: rejects with
+   * CryptoError NON_CANONICAL or LOW_ORDER. Rejects with an Error after `destroy()`.
+   */
+  dh(publicKey: Uint8Array): Promise<Uint8Array>;
+  /** Wipes (or, for a native key object, drops) the secret; idempotent. */
+  destroy(): void;
+}
+
 export interface CryptoBackend {
   readonly name: BackendName;
   /** X25519(secret, 9). The secret is clamped as RFC 7748 §5 says. */
@@ -28,6 +45,12 @@ export interface CryptoBackend {
    * the output is all zero.
    */
   x25519(secret: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>;
+  /**
+   * A new ephemeral X25519 key pair. Without `secret` the backend makes the secret itself
+   * (natively where it can: faster, and no secret passes through JavaScript); with `secret`
+   * (32 bytes, copied; the caller may wipe its array) the pair is that secret's, for vectors.
+   */
+  x25519Ephemeral(secret?: Uint8Array): Promise<X25519Ephemeral>;
   /** Ed25519 public key of a 32-byte seed (RFC 8032 §5.1.5). */
   ed25519PublicKey(seed: Uint8Array): Promise<Uint8Array>;
   /** Ed25519 signature (RFC 8032 §5.1.6), 64 bytes. */

@@ -15,19 +15,24 @@ export {
   XCHACHA_NONCE_LENGTH,
   type BackendName,
   type CryptoBackend,
+  type X25519Ephemeral,
 } from './backend.ts';
 export { BACKEND_ENV_VAR, getBackend, pickBackend } from './select.ts';
 export { nobleBackend } from './noble.ts';
 export {
   BLAKE3_BLOCK_LENGTH,
+  BLAKE3_CHUNK_LENGTH,
+  BLAKE3_CONTEXT_CACHE_SIZE,
   BLAKE3_KEY_LENGTH,
   BLAKE3_MAX_OUTPUT,
   RouteKeystream,
   blake3KeyWords,
+  blake3KeyWordsInto,
   deriveKey,
   hash,
   keyedHash,
   keyedHashShort,
+  routeMask8,
 } from './blake3.ts';
 export { RANDOM_BYTES_MAX, randomBytes } from './random.ts';
 export { concatBytes, equalBytes, fromHex, fromUtf8, toHex, u64le, utf8, wipe } from './bytes.ts';

@@ -13,7 +13,7 @@
  * are imported non-extractable, except a temporary extractable copy used once to
  * read the public key.
  */
-import { defineBackend, type BackendCore } from './_define.ts';
+import { defineBackend, type BackendCore, type NativeEphemeral } from './_define.ts';
 import { PublicKeyCache, SecretKeyCache } from './_keycache.ts';
 import type { CryptoBackend } from './backend.ts';
 import { equalBytes, fromHex } from './bytes.ts';
@@ -87,8 +87,26 @@ function importPublic(crv: Curve, publicKey: Uint8Array): Promise<CryptoKey> {
   return publicKeys[crv].get(id, () => subtle().importKey('raw', src(publicKey), { name: crv }, false, usages));
 }
 
+/** A fresh X25519 key pair from the platform; the private key is not extractable. */
+async function generateX25519(): Promise<NativeEphemeral> {
+  const pair = (await subtle().generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
+  let privateKey: CryptoKey | null = pair.privateKey;
+  const publicKey = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
+  return {
+    publicKey,
+    async dh(pub) {
+      if (privateKey === null) throw new Error('destroyed');
+      return new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: await importPublic('X25519', pub) }, privateKey, 256));
+    },
+    destroy() {
+      privateKey = null;
+    },
+  };
+}
+
 const webcryptoCore: BackendCore = {
   x25519PublicKey: (secret) => publicKeyOf('X25519', secret),
+  x25519Generate: generateX25519,
   async x25519(secret, publicKey) {
     const [priv, pub] = await Promise.all([privateKey('X25519', secret), importPublic('X25519', publicKey)]);
     return new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: pub }, priv, 256));

@@ -35,9 +35,12 @@ export const FRAME_SIG_SIZE = sizeOf('sig');
 /** The kinds a client or relay accepts after the handshake (never handshake, never reserved). */
 export type SessionKind = typeof FrameKind.control | typeof FrameKind.peer | typeof FrameKind.firstContact;
 
+const ROUTE_BYTES = sizeOf('route');
+
 /** Builds a frame's bytes from its parts (route zero when omitted). */
 export function buildFrame(parts: Omit<Frame, 'route'> & { route?: Uint8Array }): Uint8Array {
-  return encodeFrame({ ...parts, route: parts.route ?? new Uint8Array(sizeOf('route')) });
+  const { nonce, kind, payload, sig } = parts;
+  return encodeFrame({ route: parts.route ?? new Uint8Array(ROUTE_BYTES), nonce, kind, payload, sig });
 }
 
 /** True if `n` is a length a frame may have (MIN_FRAME_SIZE..MAX_FRAME_SIZE). */

@@ -15,7 +15,6 @@
 import {
   FrameKind,
   HandshakeType,
-  KEY_SIZE,
   NONCE_SIZE,
   PROTOCOL_VERSION,
   decodeChallenge,
@@ -47,7 +46,7 @@ import type { CryptoBackend } from '../crypto/index.ts';
 import { H } from './_blake3.ts';
 import { HandshakeError } from './errors.ts';
 import { buildFrame } from './frame.ts';
-import { defaults, deriveSessionKeys, erase, isHandshakeFrame, type HandshakeOptions, type SessionKeys, type Transcript } from './handshake.ts';
+import { defaults, deriveSessionKeys, erase, isHandshakeFrame, newEphemeral, type HandshakeOptions, type SessionKeys, type Transcript } from './handshake.ts';
 import type { Identity, PublicKeys } from './identity.ts';
 
 export interface ClientHandshakeOptions extends HandshakeOptions {
@@ -69,9 +68,12 @@ export class ClientHandshake {
   #kProof: Uint8Array | undefined;
   readonly transcript: Transcript = {};
 
+  readonly #injectedRandom: boolean;
+
   constructor(options: ClientHandshakeOptions) {
     this.#o = { ...options, ...defaults(options) };
     this.#versions = options.versions ?? [PROTOCOL_VERSION];
+    this.#injectedRandom = options.random !== undefined;
   }
 
   get state(): 'start' | 'hello-sent' | 'done' | 'failed' {
@@ -147,13 +149,14 @@ export class ClientHandshake {
     const th0 = deriveTranscriptChallenge(H, { frame: frameBytes });
     this.transcript.th0 = th0;
 
-    const eC = random(KEY_SIZE);
-    const nonce = random(NONCE_SIZE);
+    // e_C from the injected `random` (vectors; drawn before the nonce), else generated inside the backend.
+    const eC = await newEphemeral(backend, this.#injectedRandom ? random : undefined);
     let dhEe, dhEs, dhSe, kStatics, hBind;
     try {
-      const clientEphemeral = await backend.x25519PublicKey(eC);
-      dhEe = await relayDh(backend, eC, challenge.relayEphemeral, 'E_R');
-      dhEs = await relayDh(backend, eC, relay.x, 'R_x');
+      const nonce = random(NONCE_SIZE);
+      const clientEphemeral = eC.publicKey;
+      dhEe = await relayDh(eC.dh(challenge.relayEphemeral), 'E_R');
+      dhEs = await relayDh(eC.dh(relay.x), 'R_x');
       kStatics = deriveHelloStatics(H, { th0, clientEphemeral, dhEe, dhEs });
       const statics = await backend.xchachaSeal(
         kStatics,
@@ -161,7 +164,7 @@ export class ClientHandshake {
         encodeHelloStatics({ version: this.#version, clientX: identity.x, clientEd: identity.ed }),
         helloStaticsAd({ relayX: relay.x, th0, clientEphemeral }),
       );
-      dhSe = await relayDh(backend, identity.xSecret, challenge.relayEphemeral, 'E_R');
+      dhSe = await relayDh(backend.x25519(identity.xSecret, challenge.relayEphemeral), 'E_R');
       const kProof = deriveHelloProof(H, { kStatics, dhSe, clientX: identity.x, clientEd: identity.ed });
       this.#kProof = kProof;
       const proof = await backend.xchachaSeal(
@@ -178,7 +181,8 @@ export class ClientHandshake {
       this.transcript.th1 = deriveTranscriptHello(H, { previous: th0, frame: hello });
       return hello;
     } finally {
-      erase(eC, dhEe, dhEs, dhSe, kStatics, hBind);
+      eC.destroy();
+      erase(dhEe, dhEs, dhSe, kStatics, hBind);
     }
   }
 
@@ -231,9 +235,9 @@ function decodeHandshake(frameBytes: Uint8Array): Frame {
 }
 
 /** X25519 with a key the relay supplied or the client pinned: a rejected key is BAD_RELAY. */
-async function relayDh(backend: CryptoBackend, secret: Uint8Array, publicKey: Uint8Array, what: string): Promise<Uint8Array> {
+async function relayDh(dh: Promise<Uint8Array>, what: string): Promise<Uint8Array> {
   try {
-    return await backend.x25519(secret, publicKey);
+    return await dh;
   } catch (cause) {
     throw new HandshakeError('BAD_RELAY', `the relay's ${what} is rejected`, { cause });
   }

@@ -8,8 +8,9 @@
  *   welcome({ ... })       → WELCOME and the session keys
  *
  * Exactly one HELLO is accepted, within HANDSHAKE_TIMEOUT_MS of CHALLENGE. A replayed HELLO
- * fails on any other connection because E_R differs. e_R is erased when onHello ends, k_proof,
- * k_welcome and the session secret when welcome ends (or on any failure).
+ * fails on any other connection because E_R and the CHALLENGE (th0) differ. e_R is a key pair
+ * made inside the backend (`x25519Ephemeral`) and destroyed when onHello ends; k_proof,
+ * k_welcome and the session secret are erased when welcome ends (or on any failure).
  */
 import {
   BYTE_RATE_PER_SECOND,
@@ -47,11 +48,11 @@ import {
   type Hello,
 } from '@parley/generated';
 import { ed25519PointAcceptable } from '../crypto/_rules.ts';
-import type { CryptoBackend } from '../crypto/index.ts';
+import type { CryptoBackend, X25519Ephemeral } from '../crypto/index.ts';
 import { H } from './_blake3.ts';
 import { HandshakeError, isHandshakeError, type HandshakeFailReason } from './errors.ts';
 import { buildFrame } from './frame.ts';
-import { defaults, deriveSessionKeys, erase, isHandshakeFrame, type HandshakeOptions, type SessionKeys, type Transcript } from './handshake.ts';
+import { defaults, deriveSessionKeys, erase, isHandshakeFrame, newEphemeral, type HandshakeOptions, type SessionKeys, type Transcript } from './handshake.ts';
 import type { Identity } from './identity.ts';
 
 export interface RelayHandshakeOptions extends HandshakeOptions {
@@ -92,16 +93,19 @@ export class RelayHandshake {
   readonly #o: Required<HandshakeOptions> & RelayHandshakeOptions;
   readonly #versions: readonly number[];
   #state: State = 'start';
-  #eR: Uint8Array | undefined;
+  #eR: X25519Ephemeral | undefined;
   #challengeAt = 0;
   #version = 0;
   #kProof: Uint8Array | undefined;
   #client: HelloResult | undefined;
   readonly transcript: Transcript = {};
 
+  readonly #injectedRandom: boolean;
+
   constructor(options: RelayHandshakeOptions) {
     this.#o = { ...options, ...defaults(options) };
     this.#versions = options.versions ?? [PROTOCOL_VERSION];
+    this.#injectedRandom = options.random !== undefined;
   }
 
   /** When HELLO must have arrived (ms since the epoch); the relay closes with idle_timeout after it. */
@@ -114,9 +118,14 @@ export class RelayHandshake {
     this.#enter('start');
     const { backend, relay, random, now } = this.#o;
     try {
-      const eR = random(KEY_SIZE);
+      // e_R from the injected `random` (vectors), else generated inside the backend.
+      const eR = await newEphemeral(backend, this.#injectedRandom ? random : undefined);
+      if (this.#state !== 'busy') {
+        eR.destroy(); // destroy() was called meanwhile
+        throw failed('OUT_OF_ORDER', 'handshake abandoned during CHALLENGE');
+      }
       this.#eR = eR;
-      const relayEphemeral = await backend.x25519PublicKey(eR);
+      const relayEphemeral = eR.publicKey;
       this.#challengeAt = now();
       const nonce = random(NONCE_SIZE);
       const payload = encodeChallenge({ type: HandshakeType.challenge, versions: [...this.#versions], relayEphemeral, relayTime: this.#challengeAt });
@@ -147,7 +156,7 @@ export class RelayHandshake {
     } catch (e) {
       throw this.#fail(isHandshakeError(e) ? e : failed('MALFORMED', 'HELLO rejected', e));
     } finally {
-      erase(this.#eR);
+      this.#eR?.destroy();
       this.#eR = undefined;
     }
   }
@@ -198,7 +207,8 @@ export class RelayHandshake {
 
   #fail(e: unknown): unknown {
     this.#state = 'failed';
-    erase(this.#eR, this.#kProof);
+    this.#eR?.destroy();
+    erase(this.#kProof);
     this.#eR = undefined;
     this.#kProof = undefined;
     return e;
@@ -222,8 +232,8 @@ export class RelayHandshake {
     let dhEe, dhEs, dhSe, kStatics, hBind;
     try {
       // E_C is canonical and not of low order; statics opens.
-      dhEe = await dhOr(backend, eR, clientEphemeral, 'BAD_EPHEMERAL', 'E_C');
-      dhEs = await dhOr(backend, relay.xSecret, clientEphemeral, 'BAD_EPHEMERAL', 'E_C');
+      dhEe = await dhOr(eR.dh(clientEphemeral), 'BAD_EPHEMERAL', 'E_C');
+      dhEs = await dhOr(backend.x25519(relay.xSecret, clientEphemeral), 'BAD_EPHEMERAL', 'E_C');
       kStatics = deriveHelloStatics(H, { th0, clientEphemeral, dhEe, dhEs });
       const staticsPlain = await openOr(backend, kStatics, frame.nonce, hello.statics, helloStaticsAd({ relayX: relay.x, th0, clientEphemeral }), 'STATICS');
       let statics;
@@ -235,7 +245,7 @@ export class RelayHandshake {
       // version offered; C_x canonical and not of low order; C_ed not of small order.
       if (!this.#versions.includes(statics.version)) throw failed('VERSION', `version ${statics.version} was not offered`);
       const { clientX, clientEd } = statics;
-      dhSe = await dhOr(backend, eR, clientX, 'BAD_STATIC_KEY', 'C_x');
+      dhSe = await dhOr(eR.dh(clientX), 'BAD_STATIC_KEY', 'C_x');
       if (!ed25519PointAcceptable(clientEd, 0)) throw failed('BAD_STATIC_KEY', 'C_ed is non-canonical or of small order');
       // proof opens: the client holds c_x.
       const kProof = deriveHelloProof(H, { kStatics, dhSe, clientX, clientEd });
@@ -259,9 +269,9 @@ export class RelayHandshake {
   }
 }
 
-async function dhOr(backend: CryptoBackend, secret: Uint8Array, pub: Uint8Array, reason: HandshakeFailReason, what: string): Promise<Uint8Array> {
+async function dhOr(dh: Promise<Uint8Array>, reason: HandshakeFailReason, what: string): Promise<Uint8Array> {
   try {
-    return await backend.x25519(secret, pub);
+    return await dh;
   } catch (cause) {
     throw failed(reason, `${what} is non-canonical or of low order`, cause);
   }

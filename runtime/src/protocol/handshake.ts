@@ -6,6 +6,7 @@
 import {
   FrameKind,
   ID_SIZE,
+  KEY_SIZE,
   deriveControlBind,
   deriveControlC2r,
   deriveControlR2c,
@@ -14,7 +15,7 @@ import {
   deriveSession,
   type Frame,
 } from '@parley/generated';
-import { randomBytes } from '../crypto/index.ts';
+import { randomBytes, type CryptoBackend, type X25519Ephemeral } from '../crypto/index.ts';
 import { H } from './_blake3.ts';
 import type { PublicKeys } from './identity.ts';
 
@@ -108,4 +109,19 @@ export function isHandshakeFrame(f: Frame): boolean {
 /** Fills arrays with zeros (ephemeral secrets, intermediate keys). */
 export function erase(...arrays: (Uint8Array | undefined)[]): void {
   for (const a of arrays) a?.fill(0);
+}
+
+/**
+ * A new ephemeral key pair (e_R or e_C): from `random` (KEY_SIZE bytes, wiped once
+ * imported) when the caller injected randomness for vectors, else generated inside the
+ * backend (natively where it can).
+ */
+export async function newEphemeral(backend: CryptoBackend, random: ((n: number) => Uint8Array) | undefined): Promise<X25519Ephemeral> {
+  if (random === undefined) return backend.x25519Ephemeral();
+  const secret = random(KEY_SIZE);
+  try {
+    return await backend.x25519Ephemeral(secret);
+  } finally {
+    secret.fill(0);
+  }
 }

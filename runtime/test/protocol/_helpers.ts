@@ -29,6 +29,7 @@ export function spy(inner: CryptoBackend): SpyBackend {
   const calls = {
     x25519PublicKey: 0,
     x25519: 0,
+    x25519Ephemeral: 0,
     ed25519PublicKey: 0,
     ed25519Sign: 0,
     ed25519Verify: 0,
@@ -49,6 +50,19 @@ export function spy(inner: CryptoBackend): SpyBackend {
     },
     x25519PublicKey: wrap('x25519PublicKey'),
     x25519: wrap('x25519'),
+    // An ephemeral's DHs count as x25519 calls.
+    async x25519Ephemeral(secret?: Uint8Array) {
+      calls.x25519Ephemeral++;
+      const e = await inner.x25519Ephemeral(secret);
+      return {
+        publicKey: e.publicKey,
+        dh: (pub: Uint8Array) => {
+          calls.x25519++;
+          return e.dh(pub);
+        },
+        destroy: () => e.destroy(),
+      };
+    },
     ed25519PublicKey: wrap('ed25519PublicKey'),
     ed25519Sign: wrap('ed25519Sign'),
     ed25519Verify: wrap('ed25519Verify'),

@@ -4,6 +4,9 @@ import { Composer } from '../components/Composer.tsx';
 import { ConversationHeader } from '../components/ConversationHeader.tsx';
 import { KeyChangeWarning } from '../components/KeyChangeWarning.tsx';
 import { MessageBubble } from '../components/MessageBubble.tsx';
+import { CallButtons } from '../calls/CallButtons.tsx';
+import { CallLogItem, useCallLog } from '../calls/CallLogItem.tsx';
+import { isCallEntry, mergeCallLog } from '../calls/log.ts';
 import { useApp } from '../context.ts';
 import { createConversation } from '../stores/conversation.ts';
 import type { HistoryItem } from '../services/protocol.ts';
@@ -14,6 +17,7 @@ export default function ConversationView(props: { contactKey: string }) {
   const contact = () => app.contacts.byKey(props.contactKey);
   const [editing, setEditing] = createSignal<HistoryItem>();
   const [visible, setVisible] = createSignal(document.visibilityState === 'visible');
+  const callLog = useCallLog(props.contactKey);
   let list: HTMLDivElement | undefined;
 
   const onVisibility = () => setVisible(document.visibilityState === 'visible');
@@ -35,6 +39,7 @@ export default function ConversationView(props: { contactKey: string }) {
   // Keep the newest message in view.
   createEffect(() => {
     void conv.state.items.length;
+    void callLog().length;
     queueMicrotask(() => list && (list.scrollTop = list.scrollHeight));
   });
 
@@ -45,7 +50,7 @@ export default function ConversationView(props: { contactKey: string }) {
     <Show when={contact()} fallback={<p class="empty">This contact does not exist.</p>}>
       {(c) => (
         <section class="conversation" aria-label={`Conversation with ${c().name || 'contact'}`}>
-          <ConversationHeader contact={c()} onBack={() => app.router.navigate('/')} onDetails={() => app.router.navigate(`/contact/${c().key}`)} />
+          <ConversationHeader contact={c()} onBack={() => app.router.navigate('/')} onDetails={() => app.router.navigate(`/contact/${c().key}`)} actions={<CallButtons contact={c()} onError={fail} />} />
           <Show when={keyChange()}>{(req) => <KeyChangeWarning request={req()} previous={c()} onReview={() => app.router.navigate('/requests')} />}</Show>
           <Show when={c().state === 'requested'}>
             <p class="notice" data-testid="awaiting-accept">
@@ -54,8 +59,8 @@ export default function ConversationView(props: { contactKey: string }) {
           </Show>
           <div class="messages" ref={list} role="log" aria-live="polite" aria-label="Messages" tabindex="0" data-testid="messages">
             <ol class="message-list">
-            <For each={conv.state.items}>
-              {(item) => (
+            <For each={mergeCallLog(conv.state.items, callLog())}>
+              {(item) => isCallEntry(item) ? <CallLogItem entry={item} /> : (
                 <MessageBubble
                   item={item}
                   {...(item.file && conv.state.progress[item.file.fileId] ? { progress: conv.state.progress[item.file.fileId]! } : {})}

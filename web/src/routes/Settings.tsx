@@ -1,8 +1,9 @@
-/** Settings: theme, notifications (asked on a click), this identity and its relay. */
-import { For, Show, createSignal } from 'solid-js';
+/** Settings: theme, notifications (asked on a click; components/NotificationSettings.tsx), this identity and its relay. */
+import { For, Show } from 'solid-js';
+import { CallSettings } from '../calls/CallSettings.tsx';
 import { Icon } from '../components/Icon.tsx';
+import { NotificationSettings } from '../components/NotificationSettings.tsx';
 import { useApp } from '../context.ts';
-import { requestNotifications } from '../services/notify.ts';
 import type { ThemeMode } from '../stores/theme.ts';
 
 const THEMES: { mode: ThemeMode; label: string }[] = [
@@ -13,7 +14,6 @@ const THEMES: { mode: ThemeMode; label: string }[] = [
 
 export default function Settings() {
   const app = useApp();
-  const [permission, setPermission] = createSignal(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
   const status = () => (app.session.state.status.state === 'ready' ? app.session.state.status : undefined);
 
   return (
@@ -37,24 +37,8 @@ export default function Settings() {
             )}
           </For>
         </fieldset>
-        <section class="card" aria-labelledby="notif-title">
-          <h3 id="notif-title">Notifications</h3>
-          <p class="muted small">While Parley is in the background, a notification says who wrote, never what.</p>
-          <Show when={permission() === 'default'}>
-            <button type="button" onClick={() => void requestNotifications().then(setPermission)}>
-              Turn on notifications
-            </button>
-          </Show>
-          <Show when={permission() === 'granted'}>
-            <p>Notifications are on.</p>
-          </Show>
-          <Show when={permission() === 'denied'}>
-            <p>Notifications are blocked in the browser's site settings.</p>
-          </Show>
-          <Show when={permission() === 'unsupported'}>
-            <p>This browser has no notifications.</p>
-          </Show>
-        </section>
+        <NotificationSettings />
+        <CallSettings />
         <Show when={status()}>
           {(s) => (
             <section class="card" aria-labelledby="me-title">

@@ -6,6 +6,7 @@
 import { INVITE_LINK_FRAGMENT, INVITE_URI_PREFIX, fromHex, parseInvite, toHex } from '@parley/runtime';
 import type { Host } from './host.ts';
 import type { Api, Remote, Summary } from './protocol.ts';
+import { PushAgent } from './push-host.ts';
 import { isUnread } from './unread.ts';
 
 
@@ -17,6 +18,7 @@ export function createApi(host: Host): Remote<Api> {
     return p;
   };
   const e = () => host.need();
+  const push = new PushAgent(host);
   const changed = <T>(v: T): T => {
     host.contactsChanged();
     return v;
@@ -96,5 +98,9 @@ export function createApi(host: Host): Remote<Api> {
     sendSignal: async ({ contact, message, silent }) => e().sendRaw(contact, message, silent ? { silent } : {}),
     requestTurn: async () => e().requestTurn(),
     ring: async ({ contact }) => e().ring(contact),
+
+    pushState: () => push.state(),
+    pushRegister: (o) => push.register(o),
+    pushUnregister: () => push.unregister(),
   };
 }

@@ -34,10 +34,13 @@ const post = (m: WorkerResponse | WorkerEvent) => scope.postMessage(m);
 const ready: Promise<Remote<Api>> = (async () => {
   const db = await openDatabase(DB_NAME);
   const locks = (scope.navigator as Navigator & { locks?: unknown }).locks as ConstructorParameters<typeof Host>[0]['locks'];
+  const env = import.meta.env as Record<string, string | undefined>;
   const host = new Host({
     db,
-    env: import.meta.env as Record<string, string | undefined>,
-    origin: scope.location.origin,
+    env,
+    // The Android app runs at the WebView's own origin: VITE_PARLEY_APP_ORIGIN names the web
+    // deployment its invite links point to (and whose /.well-known/parley.json names the relay).
+    origin: env.VITE_PARLEY_APP_ORIGIN || scope.location.origin,
     emit: post,
     ...(locks ? { locks } : {}),
   });

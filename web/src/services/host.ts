@@ -172,7 +172,7 @@ export class Host {
   }
 
   #ready(rec: IdentityRecord): IdentityStatus {
-    return { state: 'ready', name: rec.name, id: rec.id, relay: rec.relay, protected: rec.protection !== undefined, ...(this.#relayChanged ? { relayChanged: this.#relayChanged } : {}) };
+    return { state: 'ready', name: rec.name, id: rec.id, key: rec.x, relay: rec.relay, protected: rec.protection !== undefined, ...(this.#relayChanged ? { relayChanged: this.#relayChanged } : {}) };
   }
 
   /** Holds the per-database Web Lock for the worker's lifetime; false if another tab has it. */
@@ -208,6 +208,7 @@ export class Host {
     const held = new Map<string, HistoryItem>();
     engine.on('state', (s) => this.enqueue(() => emit({ event: 'state', data: s })));
     engine.on('synced', (s) => this.enqueue(() => emit({ event: 'synced', data: s })));
+    engine.on('wake-tag', (t) => this.enqueue(() => emit({ event: 'wake-tag', data: { tag: toHex(t.tag) } })));
     engine.on('history', ({ item }) =>
       this.enqueue(async () => {
         const f = item.file;
@@ -231,6 +232,7 @@ export class Host {
         if (item) emit({ event: 'history', data: item });
       }),
     );
+    engine.on('delivered', (d) => this.enqueue(() => emit({ event: 'delivered', data: { contact: d.contact, ids: [...d.ids] } })));
     engine.on('file-progress', (p) => this.enqueue(() => emit({ event: 'progress', data: p })));
     engine.on('file-failed', (f) => this.enqueue(() => emit({ event: 'file-failed', data: f })));
     engine.on('message', (m) => {

@@ -11,6 +11,7 @@
  */
 import type { EnvelopeBody, TurnCredentials } from '@parley/generated';
 import type { ConnectionState, Contact, FileFailed, FileProgress, HistoryItem, InviteInfo } from '@parley/runtime';
+import type { NotifierInfo, PushState, PushTarget } from './push-config.ts';
 
 export type { ConnectionState, Contact, FileFailed, FileProgress, HistoryItem, InviteInfo };
 
@@ -33,6 +34,8 @@ export type IdentityStatus =
       name: string;
       /** Our id, hex. */
       id: string;
+      /** Our X25519 public key, hex (how contacts and call rosters name us). */
+      key?: string;
       relay: RelayInfo;
       /** Keys at rest are encrypted with a passphrase. */
       protected: boolean;
@@ -123,6 +126,11 @@ export interface Api {
   sendSignal(o: { contact: string; message: EnvelopeBody; silent?: boolean }): string;
   requestTurn(): TurnCredentials;
   ring(o: { contact: string }): void;
+
+  // Push notifications (services/push-host.ts): registered from a separate push identity.
+  pushState(): PushState;
+  pushRegister(o: { info: NotifierInfo; target: PushTarget; fresh?: boolean }): PushState;
+  pushUnregister(): PushState;
 }
 
 export type Method = keyof Api;
@@ -156,7 +164,11 @@ export interface WorkerEvents {
   /** A new text or file arrived (for notifications; no content). */
   incoming: { contact: string; name: string; silent: boolean };
   signal: SignalMessage;
+  /** Delivered receipts for any of our messages (calls: an invite reached the callee's device). */
+  delivered: { contact: string; ids: string[] };
   error: { context: string; message: string };
+  /** The messaging engine's wake tag rotated (hex): push registers it again. */
+  'wake-tag': { tag: string };
 }
 
 export type WorkerEvent = { [K in keyof WorkerEvents]: { event: K; data: WorkerEvents[K] } }[keyof WorkerEvents];

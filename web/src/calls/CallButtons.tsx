@@ -1,0 +1,26 @@
+/**
+ * The conversation header's call buttons (its `actions` slot): a voice call and a video call
+ * with this contact. Disabled until the contact has accepted, and while a call is going on.
+ */
+import { Show } from 'solid-js';
+import type { Contact } from '../services/protocol.ts';
+import { CallIcon } from './CallIcon.tsx';
+import { useCalls } from './CallsProvider.tsx';
+
+export function CallButtons(props: { contact: Contact; onError: (err: unknown) => void }) {
+  const calls = useCalls();
+  const disabled = () => props.contact.state !== 'accepted' || (calls?.state.call !== undefined && calls.state.call.phase !== 'ended');
+  const start = (video: boolean) => calls?.start(props.contact.key, video).catch(props.onError);
+  return (
+    <Show when={calls}>
+      <button type="button" class="icon-button" disabled={disabled()} data-testid="call-audio" onClick={() => start(false)}>
+        <CallIcon name="phone" />
+        <span class="sr-only">Voice call</span>
+      </button>
+      <button type="button" class="icon-button" disabled={disabled()} data-testid="call-video" onClick={() => start(true)}>
+        <CallIcon name="video" />
+        <span class="sr-only">Video call</span>
+      </button>
+    </Show>
+  );
+}

@@ -1,0 +1,154 @@
+/**
+ * The call screen, over whatever route is open: an incoming call (accept, audio only, decline),
+ * then the call itself: one tile per other participant (video, or their initials while their
+ * camera is off; each with a connection-quality indicator from getStats), our own preview, the
+ * status or timer, and the controls (CallControls.tsx).
+ */
+import { For, Show, createEffect, createSignal, onCleanup } from 'solid-js';
+import { Avatar } from '../components/Avatar.tsx';
+import type { Contact } from '../services/protocol.ts';
+import { CallControls } from './CallControls.tsx';
+import { CallIcon } from './CallIcon.tsx';
+import type { Calls, CallView, PeerView } from './calls.ts';
+import { formatDuration } from './log.ts';
+import { describeStats } from './stats.ts';
+import './calls.css';
+
+export function CallScreen(props: { calls: Calls; contacts: () => Contact[] }) {
+  const call = () => props.calls.state.call;
+  return (
+    <Show when={call()}>
+      {(c) => (
+        <section class={`call-screen phase-${c().phase}`} role="dialog" aria-label={c().video ? 'Video call' : 'Call'} data-testid="call" data-phase={c().phase} data-outcome={c().outcome ?? ''}>
+          <Show when={c().phase === 'incoming'} fallback={<InCall calls={props.calls} call={c()} contacts={props.contacts} />}>
+            <Incoming calls={props.calls} call={c()} />
+          </Show>
+        </section>
+      )}
+    </Show>
+  );
+}
+
+function Incoming(props: { calls: Calls; call: CallView }) {
+  const others = () => props.call.rosterSize - 2;
+  const fail = (err: unknown) => console.warn('parley calls:', err);
+  return (
+    <div class="call-incoming">
+      <Avatar name={props.call.inviterName} seed={props.call.inviter} size="large" />
+      <h2>{props.call.inviterName}</h2>
+      <p>
+        {props.call.video ? 'Incoming video call' : 'Incoming call'}
+        {others() > 0 ? ` with ${others()} other${others() > 1 ? 's' : ''}` : ''}
+      </p>
+      <p class="sr-only" data-testid="call-tone" data-tone={props.calls.state.tone}>
+        {props.calls.state.tone === 'blocked' ? 'The ring tone could not play.' : ''}
+      </p>
+      <div class="call-actions">
+        <button type="button" class="call-btn call-hangup" data-testid="call-decline" onClick={() => props.calls.decline()}>
+          <CallIcon name="hangup" /> Decline
+        </button>
+        <Show when={props.call.video}>
+          <button type="button" class="call-btn" data-testid="call-accept-audio" onClick={() => props.calls.accept(false).catch(fail)}>
+            <CallIcon name="phone" /> Audio only
+          </button>
+        </Show>
+        <button type="button" class="call-btn call-accept" data-testid="call-accept" onClick={() => props.calls.accept().catch(fail)}>
+          <CallIcon name={props.call.video ? 'video' : 'phone'} /> Accept
+        </button>
+      </div>
+    </div>
+  );
+}
+
+const OUTCOME_TEXT: Record<string, string> = {
+  answered: 'Call ended',
+  declined: 'Declined',
+  rejected: 'They declined',
+  busy: 'Busy',
+  'no-answer': 'No answer',
+  cancelled: 'Cancelled',
+  missed: 'Missed',
+  failed: 'The call failed',
+};
+
+function InCall(props: { calls: Calls; call: CallView; contacts: () => Contact[] }) {
+  const [now, setNow] = createSignal(Date.now());
+  const tick = setInterval(() => setNow(Date.now()), 1000);
+  onCleanup(() => clearInterval(tick));
+  const tiles = () => props.call.peers.filter((p) => p.status === 'present' || p.status === 'invited' || p.status === 'ringing');
+  const title = () => (tiles().length ? tiles() : props.call.peers).map((p) => p.name).join(', ');
+  const status = () => {
+    const c = props.call;
+    if (c.phase === 'ended') return `${OUTCOME_TEXT[c.outcome ?? 'answered']}${c.connectedAt && c.endedAt ? ` · ${formatDuration(c.endedAt - c.connectedAt)}` : ''}`;
+    if (c.phase === 'outgoing') return c.peers.some((p) => p.status === 'ringing') ? 'Ringing…' : 'Calling…';
+    if (c.connectedAt === undefined) return 'Connecting…';
+    return formatDuration(now() - c.connectedAt);
+  };
+  let self: HTMLVideoElement | undefined;
+  createEffect(() => {
+    const s = props.calls.local();
+    if (self && props.calls.state.cameraOn && self.srcObject !== s) self.srcObject = s ?? null;
+  });
+  return (
+    <div class="call-main">
+      <header class="call-top">
+        <h2 class="call-title">{title()}</h2>
+        <p class="call-status" data-testid="call-status" aria-live="polite">
+          {status()}
+        </p>
+      </header>
+      <ul class="call-grid" data-count={Math.min(tiles().length, 4)} aria-label="Participants">
+        <For each={tiles()}>{(p) => <RemoteTile peer={p} stream={props.calls.remotes()[p.key]} sinkId={props.calls.state.sinkId} />}</For>
+      </ul>
+      <Show when={props.calls.state.cameraOn}>
+        <video class="call-self" ref={self} autoplay playsinline muted aria-label="Your camera" data-testid="call-self" />
+      </Show>
+      <Show when={props.call.phase !== 'ended'}>
+        <CallControls calls={props.calls} call={props.call} contacts={props.contacts} />
+      </Show>
+    </div>
+  );
+}
+
+function RemoteTile(props: { peer: PeerView; stream: MediaStream | undefined; sinkId: string }) {
+  let video: HTMLVideoElement | undefined;
+  const hasVideo = () => !!props.stream?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted);
+  createEffect(() => {
+    const s = props.stream;
+    if (!video || video.srcObject === (s ?? null)) return;
+    video.srcObject = s ?? null;
+    if (s) video.play().catch(() => undefined);
+  });
+  createEffect(() => {
+    const id = props.sinkId;
+    const el = video as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | undefined;
+    if (el?.setSinkId && id) el.setSinkId(id).catch(() => undefined);
+  });
+  const waiting = () => (props.peer.status === 'present' ? (props.peer.connected ? '' : 'Connecting…') : props.peer.status === 'ringing' ? 'Ringing…' : 'Calling…');
+  return (
+    <li class="call-tile" data-testid="call-peer" data-key={props.peer.key} data-status={props.peer.status} data-connected={String(props.peer.connected)}>
+      <video ref={video} class={hasVideo() ? 'call-video' : 'call-video call-video-off'} autoplay playsinline aria-label={`${props.peer.name}'s video`} />
+      <Show when={!hasVideo()}>
+        <div class="call-avatar">
+          <Avatar name={props.peer.name} seed={props.peer.key} size="large" />
+        </div>
+      </Show>
+      <p class="call-tag">
+        <span>{props.peer.name}</span>
+        <Show when={waiting()}>
+          <span class="call-waiting"> · {waiting()}</span>
+        </Show>
+        <Show when={props.peer.connected}>
+          <span class={`call-quality q-${props.peer.quality}`} data-testid="call-quality" data-quality={props.peer.quality} title={describeStats(props.peer.stats)}>
+            <span class="q-bar" />
+            <span class="q-bar" />
+            <span class="q-bar" />
+            <span class="sr-only">
+              Connection {props.peer.quality}: {describeStats(props.peer.stats)}
+            </span>
+          </span>
+        </Show>
+      </p>
+    </li>
+  );
+}

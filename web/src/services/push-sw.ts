@@ -1,0 +1,39 @@
+/**
+ * What the service worker (src/sw.ts) does with a push and a notification click, kept apart so
+ * it can be tested. A push carries only the constant-size `push_payload` (generated codec:
+ * message or call); the notification says "New message" or "Incoming call" and nothing else:
+ * no sender, no text, no count (notifier/README.md "Client integration" step 7).
+ */
+import { NOTIFICATION_TEXT, pushKind } from '@parley/notifier/client';
+
+export type PushKind = keyof typeof NOTIFICATION_TEXT;
+
+/** The page message that asks an open app to show the newest unread conversation. */
+export const OPEN_MESSAGE = 'parley:open';
+/** The page message that asks an open app to check its push subscription again. */
+export const RESUBSCRIBE_MESSAGE = 'parley:resubscribe';
+/** Query parameter of a window the service worker opens for a push (`/?open=message`). */
+export const OPEN_PARAM = 'open';
+
+/** The notification for a push's payload (an unreadable one still shows: userVisibleOnly). */
+export function pushNotification(data: ArrayBuffer | Uint8Array | null | undefined): { title: string; options: NotificationOptions & { renotify?: boolean } } {
+  const kind: PushKind = pushKind(data) ?? 'message';
+  return {
+    title: NOTIFICATION_TEXT[kind],
+    options: {
+      tag: `parley-push-${kind}`, // repeated wakes replace one notification
+      renotify: kind === 'call',
+      requireInteraction: kind === 'call',
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      data: { kind },
+    },
+  };
+}
+
+/** Where a click on a notification leads: its conversation (in-app notifications), else the app told to open the newest unread one. */
+export function clickTarget(data: { url?: unknown; kind?: unknown } | null | undefined): { url: string; kind?: PushKind } {
+  if (typeof data?.url === 'string' && data.url.startsWith('/')) return { url: data.url };
+  const kind: PushKind = data?.kind === 'call' ? 'call' : 'message';
+  return { url: `/?${OPEN_PARAM}=${kind}`, kind };
+}
