@@ -6,7 +6,7 @@
  *   npm run bench                 # everything
  *   npm run bench -- codec relay  # only the named sections
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,8 +63,13 @@ const sections: Section[] = [
   },
   {
     id: 'web',
-    title: 'Web app (issue 6): production bundle size and time to a usable conversations screen vs targets',
-    run: async () => (await import('../web/bench/web.bench.ts')).benchWeb(),
+    title: 'Web app (issues 6, 7): production bundle size, time to a usable conversations screen, call setup time',
+    run: async () => [...(await (await import('../web/bench/web.bench.ts')).benchWeb()), ...(await (await import('../web/bench/calls.bench.ts')).benchCalls())],
+  },
+  {
+    id: 'soak',
+    title: 'Soak (issue 10): 100 clients with faults and a relay kill vs without faults',
+    run: async () => (await import('../soak/bench.ts')).benchSoak((line) => console.error(line)),
   },
 ];
 
@@ -101,6 +106,8 @@ async function main(): Promise<void> {
   const resultsDir = join(here, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const charts = renderCharts(all.flatMap((a) => a.tables));
+  // a full run replaces every chart (names follow table titles; drop ones no table makes now)
+  if (only.length === 0) for (const f of readdirSync(resultsDir)) if (f.endsWith('.svg')) rmSync(join(resultsDir, f));
   for (const c of charts) {
     writeFileSync(join(resultsDir, c.file), c.svg);
     out.push(`![${c.title}](${c.file})`, '');

@@ -10,13 +10,13 @@
  * sealing starts, and frames behind it wait in `#queue` until it is sealed.
  */
 import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
 import type { DropReason, RelayStats } from './metrics.ts';
 import { FrameByteBucket, TokenBucket } from './ratelimit.ts';
 import type { Holder } from './router.ts';
-import type { ClientKeys, ControlIn, ControlOut, HandshakePort, Incoming, RelayCrypto, SessionPort } from './session-port.ts';
+import type { ControlIn, ControlOut, HandshakePort, Incoming, RelayCrypto, SessionPort } from './session-port.ts';
 import {
   CLOSE,
   type CloseName,
@@ -83,13 +83,49 @@ function mapWsClose(code: number | undefined): number | undefined {
   return code;
 }
 
+/**
+ * The relay's WebSocket class (the server's `WebSocket` option). ws closes a socket by itself
+ * on an oversized or broken WebSocket frame (1009, 1002, 1007) before it tells us: `close`
+ * maps those codes to the spec's, so every close carries one, and tells the connection. The
+ * socket's events go to module-level listeners that find the connection here, so an idle
+ * connection holds no closures of its own (memory per connection is a target).
+ */
+export class RelaySocket extends WebSocket {
+  conn: Connection | undefined = undefined;
+
+  override close(code?: number, data?: string | Buffer): void {
+    const mapped = mapWsClose(code);
+    if (mapped !== code) this.conn?.wsProtocolError(mapped === CLOSE.too_large ? 'too_large' : 'malformed_frame');
+    super.close(mapped, data);
+  }
+}
+
+// ws calls listeners with `this` = the socket (a RelaySocket: the server's WebSocket class).
+function onWsMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  (this as RelaySocket).conn?.onMessage(data, isBinary);
+}
+
+function onWsPong(this: WebSocket): void {
+  const conn = (this as RelaySocket).conn;
+  if (conn !== undefined) conn.lastSeen = Date.now();
+}
+
+function onWsClose(this: WebSocket): void {
+  (this as RelaySocket).conn?.socketClosed();
+}
+
+function onWsError(): void {
+  // 'close' follows; ws already chose the code (mapped in RelaySocket.close).
+}
+
+const NO_ID = Buffer.alloc(0);
+
 export class Connection implements Holder {
   state = State.Challenge;
   idKey = '';
   holderKey = '';
   /** The client's id, written into the route of every frame it sends (relay to recipient). */
-  id: Buffer = Buffer.alloc(0);
-  keys: ClientKeys | undefined;
+  id: Buffer = NO_ID;
   bound = false;
   lastSeen: number;
   /** Per-connection rate limits of control requests, created on first use. */
@@ -103,14 +139,15 @@ export class Connection implements Holder {
   #queue: (Buffer | PendingControl)[] | null = null;
   #queuedBytes = 0;
   #early: Buffer[] | null = null;
-  #earlyFrom: (Uint8Array | null)[] = [];
+  #earlyFrom: (Uint8Array | null)[] | null = null;
   #earlyBytes = 0;
   #pendingControl = 0;
-  #controlChain: Promise<void> = Promise.resolve();
+  /** Control frames from the client are opened in order, one after the other; created on first use. */
+  #controlChain: Promise<void> | undefined;
 
   constructor(
     readonly ctx: RelayContext,
-    readonly ws: WebSocket,
+    readonly ws: RelaySocket,
     readonly address: string,
     readonly serial: number,
     /** The raw socket under `ws`, to hold writes (holdWrites); absent in tests that fake `ws`. */
@@ -119,25 +156,23 @@ export class Connection implements Holder {
     const L = ctx.limits;
     this.#bucket = new FrameByteBucket(L.frameRate, L.frameBurst, L.byteRate, L.byteBurst);
     this.lastSeen = Date.now();
-    // ws closes by itself on an oversized or broken WebSocket frame (1009, 1002, 1007) before
-    // it tells us; map those to the spec's codes so every close carries one.
-    const close = ws.close.bind(ws);
-    ws.close = (code?: number, data?: string | Buffer) => {
-      const mapped = mapWsClose(code);
-      if (mapped !== code && this.state !== State.Closed) {
-        this.#count(mapped === CLOSE.too_large ? 'too_large' : 'malformed_frame');
-        this.#teardown();
-      }
-      close(mapped, data);
-    };
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on('pong', () => {
-      this.lastSeen = Date.now();
-    });
-    ws.on('close', () => this.#teardown());
-    ws.on('error', () => {
-      // 'close' follows; ws already chose the code (mapped above).
-    });
+    ws.conn = this;
+    ws.on('message', onWsMessage);
+    ws.on('pong', onWsPong);
+    ws.on('close', onWsClose);
+    ws.on('error', onWsError);
+  }
+
+  /** ws is closing the socket for a WebSocket protocol error (RelaySocket.close). */
+  wsProtocolError(reason: 'too_large' | 'malformed_frame'): void {
+    if (this.state === State.Closed) return;
+    this.#count(reason);
+    this.#teardown();
+  }
+
+  /** The socket closed. */
+  socketClosed(): void {
+    this.#teardown();
   }
 
   /** Sends CHALLENGE and arms the handshake timeout. */
@@ -191,12 +226,12 @@ export class Connection implements Holder {
       if (this.state !== State.Verifying) return;
       clearTimeout(this.#timer);
       this.#timer = undefined;
-      this.keys = keys;
       this.id = Buffer.from(keys.x.subarray(0, ID_SIZE));
       this.idKey = this.id.toString('latin1');
       this.holderKey = Buffer.from(keys.x).toString('latin1') + Buffer.from(keys.ed).toString('latin1');
       this.state = State.Welcoming;
       this.#early = [];
+      this.#earlyFrom = [];
       mailbox = this.ctx.bindSession(this);
       for (const f of mailbox) this.#pushEarly(Buffer.from(f.buffer, f.byteOffset, f.byteLength), null);
       const L = this.ctx.limits;
@@ -219,9 +254,9 @@ export class Connection implements Holder {
       this.ctx.stats.handshakes++;
       this.lastSeen = Date.now();
       const early = this.#early;
-      const earlyFrom = this.#earlyFrom;
+      const earlyFrom = this.#earlyFrom!;
       this.#early = null;
-      this.#earlyFrom = [];
+      this.#earlyFrom = null;
       this.#earlyBytes = 0;
       for (let i = 0; i < early.length; i++) this.deliver(early[i]!, earlyFrom[i] ?? early[i]!.subarray(0, ID_SIZE));
       this.sendControl({ type: 'mailbox_drained', delivered: mailbox.length });
@@ -262,7 +297,7 @@ export class Connection implements Holder {
       return this.close('slow_reader', 'too much waiting for WELCOME');
     }
     this.#early!.push(frame);
-    this.#earlyFrom.push(senderId);
+    this.#earlyFrom!.push(senderId);
     this.#earlyBytes += frame.length;
   }
 
@@ -314,7 +349,7 @@ export class Connection implements Holder {
     }
     this.#pendingControl++;
     const session = this.#session!;
-    this.#controlChain = this.#controlChain
+    this.#controlChain = (this.#controlChain ?? Promise.resolve())
       .then(async () => {
         if (this.state !== State.Session) return;
         let msg: ControlIn;

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from 'prom-client';
 import type { RelayConfig, TurnConfig, NotifierRef } from './config.ts';
-import { Connection, State, holdWrites, type RelayContext } from './connection.ts';
+import { Connection, RelaySocket, State, holdWrites, type RelayContext } from './connection.ts';
 import { WELL_KNOWN_PATH, createHttpHandler } from './http.ts';
 import type { Limits } from './limits.ts';
 import { type Logger, shortHash } from './logger.ts';
@@ -33,6 +33,10 @@ export interface RelayServerOptions {
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
+}
 
 export class RelayServer implements RelayContext {
   readonly limits: Limits;
@@ -98,6 +102,7 @@ export class RelayServer implements RelayContext {
     );
     this.#wss = new WebSocketServer({
       noServer: true,
+      WebSocket: RelaySocket,
       maxPayload: L.maxFrameSize,
       perMessageDeflate: false,
       clientTracking: false,
@@ -149,13 +154,15 @@ export class RelayServer implements RelayContext {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    socket.on('error', () => socket.destroy());
+    // A module-level listener: a closure here would share this call's context, which holds
+    // `req`, and keep the whole upgrade request alive as long as the socket.
+    socket.on('error', destroySocket);
     // The 101 response and the CHALLENGE (built within this turn's microtasks) leave in one write.
     holdWrites(socket);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, socket));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws as RelaySocket, req, socket));
   }
 
-  #accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
+  #accept(ws: RelaySocket, req: IncomingMessage, socket: Duplex): void {
     const address = req.socket.remoteAddress ?? 'unknown';
     const admit = this.#addresses.admit(address);
     if (admit !== 'ok') {
@@ -240,7 +247,9 @@ export class RelayServer implements RelayContext {
     const idKey = Buffer.from(ref.kind === 'key' ? ref.x.subarray(0, ID_SIZE) : ref.id).toString('latin1');
     const holders = this.router.holders(idKey) ?? [];
     if (ref.kind === 'id') return [...holders];
-    return holders.filter((h) => h.keys !== undefined && Buffer.compare(Buffer.from(h.keys.x), Buffer.from(ref.x)) === 0);
+    // holderKey = latin1(X25519 key) ‖ latin1(Ed25519 key)
+    const x = Buffer.from(ref.x).toString('latin1');
+    return holders.filter((h) => h.holderKey.startsWith(x));
   }
 
   control(conn: Connection, msg: ControlIn): void {
