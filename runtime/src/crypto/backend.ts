@@ -19,9 +19,9 @@ export const XCHACHA_NONCE_LENGTH = 24;
 export const AEAD_TAG_LENGTH = 16;
 
 /**
- * An X25519 key pair for one exchange (a handshake's e_R or e_C). Where the platform has
- * native keys the secret lives only inside the platform's key object and is never copied
- * into JavaScript memory.
+ * An X25519 key pair for one exchange (a handshake's e_R or e_C). On webcrypto the secret
+ * lives only inside a non-extractable platform key; elsewhere it is a JS array that
+ * `destroy()` wipes.
  */
 export interface X25519Ephemeral {
   /** X25519(e, 9), 32 bytes. */
@@ -47,7 +47,7 @@ export interface CryptoBackend {
   x25519(secret: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>;
   /**
    * A new ephemeral X25519 key pair. Without `secret` the backend makes the secret itself
-   * (natively where it can: faster, and no secret passes through JavaScript); with `secret`
+   * (webcrypto: a non-extractable platform key; noble and node: random bytes); with `secret`
    * (32 bytes, copied; the caller may wipe its array) the pair is that secret's, for vectors.
    */
   x25519Ephemeral(secret?: Uint8Array): Promise<X25519Ephemeral>;

@@ -114,7 +114,7 @@ export function erase(...arrays: (Uint8Array | undefined)[]): void {
 /**
  * A new ephemeral key pair (e_R or e_C): from `random` (KEY_SIZE bytes, wiped once
  * imported) when the caller injected randomness for vectors, else generated inside the
- * backend (natively where it can).
+ * backend (a non-extractable platform key on webcrypto).
  */
 export async function newEphemeral(backend: CryptoBackend, random: ((n: number) => Uint8Array) | undefined): Promise<X25519Ephemeral> {
   if (random === undefined) return backend.x25519Ephemeral();

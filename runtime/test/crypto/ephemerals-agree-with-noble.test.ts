@@ -1,7 +1,7 @@
 /**
  * Differential tests of x25519Ephemeral, the handshakes' ephemeral key pairs: on every
- * backend, pairs the backend generates natively (node: an OpenSSL KeyObject; webcrypto: a
- * non-extractable CryptoKey) agree with noble's X25519, pairs made from a given secret are
+ * backend, pairs the backend makes itself (webcrypto: a non-extractable CryptoKey; noble and
+ * node: a random secret) agree with noble's X25519, pairs made from a given secret are
  * exactly that secret's, and `dh` accepts and rejects exactly what `x25519` does, with the
  * same error codes.
  */

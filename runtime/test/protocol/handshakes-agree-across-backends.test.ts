@@ -1,6 +1,6 @@
 /**
- * The handshake's ephemerals are made inside each backend (node: OpenSSL key objects;
- * webcrypto: non-extractable CryptoKeys; noble: random secrets), so a relay and a client on
+ * The handshake's ephemerals are made inside each backend (webcrypto: non-extractable
+ * CryptoKeys; noble and node: random secrets), so a relay and a client on
  * different backends must still agree on every key: this runs the handshake for every pair of
  * backends against the noble reference. With injected randomness (vectors) the ephemerals come
  * from `random`, as before, so CHALLENGE and HELLO are byte-identical on every backend.
