@@ -142,4 +142,47 @@ describe('the worker host', () => {
     const failed = await a2.next('state', (d) => d.state === 'offline');
     expect(failed.state === 'offline' && failed.error?.code).toBe('BAD_RELAY');
   });
+
+  it('shows a received file as received only once its bytes can be loaded, by every path a record takes', async () => {
+    const a = await side('host-file-a');
+    const b = await side('host-file-b');
+    await a.api.create({ name: 'alice' });
+    await b.api.create({ name: 'bob' });
+    await Promise.all([online(a), online(b)]);
+    const invite = await a.api.createInvite({ maxUses: 1 });
+    const request = a.next('contact-request');
+    const alice = await b.api.addContact({ invite: invite.link });
+    const { contact: bob } = await request;
+    const accepted = b.next('contacts', (list) => list.some((c) => c.key === alice.key && c.state === 'accepted'));
+    await a.api.acceptContact({ contact: bob.key });
+    await accepted;
+
+    // Hold B's shelf write of the bytes: the engine has already stored the record as received.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const put = b.host.files.put.bind(b.host.files);
+    b.host.files.put = async (key, value) => {
+      await gate;
+      return put(key, value);
+    };
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i % 7);
+    const offered = b.next('history', (i) => i.file?.name === 'notes.txt');
+    const { fileId } = await a.api.sendFile({ contact: bob.key, name: 'notes.txt', mime: 'text/plain', bytes });
+    const { id } = await offered;
+    await expect.poll(async () => (await b.host.engine!.history(alice.key)).find((i) => i.id === id)?.file?.state).toBe('received');
+
+    // markRead re-reads the record and a conversation view loads the history: neither may say
+    // 'received' while the bytes are not there, or the view loads nothing and never retries.
+    await b.api.markRead({ contact: alice.key, ids: [id] });
+    expect((await b.api.history({ contact: alice.key })).find((i) => i.id === id)?.file?.state).toBe('receiving');
+    await new Promise((r) => setTimeout(r, 50));
+    const early = b.events.filter((e) => e.event === 'history' && e.data.id === id && e.data.file?.state === 'received');
+    expect(early).toEqual([]);
+
+    const shown = b.next('history', (i) => i.id === id && i.file?.state === 'received');
+    release();
+    await shown;
+    expect((await b.api.fileBytes({ contact: alice.key, fileId }))!.bytes).toEqual(bytes);
+    expect((await b.api.history({ contact: alice.key })).find((i) => i.id === id)?.file?.state).toBe('received');
+  });
 });

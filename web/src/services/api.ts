@@ -47,14 +47,17 @@ export function createApi(host: Host): Remote<Api> {
       }
       return out;
     },
-    history: async ({ contact, limit }) => (await e().history(contact, limit === undefined ? {} : { limit })).filter((i) => i.kind !== 'pending'),
+    history: async ({ contact, limit }) => {
+      const items = (await e().history(contact, limit === undefined ? {} : { limit })).filter((i) => i.kind !== 'pending');
+      return Promise.all(items.map((i) => host.asShown(i)));
+    },
     sendText: async ({ contact, text, replyTo }) => (await e().sendText(contact, text, replyTo ? { replyTo } : {})).item,
     editMessage: async ({ contact, id, text }) => void (await e().editMessage(contact, id, text)),
     deleteMessage: async ({ contact, id }) => void (await e().deleteMessage(contact, id)),
     markRead: async ({ contact, ids }) => {
       await e().markRead(contact, ids);
       const wanted = new Set(ids);
-      for (const item of await e().history(contact)) if (wanted.has(item.id)) host.enqueue(() => host.o.emit({ event: 'history', data: item }));
+      for (const item of await e().history(contact)) if (wanted.has(item.id)) host.publishHistory(item);
     },
     sendFile: async ({ contact, name, mime, bytes }) => {
       host.expectOutgoing({ name, mime, bytes });

@@ -62,6 +62,8 @@ export class Host {
   #chain: Promise<void> = Promise.resolve();
   /** Outgoing files whose bytes wait for their fileId (name/size → bytes). */
   readonly #outgoing = new Map<string, StoredFile>();
+  /** Received files' history records waiting for their bytes (contact/fileId → record). */
+  readonly #held = new Map<string, HistoryItem>();
 
   constructor(o: HostOptions) {
     this.o = o;
@@ -203,32 +205,50 @@ export class Host {
     });
   }
 
+  /**
+   * Forwards a history record to the UI, in event order. A received file's record waits until its
+   * bytes are on the shelf (the 'file' event), whatever path it comes by (engine event or a
+   * re-read after markRead): a view that saw 'received' first would load nothing and never retry.
+   */
+  publishHistory(item: HistoryItem): void {
+    this.enqueue(async () => {
+      const f = item.file;
+      const key = f && `${item.contact}/${f.fileId}`;
+      if (f && item.dir === 'in' && f.state === 'received' && !(await this.files.has(key!))) {
+        this.#held.set(key!, item); // sent once the bytes are stored ('file')
+        return;
+      }
+      if (f && item.dir === 'out' && this.#outgoing.has(`${f.name}/${f.size}`)) {
+        await this.files.put(key!, this.#outgoing.get(`${f.name}/${f.size}`)!);
+        this.#outgoing.delete(`${f.name}/${f.size}`);
+      }
+      if (f && item.deleted) await this.files.delete(key!);
+      this.o.emit({ event: 'history', data: item });
+    });
+  }
+
+  /**
+   * A record as the UI may see it when read directly: a received file whose bytes are not on the
+   * shelf yet is still receiving (its 'received' record follows through publishHistory).
+   */
+  async asShown(item: HistoryItem): Promise<HistoryItem> {
+    const f = item.file;
+    if (!f || item.dir !== 'in' || f.state !== 'received' || (await this.files.has(`${item.contact}/${f.fileId}`))) return item;
+    return { ...item, file: { ...f, state: 'receiving' } };
+  }
+
   #wire(engine: Engine): void {
     const emit = this.o.emit;
-    const held = new Map<string, HistoryItem>();
     engine.on('state', (s) => this.enqueue(() => emit({ event: 'state', data: s })));
     engine.on('synced', (s) => this.enqueue(() => emit({ event: 'synced', data: s })));
     engine.on('wake-tag', (t) => this.enqueue(() => emit({ event: 'wake-tag', data: { tag: toHex(t.tag) } })));
-    engine.on('history', ({ item }) =>
-      this.enqueue(async () => {
-        const f = item.file;
-        if (f && item.dir === 'in' && f.state === 'received' && !(await this.files.get(`${item.contact}/${f.fileId}`))) {
-          held.set(`${item.contact}/${f.fileId}`, item); // sent once the bytes are stored ('file')
-          return;
-        }
-        if (f && item.dir === 'out' && this.#outgoing.has(`${f.name}/${f.size}`)) {
-          await this.files.put(`${item.contact}/${f.fileId}`, this.#outgoing.get(`${f.name}/${f.size}`)!);
-          this.#outgoing.delete(`${f.name}/${f.size}`);
-        }
-        if (f && item.deleted) await this.files.delete(`${item.contact}/${f.fileId}`);
-        emit({ event: 'history', data: item });
-      }),
-    );
+    engine.on('history', ({ item }) => this.publishHistory(item));
     engine.on('file', (f) =>
       this.enqueue(async () => {
-        await this.files.put(`${f.contact}/${f.fileId}`, { name: f.name, mime: f.mime, bytes: f.bytes });
-        const item = held.get(`${f.contact}/${f.fileId}`);
-        held.delete(`${f.contact}/${f.fileId}`);
+        const key = `${f.contact}/${f.fileId}`;
+        await this.files.put(key, { name: f.name, mime: f.mime, bytes: f.bytes });
+        const item = this.#held.get(key);
+        this.#held.delete(key);
         if (item) emit({ event: 'history', data: item });
       }),
     );

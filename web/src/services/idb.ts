@@ -61,6 +61,12 @@ export class ObjectShelf<T> {
     return (await request(tx.objectStore(this.store).get(key))) as T | undefined;
   }
 
+  /** Whether `key` is stored, without reading its value (file bytes can be large). */
+  async has(key: string): Promise<boolean> {
+    const tx = this.db.transaction(this.store, 'readonly');
+    return (await request(tx.objectStore(this.store).count(key))) > 0;
+  }
+
   async put(key: string, value: T): Promise<void> {
     const tx = this.db.transaction(this.store, 'readwrite');
     tx.objectStore(this.store).put(value, key);
