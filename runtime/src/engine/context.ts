@@ -12,6 +12,7 @@ import type { Outbox } from './outbox.ts';
 import type { RelayServices } from './relay-services.ts';
 import type { ReplayStore } from './replay-store.ts';
 import type { Sender } from './sender.ts';
+import type { Serial } from './serial.ts';
 import type { Store } from './storage.ts';
 import type { EngineEvents } from './types.ts';
 
@@ -29,6 +30,8 @@ export interface Ctx {
   readonly linkBase: string;
   /** Incoming contact requests: wait for the user (default) or accept at once (services). */
   readonly autoAccept: boolean;
+  /** The lane for read-modify-write of history, outbox and transfers (see serial.ts). */
+  readonly serial: Serial;
   emit<K extends keyof EngineEvents>(event: K, value: EngineEvents[K]): void;
   conn: Connection;
   pairs: PairCache;

@@ -23,6 +23,7 @@ import { Receiver, SILENT_FLAG } from './receive.ts';
 import { RelayServices } from './relay-services.ts';
 import { ReplayStore } from './replay-store.ts';
 import { EPHEMERAL_TYPES, Sender } from './sender.ts';
+import { Serial } from './serial.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
 import type { ConnectionState, Contact, EngineEvents } from './types.ts';
@@ -109,6 +110,7 @@ export class Engine extends Emitter<EngineEvents> {
       outbox: new Outbox(o.store, now),
       history: new History(o.store, now),
       replay: new ReplayStore(o.store),
+      serial: new Serial(),
     } as Ctx;
     ctx.contacts = new ContactBook(ctx);
     ctx.sender = new Sender(ctx);
@@ -244,26 +246,30 @@ export class Engine extends Emitter<EngineEvents> {
     const ctx = this.#need();
     const c = ctx.contacts.require(key, ['accepted', 'requested']);
     checkText(text);
-    const item = await ctx.history.get(c.key, id);
-    if (!item || item.dir !== 'out' || item.kind !== 'text' || item.deleted) throw new EngineError('NOT_ALLOWED', `message ${id} is not one of your texts`);
-    item.text = text;
-    item.editedAt = ctx.now();
-    const r = await ctx.sender.sendDurable(c, { type: MessageType.edit, body: { target: hexId(id), text } }, { ops: [ctx.history.put(item)] });
-    this.emit('history', { item });
-    return r.id;
+    return ctx.serial.run(async () => {
+      const item = await ctx.history.get(c.key, id);
+      if (!item || item.dir !== 'out' || item.kind !== 'text' || item.deleted) throw new EngineError('NOT_ALLOWED', `message ${id} is not one of your texts`);
+      item.text = text;
+      item.editedAt = ctx.now();
+      const r = await ctx.sender.sendDurable(c, { type: MessageType.edit, body: { target: hexId(id), text } }, { ops: [ctx.history.put(item)] });
+      this.emit('history', { item });
+      return r.id;
+    });
   }
 
   /** Deletes one of our own messages, here and at the contact. */
   async deleteMessage(key: string, id: string): Promise<string> {
     const ctx = this.#need();
     const c = ctx.contacts.require(key, ['accepted', 'requested']);
-    const item = await ctx.history.get(c.key, id);
-    if (!item || item.dir !== 'out' || item.deleted) throw new EngineError('NOT_ALLOWED', `message ${id} is not one of your messages`);
-    item.deleted = true;
-    delete item.text;
-    const r = await ctx.sender.sendDurable(c, { type: MessageType.delete, body: { target: hexId(id) } }, { ops: [ctx.history.put(item)] });
-    this.emit('history', { item });
-    return r.id;
+    return ctx.serial.run(async () => {
+      const item = await ctx.history.get(c.key, id);
+      if (!item || item.dir !== 'out' || item.deleted) throw new EngineError('NOT_ALLOWED', `message ${id} is not one of your messages`);
+      item.deleted = true;
+      delete item.text;
+      const r = await ctx.sender.sendDurable(c, { type: MessageType.delete, body: { target: hexId(id) } }, { ops: [ctx.history.put(item)] });
+      this.emit('history', { item });
+      return r.id;
+    });
   }
 
   /** Typing indicator (ephemeral: NOT_CONNECTED when offline). */
@@ -282,7 +288,8 @@ export class Engine extends Emitter<EngineEvents> {
   /** Marks received messages read: `read` receipts go now, or after the next handshake. */
   markRead(key: string, ids: readonly string[]): Promise<void> {
     const ctx = this.#need();
-    return ctx.sender.markRead(ctx.contacts.require(key, ['accepted']), ids);
+    const c = ctx.contacts.require(key, ['accepted']);
+    return ctx.serial.run(() => ctx.sender.markRead(c, ids));
   }
 
   /**

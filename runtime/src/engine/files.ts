@@ -159,7 +159,11 @@ export class FileTransfers {
   }
 
   /** Stops a transfer in either direction and tells the peer (file_cancel, reason cancelled). */
-  async cancel(c: Contact, fileId: string): Promise<void> {
+  cancel(c: Contact, fileId: string): Promise<void> {
+    return this.#ctx.serial.run(() => this.#cancel(c, fileId));
+  }
+
+  async #cancel(c: Contact, fileId: string): Promise<void> {
     const ctx = this.#ctx;
     const ops: StoreOp[] = [];
     const entries = ctx.outbox.ofContact(c.key).filter((e) => e.fileId === fileId);
@@ -270,7 +274,7 @@ export class FileTransfers {
       this.#progressOut(e.contact, e.fileId, p);
       if (p.delivered >= p.total) {
         this.#out.delete(key);
-        void this.#markSent(e.contact, e.fileId).catch((err) => report(this.#ctx, 'file history', err));
+        void this.#ctx.serial.run(() => this.#markSent(e.contact, e.fileId!)).catch((err) => report(this.#ctx, 'file history', err));
       }
     }
   }

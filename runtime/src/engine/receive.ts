@@ -42,7 +42,11 @@ export class Receiver {
     this.#ctx = ctx;
   }
 
-  async onFrame(route: IncomingRoute, frame: Uint8Array): Promise<void> {
+  onFrame(route: IncomingRoute, frame: Uint8Array): Promise<void> {
+    return this.#ctx.serial.run(() => this.#onFrame(route, frame));
+  }
+
+  async #onFrame(route: IncomingRoute, frame: Uint8Array): Promise<void> {
     try {
       if (route.kind === FrameKind.firstContact) await this.#ctx.contacts.onFirstContact(route, frame);
       else await this.#peer(route, frame);

@@ -154,13 +154,15 @@ export class Sender {
     ctx.emit('sent', { contact: e.contact, id: e.msgId });
     if (e.fileId !== undefined && e.chunk !== undefined) ctx.files.chunkSent(e);
     if (TRACKED.has(e.type)) {
-      void (async () => {
-        const item = await ctx.history.get(e.contact, e.msgId);
-        if (!item || item.status !== 'queued') return;
-        item.status = 'sent';
-        await ctx.store.batch([ctx.history.put(item)]);
-        ctx.emit('history', { item });
-      })().catch((err) => report(ctx, 'history status', err));
+      void ctx.serial
+        .run(async () => {
+          const item = await ctx.history.get(e.contact, e.msgId);
+          if (!item || item.status !== 'queued') return;
+          item.status = 'sent';
+          await ctx.store.batch([ctx.history.put(item)]);
+          ctx.emit('history', { item });
+        })
+        .catch((err) => report(ctx, 'history status', err));
     }
   }
 
@@ -178,15 +180,17 @@ export class Sender {
     }
     const old = ctx.outbox.olderThan(now - REPLAY_WINDOW_MS);
     if (old.length > 0) {
-      await ctx.outbox.remove(old);
-      for (const e of old) {
-        const item = await ctx.history.get(e.contact, e.msgId);
-        if (item && item.dir === 'out') {
-          item.status = 'failed';
-          await ctx.store.batch([ctx.history.put(item)]);
-          ctx.emit('history', { item });
+      await ctx.serial.run(async () => {
+        await ctx.outbox.remove(old);
+        for (const e of old) {
+          const item = await ctx.history.get(e.contact, e.msgId);
+          if (item && item.dir === 'out') {
+            item.status = 'failed';
+            await ctx.store.batch([ctx.history.put(item)]);
+            ctx.emit('history', { item });
+          }
         }
-      }
+      });
     }
     this.pump();
   }
@@ -227,17 +231,20 @@ export class Sender {
     const queued = (await getRecord<string[]>(ctx.store, K.readQueue(c.key))) ?? [];
     const ops: StoreOp[] = [];
     const fresh: string[] = [];
+    const changed: HistoryItem[] = [];
     for (const id of ids) {
       const item = await ctx.history.get(c.key, id);
       if (item && item.dir === 'in' && !item.read) {
         item.read = true;
         ops.push(ctx.history.put(item));
+        changed.push(item);
       }
       if (!queued.includes(id)) fresh.push(id);
     }
     const next = [...queued, ...fresh].slice(-MAX_PENDING_READ_IDS);
     ops.push(putRecord(K.readQueue(c.key), next));
     await ctx.store.batch(ops);
+    for (const item of changed) ctx.emit('history', { item });
     await this.flushReads(c);
   }
 

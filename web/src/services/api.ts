@@ -54,11 +54,7 @@ export function createApi(host: Host): Remote<Api> {
     sendText: async ({ contact, text, replyTo }) => (await e().sendText(contact, text, replyTo ? { replyTo } : {})).item,
     editMessage: async ({ contact, id, text }) => void (await e().editMessage(contact, id, text)),
     deleteMessage: async ({ contact, id }) => void (await e().deleteMessage(contact, id)),
-    markRead: async ({ contact, ids }) => {
-      await e().markRead(contact, ids);
-      const wanted = new Set(ids);
-      for (const item of await e().history(contact)) if (wanted.has(item.id)) host.publishHistory(item);
-    },
+    markRead: async ({ contact, ids }) => e().markRead(contact, ids), // the engine emits the records it changed
     sendFile: async ({ contact, name, mime, bytes }) => {
       host.expectOutgoing({ name, mime, bytes });
       return e().sendFile(contact, { name, mime, bytes });

@@ -207,10 +207,10 @@ export class Host {
 
   /**
    * Forwards a history record to the UI, in event order. A received file's record waits until its
-   * bytes are on the shelf (the 'file' event), whatever path it comes by (engine event or a
-   * re-read after markRead): a view that saw 'received' first would load nothing and never retry.
+   * bytes are on the shelf (the 'file' event): a view that saw 'received' first would load nothing
+   * and never retry.
    */
-  publishHistory(item: HistoryItem): void {
+  #publishHistory(item: HistoryItem): void {
     this.enqueue(async () => {
       const f = item.file;
       const key = f && `${item.contact}/${f.fileId}`;
@@ -242,7 +242,7 @@ export class Host {
     engine.on('state', (s) => this.enqueue(() => emit({ event: 'state', data: s })));
     engine.on('synced', (s) => this.enqueue(() => emit({ event: 'synced', data: s })));
     engine.on('wake-tag', (t) => this.enqueue(() => emit({ event: 'wake-tag', data: { tag: toHex(t.tag) } })));
-    engine.on('history', ({ item }) => this.publishHistory(item));
+    engine.on('history', ({ item }) => this.#publishHistory(item));
     engine.on('file', (f) =>
       this.enqueue(async () => {
         const key = `${f.contact}/${f.fileId}`;
