@@ -88,16 +88,21 @@ export function App(props: { client: Client }) {
 
   const goOnline = () => void session.setOnline(true);
   const goOffline = () => void session.setOnline(false);
+  const onVisible = () => {
+    if (document.visibilityState === 'visible') client.api.resume().catch(() => undefined);
+  };
   onMount(() => {
     window.addEventListener('online', goOnline);
     window.addEventListener('offline', goOffline);
     window.addEventListener('hashchange', onHash);
+    document.addEventListener('visibilitychange', onVisible);
     if (!navigator.onLine) goOffline();
     session.load().catch(() => undefined);
   });
   onCleanup(() => {
     window.removeEventListener('online', goOnline);
     window.removeEventListener('offline', goOffline);
+    document.removeEventListener('visibilitychange', onVisible);
     window.removeEventListener('hashchange', onHash);
   });
   const offIncoming = client.on('incoming', (m) => void notifyIncoming(browserNotifyEnv(), m).catch(() => undefined));

@@ -295,6 +295,7 @@ export class ContactBook {
     const ctx = this.#ctx;
     const ops: StoreOp[] = [del(K.contact(key)), del(K.readQueue(key))];
     ops.push(...(await ctx.replay.removeOps(key)), ...(await ctx.history.removeOps(key)), ...(await ctx.files.removeOps(key)));
+    ops.push(...ctx.orderOut.removeOps(key), ...(await ctx.orderIn.removeOps(key)));
     const entries = ctx.outbox.ofContact(key);
     ops.push(...ctx.outbox.removeOps(entries));
     ctx.outbox.forget(entries);

@@ -8,6 +8,7 @@ import type { Connection } from './connection.ts';
 import type { ContactBook } from './contacts.ts';
 import type { FileTransfers } from './files.ts';
 import type { History } from './history.ts';
+import type { OrderIn, OrderOut } from './order.ts';
 import type { Outbox } from './outbox.ts';
 import type { RelayServices } from './relay-services.ts';
 import type { ReplayStore } from './replay-store.ts';
@@ -37,6 +38,8 @@ export interface Ctx {
   pairs: PairCache;
   outbox: Outbox;
   history: History;
+  orderOut: OrderOut;
+  orderIn: OrderIn;
   replay: ReplayStore;
   contacts: ContactBook;
   sender: Sender;

@@ -23,6 +23,7 @@ import { Receiver, SILENT_FLAG } from './receive.ts';
 import { RelayServices } from './relay-services.ts';
 import { ReplayStore } from './replay-store.ts';
 import { EPHEMERAL_TYPES, Sender } from './sender.ts';
+import { OrderIn, OrderOut } from './order.ts';
 import { Serial } from './serial.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
@@ -59,6 +60,7 @@ export class Engine extends Emitter<EngineEvents> {
   readonly #o: EngineOptions;
   #ctx: Ctx | undefined;
   #tick: ReturnType<typeof setInterval> | undefined;
+  #maintain: (() => Promise<void>) | undefined;
   #started = false;
 
   constructor(options: EngineOptions) {
@@ -109,6 +111,8 @@ export class Engine extends Emitter<EngineEvents> {
       pairs: new PairCache(backend, o.identity),
       outbox: new Outbox(o.store, now),
       history: new History(o.store, now),
+      orderOut: new OrderOut(o.store, o.randomBytes ?? secureRandom),
+      orderIn: new OrderIn(o.store, now),
       replay: new ReplayStore(o.store),
       serial: new Serial(),
     } as Ctx;
@@ -134,14 +138,29 @@ export class Engine extends Emitter<EngineEvents> {
     this.#ctx = ctx;
     await ctx.contacts.load();
     await ctx.outbox.load();
+    await ctx.orderOut.load();
+    await ctx.orderIn.load();
     // entries of contacts removed while a batch was half done
     const known = new Set(ctx.contacts.all().map((c) => c.key));
     const orphans = ctx.outbox.olderThan(Number.MAX_SAFE_INTEGER).filter((e) => !known.has(e.contact));
     await ctx.outbox.remove(orphans);
     await ctx.files.load();
     await ctx.services.load();
-    this.#tick = unref(setInterval(() => void ctx.sender.tick().catch((error) => this.emit('error', { error, context: 'tick' })), TICK_MS));
+    this.#maintain = async () => {
+      await ctx.sender.tick().catch((error) => this.emit('error', { error, context: 'tick' }));
+      await receiver.releaseExpired().catch((error) => this.emit('error', { error, context: 'held messages' }));
+    };
+    this.#tick = unref(setInterval(() => void this.maintain(), TICK_MS));
     ctx.conn.start();
+  }
+
+  /**
+   * Runs the periodic duties now (they also run every TICK_MS): expire old requests and messages,
+   * resend what is due, and show held messages whose gap waited ORDER_GAP_TIMEOUT_MS. Apps call it
+   * when they resume (browsers throttle timers in background tabs).
+   */
+  async maintain(): Promise<void> {
+    await this.#maintain?.();
   }
 
   /** Says bye to the relay, closes the connection, and stops timers. State stays in the store. */

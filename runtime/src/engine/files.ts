@@ -67,6 +67,8 @@ interface InMeta {
   chunkSize: number;
   chunkCount: number;
   digest: Uint8Array;
+  /** The offer is held for ordering (order.ts): chunks are stored, the record and events wait. */
+  held?: boolean;
 }
 
 interface OutProgress {
@@ -183,19 +185,36 @@ export class FileTransfers {
     return (await this.#loadIn(contact, toHex(fileId))) !== undefined;
   }
 
+  /**
+   * Opens the transfer of an offer held for ordering, so its chunks are stored as they come; the
+   * history record and the events follow when the offer is acted on (onOffer). Nothing if the
+   * offer is invalid or over the limit: acting on it later refuses it as usual.
+   */
+  async holdOps(c: Contact, env: Env<typeof MessageType.fileOffer>, id: string): Promise<StoreOp[]> {
+    const o = env.body;
+    const fileId = toHex(o.fileId);
+    if (o.chunkCount !== Math.ceil(o.size / o.chunkSize) || (await this.#loadIn(c.key, fileId))) return [];
+    if ((await this.#ctx.store.list(K.filesIn(c.key))).length >= MAX_INCOMING_TRANSFERS_PER_CONTACT) return [];
+    return [putRecord(K.fileIn(c.key, fileId), { ...this.#meta(c, o, id), held: true })];
+  }
+
+  #meta(c: Contact, o: Env<typeof MessageType.fileOffer>['body'], id: string): InMeta {
+    return { contact: c.key, fileId: toHex(o.fileId), msgId: id, name: safeName(o.name), mime: o.mime, size: o.size, chunkSize: o.chunkSize, chunkCount: o.chunkCount, digest: o.digest.slice() };
+  }
+
   async onOffer(c: Contact, env: Env<typeof MessageType.fileOffer>, id: string, act: Act): Promise<void> {
     const ctx = this.#ctx;
     const o = env.body;
     const fileId = toHex(o.fileId);
     if (o.chunkCount !== Math.ceil(o.size / o.chunkSize)) throw new OpenError('BAD_MESSAGE', 'the chunk count does not match the size');
-    if (await this.#loadIn(c.key, fileId)) return; // the same transfer offered again under another id
-    const meta: InMeta = { contact: c.key, fileId, msgId: id, name: safeName(o.name), mime: o.mime, size: o.size, chunkSize: o.chunkSize, chunkCount: o.chunkCount, digest: o.digest.slice() };
-    const open = (await ctx.store.list(K.filesIn(c.key))).length;
+    const opened = await this.#loadIn(c.key, fileId);
+    if (opened && !(opened.meta.held && opened.meta.msgId === id)) return; // the same transfer offered again under another id
+    const meta = this.#meta(c, o, id);
     const item: HistoryItem = {
       id, contact: c.key, seq: ctx.history.nextSeq(), dir: 'in', kind: 'file', sentAt: env.sentAt, receivedAt: ctx.now(),
       file: { fileId, name: meta.name, mime: meta.mime, size: meta.size, state: 'receiving' },
     };
-    if (open >= MAX_INCOMING_TRANSFERS_PER_CONTACT) {
+    if (!opened && (await ctx.store.list(K.filesIn(c.key))).length >= MAX_INCOMING_TRANSFERS_PER_CONTACT) {
       item.file!.state = 'failed';
       act.ops.push(ctx.history.put(item));
       act.after.push(() => this.#failIn(c, fileId, 'too_large', FileCancelReason.tooLarge));
@@ -203,11 +222,12 @@ export class FileTransfers {
     }
     act.ops.push(putRecord(K.fileIn(c.key, fileId), meta), ctx.history.put(item));
     act.after.push(async () => {
-      const t = { meta, received: new Set<number>() };
+      const t = opened ?? { meta, received: new Set<number>() };
+      t.meta = meta; // no longer held
       this.#in.set(`${c.key}/${fileId}`, t);
       ctx.emit('history', { item });
       this.#progressIn(t);
-      if (meta.chunkCount === 0) await this.#complete(c, t);
+      if (t.received.size === meta.chunkCount) await this.#complete(c, t);
     });
   }
 
@@ -226,7 +246,7 @@ export class FileTransfers {
     act.after.push(async () => {
       t.received.add(ch.index);
       this.#progressIn(t);
-      if (t.received.size === m.chunkCount) await this.#complete(c, t);
+      if (t.received.size === m.chunkCount && !t.meta.held) await this.#complete(c, t);
     });
   }
 

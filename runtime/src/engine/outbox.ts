@@ -137,6 +137,22 @@ export class Outbox {
     return { entries, ops: this.removeOps(entries) };
   }
 
+  /**
+   * Makes due now the entries of `types` that were sent to `contact` before the last of `acked`
+   * and are still unacknowledged: a later one got through first, so these were probably lost,
+   * and the receiver holds the later ones until they arrive (spec structs.order_extension).
+   */
+  expedite(contact: string, acked: readonly OutboxEntry[], types: ReadonlySet<number>): void {
+    let last = -1;
+    for (const a of acked) if (types.has(a.type) && a.seq > last) last = a.seq;
+    if (last < 0) return;
+    const now = this.#now();
+    for (const e of this.#entries.values()) {
+      if (e.seq >= last) break; // entries are kept in outbox order
+      if (e.contact === contact && types.has(e.type) && e.lastSentAt !== undefined) e.lastSentAt = now - RESEND_INTERVAL_MS;
+    }
+  }
+
   removeOps(entries: readonly OutboxEntry[]): StoreOp[] {
     return entries.flatMap((e) => [del(K.outMeta(e.seq)), del(K.outFrame(e.seq))]);
   }

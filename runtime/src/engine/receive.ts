@@ -9,6 +9,11 @@
  * - Edits and deletes apply only to the sender's own messages: one naming a message we sent is
  *   rejected with BAD_MESSAGE (a `dropped` event). It is still recorded and acknowledged, so the
  *   sender does not resend what can never be accepted.
+ * - Ordered types (text, edit, delete, file offer; order.ts) are acted on in the sender's order:
+ *   one that overtook an earlier one is recorded, acknowledged and held until the gap fills
+ *   (the sender resends the missing one when it sees the later one acknowledged), at most
+ *   ORDER_HOLD_MAX per contact and ORDER_GAP_TIMEOUT_MS long. A held file offer opens its
+ *   transfer at once, so its chunks are kept.
  * - A file chunk of a transfer whose offer has not arrived is neither recorded nor acknowledged:
  *   the sender resends it after the offer got through.
  * - If the batch fails nothing is acknowledged (the sender resends) and the window is reloaded.
@@ -16,11 +21,13 @@
 import { FrameKind, Layouts, MessageType, ReceiptStatus, type Envelope } from '@parley/generated';
 import { toHex } from '../crypto/index.ts';
 import { OpenError, isOpenError } from '../protocol/errors.ts';
+import { decodeEnvelopeChecked } from '../protocol/envelope.ts';
 import { openPeer } from '../protocol/peer.ts';
 import type { IncomingRoute } from '../protocol/session.ts';
 import { dropInfo, snapshot } from './contacts.ts';
 import { report, type Ctx } from './context.ts';
 import type { HistoryItem } from './history.ts';
+import { ORDERED_TYPES, readOrder, type OrderMark } from './order.ts';
 import type { StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
@@ -90,7 +97,6 @@ export class Receiver {
       return;
     }
     const act: Act = { ops: [...checked.ops], after: [] };
-    let emit = true;
     if (c.state === 'requested') {
       // A verified peer frame from someone we asked means they accepted (the accept itself may
       // have been lost or overtaken by this frame).
@@ -100,6 +106,61 @@ export class Receiver {
     } else if (env.type === MessageType.contactAccept) {
       act.ops.push(...ctx.contacts.onAccept(c, env.body).ops);
     }
+    let mark: OrderMark | undefined;
+    try {
+      mark = readOrder(env);
+    } catch (err) {
+      if (!isOpenError(err, 'BAD_MESSAGE')) throw err;
+      ctx.emit('dropped', dropInfo('peer', err, c.key));
+      if (await this.#land(c, act)) ctx.sender.queueAck(c.key, id); // recorded, so never resent
+      return;
+    }
+    if (!mark) {
+      if (await this.#apply(c, env, id, act)) {
+        if (ack) ctx.sender.queueAck(c.key, id);
+      }
+      return;
+    }
+    // Ordered (spec structs.order_extension): a held sequence of another epoch goes first.
+    for (const n of await ctx.orderIn.superseded(c.key, mark)) await this.#release(c, n, false);
+    const admission = await ctx.orderIn.admit(c.key, mark);
+    if (admission.kind === 'hold') {
+      act.ops.push(...ctx.orderIn.holdOps(c.key, mark, opened.plaintext));
+      if (env.type === MessageType.fileOffer) act.ops.push(...(await ctx.files.holdOps(c, env, id)));
+      if (!(await this.#land(c, act))) return;
+      ctx.orderIn.held(c.key, mark);
+      ctx.sender.queueAck(c.key, id);
+      return;
+    }
+    // At the hold cap the gap is given up on: what is held below this one goes first.
+    if (admission.advance) for (const n of ctx.orderIn.heldBelow(c.key, mark.seq)) await this.#release(c, n, true);
+    if (!(await this.#apply(c, env, id, act, { mark, advance: admission.advance }))) return;
+    ctx.sender.queueAck(c.key, id);
+    await this.#releaseReady(c);
+  }
+
+  /** Writes `act.ops` and runs `act.after`; false (nothing acknowledged, window reloaded) if the store failed. */
+  async #land(c: Contact, act: Act): Promise<boolean> {
+    const ctx = this.#ctx;
+    try {
+      await ctx.store.batch(act.ops);
+    } catch (err) {
+      ctx.replay.forget(c.key);
+      ctx.orderIn.forget(c.key);
+      report(ctx, 'store received message', err);
+      return false;
+    }
+    for (const f of act.after) await f();
+    return true;
+  }
+
+  /**
+   * Acts on a message: its effects and `act.ops` in one batch, then the `message` event and the
+   * actions that wait for the batch. False if the store failed.
+   */
+  async #apply(c: Contact, env: Envelope, id: string, act: Act, order?: { mark: OrderMark; advance: boolean }): Promise<boolean> {
+    const ctx = this.#ctx;
+    let emit = true;
     try {
       await this.#act(c, env, id, act);
     } catch (err) {
@@ -107,13 +168,11 @@ export class Receiver {
       ctx.emit('dropped', dropInfo('peer', err, c.key));
       emit = false;
     }
-    try {
-      await ctx.store.batch(act.ops);
-    } catch (err) {
-      ctx.replay.forget(c.key);
-      report(ctx, 'store received message', err);
-      return;
-    }
+    if (order) act.ops.push(...ctx.orderIn.actOps(c.key, order.mark, order.advance));
+    const after = act.after;
+    act.after = [];
+    if (!(await this.#land(c, act))) return false;
+    if (order) ctx.orderIn.acted(c.key, order.mark, order.advance);
     if (emit && env.type !== MessageType.fileChunk) {
       ctx.emit('message', {
         ...(env as Envelope),
@@ -126,8 +185,44 @@ export class Receiver {
         ...(act.applied !== undefined ? { applied: act.applied } : {}),
       });
     }
-    for (const f of act.after) await f();
-    if (ack) ctx.sender.queueAck(c.key, id);
+    for (const f of after) await f();
+    return true;
+  }
+
+  /** Acts on a held message (already recorded in the replay window and acknowledged). */
+  async #release(c: Contact, seq: number, advance: boolean): Promise<void> {
+    const ctx = this.#ctx;
+    const mark = { epoch: ctx.orderIn.epochOf(c.key)!, seq };
+    const plaintext = await ctx.orderIn.heldEnvelope(c.key, seq);
+    let env: Envelope | undefined;
+    try {
+      env = plaintext && decodeEnvelopeChecked(plaintext);
+    } catch (err) {
+      report(ctx, 'held message', err); // our own store's bytes: corrupt, not hostile
+    }
+    if (!env) {
+      await this.#land(c, { ops: ctx.orderIn.actOps(c.key, mark, advance), after: [() => ctx.orderIn.acted(c.key, mark, advance)] });
+      return;
+    }
+    await this.#apply(c, env, toHex(env.msgId), { ops: [], after: [] }, { mark, advance });
+  }
+
+  /** Acts on held messages while the next expected one is among them. */
+  async #releaseReady(c: Contact): Promise<void> {
+    for (let n = this.#ctx.orderIn.ready(c.key); n !== undefined; n = this.#ctx.orderIn.ready(c.key)) await this.#release(c, n, true);
+  }
+
+  /** Gives up on gaps older than ORDER_GAP_TIMEOUT_MS: acts on what is held, in order. */
+  releaseExpired(): Promise<void> {
+    const ctx = this.#ctx;
+    return ctx.serial.run(async () => {
+      for (const { contact, seqs } of ctx.orderIn.expired()) {
+        const c = ctx.contacts.get(contact);
+        if (!c) continue;
+        for (const n of seqs) await this.#release(c, n, true);
+        await this.#releaseReady(c);
+      }
+    });
   }
 
   async #act(c: Contact, env: Envelope, id: string, act: Act): Promise<void> {
@@ -181,6 +276,7 @@ export class Receiver {
         const isRead = env.body.status === ReceiptStatus.read;
         act.after.push(async () => {
           ctx.outbox.forget(entries);
+          ctx.outbox.expedite(c.key, entries, ORDERED_TYPES);
           const delivered = [...new Set([...entries.map((e) => e.msgId), ...(isRead ? [] : changed)])];
           if (delivered.length > 0) ctx.emit('delivered', { contact: c.key, ids: delivered });
           if (isRead && changed.length > 0) ctx.emit('read', { contact: c.key, ids: changed });

@@ -39,6 +39,13 @@ export const K = {
   /** An outgoing transfer being written to the outbox (removed when all chunks are in). */
   fileWriting: (f: string) => `fw/${f}`,
   filesWriting: 'fw/',
+  /** Ordering (order.ts): our epoch, our counter per contact, theirs, and held messages. */
+  orderEpoch: 'engine/order-epoch',
+  orderOut: (c: string) => `oo/${c}`,
+  orderIn: (c: string) => `oi/${c}`,
+  orderHeld: (c: string, seq: number) => `oh/${c}/${seqKey(seq)}`,
+  orderHelds: (c: string) => `oh/${c}/`,
+  allOrderHeld: 'oh/',
 } as const;
 
 function replacer(_k: string, v: unknown): unknown {

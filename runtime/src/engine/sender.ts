@@ -8,10 +8,12 @@
  * candidate is worse than none, and receipts are never acknowledged (a lost `delivered` receipt
  * is recovered by the sender's resend; a lost `read` receipt is not).
  *
+ * Ordered types carry the per-recipient number of order.ts (spec structs.order_extension).
+ *
  * Delivered receipts are batched: ids collect per contact and go out when the incoming burst
  * has been handled, or as soon as MAX_RECEIPT_IDS are waiting.
  */
-import { MAX_RECEIPT_IDS, MessageType, REPLAY_WINDOW_MS, ReceiptStatus, type Envelope, type EnvelopeBody } from '@parley/generated';
+import { MAX_RECEIPT_IDS, MessageType, REPLAY_WINDOW_MS, ReceiptStatus, type Envelope, type EnvelopeBody, type Extension } from '@parley/generated';
 import { fromHex, toHex } from '../crypto/index.ts';
 import { makeEnvelope } from '../protocol/envelope.ts';
 import { sealPeer } from '../protocol/peer.ts';
@@ -20,6 +22,7 @@ import { report, type Ctx } from './context.ts';
 import { EngineError } from './errors.ts';
 import type { HistoryItem } from './history.ts';
 import { MAX_PENDING_READ_IDS } from './limits.ts';
+import { ORDERED_TYPES } from './order.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { K, getRecord, putRecord } from './records.ts';
 import type { StoreOp } from './storage.ts';
@@ -57,8 +60,8 @@ export class Sender {
     this.#ctx = ctx;
   }
 
-  envelope(body: EnvelopeBody, flags = 0): Envelope {
-    return makeEnvelope({ ...body, flags } as Parameters<typeof makeEnvelope>[0], { now: this.#ctx.now, random: this.#ctx.randomBytes });
+  envelope(body: EnvelopeBody, flags = 0, extensions: Extension[] = []): Envelope {
+    return makeEnvelope({ ...body, flags, extensions } as Parameters<typeof makeEnvelope>[0], { now: this.#ctx.now, random: this.#ctx.randomBytes });
   }
 
   async seal(c: Contact, envelope: Envelope): Promise<Uint8Array> {
@@ -72,7 +75,8 @@ export class Sender {
    */
   async sealDurable(c: Contact, body: EnvelopeBody, o: DurableOptions = {}): Promise<Sealed> {
     const ctx = this.#ctx;
-    const envelope = this.envelope(body, o.flags ?? 0);
+    const order = ORDERED_TYPES.has(body.type) ? await ctx.orderOut.next(c.key) : undefined;
+    const envelope = this.envelope(body, o.flags ?? 0, order ? [order.extension] : []);
     const frame = await this.seal(c, envelope);
     const id = toHex(envelope.msgId);
     const { entry, ops } = ctx.outbox.prepare(
@@ -85,6 +89,7 @@ export class Sender {
       ops.push(ctx.history.put(item));
     }
     if (o.ops) ops.push(...o.ops);
+    if (order) ops.push(...order.ops);
     return { envelope, entry, ops, ...(item ? { item } : {}) };
   }
 

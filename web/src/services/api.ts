@@ -35,6 +35,11 @@ export function createApi(host: Host): Remote<Api> {
       if (online && host.engine && host.engine.state.state === 'offline') host.engine.reconnectNow();
     },
     reconnect: async () => e().reconnectNow(),
+    resume: async () => {
+      if (!host.engine) return;
+      if (host.engine.state.state === 'offline') host.engine.reconnectNow();
+      await host.engine.maintain();
+    },
 
     contacts: async () => e().contacts(),
     summaries: async () => {

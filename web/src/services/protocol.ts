@@ -96,6 +96,8 @@ export interface Api {
   /** The page's network state: offline closes the socket, online reconnects at once. */
   setOnline(o: { online: boolean }): void;
   reconnect(): void;
+  /** The page is visible again: reconnect if offline and run the duties throttled timers delayed. */
+  resume(): void;
 
   contacts(): Contact[];
   summaries(): Summary[];
