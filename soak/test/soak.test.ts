@@ -23,19 +23,19 @@ function soak(args: string[]): Promise<{ code: number | null; stdout: string; st
 }
 
 describe('soak: 200 clients, 60 s, one relay kill', () => {
-  it('loses nothing, shows nothing twice, and no client crashes', { timeout: 150_000 }, async () => {
+  it('loses nothing, shows nothing twice or out of order, and no client crashes', { timeout: 150_000 }, async () => {
     const { code, stdout, stderr } = await soak(['--clients', '200', '--seconds', '60', '--kills', '1', '--json']);
     const line = stdout.trim().split('\n').at(-1) ?? '';
     expect(line.startsWith('{'), `no JSON report; stderr:\n${stderr}`).toBe(true);
     const r = JSON.parse(line) as SoakReport & { setupFailed?: boolean };
-    expect(r.failures.filter((f) => !/out of order/.test(f)), stderr).toEqual([]);
-    expect(code).toBe(r.ok ? 0 : 1);
-    if (r.texts.outOfOrder > 0) console.log(`soak: ${r.texts.outOfOrder} texts out of order: ${r.oooSamples.join(' | ')}`);
+    expect(r.failures, stderr).toEqual([]);
+    expect(code).toBe(0);
 
     expect(r.texts.sent).toBeGreaterThan(0);
     expect(r.files.sent).toBeGreaterThan(0);
     expect(r.texts.lost).toBe(0);
     expect(r.texts.duplicates).toBe(0);
+    expect(r.texts.outOfOrder, r.oooSamples.join(' | ')).toBe(0);
     expect(r.files.lost).toBe(0);
     expect(r.files.duplicates).toBe(0);
     expect(r.texts.delivered).toBe(r.texts.sent);
