@@ -259,7 +259,8 @@ export class Connection implements Holder {
       this.#earlyFrom = null;
       this.#earlyBytes = 0;
       for (let i = 0; i < early.length; i++) this.deliver(early[i]!, earlyFrom[i] ?? early[i]!.subarray(0, ID_SIZE));
-      this.sendControl({ type: 'mailbox_drained', delivered: mailbox.length });
+      // With nothing queued WELCOME said so (mailbox_pending 0): no MAILBOX_DRAINED (spec).
+      if (mailbox.length > 0) this.sendControl({ type: 'mailbox_drained', delivered: mailbox.length });
     } catch (e) {
       if (mailbox.length > 0 && this.state === State.Welcoming) this.ctx.restoreMailbox(this, mailbox);
       this.#handshakeFailed(`hello: ${(e as Error).message}`);

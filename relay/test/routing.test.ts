@@ -38,7 +38,7 @@ describe('routing', () => {
     expect(await metric(relay, 'parley_relay_frames_forwarded_total')).toBe(3);
   });
 
-  it('queues for an offline id and delivers in order on connect, then MAILBOX_DRAINED', async () => {
+  it('queues for an offline id and delivers in order on connect, then MAILBOX_DRAINED (none when nothing was queued)', async () => {
     relay = await testRelay();
     const a = await client();
     const bx = new Uint8Array(32).fill(0x42);
@@ -56,6 +56,8 @@ describe('routing', () => {
     await sleep(50);
     const b2 = await client(bx, b.ed);
     expect(b2.mailboxPending).toBe(0);
+    await sleep(50);
+    expect(b2.controls()).toEqual([]); // WELCOME said 0: no MAILBOX_DRAINED follows
   });
 
   it('binds several key pairs to one id: both get frames, neither is refused or told', async () => {

@@ -126,6 +126,8 @@ export class Engine extends Emitter<EngineEvents> {
       {
         state: (s) => this.emit('state', s),
         online: () => {
+          // WELCOME said nothing is queued: in sync now (the relay sends no MAILBOX_DRAINED).
+          if (this.state.state === 'online' && this.state.mailboxPending === 0) this.emit('synced', { delivered: 0 });
           ctx.services.online();
           ctx.sender.pump();
           void ctx.sender.flushReads();

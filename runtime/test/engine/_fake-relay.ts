@@ -88,7 +88,7 @@ class RelayConn {
     this.#queue(() => frame);
     this.relay.bind(this);
     for (const m of mailbox) this.deliver(m.frame, m.from);
-    this.sendControl({ type: ControlType.mailboxDrained, body: { delivered: mailbox.length } });
+    if (mailbox.length > 0) this.sendControl({ type: ControlType.mailboxDrained, body: { delivered: mailbox.length } });
   }
 
   close(code: number, reason: string): void {
