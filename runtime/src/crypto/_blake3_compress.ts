@@ -1,5 +1,6 @@
 /**
- * One BLAKE3 compression of a block of the first chunk (chunk counter 0), internal.
+ * One BLAKE3 compression (chunk counter below 2^32, which covers any input a typed array can
+ * hold), internal.
  * BLAKE3 spec (https://github.com/BLAKE3-team/BLAKE3-specs) §2.2: a message of at most
  * one block (<= 64 bytes) is hashed by exactly one compression with flags
  * CHUNK_START | CHUNK_END | ROOT (| KEYED_HASH or DERIVE_KEY_*), counter 0, and its
@@ -14,6 +15,7 @@
 
 export const CHUNK_START = 1;
 export const CHUNK_END = 2;
+export const PARENT = 4;
 export const ROOT = 8;
 export const KEYED_HASH = 16;
 export const DERIVE_KEY_CONTEXT = 32;
@@ -28,21 +30,21 @@ export function wordsLE(bytes: Uint8Array, offset: number, out: Uint32Array, wor
 }
 
 /**
- * out[0..outWords) = the first output words of compress(cv, m, counter 0, blockLen, flags):
+ * out[0..outWords) = the first output words of compress(cv, m, counter, blockLen, flags):
  * the root output for a ROOT block, the chaining value otherwise. The chaining value is
  * cv[cvOffset..cvOffset+8) (several keys may share one array); `m` has 16 words
  * (zero-padded), `out` 8. Writes out[0..2) or all of out[0..8); `out` may be `cv`.
  */
 // prettier-ignore
 export function compressRoot(
-  cv: Uint32Array, m: Uint32Array, blockLen: number, flags: number, out: Uint32Array, outWords: 2 | 8, cvOffset = 0,
+  cv: Uint32Array, m: Uint32Array, blockLen: number, flags: number, out: Uint32Array, outWords: 2 | 8, cvOffset = 0, counter = 0,
 ): void {
   const c = cvOffset;
   let v0 = cv[c]! | 0, v1 = cv[c + 1]! | 0, v2 = cv[c + 2]! | 0, v3 = cv[c + 3]! | 0;
   let v4 = cv[c + 4]! | 0, v5 = cv[c + 5]! | 0, v6 = cv[c + 6]! | 0, v7 = cv[c + 7]! | 0;
-  // v8..v11 = IV[0..4) (the SHA-256 IV, §2.1); v12, v13 = counter 0
+  // v8..v11 = IV[0..4) (the SHA-256 IV, §2.1); v12, v13 = the chunk counter (below 2^32 here)
   let v8 = 0x6a09e667 | 0, v9 = 0xbb67ae85 | 0, v10 = 0x3c6ef372 | 0, v11 = 0xa54ff53a | 0;
-  let v12 = 0, v13 = 0, v14 = blockLen | 0, v15 = flags | 0;
+  let v12 = counter | 0, v13 = 0, v14 = blockLen | 0, v15 = flags | 0;
   const m0 = m[0]! | 0, m1 = m[1]! | 0, m2 = m[2]! | 0, m3 = m[3]! | 0;
   const m4 = m[4]! | 0, m5 = m[5]! | 0, m6 = m[6]! | 0, m7 = m[7]! | 0;
   const m8 = m[8]! | 0, m9 = m[9]! | 0, m10 = m[10]! | 0, m11 = m[11]! | 0;

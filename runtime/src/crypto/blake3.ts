@@ -8,11 +8,12 @@
  * The 32-byte mask input is one block of one chunk, so the keystream costs exactly one
  * compression with flags CHUNK_START | CHUNK_END | ROOT | KEYED_HASH.
  *
- * Inputs of at most one chunk (1024 bytes) with outputs of at most 32 bytes, which is
- * every use in the handshake and in frames, are hashed here by chaining the compression
- * function over their blocks (no allocation besides the output). derive_key keeps the
- * context keys of the contexts it has seen (constants, a bounded number), so it does not
- * re-derive them each call. Everything else goes to @noble/hashes.
+ * Outputs of at most 32 bytes, which is every use in the protocol, are computed here with the
+ * unrolled compression function: inputs of one chunk (1024 bytes) by chaining it over their
+ * blocks, longer ones (signed regions of large frames, file digests) as the spec's tree of
+ * chunks and parents; no allocation besides the output. derive_key keeps the context keys of
+ * the contexts it has seen (constants, a bounded number), so it does not re-derive them each
+ * call. Extended outputs (above 32 bytes) go to @noble/hashes.
  */
 import { blake3 as nobleBlake3 } from '@noble/hashes/blake3.js';
 import { abytes, aint, astring } from './_assert.ts';
@@ -22,6 +23,7 @@ import {
   DERIVE_KEY_CONTEXT,
   DERIVE_KEY_MATERIAL,
   KEYED_HASH,
+  PARENT,
   ROOT,
   compressRoot,
   wordsLE,
@@ -83,6 +85,59 @@ function chunkRoot(key: Uint32Array, keyOffset: number, input: Uint8Array, mode:
   compressRoot(cv, M, n - off, flags | CHUNK_END | ROOT, out, 8, cvOffset);
 }
 
+// Chaining values of completed subtrees (left to right), 8 words each; 32 levels cover 2^32
+// chunks, more than a typed array holds. May hold secret-derived values: wiped after use.
+const STACK = new Uint32Array(8 * 32);
+const PM = new Uint32Array(16);
+
+/** out = the chaining value of the chunk input[off..off+len) (1 <= len <= 1024, not the root) at chunk `counter`. */
+function chunkCV(key: Uint32Array, input: Uint8Array, off: number, len: number, mode: number, counter: number, out: Uint32Array): void {
+  const end = off + len;
+  let cv = key;
+  let flags = mode | CHUNK_START;
+  for (; end - off > BLAKE3_BLOCK_LENGTH; off += BLAKE3_BLOCK_LENGTH) {
+    loadBlock(input, off, BLAKE3_BLOCK_LENGTH);
+    compressRoot(cv, M, BLAKE3_BLOCK_LENGTH, flags, out, 8, 0, counter);
+    cv = out;
+    flags = mode;
+  }
+  loadBlock(input, off, end - off);
+  compressRoot(cv, M, end - off, flags | CHUNK_END, out, 8, 0, counter);
+}
+
+/** out = the parent node of stack[at..at+8) and `right` (§2.5); `rootFlag` ROOT for the root. `out` may be `right`. */
+function parentCV(key: Uint32Array, stack: Uint32Array, at: number, right: Uint32Array, mode: number, rootFlag: number, out: Uint32Array): void {
+  for (let i = 0; i < 8; i++) {
+    PM[i] = stack[at + i]!;
+    PM[8 + i] = right[i]!;
+  }
+  compressRoot(key, PM, BLAKE3_BLOCK_LENGTH, mode | PARENT | rootFlag, out, 8);
+}
+
+/**
+ * out = the first 8 root output words of BLAKE3 over `input` of more than one chunk (§2.5: chunk
+ * chaining values merged into a binary tree, left subtrees complete, the last parent the root).
+ * A completed chunk is merged with the stack as far as the count of chunks so far allows; the
+ * last chunk is merged with everything left, right to left.
+ */
+function treeRoot(key: Uint32Array, input: Uint8Array, mode: number, out: Uint32Array): void {
+  const chunks = Math.ceil(input.length / BLAKE3_CHUNK_LENGTH);
+  let depth = 0;
+  for (let i = 0; i < chunks - 1; i++) {
+    chunkCV(key, input, i * BLAKE3_CHUNK_LENGTH, BLAKE3_CHUNK_LENGTH, mode, i, out);
+    for (let total = i + 1; (total & 1) === 0; total >>>= 1) parentCV(key, STACK, --depth * 8, out, mode, 0, out);
+    STACK.set(out, depth++ * 8);
+  }
+  const last = (chunks - 1) * BLAKE3_CHUNK_LENGTH;
+  chunkCV(key, input, last, input.length - last, mode, chunks - 1, out);
+  while (depth > 0) {
+    depth--;
+    parentCV(key, STACK, depth * 8, out, mode, depth === 0 ? ROOT : 0, out);
+  }
+  STACK.fill(0);
+  PM.fill(0);
+}
+
 /** The first `outLen` (<= 32) bytes of the words `w`, little-endian, in a new array. */
 function wordsToBytes(w: Uint32Array, outLen: number): Uint8Array {
   const out = new Uint8Array(outLen);
@@ -90,9 +145,10 @@ function wordsToBytes(w: Uint32Array, outLen: number): Uint8Array {
   return out;
 }
 
-/** Chained path: BLAKE3 over `input` (<= one chunk) with key words `key`, `outLen` (<= 32) bytes; wipes the scratch. */
+/** BLAKE3 over `input` (any length) with key words `key`, `outLen` (<= 32) bytes; wipes the scratch. */
 function shortHash(key: Uint32Array, input: Uint8Array, mode: number, outLen: number): Uint8Array {
-  chunkRoot(key, 0, input, mode, CV);
+  if (input.length > BLAKE3_CHUNK_LENGTH) treeRoot(key, input, mode, CV);
+  else chunkRoot(key, 0, input, mode, CV);
   const out = wordsToBytes(CV, outLen);
   M.fill(0);
   CV.fill(0);
@@ -103,7 +159,7 @@ function shortHash(key: Uint32Array, input: Uint8Array, mode: number, outLen: nu
 export function hash(msg: Uint8Array, outLen = 32): Uint8Array {
   abytes(msg, 'msg');
   aint(outLen, 'outLen', 1, BLAKE3_MAX_OUTPUT);
-  if (msg.length > BLAKE3_CHUNK_LENGTH || outLen > 32) return nobleBlake3(msg, { dkLen: outLen });
+  if (outLen > 32) return nobleBlake3(msg, { dkLen: outLen });
   return shortHash(IV, msg, 0, outLen);
 }
 
@@ -112,12 +168,111 @@ export function keyedHash(key: Uint8Array, msg: Uint8Array, outLen = 32): Uint8A
   abytes(key, 'key', BLAKE3_KEY_LENGTH);
   abytes(msg, 'msg');
   aint(outLen, 'outLen', 1, BLAKE3_MAX_OUTPUT);
-  if (msg.length > BLAKE3_CHUNK_LENGTH || outLen > 32) return nobleBlake3(msg, { key, dkLen: outLen });
+  if (outLen > 32) return nobleBlake3(msg, { key, dkLen: outLen });
   wordsLE(key, 0, KEY, 8);
   try {
     return shortHash(KEY, msg, KEYED_HASH, outLen);
   } finally {
     KEY.fill(0);
+  }
+}
+
+/**
+ * Incremental BLAKE3 with a 32-byte output, for inputs that arrive in pieces (file digests):
+ * the same tree as the one-shot functions, a chunk finished only once more input follows it
+ * (the last chunk must not be merged early). Create with `Blake3Hasher.deriveKey(context)`,
+ * `.keyed(key)` or `.plain()`; `digest()` once, after which the hasher is wiped and unusable.
+ */
+export class Blake3Hasher {
+  readonly #key = new Uint32Array(8);
+  readonly #mode: number;
+  readonly #chunk = new Uint8Array(BLAKE3_CHUNK_LENGTH);
+  #chunkLen = 0;
+  /** Chunks finished (all but the last). */
+  #chunks = 0;
+  readonly #stack = new Uint32Array(8 * 32);
+  #depth = 0;
+  readonly #cv = new Uint32Array(8);
+  #done = false;
+
+  private constructor(key: Uint32Array, mode: number) {
+    this.#key.set(key);
+    this.#mode = mode;
+  }
+
+  static plain(): Blake3Hasher {
+    return new Blake3Hasher(IV, 0);
+  }
+
+  static keyed(key: Uint8Array): Blake3Hasher {
+    abytes(key, 'key', BLAKE3_KEY_LENGTH);
+    const words = new Uint32Array(8);
+    wordsLE(key, 0, words, 8);
+    const h = new Blake3Hasher(words, KEYED_HASH);
+    words.fill(0);
+    return h;
+  }
+
+  static deriveKey(context: string): Blake3Hasher {
+    astring(context, 'context');
+    const ck = contextKey(context);
+    if (ck === undefined) throw new RangeError(`a derive_key context of more than ${BLAKE3_CHUNK_LENGTH} bytes`);
+    return new Blake3Hasher(ck, DERIVE_KEY_MATERIAL);
+  }
+
+  /** Hashes the next piece of input. */
+  update(data: Uint8Array): this {
+    if (this.#done) throw new Error('Blake3Hasher: update() after digest()');
+    abytes(data, 'data');
+    let off = 0;
+    while (off < data.length) {
+      if (this.#chunkLen === BLAKE3_CHUNK_LENGTH) {
+        // more input follows, so the buffered chunk is not the last
+        chunkCV(this.#key, this.#chunk, 0, BLAKE3_CHUNK_LENGTH, this.#mode, this.#chunks, this.#cv);
+        this.#push();
+        this.#chunkLen = 0;
+      }
+      // whole chunks that more input follows: straight from `data`, no copy
+      while (this.#chunkLen === 0 && data.length - off > BLAKE3_CHUNK_LENGTH) {
+        chunkCV(this.#key, data, off, BLAKE3_CHUNK_LENGTH, this.#mode, this.#chunks, this.#cv);
+        this.#push();
+        off += BLAKE3_CHUNK_LENGTH;
+      }
+      const take = Math.min(BLAKE3_CHUNK_LENGTH - this.#chunkLen, data.length - off);
+      this.#chunk.set(data.subarray(off, off + take), this.#chunkLen);
+      this.#chunkLen += take;
+      off += take;
+    }
+    M.fill(0);
+    return this;
+  }
+
+  /** The 32-byte output. Wipes the state. */
+  digest(): Uint8Array {
+    if (this.#done) throw new Error('Blake3Hasher: digest() twice');
+    this.#done = true;
+    const cv = this.#cv;
+    const last = this.#chunk.subarray(0, this.#chunkLen);
+    if (this.#chunks === 0) chunkRoot(this.#key, 0, last, this.#mode, cv);
+    else {
+      chunkCV(this.#key, last, 0, last.length, this.#mode, this.#chunks, cv);
+      while (this.#depth > 0) {
+        this.#depth--;
+        parentCV(this.#key, this.#stack, this.#depth * 8, cv, this.#mode, this.#depth === 0 ? ROOT : 0, cv);
+      }
+    }
+    const out = wordsToBytes(cv, 32);
+    for (const a of [this.#key, this.#stack, cv, M, PM]) a.fill(0);
+    this.#chunk.fill(0);
+    return out;
+  }
+
+  /** Pushes the finished chunk's chaining value (in #cv), merging completed subtrees. */
+  #push(): void {
+    const cv = this.#cv;
+    this.#chunks++;
+    for (let total = this.#chunks; (total & 1) === 0; total >>>= 1) parentCV(this.#key, this.#stack, --this.#depth * 8, cv, this.#mode, 0, cv);
+    this.#stack.set(cv, this.#depth++ * 8);
   }
 }
 
@@ -145,7 +300,7 @@ export function deriveKey(context: string, material: Uint8Array, outLen = 32): U
   astring(context, 'context');
   abytes(material, 'material');
   aint(outLen, 'outLen', 1, BLAKE3_MAX_OUTPUT);
-  const ck = material.length > BLAKE3_CHUNK_LENGTH || outLen > 32 ? undefined : contextKey(context);
+  const ck = outLen > 32 ? undefined : contextKey(context);
   if (ck === undefined) return nobleBlake3(material, { context: utf8(context), dkLen: outLen });
   return shortHash(ck, material, DERIVE_KEY_MATERIAL, outLen);
 }

@@ -26,6 +26,7 @@ export {
   BLAKE3_KEY_LENGTH,
   BLAKE3_MAX_OUTPUT,
   RouteKeystream,
+  Blake3Hasher,
   blake3KeyWords,
   blake3KeyWordsInto,
   deriveKey,

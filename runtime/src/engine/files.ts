@@ -13,7 +13,6 @@
  * compared. A mismatch, or chunks that do not fit the offer, fail the transfer and cancel it at
  * the sender (reason corrupt). Events: `file-progress`, then `file` or `file-failed`.
  */
-import { blake3 } from '@noble/hashes/blake3.js';
 import {
   Contexts,
   FILE_CHUNK_SIZE,
@@ -27,7 +26,7 @@ import {
   type Envelope,
   type FileCancel,
 } from '@parley/generated';
-import { equalBytes, fromHex, toHex } from '../crypto/index.ts';
+import { Blake3Hasher, equalBytes, fromHex, toHex } from '../crypto/index.ts';
 import { OpenError } from '../protocol/errors.ts';
 import { report, type Ctx } from './context.ts';
 import { EngineError } from './errors.ts';
@@ -47,7 +46,7 @@ const WRITE_GROUP = 32;
 
 /** A streaming DK(file digest, content) (spec derivations.file_digest). */
 export function fileDigestHasher(): { update(b: Uint8Array): void; digest(): Uint8Array } {
-  return blake3.create({ context: new TextEncoder().encode(Contexts.fileDigest) });
+  return Blake3Hasher.deriveKey(Contexts.fileDigest);
 }
 
 export function fileDigest(content: Uint8Array): Uint8Array {

@@ -1,7 +1,8 @@
 /**
  * Differential tests of the runtime's own BLAKE3 paths against @noble/hashes: hash,
  * keyed_hash and derive_key of inputs up to one chunk (chained compressions, cached
- * derive_key context keys) and beyond it (noble), at every output length; many and long
+ * derive_key context keys) and beyond it (the chunk tree, up to 17 chunks: every shape of
+ * stack merges up to depth 5), at every output length; many and long
  * contexts (past the context-key cache); and routeMask8, the route mask on key words at an
  * offset, against RouteKeystream and noble.
  */
@@ -10,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BLAKE3_CHUNK_LENGTH,
+  Blake3Hasher,
   BLAKE3_CONTEXT_CACHE_SIZE,
   RouteKeystream,
   blake3KeyWords,
@@ -26,7 +28,9 @@ const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 /** Lengths around every block boundary of the first chunk and just past it. */
 const lengthArb = fc.oneof(
   fc.nat(2 * BLAKE3_CHUNK_LENGTH + 100),
-  fc.constantFrom(0, 1, 63, 64, 65, 127, 128, 129, 511, 512, 960, 1023, 1024, 1025, 2048, 2049),
+  fc.nat(17 * BLAKE3_CHUNK_LENGTH),
+  fc.tuple(fc.integer({ min: 1, max: 17 }), fc.constantFrom(-1, 0, 1)).map(([k, d]) => k * BLAKE3_CHUNK_LENGTH + d),
+  fc.constantFrom(0, 1, 63, 64, 65, 127, 128, 129, 511, 512, 960, 1023, 1024, 1025, 2048, 2049, 3072, 3073, 4096, 4097, 8193, 16385),
 );
 const inputArb = lengthArb.chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
 const outLenArb = fc.oneof(fc.integer({ min: 1, max: 32 }), fc.constantFrom(8, 16, 30, 32, 33, 64, 100));
@@ -128,5 +132,33 @@ describe('routeMask8 (key words at an offset) matches RouteKeystream and noble',
     expect(() => routeMask8(words, 8, 0, frame, 41, frame, 0)).toThrow(RangeError);
     expect(() => routeMask8(words, 8, 0, frame, 8, frame, 57)).toThrow(RangeError);
     expect(() => blake3KeyWordsInto(new Uint8Array(32), words, 9)).toThrow(RangeError);
+  });
+
+  it('the incremental hasher gives the one-shot result however the input is split', () => {
+    const splitsArb = fc.array(fc.nat(5000), { maxLength: 12 });
+    fc.assert(
+      fc.property(bytes(32), inputArb, splitsArb, (key, input, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+        const feed = (h: Blake3Hasher) => {
+          let at = 0;
+          for (const p of [...points, input.length]) {
+            h.update(input.subarray(at, p));
+            at = p;
+          }
+          return hex(h.digest());
+        };
+        expect(feed(Blake3Hasher.plain())).toBe(hex(blake3(input)));
+        expect(feed(Blake3Hasher.keyed(key))).toBe(hex(blake3(input, { key })));
+        expect(feed(Blake3Hasher.deriveKey('parley v1 file digest'))).toBe(hex(blake3(input, { context: utf8('parley v1 file digest') })));
+      }),
+      RUNS,
+    );
+  });
+
+  it('the incremental hasher refuses use after digest', () => {
+    const h = Blake3Hasher.plain().update(new Uint8Array(3));
+    h.digest();
+    expect(() => h.update(new Uint8Array(1))).toThrow(/after digest/);
+    expect(() => h.digest()).toThrow(/twice/);
   });
 });

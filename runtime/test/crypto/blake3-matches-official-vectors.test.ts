@@ -7,7 +7,7 @@
  * noble in route-keystream-matches-keyed-blake3.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { blake3KeyWords, deriveKey, hash, keyedHash, keyedHashShort } from '../../src/crypto/blake3.ts';
+import { Blake3Hasher, blake3KeyWords, deriveKey, hash, keyedHash, keyedHashShort } from '../../src/crypto/blake3.ts';
 import { toHex, utf8 } from '../../src/crypto/bytes.ts';
 import { blake3Input, readVectors, type Blake3Vectors } from './_vectors.ts';
 
@@ -36,6 +36,16 @@ describe('BLAKE3 official vectors', () => {
     it('derive_key', () => {
       expect(toHex(deriveKey(context, input, extended))).toBe(c.derive_key);
       expect(toHex(deriveKey(context, input))).toBe(c.derive_key.slice(0, 64));
+    });
+
+    it('all three through the incremental hasher, fed in 1000-byte pieces', () => {
+      const feed = (h: Blake3Hasher) => {
+        for (let at = 0; at < input.length; at += 1000) h.update(input.subarray(at, at + 1000));
+        return toHex(h.digest());
+      };
+      expect(feed(Blake3Hasher.plain())).toBe(c.hash.slice(0, 64));
+      expect(feed(Blake3Hasher.keyed(key))).toBe(c.keyed_hash.slice(0, 64));
+      expect(feed(Blake3Hasher.deriveKey(context))).toBe(c.derive_key.slice(0, 64));
     });
   });
 
