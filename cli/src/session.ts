@@ -78,6 +78,7 @@ export class Session {
         store,
         transport: o.online ? new NodeWsTransport() : new OfflineTransport(),
         displayName: config.name,
+        holdReceivedFiles: true, // released once the file is in the downloads folder
       });
       const inbox = await Inbox.load(o.home);
       const session = new Session(o, engine, identity, config, store, inbox, release);
@@ -96,9 +97,13 @@ export class Session {
   }
 
   #save(file: ReceivedFile): void {
-    const p = saveDownload(this.downloads, file.name, file.bytes)
-      .then((path) => {
+    // Emitted again after a restart if it was not released: one already saved is not saved twice.
+    const already = this.inbox.savedPath(file.id);
+    const p = (already !== undefined ? Promise.resolve(already) : saveDownload(this.downloads, file.name, file.bytes))
+      .then(async (path) => {
         this.inbox.saved(file.id, path);
+        // not released (engine stopping): emitted again at the next start, and not saved twice
+        await this.engine.releaseFile(file.contact, file.fileId).catch(() => undefined);
         return { file, path };
       })
       .catch((err: unknown) => ({ file, error: classify(err).message }))

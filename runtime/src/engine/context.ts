@@ -31,6 +31,8 @@ export interface Ctx {
   readonly linkBase: string;
   /** Incoming contact requests: wait for the user (default) or accept at once (services). */
   readonly autoAccept: boolean;
+  /** Received files keep their chunks until released (EngineOptions.holdReceivedFiles). */
+  readonly holdReceivedFiles: boolean;
   /** The lane for read-modify-write of history, outbox and transfers (see serial.ts). */
   readonly serial: Serial;
   emit<K extends keyof EngineEvents>(event: K, value: EngineEvents[K]): void;

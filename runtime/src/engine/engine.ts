@@ -49,6 +49,12 @@ export interface EngineOptions {
   linkBase?: string;
   /** Accept incoming contact requests without asking (services such as the notifier). Default false. */
   autoAccept?: boolean;
+  /**
+   * Keep a received file's chunks after the `file` event until the app calls `releaseFile`
+   * (it has stored the bytes). A file received but not released is emitted again at the next
+   * start, so a crash between the two loses nothing. Default false: chunks go with the event.
+   */
+  holdReceivedFiles?: boolean;
   /** Register a wake tag with the relay after each handshake (default true). */
   registerWake?: boolean;
 }
@@ -107,6 +113,7 @@ export class Engine extends Emitter<EngineEvents> {
       relay: { url: o.relay.url, x: o.relay.x, ed: o.relay.ed },
       linkBase: o.linkBase ?? o.relay.url.replace(/^ws/, 'http'),
       autoAccept: o.autoAccept ?? false,
+      holdReceivedFiles: o.holdReceivedFiles ?? false,
       emit: (event, value) => this.emit(event, value),
       pairs: new PairCache(backend, o.identity),
       outbox: new Outbox(o.store, now),
@@ -330,6 +337,11 @@ export class Engine extends Emitter<EngineEvents> {
   sendFile(key: string, file: { name: string; mime?: string; bytes: Uint8Array }): Promise<{ id: string; fileId: string }> {
     const ctx = this.#need();
     return ctx.files.send(ctx.contacts.require(key, ['accepted', 'requested']), file);
+  }
+
+  /** The app stored a received file (holdReceivedFiles): its chunks can go. */
+  releaseFile(key: string, fileId: string): Promise<void> {
+    return this.#need().files.release(key, fileId);
   }
 
   cancelFile(key: string, fileId: string): Promise<void> {

@@ -11,7 +11,10 @@
  * contact); each chunk is stored under its own key in the same batch as its replay-window entry;
  * when the last one is in, the digest is computed over the chunks in order (streamed) and
  * compared. A mismatch, or chunks that do not fit the offer, fail the transfer and cancel it at
- * the sender (reason corrupt). Events: `file-progress`, then `file` or `file-failed`.
+ * the sender (reason corrupt). Events: `file-progress`, then `file` or `file-failed`. With
+ * holdReceivedFiles the chunks stay (the record marked done) until the app calls `release`
+ * after storing the bytes; until then every start emits `file` again, so a crash between the
+ * event and the app's write loses nothing.
  */
 import {
   Contexts,
@@ -68,6 +71,8 @@ interface InMeta {
   digest: Uint8Array;
   /** The offer is held for ordering (order.ts): chunks are stored, the record and events wait. */
   held?: boolean;
+  /** Complete and emitted; chunks kept until the app releases it (holdReceivedFiles). */
+  done?: boolean;
 }
 
 interface OutProgress {
@@ -92,9 +97,17 @@ export class FileTransfers {
     this.#ctx = ctx;
   }
 
-  /** Cleans up sends that a crash interrupted (see the module comment). */
+  /**
+   * Cleans up sends that a crash interrupted (see the module comment), and emits again the
+   * received files the app had not released (holdReceivedFiles).
+   */
   async load(): Promise<void> {
     const ctx = this.#ctx;
+    for (const [, m] of await listRecords<InMeta>(ctx.store, K.allFilesIn)) {
+      if (!m.done || !ctx.contacts.get(m.contact)) continue;
+      const bytes = await this.#assemble(m);
+      if (bytes) ctx.emit('file', { contact: m.contact, fileId: m.fileId, id: m.msgId, name: m.name, mime: m.mime, bytes });
+    }
     for (const [key, rec] of await listRecords<{ contact: string; msgId: string }>(ctx.store, K.filesWriting)) {
       const fileId = key.slice(K.filesWriting.length);
       await ctx.outbox.remove(ctx.outbox.ofContact(rec.contact).filter((e) => e.fileId === fileId));
@@ -193,7 +206,7 @@ export class FileTransfers {
     const o = env.body;
     const fileId = toHex(o.fileId);
     if (o.chunkCount !== Math.ceil(o.size / o.chunkSize) || (await this.#loadIn(c.key, fileId))) return [];
-    if ((await this.#ctx.store.list(K.filesIn(c.key))).length >= MAX_INCOMING_TRANSFERS_PER_CONTACT) return [];
+    if ((await this.#openIn(c.key)) >= MAX_INCOMING_TRANSFERS_PER_CONTACT) return [];
     return [putRecord(K.fileIn(c.key, fileId), { ...this.#meta(c, o, id), held: true })];
   }
 
@@ -213,7 +226,7 @@ export class FileTransfers {
       id, contact: c.key, seq: ctx.history.nextSeq(), dir: 'in', kind: 'file', sentAt: env.sentAt, receivedAt: ctx.now(),
       file: { fileId, name: meta.name, mime: meta.mime, size: meta.size, state: 'receiving' },
     };
-    if (!opened && (await ctx.store.list(K.filesIn(c.key))).length >= MAX_INCOMING_TRANSFERS_PER_CONTACT) {
+    if (!opened && (await this.#openIn(c.key)) >= MAX_INCOMING_TRANSFERS_PER_CONTACT) {
       item.file!.state = 'failed';
       act.ops.push(ctx.history.put(item));
       act.after.push(() => this.#failIn(c, fileId, 'too_large', FileCancelReason.tooLarge));
@@ -315,30 +328,34 @@ export class FileTransfers {
     this.#ctx.emit('file-progress', { contact, fileId, direction: 'out', chunks: p.delivered, sent: p.sent, totalChunks: p.total, bytes, size: p.size });
   }
 
-  async #complete(c: Contact, t: { meta: InMeta; received: Set<number> }): Promise<void> {
-    const ctx = this.#ctx;
-    const m = t.meta;
+  /** The transfer's content from its stored chunks, if every chunk is there and the digest matches. */
+  async #assemble(m: InMeta): Promise<Uint8Array | undefined> {
     const h = fileDigestHasher();
     const out = new Uint8Array(m.size);
-    let ok = true;
     for (let i = 0; i < m.chunkCount; i++) {
-      const data = await ctx.store.get(K.chunk(c.key, m.fileId, i));
-      if (!data) {
-        ok = false;
-        break;
-      }
+      const data = await this.#ctx.store.get(K.chunk(m.contact, m.fileId, i));
+      if (!data) return undefined;
       h.update(data);
       out.set(data, i * m.chunkSize);
     }
-    ok = ok && equalBytes(h.digest(), m.digest);
+    return equalBytes(h.digest(), m.digest) ? out : undefined;
+  }
+
+  async #complete(c: Contact, t: { meta: InMeta; received: Set<number> }): Promise<void> {
+    const ctx = this.#ctx;
+    const m = t.meta;
+    const out = await this.#assemble(m);
+    const ok = out !== undefined;
     const item = await ctx.history.get(c.key, m.msgId);
-    const ops = await this.#dropInOps(m);
+    const keep = ok && ctx.holdReceivedFiles;
+    const ops = keep ? [putRecord(K.fileIn(c.key, m.fileId), { ...m, done: true })] : await this.#dropInOps(m);
     if (item?.file) {
       item.file.state = ok ? 'received' : 'failed';
       ops.push(ctx.history.put(item));
     }
     await ctx.store.batch(ops);
-    this.#in.delete(`${c.key}/${m.fileId}`);
+    if (keep) m.done = true;
+    else this.#in.delete(`${c.key}/${m.fileId}`);
     if (item) ctx.emit('history', { item });
     if (ok) ctx.emit('file', { contact: c.key, fileId: m.fileId, id: m.msgId, name: m.name, mime: m.mime, bytes: out });
     else await this.#failIn(c, m.fileId, 'corrupt', FileCancelReason.corrupt);
@@ -364,6 +381,22 @@ export class FileTransfers {
     item.file.state = 'sent';
     await this.#ctx.store.batch([this.#ctx.history.put(item)]);
     this.#ctx.emit('history', { item });
+  }
+
+  /** Incoming transfers of `contact` still running (not complete and waiting for release). */
+  async #openIn(contact: string): Promise<number> {
+    return (await listRecords<InMeta>(this.#ctx.store, K.filesIn(contact))).filter(([, m]) => !m.done).length;
+  }
+
+  /** Drops the kept chunks of a received file the app has stored (holdReceivedFiles). */
+  release(contact: string, fileId: string): Promise<void> {
+    const ctx = this.#ctx;
+    return ctx.serial.run(async () => {
+      const meta = await getRecord<InMeta>(ctx.store, K.fileIn(contact, fileId));
+      if (!meta?.done) return;
+      await ctx.store.batch(await this.#dropInOps(meta));
+      this.#in.delete(`${contact}/${fileId}`);
+    });
   }
 
   async #dropInOps(m: InMeta): Promise<StoreOp[]> {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deriveKey, fromHex, keyedHash, randomBytes } from '../../src/crypto/index.ts';
 import { fileDigest } from '../../src/engine/files.ts';
 import { K, encodeRecord } from '../../src/engine/records.ts';
+import { MemoryStore } from '../../src/engine/storage.ts';
 import { befriend, fakeRelay, online, peer, until, waitFor, type TestPeer } from './_setup.ts';
 
 const running: TestPeer[] = [];
@@ -135,5 +136,36 @@ describe('file transfer', () => {
     expect(a2.engine.outboxSize).toBe(1); // only the file_cancel
     expect((await a2.engine.history(aSeesB.key)).find((h) => h.id === id)!.file!.state).toBe('failed');
     expect(await a.store.list(K.filesWriting)).toEqual([]);
+  });
+
+  it('with holdReceivedFiles a received file keeps its chunks until released, and comes again after a restart until then', async () => {
+    const relay = await fakeRelay();
+    const a = await started(peer(relay));
+    const store = new MemoryStore();
+    const b = await started(peer(relay, { store, holdReceivedFiles: true }));
+    const { aSeesB, bSeesA } = await befriend(a, b);
+    const bytes = randomBytes(3 * FILE_CHUNK_SIZE + 5);
+    const got = waitFor(b.engine, 'file');
+    const { fileId } = await a.engine.sendFile(aSeesB.key, { name: 'kept.bin', bytes });
+    expect((await got).bytes).toEqual(bytes);
+    expect(await store.list(K.chunks(bSeesA.key, fileId))).toHaveLength(4);
+    expect((await b.engine.history(bSeesA.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('received');
+
+    // The app died before storing it: the next start emits it again.
+    await b.engine.stop();
+    running.splice(running.indexOf(b), 1);
+    const b2 = await started(peer(relay, { store, identity: b.identity, holdReceivedFiles: true }));
+    const again = b2.of('file');
+    expect(again.map((f) => [f.fileId, f.name])).toEqual([[fileId, 'kept.bin']]);
+    expect(again[0]!.bytes).toEqual(bytes);
+
+    // Stored and released: the chunks go, and a restart has nothing to emit.
+    await b2.engine.releaseFile(bSeesA.key, fileId);
+    expect(await store.list('fc/')).toEqual([]);
+    expect(await store.list(K.filesIn(bSeesA.key))).toEqual([]);
+    await b2.engine.stop();
+    running.splice(running.indexOf(b2), 1);
+    const b3 = await started(peer(relay, { store, identity: b.identity, holdReceivedFiles: true }));
+    expect(b3.of('file')).toEqual([]);
   });
 });

@@ -164,6 +164,7 @@ export class Host {
       backend: await this.backend(),
       displayName: rec.name,
       linkBase: new URL('/', this.o.origin).href,
+      holdReceivedFiles: true, // released once the bytes are on the files shelf
     });
     this.#wire(engine);
     await engine.start();
@@ -247,6 +248,8 @@ export class Host {
       this.enqueue(async () => {
         const key = `${f.contact}/${f.fileId}`;
         await this.files.put(key, { name: f.name, mime: f.mime, bytes: f.bytes });
+        // not released (engine stopping): emitted again at the next start; the put is idempotent
+        await engine.releaseFile(f.contact, f.fileId).catch(() => undefined);
         const item = this.#held.get(key);
         this.#held.delete(key);
         if (item) emit({ event: 'history', data: item });
