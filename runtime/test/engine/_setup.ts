@@ -1,4 +1,6 @@
 /** Shared helpers of the engine tests: engines on a FakeRelay, waiting for events. */
+import { MessageType } from '@parley/generated';
+import { afterEach } from 'vitest';
 import { pickBackend, type CryptoBackend } from '../../src/crypto/index.ts';
 import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
 import { MemoryStore, type Store } from '../../src/engine/storage.ts';
@@ -111,3 +113,33 @@ export async function befriend(a: TestPeer, b: TestPeer): Promise<{ aSeesB: Cont
 export function settle(ms = 50): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * The peers a test file starts. `started(peer(...))` starts one and waits until it is online;
+ * `stop(p)` stops one early (a restart); every one still running is stopped after each test.
+ * Call once at the top of a test file.
+ */
+export function runningPeers(): { running: TestPeer[]; started(p: Promise<TestPeer>): Promise<TestPeer>; stop(p: TestPeer): Promise<void> } {
+  const running: TestPeer[] = [];
+  afterEach(async () => {
+    for (const p of running.splice(0)) await p.engine.stop();
+  });
+  return {
+    running,
+    async started(p) {
+      const x = await p;
+      running.push(x);
+      await x.engine.start();
+      await online(x);
+      return x;
+    },
+    async stop(p) {
+      const at = running.indexOf(p);
+      if (at >= 0) running.splice(at, 1);
+      await p.engine.stop();
+    },
+  };
+}
+
+/** The texts a peer was shown, in order. */
+export const texts = (p: TestPeer): string[] => p.of('message').flatMap((m) => (m.type === MessageType.text ? [m.body.text] : []));

@@ -1,19 +1,9 @@
 import { MessageType, PROTOCOL_VERSION } from '@parley/generated';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isEngineError } from '../../src/engine/errors.ts';
-import { befriend, fakeRelay, online, peer, settle, until, waitFor, type TestPeer } from './_setup.ts';
+import { befriend, fakeRelay, peer, runningPeers, settle, type TestPeer, until, waitFor } from './_setup.ts';
 
-const running: TestPeer[] = [];
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.engine.stop();
-});
-async function started(p: Promise<TestPeer>): Promise<TestPeer> {
-  const x = await p;
-  running.push(x);
-  await x.engine.start();
-  await online(x);
-  return x;
-}
+const { started } = runningPeers();
 
 describe('contacts', () => {
   it('an invite leads to a pending request that nothing answers until the user accepts', async () => {

@@ -1,23 +1,12 @@
 import { FrameKind, MessageType, OUTBOX_MAX_MESSAGES, RESEND_INTERVAL_MS } from '@parley/generated';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isEngineError } from '../../src/engine/errors.ts';
 import { Outbox } from '../../src/engine/outbox.ts';
 import { K, encodeRecord } from '../../src/engine/records.ts';
 import { MemoryStore } from '../../src/engine/storage.ts';
-import { befriend, fakeRelay, online, peer, settle, until, waitFor, type TestPeer } from './_setup.ts';
+import { befriend, fakeRelay, peer, runningPeers, settle, texts, until, waitFor } from './_setup.ts';
 
-const running: TestPeer[] = [];
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.engine.stop();
-});
-async function started(p: Promise<TestPeer>): Promise<TestPeer> {
-  const x = await p;
-  running.push(x);
-  await x.engine.start();
-  await online(x);
-  return x;
-}
-const texts = (p: TestPeer) => p.of('message').flatMap((m) => (m.type === MessageType.text ? [m.body.text] : []));
+const { running, started } = runningPeers();
 
 describe('delivery', () => {
   it('a frame the relay lost is resent after the reconnect and shown once', async () => {

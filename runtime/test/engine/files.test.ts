@@ -1,22 +1,12 @@
 import { FILE_CHUNK_SIZE, FILE_ID_SIZE, FileCancelReason, MessageType, deriveFileDigest } from '@parley/generated';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deriveKey, fromHex, keyedHash, randomBytes } from '../../src/crypto/index.ts';
 import { fileDigest } from '../../src/engine/files.ts';
 import { K, encodeRecord } from '../../src/engine/records.ts';
 import { MemoryStore } from '../../src/engine/storage.ts';
-import { befriend, fakeRelay, online, peer, until, waitFor, type TestPeer } from './_setup.ts';
+import { befriend, fakeRelay, peer, runningPeers, until, waitFor } from './_setup.ts';
 
-const running: TestPeer[] = [];
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.engine.stop();
-});
-async function started(p: Promise<TestPeer>): Promise<TestPeer> {
-  const x = await p;
-  running.push(x);
-  await x.engine.start();
-  await online(x);
-  return x;
-}
+const { running, started } = runningPeers();
 
 describe('file transfer', () => {
   it('the streamed digest is the spec derivation file_digest', () => {

@@ -1,21 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/index.ts';
 import { K, encodeRecord } from '../../src/engine/records.ts';
 import type { Contact } from '../../src/engine/types.ts';
 import { idHex } from '../../src/protocol/identity.ts';
-import { fakeRelay, online, peer, settle, waitFor, type TestPeer } from './_setup.ts';
+import { fakeRelay, online, peer, runningPeers, settle, waitFor } from './_setup.ts';
 
-const running: TestPeer[] = [];
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.engine.stop();
-});
-async function started(p: Promise<TestPeer>): Promise<TestPeer> {
-  const x = await p;
-  running.push(x);
-  await x.engine.start();
-  await online(x);
-  return x;
-}
+const { running, started } = runningPeers();
 
 describe('key changes', () => {
   it('a request whose id belongs to a contact with other keys is a warned, pending request', async () => {

@@ -5,25 +5,15 @@
  * never fills is given up after ORDER_GAP_TIMEOUT_MS; held messages survive a restart.
  */
 import { ExtensionTag, FrameKind, MessageType, ORDER_EPOCH_SIZE, ORDER_GAP_TIMEOUT_MS, ORDER_HOLD_MAX, RESEND_INTERVAL_MS, decodeOrderExtension, encodeOrderExtension } from '@parley/generated';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../../src/crypto/index.ts';
 import { readOrder } from '../../src/engine/order.ts';
 import { MemoryStore } from '../../src/engine/storage.ts';
 import { makeEnvelope } from '../../src/protocol/envelope.ts';
 import type { Seen } from './_fake-relay.ts';
-import { befriend, fakeRelay, online, peer, settle, until, waitFor, type TestPeer } from './_setup.ts';
+import { befriend, fakeRelay, online, peer, runningPeers, settle, type TestPeer, until, waitFor } from './_setup.ts';
 
-const running: TestPeer[] = [];
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.engine.stop();
-});
-async function started(p: Promise<TestPeer>): Promise<TestPeer> {
-  const x = await p;
-  running.push(x);
-  await x.engine.start();
-  await online(x);
-  return x;
-}
+const { running, started } = runningPeers();
 const shown = (p: TestPeer) =>
   p.of('message').flatMap((m) => (m.type === MessageType.text ? [m.body.text] : m.type === MessageType.fileOffer ? [`file:${m.body.name}`] : []));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
