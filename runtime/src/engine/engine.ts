@@ -158,6 +158,7 @@ export class Engine extends Emitter<EngineEvents> {
     this.#maintain = async () => {
       await ctx.sender.tick().catch((error) => this.emit('error', { error, context: 'tick' }));
       await receiver.releaseExpired().catch((error) => this.emit('error', { error, context: 'held messages' }));
+      await ctx.files.expireIncoming().catch((error) => this.emit('error', { error, context: 'file expiry' }));
     };
     this.#tick = unref(setInterval(() => void this.maintain(), TICK_MS));
     ctx.conn.start();
@@ -165,8 +166,9 @@ export class Engine extends Emitter<EngineEvents> {
 
   /**
    * Runs the periodic duties now (they also run every TICK_MS): expire old requests and messages,
-   * resend what is due, and show held messages whose gap waited ORDER_GAP_TIMEOUT_MS. Apps call it
-   * when they resume (browsers throttle timers in background tabs).
+   * resend what is due, show held messages whose gap waited ORDER_GAP_TIMEOUT_MS, and fail incoming
+   * transfers that left the replay window. Apps call it when they resume (browsers throttle
+   * timers in background tabs).
    */
   async maintain(): Promise<void> {
     await this.#maintain?.();

@@ -26,6 +26,7 @@ import {
   MAX_FILE_SIZE,
   MAX_MIME_BYTES,
   MessageType,
+  REPLAY_WINDOW_MS,
   type Envelope,
   type FileCancel,
 } from '@parley/generated';
@@ -73,6 +74,8 @@ interface InMeta {
   held?: boolean;
   /** Complete and emitted; chunks kept until the app releases it (holdReceivedFiles). */
   done?: boolean;
+  /** The offer's timestamp (sender's clock): the transfer expires when it leaves the replay window. */
+  sentAt?: number;
 }
 
 interface OutProgress {
@@ -207,11 +210,40 @@ export class FileTransfers {
     const fileId = toHex(o.fileId);
     if (o.chunkCount !== Math.ceil(o.size / o.chunkSize) || (await this.#loadIn(c.key, fileId))) return [];
     if ((await this.#openIn(c.key)) >= MAX_INCOMING_TRANSFERS_PER_CONTACT) return [];
-    return [putRecord(K.fileIn(c.key, fileId), { ...this.#meta(c, o, id), held: true })];
+    return [putRecord(K.fileIn(c.key, fileId), { ...this.#meta(c, env, id), held: true })];
   }
 
-  #meta(c: Contact, o: Env<typeof MessageType.fileOffer>['body'], id: string): InMeta {
-    return { contact: c.key, fileId: toHex(o.fileId), msgId: id, name: safeName(o.name), mime: o.mime, size: o.size, chunkSize: o.chunkSize, chunkCount: o.chunkCount, digest: o.digest.slice() };
+  #meta(c: Contact, env: Env<typeof MessageType.fileOffer>, id: string): InMeta {
+    const o = env.body;
+    return {
+      contact: c.key, fileId: toHex(o.fileId), msgId: id, name: safeName(o.name), mime: o.mime, size: o.size,
+      chunkSize: o.chunkSize, chunkCount: o.chunkCount, digest: o.digest.slice(), sentAt: env.sentAt,
+    };
+  }
+
+  /**
+   * Fails incoming transfers whose offer has left the replay window (REPLAY_WINDOW_MS): their
+   * chunks, sealed with the offer, would be refused as STALE, and the sender has given them up
+   * (its outbox drops what the window refuses), so they could only wait forever.
+   */
+  expireIncoming(): Promise<void> {
+    const ctx = this.#ctx;
+    return ctx.serial.run(async () => {
+      const floor = ctx.now() - REPLAY_WINDOW_MS;
+      for (const [, m] of await listRecords<InMeta>(ctx.store, K.allFilesIn)) {
+        if (m.done || m.sentAt === undefined || m.sentAt >= floor) continue;
+        const ops = await this.#dropInOps(m);
+        const item = await ctx.history.get(m.contact, m.msgId);
+        if (item?.file) {
+          item.file.state = 'failed';
+          ops.push(ctx.history.put(item));
+        }
+        await ctx.store.batch(ops);
+        this.#in.delete(`${m.contact}/${m.fileId}`);
+        if (item) ctx.emit('history', { item });
+        ctx.emit('file-failed', { contact: m.contact, fileId: m.fileId, direction: 'in', reason: 'expired' });
+      }
+    });
   }
 
   async onOffer(c: Contact, env: Env<typeof MessageType.fileOffer>, id: string, act: Act): Promise<void> {
@@ -221,7 +253,7 @@ export class FileTransfers {
     if (o.chunkCount !== Math.ceil(o.size / o.chunkSize)) throw new OpenError('BAD_MESSAGE', 'the chunk count does not match the size');
     const opened = await this.#loadIn(c.key, fileId);
     if (opened && !(opened.meta.held && opened.meta.msgId === id)) return; // the same transfer offered again under another id
-    const meta = this.#meta(c, o, id);
+    const meta = this.#meta(c, env, id);
     const item: HistoryItem = {
       id, contact: c.key, seq: ctx.history.nextSeq(), dir: 'in', kind: 'file', sentAt: env.sentAt, receivedAt: ctx.now(),
       file: { fileId, name: meta.name, mime: meta.mime, size: meta.size, state: 'receiving' },

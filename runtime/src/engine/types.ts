@@ -95,8 +95,11 @@ export interface FileFailed {
   contact: string;
   fileId: string;
   direction: 'in' | 'out';
-  /** corrupt (digest mismatch), cancelled, too_large, or invalid (chunks that do not fit the offer). */
-  reason: 'corrupt' | 'cancelled' | 'too_large' | 'invalid';
+  /**
+   * corrupt (digest mismatch), cancelled, too_large, invalid (chunks that do not fit the offer),
+   * or expired (incoming: the offer left the replay window, so its chunks can never be accepted).
+   */
+  reason: 'corrupt' | 'cancelled' | 'too_large' | 'invalid' | 'expired';
 }
 
 export interface EngineEvents {

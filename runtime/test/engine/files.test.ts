@@ -1,4 +1,4 @@
-import { FILE_CHUNK_SIZE, FILE_ID_SIZE, FileCancelReason, MessageType, deriveFileDigest } from '@parley/generated';
+import { FILE_CHUNK_SIZE, FILE_ID_SIZE, FileCancelReason, FrameKind, MessageType, REPLAY_WINDOW_MS, deriveFileDigest } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { deriveKey, fromHex, keyedHash, randomBytes } from '../../src/crypto/index.ts';
 import { fileDigest } from '../../src/engine/files.ts';
@@ -157,5 +157,28 @@ describe('file transfer', () => {
     running.splice(running.indexOf(b2), 1);
     const b3 = await started(peer(relay, { store, identity: b.identity, holdReceivedFiles: true }));
     expect(b3.of('file')).toEqual([]);
+  });
+
+  it('an incoming transfer whose offer left the replay window fails (expired) instead of waiting forever', async () => {
+    let clock = Date.now();
+    const now = () => clock;
+    const relay = await fakeRelay();
+    const a = await started(peer(relay, { now }));
+    const b = await started(peer(relay, { now }));
+    const { aSeesB, bSeesA } = await befriend(a, b);
+    const offered = waitFor(b.engine, 'history', ({ item }) => item.file?.state === 'receiving');
+    let frames = 0;
+    relay.drop = (s) => s.from === a.engine.id && s.kind === FrameKind.peer && frames++ > 0; // the offer only
+    const { fileId } = await a.engine.sendFile(aSeesB.key, { name: 'never.bin', bytes: randomBytes(2 * FILE_CHUNK_SIZE) });
+    await offered;
+    await a.engine.stop(); // the sender is gone for good
+    clock += REPLAY_WINDOW_MS - 1000;
+    await b.engine.maintain();
+    expect(b.of('file-failed')).toEqual([]);
+    clock += 2000;
+    await b.engine.maintain();
+    expect(b.of('file-failed')).toEqual([{ contact: bSeesA.key, fileId, direction: 'in', reason: 'expired' }]);
+    expect((await b.engine.history(bSeesA.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('failed');
+    expect(await b.store.list(K.filesIn(bSeesA.key))).toEqual([]);
   });
 });
