@@ -83,14 +83,20 @@ export class PublicKeyCache<V> {
     this.#max = max;
   }
 
+  #newest: string | undefined;
+
   get(id: string, create: () => V): V {
     const hit = this.#map.get(id);
     if (hit !== undefined) {
-      // refresh recency
-      this.#map.delete(id);
-      this.#map.set(id, hit);
+      // refresh recency (nothing to do when it is already the newest: the common repeat)
+      if (id !== this.#newest) {
+        this.#map.delete(id);
+        this.#map.set(id, hit);
+        this.#newest = id;
+      }
       return hit;
     }
+    this.#newest = id;
     const value = create();
     if (this.#map.size >= this.#max) this.#map.delete(this.#map.keys().next().value!);
     this.#map.set(id, value);
@@ -109,5 +115,6 @@ export class PublicKeyCache<V> {
 
   clear(): void {
     this.#map.clear();
+    this.#newest = undefined;
   }
 }

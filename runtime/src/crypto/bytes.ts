@@ -38,6 +38,22 @@ export function wipe(...arrays: Uint8Array[]): void {
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Lower-case hex encoding. */
+const encodedOf = new WeakMap<Uint8Array, { copy: Uint8Array; encoded: string }>();
+
+/**
+ * `encode(bytes)`, remembered per array while its contents stay the same: hot paths that key
+ * maps by a public key's bytes (key caches, pair caches) meet the same arrays again and again,
+ * and the same string (its hash cached by the engine) is cheaper than a fresh one. For public
+ * values only: a copy of the bytes is kept with the string.
+ */
+export function encodedBytes(bytes: Uint8Array, encode: (b: Uint8Array) => string): string {
+  const hit = encodedOf.get(bytes);
+  if (hit !== undefined && equalBytes(hit.copy, bytes)) return hit.encoded;
+  const encoded = encode(bytes);
+  encodedOf.set(bytes, { copy: bytes.slice(), encoded });
+  return encoded;
+}
+
 export function toHex(bytes: Uint8Array): string {
   abytes(bytes, 'bytes');
   let s = '';

@@ -39,6 +39,7 @@ import { defineBackend, type BackendCore } from './_define.ts';
 import { hchacha20 } from './_hchacha.ts';
 import { PublicKeyCache, SecretKeyCache } from './_keycache.ts';
 import { AEAD_TAG_LENGTH, type CryptoBackend } from './backend.ts';
+import { encodedBytes } from './bytes.ts';
 import { CryptoError } from './errors.ts';
 
 type Curve = 'Ed25519' | 'X25519';
@@ -108,7 +109,7 @@ function publicKeyOf(crv: Curve, secret: Uint8Array): Uint8Array {
 }
 
 function importPublic(crv: Curve, publicKey: Uint8Array): KeyObject {
-  const x = b64url(publicKey);
+  const x = encodedBytes(publicKey, b64url);
   return publicKeys[crv].get(x, () => createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' }));
 }
 

@@ -9,7 +9,7 @@
  * frame cannot be reflected. Derivation costs one X25519, so `PairCache` keeps them per contact.
  */
 import { KEY_SIZE, derivePair, derivePairBind, derivePairDirection } from '@parley/generated';
-import { isCryptoError, toHex, type CryptoBackend } from '../crypto/index.ts';
+import { equalBytes, isCryptoError, toHex, type CryptoBackend } from '../crypto/index.ts';
 import { abytes } from './_assert.ts';
 import { H } from './_blake3.ts';
 import { OpenError } from './errors.ts';
@@ -145,6 +145,13 @@ export class PairCache {
   }
 }
 
+const keyMemo = new WeakMap<PublicKeys, { x: Uint8Array; ed: Uint8Array; key: string }>();
+
+/** The cache key of a contact's keys, remembered per contact object while its keys stay the same. */
 function keyOf(them: PublicKeys): string {
-  return toHex(them.x) + toHex(them.ed);
+  const hit = keyMemo.get(them);
+  if (hit !== undefined && equalBytes(hit.x, them.x) && equalBytes(hit.ed, them.ed)) return hit.key;
+  const key = toHex(them.x) + toHex(them.ed);
+  keyMemo.set(them, { x: them.x.slice(), ed: them.ed.slice(), key });
+  return key;
 }
