@@ -1,7 +1,7 @@
 /** The byte helpers: hex, UTF-8, constant-time equality, concatenation, u64le. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { concatBytes, equalBytes, fromHex, fromUtf8, toHex, u64le, utf8, wipe } from '../../src/crypto/bytes.ts';
+import { concatBytes, encodedBytes, equalBytes, fromHex, fromUtf8, toHex, u64le, utf8, wipe } from '../../src/crypto/bytes.ts';
 
 describe('bytes helpers', () => {
   it('hex round-trips and is strict', () => {
@@ -52,5 +52,18 @@ describe('bytes helpers', () => {
     expect(() => u64le(2 ** 53)).toThrow(RangeError);
     expect(() => u64le(2n ** 64n)).toThrow(RangeError);
     expect(() => u64le(1, new Uint8Array(8), 1)).toThrow(/offset/);
+  });
+
+  it('encodedBytes remembers an encoding per array only while its contents stay the same', () => {
+    let calls = 0;
+    const hex = (b: Uint8Array) => (calls++, toHex(b));
+    const a = Uint8Array.of(1, 2, 3);
+    expect(encodedBytes(a, hex)).toBe('010203');
+    expect(encodedBytes(a, hex)).toBe('010203');
+    expect(calls).toBe(1);
+    a[1] = 9; // changed in place: encoded again
+    expect(encodedBytes(a, hex)).toBe('010903');
+    expect(encodedBytes(Uint8Array.of(1, 9, 3), hex)).toBe('010903'); // another array: its own entry
+    expect(calls).toBe(3);
   });
 });
