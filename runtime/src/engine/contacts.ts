@@ -293,7 +293,7 @@ export class ContactBook {
   /** Store operations that remove a contact; the contact leaves memory now. */
   async removeOps(key: string): Promise<StoreOp[]> {
     const ctx = this.#ctx;
-    const ops: StoreOp[] = [del(K.contact(key)), del(K.readQueue(key))];
+    const ops: StoreOp[] = [del(K.contact(key)), del(K.readQueue(key)), del(K.readSent(key))];
     ops.push(...(await ctx.replay.removeOps(key)), ...(await ctx.history.removeOps(key)), ...(await ctx.files.removeOps(key)));
     ops.push(...ctx.orderOut.removeOps(key), ...(await ctx.orderIn.removeOps(key)));
     const entries = ctx.outbox.ofContact(key);

@@ -137,7 +137,12 @@ export class Engine extends Emitter<EngineEvents> {
           if (this.state.state === 'online' && this.state.mailboxPending === 0) this.emit('synced', { delivered: 0 });
           ctx.services.online();
           ctx.sender.pump();
-          void ctx.sender.flushReads();
+          void ctx.serial
+            .run(async () => {
+              await ctx.sender.resendRecentReads();
+              await ctx.sender.flushReads();
+            })
+            .catch((error) => this.emit('error', { error, context: 'read receipts' }));
         },
         frame: (route, frame) => receiver.onFrame(route, frame),
         control: (m) => ctx.services.onControl(m),

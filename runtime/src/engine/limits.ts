@@ -23,3 +23,10 @@ export const REPLAY_CLEANUP_SLACK = 1024;
 
 /** Read receipts waiting for a connection, per contact: bounds what markRead stores offline. */
 export const MAX_PENDING_READ_IDS = 4096;
+
+/**
+ * Read receipts are never acknowledged, so one sent just before the connection died may be
+ * lost. Those sent within this long before a reconnect are sent once more after it (the sender
+ * ignores a repeat). Bounds both the repeat traffic and how long the ids are kept.
+ */
+export const READ_RESEND_WINDOW_MS = 5 * 60_000;

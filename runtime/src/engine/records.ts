@@ -30,6 +30,8 @@ export const K = {
   history: (c: string, id: string) => `h/${c}/${id}`,
   histories: (c: string) => `h/${c}/`,
   readQueue: (c: string) => `rr/${c}`,
+  /** Read receipts sent recently (sent once more after a reconnect; READ_RESEND_WINDOW_MS). */
+  readSent: (c: string) => `rs/${c}`,
   fileIn: (c: string, f: string) => `fi/${c}/${f}`,
   filesIn: (c: string) => `fi/${c}/`,
   allFilesIn: 'fi/',

@@ -6,7 +6,8 @@
  * `delivered` receipt. Ephemeral ones (typing, presence, ICE candidates, receipts) are sealed and
  * sent once on the live session, or fail with NOT_CONNECTED: a stale typing indicator or ICE
  * candidate is worse than none, and receipts are never acknowledged (a lost `delivered` receipt
- * is recovered by the sender's resend; a lost `read` receipt is not).
+ * is recovered by the sender's resend; `read` receipts sent shortly before a connection died are
+ * sent once more after the reconnect, READ_RESEND_WINDOW_MS).
  *
  * Ordered types carry the per-recipient number of order.ts (spec structs.order_extension).
  *
@@ -21,10 +22,10 @@ import { snapshot } from './contacts.ts';
 import { report, type Ctx } from './context.ts';
 import { EngineError } from './errors.ts';
 import type { HistoryItem } from './history.ts';
-import { MAX_PENDING_READ_IDS } from './limits.ts';
+import { MAX_PENDING_READ_IDS, READ_RESEND_WINDOW_MS } from './limits.ts';
 import { ORDERED_TYPES } from './order.ts';
 import type { OutboxEntry } from './outbox.ts';
-import { K, getRecord, putRecord } from './records.ts';
+import { K, del, getRecord, putRecord } from './records.ts';
 import type { StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
@@ -253,7 +254,11 @@ export class Sender {
     await this.flushReads(c);
   }
 
-  /** Sends queued read receipts of one contact (or all) if online; forgets them once sent. */
+  /**
+   * Sends queued read receipts of one contact (or all) if online, and keeps them as recently
+   * sent (see `resendRecentReads`). The caller holds the serial lane (markRead's queue is read,
+   * sent and cleared here).
+   */
   async flushReads(only?: Contact): Promise<void> {
     const ctx = this.#ctx;
     if (!ctx.conn.online) return;
@@ -262,14 +267,42 @@ export class Sender {
       const ids = (await getRecord<string[]>(ctx.store, K.readQueue(c.key))) ?? [];
       if (ids.length === 0 || c.state !== 'accepted') continue;
       try {
-        for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
-          const body = { status: ReceiptStatus.read, ids: ids.slice(i, i + MAX_RECEIPT_IDS).map((h) => ({ id: fromHex(h) })) };
-          await this.sendEphemeral(c, { type: MessageType.receipt, body });
-        }
-        await ctx.store.delete(K.readQueue(c.key));
+        await this.#sendReads(c, ids);
       } catch {
         return; // offline again: they stay queued
       }
+      const now = ctx.now();
+      const before = await getRecord<{ at: number; ids: string[] }>(ctx.store, K.readSent(c.key));
+      const recent = before && now - before.at <= READ_RESEND_WINDOW_MS ? before.ids : [];
+      await ctx.store.batch([del(K.readQueue(c.key)), putRecord(K.readSent(c.key), { at: now, ids: [...recent, ...ids].slice(-MAX_PENDING_READ_IDS) })]);
+    }
+  }
+
+  /**
+   * After a reconnect: read receipts are never acknowledged, so those sent shortly before the
+   * connection went may have died with it; they are sent once more (READ_RESEND_WINDOW_MS; the
+   * sender ignores repeats). Call before `flushReads`, in the serial lane.
+   */
+  async resendRecentReads(): Promise<void> {
+    const ctx = this.#ctx;
+    for (const c of ctx.contacts.all()) {
+      const sent = await getRecord<{ at: number; ids: string[] }>(ctx.store, K.readSent(c.key));
+      if (!sent) continue;
+      if (c.state === 'accepted' && ctx.now() - sent.at <= READ_RESEND_WINDOW_MS) {
+        try {
+          await this.#sendReads(c, sent.ids);
+        } catch {
+          return; // offline again: kept for the next reconnect, while still recent
+        }
+      }
+      await ctx.store.delete(K.readSent(c.key));
+    }
+  }
+
+  async #sendReads(c: Contact, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
+      const body = { status: ReceiptStatus.read, ids: ids.slice(i, i + MAX_RECEIPT_IDS).map((h) => ({ id: fromHex(h) })) };
+      await this.sendEphemeral(c, { type: MessageType.receipt, body });
     }
   }
 }

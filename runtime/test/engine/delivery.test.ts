@@ -1,10 +1,11 @@
 import { FrameKind, MessageType, OUTBOX_MAX_MESSAGES, RESEND_INTERVAL_MS } from '@parley/generated';
 import { describe, expect, it, vi } from 'vitest';
 import { isEngineError } from '../../src/engine/errors.ts';
+import { READ_RESEND_WINDOW_MS } from '../../src/engine/limits.ts';
 import { Outbox } from '../../src/engine/outbox.ts';
 import { K, encodeRecord } from '../../src/engine/records.ts';
 import { MemoryStore } from '../../src/engine/storage.ts';
-import { befriend, fakeRelay, peer, runningPeers, settle, texts, until, waitFor } from './_setup.ts';
+import { befriend, fakeRelay, peer, runningPeers, settle, texts, until, waitFor, type TestPeer } from './_setup.ts';
 
 const { running, started } = runningPeers();
 
@@ -203,6 +204,42 @@ describe('delivery', () => {
     relay.up = true;
     b.engine.reconnectNow();
     expect((await read).ids).toEqual([id]);
+  });
+
+  it('a read receipt lost with the connection is sent once more after the reconnect, within READ_RESEND_WINDOW_MS', async () => {
+    let clock = Date.now();
+    const now = () => clock;
+    const relay = await fakeRelay();
+    const a = await started(peer(relay, { now }));
+    const b = await started(peer(relay, { now }));
+    const { aSeesB, bSeesA } = await befriend(a, b);
+    const ids: string[] = [];
+    for (const t of ['one', 'two']) {
+      const got = waitFor(b.engine, 'message', (m) => m.type === MessageType.text && m.body.text === t);
+      ids.push((await a.engine.sendText(aSeesB.key, t)).id);
+      await got;
+    }
+    await until(() => a.engine.outboxSize === 0, 5000, 'delivered receipts in');
+    await settle();
+    const readAt = (p: TestPeer) => p.of('read').flatMap((r) => r.ids);
+    // The read receipt leaves b but dies with the connection.
+    let lose = true;
+    relay.drop = (s) => s.from === b.engine.id && s.kind === FrameKind.peer && lose && !(lose = false);
+    await b.engine.markRead(bSeesA.key, [ids[0]!]);
+    await settle();
+    expect(readAt(a)).toEqual([]);
+    const read = waitFor(a.engine, 'read');
+    relay.kick(b.engine.id);
+    expect((await read).ids).toEqual([ids[0]]);
+    // Past the window a receipt is not repeated: a second loss stays lost.
+    lose = true;
+    await b.engine.markRead(bSeesA.key, [ids[1]!]);
+    await settle();
+    clock += READ_RESEND_WINDOW_MS + 1;
+    relay.kick(b.engine.id);
+    await waitFor(b.engine, 'synced');
+    await settle();
+    expect(readAt(a)).toEqual([ids[0]]);
   });
 
   it('Outbox.reserve counts reservations in flight', () => {
