@@ -74,6 +74,8 @@ interface InMeta {
   held?: boolean;
   /** Complete and emitted; chunks kept until the app releases it (holdReceivedFiles). */
   done?: boolean;
+  /** Cancelled by the sender while the offer was held: a tombstone until the offer is acted on. */
+  cancelled?: boolean;
   /** The offer's timestamp (sender's clock): the transfer expires when it leaves the replay window. */
   sentAt?: number;
 }
@@ -258,6 +260,16 @@ export class FileTransfers {
       id, contact: c.key, seq: ctx.history.nextSeq(), dir: 'in', kind: 'file', sentAt: env.sentAt, receivedAt: ctx.now(),
       file: { fileId, name: meta.name, mime: meta.mime, size: meta.size, state: 'receiving' },
     };
+    if (opened?.meta.cancelled) {
+      // cancelled while held: shown, as failed
+      item.file!.state = 'failed';
+      act.ops.push(del(K.fileIn(c.key, fileId)), ctx.history.put(item));
+      act.after.push(() => {
+        this.#in.delete(`${c.key}/${fileId}`);
+        ctx.emit('history', { item });
+      });
+      return;
+    }
     if (!opened && (await this.#openIn(c.key)) >= MAX_INCOMING_TRANSFERS_PER_CONTACT) {
       item.file!.state = 'failed';
       act.ops.push(ctx.history.put(item));
@@ -279,6 +291,7 @@ export class FileTransfers {
     const ch = env.body;
     const t = (await this.#loadIn(c.key, toHex(ch.fileId)))!;
     const m = t.meta;
+    if (m.cancelled) return; // a chunk still in flight when the sender cancelled: acknowledged, dropped
     const expected = ch.index === m.chunkCount - 1 ? m.size - (m.chunkCount - 1) * m.chunkSize : m.chunkSize;
     if (ch.index >= m.chunkCount || ch.data.length !== expected) {
       act.ops.push(...(await this.#dropInOps(m)));
@@ -299,10 +312,22 @@ export class FileTransfers {
     const fileId = toHex(env.body.fileId);
     const reason = reasonName(env.body);
     const t = await this.#loadIn(c.key, fileId);
-    if (t) {
+    if (t?.meta.held) {
+      // The offer is held for ordering and not shown yet: keep a tombstone so that, when it is
+      // acted on, it shows as failed instead of opening the transfer again.
+      const chunks = await this.#ctx.store.list(K.chunks(c.key, fileId));
+      act.ops.push(...chunks.map(del), putRecord(K.fileIn(c.key, fileId), { ...t.meta, cancelled: true }));
+      act.after.push(() => void this.#in.delete(`${c.key}/${fileId}`));
+    } else if (t && !t.meta.cancelled) {
       act.ops.push(...(await this.#dropInOps(t.meta)));
+      const item = await ctx.history.get(c.key, t.meta.msgId);
+      if (item?.file && item.file.state === 'receiving') {
+        item.file.state = 'failed';
+        act.ops.push(ctx.history.put(item));
+      }
       act.after.push(() => {
         this.#in.delete(`${c.key}/${fileId}`);
+        if (item) ctx.emit('history', { item });
         ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
       });
     }
@@ -417,7 +442,7 @@ export class FileTransfers {
 
   /** Incoming transfers of `contact` still running (not complete and waiting for release). */
   async #openIn(contact: string): Promise<number> {
-    return (await listRecords<InMeta>(this.#ctx.store, K.filesIn(contact))).filter(([, m]) => !m.done).length;
+    return (await listRecords<InMeta>(this.#ctx.store, K.filesIn(contact))).filter(([, m]) => !m.done && !m.cancelled).length;
   }
 
   /** Drops the kept chunks of a received file the app has stored (holdReceivedFiles). */

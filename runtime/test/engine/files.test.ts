@@ -4,7 +4,7 @@ import { deriveKey, fromHex, keyedHash, randomBytes } from '../../src/crypto/ind
 import { fileDigest } from '../../src/engine/files.ts';
 import { K, encodeRecord } from '../../src/engine/records.ts';
 import { MemoryStore } from '../../src/engine/storage.ts';
-import { befriend, fakeRelay, peer, runningPeers, until, waitFor } from './_setup.ts';
+import { befriend, fakeRelay, peer, runningPeers, settle, until, waitFor } from './_setup.ts';
 
 const { running, started } = runningPeers();
 
@@ -180,5 +180,54 @@ describe('file transfer', () => {
     expect(b.of('file-failed')).toEqual([{ contact: bSeesA.key, fileId, direction: 'in', reason: 'expired' }]);
     expect((await b.engine.history(bSeesA.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('failed');
     expect(await b.store.list(K.filesIn(bSeesA.key))).toEqual([]);
+  });
+
+  it('a transfer the sender cancels shows as failed at the receiver, and nothing of it stays', async () => {
+    const relay = await fakeRelay();
+    const a = await started(peer(relay));
+    const b = await started(peer(relay));
+    const { aSeesB, bSeesA } = await befriend(a, b);
+    const offered = waitFor(b.engine, 'history', ({ item }) => item.file?.state === 'receiving');
+    let n = 0;
+    relay.drop = (s) => s.from === a.engine.id && s.kind === FrameKind.peer && n++ > 0 && n <= 4; // the 3 chunks
+    const { fileId } = await a.engine.sendFile(aSeesB.key, { name: 'stopped.bin', bytes: randomBytes(3 * FILE_CHUNK_SIZE) });
+    await offered;
+    const failed = waitFor(b.engine, 'file-failed');
+    await a.engine.cancelFile(aSeesB.key, fileId);
+    expect(await failed).toEqual({ contact: bSeesA.key, fileId, direction: 'in', reason: 'cancelled' });
+    expect((await b.engine.history(bSeesA.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('failed');
+    expect(await b.store.list(K.filesIn(bSeesA.key))).toEqual([]);
+    expect(await b.store.list('fc/')).toEqual([]);
+  });
+
+  it('a cancel that overtakes its held offer leaves the offer shown as failed, after the text before it', async () => {
+    const relay = await fakeRelay();
+    const a = await started(peer(relay));
+    const b = await started(peer(relay));
+    const { aSeesB, bSeesA } = await befriend(a, b);
+    const lost = new Set<string>();
+    let n = 0;
+    let healed = false;
+    relay.drop = (s) => {
+      if (healed || s.from !== a.engine.id || s.kind !== FrameKind.peer) return false;
+      const hex = Buffer.from(s.frame).toString('hex');
+      n++;
+      if (n === 1 || (n >= 3 && n <= 5)) lost.add(hex); // the text, then the 3 chunks (the offer, frame 2, passes)
+      return lost.has(hex);
+    };
+    await a.engine.sendText(aSeesB.key, 'before the file');
+    await settle();
+    const { fileId } = await a.engine.sendFile(aSeesB.key, { name: 'held.bin', bytes: randomBytes(3 * FILE_CHUNK_SIZE) });
+    await until(() => n >= 5, 5000, 'offer and chunks on the wire');
+    await a.engine.cancelFile(aSeesB.key, fileId);
+    await until(() => a.engine.outboxSize === 1, 5000, 'only the text unacknowledged');
+    expect(b.of('history')).toEqual([]); // the offer is held behind the lost text
+    healed = true;
+    relay.kick(a.engine.id);
+    await until(async () => (await b.engine.history(bSeesA.key)).length === 2, 5000, 'text and offer shown');
+    const shown = await b.engine.history(bSeesA.key);
+    expect(shown.map((h) => h.text ?? `${h.file!.name}:${h.file!.state}`)).toEqual(['before the file', 'held.bin:failed']);
+    expect(await b.store.list(K.filesIn(bSeesA.key))).toEqual([]);
+    expect(await b.store.list('fc/')).toEqual([]);
   });
 });
