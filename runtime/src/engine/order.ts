@@ -37,11 +37,16 @@ export interface OrderMark {
   seq: number;
 }
 
-/** The order extension of a received envelope; undefined when it carries none; BAD_MESSAGE if it is malformed or on a type that is not ordered. */
+/**
+ * The order extension of a received envelope of an ordered type; undefined when it carries none,
+ * and for other types (ignored there, so a later version may order more types); BAD_MESSAGE if it
+ * is repeated or malformed.
+ */
 export function readOrder(env: Envelope): OrderMark | undefined {
+  if (!ORDERED_TYPES.has(env.type)) return undefined;
   const ext = env.extensions.filter((e) => e.tag === ExtensionTag.order);
   if (ext.length === 0) return undefined;
-  if (ext.length > 1 || !ORDERED_TYPES.has(env.type)) throw new OpenError('BAD_MESSAGE', 'an order extension where the spec allows none');
+  if (ext.length > 1) throw new OpenError('BAD_MESSAGE', 'more than one order extension');
   try {
     const o = decodeOrderExtension(ext[0]!.value);
     return { epoch: toHex(o.epoch), seq: o.seq };
