@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { KEY_SIZE } from '@parley/generated';
 import { z } from 'zod';
+import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
 import { ConfigError } from './errors.ts';
 import { DEFAULT_LIMITS, LIMIT_RANGES, type Limits, validateLimits } from './limits.ts';
 
@@ -63,14 +64,6 @@ const origins = z
 const intIn = (lo: number, hi: number) =>
   z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(lo, `must be at least ${lo}`).max(hi, `must be at most ${hi}`));
 
-interface Setting {
-  key: string;
-  env: string;
-  flag: string;
-  schema: z.ZodType<unknown, string>;
-  doc: string;
-}
-
 const BASE_SETTINGS: Setting[] = [
   { key: 'relayUrl', env: 'RELAY_URL', flag: 'relay-url', schema: z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL'), doc: 'the relay to connect to' },
   { key: 'relayX', env: 'RELAY_X', flag: 'relay-x', schema: key, doc: "the relay's X25519 public key (pinned), hex" },
@@ -122,31 +115,8 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
  * checks them before the notifier starts.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): NotifierConfig {
-  const raw = new Map<string, { value: string; source: string }>();
-  for (const s of SETTINGS) {
-    const v = env[s.env];
-    if (v !== undefined && v !== '') raw.set(s.key, { value: v, source: s.env });
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(arg, 'unexpected argument');
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const setting = SETTINGS.find((s) => s.flag === name);
-    if (setting === undefined) throw new ConfigError(`--${name}`, 'unknown option');
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new ConfigError(`--${name}`, 'needs a value');
-    raw.set(setting.key, { value, source: `--${name}` });
-  }
-  const parsed = new Map<string, unknown>();
-  for (const s of SETTINGS) {
-    const r = raw.get(s.key);
-    if (r === undefined) continue;
-    const res = s.schema.safeParse(r.value);
-    if (!res.success) throw new ConfigError(r.source, `${res.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(r.value)})`);
-    parsed.set(s.key, res.data);
-  }
-  const get = <T>(k: string): T | undefined => parsed.get(k) as T | undefined;
+  const values = readSettings(SETTINGS, env, argv, (source, message) => new ConfigError(source, message));
+  const { get } = values;
 
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const k of Object.keys(LIMIT_NAMES) as (keyof Limits)[]) {
@@ -159,11 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   const x = get<string>('relayX');
   const ed = get<string>('relayEd');
   const given = [url, x, ed].filter((v) => v !== undefined).length;
-  if (given !== 0 && given !== 3) throw new ConfigError(raw.get('relayUrl')?.source ?? raw.get('relayX')?.source ?? 'RELAY_ED', 'RELAY_URL, RELAY_X and RELAY_ED go together');
+  if (given !== 0 && given !== 3) throw new ConfigError(values.source('relayUrl') ?? values.source('relayX') ?? 'RELAY_ED', 'RELAY_URL, RELAY_X and RELAY_ED go together');
 
   const fcmFile = get<string>('fcmServiceAccount');
   for (const k of ['fcmEndpoint', 'fcmTokenUri']) {
-    if (fcmFile === undefined && raw.has(k)) throw new ConfigError(raw.get(k)!.source, 'needs FCM_SERVICE_ACCOUNT');
+    if (fcmFile === undefined && values.source(k) !== undefined) throw new ConfigError(values.source(k)!, 'needs FCM_SERVICE_ACCOUNT');
   }
   const dataDir = get<string>('dataDir') ?? '.notifier';
   return {
@@ -188,5 +158,5 @@ export function requireRun(c: NotifierConfig): asserts c is NotifierConfig & { r
 
 /** One line per setting for `notifier --help` and the README. */
 export function settingsHelp(): string {
-  return SETTINGS.map((s) => `  --${s.flag.padEnd(32)} ${s.env.padEnd(38)} ${s.doc}`).join('\n');
+  return formatSettings(SETTINGS, 32, 38);
 }

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
 import { ConfigError } from './errors.ts';
 import { DEFAULT_LIMITS, LIMIT_RANGES, type Limits, validateLimits } from './limits.ts';
 import { ID_SIZE, KEY_SIZE, MAX_TURN_FIELD_BYTES, MAX_TURN_URLS } from './wire.ts';
@@ -71,14 +72,6 @@ const intIn = (lo: number, hi: number) =>
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(lo, `must be at least ${lo}`).max(hi, `must be at most ${hi}`));
-
-interface Setting {
-  key: string;
-  env: string;
-  flag: string;
-  schema: z.ZodType<unknown, string>;
-  doc: string;
-}
 
 const BASE_SETTINGS: Setting[] = [
   { key: 'port', env: 'PORT', flag: 'port', schema: intIn(0, 65535), doc: 'TCP port (0: any free port)' },
@@ -156,40 +149,8 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
  * flags (`--name value` or `--name=value`). Throws ConfigError naming the bad setting.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): RelayConfig {
-  const raw = new Map<string, { value: string; source: string }>();
-  for (const s of SETTINGS) {
-    const v = env[s.env];
-    if (v !== undefined && v !== '') raw.set(s.key, { value: v, source: s.env });
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(arg, 'unexpected argument');
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const setting = SETTINGS.find((s) => s.flag === name);
-    if (setting === undefined) throw new ConfigError(`--${name}`, 'unknown option');
-    let value: string | undefined;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      i++;
-    }
-    if (value === undefined) throw new ConfigError(`--${name}`, 'needs a value');
-    raw.set(setting.key, { value, source: `--${name}` });
-  }
-
-  const parsed = new Map<string, unknown>();
-  for (const s of SETTINGS) {
-    const r = raw.get(s.key);
-    if (r === undefined) continue;
-    const res = s.schema.safeParse(r.value);
-    if (!res.success) {
-      const msg = res.error.issues.map((i) => i.message).join('; ');
-      throw new ConfigError(r.source, `${msg} (got ${JSON.stringify(r.value)})`);
-    }
-    parsed.set(s.key, res.data);
-  }
-  const get = <T>(key: string): T | undefined => parsed.get(key) as T | undefined;
+  const values = readSettings(SETTINGS, env, argv, (source, message) => new ConfigError(source, message));
+  const { get } = values;
 
   const limits: Limits = { ...DEFAULT_LIMITS };
   for (const key of Object.keys(LIMIT_NAMES) as (keyof Limits)[]) {
@@ -200,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     validateLimits(limits);
   } catch (e) {
     const key = (Object.keys(LIMIT_NAMES) as (keyof Limits)[]).find((k) => (e as Error).message.startsWith(k));
-    const src = key !== undefined ? (raw.get(key)?.source ?? 'RELAY_' + LIMIT_NAMES[key]) : 'limits';
+    const src = key !== undefined ? (values.source(key) ?? 'RELAY_' + LIMIT_NAMES[key]) : 'limits';
     throw new ConfigError(src, (e as Error).message);
   }
 
@@ -216,14 +177,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   const turnUrls = get<string[]>('turnUrls') ?? [];
   const turnSecret = get<string>('turnSecret');
   if (turnSecret !== undefined && turnUrls.length === 0) {
-    throw new ConfigError(raw.get('turnSecret')!.source, 'is set but TURN_URLS is empty');
+    throw new ConfigError(values.source('turnSecret')!, 'is set but TURN_URLS is empty');
   }
   if (turnUrls.length > 0 && turnSecret === undefined) {
-    throw new ConfigError(raw.get('turnUrls')!.source, 'needs TURN_SECRET');
+    throw new ConfigError(values.source('turnUrls')!, 'needs TURN_SECRET');
   }
   if (stunUrls.length + turnUrls.length > MAX_TURN_URLS) {
     throw new ConfigError(
-      raw.get('turnUrls')?.source ?? raw.get('stunUrls')!.source,
+      values.source('turnUrls') ?? values.source('stunUrls')!,
       `at most ${MAX_TURN_URLS} STUN and TURN URLs in total`,
     );
   }
@@ -246,5 +207,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
 
 /** One line per setting for `relay --help` and the README. */
 export function settingsHelp(): string {
-  return SETTINGS.map((s) => `  --${s.flag.padEnd(36)} ${s.env.padEnd(40)} ${s.doc}`).join('\n');
+  return formatSettings(SETTINGS, 36, 40);
 }

@@ -15,3 +15,4 @@ export {
 } from './keyfile.ts';
 export { FileStore, type FileStoreOptions } from './file-store.ts';
 export { NodeWsTransport, type NodeWsTransportOptions } from './ws-transport.ts';
+export { readSettings, settingsHelp, type Setting, type SettingValues } from './settings.ts';
