@@ -116,29 +116,51 @@ export function settle(ms = 50): Promise<void> {
 
 /**
  * The peers a test file starts. `started(peer(...))` starts one and waits until it is online;
- * `stop(p)` stops one early (a restart); every one still running is stopped after each test.
+ * `stop(p)` stops one early (a restart); `friends(options)` starts two on a fresh FakeRelay and
+ * makes them contacts; every one still running is stopped after each test.
  * Call once at the top of a test file.
  */
-export function runningPeers(): { running: TestPeer[]; started(p: Promise<TestPeer>): Promise<TestPeer>; stop(p: TestPeer): Promise<void> } {
+export function runningPeers(): {
+  running: TestPeer[];
+  started(p: Promise<TestPeer>): Promise<TestPeer>;
+  stop(p: TestPeer): Promise<void>;
+  friends(o?: Partial<EngineOptions>): Promise<Friends>;
+} {
   const running: TestPeer[] = [];
   afterEach(async () => {
     for (const p of running.splice(0)) await p.engine.stop();
   });
+  const started = async (p: Promise<TestPeer>): Promise<TestPeer> => {
+    const x = await p;
+    running.push(x);
+    await x.engine.start();
+    await online(x);
+    return x;
+  };
   return {
     running,
-    async started(p) {
-      const x = await p;
-      running.push(x);
-      await x.engine.start();
-      await online(x);
-      return x;
-    },
+    started,
     async stop(p) {
       const at = running.indexOf(p);
       if (at >= 0) running.splice(at, 1);
       await p.engine.stop();
     },
+    async friends(o = {}) {
+      const relay = await fakeRelay();
+      const a = await started(peer(relay, o));
+      const b = await started(peer(relay, o));
+      return { relay, a, b, ...(await befriend(a, b)) };
+    },
   };
+}
+
+/** Two started peers on a fresh FakeRelay who are contacts of each other (runningPeers().friends). */
+export interface Friends {
+  relay: FakeRelay;
+  a: TestPeer;
+  b: TestPeer;
+  aSeesB: Contact;
+  bSeesA: Contact;
 }
 
 /** The texts a peer was shown, in order. */

@@ -1,9 +1,9 @@
 import { MessageType, PROTOCOL_VERSION } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { isEngineError } from '../../src/engine/errors.ts';
-import { befriend, fakeRelay, peer, runningPeers, settle, type TestPeer, until, waitFor } from './_setup.ts';
+import { fakeRelay, peer, runningPeers, settle, type TestPeer, until, waitFor } from './_setup.ts';
 
-const { started } = runningPeers();
+const { started, friends } = runningPeers();
 
 describe('contacts', () => {
   it('an invite leads to a pending request that nothing answers until the user accepts', async () => {
@@ -103,10 +103,7 @@ function toKey(p: TestPeer): string {
 
 describe('chat', () => {
   it('texts go both ways with delivered and read receipts; receipts are never acknowledged', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { relay, a, b, aSeesB, bSeesA } = await friends();
     const gotB = waitFor(b.engine, 'message', (m) => m.type === MessageType.text);
     const deliveredA = waitFor(a.engine, 'delivered');
     const { id } = await a.engine.sendText(aSeesB.key, 'hello bob');
@@ -137,10 +134,7 @@ describe('chat', () => {
   });
 
   it('typing is ephemeral: it arrives when online and fails with NOT_CONNECTED when not', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends();
     const typing = waitFor(b.engine, 'message', (m) => m.type === MessageType.typing);
     await a.engine.sendTyping(aSeesB.key, true);
     const t = await typing;
@@ -153,10 +147,7 @@ describe('chat', () => {
   });
 
   it('edits and deletes apply to the sender\'s own messages only', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { a, b, aSeesB, bSeesA } = await friends();
     const got = waitFor(b.engine, 'message', (m) => m.type === MessageType.text);
     const { id } = await a.engine.sendText(aSeesB.key, 'original');
     await got;

@@ -7,14 +7,11 @@ import { K, encodeRecord } from '../../src/engine/records.ts';
 import { MemoryStore } from '../../src/engine/storage.ts';
 import { befriend, fakeRelay, peer, runningPeers, settle, texts, until, waitFor, type TestPeer } from './_setup.ts';
 
-const { running, started } = runningPeers();
+const { running, started, friends } = runningPeers();
 
 describe('delivery', () => {
   it('a frame the relay lost is resent after the reconnect and shown once', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends();
     let dropped: Uint8Array | undefined;
     relay.drop = (s) => {
       if (s.from === a.engine.id && s.kind === FrameKind.peer && !dropped) {
@@ -39,10 +36,7 @@ describe('delivery', () => {
   });
 
   it('a duplicate is acknowledged again but not shown again', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends();
     const got = waitFor(b.engine, 'message', (m) => m.type === MessageType.text);
     await a.engine.sendText(aSeesB.key, 'once');
     await got;
@@ -57,10 +51,7 @@ describe('delivery', () => {
   });
 
   it('an offline contact gets every message, in order, when it comes back', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends();
     await b.engine.stop();
     running.splice(running.indexOf(b), 1);
     const sent: string[] = [];
@@ -77,10 +68,7 @@ describe('delivery', () => {
   });
 
   it('a relay restart loses its mailbox; the outbox fills the gap without duplicates', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { relay, a, b, aSeesB, bSeesA } = await friends();
     await b.engine.stop();
     running.splice(running.indexOf(b), 1);
     for (let i = 0; i < 5; i++) await a.engine.sendText(aSeesB.key, `before ${i}`);
@@ -107,10 +95,7 @@ describe('delivery', () => {
   });
 
   it('a send beyond OUTBOX_MAX_MESSAGES fails with OUTBOX_FULL', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, aSeesB } = await friends();
     await a.engine.stop();
     running.splice(running.indexOf(a), 1);
     // fill A's stored outbox to the bound (entries whose frames are gone are skipped when sending)
@@ -188,10 +173,7 @@ describe('delivery', () => {
   });
 
   it('read receipts marked while offline go out after the next handshake', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { relay, a, b, aSeesB, bSeesA } = await friends();
     const got = waitFor(b.engine, 'message', (m) => m.type === MessageType.text);
     const { id } = await a.engine.sendText(aSeesB.key, 'read me later');
     await got;
@@ -209,10 +191,7 @@ describe('delivery', () => {
   it('a read receipt lost with the connection is sent once more after the reconnect, within READ_RESEND_WINDOW_MS', async () => {
     let clock = Date.now();
     const now = () => clock;
-    const relay = await fakeRelay();
-    const a = await started(peer(relay, { now }));
-    const b = await started(peer(relay, { now }));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { relay, a, b, aSeesB, bSeesA } = await friends({ now });
     const ids: string[] = [];
     for (const t of ['one', 'two']) {
       const got = waitFor(b.engine, 'message', (m) => m.type === MessageType.text && m.body.text === t);

@@ -6,7 +6,7 @@ import { K, encodeRecord } from '../../src/engine/records.ts';
 import { MemoryStore } from '../../src/engine/storage.ts';
 import { befriend, fakeRelay, peer, runningPeers, settle, until, waitFor } from './_setup.ts';
 
-const { running, started } = runningPeers();
+const { running, started, friends } = runningPeers();
 
 describe('file transfer', () => {
   it('the streamed digest is the spec derivation file_digest', () => {
@@ -17,10 +17,7 @@ describe('file transfer', () => {
   });
 
   it('5 MiB arrive intact, with progress on both sides', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { a, b, aSeesB, bSeesA } = await friends();
     const bytes = randomBytes(5 * 1024 * 1024);
     const done = waitFor(b.engine, 'file', () => true, 60_000);
     const { fileId } = await a.engine.sendFile(aSeesB.key, { name: '../../etc/report.bin', mime: 'application/octet-stream', bytes });
@@ -43,10 +40,7 @@ describe('file transfer', () => {
   });
 
   it('a corrupted chunk fails the digest check and cancels the transfer at the sender', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { a, b, aSeesB, bSeesA } = await friends();
     const content = randomBytes(3 * FILE_CHUNK_SIZE + 5);
     const fileId = randomBytes(FILE_ID_SIZE);
     const chunkCount = 4;
@@ -70,10 +64,7 @@ describe('file transfer', () => {
   });
 
   it('chunks that do not fit the offer fail the transfer; chunks before their offer wait', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { a, b, aSeesB } = await friends();
     const fileId = randomBytes(FILE_ID_SIZE);
     // a chunk whose offer has not arrived: not acknowledged, so the sender keeps it
     const deferred = waitFor(b.engine, 'dropped', (d) => d.code === 'DEFERRED');
@@ -90,10 +81,7 @@ describe('file transfer', () => {
   });
 
   it('an empty file and a cancelled transfer', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { a, b, aSeesB } = await friends();
     const empty = waitFor(b.engine, 'file');
     await a.engine.sendFile(aSeesB.key, { name: 'empty.txt', mime: 'text/plain', bytes: new Uint8Array(0) });
     expect((await empty).bytes.length).toBe(0);
@@ -109,10 +97,7 @@ describe('file transfer', () => {
   });
 
   it('a send interrupted by a crash is removed at the next start and cancelled at the peer', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends();
     await b.engine.stop();
     running.splice(running.indexOf(b), 1);
     const { id, fileId } = await a.engine.sendFile(aSeesB.key, { name: 'half', bytes: randomBytes(5 * FILE_CHUNK_SIZE) });
@@ -162,10 +147,7 @@ describe('file transfer', () => {
   it('an incoming transfer whose offer left the replay window fails (expired) instead of waiting forever', async () => {
     let clock = Date.now();
     const now = () => clock;
-    const relay = await fakeRelay();
-    const a = await started(peer(relay, { now }));
-    const b = await started(peer(relay, { now }));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { relay, a, b, aSeesB, bSeesA } = await friends({ now });
     const offered = waitFor(b.engine, 'history', ({ item }) => item.file?.state === 'receiving');
     let frames = 0;
     relay.drop = (s) => s.from === a.engine.id && s.kind === FrameKind.peer && frames++ > 0; // the offer only
@@ -183,10 +165,7 @@ describe('file transfer', () => {
   });
 
   it('a transfer the sender cancels shows as failed at the receiver, and nothing of it stays', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { relay, a, b, aSeesB, bSeesA } = await friends();
     const offered = waitFor(b.engine, 'history', ({ item }) => item.file?.state === 'receiving');
     let n = 0;
     relay.drop = (s) => s.from === a.engine.id && s.kind === FrameKind.peer && n++ > 0 && n <= 4; // the 3 chunks
@@ -201,10 +180,7 @@ describe('file transfer', () => {
   });
 
   it('a cancel that overtakes its held offer leaves the offer shown as failed, after the text before it', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB, bSeesA } = await befriend(a, b);
+    const { relay, a, b, aSeesB, bSeesA } = await friends();
     const lost = new Set<string>();
     let n = 0;
     let healed = false;

@@ -13,7 +13,7 @@ import { makeEnvelope } from '../../src/protocol/envelope.ts';
 import type { Seen } from './_fake-relay.ts';
 import { befriend, fakeRelay, online, peer, runningPeers, settle, type TestPeer, until, waitFor } from './_setup.ts';
 
-const { running, started } = runningPeers();
+const { running, started, friends } = runningPeers();
 const shown = (p: TestPeer) =>
   p.of('message').flatMap((m) => (m.type === MessageType.text ? [m.body.text] : m.type === MessageType.fileOffer ? [`file:${m.body.name}`] : []));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -35,10 +35,7 @@ function loseNext(relay: Awaited<ReturnType<typeof fakeRelay>>, from: string, al
 
 describe('messages are shown in the order they were sent', () => {
   it('numbers text, edit, delete and file offers per recipient, 1, 2, 3, in one epoch', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { a, b, aSeesB } = await friends();
     const { id } = await a.engine.sendText(aSeesB.key, 'one');
     await a.engine.editMessage(aSeesB.key, id, 'one, edited');
     await a.engine.sendFile(aSeesB.key, { name: 'f.bin', bytes: randomBytes(10) });
@@ -54,10 +51,7 @@ describe('messages are shown in the order they were sent', () => {
   });
 
   it('a lost message is resent as soon as a later one is acknowledged, and the later ones wait for it', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends();
     loseNext(relay, a.engine.id);
     const started_ = Date.now();
     await a.engine.sendText(aSeesB.key, 'first');
@@ -73,10 +67,7 @@ describe('messages are shown in the order they were sent', () => {
   });
 
   it('a file offer that arrives early waits, its chunks are kept, and it completes after the earlier text', async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends();
     const lose = loseNext(relay, a.engine.id, true);
     await a.engine.sendText(aSeesB.key, 'look at this');
     await settle();
@@ -99,10 +90,7 @@ describe('messages are shown in the order they were sent', () => {
   it('a gap that never fills is given up after ORDER_GAP_TIMEOUT_MS and what was held is shown in order', async () => {
     let clock = Date.now();
     const now = () => clock;
-    const relay = await fakeRelay();
-    const a = await started(peer(relay, { now }));
-    const b = await started(peer(relay, { now }));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends({ now });
     const lose = loseNext(relay, a.engine.id, true);
     await a.engine.sendText(aSeesB.key, 'never arrives');
     await settle();
@@ -171,10 +159,7 @@ describe('messages are shown in the order they were sent', () => {
   });
 
   it(`at ORDER_HOLD_MAX (${ORDER_HOLD_MAX}) held messages the gap is given up and everything is shown in order`, async () => {
-    const relay = await fakeRelay();
-    const a = await started(peer(relay));
-    const b = await started(peer(relay));
-    const { aSeesB } = await befriend(a, b);
+    const { relay, a, b, aSeesB } = await friends();
     loseNext(relay, a.engine.id, true);
     await a.engine.sendText(aSeesB.key, 'lost');
     await settle();
