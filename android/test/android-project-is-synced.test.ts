@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INVITE_URI_PREFIX, PUSH_PAYLOAD_SIZE, WakeReason } from '@parley/generated';
+import { FCM_PAYLOAD_KEY, INVITE_URI_PREFIX, PUSH_PAYLOAD_SIZE, WakeReason } from '@parley/generated';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ANDROID = fileURLToPath(new URL('..', import.meta.url));
@@ -128,7 +128,8 @@ describe('the Android project', () => {
     expect(java).toContain(`PUSH_PAYLOAD_SIZE = ${PUSH_PAYLOAD_SIZE};`);
     expect(java).toContain(`REASON_MESSAGE = ${WakeReason.message};`);
     expect(java).toContain(`REASON_CALL = ${WakeReason.call};`);
-    expect(java).toMatch(/getData\(\)\.get\("p"\)/);
+    expect(java).toContain(`FCM_PAYLOAD_KEY = "${FCM_PAYLOAD_KEY}";`);
+    expect(java).toContain('getData().get(FCM_PAYLOAD_KEY)');
   });
 
   it(`is ${APP_ID}, named Parley, in Capacitor's config, the synced copy and build.gradle`, () => {

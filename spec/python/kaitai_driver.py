@@ -64,7 +64,9 @@ def main():
         try:
             cls = getattr(root, upper_camel(case["struct"]))
             obj = cls(KaitaiStream(BytesIO(bytes.fromhex(case["hex"]))))
-            results.append({"ok": True, "fields": dump(obj, case["struct"])})
+            # consumed: how many input bytes the parser read, so the test can tell a parser
+            # that stopped early from one that read the whole structure.
+            results.append({"ok": True, "fields": dump(obj, case["struct"]), "consumed": obj._io.pos(), "size": obj._io.size()})
         except Exception as e:  # report every failure per case; the test shows them
             results.append({"ok": False, "error": "%s: %s" % (type(e).__name__, e)})
     json.dump({"runtime": getattr(kaitaistruct, "__version__", "?"), "results": results}, sys.stdout)

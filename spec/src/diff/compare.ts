@@ -10,12 +10,13 @@ import { compareContexts, compareDerivations, compareKinds, compareRegions, comp
 import { compareErrors, compareHandshake, compareProtocol, compareReceiveOrder } from './prose.ts';
 import { buildReport, type DiffReport } from './report.ts';
 import { compareStructs } from './structs.ts';
-import { compareConstants, compareEnums } from './values.ts';
+import { compareConstants, compareEnums, compareStrings } from './values.ts';
 
 export function diffSpecs(oldIr: SpecIR, newIr: SpecIR, files = { old: oldIr.source, new: newIr.source }): DiffReport {
   const ctx = new DiffContext(oldIr, newIr);
   compareProtocol(ctx);
   compareConstants(ctx);
+  compareStrings(ctx);
   compareEnums(ctx);
   compareStructs(ctx);
   compareContexts(ctx);

@@ -52,6 +52,8 @@ export const RULES = {
   // Constants.
   WIRE_LIMIT_TIGHTENED: { severity: 'WIRE', summary: 'A limit constant (name with MAX or MIN) got stricter: a MAX lowered or a MIN raised.' },
   WIRE_CONSTANT_SIZE_CHANGED: { severity: 'WIRE', summary: 'A size constant (name ending in _SIZE or _BYTES, or a PAD bucket) changed value.' },
+  WIRE_STRING_CHANGED: { severity: 'WIRE', summary: 'A text constant (strings:, such as an invite link fragment or a well-known path) changed value.' },
+  WIRE_STRING_REMOVED: { severity: 'WIRE', summary: 'A text constant was removed; peers built on the old spec still use it.' },
   // API.
   API_FIELD_RENAMED: { severity: 'API', summary: 'A field was renamed at the same position with the same type and bounds.' },
   API_STRUCT_RENAMED: { severity: 'API', summary: 'A structure was renamed; its layout is unchanged.' },
@@ -65,6 +67,7 @@ export const RULES = {
   API_SWITCH_CASE_ADDED: { severity: 'API', summary: 'A switch got a case for a code it did not handle.' },
   API_LIMIT_LOOSENED: { severity: 'API', summary: 'A limit constant got laxer: a MAX raised or a MIN lowered.' },
   API_CONSTANT_ADDED: { severity: 'API', summary: 'A constant was added.' },
+  API_STRING_ADDED: { severity: 'API', summary: 'A text constant was added.' },
   API_CONSTANT_REMOVED: { severity: 'API', summary: 'A constant was removed (structures that used it report their own changes).' },
   API_CONSTANT_CHANGED: { severity: 'API', summary: 'A constant that is neither a size nor a limit (a timeout, a rate) changed value.' },
   API_EXPR_REWRITTEN: { severity: 'API', summary: 'An expression was rewritten with the same value (e.g. 24 → NONCE_SIZE).' },

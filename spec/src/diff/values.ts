@@ -1,4 +1,4 @@
-/** Enums (codes, reservations, renames) and constants (sizes, limits, other values). */
+/** Enums (codes, reservations, renames), constants (sizes, limits, other values) and text constants. */
 import type { ConstantIR, EnumIR, EnumValueIR } from '../ir.ts';
 import { matchRenames } from './align.ts';
 import type { DiffContext } from './context.ts';
@@ -119,4 +119,25 @@ function compareConstant(ctx: DiffContext, co: ConstantIR, cn: ConstantIR): void
     const tighter = cls === 'max' ? cn.value < co.value : cn.value > co.value;
     ctx.out.add(tighter ? 'WIRE_LIMIT_TIGHTENED' : 'API_LIMIT_LOOSENED', o, n, msg);
   }
+}
+
+/**
+ * Text constants (`strings:`) are used as written by every implementation (an invite link's
+ * fragment, a well-known path): another value, or dropping one old peers still use, breaks them.
+ */
+export function compareStrings(ctx: DiffContext): void {
+  const newByName = new Map(ctx.now.strings.map((s) => [s.name, s]));
+  const oldNames = new Set(ctx.old.strings.map((s) => s.name));
+  for (const so of ctx.old.strings) {
+    const sn = newByName.get(so.name);
+    if (!sn) {
+      ctx.out.add('WIRE_STRING_REMOVED', ctx.side(so), null, `${so.name} ("${so.value}") removed: peers built on the old spec still use it`);
+      continue;
+    }
+    const o = ctx.side(so);
+    const n = ctx.side(sn);
+    ctx.doc(`${sn.name} doc`, so.doc, sn.doc, o, n);
+    if (so.value !== sn.value) ctx.out.add('WIRE_STRING_CHANGED', o, n, `${sn.name} "${so.value}" → "${sn.value}"`);
+  }
+  for (const sn of ctx.now.strings) if (!oldNames.has(sn.name)) ctx.out.add('API_STRING_ADDED', null, ctx.side(sn), `${sn.name} = "${sn.value}" added`);
 }

@@ -14,8 +14,10 @@ import com.getcapacitor.annotation.CapacitorPlugin;
  * ParleyCall: what a call needs from Android (web/src/services/native.ts callStarted/callEnded).
  *
  * - The screen stays on (FLAG_KEEP_SCREEN_ON) while a call is active.
- * - Audio is in MODE_IN_COMMUNICATION (echo cancellation, call volume). Voice calls use the
- *   earpiece, video calls the speaker, unless a headset (wired, USB or Bluetooth) is connected.
+ * - Audio is in MODE_IN_COMMUNICATION (echo cancellation, call volume). A connected headset
+ *   (Bluetooth, USB or wired) takes the call; without one, voice calls use the earpiece and video
+ *   calls the speaker. Android 12+ routes with setCommunicationDevice; older versions need the
+ *   Bluetooth SCO link started by hand (a Bluetooth headset otherwise gets no call audio).
  * - callEnded (or the activity going away) restores the previous mode and routing.
  */
 @CapacitorPlugin(name = "ParleyCall")
@@ -24,6 +26,7 @@ public class CallPlugin extends Plugin {
     private boolean active = false;
     private int previousMode = AudioManager.MODE_NORMAL;
     private boolean previousSpeaker = false;
+    private boolean startedSco = false;
 
     @PluginMethod
     public void callStarted(PluginCall call) {
@@ -36,7 +39,7 @@ public class CallPlugin extends Plugin {
         }
         keepScreenOn(true);
         audio.setMode(AudioManager.MODE_IN_COMMUNICATION);
-        setSpeaker(audio, video && !hasHeadset(audio));
+        route(audio, video);
         call.resolve();
     }
 
@@ -56,6 +59,7 @@ public class CallPlugin extends Plugin {
         if (!active) return;
         active = false;
         AudioManager audio = audio();
+        stopSco(audio);
         setSpeaker(audio, previousSpeaker);
         audio.setMode(previousMode);
     }
@@ -73,20 +77,62 @@ public class CallPlugin extends Plugin {
             });
     }
 
-    private static boolean hasHeadset(AudioManager audio) {
-        for (AudioDeviceInfo d : audio.getDevices(AudioManager.GET_DEVICES_OUTPUTS)) {
-            switch (d.getType()) {
-                case AudioDeviceInfo.TYPE_WIRED_HEADSET:
-                case AudioDeviceInfo.TYPE_WIRED_HEADPHONES:
-                case AudioDeviceInfo.TYPE_USB_HEADSET:
-                case AudioDeviceInfo.TYPE_BLUETOOTH_SCO:
-                case AudioDeviceInfo.TYPE_BLE_HEADSET:
-                    return true;
-                default:
-                    break;
+    /** A headset if one is connected, else the speaker for video and the earpiece for voice. */
+    private void route(AudioManager audio, boolean video) {
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.S) {
+            AudioDeviceInfo headset = null;
+            for (AudioDeviceInfo d : audio.getAvailableCommunicationDevices()) {
+                if (isHeadset(d.getType()) && (headset == null || isBluetooth(d.getType()))) headset = d;
             }
+            if (headset != null) audio.setCommunicationDevice(headset);
+            else setSpeaker(audio, video);
+            return;
         }
-        return false;
+        boolean bluetooth = false;
+        boolean wired = false;
+        for (AudioDeviceInfo d : audio.getDevices(AudioManager.GET_DEVICES_OUTPUTS)) {
+            if (isBluetooth(d.getType())) bluetooth = true;
+            else if (isHeadset(d.getType())) wired = true;
+        }
+        if (bluetooth && audio.isBluetoothScoAvailableOffCall()) {
+            legacySetSpeaker(audio, false);
+            startSco(audio);
+        } else {
+            legacySetSpeaker(audio, video && !wired);
+        }
+    }
+
+    private static boolean isBluetooth(int type) {
+        return type == AudioDeviceInfo.TYPE_BLUETOOTH_SCO || type == AudioDeviceInfo.TYPE_BLE_HEADSET;
+    }
+
+    private static boolean isHeadset(int type) {
+        switch (type) {
+            case AudioDeviceInfo.TYPE_WIRED_HEADSET:
+            case AudioDeviceInfo.TYPE_WIRED_HEADPHONES:
+            case AudioDeviceInfo.TYPE_USB_HEADSET:
+            case AudioDeviceInfo.TYPE_BLUETOOTH_SCO:
+            case AudioDeviceInfo.TYPE_BLE_HEADSET:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    @SuppressWarnings("deprecation")
+    private void startSco(AudioManager audio) {
+        if (startedSco) return;
+        audio.startBluetoothSco();
+        audio.setBluetoothScoOn(true);
+        startedSco = true;
+    }
+
+    @SuppressWarnings("deprecation")
+    private void stopSco(AudioManager audio) {
+        if (!startedSco) return;
+        audio.setBluetoothScoOn(false);
+        audio.stopBluetoothSco();
+        startedSco = false;
     }
 
     private static boolean isSpeakerOn(AudioManager audio) {

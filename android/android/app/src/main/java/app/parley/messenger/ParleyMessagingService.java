@@ -28,6 +28,9 @@ import com.google.firebase.messaging.RemoteMessage;
  */
 public class ParleyMessagingService extends MessagingService {
 
+    // Mirrors of spec/protocol.yaml (Java cannot import the generated TypeScript);
+    // android/test checks each against @parley/generated.
+    static final String FCM_PAYLOAD_KEY = "p";
     static final int PUSH_PAYLOAD_SIZE = 32;
     static final int REASON_MESSAGE = 1;
     static final int REASON_CALL = 2;
@@ -36,7 +39,7 @@ public class ParleyMessagingService extends MessagingService {
 
     @Override
     public void onMessageReceived(@NonNull RemoteMessage message) {
-        int reason = reasonOf(message.getData().get("p"));
+        int reason = reasonOf(message.getData().get(FCM_PAYLOAD_KEY));
         if (reason != 0) show(this, reason, message.toIntent().getExtras());
         super.onMessageReceived(message);
     }
