@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { KEY_SIZE } from '@parley/generated';
 import { z } from 'zod';
 import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
+import { MAX_WEBPUSH_ORIGINS } from './client.ts';
 import { ConfigError } from './errors.ts';
 import { DEFAULT_LIMITS, LIMIT_RANGES, type Limits, validateLimits } from './limits.ts';
 
@@ -60,7 +61,12 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 const origins = z
   .string()
   .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
-  .pipe(z.array(z.string().regex(/^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i, 'each origin must be scheme://host[:port], optionally with *. before the host')).min(1, 'needs at least one origin'));
+  .pipe(
+    z
+      .array(z.string().regex(/^https?:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?$/i, 'each origin must be scheme://host[:port], optionally with *. before the host'))
+      .min(1, 'needs at least one origin')
+      .max(MAX_WEBPUSH_ORIGINS, `at most ${MAX_WEBPUSH_ORIGINS} origins (notifier.json lists them)`),
+  );
 const intIn = (lo: number, hi: number) =>
   z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(lo, `must be at least ${lo}`).max(hi, `must be at most ${hi}`));
 
@@ -86,6 +92,7 @@ export const LIMIT_NAMES: { readonly [K in keyof Limits]: string } = {
   callWakesPerMinute: 'CALL_WAKES_PER_MINUTE',
   maxRegistrations: 'MAX_REGISTRATIONS',
   maxRegistrationsPerSender: 'MAX_REGISTRATIONS_PER_SENDER',
+  maxSenders: 'MAX_SENDERS',
   registrationTtlMs: 'REGISTRATION_TTL_MS',
   senderTtlMs: 'SENDER_TTL_MS',
   pushTimeoutMs: 'PUSH_TIMEOUT_MS',
@@ -95,6 +102,7 @@ export const LIMIT_NAMES: { readonly [K in keyof Limits]: string } = {
   callTtlS: 'CALL_TTL_S',
   inviteMaxUses: 'INVITE_MAX_USES',
   inviteTtlS: 'INVITE_TTL_S',
+  invites: 'INVITES',
 };
 
 const LIMIT_SETTINGS: Setting[] = (Object.keys(LIMIT_NAMES) as (keyof Limits)[]).map((k) => ({

@@ -1,12 +1,11 @@
 /**
  * Message Encryption for Web Push, RFC 8291, in the `aes128gcm` content coding of RFC 8188,
- * one record, on node:crypto. The notifier encrypts with it; `decryptWebPush` is what a user
- * agent does (tests, and Node clients). Both take the ephemeral key and salt as inputs so the
- * RFC 8291 §5 example can be reproduced byte for byte.
- *
- * (The `web-push` package encrypts too, but always with a fresh key and salt it does not let a
- * caller choose, so its path could not be checked against the RFC's bytes; it signs our VAPID
- * JWTs, see webpush.ts.)
+ * one record, on node:crypto: the notifier's own implementation, which reproduces the RFC 8291
+ * §5 worked example byte for byte (encryption takes the ephemeral key and salt as inputs) and
+ * opens what the notifier sends. Pushes themselves are made by the `web-push` package
+ * (webpush.ts), which always draws its own key and salt and so cannot be checked against the
+ * RFC's bytes directly; ece.test.ts checks that its bodies open with `decryptWebPush` (what a
+ * user agent does) and with `http_ece` alike.
  */
 import { createCipheriv, createDecipheriv, createECDH, hkdfSync, randomBytes } from 'node:crypto';
 

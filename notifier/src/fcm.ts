@@ -6,13 +6,13 @@
  * a minute before it expires; concurrent pushes share one exchange.
  *
  * The message is data-only (no `notification`: the app decides what to show) with the constant
- * push payload base64url in `data.p`, high priority (a data message at normal priority waits
+ * push payload base64url under FCM_PAYLOAD_KEY (`data.p`), high priority (a data message at normal priority waits
  * for the device to leave Doze), a ttl per reason, and one collapse key per reason.
  * 404 / UNREGISTERED means the token is gone; a 401 drops the cached access token and retries once.
  */
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { WakeReason } from '@parley/generated';
+import { FCM_PAYLOAD_KEY, type WakeReason } from '@parley/generated';
 import { z } from 'zod';
 import { NotifierError } from './errors.ts';
 import { networkFailure, pushPayload, reasonName, WakeReason as Reason, type PushResult, type PushSender, type Subscription } from './push.ts';
@@ -107,7 +107,7 @@ export class FcmSender implements PushSender<FcmSubscription> {
         body: JSON.stringify({
           message: {
             token: sub.token,
-            data: { p: Buffer.from(pushPayload(reason)).toString('base64url') },
+            data: { [FCM_PAYLOAD_KEY]: Buffer.from(pushPayload(reason)).toString('base64url') },
             android: { priority: 'HIGH', ttl: `${call ? this.#o.callTtlS : this.#o.messageTtlS}s`, collapse_key: reasonName(reason) },
           },
         }),

@@ -6,9 +6,10 @@ export { startNotifier, type RunningNotifier, type StartOptions } from './notifi
 export { loadConfig, requireRun, DEFAULT_WEBPUSH_ORIGINS, DEFAULT_FCM_ENDPOINT, type NotifierConfig, type FcmConfig } from './config.ts';
 export { DEFAULT_LIMITS, type Limits } from './limits.ts';
 export { generateKeys, loadKeys, publicInfo, type NotifierKeys, type VapidKeys } from './keys.ts';
-export { NotifierError, ConfigError, isNotifierError, type NotifierErrorCode } from './errors.ts';
+export { NotifierError, NotifierInfoError, ConfigError, isNotifierError, type NotifierErrorCode } from './errors.ts';
 export { encryptWebPush, decryptWebPush } from './ece.ts';
 export { pushPayload, type PushResult, type Subscription } from './push.ts';
 export { RegistrationStore, type Registration } from './registrations.ts';
-export type { NotifierInfo } from './invites.ts';
+export type { NotifierInfo, PublishedInvite } from './client.ts';
+export type { InviteSlot } from './invites.ts';
 export type { WakeStats } from './wake.ts';

@@ -10,12 +10,14 @@ import { FileStore, NodeWsTransport } from '@parley/runtime/node';
 import type { DestinationStream } from 'pino';
 import { requireRun, type NotifierConfig } from './config.ts';
 import { FcmSender, loadServiceAccount } from './fcm.ts';
-import { InvitePublisher, type InviteState } from './invites.ts';
+import { InvitePublisher, type InviteSlot } from './invites.ts';
 import { loadKeys, publicInfo, type NotifierKeys } from './keys.ts';
 import { createLogger, ref, type Logger } from './logger.ts';
 import { WakeLimiter } from './ratelimit.ts';
+import { signUpsPerDay } from './limits.ts';
 import { Registrar } from './registrar.ts';
 import { RegistrationStore } from './registrations.ts';
+import { makeRoom } from './senders.ts';
 import { WakeHandler, type WakeStats } from './wake.ts';
 import { WebPushSender } from './webpush.ts';
 
@@ -38,8 +40,8 @@ export interface RunningNotifier {
   id: string;
   publicKeys: { x: string; ed: string };
   vapidPublicKey: string;
-  /** The invite clients use now, and when it expires. */
-  invite(): InviteState | undefined;
+  /** The invites published now (clients pick one at random), and when they expire. */
+  invites(): InviteSlot[];
   engine: Engine;
   store: RegistrationStore;
   stats: WakeStats;
@@ -79,18 +81,44 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
   const invites = new InvitePublisher({
     dataDir: config.dataDir,
     publishFile: config.publishFile,
-    info,
+    // what registrations it takes, so clients see a refusal before they register (client.ts checkRegistration)
+    info: { ...info, webPushOrigins: [...config.webPushOrigins], fcm: fcm !== undefined },
     createInvite: (io) => engine.createInvite(io),
+    revokeInvite: (id) => engine.revokeInvite(id),
+    count: L.invites,
     maxUses: L.inviteMaxUses,
     ttlS: L.inviteTtlS,
     now,
     log,
   });
 
+  const removing = new Set<string>();
   const removeSender = (key: string, why: string) => {
+    if (removing.has(key)) return;
+    removing.add(key);
     store.forgetSender(key);
-    engine.removeContact(key).catch((e: unknown) => log.error({ sender_ref: ref(key), err: (e as Error).message }, 'cannot remove a sender'));
+    engine
+      .removeContact(key)
+      .catch((e: unknown) => log.error({ sender_ref: ref(key), err: (e as Error).message }, 'cannot remove a sender'))
+      .finally(() => removing.delete(key));
     log.info({ sender_ref: ref(key), why }, 'sender removed');
+  };
+  /** Keeps the senders within maxSenders (senders.ts); true if `newcomer` was refused. */
+  const capSenders = (newcomer?: string): boolean => {
+    const room = makeRoom({
+      senders: engine.contacts(),
+      max: L.maxSenders,
+      registrations: (k) => store.registrationsOf(k),
+      lastSeen: (k) => store.lastSeen(k),
+      removing,
+      ...(newcomer !== undefined ? { newcomer } : {}),
+    });
+    for (const k of room.evict) removeSender(k, 'at the sender limit: the longest idle sender without a registration');
+    if (room.refuse) {
+      log.warn({ max_senders: L.maxSenders }, 'at the sender limit and every sender holds a registration: a new sender is refused');
+      removeSender(newcomer!, 'refused at the sender limit');
+    }
+    return room.refuse;
   };
   const guard = <T>(what: string, f: (v: T) => void) => (v: T) => {
     try {
@@ -110,8 +138,8 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
     // a request the engine did not accept by itself: it claims the id of another sender
     engine.on('contact-request', guard('request', (r) => void engine.rejectContact(r.contact.key).catch(() => undefined))),
     engine.on('contact-accepted', guard('accepted', (a) => {
-      store.seen(a.contact.key, now());
-      void invites.accepted().catch((e: unknown) => log.error({ err: (e as Error).message }, 'cannot update the invite'));
+      void invites.accepted().catch((e: unknown) => log.error({ err: (e as Error).message }, 'cannot update the invites'));
+      if (!capSenders(a.contact.key)) store.seen(a.contact.key, now());
     })),
     engine.on('state', (s) => log.info({ state: s.state, ...('reason' in s ? { reason: s.reason } : {}) }, 'relay connection')),
     engine.on('error', ({ error, context }) => log.error({ context, err: (error as Error)?.message }, 'engine error')),
@@ -126,11 +154,19 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
       const seen = Math.max(store.lastSeen(c.key) ?? 0, c.createdAt);
       if ((held.get(c.key) ?? 0) === 0 && t - seen > L.senderTtlMs) removeSender(c.key, 'idle');
     }
+    capSenders(); // a lowered NOTIFIER_MAX_SENDERS takes effect
     await invites.refresh();
   };
 
+  if (signUpsPerDay(L.invites) < L.maxRegistrations) {
+    log.warn({ invites: L.invites, sign_ups_per_day: signUpsPerDay(L.invites), max_registrations: L.maxRegistrations }, 'NOTIFIER_INVITES takes fewer sign-ups a day than NOTIFIER_MAX_REGISTRATIONS: devices will wait to register');
+  }
+  if (L.maxSenders <= L.maxRegistrations) {
+    log.warn({ max_senders: L.maxSenders, max_registrations: L.maxRegistrations }, 'NOTIFIER_MAX_SENDERS is not above NOTIFIER_MAX_REGISTRATIONS: new senders may be refused');
+  }
   try {
     await engine.start();
+    capSenders();
     await invites.refresh();
   } catch (e) {
     for (const off of offs) off();
@@ -147,7 +183,7 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
     id: info.id,
     publicKeys: { x: info.x, ed: info.ed },
     vapidPublicKey: info.vapidPublicKey,
-    invite: () => invites.current,
+    invites: () => invites.current,
     engine,
     store,
     stats: wake.stats,

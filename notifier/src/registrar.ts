@@ -7,6 +7,12 @@
  * the client's messaging identity, which it does not see when clients register from a
  * dedicated push identity (README "Client integration").
  *
+ * A refused registration (endpoint outside the allowed origins, p256dh not on P-256, FCM not
+ * configured, an all-zero tag) is dropped and still acknowledged: the protocol has no refusal
+ * reply, and an unacknowledged message would be resent for ever. Clients learn the policy from
+ * notifier.json (`webPushOrigins`, `fcm`) and check it before registering (client.ts
+ * `checkRegistration`), so a refusal shows there instead of a silent "on".
+ *
  * Receipts, accepts, presence and typing are harmless and ignored. Anything else (texts, files,
  * calls...) is not for a notifier, and the engine would keep it: the sender is removed with
  * all its engine state (`abuse`).

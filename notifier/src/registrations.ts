@@ -136,6 +136,11 @@ export class RegistrationStore {
     return this.#seen.get(owner);
   }
 
+  /** Registrations a sender holds. */
+  registrationsOf(owner: string): number {
+    return this.#byOwner.get(owner)?.size ?? 0;
+  }
+
   /** Senders we know of, with how many registrations they hold. */
   senders(): { owner: string; lastSeen: number; registrations: number }[] {
     return [...this.#seen].map(([owner, lastSeen]) => ({ owner, lastSeen, registrations: this.#byOwner.get(owner)?.size ?? 0 }));

@@ -1,8 +1,14 @@
 /**
- * Web Push (RFC 8030) with VAPID (RFC 8292) and message encryption (RFC 8291, aes128gcm).
- * The body is ece.ts's encryption of the constant push payload: every push has the same size
- * (HEADER_SIZE + PUSH_PAYLOAD_SIZE + 17 bytes). The `web-push` package signs the VAPID JWT
- * (ES256; aud = the endpoint's origin, exp 12 h ahead, sub = VAPID_SUBJECT).
+ * Web Push (RFC 8030) with VAPID (RFC 8292) and message encryption (RFC 8291, aes128gcm), made
+ * by the `web-push` package: `generateRequestDetails` signs the VAPID JWT (ES256; aud = the
+ * endpoint's origin, exp 12 h ahead, sub = VAPID_SUBJECT), encrypts the constant push payload
+ * (aes128gcm, a fresh key and salt per push, one record) and sets the headers. We send the
+ * request with fetch, for our own timeout, no redirects, and our reading of the answer.
+ * (src/ece.ts is the notifier's own RFC 8291 code: it reproduces the RFC's §5 example and
+ * checks that what web-push produces opens, ece.test.ts.)
+ *
+ * Every body has the same size, WEB_PUSH_BODY_SIZE (the header, the PUSH_PAYLOAD_SIZE payload,
+ * its delimiter and the tag): a push of any other size is not sent.
  *
  * Headers: TTL (a message waits as long as the relay holds it, a ring is useless after the
  * ring timeout), Urgency (RFC 8030 §5.3: high for calls, normal for messages), Topic
@@ -12,13 +18,19 @@
  * Endpoints come from strangers, so before anything is stored or sent an endpoint must match
  * one of the configured push-service origins: the notifier is not an open HTTP proxy.
  */
-import type { WakeReason } from '@parley/generated';
+import { PUSH_PAYLOAD_SIZE, type WakeReason } from '@parley/generated';
 import webpush from 'web-push';
-import { encryptWebPush } from './ece.ts';
+import { endpointAllowed } from './client.ts';
+import { HEADER_SIZE } from './ece.ts';
 import type { VapidKeys } from './keys.ts';
 import { networkFailure, pushPayload, reasonName, WakeReason as Reason, type PushResult, type PushSender, type Subscription } from './push.ts';
 
+export { endpointAllowed };
+
 export type WebPushSubscription = Extract<Subscription, { kind: 'webpush' }>;
+
+/** The body of every Web Push: the aes128gcm header, then one record (payload, delimiter 0x02, 16-byte tag). */
+export const WEB_PUSH_BODY_SIZE = HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16;
 
 export interface WebPushOptions {
   vapid: VapidKeys;
@@ -28,6 +40,13 @@ export interface WebPushOptions {
   timeoutMs: number;
   messageTtlS: number;
   callTtlS: number;
+}
+
+/** A push request as web-push builds it, before it is sent. */
+export interface WebPushRequest {
+  endpoint: string;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer>;
 }
 
 export class WebPushSender implements PushSender<WebPushSubscription> {
@@ -42,25 +61,39 @@ export class WebPushSender implements PushSender<WebPushSubscription> {
     return endpointAllowed(endpoint, this.#o.origins);
   }
 
+  /** The request for one push (web-push: VAPID, aes128gcm, TTL, Urgency, Topic). Throws Error if web-push refuses the subscription. */
+  request(sub: WebPushSubscription, reason: WakeReason): WebPushRequest {
+    const call = reason === Reason.call;
+    const details = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, Buffer.from(pushPayload(reason)), {
+      vapidDetails: { subject: this.#o.subject, publicKey: this.#o.vapid.publicKey, privateKey: this.#o.vapid.privateKey },
+      TTL: call ? this.#o.callTtlS : this.#o.messageTtlS,
+      urgency: call ? 'high' : 'normal',
+      topic: reasonName(reason),
+      contentEncoding: 'aes128gcm',
+    });
+    const headers: Record<string, string> = {};
+    // fetch computes Content-Length itself from the body
+    for (const [k, v] of Object.entries(details.headers)) if (k.toLowerCase() !== 'content-length') headers[k] = String(v);
+    return { endpoint: details.endpoint, headers, body: new Uint8Array(details.body ?? []) };
+  }
+
   async send(sub: WebPushSubscription, reason: WakeReason): Promise<PushResult> {
     if (!this.allowed(sub.endpoint)) return { outcome: 'gone', status: 0 };
-    const call = reason === Reason.call;
-    const body = encryptWebPush({ plaintext: pushPayload(reason), uaPublic: b64(sub.p256dh), authSecret: b64(sub.auth) });
-    const url = new URL(sub.endpoint);
-    const vapid = webpush.getVapidHeaders(url.origin, this.#o.subject, this.#o.vapid.publicKey, this.#o.vapid.privateKey, 'aes128gcm');
+    let req: WebPushRequest;
+    try {
+      req = this.request(sub, reason);
+    } catch (e) {
+      return { outcome: 'failed', reason: `cannot build the push: ${(e as Error).message}` };
+    }
+    // never a push of another size (it would tell message from call), never one without VAPID
+    if (req.body.length !== WEB_PUSH_BODY_SIZE) return { outcome: 'failed', reason: `push body is ${req.body.length} bytes, not ${WEB_PUSH_BODY_SIZE}` };
+    if (!req.headers.Authorization?.startsWith('vapid ')) return { outcome: 'failed', reason: 'no VAPID authorization for this endpoint' };
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await fetch(req.endpoint, {
         method: 'POST',
-        headers: {
-          Authorization: vapid.Authorization,
-          TTL: String(call ? this.#o.callTtlS : this.#o.messageTtlS),
-          Urgency: call ? 'high' : 'normal',
-          Topic: reasonName(reason),
-          'Content-Encoding': 'aes128gcm',
-          'Content-Type': 'application/octet-stream',
-        },
-        body: Buffer.from(body),
+        headers: req.headers,
+        body: req.body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
@@ -72,25 +105,4 @@ export class WebPushSender implements PushSender<WebPushSubscription> {
     if (res.status === 404 || res.status === 410) return { outcome: 'gone', status: res.status };
     return { outcome: 'failed', status: res.status, reason: `HTTP ${res.status}` };
   }
-}
-
-/** Origin patterns: exact origin, or `scheme://*.domain` for any subdomain of domain. */
-export function endpointAllowed(endpoint: string, origins: readonly string[]): boolean {
-  let u: URL;
-  try {
-    u = new URL(endpoint);
-  } catch {
-    return false;
-  }
-  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username !== '' || u.password !== '') return false;
-  return origins.some((pattern) => {
-    const m = /^(https?:)\/\/(\*\.)?(.+)$/i.exec(pattern);
-    if (!m || m[1]!.toLowerCase() !== u.protocol) return false;
-    const host = m[3]!.toLowerCase();
-    return m[2] ? u.host.endsWith('.' + host) : u.host === host;
-  });
-}
-
-function b64(s: string): Uint8Array {
-  return new Uint8Array(Buffer.from(s, 'base64url'));
 }

@@ -32,12 +32,26 @@ describe('loadConfig', () => {
     expect(c.fcm).toEqual({ serviceAccountFile: '/tmp/sa.json', endpoint: 'https://fcm.googleapis.com/v1/projects/{project}/messages:send', tokenUri: undefined });
   });
 
+  it('takes the number of invites and the sender cap, up to their bounds', () => {
+    const d = loadConfig({}, []);
+    expect(d.limits.invites).toBe(16);
+    expect(d.limits.maxSenders).toBe(150_000);
+    const c = loadConfig({ NOTIFIER_MAX_SENDERS: '10' }, ['--invites', '64', '--webpush-allowed-origins', Array.from({ length: 64 }, (_, i) => `https://p${i}.example`).join(',')]);
+    expect(c.limits.invites).toBe(64);
+    expect(c.limits.maxSenders).toBe(10);
+    expect(c.webPushOrigins).toHaveLength(64);
+  });
+
   it.each([
     [{ RELAY_X: 'zz' }, [], /RELAY_X: must be hex/],
     [{ RELAY_URL: 'http://x' }, [], /RELAY_URL: must be a ws/],
     [{ RELAY_URL: 'ws://x/' }, [], /go together/],
     [{}, ['--vapid-subject', 'ops@example.org'], /--vapid-subject: must be a mailto/],
     [{}, ['--max-registrations', '0'], /--max-registrations: must be at least 1/],
+    [{}, ['--max-senders', '0'], /--max-senders: must be at least 1/],
+    [{ NOTIFIER_INVITES: '0' }, [], /NOTIFIER_INVITES: must be at least 1/],
+    [{}, ['--invites', '65'], /--invites: must be at most 64/],
+    [{}, ['--webpush-allowed-origins', Array.from({ length: 65 }, (_, i) => `https://p${i}.example`).join(',')], /at most 64 origins/],
     [{}, ['--fcm-endpoint', 'https://x/'], /needs FCM_SERVICE_ACCOUNT/],
     [{}, ['--webpush-allowed-origins', 'ftp://x'], /WEBPUSH|webpush-allowed-origins/],
     [{}, ['--nope', '1'], /--nope: unknown option/],

@@ -134,6 +134,21 @@ describe('notifier end to end', () => {
     expect(w.push.received.map((r) => r.status)).toEqual([201, 410]);
   });
 
+  it('a push service answering 404 removes the registration too', async () => {
+    const w = await world({ relayWakeMinIntervalMs: 0, limits: { wakeMinIntervalMs: 0 } });
+    const { sub, tag } = await registerB(w);
+    await bOffline(w);
+    w.push.answer(sub, 404);
+    await w.a.engine.sendText(w.aSeesB, 'to a subscription the push service does not know');
+    await until(() => w.notifier.stats.gone === 1 && w.notifier.store.get(tag) === undefined, 10_000, 'the registration removed');
+    expect(w.push.received.map((r) => r.status)).toEqual([404]);
+
+    await w.a.engine.sendText(w.aSeesB, 'nobody to wake');
+    await until(() => w.notifier.stats.unknown === 1, 10_000, 'a wake for the removed tag');
+    expect(w.push.received).toHaveLength(1);
+    expect(w.logs.lines.join('\n')).toContain('"status":404');
+  });
+
   it('a flood of wakes is rate-limited per tag: one message push per interval, calls from their own small bucket', async () => {
     const w = await world({ relayWakeMinIntervalMs: 0, limits: { callWakesPerMinute: 3 } });
     const { sub } = await registerB(w);

@@ -1,6 +1,8 @@
 /**
- * RFC 8291 encryption (src/ece.ts): the §5 example byte for byte, both ways, and agreement with
- * `http_ece` (the implementation the `web-push` package uses, and the loopback push service).
+ * RFC 8291 encryption (src/ece.ts, the notifier's own code): the §5 example byte for byte, both
+ * ways, and agreement with `http_ece` (the implementation the `web-push` package uses, and the
+ * loopback push service). Differential: the very request body the notifier sends (web-push's
+ * generateRequestDetails, webpush.ts) opens with ece.ts and with http_ece alike.
  */
 import { createECDH, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import webpush from 'web-push';
 import { describe, expect, it } from 'vitest';
 import { HEADER_SIZE, decryptWebPush, deriveKeys, encryptWebPush } from '../src/ece.ts';
 import { WakeReason, pushPayload } from '../src/push.ts';
+import { WEB_PUSH_BODY_SIZE, WebPushSender } from '../src/webpush.ts';
 
 const V = JSON.parse(readFileSync(new URL('./vectors/rfc8291.json', import.meta.url), 'utf8')) as Record<string, string>;
 const b = (k: string) => new Uint8Array(Buffer.from(V[k]!, 'base64url'));
@@ -88,5 +91,40 @@ describe('agreement with http_ece (independent implementation)', () => {
     expect(() => encryptWebPush({ plaintext, uaPublic: ua.pub, authSecret: ua.auth.subarray(1) })).toThrow(RangeError);
     expect(() => encryptWebPush({ plaintext: 'x' as unknown as Uint8Array, uaPublic: ua.pub, authSecret: ua.auth })).toThrow(TypeError);
     expect(() => encryptWebPush({ plaintext, uaPublic: ua.pub, authSecret: ua.auth, recordSize: 10 })).toThrow(RangeError);
+  });
+});
+
+describe("differential: the notifier's pushes (web-push) open with ece.ts and with http_ece", () => {
+  const sender = new WebPushSender({ vapid: webpush.generateVAPIDKeys(), subject: 'mailto:ops@parley.test', origins: ['https://fcm.googleapis.com'], timeoutMs: 1000, messageTtlS: 60, callTtlS: 45 });
+
+  it('every body decrypts to the push payload with both, at one size, with a fresh key and salt each time', () => {
+    const bodies = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const ecdh = createECDH('prime256v1');
+      ecdh.generateKeys();
+      const auth = randomBytes(16);
+      const reason = i % 2 === 0 ? WakeReason.message : WakeReason.call;
+      const sub = { kind: 'webpush' as const, endpoint: `https://fcm.googleapis.com/fcm/send/${i}`, p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') };
+      const { body, headers } = sender.request(sub, reason);
+      expect(headers['Content-Encoding']).toBe('aes128gcm');
+      expect(body.length).toBe(WEB_PUSH_BODY_SIZE);
+      expect(WEB_PUSH_BODY_SIZE).toBe(HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16);
+      const ours = decryptWebPush({ body, uaPrivate: new Uint8Array(ecdh.getPrivateKey()), uaPublic: new Uint8Array(ecdh.getPublicKey()), authSecret: new Uint8Array(auth) });
+      const theirs = ece.decrypt(Buffer.from(body), { version: 'aes128gcm', privateKey: ecdh, authSecret: auth });
+      expect(Buffer.from(ours)).toEqual(Buffer.from(pushPayload(reason)));
+      expect(theirs).toEqual(Buffer.from(pushPayload(reason)));
+      bodies.add(Buffer.from(body.subarray(0, HEADER_SIZE)).toString('hex'));
+    }
+    expect(bodies.size).toBe(20); // salt and ephemeral key differ every time
+  });
+
+  it('a body for another subscription does not open with ece.ts', () => {
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const other = createECDH('prime256v1');
+    other.generateKeys();
+    const auth = randomBytes(16);
+    const { body } = sender.request({ kind: 'webpush', endpoint: 'https://fcm.googleapis.com/fcm/send/x', p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') }, WakeReason.message);
+    expect(() => decryptWebPush({ body, uaPrivate: new Uint8Array(other.getPrivateKey()), uaPublic: new Uint8Array(other.getPublicKey()), authSecret: new Uint8Array(auth) })).toThrow();
   });
 });

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PUSH_PAYLOAD_SIZE } from '@parley/generated';
+import { FCM_PAYLOAD_KEY, PUSH_PAYLOAD_SIZE } from '@parley/generated';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotifierError } from '../src/errors.ts';
 import { FcmSender, loadServiceAccount } from '../src/fcm.ts';
@@ -39,7 +39,7 @@ describe('FcmSender', () => {
     const m = fcm.messages[before]!;
     expect(m.token).toBe('device-token-1');
     expect(Object.keys(m).sort()).toEqual(['android', 'data', 'token']);
-    const p = Buffer.from(m.data.p!, 'base64url');
+    const p = Buffer.from(m.data[FCM_PAYLOAD_KEY]!, 'base64url');
     expect(p.length).toBe(PUSH_PAYLOAD_SIZE);
     expect(p).toEqual(Buffer.from(pushPayload(WakeReason.message)));
     expect(m.android).toEqual({ priority: 'HIGH', ttl: '604800s', collapse_key: 'message' });
@@ -57,7 +57,7 @@ describe('FcmSender', () => {
     expect(fcm.tokenRequests - n0).toBe(2);
     const call = fcm.messages.find((m) => m.token === 'b')!;
     expect(call.android).toEqual({ priority: 'HIGH', ttl: '45s', collapse_key: 'call' });
-    expect(Buffer.from(call.data.p!, 'base64url')[0]).toBe(WakeReason.call);
+    expect(Buffer.from(call.data[FCM_PAYLOAD_KEY]!, 'base64url')[0]).toBe(WakeReason.call);
   });
 
   it('gets a new token and retries once when FCM answers 401', async () => {

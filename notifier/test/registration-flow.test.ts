@@ -4,6 +4,7 @@
  * origins, and senders that send what a notifier does not take.
  */
 import { readFileSync } from 'node:fs';
+import { FCM_PAYLOAD_KEY } from '@parley/generated';
 import { toHex } from '@parley/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFcmRegistration, buildUnregister, buildWebPushRegistration, parseNotifierInfo, registerWithNotifier } from '../src/client.ts';
@@ -48,7 +49,7 @@ describe('registrations end to end', () => {
     await a.engine.sendText(aSeesB, 'hello');
     await until(() => fcm.messages.length === 1, 10_000, 'the FCM message');
     expect(fcm.messages[0]!.token).toBe('fcm-device-token');
-    expect(Buffer.from(fcm.messages[0]!.data.p!, 'base64url')[0]).toBe(WakeReason.message);
+    expect(Buffer.from(fcm.messages[0]!.data[FCM_PAYLOAD_KEY]!, 'base64url')[0]).toBe(WakeReason.message);
     expect(fcm.refusals).toEqual([]);
   });
 

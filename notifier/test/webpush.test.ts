@@ -1,14 +1,14 @@
 /**
- * Web Push (src/webpush.ts) against the loopback push service: VAPID checked, payload
- * decrypted by http_ece, headers per reason, 404/410 as gone, endpoints outside the allowed
- * origins never contacted.
+ * Web Push (src/webpush.ts, requests made by web-push's generateRequestDetails) against the
+ * loopback push service: VAPID checked, payload decrypted by http_ece, headers per reason, one
+ * body size for every push, 404/410 as gone, endpoints outside the allowed origins never contacted.
  */
 import { PUSH_PAYLOAD_SIZE } from '@parley/generated';
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER_SIZE } from '../src/ece.ts';
 import { WakeReason, pushPayload } from '../src/push.ts';
-import { WebPushSender, endpointAllowed } from '../src/webpush.ts';
+import { WEB_PUSH_BODY_SIZE, WebPushSender, endpointAllowed } from '../src/webpush.ts';
 import { LoopbackPushService, type TestSubscription } from './support/push-service.ts';
 
 let svc: LoopbackPushService;
@@ -42,6 +42,55 @@ describe('WebPushSender', () => {
     expect(p!.headers).toMatchObject({ ttl: '45', urgency: 'high', topic: 'call' });
     expect(p!.plaintext![0]).toBe(WakeReason.call);
     expect(p!.body.length).toBe(HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16);
+  });
+
+  it('builds the request with web-push: VAPID, aes128gcm, TTL, Urgency, Topic, and no Content-Length of its own', () => {
+    const s = svc.subscribe();
+    for (const [reason, ttl, urgency, topic] of [[WakeReason.message, '604800', 'normal', 'message'], [WakeReason.call, '45', 'high', 'call']] as const) {
+      const r = sender.request(asSub(s), reason);
+      expect(r.endpoint).toBe(s.endpoint);
+      expect(r.headers).toMatchObject({ TTL: ttl, Urgency: urgency, Topic: topic, 'Content-Encoding': 'aes128gcm', 'Content-Type': 'application/octet-stream' });
+      expect(r.headers.Authorization).toMatch(new RegExp(`^vapid t=[\\w-]+\\.[\\w-]+\\.[\\w-]+, k=${vapid.publicKey}$`));
+      expect(Object.keys(r.headers).map((k) => k.toLowerCase())).not.toContain('content-length');
+      expect(r.body.length).toBe(WEB_PUSH_BODY_SIZE);
+    }
+  });
+
+  it('every push has the same size on the wire, whatever the reason', async () => {
+    const s = svc.subscribe();
+    for (let i = 0; i < 6; i++) expect((await sender.send(asSub(s), i % 3 === 0 ? WakeReason.call : WakeReason.message)).outcome).toBe('sent');
+    const pushes = svc.delivered(s);
+    expect(pushes).toHaveLength(6);
+    expect(new Set(pushes.map((p) => p.body.length))).toEqual(new Set([WEB_PUSH_BODY_SIZE]));
+    expect(new Set(pushes.map((p) => p.headers['content-length']))).toEqual(new Set([String(WEB_PUSH_BODY_SIZE)]));
+  });
+
+  it('a subscription web-push cannot encrypt to is a failure, and nothing is sent', async () => {
+    const before = svc.received.length;
+    const s = svc.subscribe();
+    const r = await sender.send({ ...asSub(s), p256dh: s.keys.p256dh.slice(0, 20) }, WakeReason.message);
+    expect(r).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/cannot build the push/) });
+    expect(svc.received.length).toBe(before);
+  });
+
+  it('never sends a push of another size or without VAPID', async () => {
+    const before = svc.received.length;
+    class Padded extends WebPushSender {
+      override request(...a: Parameters<WebPushSender['request']>) {
+        const r = super.request(...a);
+        return { ...r, body: new Uint8Array(r.body.length + 1) };
+      }
+    }
+    class Unsigned extends WebPushSender {
+      override request(...a: Parameters<WebPushSender['request']>) {
+        const { Authorization: _a, ...headers } = super.request(...a).headers;
+        return { ...super.request(...a), headers };
+      }
+    }
+    const o = { vapid, subject: 'mailto:ops@parley.test', origins: [svc.origin], timeoutMs: 5000, messageTtlS: 60, callTtlS: 45 };
+    expect(await new Padded(o).send(asSub(svc.subscribe()), WakeReason.message)).toMatchObject({ outcome: 'failed', reason: `push body is ${WEB_PUSH_BODY_SIZE + 1} bytes, not ${WEB_PUSH_BODY_SIZE}` });
+    expect(await new Unsigned(o).send(asSub(svc.subscribe()), WakeReason.message)).toMatchObject({ outcome: 'failed', reason: 'no VAPID authorization for this endpoint' });
+    expect(svc.received.length).toBe(before);
   });
 
   it('reports 404 and 410 as gone, other errors as failed', async () => {

@@ -4,6 +4,7 @@
  * variable or flag it came from); main.ts prints it and exits with code 2.
  */
 import { fileURLToPath } from 'node:url';
+import { NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from '@parley/generated';
 import { z } from 'zod';
 import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
 import { ConfigError } from './errors.ts';
@@ -29,7 +30,7 @@ export interface RelayConfig {
   dataDir: string | undefined;
   /** Explicit key file; a missing explicit key file is never generated. */
   keyFile: string | undefined;
-  /** ws:// or wss:// URL published in /.well-known/parley.json; derived from the request if unset. */
+  /** ws:// or wss:// URL published at WELL_KNOWN_PATH; derived from the request if unset. */
   publicUrl: string | undefined;
   notifier: NotifierRef | undefined;
   /** TURN REST secret and URLs; undefined when TURN is not configured. */
@@ -37,7 +38,7 @@ export interface RelayConfig {
   stunUrls: string[];
   /** Built web app served on the same port when the folder exists. */
   webRoot: string;
-  /** A notifier.json file (the notifier's NOTIFIER_PUBLISH) served at /notifier.json. */
+  /** A notifier.json file (the notifier's NOTIFIER_PUBLISH) served at NOTIFIER_JSON_PATH. */
   notifierJson?: string | undefined;
   logLevel: LogLevel;
   limits: Limits;
@@ -83,14 +84,14 @@ const BASE_SETTINGS: Setting[] = [
     env: 'PUBLIC_URL',
     flag: 'public-url',
     schema: z.string().regex(/^wss?:\/\/[^\s]+$/, 'must be a ws:// or wss:// URL'),
-    doc: 'WebSocket URL published in /.well-known/parley.json',
+    doc: `WebSocket URL published in ${WELL_KNOWN_PATH}`,
   },
   { key: 'notifierId', env: 'NOTIFIER_ID', flag: 'notifier-id', schema: hexBytes([KEY_SIZE, ID_SIZE]), doc: "notifier's X25519 key (or id) in hex" },
   { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', schema: z.string().min(16, 'must be at least 16 characters'), doc: 'coturn static-auth-secret' },
   { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', schema: urlList(['turn', 'turns']), doc: 'comma-separated turn: URLs' },
   { key: 'stunUrls', env: 'STUN_URLS', flag: 'stun-urls', schema: urlList(['stun', 'stuns']), doc: 'comma-separated stun: URLs' },
   { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', schema: z.string().min(1, 'must not be empty'), doc: 'built web app to serve' },
-  { key: 'notifierJson', env: 'NOTIFIER_JSON', flag: 'notifier-json', schema: z.string().min(1, 'must not be empty'), doc: "the notifier's notifier.json, served at /notifier.json" },
+  { key: 'notifierJson', env: 'NOTIFIER_JSON', flag: 'notifier-json', schema: z.string().min(1, 'must not be empty'), doc: `the notifier's notifier.json, served at ${NOTIFIER_JSON_PATH}` },
   {
     key: 'logLevel',
     env: 'LOG_LEVEL',

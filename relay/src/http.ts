@@ -1,11 +1,13 @@
 /**
- * The relay's HTTP side, on the WebSocket port: `/.well-known/parley.json` (the relay's
- * WebSocket URL and public keys), `/healthz`, `/metrics`, and the built web app (WEB_ROOT)
+ * The relay's HTTP side, on the WebSocket port: WELL_KNOWN_PATH (`/.well-known/parley.json`, the
+ * relay's WebSocket URL and public keys), NOTIFIER_JSON_PATH (`/notifier.json`, the notifier's
+ * document, when NOTIFIER_JSON is set), `/healthz`, `/metrics`, and the built web app (WEB_ROOT)
  * with strict security headers and an SPA fallback to index.html.
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from '@parley/generated';
 import type { Registry } from 'prom-client';
 
 /** Headers on every HTTP response. The CSP allows the app's own origin and WebSockets only. */
@@ -64,8 +66,8 @@ export interface HttpOptions {
   healthy: () => boolean;
 }
 
-export const WELL_KNOWN_PATH = '/.well-known/parley.json';
-export const NOTIFIER_JSON_PATH = '/notifier.json';
+/** spec strings.WELL_KNOWN_PATH and strings.NOTIFIER_JSON_PATH (re-exported for server.ts and tests). */
+export { NOTIFIER_JSON_PATH, WELL_KNOWN_PATH };
 
 export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const root = opts.webRoot !== undefined ? resolve(opts.webRoot) : undefined;

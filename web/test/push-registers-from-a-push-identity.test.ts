@@ -9,6 +9,7 @@
  * B's wake tag rotates: B resubscribes and registers from a fresh push identity. B goes
  * offline, A writes: exactly one push reaches the new subscription and the service worker's
  * handler makes "New message" of it. B comes back and turns push off: the notifier forgets it.
+ * A subscription at a push service the notifier does not push to is refused visibly.
  */
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
@@ -130,5 +131,27 @@ describe('push registration from the web app', () => {
     expect(notifier.store.get(tag2)).toBeUndefined();
     expect((await b2.api.pushState()).registered).toBeUndefined();
     expect(JSON.parse(readFileSync(publishFile, 'utf8')).x).toBe(notifier.publicKeys.x);
+
+    // A push service the notifier does not push to (notifier.json webPushOrigins): refused, with
+    // the reason, and nothing reaches the notifier (it would acknowledge and drop it).
+    const stored = notifier.store.size;
+    const contacts = notifier.engine.contacts().length;
+    const elsewhere: PushPlatform = {
+      ...platform,
+      subscribe: async () => ({ kind: 'webpush', endpoint: 'https://push.elsewhere.example/sub/1', p256dh: subs[0]!.keys.p256dh, auth: subs[0]!.keys.auth }),
+      unsubscribe: async () => undefined,
+    };
+    const push3 = createPush({ api: b2.api, platform: elsewhere, loadInfo: () => loadNotifierInfo({}, relay.httpUrl) });
+    expect(await push3.enable()).toEqual({ state: 'refused', message: 'the notifier does not push to push.elsewhere.example' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(notifier.store.size).toBe(stored);
+    expect(notifier.engine.contacts()).toHaveLength(contacts);
+    expect((await b2.api.pushState()).registered).toBeUndefined();
+    // the worker checks too, before it makes a push identity
+    const info = (await loadNotifierInfo({}, relay.httpUrl))!;
+    const elsewhereTarget: PushTarget = { kind: 'webpush', endpoint: 'https://push.elsewhere.example/sub/2', p256dh: subs[0]!.keys.p256dh, auth: subs[0]!.keys.auth };
+    await expect(b2.api.pushRegister({ info, target: elsewhereTarget, fresh: true })).rejects.toMatchObject({ code: 'REFUSED' });
+    await expect(b2.api.pushRegister({ info, target: { kind: 'fcm', token: 'token' } })).rejects.toMatchObject({ code: 'REFUSED', message: 'the notifier does not take FCM registrations' });
+    expect(notifier.engine.contacts()).toHaveLength(contacts);
   });
 });

@@ -62,9 +62,9 @@ describe('notifier.json', () => {
   });
 });
 
-const INFO = { x: 'aa'.repeat(32) } as NotifierInfo;
+const INFO = { x: 'aa'.repeat(32), webPushOrigins: ['https://push.example'], fcm: false } as NotifierInfo;
 
-function world(o: { permission?: PushPermission; registered?: PushState['registered']; tag?: string; info?: NotifierInfo | undefined } = {}) {
+function world(o: { permission?: PushPermission; registered?: PushState['registered']; tag?: string; info?: NotifierInfo | undefined; canPush?: boolean; host?: string } = {}) {
   let now = 1_000_000_000;
   let state: PushState = { tag: o.tag ?? 't1', ...(o.registered ? { registered: o.registered } : {}) };
   let endpoint = 1;
@@ -74,9 +74,10 @@ function world(o: { permission?: PushPermission; registered?: PushState['registe
     requestPermission: vi.fn(async () => o.permission ?? 'granted'),
     subscribe: vi.fn(async (_i: NotifierInfo, s: { fresh: boolean }): Promise<PushTarget> => {
       if (s.fresh) endpoint++;
-      return { kind: 'webpush', endpoint: `https://push.example/${endpoint}`, p256dh: 'p', auth: 'a' };
+      return { kind: 'webpush', endpoint: `https://${o.host ?? 'push.example'}/${endpoint}`, p256dh: 'p', auth: 'a' };
     }),
     unsubscribe: vi.fn(async () => undefined),
+    ...(o.canPush !== undefined ? { canPush: () => o.canPush! } : {}),
   } satisfies PushPlatform;
   const api = {
     pushState: vi.fn(async () => state),
@@ -140,5 +141,36 @@ describe('the push controller', () => {
     expect(await w.push.disable()).toEqual({ state: 'off' });
     expect(w.api.pushUnregister).toHaveBeenCalledOnce();
     expect(w.platform.unsubscribe).toHaveBeenCalledOnce();
+  });
+
+  it("is refused, before anything is sent, when the notifier does not push to this browser's push service", async () => {
+    const w = world({ host: 'web.push.apple.com' });
+    expect(await w.push.enable()).toEqual({ state: 'refused', message: 'the notifier does not push to web.push.apple.com' });
+    expect(w.api.pushRegister).not.toHaveBeenCalled();
+    expect(w.platform.unsubscribe).toHaveBeenCalledOnce();
+    expect(w.push.status().state).toBe('refused');
+  });
+
+  it('a refusal from the worker (NotifierError REFUSED) is a state too; after a policy change sync drops the dead registration', async () => {
+    const w = world();
+    w.api.pushRegister.mockRejectedValueOnce(Object.assign(new Error('the notifier does not take FCM registrations'), { code: 'REFUSED' }));
+    expect(await w.push.enable()).toEqual({ state: 'refused', message: 'the notifier does not take FCM registrations' });
+    expect(await w.push.enable()).toEqual({ state: 'on' });
+    const moved = { ...INFO, webPushOrigins: ['https://elsewhere.example'] };
+    const later = createPush({ api: w.api, platform: w.platform, loadInfo: async () => moved });
+    expect(await later.sync()).toEqual({ state: 'refused', message: 'the notifier does not push to push.example' });
+    expect(w.api.pushUnregister).toHaveBeenCalledOnce();
+    expect(await later.refresh()).toEqual({ state: 'off' });
+  });
+
+  it('without the Push API, turning on asks for permission only and gives in-page notifications', async () => {
+    const w = world({ canPush: false, permission: 'granted' });
+    expect(await w.push.enable()).toEqual({ state: 'local' });
+    expect(w.platform.requestPermission).toHaveBeenCalledOnce();
+    expect(w.platform.subscribe).not.toHaveBeenCalled();
+    expect(w.api.pushRegister).not.toHaveBeenCalled();
+    expect(await w.push.refresh()).toEqual({ state: 'local' });
+    expect(await world({ canPush: false, permission: 'default' }).push.refresh()).toEqual({ state: 'off' });
+    expect(await world({ canPush: false, permission: 'denied' }).push.enable()).toEqual({ state: 'blocked' });
   });
 });

@@ -5,9 +5,10 @@
  *   iss = client_email, scope = firebase.messaging, aud = this token URL, iat ≤ now < exp,
  *   exp - iat ≤ 3600 (RFC 7523 §3); it answers an access token valid for `tokenLifetimeS`.
  * - `POST /v1/projects/<project>/messages:send` needs `Bearer <a token it issued, unexpired>`
- *   and checks the message shape: only `token`, `data` (only `p`), `android`; no notification.
+ *   and checks the message shape: only `token`, `data` (only FCM_PAYLOAD_KEY, `p`), `android`; no notification.
  * - `serviceAccount()` makes a key pair and writes a service-account JSON file.
  */
+import { FCM_PAYLOAD_KEY } from '@parley/generated';
 import { generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -107,7 +108,7 @@ export class LoopbackFcm {
     if (!msg || typeof msg.token !== 'string') return refuse(400, 'no message.token');
     const keys = Object.keys(msg).sort().join(',');
     if (keys !== 'android,data,token' && keys !== 'data,token') return refuse(400, `unexpected message fields ${keys}`);
-    if (typeof msg.data !== 'object' || Object.keys(msg.data).join(',') !== 'p' || typeof msg.data.p !== 'string') return refuse(400, 'data must hold only p');
+    if (typeof msg.data !== 'object' || Object.keys(msg.data).join(',') !== FCM_PAYLOAD_KEY || typeof msg.data[FCM_PAYLOAD_KEY] !== 'string') return refuse(400, `data must hold only ${FCM_PAYLOAD_KEY}`);
     if (this.unregistered.has(msg.token)) return refuse(404, 'Requested entity was not found.', { status: 'NOT_FOUND', details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'UNREGISTERED' }] });
     this.messages.push(msg);
     return { status: 200, json: { name: `projects/${PROJECT}/messages/${randomBytes(8).toString('hex')}` } };

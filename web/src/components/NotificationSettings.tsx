@@ -1,7 +1,8 @@
 /**
  * The Notifications card of Settings: permission is asked only from these buttons. With a
  * notifier (notifier.json), turning notifications on also subscribes to push, so "New message"
- * arrives while Parley is closed; without one, notifications show only while it runs.
+ * arrives while Parley is closed; without one, in a browser without the Push API, or when the
+ * notifier does not push to this browser's push service, notifications show only while it runs.
  */
 import { Match, Switch, createSignal, onMount } from 'solid-js';
 import { useApp } from '../context.ts';
@@ -43,6 +44,19 @@ export function NotificationSettings() {
         </Match>
         <Match when={state() === 'unavailable'}>
           <p>Notifications are on while Parley is open. This server offers no push notifications for when it is closed.</p>
+        </Match>
+        <Match when={state() === 'local'}>
+          <p>Notifications are on while Parley is open. This browser cannot receive push notifications while Parley is closed.</p>
+        </Match>
+        <Match when={s().state === 'refused' && (s() as { message: string })}>
+          {(e) => (
+            <>
+              <p>{inPage() ? 'Notifications are on while Parley is open. ' : ''}This server cannot notify this browser while Parley is closed: {e().message}.</p>
+              <button type="button" onClick={() => run(push.enable)}>
+                Try again
+              </button>
+            </>
+          )}
         </Match>
         <Match when={state() === 'blocked'}>
           <p>Notifications are blocked in the browser's or the system's settings for Parley.</p>

@@ -2,17 +2,16 @@
  * Push notifications: where the notifier is, and the types the UI and the worker share.
  *
  * The notifier (notifier/README.md "Client integration") publishes `notifier.json`: its keys, its
- * VAPID key and an invite. The app finds it at, in this order:
+ * VAPID key, its invites and which push services it pushes to. The app finds it at, in this order:
  *   1. VITE_PARLEY_NOTIFIER_URL (build setting; absolute, or relative to the app's origin);
- *   2. `/notifier.json` on VITE_PARLEY_APP_ORIGIN (the Android build, whose own origin is the
- *      WebView's), else on the app's origin: the relay serves it with NOTIFIER_JSON.
+ *   2. NOTIFIER_JSON_PATH (`/notifier.json`) on VITE_PARLEY_APP_ORIGIN (the Android build, whose
+ *      own origin is the WebView's), else on the app's origin: the relay serves it with NOTIFIER_JSON.
  * No document (404) means push is not offered; the app works without it.
  */
-import { fetchNotifierInfo, type NotifierInfo } from '@parley/notifier/client';
+import { NOTIFIER_JSON_PATH } from '@parley/generated';
+import { NotifierInfoError, fetchNotifierInfo, type NotifierInfo } from '@parley/notifier/client';
 
 export type { NotifierInfo };
-
-export const NOTIFIER_PATH = '/notifier.json';
 
 export interface PushEnv {
   VITE_PARLEY_NOTIFIER_URL?: string;
@@ -33,7 +32,7 @@ export interface PushState {
 export class PushError extends Error {
   override readonly name = 'PushError';
   constructor(
-    readonly code: 'NO_NOTIFIER' | 'UNSUPPORTED' | 'DENIED' | 'TIMEOUT' | 'NOT_READY',
+    readonly code: 'NO_NOTIFIER' | 'UNSUPPORTED' | 'DENIED' | 'TIMEOUT' | 'NOT_READY' | 'REFUSED',
     message: string,
   ) {
     super(message);
@@ -43,7 +42,7 @@ export class PushError extends Error {
 /** The URL of notifier.json for this build and origin. */
 export function notifierUrl(env: PushEnv, origin: string): string {
   const base = env.VITE_PARLEY_APP_ORIGIN || origin;
-  return new URL(env.VITE_PARLEY_NOTIFIER_URL || NOTIFIER_PATH, base).href;
+  return new URL(env.VITE_PARLEY_NOTIFIER_URL || NOTIFIER_JSON_PATH, base).href;
 }
 
 /** notifier.json, or undefined when there is none (404): push is then not offered. */
@@ -52,7 +51,7 @@ export async function loadNotifierInfo(env: PushEnv, origin: string, f: typeof f
   try {
     return await fetchNotifierInfo(url, f);
   } catch (err) {
-    if (/HTTP 404/.test((err as Error).message)) return undefined;
+    if (err instanceof NotifierInfoError && err.status === 404) return undefined;
     throw new PushError('NO_NOTIFIER', `cannot load ${url}: ${(err as Error).message}`);
   }
 }

@@ -16,9 +16,12 @@
  *   was unsubscribed, and the notifier forgets it after NOTIFIER_REGISTRATION_TTL_MS.
  * - Without `fresh`, a changed tag is sent with `replaces` (the old tag is unregistered).
  * - No receipt within `timeoutMs` while online: the notifier may have forgotten this sender;
- *   remove it and register once more through the invite (README step 6).
+ *   remove it and register once more through an invite (README step 6).
+ * - A registration the notifier's published policy refuses (notifier.json `webPushOrigins`,
+ *   `fcm`) throws NotifierError REFUSED before anything changes: the notifier would acknowledge
+ *   and drop it (the protocol has no refusal reply), and push would look on but never come.
  */
-import { buildFcmRegistration, buildUnregister, buildWebPushRegistration, registerWithNotifier, type NotifierInfo } from '@parley/notifier/client';
+import { buildFcmRegistration, buildUnregister, buildWebPushRegistration, checkRegistration, registerWithNotifier, type NotifierInfo } from '@parley/notifier/client';
 import { Engine, fromHex, generateIdentity, identityFromSeed, toHex, type Identity } from '@parley/runtime';
 import { ObjectShelf, STORES, openDatabase } from './idb.ts';
 import { IdbStore } from './idb-store.ts';
@@ -63,11 +66,12 @@ export class PushAgent {
     return this.#one(async () => {
       const wake = this.#host.need().wakeTag;
       if (!wake) throw new PushError('NOT_READY', 'the messaging engine has no wake tag yet');
+      const body = o.target.kind === 'webpush' ? buildWebPushRegistration({ endpoint: o.target.endpoint, keys: { p256dh: o.target.p256dh, auth: o.target.auth } }, wake.tag) : buildFcmRegistration(o.target.token, wake.tag);
+      checkRegistration(o.info, body); // NotifierError REFUSED before a push identity is made or replaced
       const vault = await this.#vault();
       let rec = await vault.get(RECORD);
       if (!rec || o.fresh) rec = await this.#freshIdentity();
       const tag = toHex(wake.tag);
-      const body = o.target.kind === 'webpush' ? buildWebPushRegistration({ endpoint: o.target.endpoint, keys: { p256dh: o.target.p256dh, auth: o.target.auth } }, wake.tag) : buildFcmRegistration(o.target.token, wake.tag);
       const old = rec.registered?.notifier === o.info.x && rec.registered.tag !== tag ? fromHex(rec.registered.tag) : undefined;
       await this.#withEngine(rec, async (engine, delivered) => {
         let id = await registerWithNotifier(engine, o.info, body, old ? { replaces: old } : {});
