@@ -4,12 +4,11 @@
  * variable or flag it came from); main.ts prints it and exits with code 2.
  */
 import { fileURLToPath } from 'node:url';
-import { NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from '@parley/generated';
 import { z } from 'zod';
 import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
 import { ConfigError } from './errors.ts';
 import { DEFAULT_LIMITS, LIMIT_RANGES, type Limits, validateLimits } from './limits.ts';
-import { ID_SIZE, KEY_SIZE, MAX_TURN_FIELD_BYTES, MAX_TURN_URLS } from './wire.ts';
+import { ID_SIZE, KEY_SIZE, MAX_TURN_FIELD_BYTES, MAX_TURN_URLS, NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from './wire.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

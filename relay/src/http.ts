@@ -7,7 +7,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
-import { NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from '@parley/generated';
+import { NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from './wire.ts';
 import type { Registry } from 'prom-client';
 
 /** Headers on every HTTP response. The CSP allows the app's own origin and WebSockets only. */

@@ -20,7 +20,7 @@ import { Router } from './router.ts';
 import type { ControlIn, RelayCrypto } from './session-port.ts';
 import { turnCredentials } from './turn.ts';
 import { WakeRegistry, type WakeKind } from './wake.ts';
-import { CLOSE, CONTROL_CODE, ID_SIZE, PROTOCOL_VERSION } from './wire.ts';
+import { CLOSE, CONTROL_CODE, ID_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PROTOCOL } from './wire.ts';
 import { relayFingerprint } from './keys.ts';
 import { toHex } from './runtime.ts';
 
@@ -118,7 +118,7 @@ export class RelayServer implements RelayContext {
     const proto = req.headers['x-forwarded-proto'] === 'https' ? 'wss' : 'ws';
     const host = req.headers.host ?? `${this.opts.config.host}:${this.port}`;
     return {
-      protocol: 'parley',
+      protocol: WELL_KNOWN_PROTOCOL,
       versions: [PROTOCOL_VERSION],
       url: this.opts.config.publicUrl ?? `${proto}://${host}/`,
       relay_x: toHex(this.crypto.publicX),

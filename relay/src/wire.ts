@@ -13,11 +13,14 @@ import {
   MAX_TURN_URLS,
   MIN_FRAME_SIZE,
   NONCE_SIZE,
+  NOTIFIER_JSON_PATH,
   PROTOCOL_VERSION,
   ROUTE_SIZE,
   SEED_SIZE,
   SIG_SIZE,
   WAKE_TAG_SIZE,
+  WELL_KNOWN_PATH,
+  WELL_KNOWN_PROTOCOL,
   ControlType,
 } from '@parley/generated';
 import { FRAME_KIND_OFFSET, FRAME_NONCE_OFFSET } from './runtime.ts';
@@ -31,11 +34,14 @@ export {
   MAX_TURN_URLS,
   MIN_FRAME_SIZE,
   NONCE_SIZE,
+  NOTIFIER_JSON_PATH,
   PROTOCOL_VERSION,
   ROUTE_SIZE,
   SEED_SIZE,
   SIG_SIZE,
   WAKE_TAG_SIZE,
+  WELL_KNOWN_PATH,
+  WELL_KNOWN_PROTOCOL,
 };
 
 /** Offset of the nonce in a frame (from the generated frame layout, via the runtime). */

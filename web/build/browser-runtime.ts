@@ -6,7 +6,9 @@
  */
 import type { Plugin } from 'vite';
 
-const STUB = '\0parley-node-backend-stub';
+/** Name of the stub's chunk (`assets/_parley-node-backend-stub-<hash>.js`): web/bench leaves it out, browsers never load it. */
+export const NODE_BACKEND_STUB = 'parley-node-backend-stub';
+const STUB = `\0${NODE_BACKEND_STUB}`;
 const NODE_BACKEND = /[\\/]runtime[\\/]src[\\/]crypto[\\/]node\.ts$/;
 
 export function browserRuntime(): Plugin {

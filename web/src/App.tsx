@@ -4,6 +4,7 @@
  * conversation side by side on wide screens, one at a time on phones.
  */
 import { Match, Show, Suspense, Switch, createEffect, createSignal, lazy, on, onCleanup, onMount } from 'solid-js';
+import { announceContactEvents } from './announce.ts';
 import { installAppHooks } from './app-hooks.ts';
 import { CallsProvider } from './calls/CallsProvider.tsx';
 import { AppContext, type AppCtx } from './context.ts';
@@ -11,7 +12,9 @@ import { createRouter } from './router.ts';
 import { Conversations } from './routes/Conversations.tsx';
 import { Onboarding } from './routes/Onboarding.tsx';
 import { Unlock } from './routes/Unlock.tsx';
+import { skipToMain } from './skip-link.ts';
 import type { Client } from './services/client.ts';
+import { takeInviteFromAddress } from './services/invite-links.ts';
 import { browserNotifyEnv, notifyIncoming } from './services/notify.ts';
 import { createContacts } from './stores/contacts.ts';
 import { createSession } from './stores/session.ts';
@@ -36,14 +39,9 @@ export function App(props: { client: Client }) {
   const [toast, setToast] = createSignal('');
   let toastTimer: ReturnType<typeof setTimeout> | undefined;
 
-  // An invite link (opened now, or while the app runs): keep it for the worker to check, and
-  // drop the secret from the address bar.
-  const takeInvite = () => {
-    if (location.hash.length <= 1) return false;
-    setPendingInvite(location.href);
-    history.replaceState(null, '', location.pathname + location.search);
-    return true;
-  };
+  // An invite link (opened now, or while the app runs): kept for the worker to check, its secret
+  // dropped from the address bar. Other fragments are left alone.
+  const takeInvite = () => takeInviteFromAddress(window, setPendingInvite);
   takeInvite();
   const onHash = () => takeInvite() && status().state === 'ready' && router.navigate('/add');
 
@@ -107,9 +105,11 @@ export function App(props: { client: Client }) {
   });
   const offIncoming = client.on('incoming', (m) => void notifyIncoming(browserNotifyEnv(), m).catch(() => undefined));
   const offError = client.on('error', (e) => console.warn(`parley worker: ${e.context}: ${e.message}`));
+  const offAnnounce = announceContactEvents(client, ctx.toast);
   onCleanup(() => {
     offIncoming();
     offError();
+    offAnnounce();
   });
 
   const route = () => router.route();
@@ -120,7 +120,7 @@ export function App(props: { client: Client }) {
 
   return (
     <AppContext.Provider value={ctx}>
-      <a href="#main" class="skip-link">
+      <a href="#main" class="skip-link" onClick={(e) => skipToMain(e)}>
         Skip to content
       </a>
       <CallsProvider app={ctx}>

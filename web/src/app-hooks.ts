@@ -5,9 +5,11 @@
  * - a push notification's click (service worker `parley:open` message, `/?open=message` for a
  *   window it opened, or a tap in the Android app) shows the newest unread conversation once
  *   the relay delivered what it held (`synced`);
- * - in the Android app, invite links that open it (`appUrlOpen`) go to add-contact.
+ * - in the Android app, invite links that open it (`appUrlOpen`) go to add-contact; any other
+ *   link that opens it just opens the app.
  */
 import type { AppCtx } from './context.ts';
+import { isInviteUrl } from './services/invite-links.ts';
 import { onAppUrl, onPushTap } from './services/native.ts';
 import { pushFor } from './services/push.ts';
 import { OPEN_MESSAGE, OPEN_PARAM, RESUBSCRIBE_MESSAGE } from './services/push-sw.ts';
@@ -69,6 +71,7 @@ export function installAppHooks(ctx: AppCtx, isReady: () => boolean, win: Window
   const later = (p: Promise<() => void>) => void p.then((off) => offs.push(off)).catch((err) => console.warn('parley native:', err));
   later(
     onAppUrl((url) => {
+      if (!isInviteUrl(url)) return;
       ctx.setPendingInvite(url);
       if (isReady()) ctx.router.navigate('/add');
     }),

@@ -2,6 +2,9 @@
  * Voice and video calls end to end: web/dist, a real relay on 127.0.0.1 with TURN configured,
  * a real coturn, and headless Debian Chromium with fake camera and microphone, all WebRTC
  * traffic on loopback (see _calls-harness.ts). Alice, Bob and Carol are mutual contacts.
+ * Covered: ringing, media both ways, the quality indicator reaching "good", the microphone
+ * picker, decline/missed, late delivery, TURN only, a mesh by adding someone and one started
+ * from the group-call picker.
  * Media flow is read from each page's getStats through window.parleyCallDebug.
  */
 import type { Page } from 'playwright-core';
@@ -19,6 +22,15 @@ const call = (u: User) => u.page.getByTestId('call');
 const phase = (u: User, p: string) => u.page.locator(`[data-testid="call"][data-phase="${p}"]`);
 const logEntry = (u: User, outcome: string) => u.page.locator(`[data-testid="call-log"][data-outcome="${outcome}"]`);
 const relayOnly = (p: Page, on: boolean) => p.evaluate((v) => (v ? localStorage.setItem('parley:calls:relay-only', '1') : localStorage.removeItem('parley:calls:relay-only')), on);
+
+/** `u`'s inbound audio bytes keep growing (from every link). */
+async function audioGrows(u: User): Promise<void> {
+  const first = await inbound(u);
+  await until(`${u.name}: growing audio`, async () => {
+    const s = await inbound(u);
+    return Object.keys(first).length > 0 && Object.keys(first).every((k) => (s[k]?.audio ?? 0) > first[k]!.audio) ? true : undefined;
+  });
+}
 
 async function ended(...us: User[]): Promise<void> {
   for (const u of us) await call(u).waitFor({ state: 'detached', timeout: 10_000 });
@@ -63,11 +75,20 @@ describe.sequential('calls end to end', () => {
     // invite, accept, offer, answer, candidates and their receipts all went through the relay
     expect(stack.frames.length - framesBefore).toBeGreaterThan(8);
     await alice.page.locator('[data-testid="call-peer"][data-connected="true"]').waitFor();
-    await alice.page.getByTestId('call-quality').waitFor();
+    // getStats gives the selected pair's RTT within seconds; on loopback it is good, never unknown.
+    await expect.poll(() => alice.page.getByTestId('call-quality').getAttribute('data-quality'), { timeout: 10_000 }).toBe('good');
     await expect.poll(() => alice.page.getByTestId('call-status').textContent(), { timeout: 5000 }).toMatch(/^\d+:\d\d$/);
 
+    // The microphone picker lists Chromium's fake microphone; choosing one swaps the track on the
+    // link (replaceTrack) and Bob keeps receiving Alice's audio; mute survives the swap.
+    const mics = await alice.page.getByTestId('call-mic').locator('option').allTextContents();
+    expect(mics.length).toBeGreaterThan(0);
+    await alice.page.getByTestId('call-mic').selectOption({ index: mics.length - 1 });
+    await audioGrows(bob);
     await alice.page.getByTestId('call-mute').click();
     expect(await alice.page.getByTestId('call-mute').getAttribute('aria-pressed')).toBe('true');
+    await alice.page.getByTestId('call-mic').selectOption({ index: 0 });
+    await expect.poll(() => alice.page.getByTestId('call-mute').getAttribute('aria-pressed')).toBe('true');
     await alice.page.getByTestId('call-camera').click();
     await alice.page.getByTestId('call-self').waitFor({ state: 'detached' });
     await alice.page.getByTestId('call-camera').click();
@@ -153,6 +174,33 @@ describe.sequential('calls end to end', () => {
     await Promise.all([mediaFlows(alice, 1), mediaFlows(bob, 1)]);
     await alice.page.getByTestId('call-hangup').click();
     await ended(alice, bob);
+  });
+
+  it('a group call started from the picker: Alice calls Bob and Carol at once, both ring with the whole roster, the mesh forms', async () => {
+    await openChat(alice, 'Bob');
+    await alice.page.getByTestId('call-group').click();
+    const picker = alice.page.getByTestId('call-group-picker');
+    await picker.waitFor();
+    expect(await picker.locator('[data-testid="call-group-pick"]:checked').count()).toBe(1); // Bob, this conversation
+    await picker.getByLabel('Carol').check();
+    expect(await axe(alice.page)).toEqual([]);
+    await alice.page.keyboard.press('Escape'); // closes, the button has the focus back
+    await picker.waitFor({ state: 'hidden' });
+    expect(await alice.page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('call-group');
+    await alice.page.keyboard.press('Enter');
+    await picker.getByLabel('Carol').check();
+    await picker.getByTestId('call-group-video').click();
+    for (const u of [bob, carol]) {
+      await phase(u, 'incoming').waitFor();
+      await u.page.getByText('Incoming video call with 1 other').waitFor();
+    }
+    await bob.page.getByTestId('call-accept').click();
+    await carol.page.getByTestId('call-accept').click();
+    const all = await Promise.all([alice, bob, carol].map((u) => mediaFlows(u, 2, 30_000)));
+    for (const s of all) expect(Object.keys(s)).toHaveLength(2);
+    await alice.page.getByTestId('call-hangup').click();
+    await bob.page.getByTestId('call-hangup').click();
+    await ended(alice, bob, carol);
   });
 
   it('the relay saw only ordinary encrypted frames: no SDP or ICE text in anything it forwarded', () => {

@@ -1,12 +1,19 @@
 /**
- * The pieces of calls that need no browser: ICE servers from the relay's TURN answer, the
- * quality indicator from getStats reports, the call log (IndexedDB on fake-indexeddb, merged
- * into a conversation by time, described in words), and the signalling messages' bounds.
+ * The pieces of calls that need no browser: ICE servers from the relay's TURN answer (and a
+ * failed request not being cached), the quality indicator from getStats reports, the call log
+ * (IndexedDB on fake-indexeddb, merged into a conversation by time, described in words), the
+ * signalling messages' bounds, devices (camera and microphone switches on a fake getUserMedia,
+ * tracks swapped on every link's sender, the output device, devicechange), the ring tone a
+ * gesture unblocks, and the group-call picker's bound.
  */
 import 'fake-indexeddb/auto';
-import { CALL_ID_SIZE, CallMedia, MAX_ICE_BYTES, MAX_SDP_BYTES, MessageType, SdpType, type TurnCredentials } from '@parley/generated';
-import { describe, expect, it } from 'vitest';
+import { CALL_ID_SIZE, CallMedia, MAX_CALL_PARTICIPANTS, MAX_ICE_BYTES, MAX_SDP_BYTES, MessageType, SdpType, type TurnCredentials } from '@parley/generated';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_OTHERS, canPick, togglePick } from '../src/calls/group.ts';
+import { IceConfig, PeerLink, putTrack } from '../src/calls/links.ts';
 import { IdbCallLog, MemoryCallLog, describeEntry, formatDuration, isCallEntry, mergeCallLog, type CallLogEntry } from '../src/calls/log.ts';
+import { CallMediaError, LocalMedia, applySink } from '../src/calls/media.ts';
+import { Ringtone, type ToneState } from '../src/calls/ringtone.ts';
 import { CALL_TYPES, fromHex, iceServersFrom, isCallMessage, msg, toHex } from '../src/calls/signal.ts';
 import { FAIR_RTT_MS, POOR_LOSS_PCT, describeStats, quality, summarize } from '../src/calls/stats.ts';
 import type { CallRecord } from '../src/calls/types.ts';
@@ -97,5 +104,259 @@ describe('call log', () => {
     expect(describeEntry(e(1, { outcome: 'busy' }), false)).toBe('Missed call (you were in another call)');
     expect(describeEntry(e(1, { outcome: 'rejected', dir: 'out' }), false)).toBe('Call declined by them');
     expect(formatDuration(3_723_000)).toBe('1:02:03');
+  });
+});
+
+describe('ICE servers are cached only when the relay gave them', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const TURN: RTCIceServer[] = [{ urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'p' }];
+
+  it('a failed request is not kept: that link goes without TURN, the next asks again, an answer is reused for half its TTL', async () => {
+    let now = 1_000_000;
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    const answers: (Error | RTCIceServer[])[] = [new Error('offline'), new Error('relay busy'), TURN, TURN];
+    let asked = 0;
+    const ice = new IceConfig(async () => {
+      const a = answers[asked++]!;
+      if (a instanceof Error) throw a;
+      return { servers: a, ttlSeconds: 600 };
+    });
+    const reports: string[] = [];
+    ice.prefetch(); // fails: no unhandled rejection, nothing kept
+    await Promise.resolve();
+    expect(await ice.serversOrNone((ctx) => reports.push(ctx))).toEqual({ servers: TURN.slice(0, 0), failed: true });
+    expect([asked, reports]).toEqual([2, ['TURN credentials']]);
+    const [x, y] = await Promise.all([ice.servers(), ice.servers()]); // one request for both
+    expect([x, y, asked]).toEqual([TURN, TURN, 3]);
+    now += 299_000;
+    expect(await ice.serversOrNone(() => undefined)).toEqual({ servers: TURN, failed: false });
+    expect(asked).toBe(3);
+    now += 2000; // past half of 600 s
+    await ice.servers();
+    expect(asked).toBe(4);
+  });
+});
+
+/** Just enough of MediaStream, tracks, getUserMedia and RTCPeerConnection for media.ts and links.ts. */
+class FakeTrack {
+  enabled = true;
+  readyState: 'live' | 'ended' = 'live';
+  constructor(
+    readonly kind: 'audio' | 'video',
+    readonly deviceId: string,
+  ) {}
+  stop(): void {
+    this.readyState = 'ended';
+  }
+  getSettings() {
+    return { deviceId: this.deviceId };
+  }
+}
+
+class FakeStream {
+  #tracks: FakeTrack[] = [];
+  addTrack(t: FakeTrack) {
+    if (!this.#tracks.includes(t)) this.#tracks.push(t);
+  }
+  removeTrack(t: FakeTrack) {
+    this.#tracks = this.#tracks.filter((x) => x !== t);
+  }
+  getTracks() {
+    return [...this.#tracks];
+  }
+  getAudioTracks() {
+    return this.#tracks.filter((t) => t.kind === 'audio');
+  }
+  getVideoTracks() {
+    return this.#tracks.filter((t) => t.kind === 'video');
+  }
+}
+
+/** Like many Android phones: a second camera will not open while one is live. */
+class FakeDevices extends EventTarget {
+  opened: FakeTrack[] = [];
+  broken = new Set<string>();
+  list = [
+    { kind: 'audioinput', deviceId: 'mic-1', label: 'Built-in microphone' },
+    { kind: 'audioinput', deviceId: 'mic-2', label: 'Headset' },
+    { kind: 'videoinput', deviceId: 'front', label: 'Front' },
+    { kind: 'videoinput', deviceId: 'back', label: 'Back' },
+  ];
+  async getUserMedia(c: MediaStreamConstraints) {
+    const kind = c.video ? 'video' : 'audio';
+    const want = ((c[kind] as MediaTrackConstraints).deviceId as { exact?: string } | undefined)?.exact;
+    const id = want ?? (kind === 'video' ? 'front' : 'mic-1');
+    if (this.broken.has(id)) throw new DOMException(`${id} is broken`, 'NotReadableError');
+    if (kind === 'video' && this.opened.some((t) => t.kind === 'video' && t.readyState === 'live')) throw new DOMException('Could not start video source', 'NotReadableError');
+    const t = new FakeTrack(kind, id);
+    this.opened.push(t);
+    const s = new FakeStream();
+    s.addTrack(t);
+    return s;
+  }
+  async enumerateDevices() {
+    return this.list;
+  }
+}
+
+class FakeSender {
+  track: unknown = null;
+  replaced: unknown[] = [];
+  async replaceTrack(t: unknown) {
+    this.track = t;
+    this.replaced.push(t);
+  }
+}
+
+class FakePc {
+  onicecandidate: unknown;
+  ontrack: unknown;
+  onconnectionstatechange: unknown;
+  readonly transceivers = (['audio', 'video'] as const).map((kind) => ({ receiver: { track: { kind } }, sender: new FakeSender(), currentDirection: 'sendrecv' }));
+  getTransceivers() {
+    return this.transceivers;
+  }
+  close() {}
+}
+
+function fakeMedia(): { md: FakeDevices; media: LocalMedia } {
+  vi.stubGlobal('MediaStream', FakeStream);
+  const md = new FakeDevices();
+  return { md, media: new LocalMedia(md as unknown as MediaDevices) };
+}
+
+describe('devices', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('switching camera stops the old one first (phones cannot open two), and a camera that will not open brings the previous one back', async () => {
+    const { md, media } = fakeMedia();
+    await media.open(true);
+    expect(media.cameraId).toBe('front');
+    await media.cameraOn(await media.nextCamera());
+    expect(media.cameraId).toBe('back');
+    expect(md.opened.filter((t) => t.kind === 'video').map((t) => t.readyState)).toEqual(['ended', 'live']);
+    md.broken.add('front');
+    const err = await media.cameraOn('front').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallMediaError);
+    expect(err).toMatchObject({ code: 'camera-switch', restored: true });
+    expect(media.cameraId).toBe('back');
+    expect(media.stream.getVideoTracks()).toEqual([media.video]);
+    md.broken.add('back'); // the previous one is gone too: the camera is off, and that is said
+    expect(await media.cameraOn('front').catch((e: unknown) => e)).toMatchObject({ code: 'camera-switch', restored: false });
+    expect([media.video, media.stream.getVideoTracks().length]).toEqual([undefined, 0]);
+    expect(await media.cameraOn('front').catch((e: unknown) => e)).toMatchObject({ code: 'camera' }); // nothing to go back to
+  });
+
+  it('switching microphone puts the new track on the audio sender of every link, keeps mute, and a microphone that will not open changes nothing', async () => {
+    const { md, media } = fakeMedia();
+    vi.stubGlobal('RTCPeerConnection', FakePc);
+    await media.open(false);
+    media.setMuted(true);
+    const opts = (key: string) => ({ callId: '00'.repeat(CALL_ID_SIZE), key, offerer: false, config: {}, local: media, send: async () => undefined, onRemote: () => undefined, onState: () => undefined, report: () => undefined });
+    const links = [new PeerLink(opts('a')), new PeerLink(opts('b'))];
+    const old = media.audio as unknown as FakeTrack;
+    const track = await media.switchMic('mic-2');
+    await putTrack(links.map((l) => Promise.resolve(l)), 'audio', track, () => undefined);
+    for (const l of links) {
+      const [audio, video] = (l.pc as unknown as FakePc).transceivers;
+      expect(audio!.sender.track).toBe(track);
+      expect(video!.sender.replaced).toEqual([]);
+    }
+    expect([media.micId, media.muted, track.enabled, old.readyState]).toEqual(['mic-2', true, false, 'ended']);
+    expect(media.stream.getAudioTracks()).toEqual([track]);
+    md.broken.add('mic-1');
+    expect(await media.switchMic('mic-1').catch((e: unknown) => e)).toMatchObject({ name: 'CallMediaError', code: 'mic-switch', restored: true });
+    expect(media.audio).toBe(track);
+    expect((track as unknown as FakeTrack).readyState).toBe('live');
+  });
+
+  it('device lists follow devicechange; the output device is applied whenever it changes, "System default" too', async () => {
+    const { md, media } = fakeMedia();
+    let changes = 0;
+    const off = media.onDeviceChange(() => changes++);
+    md.dispatchEvent(new Event('devicechange'));
+    off();
+    md.dispatchEvent(new Event('devicechange'));
+    expect(changes).toBe(1);
+    expect((await media.devices()).mics.map((d) => d.deviceId)).toEqual(['mic-1', 'mic-2']);
+
+    const sinks: string[] = [];
+    const el = {
+      sinkId: '',
+      async setSinkId(id: string) {
+        sinks.push(id);
+        this.sinkId = id;
+      },
+    };
+    expect(await applySink(el, '')).toBe(false); // already there
+    expect(await applySink(el, 'headset')).toBe(true);
+    expect(await applySink(el, '')).toBe(true);
+    expect(sinks).toEqual(['headset', '']);
+    expect(await applySink({}, 'headset')).toBe(false); // no setSinkId (Safari)
+  });
+});
+
+/** An AudioContext that, like a browser's autoplay policy, starts only from inside a gesture. */
+class FakeAudio {
+  state: AudioContextState = 'suspended';
+  currentTime = 0;
+  destination = {};
+  inGesture = false;
+  resumes = 0;
+  async resume() {
+    this.resumes++;
+    if (this.inGesture) this.state = 'running';
+  }
+  createGain() {
+    return { gain: { value: 0, setValueAtTime() {}, linearRampToValueAtTime() {} }, connect() {}, disconnect() {} };
+  }
+  createOscillator() {
+    return { type: 'sine', frequency: { value: 0, setValueAtTime() {} }, connect() {}, start() {}, stop() {} };
+  }
+}
+
+describe('a ring tone the browser blocked', () => {
+  it('is resumed by the next click or key press anywhere, inside the gesture, and then stops listening', async () => {
+    const ctx = new FakeAudio();
+    const page = new EventTarget();
+    const states: ToneState[] = [];
+    const tone = new Ringtone({ make: () => ctx as unknown as AudioContext, gestures: page, onState: (s) => states.push(s) });
+    expect(await tone.play('incoming')).toBe('blocked');
+    const gesture = (type: string) => {
+      ctx.inGesture = true;
+      page.dispatchEvent(new Event(type));
+      ctx.inGesture = false;
+    };
+    const before = ctx.resumes;
+    gesture('keydown');
+    await vi.waitFor(() => expect(states).toEqual(['playing']));
+    expect([ctx.state, ctx.resumes - before]).toEqual(['running', 1]);
+    gesture('click');
+    expect(ctx.resumes - before).toBe(1);
+  });
+
+  it('stops listening when the ringing stops, and resume() without a tone is "off"', async () => {
+    const ctx = new FakeAudio();
+    const page = new EventTarget();
+    const tone = new Ringtone({ make: () => ctx as unknown as AudioContext, gestures: page });
+    expect(await tone.play('ringback')).toBe('blocked');
+    tone.stop();
+    const before = ctx.resumes;
+    page.dispatchEvent(new Event('click'));
+    expect(ctx.resumes).toBe(before);
+    expect(await tone.resume()).toBe('off');
+  });
+});
+
+describe('the group-call picker', () => {
+  it('takes at most MAX_CALL_PARTICIPANTS - 1 others, in the order ticked', () => {
+    expect(MAX_OTHERS).toBe(MAX_CALL_PARTICIPANTS - 1);
+    let picked: string[] = [];
+    for (let i = 0; i < MAX_OTHERS + 2; i++) picked = togglePick(picked, `k${i}`, true);
+    expect(picked).toEqual(Array.from({ length: MAX_OTHERS }, (_, i) => `k${i}`));
+    expect([canPick(picked, 'k0'), canPick(picked, `k${MAX_OTHERS}`)]).toEqual([true, false]);
+    picked = togglePick(picked, 'k1', false);
+    expect(canPick(picked, `k${MAX_OTHERS}`)).toBe(true);
+    expect(togglePick(picked, 'k0', true)).toEqual(picked);
   });
 });

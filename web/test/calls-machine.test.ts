@@ -5,8 +5,9 @@
  */
 import { CALL_ID_SIZE, CALL_RING_TIMEOUT_MS, CallByeReason, CallMedia, CallRejectReason, MAX_CALL_PARTICIPANTS, MessageType } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
-import { CallMachine, type CallRecord } from '../src/calls/machine.ts';
-import { callIdOf, isOfferer, msg, type CallMessage } from '../src/calls/signal.ts';
+import { CallError, CallMachine, type CallRecord } from '../src/calls/machine.ts';
+import { mergeRoster } from '../src/calls/roster.ts';
+import { callIdOf, isOfferer, msg, toHex, type CallMessage } from '../src/calls/signal.ts';
 
 const key = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 
@@ -45,6 +46,8 @@ class Person {
   readonly links = new Map<string, { offerer: boolean; got: CallMessage[] }>();
   readonly records: CallRecord[] = [];
   readonly rings: string[] = [];
+  /** The most media links this person ever had at once. */
+  maxLinks = 0;
   held: { from: string; m: CallMessage; at: number }[] = [];
 
   constructor(
@@ -73,7 +76,10 @@ class Person {
         return t.id;
       },
       clearTimer: (id) => (w.timers = w.timers.filter((t) => t.id !== id)),
-      link: (k, offerer) => this.links.set(k, { offerer, got: [] }),
+      link: (k, offerer) => {
+        this.links.set(k, { offerer, got: [] });
+        this.maxLinks = Math.max(this.maxLinks, this.links.size);
+      },
       unlink: (k) => this.links.delete(k),
       toLink: (k, m) => this.links.get(k)?.got.push(m),
       changed: () => undefined,
@@ -286,10 +292,126 @@ describe('call state machine', () => {
     expect(c.sentTypes(b.key)[0]).toBe(MessageType.callAccept);
     expect(c.sentTypes(a.key)[0]).toBe(MessageType.callJoin);
     expect([a.links.has(c.key), c.links.has(a.key), c.links.has(b.key)]).toEqual([true, true, true]);
-    expect(() => {
+    let err: unknown;
+    try {
       for (let i = 10; i < 10 + MAX_CALL_PARTICIPANTS; i++) a.m.add(w.person(i).key);
-    }).toThrow(RangeError);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CallError);
+    expect((err as CallError).code).toBe('full');
     expect(a.m.call!.roster).toHaveLength(MAX_CALL_PARTICIPANTS);
+  });
+
+  it('a group call started with several contacts: one fresh invite each carrying the whole roster; both ring; a mesh forms', async () => {
+    const w = new World();
+    const [a, b, c] = [w.person(1), w.person(2), w.person(3)];
+    a.m.start([b.key, c.key, b.key], CallMedia.audio);
+    const invites = a.sent.filter((s) => s.m.type === MessageType.callInvite);
+    expect(invites.map((s) => s.to)).toEqual([b.key, c.key]);
+    for (const s of invites) if (s.m.type === MessageType.callInvite) expect(s.m.body.roster.map((r) => toHex(r.key))).toEqual([a.key, b.key, c.key]);
+    expect(a.rings).toEqual([b.key, c.key]);
+    await w.settle();
+    expect([b.phase, c.phase]).toEqual(['incoming', 'incoming']);
+    expect(b.m.call!.roster).toEqual([a.key, b.key, c.key]);
+    expect(b.m.call!.peers[c.key]!.status).toBe('roster');
+    b.m.accept();
+    c.m.accept();
+    await w.settle();
+    for (const [x, y] of [[a, b], [a, c], [b, c]] as const) expect(x.links.has(y.key) && y.links.has(x.key)).toBe(true);
+    const tooMany = Array.from({ length: MAX_CALL_PARTICIPANTS }, (_, i) => w.person(20 + i).key);
+    const d = w.person(40);
+    expect(() => d.m.start(tooMany, CallMedia.audio)).toThrow(expect.objectContaining({ code: 'full' }));
+    expect(() => d.m.start([], CallMedia.audio)).toThrow(expect.objectContaining({ code: 'empty' }));
+    expect(d.sent).toEqual([]);
+  });
+
+  it('two members of a four-person call each add someone at once: everyone keeps the same five, the sixth is let go, no mesh grows past the cap', async () => {
+    expect(MAX_CALL_PARTICIPANTS).toBe(5); // the scenario below fills the call with 4 + 1
+    const w = new World();
+    const [a, b, c, d] = [w.person(1), w.person(2), w.person(3), w.person(4)];
+    // e has the higher key of the two newcomers, and b adds first: the rule, not arrival, decides.
+    const [e, f] = [w.person(6), w.person(5)];
+    a.m.start([b.key, c.key, d.key], CallMedia.audio);
+    await w.settle();
+    for (const p of [b, c, d]) p.m.accept();
+    await w.settle();
+    for (const p of [a, b, c, d]) expect(p.links.size).toBe(3);
+    b.m.add(e.key);
+    c.m.add(f.key);
+    await w.settle();
+    const five = [a.key, b.key, c.key, d.key, f.key];
+    for (const p of [a, b, c, d]) {
+      expect(p.m.call!.roster).toEqual(five);
+      expect(p.m.call!.peers[e.key]?.dropped).toBe(true);
+    }
+    // b had invited e: it cancels; e's ringing ends as a missed call.
+    expect(b.sent.filter((s) => s.to === e.key).map((s) => s.m.type)).toEqual([MessageType.callInvite, MessageType.callBye]);
+    expect(e.phase).toBe('ended');
+    expect(e.records).toMatchObject([{ outcome: 'missed' }]);
+    expect(f.phase).toBe('incoming');
+    f.m.accept();
+    await w.settle();
+    for (const p of [a, b, c, d, f]) {
+      expect(p.m.call!.phase).toBe('active');
+      expect([...p.links.keys()].sort()).toEqual(five.filter((k) => k !== p.key).sort());
+      expect(p.maxLinks).toBeLessThanOrEqual(MAX_CALL_PARTICIPANTS - 1);
+    }
+    // e cannot be brought back into this call, and a stale roster naming e changes nothing.
+    expect(() => a.m.add(e.key)).toThrow(expect.objectContaining({ code: 'left-out' }));
+    a.m.onSignal(b.key, msg.invite(a.m.call!.id, CallMedia.audio, [a.key, b.key, c.key, d.key, e.key]), w.now);
+    expect(a.m.call!.roster).toEqual(five);
+    expect(a.links.has(e.key)).toBe(false);
+  });
+
+  it('a newcomer who had already joined is let go by everyone who linked them', async () => {
+    const w = new World();
+    const [a, b, c, d] = [w.person(1), w.person(2), w.person(3), w.person(4)];
+    const [e, f] = [w.person(6), w.person(5)];
+    a.m.start([b.key, c.key, d.key], CallMedia.audio);
+    await w.settle();
+    for (const p of [b, c, d]) p.m.accept();
+    await w.settle();
+    // Nothing reaches c for a while: e gets in and links with a, b and d meanwhile.
+    w.online.delete(c.key);
+    b.m.add(e.key);
+    await w.settle();
+    e.m.accept();
+    await w.settle();
+    expect([a.links.has(e.key), b.links.has(e.key), d.links.has(e.key), e.links.size]).toEqual([true, true, true, 3]);
+    c.m.add(f.key); // c has not heard of e: its roster is [a b c d] + f
+    expect(c.m.call!.roster).toEqual([a.key, b.key, c.key, d.key, f.key]);
+    await w.settle();
+    c.connect();
+    await w.settle();
+    // f ranks before e (same position, lower key): e is let go everywhere.
+    const five = [a.key, b.key, c.key, d.key, f.key];
+    for (const p of [a, b, c, d]) expect(p.m.call!.roster).toEqual(five);
+    for (const p of [a, b, d]) expect(p.links.has(e.key)).toBe(false);
+    expect(e.phase).toBe('ended');
+    for (const p of [a, b, c, d, e]) expect(p.maxLinks).toBeLessThanOrEqual(MAX_CALL_PARTICIPANTS - 1);
+  });
+
+  it('the roster cap ranks the same whatever order updates arrive in', () => {
+    const base = ['a0', 'b1', 'c2', 'd3'];
+    const fromB = [...base, 'x9'];
+    const fromC = [...base, 'e4'];
+    const fromD = [...base, 'f5'];
+    const orders = [[fromB, fromC, fromD], [fromD, fromB, fromC], [fromC, fromD, fromB]];
+    const results = orders.map((seq) => {
+      const order: Record<string, number> = {};
+      let roster = base;
+      const dropped = new Set<string>();
+      for (const r of seq) {
+        const m = mergeRoster(order, roster, r, dropped, 5);
+        roster = m.roster;
+        m.dropped.forEach((k) => dropped.add(k));
+      }
+      return { roster, dropped: [...dropped].sort() };
+    });
+    for (const r of results) expect(r).toEqual({ roster: [...base, 'e4'], dropped: ['f5', 'x9'] });
+    // Added earlier (a lower position anywhere) beats a lower key.
+    expect(mergeRoster({}, ['a0', 'b1', 'z2'], ['a0', 'b1', 'c2', 'y3'], new Set(), 3)).toEqual({ roster: ['a0', 'b1', 'c2'], dropped: ['z2', 'y3'] });
   });
 
   it('a join that overtakes its invite waits; strangers, foreign rosters and late messages are ignored', async () => {

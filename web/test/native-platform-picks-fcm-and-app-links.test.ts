@@ -37,7 +37,8 @@ vi.mock('@capacitor/core', () => ({ Capacitor: { isNativePlatform: () => m.nativ
 vi.mock('@capacitor/app', () => ({ App: m.App }));
 vi.mock('@capacitor/push-notifications', () => ({ PushNotifications: m.Push }));
 
-const INFO = { x: 'aa'.repeat(32) } as NotifierInfo;
+// A notifier that takes FCM registrations (notifier.json's policy: fcm true).
+const INFO = { x: 'aa'.repeat(32), fcm: true, webPushOrigins: [] } as unknown as NotifierInfo;
 
 function fakeApi() {
   let state: PushState = { tag: 't1' };
@@ -91,7 +92,7 @@ describe('in the Android app (Capacitor.isNativePlatform())', () => {
     expect(m.listeners.has('push:registration')).toBe(false); // listeners removed after use
   });
 
-  it('sends invite links that open the app to add-contact', async () => {
+  it('sends invite links that open the app to add-contact, and no other link', async () => {
     const seen: string[] = [];
     const off = await onAppUrl((u) => seen.push(u));
     m.listeners.get('app:appUrlOpen')!({ url: 'parley:invite/AAAA' });
@@ -106,7 +107,12 @@ describe('in the Android app (Capacitor.isNativePlatform())', () => {
     expect(ctx.setPendingInvite).toHaveBeenCalledWith('https://chat.example/#invite=BBBB');
     expect(ctx.router.navigate).not.toHaveBeenCalled(); // not open yet: App goes to /add once ready
     ready = true;
+    // Other links that open the app (its own origin, an anchor) just open it: no invite, no /add.
+    for (const url of ['https://chat.example/', 'https://chat.example/#main', 'parley:open']) m.listeners.get('app:appUrlOpen')!({ url });
+    expect(ctx.setPendingInvite).toHaveBeenCalledOnce();
+    expect(ctx.router.navigate).not.toHaveBeenCalled();
     m.listeners.get('app:appUrlOpen')!({ url: 'parley:invite/CCCC' });
+    expect(ctx.setPendingInvite).toHaveBeenLastCalledWith('parley:invite/CCCC');
     expect(ctx.router.navigate).toHaveBeenCalledWith('/add');
     hooks.dispose();
   });

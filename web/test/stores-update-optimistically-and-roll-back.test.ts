@@ -158,8 +158,11 @@ describe('createSession and createTheme', () => {
     t.set('dark');
     expect(root.dataset.theme).toBe('dark');
     expect(saved.get(THEME_KEY)).toBe('dark');
-    t.cycle();
-    expect(root.dataset.theme).toBeUndefined(); // dark → system
+    expect(createTheme(storage, { dataset: {} as DOMStringMap }).state.mode).toBe('dark'); // kept for the next start
+    t.set('system');
+    expect(root.dataset.theme).toBeUndefined(); // the system's choice: no attribute
     expect(createTheme(storage, root).state.mode).toBe('system');
+    saved.set(THEME_KEY, 'neon');
+    expect(createTheme(storage, root).state.mode).toBe('system'); // an unknown stored value is ignored
   });
 });

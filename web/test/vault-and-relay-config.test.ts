@@ -4,11 +4,13 @@
  * (services/relay-config.ts): build-time env first, then the serving relay's well-known
  * document, each validated.
  */
-import { SEED_SIZE } from '@parley/generated';
-import { nobleBackend, randomBytes } from '@parley/runtime';
+import { PROTOCOL_VERSION, SEED_SIZE } from '@parley/generated';
+import { nobleBackend, randomBytes, toHex } from '@parley/runtime';
 import { describe, expect, it } from 'vitest';
-import { relayFromEnv, relayFromWellKnown, resolveRelay, sameRelayKeys } from '../src/services/relay-config.ts';
-import { SCRYPT_PARAMS, openSeed, sealSeed } from '../src/services/vault.ts';
+import { startRelay } from '../../relay/src/index.ts';
+import { RelayConfigError, relayFromEnv, relayFromWellKnown, resolveRelay, sameRelayKeys } from '../src/services/relay-config.ts';
+import { MIN_PASSPHRASE } from '../src/services/passphrase.ts';
+import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed } from '../src/services/vault.ts';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const pub = { x: randomBytes(32), ed: randomBytes(32) };
@@ -29,12 +31,29 @@ describe('the vault', () => {
   });
 
   it('refuses records that ask for absurd work or are malformed', async () => {
-    const p = await sealSeed(nobleBackend, randomBytes(SEED_SIZE), 'pw', pub, FAST);
-    await expect(openSeed(nobleBackend, { ...p, params: { N: 2 ** 30, r: 8, p: 1 } }, 'pw', pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
-    await expect(openSeed(nobleBackend, { ...p, params: { N: 1000, r: 8, p: 1 } }, 'pw', pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
-    await expect(openSeed(nobleBackend, { ...p, salt: 'x' as unknown as Uint8Array }, 'pw', pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
-    await expect(sealSeed(nobleBackend, new Uint8Array(5), 'pw', pub, FAST)).rejects.toThrow(RangeError);
-    await expect(sealSeed(nobleBackend, randomBytes(SEED_SIZE), '', pub, FAST)).rejects.toThrow(TypeError);
+    const pw = 'long enough';
+    const p = await sealSeed(nobleBackend, randomBytes(SEED_SIZE), pw, pub, FAST);
+    await expect(openSeed(nobleBackend, { ...p, params: { N: 2 ** 30, r: 8, p: 1 } }, pw, pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
+    await expect(openSeed(nobleBackend, { ...p, params: { N: 1000, r: 8, p: 1 } }, pw, pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
+    await expect(openSeed(nobleBackend, { ...p, salt: 'x' as unknown as Uint8Array }, pw, pub)).rejects.toMatchObject({ code: 'CORRUPT_VAULT' });
+    await expect(sealSeed(nobleBackend, new Uint8Array(5), pw, pub, FAST)).rejects.toThrow(RangeError);
+  });
+
+  it(`seals only with a passphrase of at least ${MIN_PASSPHRASE} characters, counted after NFKC`, async () => {
+    const seed = randomBytes(SEED_SIZE);
+    for (const weak of ['', 'short', 'x'.repeat(MIN_PASSPHRASE - 1), 'cafe\u0301s!!' /* 8 code points, 7 after NFKC */, 42 as unknown as string]) {
+      const err = await sealSeed(nobleBackend, seed, weak, pub, FAST).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(VaultError);
+      expect(err).toMatchObject({ name: 'VaultError', code: 'WEAK_PASSPHRASE' });
+    }
+    expect(() => checkNewPassphrase('x'.repeat(MIN_PASSPHRASE))).not.toThrow();
+    expect(() => checkNewPassphrase('\u{1F511}'.repeat(MIN_PASSPHRASE))).not.toThrow(); // code points, not UTF-16 units
+    expect(() => checkNewPassphrase('\u{1F511}'.repeat(MIN_PASSPHRASE / 2))).toThrow(VaultError);
+    // Opening has no length rule (the record decides); an empty passphrase is just wrong, without any scrypt work.
+    const p = await sealSeed(nobleBackend, seed, 'x'.repeat(MIN_PASSPHRASE), pub, FAST);
+    await expect(openSeed(nobleBackend, p, '', pub)).rejects.toMatchObject({ code: 'BAD_PASSPHRASE' });
+    await expect(openSeed(nobleBackend, p, undefined as unknown as string, pub)).rejects.toMatchObject({ code: 'BAD_PASSPHRASE' });
+    expect(await openSeed(nobleBackend, p, 'x'.repeat(MIN_PASSPHRASE), pub)).toEqual(seed);
   });
 
   it('defaults to scrypt N=2^17, r=8, p=1 (128 MiB)', () => {
@@ -57,9 +76,9 @@ describe('relay settings', () => {
   });
 
   it("reads the serving relay's well-known document", async () => {
-    const doc = { protocol: 'parley', url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d'), fingerprint: 'ab-cd' };
+    const doc = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d'), fingerprint: 'ab-cd' };
     expect(relayFromWellKnown(doc)).toEqual({ url: doc.url, x: doc.relay_x, ed: doc.relay_ed, fingerprint: 'ab-cd', source: 'well-known' });
-    expect(relayFromWellKnown({ url: doc.url, x: hexKey('c'), ed: hexKey('d') }).x).toBe(hexKey('c'));
+    expect(relayFromWellKnown({ ...doc, versions: [PROTOCOL_VERSION + 1, PROTOCOL_VERSION] }).x).toBe(hexKey('c'));
     const seen: string[] = [];
     const fetchFn = (async (u: string) => {
       seen.push(u);
@@ -74,5 +93,44 @@ describe('relay settings', () => {
     const missing = (async () => new Response('no', { status: 404 })) as unknown as typeof fetch;
     await expect(resolveRelay({}, 'http://app.test', missing)).rejects.toThrow(/404/);
     expect(sameRelayKeys(relayFromWellKnown(doc), { ...relayFromWellKnown(doc), url: 'ws://elsewhere/' })).toBe(true);
+    const notJson = (async () => new Response('<html>', { status: 200 })) as unknown as typeof fetch;
+    await expect(resolveRelay({}, 'http://app.test', notJson)).rejects.toMatchObject({ name: 'RelayConfigError', code: 'RELAY_CONFIG' });
+  });
+
+  it('refuses documents of another protocol, without our version, or with fields the spec does not define', () => {
+    const doc = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d') };
+    const bad: [unknown, RegExp][] = [
+      [null, /not a JSON object/],
+      [[doc], /not a JSON object/],
+      [{ ...doc, protocol: undefined }, /protocol must be "parley"/],
+      [{ ...doc, protocol: 'matrix' }, /protocol must be "parley"/],
+      [{ ...doc, versions: undefined }, new RegExp(`version ${PROTOCOL_VERSION}`)],
+      [{ ...doc, versions: [PROTOCOL_VERSION + 1] }, new RegExp(`version ${PROTOCOL_VERSION}`)],
+      [{ ...doc, versions: String(PROTOCOL_VERSION) }, new RegExp(`version ${PROTOCOL_VERSION}`)],
+      // `x` and `ed` are not the spec's names (relay_x, relay_ed): not read as aliases
+      [{ protocol: 'parley', versions: [PROTOCOL_VERSION], url: doc.url, x: hexKey('c'), ed: hexKey('d') }, /hex digits/],
+    ];
+    for (const [d, why] of bad) {
+      let err: unknown;
+      try {
+        relayFromWellKnown(d);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(d)).toBeInstanceOf(RelayConfigError);
+      expect((err as RelayConfigError).code).toBe('RELAY_CONFIG');
+      expect((err as Error).message).toMatch(why);
+    }
+  });
+
+  it("accepts what the relay's own /.well-known/parley.json serves", async () => {
+    const relay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', limits: { shutdownRetryAfterMs: 0 } });
+    try {
+      const r = await resolveRelay({}, relay.httpUrl);
+      expect(r).toMatchObject({ url: relay.url, x: toHex(relay.publicKeys.x), ed: toHex(relay.publicKeys.ed), source: 'well-known' });
+      expect(r.fingerprint).toMatch(/^[0-9a-f]+(-[0-9a-f]+)+$/);
+    } finally {
+      await relay.close();
+    }
   });
 });

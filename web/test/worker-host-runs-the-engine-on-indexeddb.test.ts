@@ -2,15 +2,20 @@
  * The crypto worker's logic (services/host.ts + services/api.ts) in Node: IndexedDB from
  * fake-indexeddb, a real relay on 127.0.0.1 port 0 whose /.well-known/parley.json gives the
  * relay, and the runtime's Node WebSocket transport. Covers creation with and without a
- * passphrase, invites, requests, texts, files, read state, and reopening a locked identity.
+ * passphrase, invites, requests, texts, files, read state, reopening a locked identity, the
+ * passphrase rule, and a key change reported and left for the user.
  */
 import 'fake-indexeddb/auto';
+import { PROTOCOL_VERSION } from '@parley/generated';
+import { fromHex, idHex, toHex } from '@parley/runtime';
 import { NodeWsTransport } from '@parley/runtime/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '../../relay/src/index.ts';
+import { K, encodeRecord } from '../../runtime/src/engine/records.ts';
 import { createApi } from '../src/services/api.ts';
 import { Host } from '../src/services/host.ts';
 import { openDatabase } from '../src/services/idb.ts';
+import { IdbStore } from '../src/services/idb-store.ts';
 import type { Api, Remote, WorkerEvent } from '../src/services/protocol.ts';
 
 let relay: RunningRelay;
@@ -124,12 +129,53 @@ describe('the worker host', () => {
     expect(texts).toEqual(['hello alice', 'data.bin']);
   });
 
+  it("reports a key change: a request with a contact's id and other keys waits, flagged, and nothing is accepted", async () => {
+    const a = await side('host-kc-a');
+    const c = await side('host-kc-c');
+    const sc = await c.api.create({ name: 'carol' });
+    if (sc.state !== 'ready' || !sc.key) throw new Error('carol is not ready');
+    // A knew "carol" under other keys with the same id (the id is the first bytes of the X25519 key).
+    const oldX = fromHex(sc.key);
+    oldX[31] = oldX[31]! ^ 1;
+    const oldEd = c.host.identity!.ed.slice();
+    oldEd[0] = oldEd[0]! ^ 1;
+    const old = { key: toHex(oldX), id: idHex(oldX), x: oldX, ed: oldEd, name: 'carol', note: '', state: 'accepted', verified: true, version: 1, createdAt: 1 };
+    expect(old.id).toBe(sc.id);
+    await (await IdbStore.open(a.host.o.db)).put(K.contact(old.key), encodeRecord(old));
+    await a.api.create({ name: 'alice' });
+    await Promise.all([online(a), online(c)]);
+
+    const invite = await a.api.createInvite({ maxUses: 1 });
+    const warned = a.next('key-change');
+    const request = a.next('contact-request');
+    const alice = await c.api.addContact({ invite: invite.link });
+    const { contact, previous } = await warned;
+    expect(previous).toMatchObject({ key: old.key, state: 'accepted', verified: true });
+    expect(contact).toMatchObject({ key: sc.key, state: 'pending', keyChangeOf: old.key });
+    expect((await request).contact.keyChangeOf).toBe(old.key);
+    const list = await a.api.contacts();
+    expect(list.find((x) => x.key === old.key)).toMatchObject({ state: 'accepted', verified: true });
+    expect(list.find((x) => x.key === sc.key)).toMatchObject({ state: 'pending', keyChangeOf: old.key });
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await c.api.contacts()).find((x) => x.key === alice.key)?.state).toBe('requested'); // no accept went back
+  });
+
+  it('refuses to seal a new identity with a short or empty passphrase, whatever the UI checked', async () => {
+    const a = await side('host-weak');
+    for (const passphrase of ['', 'seven!!']) {
+      await expect(a.api.create({ name: 'weak', passphrase })).rejects.toMatchObject({ name: 'VaultError', code: 'WEAK_PASSPHRASE' });
+    }
+    expect(await a.api.status()).toEqual({ state: 'none' }); // nothing was stored
+    expect(await a.host.vault.get('identity')).toBeUndefined();
+    expect(await a.api.create({ name: 'strong', passphrase: 'eight!!!' })).toMatchObject({ state: 'ready', protected: true });
+  });
+
   it('keeps the pinned relay when the relay publishes other keys, until the user trusts them', async () => {
     const a = await side('host-pin');
     const first = await a.api.create({ name: 'pin' });
     await online(a);
     await a.host.engine!.stop();
-    const other = { url: relay.url, relay_x: 'ab'.repeat(32), relay_ed: 'cd'.repeat(32) };
+    const other = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: relay.url, relay_x: 'ab'.repeat(32), relay_ed: 'cd'.repeat(32) };
     const moved = (async () => new Response(JSON.stringify(other))) as unknown as typeof fetch;
     const a2 = await side('host-pin', moved);
     const s = await a2.api.status();

@@ -1,7 +1,8 @@
 /**
- * In-call controls: mute, camera on/off, switch camera (with more than one), the speaker or
- * headset where the browser lets a page choose (setSinkId), adding someone (up to
- * MAX_CALL_PARTICIPANTS: a 1:1 call becomes a group call), hang up.
+ * In-call controls: mute, camera on/off, switch camera (with more than one), the microphone
+ * (replaceTrack on every link), the speaker or headset where the browser lets a page choose
+ * (setSinkId), adding someone (up to MAX_CALL_PARTICIPANTS: a 1:1 call becomes a group call),
+ * hang up. The device lists follow `devicechange` (calls.ts).
  */
 import { MAX_CALL_PARTICIPANTS } from '@parley/generated';
 import { For, Show, createSignal } from 'solid-js';
@@ -14,9 +15,10 @@ export function CallControls(props: { calls: Calls; call: CallView; contacts: ()
   const calls = props.calls;
   const [adding, setAdding] = createSignal(false);
   const [pick, setPick] = createSignal('');
-  const addable = () => props.contacts().filter((c) => !props.call.peers.some((p) => p.key === c.key && ['present', 'invited', 'ringing'].includes(p.status)));
+  const addable = () => props.contacts().filter((c) => !props.call.peers.some((p) => p.key === c.key && (p.dropped || ['present', 'invited', 'ringing'].includes(p.status))));
   const canAdd = () => props.call.phase === 'active' && props.call.rosterSize < MAX_CALL_PARTICIPANTS && addable().length > 0;
   const speakers = () => calls.state.devices.speakers;
+  const mics = () => calls.state.devices.mics;
   const invite = () => {
     const key = pick() || addable()[0]?.key;
     if (!key) return;
@@ -60,6 +62,14 @@ export function CallControls(props: { calls: Calls; call: CallView; contacts: ()
           <button type="button" class="call-btn" data-testid="call-switch" onClick={() => void calls.switchCamera()}>
             <CallIcon name="switchCam" /> Switch camera
           </button>
+        </Show>
+        <Show when={mics().length > 0}>
+          <label class="call-output">
+            <span>Microphone</span>
+            <select data-testid="call-mic" value={calls.state.micId} onChange={(e) => void calls.setMic(e.currentTarget.value)}>
+              <For each={mics()}>{(d, i) => <option value={d.deviceId}>{d.label || `Microphone ${i() + 1}`}</option>}</For>
+            </select>
+          </label>
         </Show>
         <Show when={canChooseOutput() && speakers().length > 0}>
           <label class="call-output">

@@ -8,6 +8,8 @@ const PATHS = {
   hangup: 'M3 14.5c5-4.7 13-4.7 18 0l-2.5 2.5-3.5-1.5v-2.5a9 9 0 0 0-6 0v2.5L5.5 17z',
   switchCam: 'M4 7h3l2-2h6l2 2h3v12H4zM9 13a3 3 0 0 1 5.2-2M15 13a3 3 0 0 1-5.2 2M14 9v2h-2M10 17v-2h2',
   addPerson: 'M10 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a8 8 0 0 1 13-6M19 14v6M16 17h6',
+  group: 'M8 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM16.5 11a3 3 0 1 0 0-6M1.5 20a6.5 6.5 0 0 1 13 0M16 14a5.5 5.5 0 0 1 6.5 6',
+  speaker: 'M4 9h4l5-4v14l-5-4H4zM16.5 8.5a5 5 0 0 1 0 7M19 6a8.5 8.5 0 0 1 0 12',
 } as const;
 
 export type CallIconName = keyof typeof PATHS;

@@ -11,6 +11,7 @@ import { CallControls } from './CallControls.tsx';
 import { CallIcon } from './CallIcon.tsx';
 import type { Calls, CallView, PeerView } from './calls.ts';
 import { formatDuration } from './log.ts';
+import { applySink } from './media.ts';
 import { describeStats } from './stats.ts';
 import './calls.css';
 
@@ -43,6 +44,7 @@ function Incoming(props: { calls: Calls; call: CallView }) {
       <p class="sr-only" data-testid="call-tone" data-tone={props.calls.state.tone}>
         {props.calls.state.tone === 'blocked' ? 'The ring tone could not play.' : ''}
       </p>
+      <ToneHint calls={props.calls} />
       <div class="call-actions">
         <button type="button" class="call-btn call-hangup" data-testid="call-decline" onClick={() => props.calls.decline()}>
           <CallIcon name="hangup" /> Decline
@@ -57,6 +59,20 @@ function Incoming(props: { calls: Calls; call: CallView }) {
         </button>
       </div>
     </div>
+  );
+}
+
+/**
+ * The browser refused to play the ring before a gesture: say so where it can be seen, and let a
+ * tap (on this or anywhere: ringtone.ts listens) start it.
+ */
+function ToneHint(props: { calls: Calls }) {
+  return (
+    <Show when={props.calls.state.tone === 'blocked'}>
+      <button type="button" class="call-tone-hint" data-testid="call-tone-hint" onClick={() => void props.calls.resumeTone()}>
+        <CallIcon name="speaker" /> Tap to hear the ring
+      </button>
+    </Show>
   );
 }
 
@@ -96,6 +112,9 @@ function InCall(props: { calls: Calls; call: CallView; contacts: () => Contact[]
         <p class="call-status" data-testid="call-status" aria-live="polite">
           {status()}
         </p>
+        <Show when={props.call.phase === 'outgoing'}>
+          <ToneHint calls={props.calls} />
+        </Show>
       </header>
       <ul class="call-grid" data-count={Math.min(tiles().length, 4)} aria-label="Participants">
         <For each={tiles()}>{(p) => <RemoteTile peer={p} stream={props.calls.remotes()[p.key]} sinkId={props.calls.state.sinkId} />}</For>
@@ -120,9 +139,8 @@ function RemoteTile(props: { peer: PeerView; stream: MediaStream | undefined; si
     if (s) video.play().catch(() => undefined);
   });
   createEffect(() => {
-    const id = props.sinkId;
-    const el = video as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | undefined;
-    if (el?.setSinkId && id) el.setSinkId(id).catch(() => undefined);
+    const id = props.sinkId; // '' (System default) included: it moves the sound back
+    applySink(video as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | undefined, id).catch((err) => console.warn('parley calls: output device:', err));
   });
   const waiting = () => (props.peer.status === 'present' ? (props.peer.connected ? '' : 'Connecting…') : props.peer.status === 'ringing' ? 'Ringing…' : 'Calling…');
   return (

@@ -30,6 +30,7 @@ export function CallsProvider(props: { app: AppCtx; children: JSX.Element }) {
   const calls = createCalls(app.client, {
     me,
     contact: (key) => app.contacts.byKey(key),
+    contacts: () => app.contacts.conversations().filter((c) => c.state === 'accepted'),
     toast: app.toast,
     notify: (title, body, contact) => {
       const env = browserNotifyEnv();
@@ -50,7 +51,7 @@ export function CallsProvider(props: { app: AppCtx; children: JSX.Element }) {
   return (
     <CallsContext.Provider value={calls}>
       {props.children}
-      <CallScreen calls={calls} contacts={() => app.contacts.conversations().filter((c) => c.state === 'accepted')} />
+      <CallScreen calls={calls} contacts={calls.contacts} />
     </CallsContext.Provider>
   );
 }

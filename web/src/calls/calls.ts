@@ -11,10 +11,10 @@ import { createStore, reconcile } from 'solid-js/store';
 import { CallMedia } from '@parley/generated';
 import type { Client } from '../services/client.ts';
 import type { Contact } from '../services/protocol.ts';
-import { IceConfig, PeerLink } from './links.ts';
+import { IceConfig, PeerLink, putTrack } from './links.ts';
 import { IdbCallLog, MemoryCallLog, type CallLog } from './log.ts';
-import { CallMachine, type CallInfo } from './machine.ts';
-import { LocalMedia, type Devices } from './media.ts';
+import { CallError, CallMachine, type CallInfo } from './machine.ts';
+import { CallMediaError, LocalMedia, type Devices } from './media.ts';
 import { Ringtone, type ToneState } from './ringtone.ts';
 import { iceServersFrom, isCallMessage, newCallId } from './signal.ts';
 import { callEnded, callStarted } from '../services/native.ts';
@@ -37,25 +37,31 @@ export interface CallsState {
   muted: boolean;
   cameraOn: boolean;
   devices: Devices;
+  /** The chosen output ('' = the system's default). */
   sinkId: string;
+  /** The microphone in use ('' = not known). */
+  micId: string;
   tone: ToneState;
 }
 
 export interface CallsOptions {
   me: () => string | undefined;
   contact: (key: string) => Contact | undefined;
+  /** Accepted contacts, the people a call can include. */
+  contacts?: () => Contact[];
   toast: (message: string) => void;
   log?: CallLog;
   notify?: (title: string, body: string, contact: string) => void;
 }
 
 export function createCalls(client: Client, o: CallsOptions) {
-  const [state, setState] = createStore<CallsState>({ call: undefined, muted: false, cameraOn: false, devices: { cameras: [], mics: [], speakers: [] }, sinkId: '', tone: 'off' });
+  const [state, setState] = createStore<CallsState>({ call: undefined, muted: false, cameraOn: false, devices: { cameras: [], mics: [], speakers: [] }, sinkId: '', micId: '', tone: 'off' });
   const [remotes, setRemotes] = createSignal<Record<string, MediaStream>>({}, { equals: false });
   const [local, setLocal] = createSignal<MediaStream | undefined>(undefined, { equals: false });
   const log: CallLog = o.log ?? (typeof indexedDB === 'undefined' ? new MemoryCallLog() : new IdbCallLog());
   const media = new LocalMedia();
-  const tone = new Ringtone();
+  // A gesture that unblocks the tone reports here; only a tone for the ringing call counts.
+  const tone = new Ringtone({ onState: (t) => machine.call && ['incoming', 'outgoing'].includes(machine.call.phase) && setState('tone', t) });
   const links = new Map<string, Promise<PeerLink | undefined>>();
   const stats: Record<string, LinkStats> = {};
   const waiting: Parameters<CallMachine['onSignal']>[] = [];
@@ -65,14 +71,10 @@ export function createCalls(client: Client, o: CallsOptions) {
   const name = (key: string) => o.contact(key)?.name || 'Someone';
   const report = (context: string, err: unknown) => console.warn(`parley calls: ${context}: ${(err as Error)?.message ?? err}`);
   const relayOnly = () => safeStorage()?.getItem(RELAY_ONLY_KEY) === '1';
+  // A failure is not cached: the links of this call go without TURN, the next call asks again.
   const ice = new IceConfig(async () => {
-    try {
-      const t = await client.api.requestTurn();
-      return { servers: iceServersFrom(t), ttlSeconds: t.ttlSeconds };
-    } catch (err) {
-      report('TURN credentials', err); // no TURN on this relay (or offline): host candidates only
-      return { servers: [], ttlSeconds: 60 };
-    }
+    const t = await client.api.requestTurn();
+    return { servers: iceServersFrom(t), ttlSeconds: t.ttlSeconds };
   });
 
   const machine: CallMachine = new CallMachine({
@@ -103,11 +105,11 @@ export function createCalls(client: Client, o: CallsOptions) {
   });
 
   async function openLink(key: string, offerer: boolean): Promise<PeerLink | undefined> {
-    const servers = await ice.servers();
+    const { servers, failed } = await ice.serversOrNone(report);
     const c = machine.call;
     if (!c || c.phase !== 'active' || !c.peers[key]?.linked) return undefined;
     const policy: RTCIceTransportPolicy = relayOnly() ? 'relay' : 'all';
-    if (policy === 'relay' && !servers.some((s) => s.username)) o.toast('Calls through the relay need a TURN server, and this relay has none.');
+    if (policy === 'relay' && !servers.some((s) => s.username)) o.toast(failed ? 'Could not get the relay’s TURN server for this call; calls through the relay need it.' : 'Calls through the relay need a TURN server, and this relay has none.');
     return new PeerLink({
       callId: c.id,
       key,
@@ -131,7 +133,7 @@ export function createCalls(client: Client, o: CallsOptions) {
 
   function phaseChanged(c: CallInfo | undefined, before: string | undefined): void {
     if (c?.phase === 'incoming') {
-      void ice.servers(); // ready by the time the user answers
+      ice.prefetch(); // ready by the time the user answers
       void tone.play('incoming').then((t) => machine.call === c && c.phase === 'incoming' && setState('tone', t));
       if (document.visibilityState === 'hidden') o.notify?.(c.media === CallMedia.video ? 'Incoming video call' : 'Incoming call', `From ${name(c.inviter)}`, c.inviter);
     } else if (c?.phase === 'outgoing') void tone.play('ringback').then((t) => machine.call === c && c.phase === 'outgoing' && setState('tone', t));
@@ -149,7 +151,7 @@ export function createCalls(client: Client, o: CallsOptions) {
       media.close();
       if (before === 'active') native(false);
       setLocal(undefined);
-      setState({ muted: false, cameraOn: false });
+      setState({ muted: false, cameraOn: false, micId: '' });
       setTimeout(() => {
         if (machine.call === c) {
           machine.call = undefined;
@@ -176,15 +178,17 @@ export function createCalls(client: Client, o: CallsOptions) {
     const problem = await media.open(video);
     if (problem) o.toast(problem);
     setLocal(media.stream);
-    setState({ muted: media.muted, cameraOn: !!media.video, devices: await media.devices().catch(() => state.devices) });
+    setState({ muted: media.muted, cameraOn: !!media.video, micId: media.micId ?? '' });
+    await refreshDevices();
   }
 
-  const forEachLink = async (fn: (l: PeerLink) => Promise<void>) => {
-    for (const p of links.values()) {
-      const l = await p;
-      if (l) await fn(l).catch((err) => report('track', err));
-    }
-  };
+  /** Device lists for the pickers; a chosen output that was unplugged goes back to the default. */
+  async function refreshDevices(): Promise<void> {
+    const devices = await media.devices().catch(() => state.devices);
+    setState('devices', devices);
+    if (state.sinkId && !devices.speakers.some((d) => d.deviceId === state.sinkId)) setState('sinkId', '');
+  }
+  media.onDeviceChange(() => void refreshDevices());
 
   client.on('signal', (s) => {
     if (!isCallMessage(s.message)) return;
@@ -205,7 +209,7 @@ export function createCalls(client: Client, o: CallsOptions) {
     },
     busy: () => machine.busy,
     async start(contact: string | string[], video: boolean): Promise<void> {
-      if (machine.busy) throw new Error('You are already in a call.');
+      if (machine.busy) throw new CallError('in-call', 'You are already in a call.');
       const keys = Array.isArray(contact) ? contact : [contact];
       await openMedia(video);
       try {
@@ -214,7 +218,7 @@ export function createCalls(client: Client, o: CallsOptions) {
         media.close();
         throw err;
       }
-      void ice.servers();
+      ice.prefetch();
     },
     async accept(video = machine.call?.media === CallMedia.video): Promise<void> {
       if (machine.call?.phase !== 'incoming') return;
@@ -233,20 +237,42 @@ export function createCalls(client: Client, o: CallsOptions) {
     },
     async setCamera(on: boolean, deviceId?: string): Promise<void> {
       try {
-        const track = on ? await media.cameraOn(deviceId) : (media.cameraOff(), null);
-        await forEachLink((l) => l.setTrack('video', track));
+        if (on) await media.cameraOn(deviceId);
+        else media.cameraOff();
       } catch (err) {
         o.toast(`Camera: ${(err as Error).message}`);
       }
+      // Whatever is open now (the new camera, the previous one restored, or none) goes out.
+      await putTrack(links.values(), 'video', media.video ?? null, report);
       setLocal(media.stream);
       if (machine.call?.phase === 'active') native(true);
-      setState({ cameraOn: !!media.video, devices: await media.devices().catch(() => state.devices) });
+      setState({ cameraOn: !!media.video });
+      await refreshDevices();
     },
     async switchCamera(): Promise<void> {
       const next = await media.nextCamera();
       if (next) await this.setCamera(true, next);
     },
     setSink: (id: string) => setState('sinkId', id),
+    /** Moves the call to another microphone on every link, muted if we were. */
+    async setMic(deviceId: string): Promise<void> {
+      try {
+        const track = await media.switchMic(deviceId);
+        await putTrack(links.values(), 'audio', track, report);
+        setLocal(media.stream);
+      } catch (err) {
+        o.toast(`Microphone: ${(err as Error).message}`);
+        if (!(err instanceof CallMediaError)) report('microphone', err);
+      }
+      setState({ muted: media.muted, micId: media.micId ?? '' });
+    },
+    /** A click on the "tap to hear the ring" hint (any click does it; this one says so). */
+    async resumeTone(): Promise<void> {
+      const t = await tone.resume();
+      if (t !== 'off') setState('tone', t);
+    },
+    /** Accepted contacts (the group-call picker). */
+    contacts: () => o.contacts?.() ?? [],
     /** For tests and the bench (window.parleyCallDebug): live links' statistics now. */
     async linkStats(): Promise<Record<string, LinkStats>> {
       const out: Record<string, LinkStats> = {};

@@ -152,21 +152,65 @@ export class PeerLink {
   }
 }
 
-/** ICE configuration from the relay, fetched once and reused for half its lifetime. */
+/**
+ * Puts `track` (or nothing) on the `kind` sender of every link: replaceTrack, no renegotiation.
+ * Links still opening read LocalMedia when they attach, so they get the new track too.
+ */
+export async function putTrack(links: Iterable<Promise<Pick<PeerLink, 'setTrack'> | undefined>>, kind: 'audio' | 'video', track: MediaStreamTrack | null, report: (context: string, err: unknown) => void): Promise<void> {
+  for (const p of [...links]) {
+    const l = await p;
+    if (l) await l.setTrack(kind, track).catch((err) => report(`${kind} track`, err));
+  }
+}
+
+/** How long callers share a TURN request that has not answered before asking again. */
+export const ICE_PENDING_MS = 60_000;
+
+/**
+ * ICE configuration from the relay, fetched once and reused for half its lifetime. Only a
+ * success is kept: a failed request (offline, a transient relay error) is asked again by the
+ * next caller, so one failure does not leave the next calls without TURN.
+ */
 export class IceConfig {
   #cached: { until: number; servers: Promise<RTCIceServer[]> } | undefined;
 
   constructor(private readonly fetchServers: () => Promise<{ servers: RTCIceServer[]; ttlSeconds: number }>) {}
 
+  /** The relay's servers; rejects when they could not be had (nothing is cached then). */
   servers(): Promise<RTCIceServer[]> {
     const now = Date.now();
     if (this.#cached && this.#cached.until > now) return this.#cached.servers;
-    const p = this.fetchServers().then((r) => {
-      if (this.#cached?.servers === p) this.#cached.until = Date.now() + (r.ttlSeconds * 1000) / 2;
-      return r.servers;
-    });
-    this.#cached = { until: now + 60_000, servers: p };
-    p.catch(() => (this.#cached = undefined));
+    const p = this.fetchServers().then(
+      (r) => {
+        if (this.#cached?.servers === p) this.#cached.until = Date.now() + (r.ttlSeconds * 1000) / 2;
+        return r.servers;
+      },
+      (err: unknown) => {
+        if (this.#cached?.servers === p) this.#cached = undefined;
+        throw err;
+      },
+    );
+    // While the request runs, every caller shares it (a call's links open together); one that
+    // hangs is given up on after ICE_PENDING_MS.
+    this.#cached = { until: now + ICE_PENDING_MS, servers: p };
     return p;
+  }
+
+  /**
+   * For a link about to open: the servers, or none (host candidates only) when the relay has no
+   * TURN or cannot be asked now. The fallback is used for this link only and not remembered.
+   */
+  async serversOrNone(report: (context: string, err: unknown) => void): Promise<{ servers: RTCIceServer[]; failed: boolean }> {
+    try {
+      return { servers: await this.servers(), failed: false };
+    } catch (err) {
+      report('TURN credentials', err);
+      return { servers: [], failed: true };
+    }
+  }
+
+  /** Asks ahead (an incoming call, a call being placed), so the links do not wait; errors wait for the links. */
+  prefetch(): void {
+    this.servers().catch(() => undefined);
   }
 }

@@ -2,9 +2,9 @@
  * The call state machine's bookkeeping (machine.ts has the rules): timers, sending, links for
  * present members, messages held for calls not known yet, when a call is over, and ending it.
  */
-import { CALL_RING_TIMEOUT_MS, CallByeReason } from '@parley/generated';
+import { CALL_RING_TIMEOUT_MS, CallByeReason, MAX_CALL_PARTICIPANTS } from '@parley/generated';
 import { callIdOf, isOfferer, msg, type CallMessage } from './signal.ts';
-import { type CallInfo, type CallIo, type CallOutcome, type PeerStatus, EARLY_MAX, ENDED_MAX } from './types.ts';
+import { type CallInfo, type CallIo, type CallOutcome, type PeerStatus, CallError, EARLY_MAX, ENDED_MAX } from './types.ts';
 
 export const PENDING: readonly PeerStatus[] = ['invited', 'ringing'];
 export const GONE: readonly PeerStatus[] = ['left', 'declined', 'busy', 'no-answer', 'failed'];
@@ -53,8 +53,13 @@ export abstract class CallBase {
     const c = this.call;
     if (!c || c.phase !== 'active') return;
     const me = this.io.me();
-    for (const p of Object.values(c.peers)) {
-      if (p.status !== 'present' || p.linked) continue;
+    const peers = Object.values(c.peers);
+    let links = peers.filter((p) => p.linked).length;
+    for (const p of peers) {
+      if (p.status !== 'present' || p.linked || p.dropped || !c.roster.includes(p.key)) continue;
+      // The roster cap (roster.ts) keeps this from happening; a full mesh never gets bigger.
+      if (links >= MAX_CALL_PARTICIPANTS - 1) return this.io.report('link', new CallError('full', `no more than ${MAX_CALL_PARTICIPANTS - 1} links`));
+      links++;
       p.linked = true;
       this.io.link(p.key, isOfferer(me, p.key));
       for (const m of this.ice.get(p.key) ?? []) this.io.toLink(p.key, m);

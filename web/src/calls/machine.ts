@@ -12,14 +12,17 @@
  *   start); we answer a join with our own join once, so both ends know. Every present pair gets
  *   one media link; the lower X25519 key offers (isOfferer).
  * - Adding someone: a new invite to them with the longer roster, and the same invite to everyone
- *   present (a roster update, no ringing).
+ *   present (a roster update, no ringing). Two members adding people at once could push the
+ *   merged roster past MAX_CALL_PARTICIPANTS: roster.ts ranks members the same way everywhere,
+ *   the ones left out get call_bye from us (if we had announced ourselves) and are never linked.
  * - Bye: that member has left; with nobody left the call ends. Messages for calls that ended are
  *   dropped; messages for a call not known yet (a join overtaking its invite) wait, bounded.
  */
 import { CALL_RING_TIMEOUT_MS, CallByeReason, CallRejectReason, MAX_CALL_PARTICIPANTS, MessageType, type CallMedia } from '@parley/generated';
 import { CallBase, GONE, PENDING } from './machine-base.ts';
+import { mergeRoster, noteOrder } from './roster.ts';
 import { callIdOf, msg, toHex, type CallMessage } from './signal.ts';
-import { type CallInfo, PENDING_ICE_MAX } from './types.ts';
+import { type CallInfo, CallError, PENDING_ICE_MAX } from './types.ts';
 
 export * from './types.ts';
 
@@ -27,11 +30,14 @@ export class CallMachine extends CallBase {
   /** Calls `contacts` (1..MAX_CALL_PARTICIPANTS - 1 of them); returns the call id. */
   start(contacts: readonly string[], media: CallMedia): string {
     const me = this.io.me();
-    if (this.busy) throw new Error('already in a call');
+    if (this.busy) throw new CallError('in-call', 'already in a call');
     const keys = [...new Set(contacts)].filter((k) => k !== me);
-    if (keys.length === 0 || keys.length > MAX_CALL_PARTICIPANTS - 1) throw new RangeError(`a call has 2 to ${MAX_CALL_PARTICIPANTS} people`);
+    if (keys.length === 0) throw new CallError('empty', 'nobody to call');
+    if (keys.length > MAX_CALL_PARTICIPANTS - 1) throw new CallError('full', `a call has at most ${MAX_CALL_PARTICIPANTS} people`);
     const id = toHex(this.io.newCallId());
-    this.call = { id, media, dir: 'out', inviter: me, roster: [me, ...keys], phase: 'outgoing', startedAt: this.io.now(), peers: {} };
+    const roster = [me, ...keys];
+    this.call = { id, media, dir: 'out', inviter: me, roster, order: {}, phase: 'outgoing', startedAt: this.io.now(), peers: {} };
+    noteOrder(this.call.order, roster);
     for (const k of keys) this.#invite(k);
     this.io.changed();
     return id;
@@ -40,11 +46,15 @@ export class CallMachine extends CallBase {
   /** Invites one more person into the current call (turns a 1:1 call into a group call). */
   add(contact: string): void {
     const c = this.call;
-    if (!c || (c.phase !== 'active' && c.phase !== 'outgoing')) throw new Error('no call to add to');
+    if (!c || (c.phase !== 'active' && c.phase !== 'outgoing')) throw new CallError('no-call', 'no call to add to');
     const p = c.peers[contact];
+    if (p?.dropped) throw new CallError('left-out', 'the call was full when they were added');
     if (p && !GONE.includes(p.status)) return;
-    if (!p && c.roster.length >= MAX_CALL_PARTICIPANTS) throw new RangeError(`a call has at most ${MAX_CALL_PARTICIPANTS} people`);
-    if (!p) c.roster.push(contact);
+    if (!p && c.roster.length >= MAX_CALL_PARTICIPANTS) throw new CallError('full', `a call has at most ${MAX_CALL_PARTICIPANTS} people`);
+    if (!p) {
+      c.roster.push(contact);
+      noteOrder(c.order, c.roster);
+    }
     for (const other of Object.values(c.peers)) if (other.status === 'present') this.send(other.key, msg.invite(c.id, c.media, c.roster));
     this.#invite(contact);
     this.io.changed();
@@ -187,8 +197,7 @@ export class CallMachine extends CallBase {
     if (c && c.id === id) {
       // A roster update from someone in the call: new members are in the roster, not ringing here.
       if (c.phase === 'ended' || (c.peers[from]?.status !== 'present' && from !== c.inviter)) return;
-      for (const k of roster) if (k !== me && !c.peers[k]) c.peers[k] = { key: k, status: 'roster', announced: false, linked: false };
-      c.roster = [...c.roster, ...roster.filter((k) => !c.roster.includes(k))];
+      this.#merge(roster);
       this.io.changed();
       return this.replay(id);
     }
@@ -205,7 +214,8 @@ export class CallMachine extends CallBase {
       return this.io.ended({ ...info, dir: 'in', outcome: 'missed', contacts: [from] });
     }
     this.ice.clear();
-    const call: CallInfo = { id, media: m.body.media, dir: 'in', inviter: from, roster, phase: 'incoming', startedAt: this.io.now(), peers: {} };
+    const call: CallInfo = { id, media: m.body.media, dir: 'in', inviter: from, roster, order: {}, phase: 'incoming', startedAt: this.io.now(), peers: {} };
+    noteOrder(call.order, roster);
     for (const k of roster) if (k !== me) call.peers[k] = { key: k, status: k === from ? 'present' : 'roster', announced: false, linked: false };
     this.call = call;
     this.timer(id, CALL_RING_TIMEOUT_MS - age, () => {
@@ -215,6 +225,37 @@ export class CallMachine extends CallBase {
     });
     this.io.changed();
     this.replay(id);
+  }
+
+  /** A roster update for our call: merged under the cap (roster.ts); the people left out are let go. */
+  #merge(incoming: readonly string[]): void {
+    const c = this.call!;
+    const me = this.io.me();
+    const excluded = new Set(Object.values(c.peers).filter((p) => p.dropped).map((p) => p.key));
+    const { roster, dropped } = mergeRoster(c.order, c.roster, incoming, excluded);
+    if (dropped.includes(me)) {
+      // The others keep people ranked before us: we leave (they drop us the same way).
+      if (c.phase === 'incoming') return this.end('missed');
+      return this.hangup();
+    }
+    c.roster = roster;
+    for (const k of roster) if (k !== me && !c.peers[k]) c.peers[k] = { key: k, status: 'roster', announced: false, linked: false };
+    for (const k of dropped) this.#drop(k);
+    this.check();
+  }
+
+  /** Lets go of someone the roster cap left out: a bye if we had told them we are in, no link. */
+  #drop(key: string): void {
+    const c = this.call!;
+    const p = (c.peers[key] ??= { key, status: 'left', announced: false, linked: false });
+    if (p.dropped) return;
+    this.clear(`${c.id}/${key}`);
+    const pending = PENDING.includes(p.status);
+    if (pending || p.status === 'present' || (p.announced && !GONE.includes(p.status))) this.send(key, msg.bye(c.id, pending ? CallByeReason.cancelled : CallByeReason.hangup));
+    this.unlink(key);
+    this.ice.delete(key);
+    p.status = 'left';
+    p.dropped = true;
   }
 
   #invite(key: string): void {

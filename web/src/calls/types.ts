@@ -22,6 +22,8 @@ export interface PeerInfo {
   connected?: boolean;
   /** Our invite's message id (its delivered receipt turns invited into ringing). */
   inviteId?: string;
+  /** Left out by the roster cap (roster.ts): never linked, heard or added again in this call. */
+  dropped?: boolean;
 }
 
 export interface CallInfo {
@@ -31,8 +33,10 @@ export interface CallInfo {
   dir: 'in' | 'out';
   /** Who invited us (us, for our own calls). */
   inviter: string;
-  /** X25519 keys, hex, the caller first. */
+  /** X25519 keys, hex, the caller first; never more than MAX_CALL_PARTICIPANTS. */
   roster: string[];
+  /** Each member's lowest position in any roster seen: the roster cap's ranking (roster.ts). */
+  order: Record<string, number>;
   phase: CallPhase;
   startedAt: number;
   answeredAt?: number;
@@ -87,6 +91,21 @@ export interface CallIo {
   changed(): void;
   ended(r: CallRecord): void;
   report(context: string, err: unknown): void;
+}
+
+/**
+ * Why the machine refused: `in-call` (one call at a time), `no-call` (nothing to add to),
+ * `empty` (nobody to call), `full` (MAX_CALL_PARTICIPANTS), `left-out` (the roster cap already
+ * left this person out of this call).
+ */
+export class CallError extends Error {
+  override readonly name = 'CallError';
+  constructor(
+    readonly code: 'in-call' | 'no-call' | 'empty' | 'full' | 'left-out',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Messages kept for calls not known yet (a join that overtook its invite). */

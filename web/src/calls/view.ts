@@ -10,6 +10,8 @@ export interface PeerView {
   connected: boolean;
   quality: Quality;
   stats?: LinkStats;
+  /** Left out by the roster cap: cannot be added again to this call. */
+  dropped?: boolean;
 }
 
 export interface CallView {
@@ -40,6 +42,6 @@ export function view(c: CallInfo, name: (key: string) => string, stats: Record<s
     ...(c.connectedAt !== undefined ? { connectedAt: c.connectedAt } : {}),
     ...(c.endedAt !== undefined ? { endedAt: c.endedAt } : {}),
     ...(c.outcome ? { outcome: c.outcome } : {}),
-    peers: Object.values(c.peers).map((p) => ({ key: p.key, name: name(p.key), status: p.status, connected: !!p.connected, quality: quality(stats[p.key]), ...(stats[p.key] ? { stats: stats[p.key] } : {}) })),
+    peers: Object.values(c.peers).map((p) => ({ key: p.key, name: name(p.key), status: p.status, connected: !!p.connected, quality: quality(stats[p.key]), ...(stats[p.key] ? { stats: stats[p.key] } : {}), ...(p.dropped ? { dropped: true } : {}) })),
   };
 }

@@ -9,7 +9,6 @@ import { Icon } from './Icon.tsx';
 export interface ComposerProps {
   /** Set while editing one of our messages: its current text. */
   editing?: string;
-  disabled?: boolean;
   onSend: (text: string) => Promise<unknown>;
   onSaveEdit: (text: string) => Promise<unknown>;
   onCancelEdit: () => void;
@@ -80,7 +79,6 @@ export function Composer(props: ComposerProps) {
             multiple
             class="visually-hidden-input"
             data-testid="file-input"
-            disabled={props.disabled}
             onChange={(e) => {
               const files = [...(e.currentTarget.files ?? [])];
               e.currentTarget.value = '';
@@ -94,7 +92,6 @@ export function Composer(props: ComposerProps) {
           aria-label={props.editing !== undefined ? 'Edit message' : 'Message'}
           placeholder="Message"
           value={text()}
-          disabled={props.disabled}
           aria-invalid={tooLong()}
           onInput={(e) => setText(e.currentTarget.value)}
           onKeyDown={(e) => {
@@ -107,7 +104,7 @@ export function Composer(props: ComposerProps) {
             }
           }}
         />
-        <button type="submit" class="primary send" disabled={props.disabled || !text().trim() || tooLong()}>
+        <button type="submit" class="primary send" disabled={!text().trim() || tooLong()}>
           {props.editing !== undefined ? 'Save' : 'Send'}
         </button>
       </div>

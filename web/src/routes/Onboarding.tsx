@@ -4,9 +4,7 @@
  */
 import { Show, createSignal } from 'solid-js';
 import { useApp } from '../context.ts';
-
-/** Shortest passphrase accepted: below this scrypt's cost protects little. */
-export const MIN_PASSPHRASE = 8;
+import { MIN_PASSPHRASE, passphraseLength } from '../services/passphrase.ts';
 
 export function Onboarding() {
   const app = useApp();
@@ -19,7 +17,7 @@ export function Onboarding() {
 
   const problem = () => {
     if (!name().trim()) return 'Enter a name your contacts will see.';
-    if (protect() && pass().length < MIN_PASSPHRASE) return `The passphrase needs at least ${MIN_PASSPHRASE} characters.`;
+    if (protect() && passphraseLength(pass()) < MIN_PASSPHRASE) return `The passphrase needs at least ${MIN_PASSPHRASE} characters.`;
     if (protect() && pass() !== pass2()) return 'The passphrases do not match.';
     return undefined;
   };

@@ -27,7 +27,7 @@ import { IdbStore } from './idb-store.ts';
 import type { CreateOptions, HistoryItem, IdentityStatus, RelayInfo, StoredFile, WorkerEvent } from './protocol.ts';
 import { resolveRelay, sameRelayKeys, type RelayEnv } from './relay-config.ts';
 import { GatedTransport } from './transport.ts';
-import { SCRYPT_PARAMS, VaultError, openSeed, sealSeed, type IdentityRecord, type ScryptParams } from './vault.ts';
+import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed, type IdentityRecord, type ScryptParams } from './vault.ts';
 
 const IDENTITY_KEY = 'identity';
 /** Message types kept in history by the engine; everything else reaches the UI as `signal`. */
@@ -99,13 +99,15 @@ export class Host {
 
   async create(o: CreateOptions): Promise<IdentityStatus> {
     if (await this.vault.get(IDENTITY_KEY)) throw new Error('an identity exists already');
+    // Before any key or network work. An empty passphrase is refused, not read as "none".
+    if (o.passphrase !== undefined) checkNewPassphrase(o.passphrase);
     const name = (o.name ?? '').trim();
     const backend = await this.backend();
     const relay = await resolveRelay(this.o.env, this.o.origin, this.o.fetch);
     const identity = await generateIdentity(backend);
     const pub = { x: identity.x, ed: identity.ed };
     const rec: IdentityRecord = { v: 1, name, x: toHex(identity.x), ed: toHex(identity.ed), id: toHex(identity.id), relay, createdAt: Date.now() };
-    if (o.passphrase) rec.protection = await sealSeed(backend, identity.seed, o.passphrase, pub, this.o.scrypt ?? SCRYPT_PARAMS);
+    if (o.passphrase !== undefined) rec.protection = await sealSeed(backend, identity.seed, o.passphrase, pub, this.o.scrypt ?? SCRYPT_PARAMS);
     else rec.seed = identity.seed.slice();
     await this.vault.put(IDENTITY_KEY, rec);
     return this.#start(rec, identity);

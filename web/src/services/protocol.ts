@@ -159,7 +159,9 @@ export interface WorkerEvents {
   synced: { delivered: number };
   history: HistoryItem;
   contacts: Contact[];
+  /** A request arrived (the UI announces it: src/announce.ts; the list updates from `contacts`). */
   'contact-request': { contact: Contact; note: string };
+  /** Someone claims a contact's id with other keys (announced as a security warning; never accepted silently). */
   'key-change': { contact: Contact; previous: Contact };
   progress: FileProgress;
   'file-failed': FileFailed;

@@ -3,14 +3,14 @@
  *   1. the build's settings: VITE_PARLEY_RELAY_URL, VITE_PARLEY_RELAY_X, VITE_PARLEY_RELAY_ED
  *      (all three, keys as hex), for an app hosted apart from its relay;
  *   2. otherwise the relay serving the app: same-origin `/.well-known/parley.json`
- *      ({ url, relay_x, relay_ed, fingerprint }; `x` and `ed` are accepted too).
+ *      (spec strings.WELL_KNOWN_PATH: { protocol: WELL_KNOWN_PROTOCOL, versions, url, relay_x, relay_ed,
+ *      fingerprint }); a document for another protocol, or without our PROTOCOL_VERSION, is
+ *      refused rather than pinned.
  * The result is pinned with the identity (services/vault.ts); a relay that later publishes other
  * keys is reported, never followed silently.
  */
-import { KEY_SIZE } from '@parley/generated';
+import { KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL } from '@parley/generated';
 import type { RelayInfo } from './protocol.ts';
-
-export const WELL_KNOWN_PATH = '/.well-known/parley.json';
 
 export class RelayConfigError extends Error {
   override readonly name = 'RelayConfigError';
@@ -40,10 +40,15 @@ export function relayFromEnv(env: RelayEnv): RelayInfo | undefined {
   return { ...checked(url, x, ed, 'VITE_PARLEY_RELAY_*'), source: 'env' };
 }
 
-/** Parses a `/.well-known/parley.json` document. */
+/** Parses a `/.well-known/parley.json` document; RelayConfigError if it is not one this app can use. */
 export function relayFromWellKnown(doc: unknown): RelayInfo {
-  const d = (doc ?? {}) as Record<string, unknown>;
-  const r = checked(d.url, d.relay_x ?? d.x, d.relay_ed ?? d.ed, WELL_KNOWN_PATH);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new RelayConfigError(`${WELL_KNOWN_PATH}: not a JSON object`);
+  const d = doc as Record<string, unknown>;
+  if (d.protocol !== WELL_KNOWN_PROTOCOL) throw new RelayConfigError(`${WELL_KNOWN_PATH}: protocol must be "${WELL_KNOWN_PROTOCOL}", got ${JSON.stringify(d.protocol)}`);
+  if (!Array.isArray(d.versions) || !d.versions.includes(PROTOCOL_VERSION)) {
+    throw new RelayConfigError(`${WELL_KNOWN_PATH}: the relay does not offer protocol version ${PROTOCOL_VERSION} (versions: ${JSON.stringify(d.versions)})`);
+  }
+  const r = checked(d.url, d.relay_x, d.relay_ed, WELL_KNOWN_PATH);
   return { ...r, ...(typeof d.fingerprint === 'string' ? { fingerprint: d.fingerprint } : {}), source: 'well-known' };
 }
 
@@ -62,7 +67,13 @@ export async function resolveRelay(env: RelayEnv, origin: string, fetchFn: typeo
     throw new RelayConfigError(`cannot reach ${WELL_KNOWN_PATH}: ${(cause as Error).message}`);
   }
   if (!res.ok) throw new RelayConfigError(`${WELL_KNOWN_PATH} answered ${res.status}`);
-  return relayFromWellKnown(await res.json());
+  let doc: unknown;
+  try {
+    doc = await res.json();
+  } catch {
+    throw new RelayConfigError(`${WELL_KNOWN_PATH} is not JSON`);
+  }
+  return relayFromWellKnown(doc);
 }
 
 /** True if two relays have the same keys (the URL may move). */

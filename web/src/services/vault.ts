@@ -16,6 +16,7 @@
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { SEED_SIZE } from '@parley/generated';
 import { XCHACHA_NONCE_LENGTH, concatBytes, randomBytes, wipe, type CryptoBackend } from '@parley/runtime';
+import { MIN_PASSPHRASE, passphraseLength } from './passphrase.ts';
 import type { RelayInfo } from './protocol.ts';
 
 export interface ScryptParams {
@@ -58,19 +59,28 @@ export interface IdentityRecord {
 export class VaultError extends Error {
   override readonly name = 'VaultError';
   constructor(
-    readonly code: 'BAD_PASSPHRASE' | 'CORRUPT_VAULT',
+    readonly code: 'BAD_PASSPHRASE' | 'WEAK_PASSPHRASE' | 'CORRUPT_VAULT',
     message: string,
   ) {
     super(message);
   }
 }
 
+/**
+ * Throws VaultError WEAK_PASSPHRASE unless `passphrase` may seal a new identity (at least
+ * MIN_PASSPHRASE characters). Checked here, in the worker, whatever the UI checked before.
+ */
+export function checkNewPassphrase(passphrase: unknown): asserts passphrase is string {
+  if (typeof passphrase !== 'string' || passphraseLength(passphrase) < MIN_PASSPHRASE) {
+    throw new VaultError('WEAK_PASSPHRASE', `the passphrase needs at least ${MIN_PASSPHRASE} characters`);
+  }
+}
+
 async function passKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
-  if (typeof passphrase !== 'string' || passphrase.length === 0) throw new TypeError('passphrase must be a non-empty string');
   return scryptAsync(new TextEncoder().encode(passphrase.normalize('NFKC')), salt, { ...params, dkLen: KEY_LENGTH, maxmem: 2 * 128 * params.N * params.r + 4096 });
 }
 
-/** Seals a seed under a passphrase. */
+/** Seals a seed under a passphrase (VaultError WEAK_PASSPHRASE if it is too short). */
 export async function sealSeed(
   backend: CryptoBackend,
   seed: Uint8Array,
@@ -80,6 +90,7 @@ export async function sealSeed(
   random: (n: number) => Uint8Array = randomBytes,
 ): Promise<Protection> {
   if (!(seed instanceof Uint8Array) || seed.length !== SEED_SIZE) throw new RangeError(`seed must be ${SEED_SIZE} bytes`);
+  checkNewPassphrase(passphrase);
   const salt = random(SALT_SIZE);
   const nonce = random(XCHACHA_NONCE_LENGTH);
   const key = await passKey(passphrase, salt, params);
@@ -98,6 +109,8 @@ export async function openSeed(backend: CryptoBackend, p: Protection, passphrase
   if (!sane || !(p.salt instanceof Uint8Array) || !(p.nonce instanceof Uint8Array) || !(p.sealed instanceof Uint8Array)) {
     throw new VaultError('CORRUPT_VAULT', 'the stored identity record is not readable');
   }
+  // No length rule here: the record decides. An empty or missing passphrase is simply wrong.
+  if (typeof passphrase !== 'string' || passphrase.length === 0) throw new VaultError('BAD_PASSPHRASE', 'wrong passphrase');
   const key = await passKey(passphrase, p.salt, { N, r, p: par });
   try {
     return await backend.xchachaOpen(key, p.nonce, p.sealed, concatBytes(pub.x, pub.ed));

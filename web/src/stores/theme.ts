@@ -33,10 +33,6 @@ export function createTheme(storage: StorageLike | undefined, root: { dataset: D
         // private mode: the choice lasts for this page only
       }
     },
-    /** system → light → dark → system */
-    cycle(): void {
-      this.set(MODES[(MODES.indexOf(state.mode) + 1) % MODES.length]!);
-    },
   };
 }
 

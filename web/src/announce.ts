@@ -1,0 +1,21 @@
+/**
+ * Says in the app's live region (the toast) what the worker reports about contacts while the
+ * app runs: a contact request arrived, or someone claims a contact's id with other keys. The
+ * lists update from the `contacts` event; this is what tells a screen reader user, or someone
+ * looking at another screen, that something waits for a decision.
+ */
+import type { Client } from './services/client.ts';
+
+export function announceContactEvents(client: Pick<Client, 'on'>, toast: (message: string) => void): () => void {
+  const offs = [
+    client.on('contact-request', ({ contact }) => {
+      // A key change comes with its own, stronger message (below); do not overwrite it.
+      if (contact.keyChangeOf) return;
+      toast(`Contact request from ${contact.name || 'someone'}. Accept it in Contact requests.`);
+    }),
+    client.on('key-change', ({ previous }) =>
+      toast(`Security warning: someone claims to be ${previous.name || 'one of your contacts'} with different keys. Nothing was accepted.`),
+    ),
+  ];
+  return () => offs.forEach((off) => off());
+}
