@@ -34,6 +34,21 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** What each exit code means, for `wschat --help` (cli/README.md "Exit codes" says the same). */
+export const EXIT_MEANING: Record<ExitCode, string> = {
+  0: 'success',
+  1: 'a bug: the message says what failed (WSCHAT_DEBUG=1 prints the stack)',
+  2: 'wrong arguments or options, a name matching several contacts, a contact in the wrong state, init over an existing identity',
+  3: 'no identity in the home folder: run wschat init',
+  4: 'the invite does not parse, its checksum fails, it expired, or it is for another relay',
+  5: 'no contact matches the name or id prefix',
+  6: 'the relay cannot be reached, or its well-known document is missing, not Parley, or not for this protocol version',
+  7: 'the relay does not hold the pinned keys, or its fingerprint is not the --fingerprint given',
+  8: 'a file is missing, unreadable or too large, cannot be written, or a key file has unsafe permissions',
+  9: 'the awaited step did not happen within --timeout; what was queued stays queued',
+  10: 'another wschat process uses the same home folder',
+};
+
 /** The stable codes printed in `--json` errors and in bridge `error` events. */
 export type CliErrorCode =
   | 'USAGE'
@@ -50,7 +65,7 @@ export type CliErrorCode =
   | 'BUSY'
   | 'INTERNAL';
 
-const EXIT_OF: Record<CliErrorCode, ExitCode> = {
+export const EXIT_OF: Record<CliErrorCode, ExitCode> = {
   USAGE: EXIT.usage,
   AMBIGUOUS_CONTACT: EXIT.usage,
   UNKNOWN_ID: EXIT.usage,

@@ -6,8 +6,8 @@
  */
 import { MessageType, PresenceStateNames } from '@parley/generated';
 import { toHex } from '@parley/runtime/crypto';
-import type { Contact, Engine, HistoryItem } from '@parley/runtime/engine';
-import { classify } from './errors.ts';
+import type { Contact, Engine, FileProgress, HistoryItem } from '@parley/runtime/engine';
+import { classify, scrub } from './errors.ts';
 import type { OutEvent } from './bridge/schema.ts';
 import type { Session } from './session.ts';
 
@@ -30,18 +30,48 @@ export interface WatchOptions {
   state?: boolean;
 }
 
-/** Percent steps between file-progress events: bounds the output of a large transfer. */
-const PROGRESS_STEP_PERCENT = 1;
-/** Ids already reported as sent (a record can change again while `sent`): bounds the memory. */
-const MAX_REMEMBERED_SENT = 4096;
+/** Ids whose last reported receipt is remembered (a record can change again): bounds the memory. */
+const MAX_REMEMBERED_RECEIPTS = 4096;
+/** Transfers whose last reported progress is remembered: bounds the memory. */
+const MAX_REMEMBERED_TRANSFERS = 1024;
+
+const RECEIPT_RANK = { sent: 1, delivered: 2, read: 3 } as const;
+
+/**
+ * Passes a transfer's progress at most once per percent of each counter (chunks confirmed or
+ * stored, and for outgoing transfers chunks sent): bounds the output of a large transfer.
+ */
+export class ProgressSteps {
+  readonly #last = new Map<string, string>();
+
+  pass(p: FileProgress): boolean {
+    const key = `${p.direction}/${p.fileId}`;
+    const percent = (n: number): number => (p.totalChunks === 0 ? 100 : Math.floor((n * 100) / p.totalChunks));
+    const step = `${percent(p.chunks)}/${percent(p.sent ?? 0)}`;
+    if (this.#last.get(key) === step) return false;
+    this.#last.delete(key);
+    this.#last.set(key, step);
+    if (this.#last.size > MAX_REMEMBERED_TRANSFERS) this.#last.delete(this.#last.keys().next().value!);
+    return true;
+  }
+}
+
+/** The engine's file progress as an event (`sent` only for outgoing transfers). */
+export function progressEvent(engine: Engine, p: FileProgress): OutEvent {
+  return {
+    type: 'file-progress', contact: peer(engine, p.contact), fileId: p.fileId, direction: p.direction, bytes: p.bytes, size: p.size, chunks: p.chunks,
+    ...(p.direction === 'out' && p.sent !== undefined ? { sent: p.sent } : {}),
+    totalChunks: p.totalChunks,
+  };
+}
 
 /** Subscribes to the engine; returns the unsubscribe function. */
 export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () => void {
   const { engine } = session;
   const mine = (key: string): boolean => o.contact === undefined || o.contact === key;
   const offs: (() => void)[] = [];
-  const lastPercent = new Map<string, number>();
-  const sent = new Set<string>();
+  const steps = new ProgressSteps();
+  const reported = new Map<string, number>();
   offs.push(
     engine.on('message', (m) => {
       if (!mine(m.contact.key)) return;
@@ -60,28 +90,25 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
         emit({ type: 'typing', from, active: m.body.active === 1 });
       }
     }),
-    // texts and file offers (not chunks or accepts): their history record moves to `sent`
+    // Receipts come from history records, not from the engine's sent/delivered events: those
+    // also name file chunks, accepts and cancels, ids the user was never given. A history record
+    // is a text or a file offer, and its status moves sent → delivered → read. A `read` that
+    // skipped `delivered` (a read receipt says delivered too) reports both.
     engine.on('history', ({ item }) => {
-      if (item.dir !== 'out' || item.status !== 'sent' || !mine(item.contact) || sent.has(item.id)) return;
-      sent.add(item.id);
-      if (sent.size > MAX_REMEMBERED_SENT) sent.delete(sent.values().next().value!);
-      emit({ type: 'receipt', contact: peer(engine, item.contact), status: 'sent', ids: [item.id] });
-    }),
-    engine.on('delivered', (d) => {
-      if (mine(d.contact)) emit({ type: 'receipt', contact: peer(engine, d.contact), status: 'delivered', ids: d.ids });
-    }),
-    engine.on('read', (d) => {
-      if (mine(d.contact)) emit({ type: 'receipt', contact: peer(engine, d.contact), status: 'read', ids: d.ids });
+      if (item.dir !== 'out' || item.kind === 'pending' || !mine(item.contact)) return;
+      const status = item.status;
+      if (status !== 'sent' && status !== 'delivered' && status !== 'read') return;
+      const last = reported.get(item.id) ?? 0;
+      if (RECEIPT_RANK[status] <= last) return;
+      reported.delete(item.id);
+      reported.set(item.id, RECEIPT_RANK[status]);
+      if (reported.size > MAX_REMEMBERED_RECEIPTS) reported.delete(reported.keys().next().value!);
+      const contact = peer(engine, item.contact);
+      if (status === 'read' && last < RECEIPT_RANK.delivered) emit({ type: 'receipt', contact, status: 'delivered', ids: [item.id] });
+      emit({ type: 'receipt', contact, status, ids: [item.id] });
     }),
     engine.on('file-progress', (p) => {
-      if (!mine(p.contact)) return;
-      const key = `${p.direction}/${p.fileId}`;
-      const percent = p.size === 0 ? 100 : Math.floor((p.bytes * 100) / p.size);
-      const last = lastPercent.get(key);
-      if (last !== undefined && percent < 100 && percent - last < PROGRESS_STEP_PERCENT) return;
-      if (last === 100 && percent === 100) return;
-      lastPercent.set(key, percent);
-      emit({ type: 'file-progress', contact: peer(engine, p.contact), fileId: p.fileId, direction: p.direction, bytes: p.bytes, size: p.size, chunks: p.chunks, totalChunks: p.totalChunks });
+      if (mine(p.contact) && steps.pass(p)) emit(progressEvent(engine, p));
     }),
     engine.on('file-failed', (f) => {
       if (mine(f.contact)) emit({ type: 'file-failed', contact: peer(engine, f.contact), fileId: f.fileId, direction: f.direction, reason: f.reason });
@@ -107,7 +134,7 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
     );
     offs.push(
       engine.on('state', (s) => {
-        if (s.state === 'offline') emit({ type: 'state', state: 'offline', retryInMs: s.retryInMs, reason: s.error?.message ?? s.reason });
+        if (s.state === 'offline') emit({ type: 'state', state: 'offline', retryInMs: s.retryInMs, reason: scrub(s.error?.message ?? s.reason) });
         else if (s.state === 'online' || s.state === 'stopped') emit({ type: 'state', state: s.state });
       }),
     );

@@ -10,6 +10,8 @@ import { ContactListCommand } from './commands/contact/list.ts';
 import { ContactRemoveCommand } from './commands/contact/remove.ts';
 import { ContactVerifyCommand } from './commands/contact/verify.ts';
 import { FileSendCommand } from './commands/file/send.ts';
+import { GroupCommand, groupHelp, isGroup } from './commands/group.ts';
+import { HelpCommand, rootHelp } from './commands/help.ts';
 import { InitCommand } from './commands/init.ts';
 import { ListenCommand } from './commands/listen.ts';
 import { RequestsAcceptCommand } from './commands/requests/accept.ts';
@@ -29,8 +31,8 @@ export function createCli(): Cli {
     InitCommand, WhoamiCommand,
     ContactAddCommand, ContactListCommand, ContactRemoveCommand, ContactVerifyCommand,
     RequestsListCommand, RequestsAcceptCommand, RequestsRejectCommand,
-    SendCommand, ListenCommand, ChatCommand, FileSendCommand, BridgeCommand,
-    Builtins.HelpCommand, Builtins.VersionCommand,
+    SendCommand, ListenCommand, ChatCommand, FileSendCommand, BridgeCommand, GroupCommand,
+    HelpCommand, Builtins.VersionCommand,
   ]) cli.register(c);
   return cli;
 }
@@ -39,20 +41,46 @@ export async function main(argv: string[], context: Partial<Parameters<Cli['run'
   const cli = createCli();
   const ctx = { ...Cli.defaultContext, ...context };
   if (argv.length === 0) {
-    ctx.stdout.write(cli.usage(null));
+    ctx.stdout.write(rootHelp(cli));
     return EXIT.usage;
+  }
+  if (argv.length === 2 && isGroup(argv[0]) && (argv[1] === '--help' || argv[1] === '-h')) {
+    ctx.stdout.write(groupHelp(cli, argv[0]!));
+    return EXIT.ok;
   }
   let command;
   try {
     command = cli.process(argv, ctx);
   } catch (err) {
-    // An option value its validator refuses: one line, like every other failure. An unknown
-    // command or option: clipanion's message, which lists the commands that come close.
-    const message = err instanceof UsageError ? err.message : undefined;
-    if (argv.includes('--json')) ctx.stderr.write(JSON.stringify({ type: 'error', code: 'USAGE', exit: EXIT.usage, message: message ?? String((err as Error).message).split('\n')[0] }) + '\n');
-    else if (message !== undefined) ctx.stderr.write(`wschat: ${message}\n`);
-    else ctx.stderr.write(cli.error(err, { colored: false }));
+    // One line, like every other failure, and exit 2 (usage).
+    const message = parseFailure(err);
+    if (argv.includes('--json')) ctx.stderr.write(JSON.stringify({ type: 'error', code: 'USAGE', exit: EXIT.usage, message }) + '\n');
+    else ctx.stderr.write(`wschat: ${message}\n`);
     return EXIT.usage;
   }
   return cli.run(command, ctx);
+}
+
+/** Candidate commands named in a parse failure at most: more would not fit a line. */
+const MAX_CANDIDATES = 3;
+
+/**
+ * A parse failure as one line. An option value refused by its validator is a UsageError (one
+ * line already). An unknown command, a missing argument or an unknown option is clipanion's
+ * UnknownSyntaxError, whose message spreads the candidates' full usage over several lines:
+ * here they are named with their arguments only (the options are in `--help`).
+ */
+export function parseFailure(err: unknown): string {
+  if (err instanceof UsageError) return err.message;
+  const e = err as { name?: unknown; message?: unknown; candidates?: { usage: string; reason: string | null }[] };
+  const candidates = Array.isArray(e.candidates) ? e.candidates : [];
+  const short = (usage: string): string => usage.replace(/ \[[^\]]*\]/g, '');
+  const named = candidates.slice(0, MAX_CANDIDATES).map((c) => short(c.usage)).join(' | ');
+  const reason = candidates[0]?.reason;
+  if (reason && candidates.every((c) => c.reason === reason)) {
+    return `${reason.replace(/\.$/, '')}: ${named}${candidates.length > MAX_CANDIDATES ? ' | …' : ''} (add --help for the options)`;
+  }
+  if (candidates.length > 0 && candidates.length <= MAX_CANDIDATES) return `unknown command; did you mean ${named}? (wschat --help lists the commands)`;
+  if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError') return 'unknown command (wschat --help lists the commands)';
+  return typeof e.message === 'string' ? e.message.split('\n')[0]! : String(err);
 }

@@ -4,7 +4,7 @@
  * WSCHAT_RELAY, WSCHAT_SERVER_X_PUB, WSCHAT_SERVER_ED_PUB), or from an invite. Whatever the
  * source, the keys are pinned in config.json and every handshake must prove them.
  */
-import { KEY_SIZE, WELL_KNOWN_PATH } from '@parley/generated';
+import { KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL } from '@parley/generated';
 import { fromHex, toHex } from '@parley/runtime/crypto';
 import { parseInvite, relayFingerprint } from '@parley/runtime/protocol';
 import { z } from 'zod';
@@ -29,14 +29,35 @@ function pin(url: string, xHex: string, edHex: string): PinnedRelay {
   return { url, x, ed, fingerprint: relayFingerprint(fromHex(x), fromHex(ed)) };
 }
 
+/**
+ * The document at WELL_KNOWN_PATH (the spec describes its fields there). `protocol` and
+ * `versions` are read loosely and checked below, so that a document of another protocol or
+ * version gets its own message instead of "not a relay document".
+ */
 const WellKnownSchema = z.object({
-  protocol: z.literal('parley'),
+  protocol: z.unknown(),
   versions: z.array(z.number().int()),
   url: z.string().regex(/^wss?:\/\//),
   relay_x: z.string().regex(/^[0-9a-f]+$/),
   relay_ed: z.string().regex(/^[0-9a-f]+$/),
   fingerprint: z.string(),
 });
+
+/**
+ * Why a fetch failed, as precisely as Node says it: fetch itself only says "fetch failed", and
+ * the reason (ECONNREFUSED, ENOTFOUND, a bad port, a closed socket) sits in its `cause`, or in
+ * the `errors` of an AggregateError when several addresses were tried.
+ */
+export function fetchFailure(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { cause?: unknown };
+  if (e?.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  let cause = (e?.cause ?? e) as (Error & { code?: string; errors?: unknown[] }) | undefined;
+  if (cause && !cause.code && Array.isArray(cause.errors) && cause.errors.length > 0) cause = cause.errors[0] as typeof cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const message = typeof cause?.message === 'string' && cause.message !== '' ? cause.message : undefined;
+  if (code && message) return message.includes(code) ? message : `${message} (${code})`;
+  return code ?? message ?? String(err);
+}
 
 /** Fetches and checks /.well-known/parley.json of an http(s) base URL. */
 export async function bootstrap(base: string, timeoutMs: number): Promise<PinnedRelay> {
@@ -55,9 +76,7 @@ export async function bootstrap(base: string, timeoutMs: number): Promise<Pinned
     body = await res.text();
     if (body.length > MAX_WELL_KNOWN_BYTES) throw new Error('the document is too large');
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const why = e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message);
-    throw new RelayUnreachableError(`relay unreachable: ${url.href} (${why})`);
+    throw new RelayUnreachableError(`relay unreachable: ${url.href} (${fetchFailure(err, timeoutMs)})`);
   }
   let doc: z.infer<typeof WellKnownSchema>;
   try {
@@ -65,7 +84,13 @@ export async function bootstrap(base: string, timeoutMs: number): Promise<Pinned
   } catch {
     throw new RelayUnreachableError(`${url.href} is not a Parley relay document`);
   }
-  if (!doc.versions.length) throw new RelayUnreachableError(`${url.href} names no protocol version`);
+  if (doc.protocol !== WELL_KNOWN_PROTOCOL) {
+    throw new RelayUnreachableError(`${url.href} is not a Parley relay document (protocol ${JSON.stringify(doc.protocol)?.slice(0, 40) ?? 'missing'}, expected "${WELL_KNOWN_PROTOCOL}")`);
+  }
+  if (!doc.versions.includes(PROTOCOL_VERSION)) {
+    const offered = doc.versions.length > 0 ? `protocol version${doc.versions.length > 1 ? 's' : ''} ${doc.versions.slice(0, 8).join(', ')}` : 'no protocol version';
+    throw new RelayUnreachableError(`${url.href} offers ${offered}; this wschat speaks version ${PROTOCOL_VERSION}`);
+  }
   const pinned = pin(doc.url, doc.relay_x, doc.relay_ed);
   if (pinned.fingerprint !== doc.fingerprint) {
     throw new WrongRelayKeyError(`${url.href}: the published fingerprint does not match the published keys`);

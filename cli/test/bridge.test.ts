@@ -1,11 +1,15 @@
 /**
  * `wschat bridge` between two agents: messages round-trip with receipts, malformed lines get
- * error events and the bridge keeps running, unacknowledged messages come back as backlog, and
- * nothing it writes contains a key or a seed.
+ * error events and the bridge keeps running, unacknowledged messages come back as backlog,
+ * files go with progress (all of them, even when stdin ends at once), receipts name only ids
+ * the agent was given, and nothing it writes contains a key or a seed.
  */
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FILE_CHUNK_SIZE } from '@parley/generated';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningRelay } from '../../relay/src/index.ts';
 import { World, pair, type LongRun } from './_harness.ts';
 
 const w = new World();
@@ -25,8 +29,9 @@ function expectNoSecrets(p: LongRun, secrets: string[]): void {
 describe('wschat bridge', () => {
   let a: string;
   let b: string;
+  let relay: RunningRelay;
   beforeAll(async () => {
-    const relay = await w.relay();
+    relay = await w.relay();
     ({ a, b } = await pair(w, relay));
   });
 
@@ -117,5 +122,72 @@ describe('wschat bridge', () => {
     await third.event('result', (e) => e.ref === 'done');
     expect(third.events.filter((e) => e.type === 'message')).toEqual([]);
     expect(await third.end()).toBe(0);
+  });
+
+  it('a file piped in, then end of input: every chunk reaches the relay before the bridge exits', async () => {
+    // ~43 chunks; bob is not running, so the relay must hold all of them when alice's bridge is gone
+    const content = randomBytes(2 * 1024 * 1024 + 1234);
+    const path = join(await w.root(), 'piped.bin');
+    await writeFile(path, content);
+    const r = await w.run(['bridge', '--home', a], { input: JSON.stringify({ type: 'file', to: 'bob', path, ref: 'f' }) + '\n' });
+    expect(r.code).toBe(0);
+    const result = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'result' && e.ref === 'f');
+    const { fileId } = result!.data as { fileId: string };
+
+    const listen = w.start(['listen', '--home', b, '--json']);
+    const file = await listen.event('file', (e) => e.fileId === fileId, 30_000);
+    expect(Buffer.compare(await readFile(file.path as string), content)).toBe(0);
+    expect(await listen.stop()).toBe(0);
+  });
+
+  it('a file between two bridges: presence, file-progress both ways, and receipts only for ids given out', async () => {
+    const ba = w.start(['bridge', '--home', a]);
+    await ba.event('ready');
+    const bb = w.start(['bridge', '--home', b]);
+    await bb.event('ready');
+    await ba.event('presence', (e) => (e.from as { name: string }).name === 'bob' && e.state === 'online');
+
+    const content = randomBytes(7 * FILE_CHUNK_SIZE + 10);
+    const chunks = 8;
+    const path = join(await w.root(), 'between.bin');
+    await writeFile(path, content);
+    ba.send(JSON.stringify({ type: 'send', to: 'bob', text: 'a file follows', ref: 't' }));
+    ba.send(JSON.stringify({ type: 'file', to: 'bob', path, name: 'between.bin', mime: 'application/octet-stream', ref: 'f' }));
+    const { id, fileId } = (await ba.event('result', (e) => e.ref === 'f')).data as { id: string; fileId: string };
+
+    const file = await bb.event('file', (e) => e.fileId === fileId);
+    expect(file).toMatchObject({ id, name: 'between.bin', mime: 'application/octet-stream', size: content.length, from: { name: 'alice' } });
+    expect(Buffer.compare(await readFile(file.path as string), content)).toBe(0);
+    const inProgress = bb.events.filter((e) => e.type === 'file-progress' && e.fileId === fileId);
+    expect(inProgress.at(-1)).toMatchObject({ direction: 'in', contact: { name: 'alice' }, chunks, totalChunks: chunks, bytes: content.length, size: content.length });
+
+    // alice: progress until bob confirmed every chunk, and the offer delivered
+    await ba.event('file-progress', (e) => e.fileId === fileId && e.direction === 'out' && e.chunks === chunks && e.sent === chunks);
+    await ba.event('receipt', (e) => e.status === 'delivered' && (e.ids as string[]).includes(id));
+    ba.send(JSON.stringify({ type: 'history', contact: 'bob', ref: 'h' }));
+    const items = ((await ba.event('result', (e) => e.ref === 'h')).data as { items: { id: string }[] }).items;
+    const given = new Set(items.map((i) => i.id));
+    const named = ba.events.filter((e) => e.type === 'receipt').flatMap((e) => e.ids as string[]);
+    expect(named.length).toBeGreaterThanOrEqual(3); // the text's and the offer's sent, the offer's delivered at least
+    // the engine also confirms the chunks; their ids were never given out and must not show
+    expect(named.filter((n) => !given.has(n))).toEqual([]);
+
+    bb.send(JSON.stringify({ type: 'ack', ids: [file.id], ref: 'ack' }));
+    await bb.event('result', (e) => e.ref === 'ack');
+    expect(await bb.end()).toBe(0);
+    await ba.event('presence', (e) => (e.from as { name: string }).name === 'bob' && e.state === 'offline');
+    expect(await ba.end()).toBe(0);
+  });
+
+  // last: it closes the relay
+  it('end of input with the relay gone: an error event says what stays queued, exit 9 (timeout)', async () => {
+    const p = w.start(['bridge', '--home', a, '--timeout', '2']);
+    await p.event('ready');
+    await relay.close();
+    await p.event('state', (e) => e.state === 'offline');
+    p.send(JSON.stringify({ type: 'send', to: 'bob', text: 'nobody carries this now', ref: 's' }));
+    await p.event('result', (e) => e.ref === 's');
+    expect(await p.end()).toBe(9);
+    expect(p.events.at(-1)).toMatchObject({ type: 'error', code: 'TIMEOUT', message: expect.stringMatching(/1 message\(s\) and 0 file transfer\(s\) had not reached the relay/) });
   });
 });

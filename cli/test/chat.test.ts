@@ -1,14 +1,21 @@
 /**
  * Two identities bootstrapped from the relay's /.well-known/parley.json exchange an invite,
  * chat both ways (send + listen --json), B, offline, gets A's messages when it comes back, and a
- * 5 MiB file arrives intact (chunked, digest checked by the receiving engine) with progress.
+ * 5 MiB file arrives intact (chunked, digest checked by the receiving engine) with progress,
+ * while one whose digest does not match is refused. Also the contact chores: init from an
+ * invite, an invite on stdin, reject, remove, verify.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FILE_CHUNK_SIZE } from '@parley/generated';
+import { FILE_CHUNK_SIZE, FILE_ID_SIZE, HASH_SIZE, MessageType, WELL_KNOWN_PATH } from '@parley/generated';
+import { pickBackend } from '@parley/runtime/crypto';
+import { Engine, MemoryStore } from '@parley/runtime/engine';
+import { NodeWsTransport } from '@parley/runtime/node';
+import { generateIdentity } from '@parley/runtime/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { relayFingerprint } from '../../relay/src/index.ts';
+import { relayFingerprint, type RunningRelay } from '../../relay/src/index.ts';
+import { EventSchema } from '../src/bridge/schema.ts';
 import { World, json, pair } from './_harness.ts';
 
 const w = new World();
@@ -17,13 +24,14 @@ afterAll(() => w.cleanup());
 afterEach(() => w.stopAll());
 
 describe('wschat between two people', () => {
+  let relay: RunningRelay;
   let relayUrl: string;
   let fingerprint: string;
   let a: string;
   let b: string;
 
   beforeAll(async () => {
-    const relay = await w.relay();
+    relay = await w.relay();
     relayUrl = relay.url;
     fingerprint = relayFingerprint(relay.publicKeys.x, relay.publicKeys.ed);
     ({ a, b } = await pair(w, relay));
@@ -103,6 +111,24 @@ describe('wschat between two people', () => {
     expect(await chatA.end()).toBe(0);
   });
 
+  it('chat: /file then /quit at once still sends every chunk; a missing file is one clear line', async () => {
+    const content = randomBytes(2 * 1024 * 1024 + 77);
+    const path = join(await w.root(), 'from-chat.bin');
+    await writeFile(path, content);
+    const chatA = w.start(['chat', 'bob', '--home', a]);
+    await chatA.until(() => chatA.lines.some((l) => l.startsWith('— chatting with bob')), "A's chat to open");
+    chatA.send(`/file ${join(await w.root(), 'missing.bin')}`);
+    await chatA.until(() => chatA.lines.some((l) => /^wschat: no such file: .*missing\.bin$/.test(l)), 'the missing-file line');
+    chatA.send(`/file ${path}`);
+    chatA.send('/quit');
+    expect(await chatA.exited).toBe(0);
+    // bob was not running: the relay holds every chunk, or the file never completes
+    const listen = w.start(['listen', '--home', b, '--json']);
+    const file = await listen.event('file', (e) => e.name === 'from-chat.bin', 30_000);
+    expect(Buffer.compare(await readFile(file.path as string), content)).toBe(0);
+    expect(await listen.stop()).toBe(0);
+  });
+
   it('contact verify shows the same safety number on both sides and marks verified', async () => {
     const no = await w.ok(['contact', 'verify', 'bob', '--home', a], { input: 'n\n' });
     expect(no.stdout).toContain('Not marked verified.');
@@ -110,6 +136,11 @@ describe('wschat between two people', () => {
     expect(sb).toMatchObject({ name: 'alice', verified: false, safetyNumber: expect.stringMatching(/^[0-9 ]+$/) });
     const sa = json(await w.ok(['contact', 'verify', 'bob', '--home', a, '--yes', '--json']));
     expect(sa).toMatchObject({ name: 'bob', verified: true, safetyNumber: sb.safetyNumber });
+    // answered at the prompt
+    const yes = await w.ok(['contact', 'verify', 'alice', '--home', b], { input: 'y\n' });
+    expect(yes.stdout).toContain('[y/N]');
+    expect(yes.stdout).toMatch(/alice \([0-9a-f]{16}\) is verified\./);
+    expect(json(await w.ok(['contact', 'list', '--home', b, '--json'])).contacts).toEqual([expect.objectContaining({ name: 'alice', verified: true })]);
   });
 
   it('a 5 MiB file arrives intact with progress events on both sides', async () => {
@@ -119,14 +150,19 @@ describe('wschat between two people', () => {
     const listen = w.start(['listen', '--home', b, '--json']);
     const sent = await w.ok(['file', 'send', 'bob', path, '--home', a, '--json', '--timeout', '60']);
     const lines = sent.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // the bridge's events: every line passes its schema
+    for (const l of lines) expect(EventSchema.safeParse(l).success, JSON.stringify(l)).toBe(true);
     const result = lines.at(-1)!;
-    expect(result).toMatchObject({ type: 'result', name: 'report.bin', size: content.length, status: 'delivered' });
+    expect(result).toMatchObject({ type: 'result', cmd: 'file', ok: true, data: { id: expect.stringMatching(/^[0-9a-f]{32}$/), fileId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'delivered' } });
+    const { fileId } = result.data as { fileId: string };
     const outProgress = lines.filter((l) => l.type === 'file-progress');
     expect(outProgress.length).toBeGreaterThan(1);
-    expect(outProgress.at(-1)).toMatchObject({ chunks: Math.ceil(content.length / FILE_CHUNK_SIZE), bytes: content.length });
+    const chunks = Math.ceil(content.length / FILE_CHUNK_SIZE);
+    expect(outProgress.every((l) => l.direction === 'out' && l.fileId === fileId && (l.contact as { name: string }).name === 'bob')).toBe(true);
+    expect(outProgress.at(-1)).toMatchObject({ chunks, sent: chunks, totalChunks: chunks, bytes: content.length, size: content.length });
 
     const file = await listen.event('file', (e) => e.name === 'report.bin', 60_000);
-    expect(file).toMatchObject({ from: { name: 'alice' }, size: content.length, fileId: result.fileId, path: join(b, 'downloads', 'report.bin') });
+    expect(file).toMatchObject({ from: { name: 'alice' }, size: content.length, fileId, path: join(b, 'downloads', 'report.bin') });
     expect((await stat(file.path as string)).mode & 0o777).toBe(0o600);
     expect(Buffer.compare(await readFile(file.path as string), content)).toBe(0);
     const progress = listen.events.filter((e) => e.type === 'file-progress' && e.direction === 'in');
@@ -135,5 +171,82 @@ describe('wschat between two people', () => {
     expect(bytes).toEqual([...bytes].sort((x, y) => x - y));
     expect(progress.at(-1)).toMatchObject({ bytes: content.length, size: content.length });
     expect(await listen.stop()).toBe(0);
+  });
+
+  it('a file whose digest does not match is refused (file-failed corrupt) and never saved', async () => {
+    // the sender is an engine in this process that offers a file with a wrong digest: no wschat
+    // would send one, the receiving wschat must still refuse it
+    const mallory = new Engine({
+      identity: await generateIdentity(await pickBackend()),
+      relay: { url: relay.url, x: relay.publicKeys.x, ed: relay.publicKeys.ed },
+      store: new MemoryStore(),
+      transport: new NodeWsTransport(),
+      displayName: 'mallory',
+    });
+    const requested = new Promise<string>((resolve) => mallory.on('contact-request', (r) => resolve(r.contact.key)));
+    await mallory.start();
+    try {
+      const invite = await mallory.createInvite({});
+      await w.ok(['contact', 'add', invite.link, '--home', b]);
+      const key = await requested;
+      // bob's bridge sees everything from `ready` on (what arrives while a command syncs at its
+      // start is stored, but only messages and files come back as backlog)
+      const bridge = w.start(['bridge', '--home', b]);
+      await bridge.event('ready');
+      await mallory.acceptContact(key);
+      const fileId = randomBytes(FILE_ID_SIZE);
+      const content = randomBytes(2 * FILE_CHUNK_SIZE + 5);
+      const chunkCount = Math.ceil(content.length / FILE_CHUNK_SIZE);
+      await mallory.sendRaw(key, { type: MessageType.fileOffer, body: { fileId, name: 'evil.bin', mime: '', size: content.length, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest: randomBytes(HASH_SIZE) } });
+      for (let index = 0; index < chunkCount; index++) {
+        await mallory.sendRaw(key, { type: MessageType.fileChunk, body: { fileId, index, data: content.subarray(index * FILE_CHUNK_SIZE, (index + 1) * FILE_CHUNK_SIZE) } });
+      }
+      const failed = await bridge.event('file-failed', (e) => e.fileId === fileId.toString('hex'));
+      expect(failed).toMatchObject({ direction: 'in', reason: 'corrupt', contact: { name: 'mallory' } });
+      // every chunk arrived (progress), yet no file event and nothing saved
+      expect(bridge.events.filter((e) => e.type === 'file-progress' && e.fileId === fileId.toString('hex')).at(-1)).toMatchObject({ chunks: chunkCount, totalChunks: chunkCount });
+      expect(bridge.events.filter((e) => e.type === 'file')).toEqual([]);
+      expect(await bridge.end()).toBe(0);
+      expect((await readdir(join(b, 'downloads'))).filter((f) => f.startsWith('evil'))).toEqual([]);
+    } finally {
+      await mallory.stop();
+    }
+    await w.ok(['contact', 'remove', 'mallory', '--home', b]);
+  });
+
+  it('init --relay prints the fingerprint it pinned: the relay\'s', async () => {
+    const r = await w.ok(['init', '--home', await w.home('carol'), '--name', 'carol', '--relay', relay.httpUrl]);
+    expect(r.stdout).toContain(`Relay fingerprint: ${fingerprint}\n`);
+    expect(r.stdout).toContain(`Pinned relay ${relayUrl} (from ${new URL(WELL_KNOWN_PATH, relay.httpUrl).href})`);
+  });
+
+  it('init --invite, contact add - (stdin), requests reject, contact remove', async () => {
+    const carol = await w.home('carol');
+    const dave = await w.home('dave');
+    const link1 = json(await w.ok(['whoami', '--home', b, '--json'])).link as string;
+    const link2 = json(await w.ok(['whoami', '--home', b, '--json'])).link as string;
+    const [init, added] = await Promise.all([
+      // dave starts from bob's invite: the invite's relay is pinned, and bob gets a request
+      w.ok(['init', '--home', dave, '--name', 'dave', '--invite', link1]),
+      // carol reads bob's invite from stdin (not the command line)
+      w.ok(['contact', 'add', '-', '--home', carol, '--json'], { input: `${link2}\n` }),
+    ]);
+    expect(init.stdout).toContain(`Pinned relay ${relayUrl} (from the invite)`);
+    expect(init.stdout).toMatch(/Asked bob \([0-9a-f]{16}\) to be your contact/);
+    expect(JSON.parse(await readFile(join(dave, 'config.json'), 'utf8')).relay).toMatchObject({ url: relayUrl, fingerprint });
+    expect(json(added).contact).toMatchObject({ name: 'bob', state: 'requested' });
+
+    const requests = json(await w.ok(['requests', '--home', b, '--json'])).requests as { name: string }[];
+    expect(requests.map((r) => r.name).sort()).toEqual(['carol', 'dave']);
+    // bob's home and carol's are used at the same time: one process each
+    const [rejected, removed] = await Promise.all([w.ok(['requests', 'reject', 'dave', '--home', b]), w.ok(['contact', 'remove', 'bob', '--home', carol])]);
+    expect(rejected.stdout).toMatch(/^Rejected dave \([0-9a-f]{16}\)\.$/m);
+    expect(removed.stdout).toMatch(/^Removed bob \([0-9a-f]{16}\)\.$/m);
+    const after = json(await w.ok(['requests', '--home', b, '--json', '--offline'])).requests as { name: string }[];
+    expect(after.map((r) => r.name)).toEqual(['carol']);
+    // a rejected request is not a contact either
+    const contacts = json(await w.ok(['contact', 'list', '--home', b, '--json'])).contacts as { name: string }[];
+    expect(contacts.map((c) => c.name).sort()).toEqual(['alice', 'carol']);
+    expect(json(await w.ok(['contact', 'list', '--home', carol, '--json'])).contacts).toEqual([]);
   });
 });

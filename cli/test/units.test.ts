@@ -1,22 +1,28 @@
 /**
  * In-process checks of wschat's pieces: the bridge's line reader and schemas, relay settings,
- * download names, the QR renderer, and the scrubbing of keys from messages.
+ * invite bounds, engine events as wschat events, download names, the QR renderer, and the
+ * scrubbing of keys from messages.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { MAX_TEXT_BYTES } from '@parley/generated';
+import { MAX_INVITE_USES, MAX_TEXT_BYTES } from '@parley/generated';
 import { randomBytes, toHex } from '@parley/runtime/crypto';
+import { Emitter, type EngineEvents, type HistoryItem } from '@parley/runtime/engine';
 import { relayFingerprint } from '@parley/runtime/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLines } from '../src/bridge/lines.ts';
-import { CommandSchema, EventSchema } from '../src/bridge/schema.ts';
+import { CommandSchema, EventSchema, MIN_BRIDGE_INVITE_TTL_S } from '../src/bridge/schema.ts';
 import { safeFileName, saveDownload } from '../src/downloads.ts';
 import { scrub } from '../src/errors.ts';
+import { watch } from '../src/events.ts';
+import { inviteOptions } from '../src/invites.ts';
 import { writeJson } from '../src/output.ts';
 import { renderQr } from '../src/qr.ts';
-import { resolveRelay } from '../src/relay-config.ts';
+import { fetchFailure, resolveRelay } from '../src/relay-config.ts';
+import type { OutEvent } from '../src/bridge/schema.ts';
+import type { Session } from '../src/session.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -60,6 +66,7 @@ describe('bridge schemas', () => {
       { type: 'ack', ids: [id] },
       { type: 'read', ids: [id] },
       { type: 'invite', uses: 2 },
+      { type: 'invite', uses: MAX_INVITE_USES, ttl: 60 },
       { type: 'add', invite: 'abc', name: 'bob', note: 'hi' },
       { type: 'accept', contact: 'bob' },
       { type: 'reject', contact: 'bob' },
@@ -69,6 +76,9 @@ describe('bridge schemas', () => {
     expect(CommandSchema.safeParse({ type: 'ack', ids: ['0A'.repeat(16)] }).success).toBe(false);
     expect(CommandSchema.safeParse({ type: 'add', invite: 'abc', name: 'n'.repeat(65) }).success).toBe(false);
     expect(CommandSchema.safeParse({ type: 'exec', cmd: 'rm -rf /' }).success).toBe(false);
+    expect(CommandSchema.safeParse({ type: 'invite', uses: MAX_INVITE_USES + 1 }).success).toBe(false);
+    // a wschat choice: an invite under a minute is refused (MIN_BRIDGE_INVITE_TTL_S)
+    expect(CommandSchema.safeParse({ type: 'invite', ttl: MIN_BRIDGE_INVITE_TTL_S - 1 }).success).toBe(false);
   });
 
   it('writes only listed fields: an event carrying a key is refused', () => {
@@ -109,6 +119,74 @@ describe('relay settings', () => {
     await expect(resolveRelay(base)).rejects.toThrow(/no relay/);
     await expect(resolveRelay({ ...base, relayUrl: 'ws://b/', relayX: x, relayEd: ed, fingerprint: '0000' })).rejects.toMatchObject({ code: 'WRONG_RELAY_KEY', exitCode: 7 });
     await expect(resolveRelay({ ...base, invite: 'garbage' })).rejects.toMatchObject({ code: 'BAD_INVITE', exitCode: 4 });
+  });
+});
+
+describe('invite bounds', () => {
+  const names = { uses: '--uses', ttl: '--ttl' };
+
+  it('allows 1 to MAX_INVITE_USES uses and an expiry the protocol can encode; anything else is a usage error', () => {
+    expect(inviteOptions(MAX_INVITE_USES, 60, names)).toEqual({ maxUses: MAX_INVITE_USES, ttlSeconds: 60 });
+    expect(inviteOptions(1, undefined, names).ttlSeconds).toBeGreaterThan(0);
+    for (const uses of [0, MAX_INVITE_USES + 1, 1.5]) expect(() => inviteOptions(uses, 60, names)).toThrow(expect.objectContaining({ code: 'USAGE', exitCode: 2 }));
+    for (const ttl of [0, 1e15, 2.5]) expect(() => inviteOptions(1, ttl, names)).toThrow(/--ttl must be a whole number of seconds/);
+  });
+});
+
+describe('why a bootstrap fetch failed', () => {
+  const failed = (cause: unknown): Error => Object.assign(new TypeError('fetch failed'), { cause });
+
+  it('names the cause, not "fetch failed"', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(fetchFailure(failed(refused), 1000)).toBe('connect ECONNREFUSED 127.0.0.1:9');
+    expect(fetchFailure(failed(new AggregateError([refused], '')), 1000)).toBe('connect ECONNREFUSED 127.0.0.1:9');
+    expect(fetchFailure(failed(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })), 1000)).toBe('other side closed (UND_ERR_SOCKET)');
+    expect(fetchFailure(failed(new Error('bad port')), 1000)).toBe('bad port');
+    expect(fetchFailure(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }), 3000)).toBe('no answer within 3 s');
+    expect(fetchFailure(new Error('HTTP 404'), 1000)).toBe('HTTP 404');
+  });
+});
+
+describe('engine events as wschat events', () => {
+  class FakeEngine extends Emitter<EngineEvents> {
+    fire<K extends keyof EngineEvents>(event: K, value: EngineEvents[K]): void {
+      this.emit(event, value);
+    }
+    contact(key: string): { key: string; id: string; name: string } {
+      return { key, id: key.slice(0, 16), name: 'bob' };
+    }
+  }
+  const key = 'ab'.repeat(32);
+  function watching(): { engine: FakeEngine; out: OutEvent[] } {
+    const engine = new FakeEngine();
+    const out: OutEvent[] = [];
+    watch({ engine, onFile: () => () => undefined } as unknown as Session, (e) => void out.push(e), { state: true });
+    return { engine, out };
+  }
+  const item = (id: string, status: HistoryItem['status']): { item: HistoryItem } => ({ item: { id, contact: key, seq: 1, dir: 'out', kind: 'text', sentAt: 1, status } });
+
+  it('receipts name only history items (texts and file offers), each status once, never chunk ids', () => {
+    const { engine, out } = watching();
+    const text = '01'.repeat(16);
+    const chunk = '02'.repeat(16);
+    const skipped = '03'.repeat(16);
+    engine.fire('sent', { contact: key, id: chunk });
+    engine.fire('delivered', { contact: key, ids: [chunk, text] });
+    engine.fire('read', { contact: key, ids: [chunk] });
+    expect(out).toEqual([]);
+    for (const status of ['queued', 'sent', 'sent', 'delivered', 'delivered', 'read'] as const) engine.fire('history', item(text, status));
+    // a read receipt may come first: it says delivered too
+    engine.fire('history', item(skipped, 'read'));
+    expect(out.map((e) => e.type === 'receipt' && [e.status, e.ids])).toEqual([
+      ['sent', [text]], ['delivered', [text]], ['read', [text]], ['delivered', [skipped]], ['read', [skipped]],
+    ]);
+  });
+
+  it('cuts key-sized hex out of the reason of a state event', () => {
+    const { engine, out } = watching();
+    const secret = 'cd'.repeat(32);
+    engine.fire('state', { state: 'offline', attempt: 1, retryInMs: 500, retryAt: 0, reason: 'closed', error: { code: 'X', message: `handshake failed with ${secret}` } });
+    expect(out).toEqual([{ type: 'state', state: 'offline', retryInMs: 500, reason: `handshake failed with ${secret.slice(0, 16)}…` }]);
   });
 });
 

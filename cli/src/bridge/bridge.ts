@@ -4,18 +4,20 @@
  * Commands run one after another in arrival order. A line that is not JSON, not a known command
  * or too long gets an `error` event and is skipped: the bridge never stops because of input.
  */
-import { promises as fs } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
-import { MAX_FILE_SIZE } from '@parley/generated';
+import { FILE_CHUNK_SIZE } from '@parley/generated';
 import type { Contact } from '@parley/runtime/engine';
 import { acceptRequest, requestContact } from '../actions.ts';
 import { findContact } from '../contacts.ts';
-import { FileError, UnknownIdError, classify, scrub } from '../errors.ts';
+import { UnknownIdError, classify, scrub } from '../errors.ts';
+import { inviteOptions } from '../invites.ts';
 import { writeJson } from '../output.ts';
 import { Reader } from '../reader.ts';
+import { readSendable } from '../sendable.ts';
 import type { Session } from '../session.ts';
 import { readLines } from './lines.ts';
+import { Pending } from './pending.ts';
 import { CommandSchema, MAX_LINE_BYTES, describeIssues, type Command, type OutEvent } from './schema.ts';
 
 type Result = Extract<OutEvent, { type: 'result' }>['data'];
@@ -29,7 +31,7 @@ export class Bridge {
   readonly #out: Writable;
   readonly #timeoutMs: number;
   readonly #reader: Reader;
-  readonly #unsent = new Set<string>();
+  readonly #pending: Pending;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(session: Session, out: Writable, timeoutMs: number) {
@@ -37,7 +39,7 @@ export class Bridge {
     this.#out = out;
     this.#timeoutMs = timeoutMs;
     this.#reader = new Reader(session, (e) => this.emit(e), { autoHandle: false, state: true });
-    session.engine.on('sent', (e) => this.#unsent.delete(e.id));
+    this.#pending = new Pending(session.engine);
   }
 
   emit(e: OutEvent): void {
@@ -68,10 +70,24 @@ export class Bridge {
     await this.#queue;
   }
 
-  /** After stdin ended: lets queued messages reach the relay (bounded by the timeout). */
-  async drain(): Promise<void> {
-    const deadline = Date.now() + this.#timeoutMs;
-    while (this.#unsent.size > 0 && this.#s.engine.state.state === 'online' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  /**
+   * After stdin ended: waits until what this bridge queued went on the wire to the relay (texts,
+   * file offers, every chunk of a transfer), at most the timeout. Returns false, after an
+   * `error` event (TIMEOUT) that says what stays queued, if the time ran out.
+   */
+  async drain(): Promise<boolean> {
+    const ok = await this.#pending.settle(Date.now() + this.#timeoutMs);
+    if (!ok) {
+      const { messages, files } = this.#pending.counts;
+      this.error('TIMEOUT', `standard input ended, but after ${Math.round(this.#timeoutMs / 1000)} s ${messages} message(s) and ${files} file transfer(s) had not reached the relay; they stay queued and go out with the next wschat run`);
+    }
+    await this.stop();
+    return ok;
+  }
+
+  /** Stops reading events (no waiting: a signal, or after drain). */
+  async stop(): Promise<void> {
+    this.#pending.dispose();
     await this.#reader.stop();
   }
 
@@ -100,18 +116,19 @@ export class Bridge {
     switch (c.type) {
       case 'send': {
         const to = findContact(engine, c.to, ['accepted', 'requested']);
-        const { id } = await engine.sendText(to.key, c.text, { ...(c.replyTo ? { replyTo: c.replyTo } : {}), ...(c.silent ? { silent: true } : {}) });
-        if (to.state === 'accepted') this.#unsent.add(id);
-        return { id };
+        const send = async (): Promise<{ id: string }> => ({ id: (await engine.sendText(to.key, c.text, { ...(c.replyTo ? { replyTo: c.replyTo } : {}), ...(c.silent ? { silent: true } : {}) })).id });
+        // to a contact who has not accepted, it waits in the outbox: nothing to wait for at the end
+        return to.state === 'accepted' ? this.#pending.track(send) : send();
       }
       case 'file': {
         const to = findContact(engine, c.to, ['accepted', 'requested']);
-        const path = resolve(c.path);
-        const st = await fs.stat(path).catch(() => undefined);
-        if (!st?.isFile()) throw new FileError(`no such file: ${path}`);
-        if (st.size > MAX_FILE_SIZE) throw new FileError(`${path} is larger than ${MAX_FILE_SIZE} bytes`);
-        const bytes = new Uint8Array(await fs.readFile(path).catch((err: Error) => Promise.reject(new FileError(`cannot read ${path}: ${err.message}`))));
-        return engine.sendFile(to.key, { name: c.name ?? basename(path), mime: c.mime ?? '', bytes });
+        const { path, bytes } = await readSendable(c.path);
+        const offer = async (): Promise<{ id: string; fileId: string; file: { fileId: string; totalChunks: number } }> => {
+          const r = await engine.sendFile(to.key, { name: c.name ?? basename(path), mime: c.mime ?? '', bytes });
+          return { ...r, file: { fileId: r.fileId, totalChunks: Math.ceil(bytes.length / FILE_CHUNK_SIZE) } };
+        };
+        const r = to.state === 'accepted' ? await this.#pending.track(offer) : await offer();
+        return { id: r.id, fileId: r.fileId };
       }
       case 'contacts':
         return { contacts: engine.contacts().map(info) };
@@ -144,7 +161,7 @@ export class Bridge {
         return { count: c.ids.length };
       }
       case 'invite': {
-        const inv = await engine.createInvite({ maxUses: c.uses ?? 1, ...(c.ttl !== undefined ? { ttlSeconds: c.ttl } : {}) });
+        const inv = await engine.createInvite(inviteOptions(c.uses ?? 1, c.ttl, { uses: 'uses', ttl: 'ttl' }));
         return { link: inv.link, expiresAt: inv.expiresAt, maxUses: inv.maxUses };
       }
       case 'add':

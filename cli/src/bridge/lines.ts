@@ -56,4 +56,6 @@ export function readLines(input: NodeJS.ReadableStream, maxBytes: number, h: Lin
   };
   input.on('end', finish);
   input.on('error', finish);
+  // destroyed (the bridge stops reading when the relay fails its keys): no 'end' comes
+  input.on('close', finish);
 }

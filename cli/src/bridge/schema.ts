@@ -5,7 +5,7 @@
  * generated sizes. Out events are strict objects: nothing but the listed fields is ever
  * written, so keys, seeds and other people's invites cannot slip into the output.
  */
-import { ContactRequestSchema, FILE_ID_SIZE, FileOfferSchema, ID_SIZE, MSG_ID_SIZE, TextSchema } from '@parley/generated';
+import { ContactRequestSchema, FILE_ID_SIZE, FileOfferSchema, ID_SIZE, MAX_INVITE_USES, MSG_ID_SIZE, TextSchema } from '@parley/generated';
 import { z } from 'zod';
 
 /** Longest accepted command line (bytes): a text is at most MAX_TEXT_BYTES; this leaves room for JSON escaping. */
@@ -18,6 +18,14 @@ const ContactIdSchema = hexOf(ID_SIZE, 'a contact id');
 
 /** A contact: a name or an id prefix, as on the command line. */
 const ContactRef = z.string().min(1).max(128);
+/**
+ * Shortest invite lifetime the bridge accepts (seconds). A wschat choice, not the spec's (which
+ * allows any expiry): an agent's invite has to be passed on to a person before it is used, and a
+ * lifetime under a minute is far more likely a mistake in units than a wish.
+ */
+export const MIN_BRIDGE_INVITE_TTL_S = 60;
+/** Most history items one command returns, and most ids one ack/read names: bounds a result line. */
+const MAX_ITEMS_PER_COMMAND = 1000;
 /** Echoed in the result or error of this command. */
 const Ref = z.string().max(128).optional();
 
@@ -25,10 +33,10 @@ export const CommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('send'), ref: Ref, to: ContactRef, text: TextSchema.shape.text, replyTo: MsgIdSchema.optional(), silent: z.boolean().optional() }),
   z.strictObject({ type: z.literal('file'), ref: Ref, to: ContactRef, path: z.string().min(1).max(4096), name: FileOfferSchema.shape.name.optional(), mime: FileOfferSchema.shape.mime.optional() }),
   z.strictObject({ type: z.literal('contacts'), ref: Ref }),
-  z.strictObject({ type: z.literal('history'), ref: Ref, contact: ContactRef, limit: z.number().int().min(1).max(1000).optional() }),
-  z.strictObject({ type: z.literal('ack'), ref: Ref, ids: z.array(MsgIdSchema).min(1).max(1000) }),
-  z.strictObject({ type: z.literal('read'), ref: Ref, ids: z.array(MsgIdSchema).min(1).max(1000) }),
-  z.strictObject({ type: z.literal('invite'), ref: Ref, uses: z.number().int().min(1).max(1000).optional(), ttl: z.number().int().min(60).optional() }),
+  z.strictObject({ type: z.literal('history'), ref: Ref, contact: ContactRef, limit: z.number().int().min(1).max(MAX_ITEMS_PER_COMMAND).optional() }),
+  z.strictObject({ type: z.literal('ack'), ref: Ref, ids: z.array(MsgIdSchema).min(1).max(MAX_ITEMS_PER_COMMAND) }),
+  z.strictObject({ type: z.literal('read'), ref: Ref, ids: z.array(MsgIdSchema).min(1).max(MAX_ITEMS_PER_COMMAND) }),
+  z.strictObject({ type: z.literal('invite'), ref: Ref, uses: z.number().int().min(1).max(MAX_INVITE_USES).optional(), ttl: z.number().int().min(MIN_BRIDGE_INVITE_TTL_S).optional() }),
   z.strictObject({ type: z.literal('add'), ref: Ref, invite: z.string().min(1).max(8192), name: ContactRequestSchema.shape.name.optional(), note: ContactRequestSchema.shape.note.optional() }),
   z.strictObject({ type: z.literal('accept'), ref: Ref, contact: ContactRef, name: ContactRequestSchema.shape.name.optional() }),
   z.strictObject({ type: z.literal('reject'), ref: Ref, contact: ContactRef }),
@@ -58,7 +66,8 @@ const HistoryEntrySchema = z.strictObject({
 
 const ResultData = z.union([
   z.strictObject({ id: MsgIdSchema }),
-  z.strictObject({ id: MsgIdSchema, fileId: FileIdSchema }),
+  // `status`: only `wschat file send --json`, which waits (queued: the contact has not accepted yet)
+  z.strictObject({ id: MsgIdSchema, fileId: FileIdSchema, status: z.enum(['queued', 'sent', 'delivered']).optional() }),
   z.strictObject({ contacts: z.array(ContactInfoSchema) }),
   z.strictObject({ items: z.array(HistoryEntrySchema) }),
   z.strictObject({ count: z.number().int() }),
@@ -92,6 +101,8 @@ export const EventSchema = z.discriminatedUnion('type', [
     bytes: z.number(),
     size: z.number(),
     chunks: z.number(),
+    /** out only: chunks put on the wire to the relay (`chunks` counts those the receiver confirmed) */
+    sent: z.number().optional(),
     totalChunks: z.number(),
   }),
   z.strictObject({

@@ -1,13 +1,15 @@
-import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
+import { FILE_CHUNK_SIZE } from '@parley/generated';
 import { createInterface } from 'node:readline';
 import { Command } from 'clipanion';
 import { Option } from 'clipanion';
 import { findContact, label } from '../contacts.ts';
-import { classify } from '../errors.ts';
+import { Pending } from '../bridge/pending.ts';
+import { BadUsageError, TimeoutError, classify } from '../errors.ts';
 import { announcePresence } from '../events.ts';
 import { clean, humanLine } from '../output.ts';
 import { Reader } from '../reader.ts';
+import { readSendable } from '../sendable.ts';
 import { OnlineCommand, untilSignal } from './base.ts';
 
 /** Messages of the conversation shown when the chat opens. */
@@ -20,14 +22,17 @@ export class ChatCommand extends OnlineCommand {
   static override usage = Command.Usage({
     description: 'an interactive conversation with one contact',
     details: `
-      Shows the last messages, then what they write as it arrives; every line you type is sent. Your messages get ✓ when their device has them and ✓✓ when they read them; what they write is marked read as it is shown. \`/file <path>\` sends a file, \`/quit\` (or Ctrl-D, Ctrl-C) ends the chat.
+      Shows the last messages, then what they write as it arrives; every line you type is sent. Your messages get ✓ when their device has them and ✓✓ when they read them; what they write is marked read as it is shown. \`/file <path>\` sends a file, \`/quit\` (or Ctrl-D, Ctrl-C) ends the chat once what you sent, every chunk of a file included, reached the relay (at most \`--timeout\` seconds, else exit 9: the rest stays queued for the next wschat run). For people at a terminal: \`--json\` is refused; scripts use \`wschat bridge\`.
     `,
     examples: [['Chat with Bob', '$0 chat bob']],
   });
 
   contact = Option.String({ name: 'contact' });
+  // chat is for a person at a terminal: --json is refused (hidden from the help), not ignored
+  override json = Option.Boolean('--json', false, { hidden: true });
 
   protected async run(): Promise<number> {
+    if (this.json) throw new BadUsageError('chat is interactive and has no JSON output; for JSON use wschat bridge, or wschat listen --json --contact <contact> with wschat send');
     const timeoutMs = this.timeoutMs();
     return this.online(async (s) => {
       const c = findContact(s.engine, this.contact, ['accepted', 'requested']);
@@ -40,7 +45,9 @@ export class ChatCommand extends OnlineCommand {
         if (tty) rl?.prompt(true);
       };
       const mine = new Map<string, string>();
-      const pending = new Set<string>();
+      // what goes to the relay before the chat may end (like the bridge at end of input)
+      const queued = new Pending(s.engine);
+      const accepted = (): boolean => s.engine.contact(c.key)?.state === 'accepted';
       const them = c.name ? clean(c.name) : c.id;
       const shown: string[] = [];
       const unread: string[] = [];
@@ -64,8 +71,7 @@ export class ChatCommand extends OnlineCommand {
           for (const id of e.ids) {
             const text = mine.get(id);
             if (text === undefined) continue;
-            if (e.status === 'sent') pending.delete(id);
-            else print(`  ${e.status === 'read' ? '✓✓' : '✓'} ${text}`);
+            if (e.status !== 'sent') print(`  ${e.status === 'read' ? '✓✓' : '✓'} ${text}`);
           }
         } else if (e.type !== 'typing' && e.type !== 'file-progress') {
           const line = humanLine(e);
@@ -92,14 +98,17 @@ export class ChatCommand extends OnlineCommand {
               if (text === '/quit') return lines.close();
               if (text === '/help') return print('/file <path> sends a file; /quit ends the chat');
               if (text.startsWith('/file ')) {
-                const path = text.slice(6).trim();
-                const bytes = new Uint8Array(await fs.readFile(path));
-                await s.engine.sendFile(c.key, { name: basename(path), bytes });
+                const { path, bytes } = await readSendable(text.slice(6).trim());
+                const offer = async (): Promise<{ id: string; file: { fileId: string; totalChunks: number } }> => {
+                  const r = await s.engine.sendFile(c.key, { name: basename(path), bytes });
+                  return { id: r.id, file: { fileId: r.fileId, totalChunks: Math.ceil(bytes.length / FILE_CHUNK_SIZE) } };
+                };
+                await (accepted() ? queued.track(offer) : offer());
                 return print(`  sending ${basename(path)}…`);
               }
-              const { id } = await s.engine.sendText(c.key, line);
+              const send = async (): Promise<{ id: string }> => ({ id: (await s.engine.sendText(c.key, line)).id });
+              const { id } = await (accepted() ? queued.track(send) : send());
               mine.set(id, line.length > SNIPPET ? `${line.slice(0, SNIPPET)}…` : line);
-              pending.add(id);
             } catch (err) {
               print(`wschat: ${classify(err).message}`);
             } finally {
@@ -110,13 +119,15 @@ export class ChatCommand extends OnlineCommand {
       });
       await done;
       await queue;
-      // let what was typed reach the relay before leaving
-      const deadline = Date.now() + timeoutMs;
-      while (pending.size > 0 && c.state === 'accepted' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // let what was typed (texts, every chunk of a file) reach the relay before leaving
+      const sent = await queued.settle(Date.now() + timeoutMs);
+      const left = queued.counts;
+      queued.dispose();
       signal.dispose();
       lines.close();
       await presence.goodbye();
       await reader.stop();
+      if (!sent) throw new TimeoutError(`after ${Math.round(timeoutMs / 1000)} s ${left.messages} message(s) and ${left.files} file(s) had not reached the relay; they stay queued and go out with the next wschat run`);
       return 0;
     });
   }

@@ -1,7 +1,8 @@
-import { INVITE_DEFAULT_TTL_S } from '@parley/generated';
+import { INVITE_DEFAULT_TTL_S, MAX_INVITE_USES } from '@parley/generated';
 import { idHex } from '@parley/runtime/protocol';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
+import { inviteOptions } from '../invites.ts';
 import { renderQr } from '../qr.ts';
 import { BaseCommand } from './base.ts';
 
@@ -21,16 +22,15 @@ export class WhoamiCommand extends BaseCommand {
     ],
   });
 
-  uses = Option.String('--uses', '1', { description: 'how many people may use the invite (default 1)', validator: positiveInteger });
+  uses = Option.String('--uses', '1', { description: `how many people may use the invite (default 1, at most ${MAX_INVITE_USES})`, validator: positiveInteger });
   ttl = Option.String('--ttl', String(INVITE_DEFAULT_TTL_S), { description: `seconds the invite stays valid (default ${INVITE_DEFAULT_TTL_S})`, validator: positiveInteger });
   qr = Option.Boolean('--qr', true, { description: 'draw the QR code (--no-qr to leave it out)' });
   invert = Option.Boolean('--invert', false, { description: 'draw the QR code for a light terminal background' });
 
   protected async run(): Promise<number> {
-    const maxUses = this.uses;
-    const ttlSeconds = this.ttl;
+    const options = inviteOptions(this.uses, this.ttl, { uses: '--uses', ttl: '--ttl' });
     return this.local(async (s) => {
-      const invite = await s.engine.createInvite({ maxUses, ttlSeconds });
+      const invite = await s.engine.createInvite(options);
       const id = idHex(s.identity);
       if (this.json) {
         this.outJson({ id, name: s.config.name, link: invite.link, expiresAt: invite.expiresAt, maxUses: invite.maxUses, relay: { url: s.config.relay.url, fingerprint: s.config.relay.fingerprint } });

@@ -1,11 +1,12 @@
-import { promises as fs } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from '@parley/generated';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { findContact, label } from '../../contacts.ts';
 import { FileError, TimeoutError } from '../../errors.ts';
-import { ProgressBar, size } from '../../output.ts';
+import { ProgressSteps, progressEvent } from '../../events.ts';
+import { ProgressBar, size, writeJson } from '../../output.ts';
+import { readSendable } from '../../sendable.ts';
 import { OnlineCommand } from '../base.ts';
 
 export class FileSendCommand extends OnlineCommand {
@@ -29,14 +30,15 @@ export class FileSendCommand extends OnlineCommand {
   wait = Option.String('--wait', 'delivered', { description: 'delivered (default) or sent', validator: t.isEnum(['sent', 'delivered'] as const) });
 
   protected async run(): Promise<number> {
-    const path = resolve(this.file);
-    const bytes = await readFile(path);
+    const { path, bytes } = await readSendable(this.file);
     const name = this.name ?? basename(path);
     const timeoutMs = this.timeoutMs();
     return this.online(async (s) => {
       const c = findContact(s.engine, this.contact, ['accepted', 'requested']);
       const stderr = this.context.stderr as NodeJS.WriteStream;
       const bar = this.json ? undefined : new ProgressBar(stderr, `sending ${name}`);
+      // with --json: the bridge's file-progress events and result line (one schema for both)
+      const steps = new ProgressSteps();
       let fileId: string | undefined;
       let offerId: string | undefined;
       const offerDone = new Set<string>();
@@ -50,7 +52,7 @@ export class FileSendCommand extends OnlineCommand {
           total = p.totalChunks;
           chunksDone = this.wait === 'sent' ? (p.sent ?? p.chunks) : p.chunks;
           bar?.update(Math.min(p.size, Math.round((chunksDone / Math.max(1, p.totalChunks)) * p.size)), p.size);
-          if (this.json) this.outJson({ type: 'file-progress', fileId: p.fileId, direction: 'out', bytes: p.bytes, size: p.size, chunks: p.chunks, sent: p.sent ?? p.chunks, totalChunks: p.totalChunks });
+          if (this.json && steps.pass(p)) writeJson(this.context.stdout, progressEvent(s.engine, p));
           kick();
         }),
         s.engine.on(this.wait === 'sent' ? 'sent' : 'delivered', (e) => {
@@ -90,7 +92,7 @@ export class FileSendCommand extends OnlineCommand {
         }
         bar?.done();
         const status = c.state === 'accepted' ? this.wait : 'queued';
-        if (this.json) this.outJson({ type: 'result', fileId, id: offerId, to: { id: c.id, name: c.name }, name, size: bytes.length, status });
+        if (this.json) writeJson(this.context.stdout, { type: 'result', cmd: 'file', ok: true, data: { id: offerId!, fileId: fileId!, status } });
         else if (status === 'queued') this.out(`Queued ${name} for ${label(c)}: it goes out once they accept your request.`);
         else this.out(`${status === 'delivered' ? '✓ delivered' : 'sent'} ${name} (${size(bytes.length)}) to ${label(c)}`);
         return 0;
@@ -99,22 +101,5 @@ export class FileSendCommand extends OnlineCommand {
         offs.forEach((off) => off());
       }
     });
-  }
-}
-
-async function readFile(path: string): Promise<Uint8Array> {
-  let st;
-  try {
-    st = await fs.stat(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FileError(code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${(err as Error).message}`);
-  }
-  if (!st.isFile()) throw new FileError(`not a regular file: ${path}`);
-  if (st.size > MAX_FILE_SIZE) throw new FileError(`${path} is ${size(st.size)}; files may have at most ${size(MAX_FILE_SIZE)}`);
-  try {
-    return new Uint8Array(await fs.readFile(path));
-  } catch (err) {
-    throw new FileError(`cannot read ${path}: ${(err as Error).message}`);
   }
 }
