@@ -6,7 +6,7 @@
  */
 import { MessageType, PresenceStateNames } from '@parley/generated';
 import { toHex } from '@parley/runtime/crypto';
-import type { Contact, Engine, FileProgress, HistoryItem } from '@parley/runtime/engine';
+import type { Contact, Engine, EngineEvents, FileProgress, HistoryItem } from '@parley/runtime/engine';
 import { classify, scrub } from './errors.ts';
 import type { OutEvent } from './bridge/schema.ts';
 import type { Session } from './session.ts';
@@ -90,29 +90,11 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
         emit({ type: 'typing', from, active: m.body.active === 1 });
       }
     }),
-    // Receipts come from history records, not from the engine's sent/delivered events: those
-    // also name file chunks, accepts and cancels, ids the user was never given. A history record
-    // is a text or a file offer, and its status moves sent → delivered → read. A `read` that
-    // skipped `delivered` (a read receipt says delivered too) reports both.
-    engine.on('history', ({ item }) => {
-      if (item.dir !== 'out' || item.kind === 'pending' || !mine(item.contact)) return;
-      const status = item.status;
-      if (status !== 'sent' && status !== 'delivered' && status !== 'read') return;
-      const last = reported.get(item.id) ?? 0;
-      if (RECEIPT_RANK[status] <= last) return;
-      reported.delete(item.id);
-      reported.set(item.id, RECEIPT_RANK[status]);
-      if (reported.size > MAX_REMEMBERED_RECEIPTS) reported.delete(reported.keys().next().value!);
-      const contact = peer(engine, item.contact);
-      if (status === 'read' && last < RECEIPT_RANK.delivered) emit({ type: 'receipt', contact, status: 'delivered', ids: [item.id] });
-      emit({ type: 'receipt', contact, status, ids: [item.id] });
-    }),
+    engine.on('history', (h) => onHistory(h)),
     engine.on('file-progress', (p) => {
       if (mine(p.contact) && steps.pass(p)) emit(progressEvent(engine, p));
     }),
-    engine.on('file-failed', (f) => {
-      if (mine(f.contact)) emit({ type: 'file-failed', contact: peer(engine, f.contact), fileId: f.fileId, direction: f.direction, reason: f.reason });
-    }),
+    engine.on('file-failed', (f) => onFileFailed(f)),
     session.onFile(({ file, path, error }) => {
       if (!mine(file.contact)) return;
       emit({
@@ -120,13 +102,42 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
         ...(path !== undefined ? { path } : {}), ...(error !== undefined ? { error } : {}),
       }, file.contact);
     }),
-    engine.on('contact-request', (r) => {
-      if (mine(r.contact.key)) emit({ type: 'contact-request', contact: peerOf(r.contact), note: r.note, keyChange: r.contact.keyChangeOf !== undefined });
-    }),
-    engine.on('contact-accepted', (r) => {
-      if (mine(r.contact.key)) emit({ type: 'contact-accepted', contact: peerOf(r.contact) });
-    }),
+    engine.on('contact-request', (r) => onRequest(r)),
+    engine.on('contact-accepted', (r) => onAccepted(r)),
   );
+  // Receipts come from history records, not from the engine's sent/delivered events: those
+  // also name file chunks, accepts and cancels, ids the user was never given. A history record
+  // is a text or a file offer, and its status moves sent → delivered → read. A `read` that
+  // skipped `delivered` (a read receipt says delivered too) reports both.
+  function onHistory({ item }: EngineEvents['history']): void {
+    if (item.dir !== 'out' || item.kind === 'pending' || !mine(item.contact)) return;
+    const status = item.status;
+    if (status !== 'sent' && status !== 'delivered' && status !== 'read') return;
+    const last = reported.get(item.id) ?? 0;
+    if (RECEIPT_RANK[status] <= last) return;
+    reported.delete(item.id);
+    reported.set(item.id, RECEIPT_RANK[status]);
+    if (reported.size > MAX_REMEMBERED_RECEIPTS) reported.delete(reported.keys().next().value!);
+    const contact = peer(engine, item.contact);
+    if (status === 'read' && last < RECEIPT_RANK.delivered) emit({ type: 'receipt', contact, status: 'delivered', ids: [item.id] });
+    emit({ type: 'receipt', contact, status, ids: [item.id] });
+  }
+  function onFileFailed(f: EngineEvents['file-failed']): void {
+    if (mine(f.contact)) emit({ type: 'file-failed', contact: peer(engine, f.contact), fileId: f.fileId, direction: f.direction, reason: f.reason });
+  }
+  function onRequest(r: EngineEvents['contact-request']): void {
+    if (mine(r.contact.key)) emit({ type: 'contact-request', contact: peerOf(r.contact), note: r.note, keyChange: r.contact.keyChangeOf !== undefined });
+  }
+  function onAccepted(r: EngineEvents['contact-accepted']): void {
+    if (mine(r.contact.key)) emit({ type: 'contact-accepted', contact: peerOf(r.contact) });
+  }
+  // What happened while the command waited for the relay, before this reader existed.
+  for (const e of session.early.take().events) {
+    if (e.name === 'history') onHistory(e.value);
+    else if (e.name === 'file-failed') onFileFailed(e.value);
+    else if (e.name === 'contact-request') onRequest(e.value);
+    else onAccepted(e.value);
+  }
   if (o.state) {
     offs.push(
       // an internal failure (e.g. the store); the engine keeps running

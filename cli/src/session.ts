@@ -11,6 +11,7 @@ import { RelayUnreachableError, TimeoutError, WrongRelayKeyError, classify } fro
 import { STATE_DIR, type Config, type Home } from './home.ts';
 import { saveDownload } from './downloads.ts';
 import { Inbox } from './inbox.ts';
+import { EarlyEvents } from './early-events.ts';
 
 /** A transport that never connects: commands that only read or change local state. */
 class OfflineTransport implements Transport {
@@ -43,6 +44,8 @@ export class Session {
   readonly #release: () => Promise<void>;
   readonly #saving = new Set<Promise<unknown>>();
   readonly #fileListeners = new Set<(f: SavedFile) => void>();
+  /** What the engine reported before a reader listened (events.ts watch replays it). */
+  readonly early: EarlyEvents;
   #closed = false;
   #synced = false;
   readonly #syncWaiters: (() => void)[] = [];
@@ -56,6 +59,7 @@ export class Session {
     this.downloads = o.downloads;
     this.#store = store;
     this.#release = release;
+    this.early = new EarlyEvents(engine);
     engine.on('file', (f) => this.#save(f));
     engine.on('state', (st) => {
       if (st.state !== 'online') this.#synced = false;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { FILE_CHUNK_SIZE } from '@parley/generated';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../relay/src/index.ts';
-import { World, pair, type LongRun } from './_harness.ts';
+import { World, json, pair, type LongRun } from './_harness.ts';
 
 const w = new World();
 afterAll(() => w.cleanup());
@@ -189,5 +189,38 @@ describe('wschat bridge', () => {
     await p.event('result', (e) => e.ref === 's');
     expect(await p.end()).toBe(9);
     expect(p.events.at(-1)).toMatchObject({ type: 'error', code: 'TIMEOUT', message: expect.stringMatching(/1 message\(s\) and 0 file transfer\(s\) had not reached the relay/) });
+  });
+});
+
+describe('wschat bridge started after things happened while it was away', () => {
+  it('reports the acceptance and the receipts the relay held, not only the messages', async () => {
+    const relay = await w.relay();
+    const home = await w.home('carol');
+    const dave = await w.home('dave');
+    await Promise.all([
+      w.ok(['init', '--home', home, '--name', 'carol', '--relay', relay.httpUrl]),
+      w.ok(['init', '--home', dave, '--name', 'dave', '--relay', relay.httpUrl]),
+    ]);
+    // carol asks, then dave accepts while carol runs nothing: the acceptance waits at the relay
+    const link = json(await w.ok(['whoami', '--home', dave, '--json'])).link as string;
+    await w.ok(['contact', 'add', link, '--home', home]);
+    await w.ok(['requests', 'accept', 'carol', '--home', dave]);
+    // carol's bridge gets the acceptance during its first sync, before it reads any line
+    const first = w.start(['bridge', '--home', home]);
+    await first.event('contact-accepted', (e) => (e.contact as { name: string }).name === 'dave');
+    first.send(JSON.stringify({ type: 'send', to: 'dave', text: 'read me later', ref: 's' }));
+    const id = ((await first.event('result', (e) => e.ref === 's')).data as { id: string }).id;
+    await first.event('receipt', (e) => e.status === 'sent' && (e.ids as string[]).includes(id));
+    expect(await first.end()).toBe(0);
+    // dave reads it while carol is away; the delivered and read receipts wait at the relay
+    const reader = w.start(['bridge', '--home', dave]);
+    await reader.event('message', (e) => e.id === id);
+    reader.send(JSON.stringify({ type: 'read', ids: [id], ref: 'r' }));
+    await reader.event('result', (e) => e.ref === 'r');
+    expect(await reader.end()).toBe(0);
+    const second = w.start(['bridge', '--home', home]);
+    await second.event('receipt', (e) => e.status === 'read' && (e.ids as string[]).includes(id));
+    expect(second.events.some((e) => e.type === 'receipt' && e.status === 'delivered' && (e.ids as string[]).includes(id))).toBe(true);
+    expect(await second.end()).toBe(0);
   });
 });
