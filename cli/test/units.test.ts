@@ -7,15 +7,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { MAX_INVITE_USES, MAX_TEXT_BYTES } from '@parley/generated';
+import { MAX_INVITE_USES, MAX_TEXT_BYTES, MessageType } from '@parley/generated';
 import { randomBytes, toHex } from '@parley/runtime/crypto';
-import { Emitter, type EngineEvents, type HistoryItem } from '@parley/runtime/engine';
+import { Emitter, type Engine, type EngineEvents, type HistoryItem } from '@parley/runtime/engine';
 import { relayFingerprint } from '@parley/runtime/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLines } from '../src/bridge/lines.ts';
 import { CommandSchema, EventSchema, MIN_BRIDGE_INVITE_TTL_S } from '../src/bridge/schema.ts';
 import { safeFileName, saveDownload } from '../src/downloads.ts';
 import { scrub } from '../src/errors.ts';
+import { EarlyEvents, MAX_EARLY_EVENTS } from '../src/early-events.ts';
 import { watch } from '../src/events.ts';
 import { inviteOptions } from '../src/invites.ts';
 import { writeJson } from '../src/output.ts';
@@ -160,7 +161,7 @@ describe('engine events as wschat events', () => {
   function watching(): { engine: FakeEngine; out: OutEvent[] } {
     const engine = new FakeEngine();
     const out: OutEvent[] = [];
-    watch({ engine, onFile: () => () => undefined } as unknown as Session, (e) => void out.push(e), { state: true });
+    watch({ engine, onFile: () => () => undefined, early: new EarlyEvents(engine as unknown as Engine) } as unknown as Session, (e) => void out.push(e), { state: true });
     return { engine, out };
   }
   const item = (id: string, status: HistoryItem['status']): { item: HistoryItem } => ({ item: { id, contact: key, seq: 1, dir: 'out', kind: 'text', sentAt: 1, status } });
@@ -180,6 +181,32 @@ describe('engine events as wschat events', () => {
     expect(out.map((e) => e.type === 'receipt' && [e.status, e.ids])).toEqual([
       ['sent', [text]], ['delivered', [text]], ['read', [text]], ['delivered', [skipped]], ['read', [skipped]],
     ]);
+  });
+
+  it('reports what fired before the reader listened (receipts, acceptances), once, without messages', () => {
+    const engine = new FakeEngine();
+    const early = new EarlyEvents(engine as unknown as Engine);
+    const text = '04'.repeat(16);
+    engine.fire('history', item(text, 'delivered'));
+    engine.fire('contact-accepted', { contact: engine.contact(key) as never });
+    engine.fire('message', { type: MessageType.text, contact: engine.contact(key), id: '05'.repeat(16), body: { text: 'kept as backlog instead', replyTo: new Uint8Array(16) }, sentAt: 1, receivedAt: 2 } as never);
+    const out: OutEvent[] = [];
+    const session = { engine, onFile: () => () => undefined, early } as unknown as Session;
+    watch(session, (e) => void out.push(e));
+    expect(out.map((e) => e.type)).toEqual(['receipt', 'contact-accepted']);
+    // handed over once: a second reader does not see them again, and nothing more is kept
+    engine.fire('history', item('06'.repeat(16), 'delivered'));
+    expect(early.take().events).toEqual([]);
+  });
+
+  it('keeps at most MAX_EARLY_EVENTS before a reader listens, dropping the oldest', () => {
+    const engine = new FakeEngine();
+    const early = new EarlyEvents(engine as unknown as Engine);
+    for (let i = 0; i <= MAX_EARLY_EVENTS; i++) engine.fire('history', item(i.toString(16).padStart(32, '0'), 'sent'));
+    const { events, dropped } = early.take();
+    expect(events).toHaveLength(MAX_EARLY_EVENTS);
+    expect(dropped).toBe(1);
+    expect(events[0]!.name === 'history' && events[0]!.value.item.id).toBe('1'.padStart(32, '0'));
   });
 
   it('cuts key-sized hex out of the reason of a state event', () => {
