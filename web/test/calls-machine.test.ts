@@ -326,16 +326,22 @@ describe('call state machine', () => {
     expect(d.sent).toEqual([]);
   });
 
-  it('two members of a four-person call each add someone at once: everyone keeps the same five, the sixth is let go, no mesh grows past the cap', async () => {
-    expect(MAX_CALL_PARTICIPANTS).toBe(5); // the scenario below fills the call with 4 + 1
+  /** a calls b, c and d, who all accept; e and f (e with the higher key) are not in the call yet. */
+  async function fourPersonCall() {
     const w = new World();
     const [a, b, c, d] = [w.person(1), w.person(2), w.person(3), w.person(4)];
-    // e has the higher key of the two newcomers, and b adds first: the rule, not arrival, decides.
     const [e, f] = [w.person(6), w.person(5)];
     a.m.start([b.key, c.key, d.key], CallMedia.audio);
     await w.settle();
     for (const p of [b, c, d]) p.m.accept();
     await w.settle();
+    return { w, a, b, c, d, e, f };
+  }
+
+  it('two members of a four-person call each add someone at once: everyone keeps the same five, the sixth is let go, no mesh grows past the cap', async () => {
+    expect(MAX_CALL_PARTICIPANTS).toBe(5); // the scenario below fills the call with 4 + 1
+    // e has the higher key of the two newcomers, and b adds first: the rule, not arrival, decides.
+    const { w, a, b, c, d, e, f } = await fourPersonCall();
     for (const p of [a, b, c, d]) expect(p.links.size).toBe(3);
     b.m.add(e.key);
     c.m.add(f.key);
@@ -365,13 +371,7 @@ describe('call state machine', () => {
   });
 
   it('a newcomer who had already joined is let go by everyone who linked them', async () => {
-    const w = new World();
-    const [a, b, c, d] = [w.person(1), w.person(2), w.person(3), w.person(4)];
-    const [e, f] = [w.person(6), w.person(5)];
-    a.m.start([b.key, c.key, d.key], CallMedia.audio);
-    await w.settle();
-    for (const p of [b, c, d]) p.m.accept();
-    await w.settle();
+    const { w, a, b, c, d, e, f } = await fourPersonCall();
     // Nothing reaches c for a while: e gets in and links with a, b and d meanwhile.
     w.online.delete(c.key);
     b.m.add(e.key);
