@@ -25,6 +25,8 @@ const LAST_RECORD = 0x02;
 export const DEFAULT_RECORD_SIZE = 4096;
 /** Header bytes of a Web Push message: salt, rs, idlen and the 65-byte key id (RFC 8291 §4). */
 export const HEADER_SIZE = SALT_SIZE + RS_SIZE + 1 + P256_POINT_SIZE;
+/** Body bytes of a one-record message with `n` plaintext bytes: header, plaintext, delimiter, tag. */
+export const oneRecordSize = (n: number): number => HEADER_SIZE + n + 1 + TAG_BYTES;
 
 const enc = new TextEncoder();
 const WEBPUSH_INFO = enc.encode('WebPush: info\0');

@@ -21,7 +21,7 @@
 import { PUSH_PAYLOAD_SIZE, type WakeReason } from '@parley/generated';
 import webpush from 'web-push';
 import { endpointAllowed } from './client.ts';
-import { HEADER_SIZE } from './ece.ts';
+import { oneRecordSize } from './ece.ts';
 import type { VapidKeys } from './keys.ts';
 import { networkFailure, pushPayload, reasonName, WakeReason as Reason, type PushResult, type PushSender, type Subscription } from './push.ts';
 
@@ -30,7 +30,7 @@ export { endpointAllowed };
 export type WebPushSubscription = Extract<Subscription, { kind: 'webpush' }>;
 
 /** The body of every Web Push: the aes128gcm header, then one record (payload, delimiter 0x02, 16-byte tag). */
-export const WEB_PUSH_BODY_SIZE = HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16;
+export const WEB_PUSH_BODY_SIZE = oneRecordSize(PUSH_PAYLOAD_SIZE);
 
 export interface WebPushOptions {
   vapid: VapidKeys;
