@@ -4,13 +4,13 @@
  * loopback push service). Differential: the very request body the notifier sends (web-push's
  * generateRequestDetails, webpush.ts) opens with ece.ts and with http_ece alike.
  */
-import { createECDH, randomBytes } from 'node:crypto';
+import { createECDH, randomBytes, type ECDH } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PUSH_PAYLOAD_SIZE } from '@parley/generated';
 import ece from 'http_ece';
 import webpush from 'web-push';
 import { describe, expect, it } from 'vitest';
-import { HEADER_SIZE, decryptWebPush, deriveKeys, encryptWebPush } from '../src/ece.ts';
+import { HEADER_SIZE, P256_SCALAR_SIZE, decryptWebPush, deriveKeys, encryptWebPush } from '../src/ece.ts';
 import { WakeReason, pushPayload } from '../src/push.ts';
 import { WEB_PUSH_BODY_SIZE, WebPushSender } from '../src/webpush.ts';
 
@@ -19,6 +19,13 @@ const b = (k: string) => new Uint8Array(Buffer.from(V[k]!, 'base64url'));
 const hex = (u: Uint8Array) => Buffer.from(u).toString('hex');
 const plaintext = new TextEncoder().encode(V.plaintext);
 
+/** The private scalar as 32 bytes: Node's ECDH drops leading zero bytes (1 key in 256). */
+function privateKeyOf(ecdh: ECDH): Uint8Array {
+  const k = ecdh.getPrivateKey();
+  const out = new Uint8Array(P256_SCALAR_SIZE);
+  out.set(k, P256_SCALAR_SIZE - k.length);
+  return out;
+}
 describe('RFC 8291 §5 example', () => {
   it('the notifier encrypts the example to exactly the RFC bytes', () => {
     const out = encryptWebPush({ plaintext, uaPublic: b('ua_public'), authSecret: b('auth_secret'), asPrivate: b('as_private'), salt: b('salt') });
@@ -61,7 +68,7 @@ describe('agreement with http_ece (independent implementation)', () => {
   function browser() {
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
-    return { ecdh, pub: new Uint8Array(ecdh.getPublicKey()), priv: new Uint8Array(ecdh.getPrivateKey()), auth: new Uint8Array(randomBytes(16)) };
+    return { ecdh, pub: new Uint8Array(ecdh.getPublicKey()), priv: privateKeyOf(ecdh), auth: new Uint8Array(randomBytes(16)) };
   }
 
   it('push payloads the notifier encrypts open with http_ece, and have one size', () => {
@@ -109,7 +116,7 @@ describe("differential: the notifier's pushes (web-push) open with ece.ts and wi
       expect(headers['Content-Encoding']).toBe('aes128gcm');
       expect(body.length).toBe(WEB_PUSH_BODY_SIZE);
       expect(WEB_PUSH_BODY_SIZE).toBe(HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16);
-      const ours = decryptWebPush({ body, uaPrivate: new Uint8Array(ecdh.getPrivateKey()), uaPublic: new Uint8Array(ecdh.getPublicKey()), authSecret: new Uint8Array(auth) });
+      const ours = decryptWebPush({ body, uaPrivate: privateKeyOf(ecdh), uaPublic: new Uint8Array(ecdh.getPublicKey()), authSecret: new Uint8Array(auth) });
       const theirs = ece.decrypt(Buffer.from(body), { version: 'aes128gcm', privateKey: ecdh, authSecret: auth });
       expect(Buffer.from(ours)).toEqual(Buffer.from(pushPayload(reason)));
       expect(theirs).toEqual(Buffer.from(pushPayload(reason)));
@@ -125,6 +132,6 @@ describe("differential: the notifier's pushes (web-push) open with ece.ts and wi
     other.generateKeys();
     const auth = randomBytes(16);
     const { body } = sender.request({ kind: 'webpush', endpoint: 'https://fcm.googleapis.com/fcm/send/x', p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') }, WakeReason.message);
-    expect(() => decryptWebPush({ body, uaPrivate: new Uint8Array(other.getPrivateKey()), uaPublic: new Uint8Array(other.getPublicKey()), authSecret: new Uint8Array(auth) })).toThrow();
+    expect(() => decryptWebPush({ body, uaPrivate: privateKeyOf(other), uaPublic: new Uint8Array(other.getPublicKey()), authSecret: new Uint8Array(auth) })).toThrow();
   });
 });
