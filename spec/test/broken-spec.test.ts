@@ -4,8 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isSpecError, type SpecError } from '../src/errors.ts';
-import { loadSpecFile } from '../src/load.ts';
+import { isSpecError, type SpecError } from '../generator/errors.ts';
+import { loadSpecFile } from '../generator/load.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 

@@ -7,8 +7,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { emitCodecFiles } from '../src/emit/codec/index.ts';
-import { loadSpecFile } from '../src/load.ts';
+import { emitCodecFiles } from '../generator/emit/codec/index.ts';
+import { loadSpecFile } from '../generator/load.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const update = process.env.UPDATE_GOLDEN === '1';

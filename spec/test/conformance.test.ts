@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FRAME_OPS } from '../src/conformance/frames.ts';
-import { KnownFailures } from '../src/conformance/known.ts';
-import { runConformance, type RunResult } from '../src/conformance/runner.ts';
+import { FRAME_OPS } from '../conformance/frames.ts';
+import { KnownFailures } from '../conformance/known.ts';
+import { runConformance, type RunResult } from '../conformance/runner.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
-const adapter = join(root, 'spec/conformance/adapter-ts.ts');
+const adapter = join(root, 'spec/conformance/adapters/typescript.ts');
 const broken = join(here, 'fixtures/conformance/broken-adapter-ts.ts');
 const generatedVectors = join(root, 'generated/vectors');
 // generated/vectors/codec.json is the real suite; the fixture subset stands in until it exists.
@@ -118,7 +118,7 @@ describe('a broken adapter', () => {
 
 describe('npm run conformance', () => {
   const cli = (args: string[]) =>
-    spawnSync(tsx, [join(root, 'spec/src/conformance/main.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, INIT_CWD: root }, timeout: 120_000 });
+    spawnSync(tsx, [join(root, 'spec/conformance/main.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, INIT_CWD: root }, timeout: 120_000 });
 
   it('exits 1 on unexpected failures and ends with the summary line', () => {
     const r = cli(['--vectors', vectors, '--quiet', tsx, broken]);

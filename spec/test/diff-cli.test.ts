@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const fixtures = join(here, 'fixtures/diff');
-const main = join(root, 'spec/src/diff/main.ts');
+const main = join(root, 'spec/diff/main.ts');
 const tsx = join(root, 'node_modules/.bin/tsx');
 
 function run(args: string[], cwd = root) {

@@ -4,11 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadSpec } from '../src/load.ts';
-import { diffSpecs } from '../src/diff/compare.ts';
-import { classifyConstant } from '../src/diff/values.ts';
-import { formatChange, formatText } from '../src/diff/report.ts';
-import { RULE_IDS, RULES } from '../src/diff/rules.ts';
+import { loadSpec } from '../generator/load.ts';
+import { diffSpecs } from '../diff/compare.ts';
+import { classifyConstant } from '../diff/values.ts';
+import { formatChange, formatText } from '../diff/report.ts';
+import { RULE_IDS, RULES } from '../diff/rules.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(here, 'fixtures/diff');
@@ -40,7 +40,7 @@ describe('spec:diff rules, one fixture pair each', () => {
   });
 
   it('documents every rule in RULES.md, and no other', () => {
-    const md = readFileSync(join(here, '../src/diff/RULES.md'), 'utf8');
+    const md = readFileSync(join(here, '../diff/RULES.md'), 'utf8');
     const documented = [...md.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
     expect([...documented].sort()).toEqual([...RULE_IDS].sort());
   });

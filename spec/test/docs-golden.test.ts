@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSpecFile } from '../src/load.ts';
-import { emitDocs } from '../src/emit/docs.ts';
-import { emitKaitai } from '../src/emit/kaitai.ts';
+import { loadSpecFile } from '../generator/load.ts';
+import { emitDocs } from '../generator/emit/docs.ts';
+import { emitKaitai } from '../generator/emit/kaitai.ts';
 import { kaitaiParser } from './support/kaitai.ts';
-import { buildVectors } from '../src/emit/vectors.ts';
-import { decodeWith } from '../src/interp.ts';
+import { buildVectors } from '../generator/emit/vectors.ts';
+import { decodeWith } from '../generator/interp.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const ir = loadSpecFile(fixture('tiny-docs.yaml'));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSpecFile } from '../src/load.ts';
-import { stamp } from '../src/emit/file.ts';
-import { renderDocs } from '../src/emit/docs.ts';
-import { byteDiagram } from '../src/emit/docs-diagram.ts';
+import { loadSpecFile } from '../generator/load.ts';
+import { stamp } from '../generator/emit/file.ts';
+import { renderDocs } from '../generator/emit/docs.ts';
+import { byteDiagram } from '../generator/emit/docs-diagram.ts';
 
 const ir = loadSpecFile(fileURLToPath(new URL('../protocol.yaml', import.meta.url)));
 const md = readFileSync(fileURLToPath(new URL('../../generated/PROTOCOL.md', import.meta.url)), 'utf8');

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
-import { loadSpecFile } from '../src/load.ts';
-import { CodecError, decodeWith, encodeWith, isCodecError, traceWith, type ValueObject } from '../src/interp.ts';
-import { Rng, ValueGen, type Mode } from '../src/emit/vectors-values.ts';
-import { toJson } from '../src/emit/vectors.ts';
+import { loadSpecFile } from '../generator/load.ts';
+import { CodecError, decodeWith, encodeWith, isCodecError, traceWith, type ValueObject } from '../generator/interp.ts';
+import { Rng, ValueGen, type Mode } from '../generator/emit/vectors-values.ts';
+import { toJson } from '../generator/emit/vectors.ts';
 
 const tiny = loadSpecFile(fileURLToPath(new URL('./fixtures/tiny-docs.yaml', import.meta.url)));
 const ir = loadSpecFile(fileURLToPath(new URL('../protocol.yaml', import.meta.url)));

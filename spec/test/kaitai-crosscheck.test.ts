@@ -1,16 +1,16 @@
 /**
  * Three implementations of the wire format must agree on every codec vector: the reference
- * interpreter (spec/src/interp.ts), Kaitai's parser compiled from generated/protocol.ksy (with
+ * interpreter (spec/generator/interp.ts), Kaitai's parser compiled from generated/protocol.ksy (with
  * every installed compiler version), and the generated TypeScript codec (generated/src, when it
  * exists). Kaitai must also reject every invalid vector whose rule the .ksy can express.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadSpecFile } from '../src/load.ts';
-import { camel, decodeWith, type Value, type ValueObject } from '../src/interp.ts';
-import { toJson, type CodecVectors } from '../src/emit/vectors.ts';
-import type { FieldIR, SpecIR } from '../src/ir.ts';
+import { loadSpecFile } from '../generator/load.ts';
+import { camel, decodeWith, type Value, type ValueObject } from '../generator/interp.ts';
+import { toJson, type CodecVectors } from '../generator/emit/vectors.ts';
+import type { FieldIR, SpecIR } from '../generator/ir.ts';
 import { hasCompiler, kaitaiParser, pascal, type KaitaiParser, type KaitaiVersion } from './support/kaitai.ts';
 
 const root = new URL('../../', import.meta.url);

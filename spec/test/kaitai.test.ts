@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { loadSpecFile } from '../src/load.ts';
-import { stamp } from '../src/emit/file.ts';
-import { renderKsy } from '../src/emit/kaitai.ts';
+import { loadSpecFile } from '../generator/load.ts';
+import { stamp } from '../generator/emit/file.ts';
+import { renderKsy } from '../generator/emit/kaitai.ts';
 import { compileKsy, hasCompiler, type KaitaiVersion } from './support/kaitai.ts';
 
 const ir = loadSpecFile(fileURLToPath(new URL('../protocol.yaml', import.meta.url)));

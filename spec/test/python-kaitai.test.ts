@@ -10,14 +10,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSpecFile } from '../src/load.ts';
-import type { SpecIR, StructIR } from '../src/ir.ts';
+import { loadSpecFile } from '../generator/load.ts';
+import type { SpecIR, StructIR } from '../generator/ir.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const ksyPath = join(root, 'generated/protocol.ksy');
 const vectorsPath = join(root, 'generated/vectors/codec.json');
-const driver = join(root, 'spec/python/kaitai_driver.py');
+const driver = join(root, 'spec/kaitai-python/kaitai_driver.py');
 const require = createRequire(import.meta.url);
 const scratch = mkdtempSync(join(tmpdir(), 'parley-python-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

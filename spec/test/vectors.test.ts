@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSpecFile } from '../src/load.ts';
-import { decodeWith, encodeWith, isCodecError, isInt, type ValueObject } from '../src/interp.ts';
-import { stamp } from '../src/emit/file.ts';
-import { buildVectors, emitVectors, fromJson, toJson, type CodecVectors, type JsonValue } from '../src/emit/vectors.ts';
-import type { SpecIR } from '../src/ir.ts';
+import { loadSpecFile } from '../generator/load.ts';
+import { decodeWith, encodeWith, isCodecError, isInt, type ValueObject } from '../generator/interp.ts';
+import { stamp } from '../generator/emit/file.ts';
+import { buildVectors, emitVectors, fromJson, toJson, type CodecVectors, type JsonValue } from '../generator/emit/vectors.ts';
+import type { SpecIR } from '../generator/ir.ts';
 
 const file = fileURLToPath(new URL('../../generated/vectors/codec.json', import.meta.url));
 const ir = loadSpecFile(fileURLToPath(new URL('../protocol.yaml', import.meta.url)));

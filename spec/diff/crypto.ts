@@ -1,5 +1,5 @@
 /** The crypto inputs: context strings, signature labels, regions, derivations, frame kinds. */
-import type { DerivationIR, RegionIR, RegionPartIR, SignatureIR, SpecIR } from '../ir.ts';
+import type { DerivationIR, RegionIR, RegionPartIR, SignatureIR, SpecIR } from '../generator/ir.ts';
 import { alignList, matchRenames } from './align.ts';
 import { show, type DiffContext, type RenameKind } from './context.ts';
 

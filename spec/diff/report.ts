@@ -1,5 +1,5 @@
 /** The result of a spec diff: the list of changes, its summary and exit status, text and JSON forms. */
-import type { SpecIR } from '../ir.ts';
+import type { SpecIR } from '../generator/ir.ts';
 import { RULES, SEVERITIES, type RuleId, type Severity } from './rules.ts';
 
 /** Where a change sits on one side: YAML path and 1-based line (0 when unknown). */

@@ -1,5 +1,5 @@
 /** Structures and their fields: layout, sizes, offsets, bounds, constants, switches. */
-import { INT_WIDTH, type BytesFieldIR, type FieldIR, type IntFieldIR, type SizeIR, type SpecIR, type StructIR } from '../ir.ts';
+import { INT_WIDTH, type BytesFieldIR, type FieldIR, type IntFieldIR, type SizeIR, type SpecIR, type StructIR } from '../generator/ir.ts';
 import { alignList, matchRenamesFixpoint } from './align.ts';
 import { show, type DiffContext } from './context.ts';
 import type { Side } from './report.ts';

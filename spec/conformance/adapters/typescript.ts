@@ -3,10 +3,10 @@
  * of PROTOCOL.md. It is both what `npm run conformance` is tested with and an example for
  * implementers: read a length-prefixed JSON request, call your code, write the answer.
  *
- *   npm run conformance -- npx tsx spec/conformance/adapter-ts.ts
+ *   npm run conformance -- npx tsx spec/conformance/adapters/typescript.ts
  *
  * `decode` and `encode` use the generated codec (generated/src/index.ts); until it exists the
- * adapter falls back to the reference interpreter (spec/src/interp.ts) and says so in its hello
+ * adapter falls back to the reference interpreter (spec/generator/interp.ts) and says so in its hello
  * answer. The frame ops (handshake, seal_/open_ peer, control and first_contact) use the
  * runtime's protocol layer (@parley/runtime/protocol) on the crypto backend pickBackend() chooses
  * (PARLEY_CRYPTO=noble|node|webcrypto forces one); they are offered only if the runtime loads.
@@ -17,11 +17,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ControlMessage, Envelope } from '@parley/generated';
 import type { CryptoBackend } from '@parley/runtime/crypto';
 import type { PublicKeys, SessionKeys } from '@parley/runtime/protocol';
-import { FRAME_OPS, type FrameOp } from '../src/conformance/frames.ts';
-import { DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, isFramingError, MessageReader } from '../src/conformance/framing.ts';
+import { FRAME_OPS, type FrameOp } from '../frames.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, isFramingError, MessageReader } from '../framing.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const GENERATED_INDEX = resolve(here, '../../generated/src/index.ts');
+const GENERATED_INDEX = resolve(here, '../../../generated/src/index.ts');
 
 /** What the adapter needs from a codec. */
 export interface Codec {
@@ -63,9 +63,9 @@ export async function loadCodec(): Promise<Codec> {
       encode: (struct, value) => fn(`encode${pascal(struct)}`)(value) as Uint8Array,
     };
   }
-  const { loadSpecFile } = await import('../src/load.ts');
-  const { decodeWith, encodeWith } = await import('../src/interp.ts');
-  const ir = loadSpecFile(resolve(here, '../protocol.yaml'));
+  const { loadSpecFile } = await import('../../generator/load.ts');
+  const { decodeWith, encodeWith } = await import('../../generator/interp.ts');
+  const ir = loadSpecFile(resolve(here, '../../protocol.yaml'));
   const known = (struct: string) => {
     if (!ir.structs.some((s) => s.id === struct)) throw new AdapterError('UNKNOWN_STRUCT', `no struct ${struct}`);
     return struct;

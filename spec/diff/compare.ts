@@ -4,7 +4,7 @@
  * order (enums before structs, regions before derivations before signatures), so a renamed element
  * is one API change instead of a removal, an addition and a change at every reference.
  */
-import type { SpecIR } from '../ir.ts';
+import type { SpecIR } from '../generator/ir.ts';
 import { DiffContext } from './context.ts';
 import { compareContexts, compareDerivations, compareKinds, compareRegions, compareSignatures } from './crypto.ts';
 import { compareErrors, compareHandshake, compareProtocol, compareReceiveOrder } from './prose.ts';

@@ -28,7 +28,7 @@ export interface CodecVectors {
 }
 
 export const CONVENTIONS = [
-  'Codec vectors of every struct, written by spec/src/emit/vectors.ts from the reference interpreter spec/src/interp.ts.',
+  'Codec vectors of every struct, written by spec/generator/emit/vectors.ts from the reference interpreter spec/generator/interp.ts.',
   'valid[]: { struct, name, hex, fields }. Decoding hex as struct must give fields, and encoding fields must give hex exactly.',
   'fields uses the codec value shapes: field ids in camelCase; u8..u64 are JSON numbers (never above 2^53 - 1); bytes are {"$bytes": "<lowercase hex>"};',
   'str is a JSON string (a leading U+FEFF is content, not a byte order mark); zeros is the number of zero bytes; a list of u8 is an array of numbers;',

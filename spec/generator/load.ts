@@ -30,7 +30,7 @@ function pathString(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-/** The repository root: spec/src/.. /.. */
+/** The repository root: spec/generator/.. /.. */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A spec file's name as generated files and errors show it: relative to the repository when inside it. */

@@ -1,5 +1,5 @@
 /** Enums (codes, reservations, renames), constants (sizes, limits, other values) and text constants. */
-import type { ConstantIR, EnumIR, EnumValueIR } from '../ir.ts';
+import type { ConstantIR, EnumIR, EnumValueIR } from '../generator/ir.ts';
 import { matchRenames } from './align.ts';
 import type { DiffContext } from './context.ts';
 

@@ -11,7 +11,7 @@ import { ConformanceError, isConformanceError } from './errors.ts';
 import { KnownFailures } from './known.ts';
 import { DEFAULTS, runConformance, type RunOptions } from './runner.ts';
 
-const specDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const specDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const rootDir = resolve(specDir, '..');
 export const DEFAULT_VECTORS = resolve(rootDir, 'generated/vectors');
 export const DEFAULT_KNOWN_FAILURES = resolve(specDir, 'conformance/known-failures.txt');
@@ -32,7 +32,7 @@ against every vector in generated/vectors/*.json. Options come before the comman
   --ignore-offsets          accept any error offset (implementations that do not track them)
   --quiet                   print only failures and the summary
 
-Example: npm run conformance -- npx tsx spec/conformance/adapter-ts.ts`;
+Example: npm run conformance -- npx tsx spec/conformance/adapters/typescript.ts`;
 
 const VALUE_OPTIONS = ['--vectors', '--known-failures', '--filter', '--timeout', '--startup-timeout', '--max-message-bytes', '--max-restarts'] as const;
 const FLAG_OPTIONS = ['--ignore-offsets', '--quiet', '--help'] as const;

@@ -10,19 +10,19 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isSpecError } from '../errors.ts';
-import type { SpecIR } from '../ir.ts';
-import { loadSpec } from '../load.ts';
+import { isSpecError } from '../generator/errors.ts';
+import type { SpecIR } from '../generator/ir.ts';
+import { loadSpec } from '../generator/load.ts';
 import { diffSpecs } from './compare.ts';
 import { DiffError, isDiffError } from './errors.ts';
 import { formatJson, formatText, type DiffReport } from './report.ts';
 
-const specDir = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const specDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const USAGE = `usage: npm run spec:diff -- <old.yaml> <new.yaml> [--json]
        npm run spec:diff -- --against <git-rev> [<file>] [--json]
 
-Reports every change between two versions of a Parley spec as named rules (spec/src/diff/RULES.md),
+Reports every change between two versions of a Parley spec as named rules (spec/diff/RULES.md),
 grouped WIRE, API, DOC, INFO. --against compares <file> (default spec/protocol.yaml) as committed
 at <git-rev> with the working copy. Exit status 1 when there is a WIRE change and protocol.version
 was not raised; 2 on a usage error, an unreadable file, an unknown revision or an invalid spec.`;

@@ -1,5 +1,5 @@
 /** What every comparison step shares: both IRs, the renames found, and the change list. */
-import type { Origin, SpecIR } from '../ir.ts';
+import type { Origin, SpecIR } from '../generator/ir.ts';
 import { Changes, clip, type Side } from './report.ts';
 
 /** Old id → new id of elements renamed with identical content, per kind of element. */
