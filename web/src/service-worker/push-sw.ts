@@ -1,5 +1,5 @@
 /**
- * What the service worker (src/sw.ts) does with a push and a notification click, kept apart so
+ * What the service worker (sw.ts) does with a push and a notification click, kept apart so
  * it can be tested. A push carries only the constant-size `push_payload` (generated codec:
  * message or call); the notification says "New message" or "Incoming call" and nothing else:
  * no sender, no text, no count (notifier/README.md "Client integration" step 7).
