@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkRepository, formatViolation } from '../src/layers/check.ts';
+import { MAX_SOURCE_LINES } from '../src/layers/rules.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/layers/main.ts', import.meta.url));
@@ -89,6 +90,12 @@ describe('the dependency check', () => {
     expect(byFile.get('runtime/src/engine/b.ts')).toBe('runtime may import only @parley/generated');
     expect(byFile.get('web/test/e.test.ts')).toMatch(/another package's folder \(runtime\/src\); import it by name \(@parley\/runtime\)/);
     expect(byFile.get('web/src/stores/g.ts')).toMatch(/code in ui may import only ui, ui-thread, messages, shared/);
+  });
+
+  it('counts source lines: more than MAX_SOURCE_LINES is refused, except in generated/ and golden fixtures', () => {
+    const long = (n: number) => 'export const x = 1;\n'.repeat(n);
+    const root = repo({ ...GOOD, 'relay/src/long.ts': long(MAX_SOURCE_LINES + 1), 'relay/src/edge.ts': long(MAX_SOURCE_LINES), 'generated/src/big.ts': long(3 * MAX_SOURCE_LINES), 'relay/test/fixtures/golden.expected.ts': long(3 * MAX_SOURCE_LINES) });
+    expect(checkRepository(root).map(formatViolation)).toEqual([`relay/src/long.ts: ${MAX_SOURCE_LINES + 1} lines, more than ${MAX_SOURCE_LINES}: split it into modules with one job each`]);
   });
 
   it('refuses a package missing from the layer table', () => {

@@ -1,12 +1,13 @@
 /**
  * The dependency check: reads every source file of every package (imports, re-exports, dynamic
  * imports and `import()` types, through TypeScript's own pre-processor) and every package's
- * tsconfig, and reports what breaks the rules of rules.ts. Pure: the repository is a folder.
+ * tsconfig, and reports what breaks the rules of rules.ts, and source files longer than
+ * MAX_SOURCE_LINES. Pure: the repository is a folder.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
-import { CROSSING_ALLOWED, DOM_PACKAGES, PACKAGE_RULES, WEB_FOLDERS, type Scope } from './rules.ts';
+import { CROSSING_ALLOWED, DOM_PACKAGES, LINE_LIMIT_EXEMPT, MAX_SOURCE_LINES, PACKAGE_RULES, WEB_FOLDERS, type Scope } from './rules.ts';
 
 export interface Violation {
   /** Repository-relative path of the file (a source file or a tsconfig). */
@@ -127,6 +128,10 @@ export function checkRepository(root: string): Violation[] {
     out.push(...checkDomLib(root, pkg));
     for (const file of sourceFiles(root, pkg)) {
       const text = readFileSync(join(root, file), 'utf8');
+      const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+      if (lines > MAX_SOURCE_LINES && !LINE_LIMIT_EXEMPT.some((p) => file.startsWith(p) || file.includes(p))) {
+        out.push({ file, imports: '', rule: `${lines} lines, more than ${MAX_SOURCE_LINES}: split it into modules with one job each` });
+      }
       for (const { fileName } of ts.preProcessFile(text, true, true).importedFiles) {
         const v = checkImport(root, file, fileName, known);
         if (v !== undefined) out.push(v);
