@@ -1,4 +1,3 @@
-/// <reference path="../../notifier/test/support/http_ece.d.ts" />
 /**
  * Push registration end to end in Node: the worker's logic (worker/host.ts, api.ts,
  * push-host.ts) on fake-indexeddb, the UI's push controller (ui-thread/push.ts), a real relay that
@@ -16,11 +15,10 @@ import { readFileSync } from 'node:fs';
 import { toHex } from '@parley/runtime';
 import { NodeWsTransport } from '@parley/runtime/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateKeys } from '../../notifier/src/keys.ts';
-import { startNotifier } from '../../notifier/src/notifier.ts';
-import { LoopbackPushService, type TestSubscription } from '../../notifier/test/support/push-service.ts';
-import { Scope, client, logSink, notifierConfig, online as engineOnline, until } from '../../notifier/test/support/setup.ts';
-import { startRelay } from '../../relay/src/index.ts';
+import { generateKeys, startNotifier } from '@parley/notifier';
+import { LoopbackPushService, type TestSubscription } from '@parley/test-kit/notifier';
+import { Scope, client, logSink, notifierConfig, online as engineOnline, until } from '@parley/test-kit/notifier';
+import { startRelay } from '@parley/relay';
 import { createApi } from '../src/worker/api.ts';
 import { Host } from '../src/worker/host.ts';
 import { openDatabase } from '../src/worker/idb.ts';

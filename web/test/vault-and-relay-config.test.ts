@@ -7,7 +7,7 @@
 import { PROTOCOL_VERSION, SEED_SIZE } from '@parley/generated';
 import { nobleBackend, randomBytes, toHex } from '@parley/runtime';
 import { describe, expect, it } from 'vitest';
-import { startRelay } from '../../relay/src/index.ts';
+import { startRelay } from '@parley/relay';
 import { RelayConfigError, relayFromEnv, relayFromWellKnown, resolveRelay, sameRelayKeys } from '../src/worker/relay-config.ts';
 import { MIN_PASSPHRASE } from '../src/shared/passphrase.ts';
 import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed } from '../src/worker/vault.ts';

@@ -14,7 +14,8 @@
  *   content; a click opens the app, which shows the newest unread conversation once synced.
  * build/precache.ts bundles this file (esbuild, IIFE) with what it imports.
  */
-import { OPEN_MESSAGE, RESUBSCRIBE_MESSAGE, clickTarget, pushNotification } from './push-sw.ts';
+import { OPEN_MESSAGE, RESUBSCRIBE_MESSAGE } from '../messages/service-worker.ts';
+import { clickTarget, pushNotification } from './push-sw.ts';
 
 declare const PRECACHE: string[];
 declare const VERSION: string;
