@@ -172,8 +172,9 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
   let P: typeof import('@parley/runtime/protocol');
   let C: typeof import('@parley/runtime/crypto');
   let G: typeof import('@parley/generated');
+  let E: typeof import('@parley/runtime/engine');
   try {
-    [P, C, G] = await Promise.all([import('@parley/runtime/protocol'), import('@parley/runtime/crypto'), import('@parley/generated')]);
+    [P, C, G, E] = await Promise.all([import('@parley/runtime/protocol'), import('@parley/runtime/crypto'), import('@parley/generated'), import('@parley/runtime/engine')]);
   } catch (e) {
     process.stderr.write(`adapter-ts: frame ops unavailable, the runtime does not load: ${(e as Error).message}\n`);
     return null;
@@ -282,6 +283,7 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
       const window = new P.ReplayWindow();
       for (const s of seen) window.check(s.msgId, s.sentAt, now);
       if (window.check(opened.envelope.msgId, opened.envelope.sentAt, now) === 'duplicate') throw new P.OpenError('REPLAYED', 'the message id is in the replay window');
+      E.readOrder(opened.envelope); // receive_order's order step: BAD_MESSAGE
       return { sender_id: toHex(route.id), sender: keysJson(opened.sender), envelope: toJson(opened.envelope) };
     },
 
