@@ -210,6 +210,7 @@ export function inviteCases(p: Parties): object {
   const expiry = {
     description: `An invite with expires_at = ${E} (seconds): accepted through the whole second ${E}, refused from (${E} + 1) * 1000 ms on.`,
     hex: edge.json.hex,
+    fields: edge.json.fields,
     expires_at: E,
     checks: [
       { now: E * 1000, result: 'ok' },
