@@ -1,5 +1,5 @@
 /**
- * The contact book (DESIGN.md "Recommended first contact"): contacts persisted under `c/<key>`,
+ * The contact book (spec/DESIGN.md "First contact and invites"): contacts persisted under `c/<key>`,
  * our invites in one record, first contact in both directions, and key-change detection.
  *
  * - Keys travel only in invites and in first-contact frames gated by an invite's secret.

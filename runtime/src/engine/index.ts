@@ -9,6 +9,7 @@ export { MemoryStore, MAX_STORE_KEY_LENGTH, checkKey, checkOps, type Store, type
 export { WebSocketTransport, SocketCallbacks, type Socket, type Transport } from './transport.ts';
 export { backoffDelay, Pacer } from './backoff.ts';
 export { fileDigest, fileDigestHasher } from './files.ts';
+export { ORDERED_TYPES, readOrder, type OrderMark } from './order.ts';
 export { EPHEMERAL_TYPES } from './sender.ts';
 export { SILENT_FLAG } from './receive.ts';
 export { WINDOW_BYTES, WINDOW_FRAMES } from './outbox.ts';
