@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRelay, type RunningRelay } from '../../relay/src/index.ts';
+import { startRelay, type RunningRelay } from '@parley/relay';
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/wschat.js');
 /** Longest any single CLI run may take in a test. */

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FILE_CHUNK_SIZE } from '@parley/generated';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRelay } from '../../relay/src/index.ts';
+import type { RunningRelay } from '@parley/relay';
 import { World, json, pair, type LongRun } from './_harness.ts';
 
 const w = new World();

@@ -14,7 +14,7 @@ import { Engine, MemoryStore } from '@parley/runtime/engine';
 import { NodeWsTransport } from '@parley/runtime/node';
 import { generateIdentity } from '@parley/runtime/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { relayFingerprint, type RunningRelay } from '../../relay/src/index.ts';
+import { relayFingerprint, type RunningRelay } from '@parley/relay';
 import { EventSchema } from '../src/bridge/schema.ts';
 import { World, json, pair } from './_harness.ts';
 

@@ -10,7 +10,7 @@ import { MAX_INVITE_USES, PROTOCOL_VERSION, WELL_KNOWN_PATH } from '@parley/gene
 import { toHex } from '@parley/runtime/crypto';
 import { relayFingerprint } from '@parley/runtime/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRelay } from '../../relay/src/index.ts';
+import type { RunningRelay } from '@parley/relay';
 import { World, befriend, json, pair, type RunResult } from './_harness.ts';
 
 const w = new World();

@@ -94,7 +94,9 @@ export function parseNotifierInfo(json: unknown): NotifierInfo {
 export async function fetchNotifierInfo(url: string, f: typeof fetch = fetch): Promise<NotifierInfo> {
   let res: Response;
   try {
-    res = await f(url, { cache: 'no-store' });
+    // `cache` is for browsers (the web app calls this too); Node's fetch types do not list it.
+    const init: RequestInit & { cache?: 'no-store' } = { cache: 'no-store' };
+    res = await f(url, init);
   } catch (cause) {
     throw new NotifierInfoError(`notifier.json: ${(cause as Error)?.message ?? 'unreachable'}`, undefined, { cause });
   }

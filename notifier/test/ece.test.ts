@@ -7,7 +7,7 @@
 import { createECDH, randomBytes, type ECDH } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PUSH_PAYLOAD_SIZE } from '@parley/generated';
-import ece from 'http_ece';
+import { httpEce as ece } from '@parley/test-kit/notifier';
 import webpush from 'web-push';
 import { describe, expect, it } from 'vitest';
 import { HEADER_SIZE, P256_SCALAR_SIZE, decryptWebPush, deriveKeys, encryptWebPush } from '../src/ece.ts';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNotifierError } from '../src/errors.ts';
 import { FcmSender, loadServiceAccount } from '../src/fcm.ts';
 import { WakeReason, pushPayload } from '../src/push.ts';
-import { LoopbackFcm } from './support/fcm-service.ts';
+import { LoopbackFcm } from '@parley/test-kit/notifier';
 
 let fcm: LoopbackFcm;
 let dir: string;

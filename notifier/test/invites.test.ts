@@ -15,7 +15,7 @@ import webpush from 'web-push';
 import { parseNotifierInfo } from '../src/client.ts';
 import { ESTIMATED_USE_SHARE, InvitePublisher } from '../src/invites.ts';
 import { DEFAULT_LIMITS, signUpsPerDay } from '../src/limits.ts';
-import { Scope } from './support/setup.ts';
+import { Scope } from '@parley/test-kit/notifier';
 
 const scope = new Scope();
 afterEach(() => scope.cleanup());

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER_SIZE } from '../src/ece.ts';
 import { WakeReason, pushPayload } from '../src/push.ts';
 import { WEB_PUSH_BODY_SIZE, WebPushSender, endpointAllowed } from '../src/webpush.ts';
-import { LoopbackPushService, type TestSubscription } from './support/push-service.ts';
+import { LoopbackPushService, type TestSubscription } from '@parley/test-kit/notifier';
 
 let svc: LoopbackPushService;
 let sender: WebPushSender;

@@ -3,7 +3,6 @@
  * value validated with zod. A bad value raises ConfigError naming the setting (the env
  * variable or flag it came from); main.ts prints it and exits with code 2.
  */
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
 import { ConfigError } from './errors.ts';
@@ -35,16 +34,16 @@ export interface RelayConfig {
   /** TURN REST secret and URLs; undefined when TURN is not configured. */
   turn: TurnConfig | undefined;
   stunUrls: string[];
-  /** Built web app served on the same port when the folder exists. */
-  webRoot: string;
+  /**
+   * Built web app served on the same port when the folder exists (WEB_ROOT); unset: none. The
+   * relay never guesses where another package's build is: `npm start` passes `--web-root web/dist`.
+   */
+  webRoot: string | undefined;
   /** A notifier.json file (the notifier's NOTIFIER_PUBLISH) served at NOTIFIER_JSON_PATH. */
   notifierJson?: string | undefined;
   logLevel: LogLevel;
   limits: Limits;
 }
-
-/** The built web app beside the relay package: <repo>/web/dist. */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const hexBytes = (sizes: number[]) =>
   z
@@ -89,7 +88,7 @@ const BASE_SETTINGS: Setting[] = [
   { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', schema: z.string().min(16, 'must be at least 16 characters'), doc: 'coturn static-auth-secret' },
   { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', schema: urlList(['turn', 'turns']), doc: 'comma-separated turn: URLs' },
   { key: 'stunUrls', env: 'STUN_URLS', flag: 'stun-urls', schema: urlList(['stun', 'stuns']), doc: 'comma-separated stun: URLs' },
-  { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', schema: z.string().min(1, 'must not be empty'), doc: 'built web app to serve' },
+  { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', schema: z.string().min(1, 'must not be empty'), doc: 'built web app to serve (default: none)' },
   { key: 'notifierJson', env: 'NOTIFIER_JSON', flag: 'notifier-json', schema: z.string().min(1, 'must not be empty'), doc: `the notifier's notifier.json, served at ${NOTIFIER_JSON_PATH}` },
   {
     key: 'logLevel',
@@ -198,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     notifier,
     turn: turnSecret !== undefined ? { secret: turnSecret, turnUrls, stunUrls } : undefined,
     stunUrls,
-    webRoot: get<string>('webRoot') ?? DEFAULT_WEB_ROOT,
+    webRoot: get<string>('webRoot'),
     notifierJson: get<string>('notifierJson'),
     logLevel: get<LogLevel>('logLevel') ?? 'info',
     limits,

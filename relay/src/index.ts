@@ -3,7 +3,7 @@
  */
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
-import { DEFAULT_WEB_ROOT, type RelayConfig } from './config.ts';
+import type { RelayConfig } from './config.ts';
 import { DEFAULT_LIMITS, type Limits, validateLimits } from './limits.ts';
 import { createLogger } from './logger.ts';
 import type { RelayStats } from './metrics.ts';
@@ -57,7 +57,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     notifier: options.notifier,
     turn: options.turn,
     stunUrls: options.stunUrls ?? [],
-    webRoot: options.webRoot ?? DEFAULT_WEB_ROOT,
+    webRoot: options.webRoot,
     notifierJson: options.notifierJson,
     logLevel: options.logLevel ?? 'info',
     limits,

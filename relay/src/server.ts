@@ -90,7 +90,7 @@ export class RelayServer implements RelayContext {
       },
       opts.defaultMetrics ?? false,
     );
-    const webRoot = existsSync(config.webRoot) && statSync(config.webRoot).isDirectory() ? config.webRoot : undefined;
+    const webRoot = config.webRoot !== undefined && existsSync(config.webRoot) && statSync(config.webRoot).isDirectory() ? config.webRoot : undefined;
     this.http = createServer(
       createHttpHandler({
         webRoot,

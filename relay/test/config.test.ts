@@ -36,6 +36,14 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('debug');
   });
 
+  it('serves a web app only from the folder it is given (WEB_ROOT, --web-root), never a guessed one', () => {
+    expect(loadConfig({}, []).webRoot).toBeUndefined();
+    expect(loadConfig({ WEB_ROOT: '/srv/parley' }, []).webRoot).toBe('/srv/parley');
+    expect(loadConfig({ WEB_ROOT: '/srv/parley' }, ['--web-root', 'web/dist']).webRoot).toBe('web/dist');
+    // npm start passes --web-root web/dist; a later flag (npm start -- --web-root X) wins
+    expect(loadConfig({}, ['--web-root', 'web/dist', '--web-root', '/srv/other']).webRoot).toBe('/srv/other');
+  });
+
   it('names the setting of a bad value, as it was given', () => {
     expect(configError(() => loadConfig({ PORT: 'abc' })).message).toMatch(/^PORT: must be a whole number/);
     expect(configError(() => loadConfig({}, ['--port=70000'])).message).toMatch(/^--port: must be at most 65535/);

@@ -5,7 +5,7 @@
  * the port and accept, and the reconnect figures measure the clients rather than module loading
  * on a busy machine.
  */
-import { main } from '../../relay/src/main.ts';
+import { main } from '@parley/relay/main';
 
 process.on('message', (m) => {
   if (m !== 'go') return;

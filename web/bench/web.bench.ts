@@ -19,7 +19,7 @@ import { gzipSync } from 'node:zlib';
 import { Engine, MemoryStore, generateIdentity, nobleBackend } from '@parley/runtime';
 import { NodeWsTransport } from '@parley/runtime/node';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { RunningRelay } from '../../relay/src/index.ts';
+import type { RunningRelay } from '@parley/relay';
 import { NODE_BACKEND_STUB } from '../build/browser-runtime.ts';
 import { CHROMIUM, CHROMIUM_ARGS, DESKTOP, DIST, buildWeb, createIdentity, startStack } from '../test/_harness.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Vite plugin: after the build, lists every file in dist/ (the app shell: HTML, JS, CSS, the
- * worker, icons, manifest) and writes dist/sw.js (src/sw.ts, bundled) with that list and a version
+ * worker, icons, manifest) and writes dist/sw.js (src/service-worker/sw.ts, bundled) with that list and a version
  * hash of the files' contents. A new build gets a new version; the old cache is dropped when
  * the new service worker activates. No workbox.
  */
@@ -30,12 +30,12 @@ export async function shellFiles(outDir: string): Promise<string[]> {
 }
 
 /**
- * src/sw.ts bundled with what it imports (the push payload codec) as one classic script: an
+ * src/service-worker/sw.ts bundled with what it imports (the push payload codec) as one classic script: an
  * IIFE, no import statements (the page registers it without `type: 'module'`). PRECACHE and
  * VERSION stay free variables, defined by the lines written before it.
  */
 export async function serviceWorkerSource(root: string): Promise<string> {
-  const out = await build({ entryPoints: [join(root, 'src/sw.ts')], bundle: true, write: false, format: 'iife', target: 'es2022', minify: true, platform: 'browser', logLevel: 'silent' });
+  const out = await build({ entryPoints: [join(root, 'src/service-worker/sw.ts')], bundle: true, write: false, format: 'iife', target: 'es2022', minify: true, platform: 'browser', logLevel: 'silent' });
   return out.outputFiles[0]!.text;
 }
 

@@ -4,7 +4,7 @@
  * lists update from the `contacts` event; this is what tells a screen reader user, or someone
  * looking at another screen, that something waits for a decision.
  */
-import type { Client } from './services/client.ts';
+import type { Client } from './ui-thread/client.ts';
 
 export function announceContactEvents(client: Pick<Client, 'on'>, toast: (message: string) => void): () => void {
   const offs = [

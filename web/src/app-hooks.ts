@@ -9,10 +9,10 @@
  *   link that opens it just opens the app.
  */
 import type { AppCtx } from './context.ts';
-import { isInviteUrl } from './services/invite-links.ts';
-import { onAppUrl, onPushTap } from './services/native.ts';
-import { pushFor } from './services/push.ts';
-import { OPEN_MESSAGE, OPEN_PARAM, RESUBSCRIBE_MESSAGE } from './services/push-sw.ts';
+import { isInviteUrl } from './ui-thread/invite-links.ts';
+import { onAppUrl, onPushTap } from './ui-thread/native.ts';
+import { pushFor } from './ui-thread/push.ts';
+import { OPEN_MESSAGE, OPEN_PARAM, RESUBSCRIBE_MESSAGE } from './messages/service-worker.ts';
 
 /** Open the conversation list's best guess anyway if `synced` does not come (offline). */
 const OPEN_WAIT_MS = 10_000;

@@ -1,6 +1,6 @@
 /** Everything routes share: the worker client and the stores. Components get props instead. */
 import { createContext, useContext } from 'solid-js';
-import type { Client } from './services/client.ts';
+import type { Client } from './ui-thread/client.ts';
 import type { Contacts } from './stores/contacts.ts';
 import type { Session } from './stores/session.ts';
 import type { Theme } from './stores/theme.ts';

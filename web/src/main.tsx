@@ -4,8 +4,8 @@
  */
 import { render } from 'solid-js/web';
 import { App } from './App.tsx';
-import { startWorker } from './services/client.ts';
-import { isNative } from './services/native.ts';
+import { startWorker } from './ui-thread/client.ts';
+import { isNative } from './ui-thread/native.ts';
 import './styles.css';
 
 const client = startWorker();

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { WebSocket, WebSocketServer } from 'ws';
-import { startRelay, type RunningRelay } from '../../relay/src/index.ts';
+import { startRelay, type RunningRelay } from '@parley/relay';
 import { CHROMIUM, CHROMIUM_ARGS, DIST, openUser, type User } from './_harness.ts';
 
 export const CALL_CHROMIUM_ARGS = ['--allow-loopback-in-peer-connection'];

@@ -1,6 +1,6 @@
-/** A Client (services/client.ts) whose api methods are given per test and whose events the test emits. */
-import type { Client } from '../src/services/client.ts';
-import type { Api, Remote, WorkerEvents } from '../src/services/protocol.ts';
+/** A Client (ui-thread/client.ts) whose api methods are given per test and whose events the test emits. */
+import type { Client } from '../src/ui-thread/client.ts';
+import type { Api, Remote, WorkerEvents } from '../src/messages/protocol.ts';
 
 export function fakeClient(api: Partial<Remote<Api>>) {
   const handlers = new Map<string, Set<(d: never) => void>>();

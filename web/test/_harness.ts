@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startRelay, type RunningRelay } from '../../relay/src/index.ts';
-import { qrMatrix } from '../src/services/qr.ts';
+import { startRelay, type RunningRelay } from '@parley/relay';
+import { qrMatrix } from '../src/ui-thread/qr.ts';
 
 export const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = fileURLToPath(new URL('../dist', import.meta.url));

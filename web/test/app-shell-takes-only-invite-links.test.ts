@@ -7,8 +7,8 @@
 import { INVITE_LINK_FRAGMENT, INVITE_URI_PREFIX } from '@parley/generated';
 import { describe, expect, it, vi } from 'vitest';
 import { announceContactEvents } from '../src/announce.ts';
-import { isInviteFragment, isInviteUrl, takeInviteFromAddress } from '../src/services/invite-links.ts';
-import type { Contact } from '../src/services/protocol.ts';
+import { isInviteFragment, isInviteUrl, takeInviteFromAddress } from '../src/ui-thread/invite-links.ts';
+import type { Contact } from '../src/messages/protocol.ts';
 import { skipToMain } from '../src/skip-link.ts';
 import { fakeClient } from './_fake-client.ts';
 

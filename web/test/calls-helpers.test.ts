@@ -17,7 +17,7 @@ import { Ringtone, type ToneState } from '../src/calls/ringtone.ts';
 import { CALL_TYPES, fromHex, iceServersFrom, isCallMessage, msg, toHex } from '../src/calls/signal.ts';
 import { FAIR_RTT_MS, POOR_LOSS_PCT, describeStats, quality, summarize } from '../src/calls/stats.ts';
 import type { CallRecord } from '../src/calls/types.ts';
-import type { HistoryItem } from '../src/services/protocol.ts';
+import type { HistoryItem } from '../src/messages/protocol.ts';
 
 const A = 'aa'.repeat(32);
 const B = 'bb'.repeat(32);

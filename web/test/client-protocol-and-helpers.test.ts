@@ -1,5 +1,5 @@
 /**
- * The typed worker protocol over a real MessageChannel (services/client.ts against the same
+ * The typed worker protocol over a real MessageChannel (ui-thread/client.ts against the same
  * dispatch shape as crypto.worker.ts), the offline gate of the transport, notifications,
  * routes, and QR codes that the decoder reads back.
  */
@@ -7,11 +7,11 @@ import decodeQR from 'qr/decode.js';
 import type { Socket, Transport } from '@parley/runtime';
 import { describe, expect, it } from 'vitest';
 import { parseRoute } from '../src/router.ts';
-import { qrMatrix, qrPath } from '../src/services/qr.ts';
-import { createClient, isRemoteError } from '../src/services/client.ts';
-import { notifyIncoming, type NotifyEnv } from '../src/services/notify.ts';
-import type { WorkerRequest } from '../src/services/protocol.ts';
-import { GatedTransport, OFFLINE_CLOSE_CODE } from '../src/services/transport.ts';
+import { qrMatrix, qrPath } from '../src/ui-thread/qr.ts';
+import { createClient, isRemoteError } from '../src/ui-thread/client.ts';
+import { notifyIncoming, type NotifyEnv } from '../src/ui-thread/notify.ts';
+import type { WorkerRequest } from '../src/messages/protocol.ts';
+import { GatedTransport, OFFLINE_CLOSE_CODE } from '../src/worker/transport.ts';
 
 describe('the worker protocol', () => {
   it('answers each request by id, rethrows errors with their code, and delivers events', async () => {

@@ -13,8 +13,8 @@ import { Engine, MemoryStore, generateIdentity, idHex, nobleBackend, toHex, type
 import { NodeWsTransport } from '@parley/runtime/node';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningRelay } from '../../relay/src/index.ts';
-import { K, encodeRecord } from '../../runtime/src/engine/records.ts';
+import type { RunningRelay } from '@parley/relay';
+import { K, encodeRecord } from '@parley/runtime/engine';
 import { DESKTOP, PHONE, axe, buildWeb, createIdentity, launch, message, openUser, send, shot, startStack, waitOnline, writeQrVideo, type User } from './_harness.ts';
 
 let relay: RunningRelay;

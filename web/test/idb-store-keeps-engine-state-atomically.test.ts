@@ -1,13 +1,13 @@
 /**
- * IdbStore (services/idb-store.ts) on fake-indexeddb: the Store contract the engine relies on
+ * IdbStore (worker/idb-store.ts) on fake-indexeddb: the Store contract the engine relies on
  * (copies in and out, sorted prefix lists, atomic batches), its cache, and persistence across
  * reopening. The same contract cases run on the runtime's MemoryStore as the reference.
  */
 import 'fake-indexeddb/auto';
 import { MemoryStore, type Store } from '@parley/runtime';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../src/services/idb.ts';
-import { IdbStore } from '../src/services/idb-store.ts';
+import { openDatabase } from '../src/worker/idb.ts';
+import { IdbStore } from '../src/worker/idb-store.ts';
 
 let n = 0;
 const fresh = async (o = {}) => IdbStore.open(await openDatabase(`store-test-${++n}`), o);

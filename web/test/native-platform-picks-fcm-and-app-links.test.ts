@@ -8,9 +8,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installAppHooks } from '../src/app-hooks.ts';
 import type { AppCtx } from '../src/context.ts';
-import { callEnded, callStarted, onAppUrl } from '../src/services/native.ts';
-import type { NotifierInfo, PushState, PushTarget } from '../src/services/push-config.ts';
-import { createPush, pushPlatform } from '../src/services/push.ts';
+import { callEnded, callStarted, onAppUrl } from '../src/ui-thread/native.ts';
+import type { NotifierInfo, PushState, PushTarget } from '../src/shared/push-config.ts';
+import { createPush, pushPlatform } from '../src/ui-thread/push.ts';
 import { fakeClient } from './_fake-client.ts';
 
 const m = vi.hoisted(() => {

@@ -1,14 +1,14 @@
 /**
  * A browser with the Notification API but no Push API (no PushManager, or no service worker):
- * the Web Push platform (services/push.ts) still reports and asks notification permission
+ * the Web Push platform (ui-thread/push.ts) still reports and asks notification permission
  * (through notify.ts `requestNotifications`, only on enable, from a click), says it cannot push,
  * and the controller ends in `local`: in-page notifications (notify.ts) while the tab is hidden.
  * Without the Notification API at all it is `unsupported`.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { NotifierInfo, PushState } from '../src/services/push-config.ts';
-import { notifyIncoming, requestNotifications, type NotifyEnv } from '../src/services/notify.ts';
-import { createPush, webPushPlatform } from '../src/services/push.ts';
+import type { NotifierInfo, PushState } from '../src/shared/push-config.ts';
+import { notifyIncoming, requestNotifications, type NotifyEnv } from '../src/ui-thread/notify.ts';
+import { createPush, webPushPlatform } from '../src/ui-thread/push.ts';
 
 afterEach(() => vi.unstubAllGlobals());
 

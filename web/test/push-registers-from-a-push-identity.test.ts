@@ -1,7 +1,6 @@
-/// <reference path="../../notifier/test/support/http_ece.d.ts" />
 /**
- * Push registration end to end in Node: the worker's logic (services/host.ts, api.ts,
- * push-host.ts) on fake-indexeddb, the UI's push controller (services/push.ts), a real relay that
+ * Push registration end to end in Node: the worker's logic (worker/host.ts, api.ts,
+ * push-host.ts) on fake-indexeddb, the UI's push controller (ui-thread/push.ts), a real relay that
  * serves the notifier's notifier.json (NOTIFIER_JSON), the notifier, and the loopback Web Push
  * service of notifier/test (checks VAPID, decrypts RFC 8291 with http_ece).
  *
@@ -16,18 +15,17 @@ import { readFileSync } from 'node:fs';
 import { toHex } from '@parley/runtime';
 import { NodeWsTransport } from '@parley/runtime/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateKeys } from '../../notifier/src/keys.ts';
-import { startNotifier } from '../../notifier/src/notifier.ts';
-import { LoopbackPushService, type TestSubscription } from '../../notifier/test/support/push-service.ts';
-import { Scope, client, logSink, notifierConfig, online as engineOnline, until } from '../../notifier/test/support/setup.ts';
-import { startRelay } from '../../relay/src/index.ts';
-import { createApi } from '../src/services/api.ts';
-import { Host } from '../src/services/host.ts';
-import { openDatabase } from '../src/services/idb.ts';
-import type { WorkerEvent } from '../src/services/protocol.ts';
-import { loadNotifierInfo, type PushTarget } from '../src/services/push-config.ts';
-import { pushNotification } from '../src/services/push-sw.ts';
-import { createPush, type PushPlatform } from '../src/services/push.ts';
+import { generateKeys, startNotifier } from '@parley/notifier';
+import { LoopbackPushService, type TestSubscription } from '@parley/test-kit/notifier';
+import { Scope, client, logSink, notifierConfig, online as engineOnline, until } from '@parley/test-kit/notifier';
+import { startRelay } from '@parley/relay';
+import { createApi } from '../src/worker/api.ts';
+import { Host } from '../src/worker/host.ts';
+import { openDatabase } from '../src/worker/idb.ts';
+import type { WorkerEvent } from '../src/messages/protocol.ts';
+import { loadNotifierInfo, type PushTarget } from '../src/shared/push-config.ts';
+import { pushNotification } from '../src/service-worker/push-sw.ts';
+import { createPush, type PushPlatform } from '../src/ui-thread/push.ts';
 
 const scope = new Scope();
 afterAll(() => scope.cleanup());

@@ -1,15 +1,15 @@
 /**
  * Push, unit level: the service worker's notification for a push payload (generated codec),
  * where a click leads, where notifier.json is found, and when the UI controller
- * (services/push.ts) subscribes and registers: only after a click, again when the wake tag
+ * (ui-thread/push.ts) subscribes and registers: only after a click, again when the wake tag
  * rotated (fresh subscription and push identity), the endpoint changed or the registration is
  * old; never when push is off.
  */
 import { PUSH_PAYLOAD_SIZE, WakeReason, encodePushPayload } from '@parley/generated';
 import { describe, expect, it, vi } from 'vitest';
-import { PushError, loadNotifierInfo, notifierUrl, sameTarget, type NotifierInfo, type PushState, type PushTarget } from '../src/services/push-config.ts';
-import { clickTarget, pushNotification } from '../src/services/push-sw.ts';
-import { RENEW_MS, createPush, type PushPermission, type PushPlatform } from '../src/services/push.ts';
+import { PushError, loadNotifierInfo, notifierUrl, sameTarget, type NotifierInfo, type PushState, type PushTarget } from '../src/shared/push-config.ts';
+import { clickTarget, pushNotification } from '../src/service-worker/push-sw.ts';
+import { RENEW_MS, createPush, type PushPermission, type PushPlatform } from '../src/ui-thread/push.ts';
 
 const payload = (reason: number) => encodePushPayload({ reason: reason as WakeReason, padding: PUSH_PAYLOAD_SIZE - 1 });
 

@@ -1,5 +1,5 @@
 /**
- * The service worker as it ships: src/sw.ts bundled by build/precache.ts (esbuild, IIFE) and run
+ * The service worker as it ships: src/service-worker/sw.ts bundled by build/precache.ts (esbuild, IIFE) and run
  * as a classic script in a fresh V8 context with a fake ServiceWorkerGlobalScope. A push with
  * the notifier's payload shows "New message" or "Incoming call" and nothing more; a click opens
  * the app at `/?open=<kind>`, or focuses an open window and tells it to show the newest unread

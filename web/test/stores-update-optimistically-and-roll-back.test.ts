@@ -5,7 +5,7 @@
  * stores update; nothing here depends on effects.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { Contact, HistoryItem } from '../src/services/protocol.ts';
+import type { Contact, HistoryItem } from '../src/messages/protocol.ts';
 import { createContacts } from '../src/stores/contacts.ts';
 import { createConversation, isLocal } from '../src/stores/conversation.ts';
 import { createSession } from '../src/stores/session.ts';

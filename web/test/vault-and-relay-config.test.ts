@@ -1,16 +1,16 @@
 /**
- * Keys at rest (services/vault.ts): a sealed seed opens only with its passphrase and only next
+ * Keys at rest (worker/vault.ts): a sealed seed opens only with its passphrase and only next
  * to its own public keys; a tampered record is refused before any work. Relay settings
- * (services/relay-config.ts): build-time env first, then the serving relay's well-known
+ * (worker/relay-config.ts): build-time env first, then the serving relay's well-known
  * document, each validated.
  */
 import { PROTOCOL_VERSION, SEED_SIZE } from '@parley/generated';
 import { nobleBackend, randomBytes, toHex } from '@parley/runtime';
 import { describe, expect, it } from 'vitest';
-import { startRelay } from '../../relay/src/index.ts';
-import { RelayConfigError, relayFromEnv, relayFromWellKnown, resolveRelay, sameRelayKeys } from '../src/services/relay-config.ts';
-import { MIN_PASSPHRASE } from '../src/services/passphrase.ts';
-import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed } from '../src/services/vault.ts';
+import { startRelay } from '@parley/relay';
+import { RelayConfigError, relayFromEnv, relayFromWellKnown, resolveRelay, sameRelayKeys } from '../src/worker/relay-config.ts';
+import { MIN_PASSPHRASE } from '../src/shared/passphrase.ts';
+import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed } from '../src/worker/vault.ts';
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const pub = { x: randomBytes(32), ed: randomBytes(32) };

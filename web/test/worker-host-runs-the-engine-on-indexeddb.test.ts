@@ -1,5 +1,5 @@
 /**
- * The crypto worker's logic (services/host.ts + services/api.ts) in Node: IndexedDB from
+ * The crypto worker's logic (worker/host.ts + worker/api.ts) in Node: IndexedDB from
  * fake-indexeddb, a real relay on 127.0.0.1 port 0 whose /.well-known/parley.json gives the
  * relay, and the runtime's Node WebSocket transport. Covers creation with and without a
  * passphrase, invites, requests, texts, files, read state, reopening a locked identity, the
@@ -10,13 +10,13 @@ import { PROTOCOL_VERSION } from '@parley/generated';
 import { fromHex, idHex, toHex } from '@parley/runtime';
 import { NodeWsTransport } from '@parley/runtime/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '../../relay/src/index.ts';
-import { K, encodeRecord } from '../../runtime/src/engine/records.ts';
-import { createApi } from '../src/services/api.ts';
-import { Host } from '../src/services/host.ts';
-import { openDatabase } from '../src/services/idb.ts';
-import { IdbStore } from '../src/services/idb-store.ts';
-import type { Api, Remote, WorkerEvent } from '../src/services/protocol.ts';
+import { startRelay, type RunningRelay } from '@parley/relay';
+import { K, encodeRecord } from '@parley/runtime/engine';
+import { createApi } from '../src/worker/api.ts';
+import { Host } from '../src/worker/host.ts';
+import { openDatabase } from '../src/worker/idb.ts';
+import { IdbStore } from '../src/worker/idb-store.ts';
+import type { Api, Remote, WorkerEvent } from '../src/messages/protocol.ts';
 
 let relay: RunningRelay;
 const hosts: Host[] = [];

@@ -28,8 +28,32 @@ const PKCS8_PREFIX: Record<Curve, string> = {
 };
 const USAGE: Record<Curve, KeyUsage> = { Ed25519: 'sign', X25519: 'deriveBits' };
 
+/*
+ * The part of WebCrypto this backend calls, typed here: the runtime runs in browsers, workers and
+ * Node, and type-checks without the DOM library, so it names only what it uses.
+ */
+type KeyUsage = 'sign' | 'verify' | 'deriveBits';
+/** A key held by the platform (WebCrypto's CryptoKey); opaque here. */
+interface CryptoKey {
+  readonly type: string;
+}
+interface CryptoKeyPair {
+  readonly privateKey: CryptoKey;
+  readonly publicKey: CryptoKey;
+}
+type Bytes = Uint8Array<ArrayBuffer>;
+interface SubtleCrypto {
+  importKey(format: 'pkcs8' | 'raw', keyData: Bytes, algorithm: { name: Curve }, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey>;
+  exportKey(format: 'jwk', key: CryptoKey): Promise<{ x?: string }>;
+  exportKey(format: 'raw', key: CryptoKey): Promise<ArrayBuffer>;
+  generateKey(algorithm: { name: 'X25519' }, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKeyPair | CryptoKey>;
+  deriveBits(algorithm: { name: 'X25519'; public: CryptoKey }, key: CryptoKey, length: number): Promise<ArrayBuffer>;
+  sign(algorithm: { name: 'Ed25519' }, key: CryptoKey, data: Bytes): Promise<ArrayBuffer>;
+  verify(algorithm: { name: 'Ed25519' }, key: CryptoKey, signature: Bytes, data: Bytes): Promise<boolean>;
+}
+
 function subtle(): SubtleCrypto {
-  const s = globalThis.crypto?.subtle;
+  const s = (globalThis as unknown as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
   if (s === undefined) throw new CryptoError('UNSUPPORTED', 'WebCrypto is not available');
   return s;
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageType, SEED_SIZE } from '@parley/generated';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '../../../relay/src/index.ts';
+import { startRelay, type RunningRelay } from '@parley/relay';
 import { randomBytes } from '../../src/crypto/index.ts';
 import { FileStore } from '../../src/node/file-store.ts';
 import { NodeWsTransport } from '../../src/node/ws-transport.ts';

@@ -4,7 +4,7 @@
  * until the contact has accepted, and while a call is going on.
  */
 import { Show } from 'solid-js';
-import type { Contact } from '../services/protocol.ts';
+import type { Contact } from '../messages/protocol.ts';
 import { CallIcon } from './CallIcon.tsx';
 import { useCalls } from './CallsProvider.tsx';
 import { GroupCallPicker } from './GroupCallPicker.tsx';

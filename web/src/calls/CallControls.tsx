@@ -6,7 +6,7 @@
  */
 import { MAX_CALL_PARTICIPANTS } from '@parley/generated';
 import { For, Show, createSignal } from 'solid-js';
-import type { Contact } from '../services/protocol.ts';
+import type { Contact } from '../messages/protocol.ts';
 import { CallIcon } from './CallIcon.tsx';
 import type { Calls, CallView } from './calls.ts';
 import { canChooseOutput } from './media.ts';

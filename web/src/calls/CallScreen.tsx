@@ -6,7 +6,7 @@
  */
 import { For, Show, createEffect, createSignal, onCleanup } from 'solid-js';
 import { Avatar } from '../components/Avatar.tsx';
-import type { Contact } from '../services/protocol.ts';
+import type { Contact } from '../messages/protocol.ts';
 import { CallControls } from './CallControls.tsx';
 import { CallIcon } from './CallIcon.tsx';
 import type { Calls, CallView, PeerView } from './calls.ts';

@@ -6,7 +6,7 @@
  */
 import { createContext, createEffect, onCleanup, useContext, type JSX } from 'solid-js';
 import type { AppCtx } from '../context.ts';
-import { browserNotifyEnv } from '../services/notify.ts';
+import { browserNotifyEnv } from '../ui-thread/notify.ts';
 import { CallScreen } from './CallScreen.tsx';
 import { createCalls, type Calls } from './calls.ts';
 

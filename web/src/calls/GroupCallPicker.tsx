@@ -6,7 +6,7 @@
  * Space ticks, Escape closes and gives focus back to the button.
  */
 import { For, Show, createSignal, createUniqueId, onCleanup } from 'solid-js';
-import type { Contact } from '../services/protocol.ts';
+import type { Contact } from '../messages/protocol.ts';
 import { CallIcon } from './CallIcon.tsx';
 import type { Calls } from './calls.ts';
 import { MAX_OTHERS, canPick, togglePick } from './group.ts';

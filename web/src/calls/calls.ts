@@ -9,15 +9,15 @@
 import { createSignal } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { CallMedia } from '@parley/generated';
-import type { Client } from '../services/client.ts';
-import type { Contact } from '../services/protocol.ts';
+import type { Client } from '../ui-thread/client.ts';
+import type { Contact } from '../messages/protocol.ts';
 import { IceConfig, PeerLink, putTrack } from './links.ts';
 import { IdbCallLog, MemoryCallLog, type CallLog } from './log.ts';
 import { CallError, CallMachine, type CallInfo } from './machine.ts';
 import { CallMediaError, LocalMedia, type Devices } from './media.ts';
 import { Ringtone, type ToneState } from './ringtone.ts';
 import { iceServersFrom, isCallMessage, newCallId } from './signal.ts';
-import { callEnded, callStarted } from '../services/native.ts';
+import { callEnded, callStarted } from '../ui-thread/native.ts';
 import type { LinkStats } from './stats.ts';
 import { view, type CallView } from './view.ts';
 

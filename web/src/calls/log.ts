@@ -6,7 +6,7 @@
  * written from the UI thread. Like the history it is not encrypted at rest.
  */
 import type { CallMedia } from '@parley/generated';
-import type { HistoryItem } from '../services/protocol.ts';
+import type { HistoryItem } from '../messages/protocol.ts';
 import type { CallOutcome, CallRecord } from './types.ts';
 
 export interface CallLogEntry {

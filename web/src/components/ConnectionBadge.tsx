@@ -1,6 +1,6 @@
 /** The relay connection, always visible: online, connecting, or offline with the next retry. */
 import { Show, createSignal, onCleanup } from 'solid-js';
-import type { ConnectionState } from '../services/protocol.ts';
+import type { ConnectionState } from '../messages/protocol.ts';
 
 export interface ConnectionBadgeProps {
   state: ConnectionState;

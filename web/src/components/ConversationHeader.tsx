@@ -3,7 +3,7 @@
  * `actions` slot on the right where the call buttons go (issue 7).
  */
 import { Show, type JSX } from 'solid-js';
-import type { Contact } from '../services/protocol.ts';
+import type { Contact } from '../messages/protocol.ts';
 import { Avatar } from './Avatar.tsx';
 import { Icon } from './Icon.tsx';
 

@@ -1,6 +1,6 @@
 /** One row of the conversations list: name, last message, time, unread count. */
 import { Show } from 'solid-js';
-import type { Contact, HistoryItem } from '../services/protocol.ts';
+import type { Contact, HistoryItem } from '../messages/protocol.ts';
 import { Avatar } from './Avatar.tsx';
 import { StatusIcon } from './StatusIcon.tsx';
 

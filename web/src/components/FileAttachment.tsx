@@ -4,7 +4,7 @@
  * revoked when the view goes away. SVG is offered as a download only, never rendered.
  */
 import { Match, Show, Switch, createResource, onCleanup } from 'solid-js';
-import type { FileProgress, HistoryItem, StoredFile } from '../services/protocol.ts';
+import type { FileProgress, HistoryItem, StoredFile } from '../messages/protocol.ts';
 import { Icon } from './Icon.tsx';
 
 type HistoryFile = NonNullable<HistoryItem['file']>;

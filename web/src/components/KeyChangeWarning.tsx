@@ -1,5 +1,5 @@
 /** A key change: someone asks as a known contact's id, with other keys. Never accepted silently. */
-import type { Contact } from '../services/protocol.ts';
+import type { Contact } from '../messages/protocol.ts';
 
 export interface KeyChangeWarningProps {
   request: Contact;

@@ -3,7 +3,7 @@
  * deleting asks for a second click. Actions are real buttons, reachable by keyboard.
  */
 import { Show, createSignal } from 'solid-js';
-import type { FileProgress, HistoryItem, StoredFile } from '../services/protocol.ts';
+import type { FileProgress, HistoryItem, StoredFile } from '../messages/protocol.ts';
 import { FileAttachment } from './FileAttachment.tsx';
 import { StatusIcon } from './StatusIcon.tsx';
 

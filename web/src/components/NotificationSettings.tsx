@@ -6,7 +6,7 @@
  */
 import { Match, Switch, createSignal, onMount } from 'solid-js';
 import { useApp } from '../context.ts';
-import { pushFor, type PushStatus } from '../services/push.ts';
+import { pushFor, type PushStatus } from '../ui-thread/push.ts';
 
 export function NotificationSettings() {
   const app = useApp();

@@ -1,6 +1,6 @@
 /** A QR code drawn as one SVG path (quiet zone included; no markup strings, nothing inline-styled). */
 import { createMemo } from 'solid-js';
-import { qrMatrix, qrPath } from '../services/qr.ts';
+import { qrMatrix, qrPath } from '../ui-thread/qr.ts';
 
 export interface QrCodeProps {
   text: string;

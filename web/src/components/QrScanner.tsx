@@ -1,9 +1,9 @@
 /**
- * Scans a QR code with the camera (services/qr.ts reads the frames). The camera stops when a
+ * Scans a QR code with the camera (ui-thread/qr.ts reads the frames). The camera stops when a
  * code is found, on cancel, and when the view goes away.
  */
 import { Show, createSignal, onCleanup, onMount } from 'solid-js';
-import { frameDecoder } from '../services/qr.ts';
+import { frameDecoder } from '../ui-thread/qr.ts';
 
 export interface QrScannerProps {
   onResult: (text: string) => void;

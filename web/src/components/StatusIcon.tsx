@@ -1,5 +1,5 @@
 /** Delivery state of one of our messages: pending (queued), sent, delivered, read, failed. */
-import type { HistoryItem } from '../services/protocol.ts';
+import type { HistoryItem } from '../messages/protocol.ts';
 import { Icon, type IconName } from './Icon.tsx';
 
 const LABEL: Record<string, string> = {

@@ -8,7 +8,7 @@ import { QrCode } from '../components/QrCode.tsx';
 import { QrScanner } from '../components/QrScanner.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { useApp } from '../context.ts';
-import type { InviteInfo, InvitePreview } from '../services/protocol.ts';
+import type { InviteInfo, InvitePreview } from '../messages/protocol.ts';
 
 export default function AddContact() {
   const app = useApp();

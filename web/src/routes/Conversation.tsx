@@ -9,7 +9,7 @@ import { CallLogItem, useCallLog } from '../calls/CallLogItem.tsx';
 import { isCallEntry, mergeCallLog } from '../calls/log.ts';
 import { useApp } from '../context.ts';
 import { createConversation } from '../stores/conversation.ts';
-import type { HistoryItem } from '../services/protocol.ts';
+import type { HistoryItem } from '../messages/protocol.ts';
 
 export default function ConversationView(props: { contactKey: string }) {
   const app = useApp();

@@ -1,10 +1,10 @@
 /**
  * First start: a display name and, optionally, a passphrase that encrypts the keys at rest
- * (scrypt, services/vault.ts). The keys are made in the worker; this page never sees them.
+ * (scrypt, worker/vault.ts). The keys are made in the worker; this page never sees them.
  */
 import { Show, createSignal } from 'solid-js';
 import { useApp } from '../context.ts';
-import { MIN_PASSPHRASE, passphraseLength } from '../services/passphrase.ts';
+import { MIN_PASSPHRASE, passphraseLength } from '../shared/passphrase.ts';
 
 export function Onboarding() {
   const app = useApp();

@@ -1,7 +1,7 @@
 /** The identity is sealed with a passphrase: nothing opens without it. */
 import { Show, createSignal } from 'solid-js';
 import { useApp } from '../context.ts';
-import { isRemoteError } from '../services/client.ts';
+import { isRemoteError } from '../ui-thread/client.ts';
 
 export function Unlock(props: { name: string }) {
   const app = useApp();

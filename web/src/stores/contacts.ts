@@ -4,9 +4,9 @@
  * remove) change the state first, roll back if the worker fails, and rethrow.
  */
 import { createStore, produce, reconcile } from 'solid-js/store';
-import { isUnread } from '../services/unread.ts';
-import type { Client } from '../services/client.ts';
-import type { Contact, HistoryItem, Summary } from '../services/protocol.ts';
+import { isUnread } from '../shared/unread.ts';
+import type { Client } from '../ui-thread/client.ts';
+import type { Contact, HistoryItem, Summary } from '../messages/protocol.ts';
 
 export interface ContactsState {
   list: Contact[];

@@ -8,8 +8,8 @@
  * - History events from the worker are the truth: they upsert by id and keep `seq` order.
  */
 import { createStore, produce, reconcile, unwrap } from 'solid-js/store';
-import type { Client } from '../services/client.ts';
-import type { FileProgress, HistoryItem } from '../services/protocol.ts';
+import type { Client } from '../ui-thread/client.ts';
+import type { FileProgress, HistoryItem } from '../messages/protocol.ts';
 
 export interface ConversationState {
   items: HistoryItem[];

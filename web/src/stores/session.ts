@@ -3,8 +3,8 @@
  * Actions call the worker; a failed action leaves the state as it was and rethrows.
  */
 import { createStore } from 'solid-js/store';
-import type { Client } from '../services/client.ts';
-import type { ConnectionState, CreateOptions, IdentityStatus } from '../services/protocol.ts';
+import type { Client } from '../ui-thread/client.ts';
+import type { ConnectionState, CreateOptions, IdentityStatus } from '../messages/protocol.ts';
 
 export type SessionStatus = IdentityStatus | { state: 'loading' } | { state: 'error'; message: string };
 

@@ -11,7 +11,7 @@ import com.getcapacitor.PluginMethod;
 import com.getcapacitor.annotation.CapacitorPlugin;
 
 /**
- * ParleyCall: what a call needs from Android (web/src/services/native.ts callStarted/callEnded).
+ * ParleyCall: what a call needs from Android (web/src/ui-thread/native.ts callStarted/callEnded).
  *
  * - The screen stays on (FLAG_KEEP_SCREEN_ON) while a call is active.
  * - Audio is in MODE_IN_COMMUNICATION (echo cancellation, call volume). A connected headset

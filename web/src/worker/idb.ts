@@ -2,8 +2,8 @@
  * The app's IndexedDB database and small promise helpers around it.
  *
  * One database (`parley` by default) with three object stores, all with out-of-line string keys:
- * - `kv`: the engine's Store (services/idb-store.ts): contacts, outbox, history, replay windows.
- * - `vault`: the identity record (services/vault.ts) and the pinned relay.
+ * - `kv`: the engine's Store (worker/idb-store.ts): contacts, outbox, history, replay windows.
+ * - `vault`: the identity record (worker/vault.ts) and the pinned relay.
  * - `files`: bytes of files sent and received, `<contact>/<fileId>` → { name, mime, bytes },
  *   because the engine keeps a transfer's chunks only until it completes.
  */

@@ -1,13 +1,13 @@
 /**
- * The worker's implementation of `Api` (services/protocol.ts) on a Host: each method checks
+ * The worker's implementation of `Api` (messages/protocol.ts) on a Host: each method checks
  * nothing the engine checks itself and converts keys to hex for the UI. Lifecycle calls
  * (status, create, unlock, trustRelay) run one at a time, so two calls never start two engines.
  */
 import { INVITE_LINK_FRAGMENT, INVITE_URI_PREFIX, fromHex, parseInvite, toHex } from '@parley/runtime';
 import type { Host } from './host.ts';
-import type { Api, Remote, Summary } from './protocol.ts';
+import type { Api, Remote, Summary } from '../messages/protocol.ts';
 import { PushAgent } from './push-host.ts';
-import { isUnread } from './unread.ts';
+import { isUnread } from '../shared/unread.ts';
 
 
 export function createApi(host: Host): Remote<Api> {

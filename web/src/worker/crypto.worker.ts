@@ -1,6 +1,6 @@
 /**
  * The crypto worker: a dedicated Web Worker that owns the identity and runs the Engine. The UI
- * thread talks to it only through services/protocol.ts and never holds a private key.
+ * thread talks to it only through messages/protocol.ts and never holds a private key.
  *
  * Every request is answered once: `{ id, ok: true, value }` or `{ id, ok: false, error }`. Errors
  * keep their name, code and message (EngineError, VaultError, RelayConfigError...).
@@ -8,7 +8,7 @@
 import { createApi } from './api.ts';
 import { Host } from './host.ts';
 import { DB_NAME, openDatabase } from './idb.ts';
-import type { Api, Remote, WireError, WorkerEvent, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { Api, Remote, WireError, WorkerEvent, WorkerRequest, WorkerResponse } from '../messages/protocol.ts';
 
 /** The part of DedicatedWorkerGlobalScope used here (the DOM lib has no worker types). */
 interface WorkerScope {

@@ -1,10 +1,10 @@
 /**
- * The UI side of the worker protocol (services/protocol.ts): `createClient(port)` returns
+ * The UI side of the worker protocol (messages/protocol.ts): `createClient(port)` returns
  * `api`, a typed proxy whose every method posts one request and resolves with its response,
  * and `on(event, fn)` for what the worker pushes. Errors come back as `RemoteError` with the
  * worker's name, code and message (e.g. EngineError OUTBOX_FULL).
  */
-import { isResponse, type Api, type FromWorker, type Remote, type WireError, type WorkerEvents, type WorkerRequest } from './protocol.ts';
+import { isResponse, type Api, type FromWorker, type Remote, type WireError, type WorkerEvents, type WorkerRequest } from '../messages/protocol.ts';
 
 export class RemoteError extends Error {
   readonly code: string | undefined;
@@ -79,6 +79,6 @@ export function createClient(port: PortLike): Client {
 
 /** Starts the crypto worker (a separate bundle: its crypto is not part of the first load). */
 export function startWorker(): Client {
-  const worker = new Worker(new URL('./crypto.worker.ts', import.meta.url), { type: 'module', name: 'parley-crypto' });
+  const worker = new Worker(new URL('../worker/crypto.worker.ts', import.meta.url), { type: 'module', name: 'parley-crypto' });
   return createClient(worker);
 }

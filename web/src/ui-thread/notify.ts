@@ -1,11 +1,11 @@
 /**
  * Notifications for new messages while the tab is hidden (Notification API). Permission is
  * asked only from a user gesture (the Settings button, `requestNotifications` through
- * services/push.ts, which offers these in-page notifications also where the browser has no Push
+ * ui-thread/push.ts, which offers these in-page notifications also where the browser has no Push
  * API). What is shown is minimal by design: "New message" and the contact's local name, never
  * the text or file name, and one notification per contact (`tag`), so a lock screen shows who
  * wrote, not what.
- * Push while the app is closed comes with the notifier (services/push.ts).
+ * Push while the app is closed comes with the notifier (ui-thread/push.ts).
  */
 
 export interface NotifyEnv {

@@ -26,7 +26,7 @@ import { Engine, fromHex, generateIdentity, identityFromSeed, toHex, type Identi
 import { ObjectShelf, STORES, openDatabase } from './idb.ts';
 import { IdbStore } from './idb-store.ts';
 import type { Host } from './host.ts';
-import { PushError, type PushState, type PushTarget } from './push-config.ts';
+import { PushError, type PushState, type PushTarget } from '../shared/push-config.ts';
 
 const RECORD = 'push';
 /** How long to wait for the notifier's `delivered` receipt (README step 6: a minute). */

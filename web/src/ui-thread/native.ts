@@ -7,13 +7,13 @@
  *   speaker for video unless a headset is connected); `callEnded()` restores both
  *   (android/android/app/src/main/java/app/parley/messenger/CallPlugin.java, plugin `ParleyCall`).
  * - Push: `fcmPlatform()`, the FCM token from @capacitor/push-notifications, registered with the
- *   notifier as push_register_fcm (services/push.ts picks it instead of Web Push).
+ *   notifier as push_register_fcm (ui-thread/push.ts picks it instead of Web Push).
  * - Links: `onAppUrl(fn)`: invite links (`parley:invite/...`, `https://<host>/#invite=...`) that
  *   opened the app, at launch or while it runs (@capacitor/app `appUrlOpen`).
  * - `onPushTap(fn)`: a tap on a push notification (shown by ParleyMessagingService.java).
  */
 import { Capacitor, registerPlugin } from '@capacitor/core';
-import { PushError, type PushTarget } from './push-config.ts';
+import { PushError, type PushTarget } from '../shared/push-config.ts';
 import type { PushPermission, PushPlatform } from './push.ts';
 
 export const isNative = (): boolean => Capacitor.isNativePlatform();

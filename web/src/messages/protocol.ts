@@ -1,7 +1,7 @@
 /**
  * The typed message protocol between the UI thread and the crypto worker (comlink-style, ours).
  *
- * The UI calls `Api` methods through `Remote<Api>` (services/client.ts): each call is one
+ * The UI calls `Api` methods through `Remote<Api>` (ui-thread/client.ts): each call is one
  * `WorkerRequest` { id, method, args } answered by one `WorkerResponse` with the same id. The
  * worker also pushes `WorkerEvent`s (connection state, history changes, requests...). Every
  * value crosses the boundary by structured clone: Uint8Arrays stay bytes, errors become
@@ -11,7 +11,7 @@
  */
 import type { EnvelopeBody, TurnCredentials } from '@parley/generated';
 import type { ConnectionState, Contact, FileFailed, FileProgress, HistoryItem, InviteInfo } from '@parley/runtime';
-import type { NotifierInfo, PushState, PushTarget } from './push-config.ts';
+import type { NotifierInfo, PushState, PushTarget } from '../shared/push-config.ts';
 
 export type { ConnectionState, Contact, FileFailed, FileProgress, HistoryItem, InviteInfo };
 
@@ -81,7 +81,7 @@ export interface SignalMessage {
 
 export interface CreateOptions {
   name: string;
-  /** Optional: encrypts the identity at rest (services/vault.ts). */
+  /** Optional: encrypts the identity at rest (worker/vault.ts). */
   passphrase?: string;
 }
 
@@ -129,7 +129,7 @@ export interface Api {
   requestTurn(): TurnCredentials;
   ring(o: { contact: string }): void;
 
-  // Push notifications (services/push-host.ts): registered from a separate push identity.
+  // Push notifications (worker/push-host.ts): registered from a separate push identity.
   pushState(): PushState;
   pushRegister(o: { info: NotifierInfo; target: PushTarget; fresh?: boolean }): PushState;
   pushUnregister(): PushState;

@@ -1,11 +1,11 @@
 /**
  * Push notifications, the UI side: permission, the subscription (Web Push in browsers, FCM in the
  * Android app), and when to (re)register with the notifier. The registration itself runs in the
- * worker from the push identity (services/push-host.ts).
+ * worker from the push identity (worker/push-host.ts).
  *
  * - `enable()` only from a user gesture (Settings): asks for permission, subscribes, registers.
  *   A browser with the Notification API but no Push API (no PushManager) still gets in-page
- *   notifications (services/notify.ts, while the tab is hidden): `enable()` then only asks for
+ *   notifications (ui-thread/notify.ts, while the tab is hidden): `enable()` then only asks for
  *   permission, and the state is `local`.
  * - A registration the notifier would refuse (its notifier.json says which push services it
  *   pushes to, and whether it takes FCM) is `refused`, with the reason, before anything is sent:
@@ -19,10 +19,10 @@
 import { createSignal } from 'solid-js';
 import { fcmPlatform, isNative } from './native.ts';
 import type { Client } from './client.ts';
-import type { Api, Remote } from './protocol.ts';
+import type { Api, Remote } from '../messages/protocol.ts';
 import { refusalOf } from '@parley/notifier/client';
 import { requestNotifications } from './notify.ts';
-import { PushError, loadNotifierInfo, sameTarget, type NotifierInfo, type PushState, type PushTarget } from './push-config.ts';
+import { PushError, loadNotifierInfo, sameTarget, type NotifierInfo, type PushState, type PushTarget } from '../shared/push-config.ts';
 
 export type PushPermission = NotificationPermission | 'unsupported';
 

@@ -14,7 +14,7 @@
 import { createECDH, createPublicKey, randomBytes, verify, type ECDH } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import ece from 'http_ece';
+import { httpEce as ece } from './http-ece.ts';
 
 export interface TestSubscription {
   endpoint: string;

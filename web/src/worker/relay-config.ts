@@ -6,11 +6,11 @@
  *      (spec strings.WELL_KNOWN_PATH: { protocol: WELL_KNOWN_PROTOCOL, versions, url, relay_x, relay_ed,
  *      fingerprint }); a document for another protocol, or without our PROTOCOL_VERSION, is
  *      refused rather than pinned.
- * The result is pinned with the identity (services/vault.ts); a relay that later publishes other
+ * The result is pinned with the identity (worker/vault.ts); a relay that later publishes other
  * keys is reported, never followed silently.
  */
 import { KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL } from '@parley/generated';
-import type { RelayInfo } from './protocol.ts';
+import type { RelayInfo } from '../messages/protocol.ts';
 
 export class RelayConfigError extends Error {
   override readonly name = 'RelayConfigError';

@@ -3,11 +3,11 @@
  *
  * - `status()` opens an identity stored without a passphrase at once; a sealed one waits for
  *   `unlock`. One tab at a time runs the engine for a database (Web Locks); others see `busy`.
- * - The relay is resolved at every start (services/relay-config.ts) and compared with the one
+ * - The relay is resolved at every start (worker/relay-config.ts) and compared with the one
  *   pinned at creation: same keys, the URL may move; other keys are reported (`relayChanged`)
  *   and the pinned keys stay in use until the user trusts the new ones.
  * - Engine events are forwarded in order through one promise chain, so a file's history event
- *   is sent only after its bytes are stored (services/idb.ts `files`).
+ *   is sent only after its bytes are stored (worker/idb.ts `files`).
  */
 import { MessageType } from '@parley/generated';
 import {
@@ -24,7 +24,7 @@ import {
 } from '@parley/runtime';
 import { ObjectShelf, STORES } from './idb.ts';
 import { IdbStore } from './idb-store.ts';
-import type { CreateOptions, HistoryItem, IdentityStatus, RelayInfo, StoredFile, WorkerEvent } from './protocol.ts';
+import type { CreateOptions, HistoryItem, IdentityStatus, RelayInfo, StoredFile, WorkerEvent } from '../messages/protocol.ts';
 import { resolveRelay, sameRelayKeys, type RelayEnv } from './relay-config.ts';
 import { GatedTransport } from './transport.ts';
 import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed, type IdentityRecord, type ScryptParams } from './vault.ts';

@@ -1,5 +1,6 @@
 /**
- * Shared helpers of the end-to-end tests: a real relay (relay/src/index.ts) on 127.0.0.1,
+ * Shared helpers of the notifier's end-to-end tests (and the web app's push test): a real relay
+ * (@parley/relay) on 127.0.0.1,
  * port 0, whose notifier is ours; runtime engines over real WebSockets with FileStores in
  * temporary folders; a notifier config pointing Web Push at the loopback push service.
  */
@@ -9,8 +10,7 @@ import { join } from 'node:path';
 import { Engine, generateIdentity, pickBackend, type EngineEvents, type Identity, type Store } from '@parley/runtime';
 import { FileStore, NodeWsTransport } from '@parley/runtime/node';
 import { startRelay, type Limits as RelayLimits, type RunningRelay } from '@parley/relay';
-import { DEFAULT_LIMITS, type Limits } from '../../src/limits.ts';
-import type { NotifierConfig } from '../../src/config.ts';
+import { DEFAULT_LIMITS, type Limits, type NotifierConfig } from '@parley/notifier';
 
 /** Everything a test started, closed in reverse order by `cleanup`. */
 export class Scope {

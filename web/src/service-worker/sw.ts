@@ -10,11 +10,12 @@
  * - /.well-known/parley.json and anything cross-origin: never cached (the worker falls back
  *   to the relay pinned with the identity).
  * A notification click focuses Parley on the conversation it names.
- * - push: a wake from the notifier (services/push-sw.ts): "New message" or "Incoming call", no
+ * - push: a wake from the notifier (push-sw.ts): "New message" or "Incoming call", no
  *   content; a click opens the app, which shows the newest unread conversation once synced.
  * build/precache.ts bundles this file (esbuild, IIFE) with what it imports.
  */
-import { OPEN_MESSAGE, RESUBSCRIBE_MESSAGE, clickTarget, pushNotification } from './services/push-sw.ts';
+import { OPEN_MESSAGE, RESUBSCRIBE_MESSAGE } from '../messages/service-worker.ts';
+import { clickTarget, pushNotification } from './push-sw.ts';
 
 declare const PRECACHE: string[];
 declare const VERSION: string;

@@ -16,8 +16,8 @@
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { SEED_SIZE } from '@parley/generated';
 import { XCHACHA_NONCE_LENGTH, concatBytes, randomBytes, wipe, type CryptoBackend } from '@parley/runtime';
-import { MIN_PASSPHRASE, passphraseLength } from './passphrase.ts';
-import type { RelayInfo } from './protocol.ts';
+import { MIN_PASSPHRASE, passphraseLength } from '../shared/passphrase.ts';
+import type { RelayInfo } from '../messages/protocol.ts';
 
 export interface ScryptParams {
   N: number;

@@ -1,19 +1,13 @@
 /**
- * What the service worker (src/sw.ts) does with a push and a notification click, kept apart so
+ * What the service worker (sw.ts) does with a push and a notification click, kept apart so
  * it can be tested. A push carries only the constant-size `push_payload` (generated codec:
  * message or call); the notification says "New message" or "Incoming call" and nothing else:
  * no sender, no text, no count (notifier/README.md "Client integration" step 7).
  */
 import { NOTIFICATION_TEXT, pushKind } from '@parley/notifier/client';
+import { OPEN_PARAM } from '../messages/service-worker.ts';
 
 export type PushKind = keyof typeof NOTIFICATION_TEXT;
-
-/** The page message that asks an open app to show the newest unread conversation. */
-export const OPEN_MESSAGE = 'parley:open';
-/** The page message that asks an open app to check its push subscription again. */
-export const RESUBSCRIBE_MESSAGE = 'parley:resubscribe';
-/** Query parameter of a window the service worker opens for a push (`/?open=message`). */
-export const OPEN_PARAM = 'open';
 
 /** The notification for a push's payload (an unreadable one still shows: userVisibleOnly). */
 export function pushNotification(data: ArrayBuffer | Uint8Array | null | undefined): { title: string; options: NotificationOptions & { renotify?: boolean } } {
