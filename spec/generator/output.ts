@@ -9,11 +9,11 @@ import { dirname, join } from 'node:path';
 import type { GeneratedFile } from './emit/file.ts';
 import { MANIFEST_PATH, readManifest, sha256 } from './manifest.ts';
 
-/** Hand-written parts of generated/ (a trailing slash: a folder): the package, its README, its tests. */
-export const HAND_WRITTEN = ['package.json', 'README.md', 'test/'];
+/** Hand-written parts of generated/ (a trailing slash: a folder): the package, its README, its tsconfig, its tests. */
+export const HAND_WRITTEN = ['package.json', 'README.md', 'tsconfig.json', 'test/'];
 
-/** Folders never looked into. */
-const SKIPPED = new Set(['node_modules']);
+/** Folders never looked into: installed packages and TypeScript's build output (both git-ignored). */
+const SKIPPED = new Set(['node_modules', '.tsbuild']);
 
 function isHandWritten(path: string): boolean {
   return HAND_WRITTEN.some((h) => (h.endsWith('/') ? path.startsWith(h) : path === h));

@@ -48,6 +48,9 @@ describe('gen:check over a generated folder', () => {
     writeFileSync(join(dir, 'src/leftover.ts'), 'export const x = 1;\n');
     writeFileSync(join(dir, 'package.json'), '{}\n');
     writeFileSync(join(dir, 'README.md'), '# hand-written\n');
+    writeFileSync(join(dir, 'tsconfig.json'), '{}\n');
+    mkdirSync(join(dir, '.tsbuild'));
+    writeFileSync(join(dir, '.tsbuild/constants.d.ts'), '// build output\n');
     mkdirSync(join(dir, 'test'));
     writeFileSync(join(dir, 'test/own.test.ts'), '// hand-written\n');
     expect(kinds(compareGenerated(dir, files))).toEqual(['missing testing/invalid.ts', 'unexpected src/leftover.ts']);
@@ -55,7 +58,7 @@ describe('gen:check over a generated folder', () => {
     writeGenerated(dir, files, true); // gen removes what no generator writes, and nothing hand-written
     expect(compareGenerated(dir, files)).toEqual([]);
     expect(existsSync(join(dir, 'src/leftover.ts'))).toBe(false);
-    expect(['package.json', 'README.md', 'test/own.test.ts'].every((p) => existsSync(join(dir, p)))).toBe(true);
+    expect(['package.json', 'README.md', 'tsconfig.json', '.tsbuild/constants.d.ts', 'test/own.test.ts'].every((p) => existsSync(join(dir, p)))).toBe(true);
   });
 
   it('reports a file an older generator wrote (listed with its own hash) as stale, not edited', () => {
