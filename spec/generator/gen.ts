@@ -1,58 +1,113 @@
 /**
- * `npm run gen`: validates spec/protocol.yaml and writes generated/.
- * `npm run gen:check`: writes into a temporary folder and fails, printing a diff summary, if
- * anything in generated/ differs (stale or hand-edited files).
+ * `npm run gen`: validates spec/protocol.yaml and writes all of generated/: the files the
+ * emitters write from the spec, the files the steps below compute, and generated/manifest.json
+ * (the spec's hash and every file's). It also removes any file an earlier run wrote that this one
+ * does not. Hand-written files (output.ts, HAND_WRITTEN) are left alone.
+ *
+ * `npm run gen:check`: computes the same files in memory and fails, naming each one, if generated/
+ * has a file missing, an extra file, a stale file (the spec or the generator changed), or a file
+ * edited by hand (its hash is not the one the manifest lists).
+ *
+ * Options (for tests and other specs): --spec <file> (default spec/protocol.yaml), --out <dir>
+ * (default generated/), --no-steps (only what the emitters write).
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSpecFile } from './load.ts';
 import { isSpecError } from './errors.ts';
+import type { SpecIR } from './ir.ts';
 import type { GeneratedFile, Emitter } from './emit/file.ts';
 import { emitters } from './emit/index.ts';
+import { buildManifest } from './manifest.ts';
+import { compareGenerated, writeGenerated } from './output.ts';
 
 const specDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const rootDir = resolve(specDir, '..');
 const generatedDir = join(rootDir, 'generated');
 
 /**
- * Folders of generated/ that the spec generator owns entirely: a file there that no emitter
- * wrote is stale. Other generated files (vectors/frames.json, written by runtime's
- * `gen:frames` because it needs the crypto runtime) are checked by their own command.
+ * A generated file computed by a program of another package, run after the emitters' files are
+ * written: its standard output is the file's content.
  */
-export const OWNED_DIRS = ['src', 'testing'];
+export interface Step {
+  /** Path relative to generated/. */
+  path: string;
+  /** TypeScript program, relative to the repository root. */
+  script: string;
+  /** Arguments that tell the program which file to print. */
+  args?: readonly string[];
+}
 
+/**
+ * generated/vectors/frames.json and rules.json: complete frames (handshake, peer, control, first
+ * contact) and the acceptance rules' vectors, from
+ * fixed inputs. Computing them takes the crypto runtime, which lives in runtime/ only and is built
+ * on the codecs the emitters have just written; so the runtime computes them, and gen writes them
+ * beside codec.json, where implementers and the conformance runner read every vector.
+ */
+export const STEPS: readonly Step[] = [
+  { path: 'vectors/frames.json', script: 'runtime/scripts/gen-frames.ts', args: ['frames'] },
+  { path: 'vectors/rules.json', script: 'runtime/scripts/gen-frames.ts', args: ['rules'] },
+];
+
+/** The files the emitters write from a spec (without the steps' files and the manifest). */
 export function generate(specFile = join(specDir, 'protocol.yaml'), list: Emitter[] = emitters): GeneratedFile[] {
-  const ir = loadSpecFile(specFile, relative(rootDir, specFile));
-  return list.flatMap((emit) => emit(ir));
+  return emitAll(specFile, list).files;
 }
 
-function write(files: GeneratedFile[], outDir: string): void {
-  for (const f of files) {
-    const p = join(outDir, f.path);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, f.content);
-  }
+function emitAll(specFile: string, list: Emitter[] = emitters): { ir: SpecIR; files: GeneratedFile[] } {
+  const ir = loadSpecFile(specFile);
+  return { ir, files: list.flatMap((emit) => emit(ir)) };
 }
 
-function listFiles(dir: string, base = dir): string[] {
-  if (!existsSync(dir)) return [];
-  if (statSync(dir).isFile()) return [relative(base, dir)];
-  return readdirSync(dir).flatMap((n) => listFiles(join(dir, n), base));
+/** Everything gen writes for a spec: the emitters' files, the steps' files, and the manifest. */
+export function generateAll(specFile: string, steps: readonly Step[] = STEPS): GeneratedFile[] {
+  const { ir, files } = emitAll(specFile);
+  const all = [...files, ...steps.map(runStep)];
+  return [...all, buildManifest(ir, all)];
 }
 
-function ownedFiles(dir: string, emitted: GeneratedFile[]): string[] {
-  const files = new Set(OWNED_DIRS.flatMap((o) => listFiles(join(dir, o), dir)));
-  for (const f of emitted) if (existsSync(join(dir, f.path))) files.add(f.path);
-  return [...files];
+/** Runs a step's program (node with tsx, from the repository root) and returns its file. */
+export function runStep(step: Step): GeneratedFile {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(rootDir, step.script), ...(step.args ?? [])], {
+    cwd: rootDir,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 300_000,
+  });
+  if (r.status !== 0 || r.error) throw new Error(`gen: ${step.script} (for generated/${step.path}) failed: ${r.error?.message ?? `exit ${r.status}`}\n${r.stderr}`);
+  return { path: step.path, content: r.stdout };
 }
 
-function main(): number {
-  const check = process.argv.includes('--check');
+interface Options {
+  check: boolean;
+  specFile: string;
+  outDir: string;
+  steps: readonly Step[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    check: argv.includes('--check'),
+    specFile: resolve(value('--spec') ?? join(specDir, 'protocol.yaml')),
+    outDir: resolve(value('--out') ?? generatedDir),
+    steps: argv.includes('--no-steps') ? [] : STEPS,
+  };
+}
+
+function main(argv: string[]): number {
+  const o = parseArgs(argv);
+  const inRepo = relative(rootDir, o.outDir);
+  const shown = inRepo.startsWith('..') || isAbsolute(inRepo) ? o.outDir : inRepo;
+  let ir: SpecIR;
   let files: GeneratedFile[];
   try {
-    files = generate();
+    ({ ir, files } = emitAll(o.specFile));
   } catch (e) {
     if (isSpecError(e)) {
       console.error(e.message);
@@ -60,40 +115,23 @@ function main(): number {
     }
     throw e;
   }
-  if (!check) {
-    for (const o of OWNED_DIRS) rmSync(join(generatedDir, o), { recursive: true, force: true });
-    write(files, generatedDir);
-    console.log(`gen: wrote ${files.length} files into generated/`);
+  if (!o.check) {
+    // The emitters' files first: the steps' programs import the codecs just written.
+    writeGenerated(o.outDir, files, false);
+    const all = [...files, ...o.steps.map(runStep)];
+    writeGenerated(o.outDir, [...all, buildManifest(ir, all)], true);
+    console.log(`gen: wrote ${all.length + 1} files into ${shown}/ (manifest.json lists them)`);
     return 0;
   }
-  const tmp = mkdtempSync(join(tmpdir(), 'parley-gen-'));
-  try {
-    write(files, tmp);
-    const want = new Set(ownedFiles(tmp, files));
-    const have = new Set(ownedFiles(generatedDir, files));
-    const problems: string[] = [];
-    for (const f of want) {
-      if (!have.has(f)) problems.push(`missing   generated/${f}`);
-      else if (!readFileSync(join(tmp, f)).equals(readFileSync(join(generatedDir, f)))) problems.push(`stale     generated/${f}${firstDiff(join(tmp, f), join(generatedDir, f))}`);
-    }
-    for (const f of have) if (!want.has(f)) problems.push(`unexpected generated/${f}`);
-    if (problems.length) {
-      console.error(`gen:check: generated/ does not match spec/protocol.yaml. Run \`npm run gen\` and commit.\n${problems.join('\n')}`);
-      return 1;
-    }
-    console.log(`gen:check: generated/ is up to date (${want.size} files)`);
-    return 0;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+  const want = [...files, ...o.steps.map(runStep)];
+  const problems = compareGenerated(o.outDir, [...want, buildManifest(ir, want)]);
+  if (problems.length) {
+    const lines = problems.map((p) => `${p.kind.padEnd(12)} ${shown}/${p.path}${p.detail.includes('\n') ? '\n    ' + p.detail : ` (${p.detail})`}`);
+    console.error(`gen:check: ${shown}/ does not match ${relative(rootDir, o.specFile)}. Run \`npm run gen\` and commit.\n${lines.join('\n')}`);
+    return 1;
   }
+  console.log(`gen:check: ${shown}/ is up to date (${want.length + 1} files)`);
+  return 0;
 }
 
-function firstDiff(a: string, b: string): string {
-  const x = readFileSync(a, 'utf8').split('\n');
-  const y = readFileSync(b, 'utf8').split('\n');
-  for (let i = 0; i < Math.max(x.length, y.length); i++)
-    if (x[i] !== y[i]) return `\n    line ${i + 1}:\n    - ${(y[i] ?? '<end>').slice(0, 160)}\n    + ${(x[i] ?? '<end>').slice(0, 160)}`;
-  return '';
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exit(main());
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exit(main(process.argv.slice(2)));

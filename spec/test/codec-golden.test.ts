@@ -32,6 +32,8 @@ describe('codec emitter golden output for tiny.yaml', () => {
       'src/contexts.ts',
       'src/errors.ts',
       'src/_runtime.ts',
+      'src/codec-error.ts',
+      'src/layout-types.ts',
       'src/codec/frame.ts',
       'src/codec/message.ts',
       'src/codec/note.ts',

@@ -30,7 +30,7 @@ const field = (type: string, id: string) => ksy.types[type]!.seq.find((f) => f.i
 describe('generated/protocol.ksy', () => {
   it('is what the emitter writes and starts with the stamp', () => {
     expect(renderKsy(ir)).toBe(text);
-    expect(text.split('\n')[0]).toBe(stamp(ir, '#').trimEnd());
+    expect(text.split('\n')[0]).toBe(stamp(ir, '#', 'spec/generator/emit/kaitai.ts').trimEnd());
   });
 
   it('has meta for the Web IDE and the spec hash', () => {

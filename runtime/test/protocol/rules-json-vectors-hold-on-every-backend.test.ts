@@ -217,6 +217,6 @@ describe.each(BACKENDS)('rules.json on the $name backend', (backend) => {
 describe('rules.json is up to date', () => {
   it('is byte-identical to what runtime/scripts/gen-frames.ts writes now', async () => {
     const { buildRulesJson, RULES_PATH } = await import('../../scripts/gen-frames.ts');
-    expect(await buildRulesJson(), 'run `npm run gen:frames`').toBe(readFileSync(RULES_PATH, 'utf8'));
+    expect(await buildRulesJson(), 'run `npm run gen`').toBe(readFileSync(RULES_PATH, 'utf8'));
   });
 });

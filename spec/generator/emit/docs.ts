@@ -5,11 +5,14 @@
  * every error code, and annotated hex dumps of codec vectors.
  */
 import { INT_MAX, INT_WIDTH, type FieldIR, type IntFieldIR, type RegionIR, type SpecIR, type StructIR } from '../ir.ts';
-import { stamp, type Emitter } from './file.ts';
+import { moduleOf, stamp, type Emitter } from './file.ts';
 import { isInt } from '../interp.ts';
 import { byteDiagram, type Cell } from './docs-diagram.ts';
 import { annotatedDump } from './docs-examples.ts';
 import { buildVectors } from './vectors.ts';
+
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
 
 /** Escapes a table cell: pipes would end the cell, newlines the row. */
 const cell = (s: string | number) => String(s).replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
@@ -28,7 +31,7 @@ const FEATURED_CASES = ['random text', 'min', 'min text'];
 
 export function renderDocs(ir: SpecIR): string {
   const parts = [
-    stamp(ir, 'md'),
+    stamp(ir, 'md', GENERATOR),
     `# ${ir.protocol.name} wire protocol`,
     '',
     `This document covers protocol version ${ir.protocol.version}. It is generated from \`${ir.source}\` (sha256 \`${ir.hash}\`) by \`npm run gen\` and says everything the spec says; where it and an implementation disagree, the implementation is wrong.`,

@@ -14,7 +14,10 @@
  */
 import { Document, isCollection, isScalar, visit } from 'yaml';
 import { INT_MAX, type FieldIR, type IntFieldIR, type SizeIR, type SpecIR, type StructIR } from '../ir.ts';
-import { stamp, type Emitter } from './file.ts';
+import { moduleOf, stamp, type Emitter } from './file.ts';
+
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
 
 const KS_INT = { u8: 'u1', u16: 'u2', u32: 'u4', u64: 'u8' } as const;
 
@@ -199,7 +202,7 @@ export function renderKsy(ir: SpecIR): string {
       if ((key === 'valid' || key === 'contents') && isCollection(pair.value)) pair.value.flow = true;
     },
   });
-  return stamp(ir, '#') + doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  return stamp(ir, '#', GENERATOR) + doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 export const emitKaitai: Emitter = (ir) => [{ path: 'protocol.ksy', content: renderKsy(ir) }];

@@ -6,9 +6,12 @@
  */
 import type { SpecIR, StructIR } from '../ir.ts';
 import { camel, decodeWith, encodeWith, isInt, type Value, type ValueObject } from '../interp.ts';
-import { stamp, type Emitter } from './file.ts';
+import { moduleOf, stamp, type Emitter } from './file.ts';
 import { Rng, TOP_CAP, ValueGen, type GenOptions } from './vectors-values.ts';
 import { invalidVectors, toHex, type InvalidVector } from './vectors-invalid.ts';
+
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
 
 export type { InvalidVector } from './vectors-invalid.ts';
 
@@ -124,7 +127,7 @@ function render(ir: SpecIR, v: CodecVectors): string {
   const list = (items: unknown[]) => (items.length ? `[\n${items.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]` : '[]');
   return [
     '{',
-    `  "_generated": ${JSON.stringify(stamp(ir, 'json'))},`,
+    `  "_generated": ${JSON.stringify(stamp(ir, 'json', GENERATOR))},`,
     `  "conventions": ${JSON.stringify(CONVENTIONS)},`,
     `  "protocol": ${JSON.stringify({ name: ir.protocol.name, version: ir.protocol.version })},`,
     `  "valid": ${list(v.valid)},`,

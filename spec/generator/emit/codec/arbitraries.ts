@@ -5,10 +5,13 @@
  * application bundles.
  */
 import { INT_MAX, type FieldIR, type SwitchFieldIR } from '../../ir.ts';
-import { stamp, type GeneratedFile } from '../file.ts';
+import { moduleOf, stamp, type GeneratedFile } from '../file.ts';
 import type { Model, StructModel } from './model.ts';
 import { intBounds, lenBounds } from './model.ts';
 import { camel, doc, key } from './names.ts';
+
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
 
 function fieldArb(m: Model, f: FieldIR, enums: Set<string>): string {
   switch (f.type) {
@@ -95,7 +98,7 @@ export function emitArbitraries(m: Model): GeneratedFile {
   const enums = new Set<string>();
   const sizes = new Set<string>();
   const body = [...m.structs.values()].map((s) => structArb(m, s, enums, sizes)).join('\n');
-  let out = stamp(m.ir, '//');
+  let out = stamp(m.ir, '//', GENERATOR);
   out += doc(
     [
       'fast-check arbitraries of every struct (valid values only) and the invalid-encoding helpers. Entry @parley/generated/testing; fast-check is a peer dependency of this entry only.',

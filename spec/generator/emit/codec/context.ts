@@ -4,6 +4,7 @@
  */
 import type { FieldIR } from '../../ir.ts';
 import type { Model, StructModel } from './model.ts';
+import { RUNTIME_EXPORTS } from './copied.ts';
 import { camel } from './names.ts';
 
 const RESERVED = new Set(
@@ -37,7 +38,7 @@ export class FileContext {
   /** A local variable name for a field, never a reserved word nor a helper's name. */
   local(f: FieldIR, suffix = ''): string {
     let n = camel(f.id) + suffix;
-    while (RESERVED.has(n) || this.runtime.has(n) || RUNTIME_NAMES.has(n) || this.structFns.has(n)) n += '_';
+    while (RESERVED.has(n) || this.runtime.has(n) || RUNTIME_EXPORTS.has(n) || this.structFns.has(n)) n += '_';
     return n;
   }
 
@@ -69,10 +70,3 @@ export class FileContext {
     return lines.join('\n');
   }
 }
-
-/** Every export of _runtime.ts: locals never take these names. */
-const RUNTIME_NAMES = new Set(
-  'R describe fail nest plain short shortRun range unknownCode nonCanonical trailing u64Over str firstNonZero obj intBad constBad fixedBytes varBytes listOf zeroCount put changed room strStart strDone strPut strTake strAllTaken'.split(
-    ' ',
-  ),
-);

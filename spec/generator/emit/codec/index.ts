@@ -4,29 +4,32 @@
  * decoding rules; each part is written by one module here:
  *
  * - simple.ts: constants.ts, enums.ts, contexts.ts, errors.ts
- * - runtime.ts: _runtime.ts (shared internals)
+ * - copied.ts: the files that do not depend on the spec (_runtime.ts, codec-error.ts,
+ *   layout-types.ts, testing/invalid.ts), copied from spec/generator/codec-runtime/
  * - structs.ts (+ types, decode, encode): codec/<struct>.ts
  * - layouts.ts: layouts.ts (field metadata)
  * - regions.ts: regions.ts and derive.ts
  * - zod.ts: zod.ts
- * - arbitraries.ts, invalid.ts: testing/
+ * - arbitraries.ts: testing/arbitraries.ts
  */
 import type { SpecIR } from '../../ir.ts';
-import { stamp, type Emitter, type GeneratedFile } from '../file.ts';
+import { moduleOf, stamp, type Emitter, type GeneratedFile } from '../file.ts';
 import { emitArbitraries } from './arbitraries.ts';
-import { emitInvalid } from './invalid.ts';
+import { emitCopied } from './copied.ts';
 import { emitLayouts } from './layouts.ts';
 import { buildModel, type Model } from './model.ts';
 import { doc } from './names.ts';
 import { emitDerive, emitRegions, regionExports } from './regions.ts';
-import { emitRuntime } from './runtime.ts';
 import { emitConstants, emitContexts, emitEnums, emitErrors } from './simple.ts';
 import { emitStruct, publicNames } from './structs.ts';
 import { emitZod } from './zod.ts';
 
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
+
 function emitIndex(m: Model): GeneratedFile {
   const ir = m.ir;
-  let out = stamp(ir, '//');
+  let out = stamp(ir, '//', GENERATOR);
   out += doc([
     `@parley/generated: the ${ir.protocol.name} v${ir.protocol.version} wire format, generated from ${ir.source}.`,
     'Everything but the fast-check arbitraries (@parley/generated/testing).',
@@ -51,7 +54,7 @@ export function emitCodecFiles(ir: SpecIR): GeneratedFile[] {
     emitEnums(m),
     emitContexts(ir),
     emitErrors(ir),
-    emitRuntime(ir),
+    ...emitCopied('src'),
     ...[...m.structs.values()].map((s) => emitStruct(m, s)),
     emitLayouts(m),
     emitRegions(m),
@@ -59,7 +62,7 @@ export function emitCodecFiles(ir: SpecIR): GeneratedFile[] {
     emitZod(m),
     emitIndex(m),
     emitArbitraries(m),
-    emitInvalid(m),
+    ...emitCopied('testing'),
   ];
 }
 

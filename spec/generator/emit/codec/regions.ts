@@ -4,10 +4,13 @@
  * signature message, over a caller-supplied BLAKE3.
  */
 import { INT_MAX, INT_WIDTH, type RegionIR, type RegionPartIR } from '../../ir.ts';
-import { stamp, type GeneratedFile } from '../file.ts';
+import { moduleOf, stamp, type GeneratedFile } from '../file.ts';
 import type { Model } from './model.ts';
 import { inRanges } from './model.ts';
 import { camel, doc, lit, pascal } from './names.ts';
+
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
 
 const isInput = (p: RegionPartIR) => p.value === undefined;
 
@@ -128,7 +131,7 @@ function emitRegion(m: Model, r: RegionIR): string {
 }
 
 export function emitRegions(m: Model): GeneratedFile {
-  let out = stamp(m.ir, '//');
+  let out = stamp(m.ir, '//', GENERATOR);
   out += doc(
     [
       'The byte strings that are hashed, signed or used as associated data (spec `regions`). Parts are concatenated in order; a bytes part without a fixed size is preceded by its u32 little-endian length, except a raw last part. Parts with a fixed value are written from the spec and are not inputs.',
@@ -146,7 +149,7 @@ export function emitRegions(m: Model): GeneratedFile {
 
 export function emitDerive(m: Model): GeneratedFile {
   const ir = m.ir;
-  let out = stamp(ir, '//');
+  let out = stamp(ir, '//', GENERATOR);
   out += doc(['Key derivations and signature messages (spec `derivations` and `signatures`), over a BLAKE3 the caller supplies (runtime/src/crypto).'], 'derivations');
   const regionById = new Map(ir.regions.map((r) => [r.id, r]));
   const regionSig = (id: string) => {

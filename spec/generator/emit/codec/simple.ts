@@ -3,12 +3,15 @@
  * and errors.ts.
  */
 import type { SpecIR } from '../../ir.ts';
-import { stamp, type GeneratedFile } from '../file.ts';
+import { moduleOf, stamp, type GeneratedFile } from '../file.ts';
 import type { Model } from './model.ts';
 import { camel, checkUnique, doc, key, lit, pascal } from './names.ts';
 
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
+
 export function emitConstants(ir: SpecIR): GeneratedFile {
-  let out = stamp(ir, '//') + doc([`Constants of ${ir.protocol.name} v${ir.protocol.version}, evaluated from their expressions.`], 'constants') + '\n';
+  let out = stamp(ir, '//', GENERATOR) + doc([`Constants of ${ir.protocol.name} v${ir.protocol.version}, evaluated from their expressions.`], 'constants') + '\n';
   for (const c of ir.constants) {
     const expr = c.expr === String(c.value) ? undefined : `= ${c.expr}`;
     out += doc([c.doc, expr], c.path) + `export const ${c.name} = ${c.value};\n\n`;
@@ -19,7 +22,7 @@ export function emitConstants(ir: SpecIR): GeneratedFile {
 
 export function emitEnums(m: Model): GeneratedFile {
   const ir = m.ir;
-  let out = stamp(ir, '//') + doc(['Enums of the wire format. Reserved codes are listed apart: they are never valid on the wire (UNKNOWN_CODE).'], 'enums') + '\n';
+  let out = stamp(ir, '//', GENERATOR) + doc(['Enums of the wire format. Reserved codes are listed apart: they are never valid on the wire (UNKNOWN_CODE).'], 'enums') + '\n';
   for (const e of m.enums.values()) {
     const live = e.ir.values.filter((v) => !v.reserved);
     const reserved = e.ir.values.filter((v) => v.reserved);
@@ -49,7 +52,7 @@ export function emitEnums(m: Model): GeneratedFile {
 export function emitContexts(ir: SpecIR): GeneratedFile {
   checkUnique(ir.contexts.items.map((c) => [camel(c.id), c.path]), 'context');
   checkUnique(ir.signatures.items.map((s) => [camel(s.id), s.path]), 'signature');
-  let out = stamp(ir, '//') + doc(['BLAKE3 derive_key contexts and Ed25519 signature labels.'], undefined) + '\n';
+  let out = stamp(ir, '//', GENERATOR) + doc(['BLAKE3 derive_key contexts and Ed25519 signature labels.'], undefined) + '\n';
   out += doc([`Full BLAKE3 derive_key context strings (prefix ${JSON.stringify(ir.contexts.prefix)} + label).`], 'contexts');
   out += `export const Contexts = {\n`;
   for (const c of ir.contexts.items) out += doc([c.doc], c.path, '  ') + `  ${key(camel(c.id))}: ${lit(c.context)},\n`;
@@ -69,7 +72,7 @@ export function emitContexts(ir: SpecIR): GeneratedFile {
 }
 
 export function emitErrors(ir: SpecIR): GeneratedFile {
-  let out = stamp(ir, '//') + doc(['Error codes of the spec, and the error the codecs raise.'], 'errors') + '\n';
+  let out = stamp(ir, '//', GENERATOR) + doc(['Error codes of the spec, and the error the codecs raise.'], 'errors') + '\n';
   const all: { code: string; doc: string }[] = [];
   for (const g of ir.errors) {
     out += doc([`Codes of the ${g.group} error group.`], `errors.${g.group}`);
@@ -85,47 +88,6 @@ export function emitErrors(ir: SpecIR): GeneratedFile {
   out += `export const ErrorDocs: Readonly<Record<${ir.errors.map((g) => `${pascal(g.group)}ErrorCode`).join(' | ')}, string>> = {\n`;
   for (const c of all) out += `  ${c.code}: ${lit(c.doc)},\n`;
   out += `};\n\n`;
-  out += CODEC_ERROR;
+  out += `export { CodecError, isCodecError } from './codec-error.ts';\n`;
   return { path: 'src/errors.ts', content: out };
 }
-
-const CODEC_ERROR = `/**
- * Raised by every generated decoder and encoder, and by the region builders. \`code\` is stable
- * (see ErrorDocs); \`offset\` is the byte offset of the problem in the decoder's input (-1 for
- * encoders); \`path\` names the spec element, e.g. \`envelope.body(text).text\` or
- * \`turn_credentials.urls[1].url\`.
- */
-export class CodecError extends Error {
-  override readonly name = 'CodecError';
-  readonly code: CodecErrorCode;
-  /** Byte offset in the decoded input where the problem is; -1 when raised by an encoder. */
-  readonly offset: number;
-  /** Spec path of the field, from the outermost struct (prefixed as the error leaves nested readers). */
-  path: string;
-  /** What the field must hold. */
-  readonly expected: string;
-  /** What it held. */
-  readonly actual: string;
-
-  constructor(code: CodecErrorCode, offset: number, path: string, expected: string, actual: string) {
-    super(CodecError.format(code, offset, path, expected, actual));
-    this.code = code;
-    this.offset = offset;
-    this.path = path;
-    this.expected = expected;
-    this.actual = actual;
-  }
-
-  /** The message of an error with these fields. */
-  static format(code: CodecErrorCode, offset: number, path: string, expected: string, actual: string): string {
-    const where = (path ? ' at ' + path : '') + (offset >= 0 ? ' (byte ' + offset + ')' : '');
-    return code + where + ': expected ' + expected + ', got ' + actual;
-  }
-}
-
-/** True if e is a CodecError (optionally: with the given code). */
-export function isCodecError(e: unknown, code?: CodecErrorCode): e is CodecError {
-  const ok = e instanceof CodecError || (e instanceof Error && e.name === 'CodecError' && typeof (e as { code?: unknown }).code === 'string');
-  return ok && (code === undefined || (e as CodecError).code === code);
-}
-`;

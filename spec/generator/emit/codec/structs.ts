@@ -3,13 +3,16 @@
  * write passes (internal, shared with the structs that contain it) and its public functions
  * decodeX, encodeX, encodeXInto and encodedSizeX.
  */
-import { stamp, type GeneratedFile } from '../file.ts';
+import { moduleOf, stamp, type GeneratedFile } from '../file.ts';
 import { FileContext } from './context.ts';
 import { emitReader } from './decode.ts';
 import { emitEncoder } from './encode.ts';
 import { article, type Model, type StructModel } from './model.ts';
 import { doc, lit, pascal } from './names.ts';
 import { emitTypes } from './types.ts';
+
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
 
 function publicFns(ctx: FileContext): string {
   const s = ctx.self;
@@ -61,7 +64,7 @@ export function emitStruct(m: Model, s: StructModel): GeneratedFile {
   const encoder = emitEncoder(ctx);
   const api = publicFns(ctx);
   const header = doc([`Codec of \`${s.ir.id}\`: ${s.ir.doc}`, `Encoded size: ${s.ir.fixedSize !== null ? `always ${s.ir.fixedSize} bytes` : `at least ${s.ir.minSize} bytes`}.`], s.ir.path);
-  const content = [stamp(m.ir, '//') + header, ctx.imports() + '\n', types, reader, encoder, api].join('\n');
+  const content = [stamp(m.ir, '//', GENERATOR) + header, ctx.imports() + '\n', types, reader, encoder, api].join('\n');
   return { path: s.file, content: content.trimEnd() + '\n' };
 }
 

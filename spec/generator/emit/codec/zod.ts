@@ -4,10 +4,13 @@
  * Each schema is checked against its TypeScript type with `satisfies`.
  */
 import type { FieldIR, SwitchFieldIR } from '../../ir.ts';
-import { stamp, type GeneratedFile } from '../file.ts';
+import { moduleOf, stamp, type GeneratedFile } from '../file.ts';
 import type { Model, StructModel } from './model.ts';
 import { intBounds, lenBounds } from './model.ts';
 import { camel, doc, key, lit } from './names.ts';
+
+/** This module's path, named in the header of every file it writes. */
+const GENERATOR = moduleOf(import.meta.url);
 
 function fieldSchema(m: Model, f: FieldIR, used: Set<string>): string {
   switch (f.type) {
@@ -70,7 +73,7 @@ function structSchema(m: Model, s: StructModel, used: Set<string>): string {
 }
 
 export function emitZod(m: Model): GeneratedFile {
-  let out = stamp(m.ir, '//');
+  let out = stamp(m.ir, '//', GENERATOR);
   out += doc(['zod schemas of the decoded value of every struct, with the bounds the encoders check. Byte fields must be Uint8Array instances.'], 'structs');
   const used = new Set<string>();
   const body = [...m.structs.values()].map((s) => structSchema(m, s, used)).join('\n');

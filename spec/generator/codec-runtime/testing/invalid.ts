@@ -1,18 +1,4 @@
 /**
- * generated/testing/invalid.ts: walks a valid encoding with the Layouts metadata to find every
- * field's span, and derives invalid (or deliberately still valid) encodings from it, each with
- * the verdict the decoders must give. Static text over Layouts: it knows the decoding rules
- * (generated/README.md), not the spec.
- */
-import type { SpecIR } from '../../ir.ts';
-import { stamp, type GeneratedFile } from '../file.ts';
-import type { Model } from './model.ts';
-
-export function emitInvalid(m: Model): GeneratedFile {
-  return { path: 'testing/invalid.ts', content: stamp(m.ir as SpecIR, '//') + INVALID };
-}
-
-const INVALID = String.raw`/**
  * Field spans of valid encodings, and invalid encodings derived from them with the verdict the
  * decoder must give:
  *
@@ -363,4 +349,3 @@ export function invalidEncodings(struct: StructId, bytes: Uint8Array): InvalidCa
   }
   return out;
 }
-`;

@@ -1,16 +1,4 @@
 /**
- * generated/src/_runtime.ts: the internals every generated codec module shares (error raising,
- * the UTF-8 decoder, the zero scan, the encoder's string scratch). Static text: it does not
- * depend on the spec, only on the codec error codes (checked in model.ts).
- */
-import type { SpecIR } from '../../ir.ts';
-import { stamp, type GeneratedFile } from '../file.ts';
-
-export function emitRuntime(ir: SpecIR): GeneratedFile {
-  return { path: 'src/_runtime.ts', content: stamp(ir, '//') + RUNTIME };
-}
-
-const RUNTIME = String.raw`/**
  * Internals of the generated codecs. Not part of the public API: nothing here is re-exported by
  * index.ts. Readers and size functions raise errors with paths relative to their own struct;
  * callers prefix them (nest) on the way out, so the happy path never builds a string.
@@ -295,4 +283,3 @@ export function strTake(out: Uint8Array, o: number): number {
 export function strAllTaken(): boolean {
   return nTake === nPut;
 }
-`;
