@@ -170,6 +170,19 @@ export class RelayUnreachableError extends CliError {
   }
 }
 
+/**
+ * raised by `send` if the relay cannot be reached: the text stays in the outbox (id `id`) and
+ * goes out with the next command that connects
+ */
+export class QueuedOfflineError extends RelayUnreachableError {
+  readonly id: string;
+
+  constructor(unreachable: string, id: string) {
+    super(`${unreachable}; the message is queued (id ${id}) and will be sent when the relay is reachable: run wschat listen or any command that connects (do not send it again)`);
+    this.id = id;
+  }
+}
+
 /** raised if the relay does not prove the pinned keys (handshake BAD_RELAY) */
 export class WrongRelayKeyError extends CliError {
   constructor(message: string) {
