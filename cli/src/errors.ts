@@ -42,7 +42,7 @@ export const EXIT_MEANING: Record<ExitCode, string> = {
   3: 'no identity in the home folder: run wschat init',
   4: 'the invite does not parse, its checksum fails, it expired, or it is for another relay',
   5: 'no contact matches the name or id prefix',
-  6: 'the relay cannot be reached, or its well-known document is missing, not Parley, or not for this protocol version',
+  6: 'the relay cannot be reached, or its well-known document is missing, not Parley, or not for this protocol version (send keeps the text queued and says so)',
   7: 'the relay does not hold the pinned keys, or its fingerprint is not the --fingerprint given',
   8: 'a file is missing, unreadable or too large, cannot be written, or a key file has unsafe permissions',
   9: 'the awaited step did not happen within --timeout; what was queued stays queued',

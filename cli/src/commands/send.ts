@@ -33,8 +33,8 @@ export class SendCommand extends OnlineCommand {
     if (text.trim() === '') throw new BadUsageError('nothing to send: the text is empty');
     const timeoutMs = this.timeoutMs();
     return this.online(async (s) => {
+      await this.reachRelayOrQueue(s, text);
       const c = findContact(s.engine, this.contact, ['accepted', 'requested']);
-      await this.reachRelayOrQueue(s, c.key, text);
       const sent = new Set<string>();
       const delivered = new Set<string>();
       let wake = (): void => undefined;
@@ -77,13 +77,19 @@ export class SendCommand extends OnlineCommand {
    * exit 6 as before, since nothing went out, but with the message's id (`queued` with --json)
    * so that a script does not send it twice. Any later command that connects sends it.
    */
-  private async reachRelayOrQueue(s: Session, contact: string, text: string): Promise<void> {
+  private async reachRelayOrQueue(s: Session, text: string): Promise<void> {
     try {
       await s.waitOnline(this.timeoutMs());
       await s.waitSynced(Math.min(this.timeoutMs(), MAX_SYNC_WAIT_MS));
     } catch (err) {
       if (!(err instanceof RelayUnreachableError)) throw err;
-      const { id } = await s.engine.sendText(contact, text, { silent: this.silent });
+      let contact;
+      try {
+        contact = findContact(s.engine, this.contact, ['accepted', 'requested']);
+      } catch {
+        throw err; // nothing to queue for: the relay being down is still the first thing to say
+      }
+      const { id } = await s.engine.sendText(contact.key, text, { silent: this.silent });
       throw new QueuedOfflineError(err.message, id);
     }
   }
