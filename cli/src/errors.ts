@@ -5,6 +5,7 @@
  */
 import { isEngineError, type EngineErrorCode } from '@parley/runtime/engine';
 import { isKeyFileError } from '@parley/runtime/node';
+import { inviteProblemOf, inviteProblemText } from '@parley/runtime/protocol';
 import { UsageError as ClipanionUsageError } from 'clipanion';
 
 /** Exit codes, one per kind of failure (the table in cli/README.md). */
@@ -136,10 +137,11 @@ export class AlreadyInitialisedError extends CliUsageError {
   }
 }
 
-/** raised if an invite is not usable */
+/** raised if an invite is not usable (`cause`: the parse error, whose reason picks the words shown) */
 export class BadInviteError extends CliUsageError {
-  constructor(message: string) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super('BAD_INVITE', message);
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
 }
 
@@ -216,9 +218,15 @@ const ENGINE_CODES: Partial<Record<EngineErrorCode, CliErrorCode>> = {
   TIMEOUT: 'TIMEOUT',
 };
 
-/** The code and exit code of any error (unknown errors are INTERNAL). */
-export function classify(err: unknown): { code: CliErrorCode; exitCode: ExitCode; message: string } {
+/**
+ * The code and exit code of any error (unknown errors are INTERNAL). An unusable invite gets
+ * words a person can act on (runtime's invite-words) as its message; the technical message
+ * stays as `detail` for --json output and logs, next to the stable code.
+ */
+export function classify(err: unknown): { code: CliErrorCode; exitCode: ExitCode; message: string; detail?: string } {
   const c = classifyRaw(err);
+  const problem = inviteProblemOf(err);
+  if (problem !== undefined) return { code: 'BAD_INVITE', exitCode: EXIT.badInvite, message: inviteProblemText(problem), detail: scrub(c.message) };
   return { ...c, message: scrub(c.message) };
 }
 

@@ -40,7 +40,7 @@ export abstract class BaseCommand extends Command {
 
   protected fail(err: unknown): number {
     const c = classify(err);
-    if (this.json) this.context.stderr.write(JSON.stringify({ type: 'error', code: c.code, exit: c.exitCode, message: c.message, ...(err instanceof QueuedOfflineError ? { queued: err.id } : {}) }) + '\n');
+    if (this.json) this.context.stderr.write(JSON.stringify({ type: 'error', code: c.code, exit: c.exitCode, message: c.message, ...(c.detail !== undefined ? { detail: c.detail } : {}), ...(err instanceof QueuedOfflineError ? { queued: err.id } : {}) }) + '\n');
     else this.context.stderr.write(`wschat: ${c.message}\n`);
     if (c.code === 'INTERNAL' && process.env.WSCHAT_DEBUG && err instanceof Error) this.context.stderr.write(`${err.stack}\n`);
     return c.exitCode;

@@ -18,6 +18,7 @@ import { createFirstContact, openFirstContact } from '../protocol/first-contact.
 import { idHex, sameKeys, type PublicKeys } from '../protocol/identity.ts';
 import { InviteBook } from '../protocol/invite-book.ts';
 import { createInvite, encodeInviteBytes, inviteLink, inviteOwner, inviteToText, inviteUri, parseInvite } from '../protocol/invite.ts';
+import { InviteProblemError } from '../protocol/invite-words.ts';
 import { safetyNumber, safetyQr, verifySafetyQr } from '../protocol/safety.ts';
 import type { IncomingRoute } from '../protocol/session.ts';
 import type { Ctx } from './context.ts';
@@ -146,7 +147,7 @@ export class ContactBook {
       throw new EngineError('BAD_INVITE', `the invite is not usable: ${(cause as Error).message}`, { cause });
     }
     if (!equalBytes(invite.relayX, ctx.relay.x) || !equalBytes(invite.relayEd, ctx.relay.ed)) {
-      throw new EngineError('BAD_INVITE', `the invite is for another relay (${invite.relayUrl})`);
+      throw new EngineError('BAD_INVITE', `the invite is for another relay (${invite.relayUrl})`, { cause: new InviteProblemError('OTHER_RELAY', 'another relay') });
     }
     const owner = inviteOwner(invite);
     if (sameKeys(owner, ctx.identity)) throw new EngineError('NOT_ALLOWED', 'the invite is your own');
@@ -156,7 +157,7 @@ export class ContactBook {
       if (sameKeys(existing, owner)) throw new EngineError('CONTACT_EXISTS', `contact ${key} exists (${existing.state})`);
     }
     const version = highestCommon([invite.version]);
-    if (version === 0) throw new EngineError('BAD_INVITE', `the invite's owner speaks version ${invite.version}`);
+    if (version === 0) throw new EngineError('BAD_INVITE', `the invite's owner speaks version ${invite.version}`, { cause: new InviteProblemError('NEWER_VERSION', 'newer version') });
     const previous = this.#conflicting(owner);
     const contact: Contact = {
       key,
