@@ -105,7 +105,7 @@ describe('wschat failures and exit codes', () => {
     expect(garbage.code).toBe(4);
     // words a person can act on; the code (and the technical detail) for scripts and logs
     expect(JSON.parse(garbage.stderr)).toMatchObject({ type: 'error', code: 'BAD_INVITE', exit: 4, message: "This isn't a Parley invite link. Ask your contact for a new one.", detail: expect.stringMatching(/base64url/) });
-    expectFailure(wrongRelay, 4, /^wschat: This invite is for another Parley server than the one you use\. Ask your contact for an invite on your server\.$/);
+    expectFailure(wrongRelay, 4, /^wschat: This invite is for another Parley server than the one you use\. Ask your contact for an invite on your server\.\n$/);
     expect(wrongRelay.stderr).not.toMatch(/BAD_INVITE|ws:\/\//);
   });
 
