@@ -8,17 +8,20 @@ import { defineConfig, type Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
 import { browserRuntime } from './build/browser-runtime.ts';
 import { precache } from './build/precache.ts';
+import { quietHarmlessWarnings } from './build/quiet-warnings.ts';
 
 export default defineConfig({
   // vite-plugin-solid is typed against the workspace root's Vite; the plugin object is the same.
   plugins: [solid() as unknown as Plugin, browserRuntime(), precache()],
-  worker: { format: 'es', plugins: () => [browserRuntime()] },
+  worker: { format: 'es', plugins: () => [browserRuntime()], rollupOptions: { onwarn: quietHarmlessWarnings } },
   build: {
     target: 'es2022',
     manifest: true,
     sourcemap: false,
     assetsInlineLimit: 0,
     reportCompressedSize: false,
+    // build/quiet-warnings.ts says which warnings are silenced and why
+    rollupOptions: { onwarn: quietHarmlessWarnings },
   },
   server: {
     // changeOrigin: the relay derives the WebSocket URL it publishes from the Host header.
