@@ -17,9 +17,8 @@ describe('build warnings', () => {
     expect(shown).toEqual(['INVALID_ANNOTATION /repo/web/src/App.tsx', 'CIRCULAR_DEPENDENCY /repo/node_modules/zod/v4/core/util.js']);
   });
 
-  it('is wired into the app build and the worker build', () => {
-    const c = config as { build: { rollupOptions: { onwarn: unknown } }; worker: { rollupOptions: { onwarn: unknown } } };
+  it('is wired into the build (Vite sends the worker bundle\'s warnings through it too)', () => {
+    const c = config as unknown as { build: { rollupOptions: { onwarn: unknown } } };
     expect(c.build.rollupOptions.onwarn).toBe(quietHarmlessWarnings);
-    expect(c.worker.rollupOptions.onwarn).toBe(quietHarmlessWarnings);
   });
 });

@@ -19,6 +19,7 @@ import { idHex, sameKeys, type PublicKeys } from '../protocol/identity.ts';
 import { InviteBook } from '../protocol/invite-book.ts';
 import { createInvite, encodeInviteBytes, inviteLink, inviteOwner, inviteToText, inviteUri, parseInvite } from '../protocol/invite.ts';
 import { InviteProblemError } from '../protocol/invite-words.ts';
+import { isRequestExpired, requestExpiresAt } from './request-expiry.ts';
 import { safetyNumber, safetyQr, verifySafetyQr } from '../protocol/safety.ts';
 import type { IncomingRoute } from '../protocol/session.ts';
 import type { Ctx } from './context.ts';
@@ -180,7 +181,8 @@ export class ContactBook {
     const slot = ctx.outbox.reserve(1);
     try {
       const { entry, ops } = ctx.outbox.prepare(
-        { contact: key, msgId: toHex(envelope.msgId), type: MessageType.contactRequest, kind: 'first_contact', expiresAt: invite.expiresAt * 1000 },
+        // resent until the invite expires or the request does (request-expiry.ts), whichever is first
+        { contact: key, msgId: toHex(envelope.msgId), type: MessageType.contactRequest, kind: 'first_contact', expiresAt: Math.min(invite.expiresAt * 1000, requestExpiresAt(contact)!) },
         frame,
       );
       await ctx.store.batch([this.putOp(contact), ...ops]);
@@ -262,6 +264,7 @@ export class ContactBook {
   async accept(key: string, o: { name?: string } = {}): Promise<Contact> {
     const ctx = this.#ctx;
     const c = this.require(key, ['pending', 'accepted']);
+    if (isRequestExpired(c, ctx.now())) throw new EngineError('NOT_ALLOWED', `the request expired (unanswered for longer than CONTACT_REQUEST_TTL_MS); ask them for a new one`);
     const ops: StoreOp[] = [];
     if (c.keyChangeOf) {
       const old = this.#byKey.get(c.keyChangeOf);

@@ -10,6 +10,7 @@ export { WebSocketTransport, SocketCallbacks, type Socket, type Transport } from
 export { backoffDelay, Pacer } from './backoff.ts';
 export { fileDigest, fileDigestHasher } from './files.ts';
 export { EPHEMERAL_TYPES } from './sender.ts';
+export { isRequestExpired, requestExpiresAt } from './request-expiry.ts';
 export { SILENT_FLAG } from './receive.ts';
 export { WINDOW_BYTES, WINDOW_FRAMES } from './outbox.ts';
 export type { AddContactOptions, CreateInviteOptions, InviteInfo } from './contacts.ts';

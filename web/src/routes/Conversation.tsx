@@ -12,6 +12,7 @@ import { isCallEntry, mergeCallLog } from '../calls/log.ts';
 import { useApp } from '../context.ts';
 import { createConversation } from '../stores/conversation.ts';
 import type { HistoryItem } from '../services/protocol.ts';
+import { isRequestExpired, requestExpiresAt } from '@parley/runtime';
 
 export default function ConversationView(props: { contactKey: string }) {
   const app = useApp();
@@ -45,6 +46,10 @@ export default function ConversationView(props: { contactKey: string }) {
     queueMicrotask(() => list && (list.scrollTop = list.scrollHeight));
   });
 
+  // the clock for the request's expiry notice (a minute is fine enough for a bound of days)
+  const [now, setNow] = createSignal(Date.now());
+  const clock = setInterval(() => setNow(Date.now()), 60_000);
+  onCleanup(() => clearInterval(clock));
   const rows = createMemo(() => mergeCallLog(conv.state.items, callLog()));
   const places = createMemo(() => placeRows(rows().map((r) => (isCallEntry(r) ? { side: 'call', at: r.at } : { side: r.dir, at: r.sentAt }))));
   const connection = () => app.session.state.connection.state;
@@ -64,9 +69,28 @@ export default function ConversationView(props: { contactKey: string }) {
             </p>
           </Show>
           <Show when={c().state === 'requested'}>
-            <p class="notice" data-testid="awaiting-accept">
-              Waiting for {c().name || 'them'} to accept your request. Messages you write now are sent once they do.
-            </p>
+            {/* The invite's owner answers nothing to a request it drops (an invite already used),
+                so the bound is said from the start, and the expiry plainly when it comes. */}
+            <Show
+              when={isRequestExpired(c(), now())}
+              fallback={
+                <p class="notice" data-testid="awaiting-accept">
+                  Waiting for {c().name || 'them'} to accept your request. Messages you write now are sent once they do. If there is no answer by{' '}
+                  {new Date(requestExpiresAt(c())!).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}, the request expires: maybe the invite
+                  was already used by someone else.
+                </p>
+              }
+            >
+              <div class="notice notice-offline" role="alert" data-testid="request-expired">
+                <p>
+                  Your request to {c().name || 'this contact'} expired without an answer. If the invite had already been used, they never saw it. Ask{' '}
+                  {c().name || 'them'} for a new invite link, then remove this contact.
+                </p>
+                <button type="button" class="danger" onClick={() => void app.contacts.remove(c().key).then(() => app.router.navigate('/'), fail)}>
+                  Remove {c().name || 'contact'}
+                </button>
+              </div>
+            </Show>
           </Show>
           <div class="messages" ref={list} role="log" aria-live="polite" aria-label="Messages" tabindex="0" data-testid="messages">
             <Show when={conv.state.loaded && rows().length === 0 && c().state === 'accepted'}>
