@@ -50,6 +50,22 @@ describe('wschat send with the relay down', () => {
   });
 });
 
+describe('a used one-time invite', () => {
+  it('contact add says by when the request expires and why there may be no answer', async () => {
+    const relay = await w.relay();
+    const { a, b } = await pair(w, relay);
+    const link = JSON.parse((await w.ok(['whoami', '--home', b, '--json'])).stdout).link as string;
+    await w.ok(['contact', 'add', link, '--home', a]);
+    const late = await w.home('late');
+    await w.ok(['init', '--home', late, '--name', 'late', '--relay', relay.httpUrl, '--offline']);
+    const r = await w.ok(['contact', 'add', link, '--home', late]);
+    expect(r.stdout).toMatch(/If they have not accepted by .+, the request expires: maybe the invite was already used\. Then ask them for a new one\./);
+    const requests = await w.ok(['requests', '--home', b]);
+    expect(requests.stdout).toContain('alice');
+    expect(requests.stdout).not.toContain('late'); // the owner never sees the second use
+  }, 180_000);
+});
+
 describe('the home folder lock', () => {
   it('SIGTERM to `npx wschat listen` (the npm process) stops wschat itself and frees the home', async () => {
     const relay = await w.relay();
