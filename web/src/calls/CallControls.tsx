@@ -53,9 +53,9 @@ export function CallControls(props: { calls: Calls; call: CallView; contacts: ()
       </Show>
       <div class="call-actions">
         <button type="button" class="call-btn" aria-pressed={calls.state.muted} data-testid="call-mute" onClick={() => calls.setMuted(!calls.state.muted)}>
-          <CallIcon name={calls.state.muted ? 'micOff' : 'mic'} /> {calls.state.muted ? 'Unmute' : 'Mute'}
+          <CallIcon name={calls.state.muted ? 'mic' : 'micOff'} /> {calls.state.muted ? 'Unmute' : 'Mute'}
         </button>
-        {/* label and icon both say what a press does: "Turn camera on" with the camera, "Turn camera off" with it crossed out */}
+        {/* label and icon both say what a press does: "Turn camera on" with the camera, "Turn camera off" with it crossed out (Mute likewise) */}
         <button type="button" class="call-btn" data-testid="call-camera" data-icon={calls.state.cameraOn ? 'videoOff' : 'video'} onClick={() => void calls.setCamera(!calls.state.cameraOn)}>
           <CallIcon name={calls.state.cameraOn ? 'videoOff' : 'video'} /> {calls.state.cameraOn ? 'Turn camera off' : 'Turn camera on'}
         </button>

@@ -119,6 +119,13 @@ function InCall(props: { calls: Calls; call: CallView; contacts: () => Contact[]
         <ul class="call-grid" data-count={Math.min(tiles().length, 4)} aria-label="Participants">
           <For each={tiles()}>{(p) => <RemoteTile peer={p} stream={props.calls.remotes()[p.key]} sinkId={props.calls.state.sinkId} ended={ended()} />}</For>
         </ul>
+        <Show when={ended() && tiles().length === 0 && props.call.peers[0]}>
+          {(p) => (
+            <div class="call-ended" aria-hidden="true">
+              <Avatar name={p().name} seed={p().key} size="large" />
+            </div>
+          )}
+        </Show>
         <Show when={props.calls.state.cameraOn && !ended()}>
           <SelfView stream={props.calls.local()} />
         </Show>
