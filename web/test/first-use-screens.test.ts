@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '../../relay/src/index.ts';
 import { CONTACT_REQUEST_TTL_MS } from '@parley/generated';
 import { K, decodeRecord, encodeRecord } from '../../runtime/src/engine/records.ts';
-import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, launch, message, openUser, send, shot, startStack, waitOnline, type User } from './_harness.ts';
+import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, launch, message, openUser, send, shot, startStack, type User } from './_harness.ts';
 
 let relay: RunningRelay;
 let browser: Browser;
@@ -168,7 +168,11 @@ describe.sequential('what a first-time user meets', () => {
   });
 
   it('messages: grouped by sender and time under a date separator, no gaps, read told apart from delivered', async () => {
-    await waitOnline(bob);
+    // (on a phone in a conversation the list's connection line is hidden: wait for it attached)
+    await bob.page.locator('[data-testid="connection"][data-state="online"]').waitFor({ state: 'attached' });
+    await alice.page.getByTestId('conversation-item').filter({ hasText: 'Bob' }).click();
+    await alice.page.getByTestId('messages').waitFor();
+    await bob.page.getByTestId('messages').waitFor();
     for (const t of ['first of three', 'second of three', 'third of three']) await send(bob, t);
     await message(alice, 'third of three').waitFor();
     await send(alice, 'a reply');
