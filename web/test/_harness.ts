@@ -186,12 +186,12 @@ export async function axe(page: Page): Promise<{ id: string; impact: string; nod
  */
 export async function covered(page: Page, selector: string): Promise<string[]> {
   return page.evaluate((sel) => {
-    const tops = [...document.querySelectorAll(sel)].filter((e) => {
+    const tops = Array.from(document.querySelectorAll(sel)).filter((e) => {
       const r = e.getBoundingClientRect();
       return r.width > 0 && r.height > 0;
     });
     const hits: string[] = [];
-    for (const el of document.querySelectorAll('button, a[href], input, select, textarea, h1, h2, h3, [role="button"]')) {
+    for (const el of Array.from(document.querySelectorAll('button, a[href], input, select, textarea, h1, h2, h3, [role="button"]'))) {
       if (tops.some((t) => t === el || t.contains(el) || el.contains(t))) continue;
       const r = el.getBoundingClientRect();
       const style = getComputedStyle(el);
