@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,5 +99,12 @@ describe('relay command', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; port?: number });
     expect(lines.find((l) => l.msg === 'relay listening')?.port).toBe(Number(port));
     expect(r.stderr).toContain(`Relay key: ${join(dir, 'relay.key')}`);
+  });
+
+  it('the root README names the settings of npm start next to it: PORT and PARLEY_DATA', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const start = readme.slice(readme.indexOf('npm ci && npm start'), readme.indexOf('## What is where'));
+    expect(start).toMatch(/`PORT` \(default 8080\)/);
+    expect(start).toMatch(/`PARLEY_DATA`/);
   });
 });
