@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 1
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 6dc1de515ef546090b968c56a01f6ac82954a6ebf8eb0eed5db3a1a693f64b3f
+  -parley-spec-hash: fc5b3b51702f63a046b91a0012488a8e017bdb2856caebb4d37a08e95e002a5b
   -parley-protocol-version: 1
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
