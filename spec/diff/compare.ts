@@ -7,7 +7,7 @@
 import type { SpecIR } from '../generator/ir.ts';
 import { DiffContext } from './context.ts';
 import { compareContexts, compareDerivations, compareKinds, compareRegions, compareSignatures } from './crypto.ts';
-import { compareErrors, compareHandshake, compareProtocol, compareReceiveOrder } from './prose.ts';
+import { compareErrors, compareHandshake, compareProtocol, compareReceiveOrder, compareRules } from './prose.ts';
 import { buildReport, type DiffReport } from './report.ts';
 import { compareStructs } from './structs.ts';
 import { compareConstants, compareEnums, compareStrings } from './values.ts';
@@ -27,5 +27,6 @@ export function diffSpecs(oldIr: SpecIR, newIr: SpecIR, files = { old: oldIr.sou
   compareErrors(ctx);
   compareHandshake(ctx);
   compareReceiveOrder(ctx);
+  compareRules(ctx);
   return buildReport(oldIr, newIr, files, ctx.out.list);
 }

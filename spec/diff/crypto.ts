@@ -131,7 +131,7 @@ export function compareKinds(ctx: DiffContext): void {
     const n = at(ctx.now, kn.id);
     if (ctx.map('signatures', ko.signature) !== kn.signature) ctx.out.add('WIRE_KIND_CHANGED', o, n, `${kn.id} signature ${show(ko.signature)} → ${show(kn.signature)}`);
     if (ctx.map('regions', ko.ad) !== kn.ad) ctx.out.add('WIRE_KIND_CHANGED', o, n, `${kn.id} associated data ${show(ko.ad)} → ${show(kn.ad)}`);
-    for (const key of ['route', 'payload', 'protection'] as const) {
+    for (const key of ['route', 'payload', 'protection', 'length'] as const) {
       const sub = (ir: SpecIR, s: { path: string; line: number }) => ({ path: `${s.path}.${key}`, line: ir.lines?.[`${s.path}.${key}`] ?? s.line });
       ctx.doc(`kind ${kn.id} ${key}`, ko[key], kn[key], sub(ctx.old, o), sub(ctx.now, n));
     }

@@ -65,6 +65,21 @@ export function compareHandshake(ctx: DiffContext): void {
   }
 }
 
+/** The acceptance rules (`rules:`): each rule's title, introduction and items, as text. */
+export function compareRules(ctx: DiffContext): void {
+  const text = (r: { title: string; doc: string; items: string[] }) => [r.title, r.doc, ...r.items].join('\n');
+  const oldById = new Map(ctx.old.rules.map((r) => [r.id, r]));
+  const newById = new Map(ctx.now.rules.map((r) => [r.id, r]));
+  for (const id of new Set([...oldById.keys(), ...newById.keys()])) {
+    const a = oldById.get(id);
+    const b = newById.get(id);
+    if (a && b && text(a) === text(b)) continue;
+    const o = a ? ctx.oldAt(`rules.${id}`) : null;
+    const n = b ? ctx.newAt(`rules.${id}`) : null;
+    ctx.out.add('DOC_CHANGED', o, n, `rule ${id} ${!a ? 'added' : !b ? 'removed' : 'reworded'}`);
+  }
+}
+
 export function compareReceiveOrder(ctx: DiffContext): void {
   const a = ctx.old.receiveOrder;
   const b = ctx.now.receiveOrder;

@@ -45,6 +45,16 @@ describe('spec:diff rules, one fixture pair each', () => {
     expect([...documented].sort()).toEqual([...RULE_IDS].sort());
   });
 
+  it('reports an added, reworded or removed acceptance rule (rules:) and a kind\'s length rule as DOC_CHANGED', () => {
+    const base = readFileSync(join(dir, 'base.yaml'), 'utf8');
+    const withRule = (doc: string) => `${base.trimEnd()}\nrules:\n  replay: { title: "Replay", doc: "${doc}", items: ["Older is STALE."] }\n`;
+    const changes = (a: string, b: string) => diffSpecs(loadSpec(a), loadSpec(b)).changes.map((c) => [c.rule, c.new?.path ?? c.old?.path, c.message]);
+    expect(changes(base, withRule('A window.'))).toEqual([['DOC_CHANGED', 'rules.replay', 'rule replay added']]);
+    expect(changes(withRule('A window.'), withRule('The window.'))).toEqual([['DOC_CHANGED', 'rules.replay', 'rule replay reworded']]);
+    expect(changes(withRule('A window.'), base)).toEqual([['DOC_CHANGED', 'rules.replay', 'rule replay removed']]);
+    expect(changes(withRule('A window.'), withRule('A window.'))).toEqual([]);
+  });
+
   it('reports nothing for identical specs', () => {
     const text = readFileSync(join(dir, 'base.yaml'), 'utf8');
     const report = diffSpecs(loadSpec(text), loadSpec(text));

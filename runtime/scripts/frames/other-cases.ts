@@ -7,6 +7,7 @@ import {
   KEY_SIZE,
   MessageType,
   NONCE_SIZE,
+  TAG_SIZE,
   decodeFirstContact,
   decodeFrame,
   deriveGateTag,
@@ -67,6 +68,11 @@ export async function controlCases(backend: CryptoBackend, p: Parties, s: Sessio
   const reflected = up.frame.slice();
   new RouteDirection(keys.routeR2c).maskWith(0, reflected, null);
   invalid.push({ name: 'control_reflected', description: "The client's register_wake sent back to it by the relay (direction relay_to_client, counter 0).", client: 'alice', direction: 'relay_to_client', counter: 0, route_key: hex(keys.routeR2c), frame: hex(reflected), error: 'BAD_SIGNATURE' });
+  // A control payload shorter than the AEAD of the smallest control message (kinds.control.length).
+  const short = decodeFrame(up.frame);
+  const shortFrame = encodeFrame({ ...short, payload: short.payload.subarray(0, TAG_SIZE) });
+  new RouteDirection(keys.routeC2r).maskWith(0, shortFrame, null);
+  invalid.push({ name: 'control_too_short', description: 'register_wake cut to a TAG_SIZE-byte payload: below the smallest control payload (BAD_LENGTH, before the signature).', client: 'alice', direction: 'client_to_relay', counter: 0, route_key: hex(keys.routeC2r), frame: hex(shortFrame), error: 'BAD_LENGTH' });
   return { valid, invalid };
 }
 
@@ -129,6 +135,8 @@ export async function firstContactCases(backend: CryptoBackend, p: Parties, s: S
   const lowFc = encodeFirstContact({ ...fc, senderEphemeral: lowE, gateTag: deriveGateTag({ deriveKey, keyedHash }, ik.gateKey, parts) });
   add('low_order_ephemeral', 'E_A = 0 (low order) with a valid gate tag: rejected at the first curve operation.', encodeFrame({ ...f, payload: lowFc }), p.alice.id, 'BAD_KEY');
   add('wrong_route', 'alice_requests_bob delivered with Carol as the sender id.', frame, p.carol.id, 'UNKNOWN_SENDER');
+  add('payload_too_short', 'A first-contact payload of 100 bytes: it does not decode as struct first_contact (BAD_LENGTH).', encodeFrame({ ...f, payload: f.payload.subarray(0, 100) }), p.alice.id, 'BAD_LENGTH');
+  add('request_not_a_bucket', 'alice_requests_bob with one byte more in request: not a padded envelope plus the tag (BAD_LENGTH, before the invite is looked up).', encodeFrame({ ...f, payload: Uint8Array.of(...f.payload, 0) }), p.alice.id, 'BAD_LENGTH');
   const sigFlip = f.sig.slice();
   sigFlip[5]! ^= 0x01;
   add('bad_signature', 'alice_requests_bob with a signature bit flipped: the gate tag and statics pass (they do not cover the signature), the signature does not.', encodeFrame({ ...f, sig: sigFlip }), p.alice.id, 'BAD_SIGNATURE');

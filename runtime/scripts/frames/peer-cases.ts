@@ -5,6 +5,7 @@
 import {
   ExtensionTag,
   FrameKind,
+  MIN_FRAME_SIZE,
   MSG_ID_SIZE,
   MessageType,
   NONCE_SIZE,
@@ -155,6 +156,12 @@ export async function peerCases(backend: CryptoBackend, p: Parties, s: Sessions)
   );
 
   addInvalid('truncated', 'The last byte removed: the payload is no longer a padded envelope.', 'bob', [p.alice], base.delivered.subarray(0, base.delivered.length - 1), 0, 'BAD_LENGTH', 'shape');
+
+  addInvalid('frame_too_short', 'The first MIN_FRAME_SIZE - 1 bytes of the frame: shorter than any frame (caught before unmasking).', 'bob', [p.alice], base.delivered.subarray(0, MIN_FRAME_SIZE - 1), 0, 'BAD_LENGTH', 'frame');
+
+  // A payload of PAD_BUCKET_1 + 1 + TAG_SIZE bytes, signed by Alice: the length check comes before the signature.
+  const longer = Uint8Array.of(...f.payload, 0);
+  addInvalid('payload_not_a_bucket', 'A payload one byte longer than PAD_BUCKET_1 + TAG_SIZE: not a padded envelope (BAD_LENGTH before the signature is checked).', 'bob', [p.alice], redeliver(encodeFrame({ ...f, payload: longer })), 0, 'BAD_LENGTH', 'shape');
 
   const routeFlip = base.delivered.slice();
   routeFlip[0]! ^= 0x01;
