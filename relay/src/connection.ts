@@ -76,11 +76,20 @@ export function holdWrites(socket: Duplex): void {
   setImmediate(() => socket.uncork());
 }
 
-/** Map ws's own close codes for protocol errors to the spec's codes (ws closes before we see the error). */
-function mapWsClose(code: number | undefined): number | undefined {
-  if (code === WS_MESSAGE_TOO_BIG) return CLOSE.too_large;
-  if (code === WS_PROTOCOL_ERROR || code === WS_INVALID_DATA) return CLOSE.malformed_frame;
-  return code;
+/** ws's policy-violation close (RFC 6455 1008): it sends it for too many fragments or buffered parts of one message. */
+const WS_POLICY_VIOLATION = 1008;
+/** What ws reports for a socket that ended without a close frame (RFC 6455 1006). */
+const WS_ABNORMAL_CLOSURE = 1006;
+
+/**
+ * ws's own close codes for protocol errors (it closes before we see the error), mapped to
+ * the spec's close code and the metrics' drop reason.
+ */
+function mapWsClose(code: number | undefined): { code: number; reason: DropReason } | undefined {
+  if (code === WS_MESSAGE_TOO_BIG) return { code: CLOSE.too_large, reason: 'too_large' };
+  if (code === WS_PROTOCOL_ERROR || code === WS_INVALID_DATA) return { code: CLOSE.malformed_frame, reason: 'malformed_frame' };
+  if (code === WS_POLICY_VIOLATION) return { code: CLOSE.rate_limited, reason: 'ws_too_many_parts' };
+  return undefined;
 }
 
 /**
@@ -95,8 +104,9 @@ export class RelaySocket extends WebSocket {
 
   override close(code?: number, data?: string | Buffer): void {
     const mapped = mapWsClose(code);
-    if (mapped !== code) this.conn?.wsProtocolError(mapped === CLOSE.too_large ? 'too_large' : 'malformed_frame');
-    super.close(mapped, data);
+    if (mapped === undefined) return super.close(code, data);
+    this.conn?.wsProtocolError(mapped.reason);
+    super.close(mapped.code, data);
   }
 }
 
@@ -110,8 +120,14 @@ function onWsPong(this: WebSocket): void {
   if (conn !== undefined) conn.lastSeen = Date.now();
 }
 
-function onWsClose(this: WebSocket): void {
-  (this as RelaySocket).conn?.socketClosed();
+function onWsClose(this: WebSocket, code: number): void {
+  (this as RelaySocket).conn?.socketClosed(code);
+}
+
+// A ping costs a pong: pings spend the frame and byte buckets like frames, so a ping flood
+// closes with rate_limited instead of queueing pongs without bound.
+function onWsPing(this: WebSocket, data: Buffer): void {
+  (this as RelaySocket).conn?.onPing(data.length);
 }
 
 function onWsError(): void {
@@ -159,20 +175,27 @@ export class Connection implements Holder {
     ws.conn = this;
     ws.on('message', onWsMessage);
     ws.on('pong', onWsPong);
+    ws.on('ping', onWsPing);
     ws.on('close', onWsClose);
     ws.on('error', onWsError);
   }
 
   /** ws is closing the socket for a WebSocket protocol error (RelaySocket.close). */
-  wsProtocolError(reason: 'too_large' | 'malformed_frame'): void {
+  wsProtocolError(reason: DropReason): void {
     if (this.state === State.Closed) return;
     this.#count(reason);
     this.#teardown();
   }
 
-  /** The socket closed. */
-  socketClosed(): void {
+  /** The socket closed; 1006 before the relay closed it: the peer cut it (or ws did, unasked). */
+  socketClosed(code: number): void {
+    if (this.state !== State.Closed && code === WS_ABNORMAL_CLOSURE) this.#count('socket_aborted');
     this.#teardown();
+  }
+
+  onPing(bytes: number): void {
+    if (this.state === State.Closed) return;
+    if (!this.#bucket.take(bytes + MIN_FRAME_SIZE, Date.now())) this.close('rate_limited', 'ping flood');
   }
 
   /** Sends CHALLENGE and arms the handshake timeout. */

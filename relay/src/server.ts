@@ -4,13 +4,16 @@
  * mailbox expiry), and routes frames between connections.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from 'prom-client';
 import type { RelayConfig, TurnConfig, NotifierRef } from './config.ts';
 import { Connection, RelaySocket, State, holdWrites, type RelayContext } from './connection.ts';
-import { WELL_KNOWN_PATH, createHttpHandler } from './http.ts';
+import { Admission, descriptorLimit } from './admission.ts';
+import { sourceKey } from './address.ts';
+import { WELL_KNOWN_PATH, clientErrorResponse, createHttpHandler, createMetricsHandler, rawResponse } from './http.ts';
 import type { Limits } from './limits.ts';
 import { type Logger, shortHash } from './logger.ts';
 import { Mailboxes } from './mailbox.ts';
@@ -38,6 +41,22 @@ function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
+/**
+ * What ws checks before it accepts an upgrade (RFC 6455 4.2.1), checked here first so a bad
+ * upgrade gets the app's 400 with its security headers rather than ws's bare one.
+ */
+function isValidUpgrade(req: IncomingMessage): boolean {
+  const key = req.headers['sec-websocket-key'];
+  const version = req.headers['sec-websocket-version'];
+  return (
+    req.method === 'GET' &&
+    req.headers.upgrade?.toLowerCase() === 'websocket' &&
+    typeof key === 'string' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key) &&
+    (version === '8' || version === '13')
+  );
+}
+
 export class RelayServer implements RelayContext {
   readonly limits: Limits;
   readonly stats = new RelayStats();
@@ -48,6 +67,10 @@ export class RelayServer implements RelayContext {
   readonly mailboxes: Mailboxes;
   readonly wake: WakeRegistry;
   readonly http: Server;
+  /** The metrics listener (METRICS_HOST:METRICS_PORT), apart from the public one. */
+  readonly metricsHttp: Server;
+  /** Accept-time bounds of the public listener (admission.ts). */
+  readonly admission: Admission;
   readonly #wss: WebSocketServer;
   readonly #addresses: AddressLimiter;
   readonly #conns = new Set<Connection>();
@@ -96,14 +119,32 @@ export class RelayServer implements RelayContext {
         webRoot,
         notifierJson: config.notifierJson,
         wellKnown: (req) => this.wellKnown(req),
-        metrics: this.metrics,
         healthy: () => !this.#stopping,
       }),
     );
+    const fdLimit = descriptorLimit(() => readFileSync('/proc/self/limits', 'latin1'));
+    this.admission = new Admission(
+      {
+        maxPerSource: L.maxConnectionsPerAddress,
+        maxTotal: Math.max(1, Math.min(L.maxConnections, fdLimit === undefined ? Infinity : fdLimit - L.fdReserve)),
+        maxPending: L.maxPendingConnections,
+        pendingTimeoutMs: L.pendingTimeoutMs,
+      },
+      (why) => this.stats.drops[why]++,
+    );
+    this.http.on('connection', (socket: Socket) => this.admission.accept(socket));
+    this.http.on('request', (req: IncomingMessage) => this.admission.settled(req.socket));
+    // Node's own answers to requests it cannot parse (400, 431) get the app's headers too.
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (socket.writable && (socket as Socket).bytesWritten === 0) socket.end(clientErrorResponse(err));
+      else socket.destroy();
+    });
+    this.metricsHttp = createServer(createMetricsHandler(this.metrics));
     this.#wss = new WebSocketServer({
       noServer: true,
       WebSocket: RelaySocket,
       maxPayload: L.maxFrameSize,
+
       perMessageDeflate: false,
       clientTracking: false,
       skipUTF8Validation: true,
@@ -132,26 +173,44 @@ export class RelayServer implements RelayContext {
     return typeof a === 'object' && a !== null ? a.port : 0;
   }
 
+  get metricsPort(): number {
+    const a = this.metricsHttp.address();
+    return typeof a === 'object' && a !== null ? a.port : 0;
+  }
+
   async listen(): Promise<void> {
-    const { port, host } = this.opts.config;
-    await new Promise<void>((ok, fail) => {
-      this.http.once('error', fail);
-      this.http.listen(port, host, () => {
-        this.http.off('error', fail);
-        ok();
+    const { port, host, metricsHost, metricsPort } = this.opts.config;
+    const listen = (server: Server, p: number, h: string) =>
+      new Promise<void>((ok, fail) => {
+        server.once('error', fail);
+        server.listen(p, h, () => {
+          server.off('error', fail);
+          ok();
+        });
       });
-    });
+    await listen(this.metricsHttp, metricsPort, metricsHost);
+    try {
+      await listen(this.http, port, host);
+    } catch (e) {
+      this.metricsHttp.close();
+      throw e;
+    }
     const ping = setInterval(() => this.#pingSweep(), Math.min(this.limits.pingIntervalMs, 1000 + this.limits.pingIntervalMs / 4));
     const sweep = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
     ping.unref();
     sweep.unref();
     this.#timers.push(ping, sweep);
-    this.log.info({ host, port: this.port, well_known: WELL_KNOWN_PATH }, 'relay listening');
+    this.log.info({ host, port: this.port, well_known: WELL_KNOWN_PATH, metrics: `${metricsHost}:${this.metricsPort}` }, 'relay listening');
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.admission.settled(socket as Socket);
     if (this.#stopping) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.end(rawResponse(503, 'shutting down\n'));
+      return;
+    }
+    if (!isValidUpgrade(req)) {
+      socket.end(rawResponse(400, 'bad request\n'));
       return;
     }
     // A module-level listener: a closure here would share this call's context, which holds
@@ -163,7 +222,7 @@ export class RelayServer implements RelayContext {
   }
 
   #accept(ws: RelaySocket, req: IncomingMessage, socket: Duplex): void {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = sourceKey(req.socket.remoteAddress);
     const admit = this.#addresses.admit(address);
     if (admit !== 'ok') {
       this.stats.drops.too_many_connections++;
@@ -347,6 +406,10 @@ export class RelayServer implements RelayContext {
     );
     this.http.closeAllConnections();
     await httpClosed;
+    await new Promise<void>((ok) => {
+      this.metricsHttp.close(() => ok());
+      this.metricsHttp.closeAllConnections();
+    });
     this.mailboxes.clear();
     this.log.info({ closed: conns.length }, 'relay stopped');
   }

@@ -134,8 +134,8 @@ export class ToyClient {
   }
 
   /** Connects and completes the toy handshake (or resolves early with the close). */
-  async connect(url: string, opts: { hello?: boolean } = {}): Promise<this> {
-    this.ws = new WebSocket(url, { perMessageDeflate: false });
+  async connect(url: string, opts: { hello?: boolean; localAddress?: string } = {}): Promise<this> {
+    this.ws = new WebSocket(url, { perMessageDeflate: false, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
     this.ws.on('close', (code) => this.#closedResolve({ code }));
     this.ws.on('error', () => {});
     const welcome = new Promise<void>((ok) => {
