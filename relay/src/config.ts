@@ -144,6 +144,7 @@ export const LIMIT_NAMES: { readonly [K in keyof Limits]: string } = {
   mailboxSourceMaxBytes: 'MAILBOX_SOURCE_MAX_BYTES',
   mailboxEntryOverhead: 'MAILBOX_ENTRY_OVERHEAD',
   mailboxTokensPerSession: 'MAILBOX_TOKENS_PER_SESSION',
+  maxMailboxSecrets: 'MAX_MAILBOX_SECRETS',
   wakeMinIntervalMs: 'WAKE_MIN_INTERVAL_MS',
   wakeMaxRegistrations: 'WAKE_MAX_REGISTRATIONS',
   wakeRegistrationTtlMs: 'WAKE_REGISTRATION_TTL_MS',

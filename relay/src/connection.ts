@@ -23,7 +23,9 @@ import {
   ID_SIZE,
   KIND,
   MIN_FRAME_SIZE,
+  WS_ABNORMAL_CLOSURE,
   WS_INVALID_DATA,
+  WS_POLICY_VIOLATION,
   WS_MESSAGE_TOO_BIG,
   WS_NORMAL_CLOSURE,
   WS_PROTOCOL_ERROR,
@@ -75,11 +77,6 @@ export function holdWrites(socket: Duplex): void {
   socket.cork();
   setImmediate(() => socket.uncork());
 }
-
-/** ws's policy-violation close (RFC 6455 1008): it sends it for too many fragments or buffered parts of one message. */
-const WS_POLICY_VIOLATION = 1008;
-/** What ws reports for a socket that ended without a close frame (RFC 6455 1006). */
-const WS_ABNORMAL_CLOSURE = 1006;
 
 /**
  * ws's own close codes for protocol errors (it closes before we see the error), mapped to
@@ -144,9 +141,14 @@ export class Connection implements Holder {
   id: Buffer = NO_ID;
   bound = false;
   lastSeen: number;
-  /** Per-connection rate limits of control requests, created on first use. */
-  turnBucket: TokenBucket | undefined;
+  /** Per-connection rate limit of RING, created on first use. */
   ringBucket: TokenBucket | undefined;
+  /** Ids whose mailbox token this session presented and the relay accepted (vouch.ts). */
+  vouchedFor: Set<string> | undefined;
+  /** Tokens checked in this session (bounded by mailboxTokensPerSession). */
+  tokensChecked = 0;
+  /** The client's full keys, for checking mailbox tokens. */
+  keys: { x: Uint8Array; ed: Uint8Array } | undefined;
 
   #hs: HandshakePort | undefined;
   #session: SessionPort | undefined;
@@ -252,6 +254,7 @@ export class Connection implements Holder {
       this.id = Buffer.from(keys.x.subarray(0, ID_SIZE));
       this.idKey = this.id.toString('latin1');
       this.holderKey = Buffer.from(keys.x).toString('latin1') + Buffer.from(keys.ed).toString('latin1');
+      this.keys = { x: Uint8Array.from(keys.x), ed: Uint8Array.from(keys.ed) };
       this.state = State.Welcoming;
       this.#early = [];
       this.#earlyFrom = [];

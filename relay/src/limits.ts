@@ -87,6 +87,8 @@ export interface Limits {
   mailboxEntryOverhead: number;
   /** Mailbox tokens checked per session (present_mailbox_tokens): bounds the vouched set a session holds. */
   mailboxTokensPerSession: number;
+  /** Relay-local: mailbox secrets remembered (per key pair, for MAILBOX_TTL_MS after its last session); the oldest are forgotten beyond it. */
+  maxMailboxSecrets: number;
   /** One wake per tag per interval (calls excepted: one per RING). */
   wakeMinIntervalMs: number;
   /** Relay-local: wake registrations remembered (id -> tag); the oldest are forgotten beyond it. */
@@ -134,8 +136,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   mailboxStrangerShareDivisor: MAILBOX_STRANGER_SHARE_DIVISOR,
   mailboxIdentityMaxBytes: MAILBOX_IDENTITY_MAX_BYTES,
   mailboxSourceMaxBytes: MAILBOX_SOURCE_MAX_BYTES,
-  mailboxEntryOverhead: 768,
+  mailboxEntryOverhead: 1024,
   mailboxTokensPerSession: MAILBOX_TOKENS_PER_SESSION,
+  maxMailboxSecrets: 100_000,
   wakeMinIntervalMs: WAKE_MIN_INTERVAL_MS,
   wakeMaxRegistrations: 100_000,
   wakeRegistrationTtlMs: MAILBOX_TTL_MS,
@@ -176,6 +179,7 @@ export const LIMIT_RANGES: { readonly [K in keyof Limits]: readonly [number, num
   mailboxSourceMaxBytes: [0, Number.MAX_SAFE_INTEGER],
   mailboxEntryOverhead: [0, 65_536],
   mailboxTokensPerSession: [0, 1_000_000],
+  maxMailboxSecrets: [0, Number.MAX_SAFE_INTEGER],
   wakeMinIntervalMs: [0, Number.MAX_SAFE_INTEGER],
   wakeMaxRegistrations: [0, Number.MAX_SAFE_INTEGER],
   wakeRegistrationTtlMs: [1, Number.MAX_SAFE_INTEGER],

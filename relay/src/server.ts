@@ -18,7 +18,8 @@ import type { Limits } from './limits.ts';
 import { type Logger, shortHash } from './logger.ts';
 import { Mailboxes } from './mailbox.ts';
 import { createMetrics, RelayStats } from './metrics.ts';
-import { AddressLimiter, TokenBucket } from './ratelimit.ts';
+import { AddressLimiter, KeyedBuckets, TokenBucket } from './ratelimit.ts';
+import { MailboxSecrets } from './vouch.ts';
 import { Router } from './router.ts';
 import type { ControlIn, RelayCrypto } from './session-port.ts';
 import { turnCredentials } from './turn.ts';
@@ -66,6 +67,7 @@ export class RelayServer implements RelayContext {
   readonly router: Router<Connection>;
   readonly mailboxes: Mailboxes;
   readonly wake: WakeRegistry;
+  readonly secrets: MailboxSecrets;
   readonly http: Server;
   /** The metrics listener (METRICS_HOST:METRICS_PORT), apart from the public one. */
   readonly metricsHttp: Server;
@@ -73,6 +75,9 @@ export class RelayServer implements RelayContext {
   readonly admission: Admission;
   readonly #wss: WebSocketServer;
   readonly #addresses: AddressLimiter;
+  /** TURN requests per key pair and per source address: reconnecting or fresh key pairs do not reset them. */
+  readonly #turnByHolder: KeyedBuckets;
+  readonly #turnBySource: KeyedBuckets;
   readonly #conns = new Set<Connection>();
   readonly #turn: TurnConfig | undefined;
   readonly #notifier: NotifierRef | undefined;
@@ -95,9 +100,15 @@ export class RelayServer implements RelayContext {
       ttlMs: L.mailboxTtlMs,
       globalMaxBytes: L.mailboxGlobalMaxBytes,
       senderShareDivisor: L.mailboxSenderShareDivisor,
+      strangerShareDivisor: L.mailboxStrangerShareDivisor,
+      identityMaxBytes: L.mailboxIdentityMaxBytes,
+      sourceMaxBytes: L.mailboxSourceMaxBytes,
       entryOverhead: L.mailboxEntryOverhead,
     });
     this.wake = new WakeRegistry(L);
+    this.secrets = new MailboxSecrets({ ttlMs: L.mailboxTtlMs, maxSecrets: L.maxMailboxSecrets });
+    this.#turnByHolder = new KeyedBuckets(L.turnRequestsPerMinute);
+    this.#turnBySource = new KeyedBuckets(L.turnRequestsPerAddressPerMinute);
     this.#addresses = new AddressLimiter(L.maxConnectionsPerAddress, L.handshakesPerAddressPerMinute, L.maxConnections);
     this.metrics = createMetrics(
       this.stats,
@@ -248,6 +259,7 @@ export class RelayServer implements RelayContext {
       replaced.bound = false;
       replaced.close('replaced', 'same key pair connected again');
     }
+    this.secrets.touch(conn.holderKey);
     if (!bound) {
       this.log.debug({ conn: conn.serial, id: shortHash(conn.id) }, 'key pair not bound: id holds the maximum');
       return [];
@@ -256,7 +268,8 @@ export class RelayServer implements RelayContext {
   }
 
   restoreMailbox(conn: Connection, frames: Uint8Array[]): void {
-    for (const f of frames) this.mailboxes.put(conn.idKey, 'restored', f);
+    // Put back as they were taken (WELCOME failed): counted as vouched, from the relay itself.
+    for (const f of frames) this.mailboxes.put(conn.idKey, 'restored', 'restored', true, f);
   }
 
   route(from: Connection, frame: Buffer): void {
@@ -271,12 +284,12 @@ export class RelayServer implements RelayContext {
   }
 
   #enqueue(idKey: string, from: Connection, frame: Buffer): void {
-    // A right-sized copy (the received buffer may be a view into a larger socket chunk),
-    // holding the sender's id in its route until delivery.
-    const copy = Buffer.allocUnsafeSlow(frame.length);
-    frame.copy(copy);
-    from.id.copy(copy, 0);
-    const drop = this.mailboxes.put(idKey, from.holderKey, copy);
+    // The route holds the sender's id until delivery; the mailbox keeps its own copy (the
+    // received buffer may be a view into a larger socket chunk), so writing in place is fine.
+    from.id.copy(frame, 0);
+    const vouched = from.vouchedFor?.has(idKey) ?? false;
+    const drop = this.mailboxes.put(idKey, from.holderKey, from.address, vouched, frame);
+    this.stats.drops.mailbox_evicted += this.mailboxes.takeEvictedCount();
     if (drop !== undefined) {
       this.stats.drops[drop]++;
       return;
@@ -318,8 +331,10 @@ export class RelayServer implements RelayContext {
         this.wake.register(conn.idKey, conn.holderKey, msg.tag);
         return;
       case 'turn_request': {
-        conn.turnBucket ??= new TokenBucket(L.turnRequestsPerMinute / 60, L.turnRequestsPerMinute);
-        if (!conn.turnBucket.take()) {
+        // Both buckets are spent only when both have a token: one key pair's requests do not
+        // drain its address's bucket once its own is empty.
+        if (!this.#turnByHolder.take(conn.holderKey) || !this.#turnBySource.take(conn.address)) {
+          this.stats.drops.turn_rate_limited++;
           return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.turn_request });
         }
         if (this.#turn === undefined) {
@@ -342,6 +357,22 @@ export class RelayServer implements RelayContext {
       case 'bye':
         conn.closeNormally();
         return;
+      case 'register_mailbox_secret':
+        this.secrets.register(conn.idKey, conn.holderKey, msg.secret);
+        msg.secret.fill(0);
+        return;
+      case 'present_mailbox_tokens': {
+        if (conn.tokensChecked + msg.tokens.length > L.mailboxTokensPerSession) {
+          return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.present_mailbox_tokens });
+        }
+        conn.tokensChecked += msg.tokens.length;
+        // Nothing is answered either way: a presenter learns nothing about the recipient.
+        for (const { recipient, token } of msg.tokens) {
+          const idKey = Buffer.from(recipient).toString('latin1');
+          if (this.secrets.check(idKey, conn.keys!.x, conn.keys!.ed, token)) (conn.vouchedFor ??= new Set()).add(idKey);
+        }
+        return;
+      }
       case 'wrong_direction':
         conn.sendControl({ type: 'error', code: 'bad_request', request: msg.code });
         return;
@@ -352,6 +383,7 @@ export class RelayServer implements RelayContext {
     if (!this.#conns.delete(conn)) return;
     if (conn.bound) this.router.unbind(conn);
     conn.bound = false;
+    if (conn.holderKey !== '') this.secrets.touch(conn.holderKey);
     this.#addresses.release(conn.address);
   }
 
@@ -373,7 +405,10 @@ export class RelayServer implements RelayContext {
     this.mailboxes.sweep();
     this.stats.drops.mailbox_expired += this.mailboxes.takeExpiredCount();
     this.wake.sweep();
+    this.secrets.sweep();
     this.#addresses.sweep();
+    this.#turnByHolder.sweep();
+    this.#turnBySource.sweep();
   }
 
   get connections(): number {
