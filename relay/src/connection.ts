@@ -160,6 +160,8 @@ export class Connection implements Holder {
   #earlyFrom: (Uint8Array | null)[] | null = null;
   #earlyBytes = 0;
   #pendingControl = 0;
+  /** Bytes of peer frames waiting behind control frames (#routeAfterControl). */
+  #heldBytes = 0;
   /** Control frames from the client are opened in order, one after the other; created on first use. */
   #controlChain: Promise<void> | undefined;
 
@@ -231,6 +233,7 @@ export class Connection implements Holder {
         return this.close('malformed_frame', (e as Error).message);
       }
       if (r.kind === KIND.control) this.#control(data, r.counter);
+      else if (this.#pendingControl > 0) this.#routeAfterControl(data);
       else this.ctx.route(this, data);
       return;
     }
@@ -392,6 +395,22 @@ export class Connection implements Holder {
       .finally(() => {
         this.#pendingControl--;
       });
+  }
+
+  /**
+   * A frame sent after a control frame still being verified waits for it, so a command applies
+   * to every frame after it (present_mailbox_tokens before the frames it vouches for). The
+   * bytes waiting are bounded like a send buffer.
+   */
+  #routeAfterControl(frame: Buffer): void {
+    if (this.#heldBytes + frame.length > this.ctx.limits.sendBufferMaxBytes) {
+      return this.close('rate_limited', 'too much waiting behind control frames');
+    }
+    this.#heldBytes += frame.length;
+    this.#controlChain = this.#controlChain!.then(() => {
+      this.#heldBytes -= frame.length;
+      if (this.state === State.Session) this.ctx.route(this, frame);
+    });
   }
 
   #handshakeTimeout(): void {
