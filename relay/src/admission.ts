@@ -32,6 +32,12 @@ interface Pending {
 /** Marks a socket already released (counted out), so its later 'close' does not count it twice. */
 const released = new WeakSet<Socket>();
 const SOURCE = Symbol('admission source');
+const ADMISSION = Symbol('admission');
+type AdmittedSocket = Socket & { [SOURCE]?: string; [ADMISSION]?: Admission };
+
+function onAdmittedClose(this: Socket): void {
+  (this as AdmittedSocket)[ADMISSION]?.release(this);
+}
 
 export class Admission {
   readonly #bySource = new Map<string, number>();
@@ -62,10 +68,18 @@ export class Admission {
     }, L.pendingTimeoutMs);
     timer.unref();
     this.#pending.set(socket, { timer });
-    socket.once('close', () => this.#release(socket, key));
-    // Kept on the socket for an eviction (which releases it at once: destroy() frees the
-    // descriptor now, 'close' comes a turn later).
-    (socket as Socket & { [SOURCE]?: string })[SOURCE] = key;
+    // Kept on the socket for its 'close' and for an eviction (which releases it at once:
+    // destroy() frees the descriptor now, 'close' comes a turn later). A module-level listener,
+    // not a closure: an idle connection should hold as little as possible.
+    const s = socket as AdmittedSocket;
+    s[SOURCE] = key;
+    s[ADMISSION] = this;
+    socket.once('close', onAdmittedClose);
+  }
+
+  /** The socket closed (or was evicted): count it out, once. */
+  release(socket: Socket): void {
+    this.#release(socket, (socket as AdmittedSocket)[SOURCE]!);
   }
 
   #release(socket: Socket, key: string): void {
@@ -102,7 +116,7 @@ export class Admission {
     const oldest = this.#pending.keys().next();
     if (oldest.done === true) return false;
     const socket = oldest.value;
-    this.#release(socket, (socket as Socket & { [SOURCE]?: string })[SOURCE]!);
+    this.release(socket);
     this.dropped('pending_evicted');
     socket.destroy();
     return true;

@@ -143,12 +143,11 @@ export class Connection implements Holder {
   lastSeen: number;
   /** Per-connection rate limit of RING, created on first use. */
   ringBucket: TokenBucket | undefined;
-  /** Ids whose mailbox token this session presented and the relay accepted (vouch.ts). */
-  vouchedFor: Set<string> | undefined;
-  /** Tokens checked in this session (bounded by mailboxTokensPerSession). */
-  tokensChecked = 0;
-  /** The client's full keys, for checking mailbox tokens. */
-  keys: { x: Uint8Array; ed: Uint8Array } | undefined;
+  /**
+   * Ids whose mailbox token this session presented and the relay accepted (vouch.ts), with
+   * the count of tokens checked (bounded by mailboxTokensPerSession); created on first use.
+   */
+  vouch: { ids: Set<string>; checked: number } | undefined;
 
   #hs: HandshakePort | undefined;
   #session: SessionPort | undefined;
@@ -257,7 +256,6 @@ export class Connection implements Holder {
       this.id = Buffer.from(keys.x.subarray(0, ID_SIZE));
       this.idKey = this.id.toString('latin1');
       this.holderKey = Buffer.from(keys.x).toString('latin1') + Buffer.from(keys.ed).toString('latin1');
-      this.keys = { x: Uint8Array.from(keys.x), ed: Uint8Array.from(keys.ed) };
       this.state = State.Welcoming;
       this.#early = [];
       this.#earlyFrom = [];

@@ -24,7 +24,7 @@ import { Router } from './router.ts';
 import type { ControlIn, RelayCrypto } from './session-port.ts';
 import { turnCredentials } from './turn.ts';
 import { WakeRegistry, type WakeKind } from './wake.ts';
-import { CLOSE, CONTROL_CODE, ID_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PROTOCOL } from './wire.ts';
+import { CLOSE, CONTROL_CODE, ID_SIZE, KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PROTOCOL } from './wire.ts';
 import { relayFingerprint } from './keys.ts';
 import { toHex } from './runtime.ts';
 
@@ -287,7 +287,7 @@ export class RelayServer implements RelayContext {
     // The route holds the sender's id until delivery; the mailbox keeps its own copy (the
     // received buffer may be a view into a larger socket chunk), so writing in place is fine.
     from.id.copy(frame, 0);
-    const vouched = from.vouchedFor?.has(idKey) ?? false;
+    const vouched = from.vouch?.ids.has(idKey) ?? false;
     const drop = this.mailboxes.put(idKey, from.holderKey, from.address, vouched, frame);
     this.stats.drops.mailbox_evicted += this.mailboxes.takeEvictedCount();
     if (drop !== undefined) {
@@ -362,14 +362,19 @@ export class RelayServer implements RelayContext {
         msg.secret.fill(0);
         return;
       case 'present_mailbox_tokens': {
-        if (conn.tokensChecked + msg.tokens.length > L.mailboxTokensPerSession) {
+        const vouch = (conn.vouch ??= { ids: new Set(), checked: 0 });
+        if (vouch.checked + msg.tokens.length > L.mailboxTokensPerSession) {
           return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.present_mailbox_tokens });
         }
-        conn.tokensChecked += msg.tokens.length;
+        vouch.checked += msg.tokens.length;
+        // holderKey = latin1(X25519 key) ‖ latin1(Ed25519 key)
+        const keys = Buffer.from(conn.holderKey, 'latin1');
+        const x = keys.subarray(0, KEY_SIZE);
+        const ed = keys.subarray(KEY_SIZE);
         // Nothing is answered either way: a presenter learns nothing about the recipient.
         for (const { recipient, token } of msg.tokens) {
           const idKey = Buffer.from(recipient).toString('latin1');
-          if (this.secrets.check(idKey, conn.keys!.x, conn.keys!.ed, token)) (conn.vouchedFor ??= new Set()).add(idKey);
+          if (this.secrets.check(idKey, x, ed, token)) vouch.ids.add(idKey);
         }
         return;
       }

@@ -32,3 +32,13 @@ describe('sourceKey', () => {
     expect(sourceKey('not an address')).toBe(UNKNOWN_SOURCE);
   });
 });
+
+describe('descriptorLimit', () => {
+  it('reads the soft limit of open files from /proc/self/limits', async () => {
+    const { descriptorLimit } = await import('../src/admission.ts');
+    const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            256                  4096                 files\n';
+    expect(descriptorLimit(() => text)).toBe(256);
+    expect(descriptorLimit(() => text.replace('256 ', 'unlimited '))).toBeUndefined();
+    expect(descriptorLimit(() => { throw new Error('no /proc'); })).toBeUndefined();
+  });
+});
