@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 1
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: fc5b3b51702f63a046b91a0012488a8e017bdb2856caebb4d37a08e95e002a5b
+  -parley-spec-hash: 71b81176424bbffc8cccb6f80536eb99983eb8e93f0f8d4adac659bedbf65029
   -parley-protocol-version: 1
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -191,7 +191,7 @@ types:
       - id: type
         type: u1
         enum: control_type
-        valid: {any-of: [control_type::register_wake, control_type::turn_request, control_type::ring, control_type::bye, control_type::wake, control_type::turn_credentials, control_type::shutdown, control_type::error, control_type::mailbox_drained]}
+        valid: {any-of: [control_type::register_wake, control_type::turn_request, control_type::ring, control_type::bye, control_type::register_mailbox_secret, control_type::present_mailbox_tokens, control_type::wake, control_type::turn_credentials, control_type::shutdown, control_type::error, control_type::mailbox_drained]}
         doc: The command.
       - id: body
         size-eos: true
@@ -202,6 +202,8 @@ types:
             control_type::turn_request: empty
             control_type::ring: ring
             control_type::bye: empty
+            control_type::register_mailbox_secret: register_mailbox_secret
+            control_type::present_mailbox_tokens: present_mailbox_tokens
             control_type::wake: wake
             control_type::turn_credentials: turn_credentials
             control_type::shutdown: shutdown
@@ -221,6 +223,38 @@ types:
         size: 16
         -parley-size: WAKE_TAG_SIZE
         doc: The wake tag. All-zero removes the registration.
+  register_mailbox_secret:
+    doc: "Client to relay: the client's current mailbox secret (random, MAILBOX_SECRET_SIZE bytes). Tokens made from any earlier secret stop working at once."
+    -parley-fixed-size: 32
+    seq:
+      - id: secret
+        size: 32
+        -parley-size: MAILBOX_SECRET_SIZE
+        doc: The secret. All-zero removes it (every token revoked, the client's mailbox takes no vouched frames).
+  present_mailbox_tokens:
+    doc: "Client to relay: mailbox tokens, each for one recipient id. The relay checks each against the secrets registered by the holders of that id (derivation mailbox_token) and remembers, for this session only, the ids whose token matched."
+    seq:
+      - id: num_tokens
+        type: u1
+        valid: {min: 1, max: 64}
+        doc: Number of elements of tokens.
+      - id: tokens
+        type: mailbox_token_entry
+        repeat: expr
+        repeat-expr: num_tokens
+        doc: The tokens.
+  mailbox_token_entry:
+    doc: One mailbox token and the recipient id it is for.
+    -parley-fixed-size: 24
+    seq:
+      - id: recipient
+        size: 8
+        -parley-size: ID_SIZE
+        doc: The recipient's id.
+      - id: token
+        size: 16
+        -parley-size: MAILBOX_TOKEN_SIZE
+        doc: KH(DK(mailbox token, recipient's secret), presenter_x || presenter_ed)[0..MAILBOX_TOKEN_SIZE].
   ring:
     doc: "Client to relay: wake an offline recipient for a call."
     -parley-fixed-size: 8
@@ -309,7 +343,7 @@ types:
       - id: request
         type: u1
         enum: control_type
-        valid: {any-of: [control_type::register_wake, control_type::turn_request, control_type::ring, control_type::bye, control_type::wake, control_type::turn_credentials, control_type::shutdown, control_type::error, control_type::mailbox_drained]}
+        valid: {any-of: [control_type::register_wake, control_type::turn_request, control_type::ring, control_type::bye, control_type::register_mailbox_secret, control_type::present_mailbox_tokens, control_type::wake, control_type::turn_credentials, control_type::shutdown, control_type::error, control_type::mailbox_drained]}
         doc: The request it answers.
   mailbox_drained:
     doc: "Relay to client: the queued frames have all been sent."
@@ -368,7 +402,7 @@ types:
       - id: type
         type: u1
         enum: message_type
-        valid: {any-of: [message_type::text, message_type::edit, message_type::delete, message_type::receipt, message_type::presence, message_type::typing, message_type::file_offer, message_type::file_chunk, message_type::file_cancel, message_type::contact_request, message_type::contact_accept, message_type::call_invite, message_type::call_accept, message_type::call_reject, message_type::call_join, message_type::call_sdp, message_type::call_ice, message_type::call_bye, message_type::push_register_webpush, message_type::push_register_fcm, message_type::push_unregister]}
+        valid: {any-of: [message_type::text, message_type::edit, message_type::delete, message_type::receipt, message_type::presence, message_type::typing, message_type::file_offer, message_type::file_chunk, message_type::file_cancel, message_type::contact_request, message_type::contact_accept, message_type::call_invite, message_type::call_accept, message_type::call_reject, message_type::call_join, message_type::call_sdp, message_type::call_ice, message_type::call_bye, message_type::push_register_webpush, message_type::push_register_fcm, message_type::push_unregister, message_type::mailbox_token]}
         doc: The message type.
       - id: flags
         type: u1
@@ -405,6 +439,7 @@ types:
             message_type::push_register_webpush: push_register_webpush
             message_type::push_register_fcm: push_register_fcm
             message_type::push_unregister: push_unregister
+            message_type::mailbox_token: mailbox_token_message
         -parley-exact: true
         doc: The message's fields, length-prefixed so padding can follow.
       - id: num_extensions
@@ -810,6 +845,14 @@ types:
         size: 16
         -parley-size: WAKE_TAG_SIZE
         doc: The tag.
+  mailbox_token_message:
+    doc: "To a contact: its mailbox token for the sender's mailbox at the relay both use."
+    -parley-fixed-size: 16
+    seq:
+      - id: token
+        size: 16
+        -parley-size: MAILBOX_TOKEN_SIZE
+        doc: "KH(DK(mailbox token, sender's mailbox secret), recipient_x || recipient_ed)[0..MAILBOX_TOKEN_SIZE]: the recipient of this message presents it."
   invite:
     doc: An invite, as carried base64url-encoded (no padding) in a link's URL fragment (`#invite=...`, so no web server sees it), after `parley:invite/` as a URI, and as the raw bytes of a QR code.
     seq:
@@ -933,6 +976,12 @@ enums:
     4:
       id: bye
       doc: "Client to relay: closing; the relay may free the session at once."
+    5:
+      id: register_mailbox_secret
+      doc: "Client to relay: the mailbox secret from which the client's mailbox tokens derive (replaces the previous one, revoking its tokens; all-zero removes it). The relay keeps it in memory, per key pair, for MAILBOX_TTL_MS after the session ends."
+    6:
+      id: present_mailbox_tokens
+      doc: "Client to relay: mailbox tokens this client holds from recipients; each valid one lets this session's frames to that recipient into the contacts' share of its mailbox. Never answered, valid or not (no oracle), except rate_limited beyond MAILBOX_TOKENS_PER_SESSION."
     16:
       id: wake
       doc: "Relay to the notifier: a wake tag has something waiting."
@@ -1047,6 +1096,9 @@ enums:
       id: ratchet_reserved
       doc: Reserved for v2 key-ratchet control.
       -parley-reserved: true
+    23:
+      id: mailbox_token
+      doc: "To a contact: the token it presents to the relay so its frames to this sender's mailbox count as vouched for (present_mailbox_tokens). Sent again whenever the sender rotates its mailbox secret; the newest replaces older ones. Silent, never shown."
   extension_tag:
     1:
       id: order

@@ -486,10 +486,52 @@ export const MAILBOX_SENDER_SHARE_DIVISOR = 4;
 export const MAILBOX_TTL_MS = 604800000;
 
 /**
- * Bytes held in all mailboxes of a relay (512 MiB); beyond it new frames for offline ids are dropped.
+ * Bytes held in all mailboxes of a relay (512 MiB), each frame charged its length plus the relay's per-frame bookkeeping. At the cap the source holding the most bytes loses its oldest frames first; a frame from that source itself is dropped.
  * From `constants.MAILBOX_GLOBAL_MAX_BYTES`.
  */
 export const MAILBOX_GLOBAL_MAX_BYTES = 536870912;
+
+/**
+ * Bytes one sender key pair may hold across all mailboxes (32 MiB): one identity cannot fill the relay's mailboxes by writing to many ids.
+ * From `constants.MAILBOX_IDENTITY_MAX_BYTES`.
+ */
+export const MAILBOX_IDENTITY_MAX_BYTES = 33554432;
+
+/**
+ * Bytes all senders from one source address (an IPv4 address, an IPv6 /64) may hold across all mailboxes (64 MiB, 1/8 of MAILBOX_GLOBAL_MAX_BYTES): fresh key pairs from one address cannot fill the global cap.
+ * From `constants.MAILBOX_SOURCE_MAX_BYTES`.
+ */
+export const MAILBOX_SOURCE_MAX_BYTES = 67108864;
+
+/**
+ * Senders a recipient has not vouched for (no mailbox token presented; first-contact frames included) together hold at most 1/8 of its mailbox, in frames and in bytes; the rest is the contacts' share, which strangers cannot take.
+ * From `constants.MAILBOX_STRANGER_SHARE_DIVISOR`.
+ */
+export const MAILBOX_STRANGER_SHARE_DIVISOR = 8;
+
+/**
+ * Random secret a client registers with the relay (register_mailbox_secret); mailbox tokens derive from it. Rotating it revokes every token.
+ * From `constants.MAILBOX_SECRET_SIZE`.
+ */
+export const MAILBOX_SECRET_SIZE = 32;
+
+/**
+ * Bytes of a mailbox token: KH(DK(mailbox token, secret), contact_x || contact_ed) truncated. A recipient hands it to one contact end to end; the contact presents it to the relay.
+ * From `constants.MAILBOX_TOKEN_SIZE`.
+ */
+export const MAILBOX_TOKEN_SIZE = 16;
+
+/**
+ * Tokens in one present_mailbox_tokens command.
+ * From `constants.MAILBOX_TOKENS_PER_PRESENT`.
+ */
+export const MAILBOX_TOKENS_PER_PRESENT = 64;
+
+/**
+ * Tokens a relay checks in one session; beyond it present_mailbox_tokens answers rate_limited. Bounds per-session memory and hashing.
+ * From `constants.MAILBOX_TOKENS_PER_SESSION`.
+ */
+export const MAILBOX_TOKENS_PER_SESSION = 4096;
 
 /**
  * A relay wakes one wake tag at most once per interval (calls excepted: one per RING).
@@ -510,10 +552,16 @@ export const WAKE_TAG_ROTATE_MS = 86400000;
 export const TURN_CREDENTIAL_TTL_S = 3600;
 
 /**
- * TURN credential requests one connection may make per minute.
+ * TURN credential requests one key pair may make per minute, across its connections (reconnecting does not reset it).
  * From `constants.TURN_REQUESTS_PER_MINUTE`.
  */
 export const TURN_REQUESTS_PER_MINUTE = 12;
+
+/**
+ * TURN credential requests all key pairs from one source address (an IPv4 address, an IPv6 /64) may make per minute: fresh key pairs do not multiply credentials.
+ * From `constants.TURN_REQUESTS_PER_ADDRESS_PER_MINUTE`.
+ */
+export const TURN_REQUESTS_PER_ADDRESS_PER_MINUTE = 60;
 
 /**
  * RING requests one connection may make per minute.

@@ -156,6 +156,11 @@ export const Contexts = {
    * From `contexts.items.file_digest`.
    */
   fileDigest: 'parley v1 file digest',
+  /**
+   * Token key from a client's mailbox secret: mailbox tokens are KH(DK(mailbox token, secret), contact_x || contact_ed).
+   * From `contexts.items.mailbox_token`.
+   */
+  mailboxToken: 'parley v1 mailbox token',
 } as const;
 
 /**

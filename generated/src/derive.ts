@@ -4,7 +4,7 @@
  * From `derivations`.
  */
 import { Contexts, SignatureLabelBytes } from './contexts.ts';
-import { challengeSigned, type ChallengeSignedParts, controlSigned, type ControlSignedParts, fcRequestKeyInput, type FcRequestKeyInputParts, fcSigned, type FcSignedParts, fcStaticsKeyInput, type FcStaticsKeyInputParts, fileContent, type FileContentParts, gateInput, type GateInputParts, helloProofKeyInput, type HelloProofKeyInputParts, helloSigned, type HelloSignedParts, helloStaticsKeyInput, type HelloStaticsKeyInputParts, inviteChecksumInput, type InviteChecksumInputParts, inviteSecretInput, type InviteSecretInputParts, keyInput, type KeyInputParts, pairDirectionInput, type PairDirectionInputParts, pairInput, type PairInputParts, peerSigned, type PeerSignedParts, relayKeysInput, type RelayKeysInputParts, routeMaskInput, type RouteMaskInputParts, safetyInput, type SafetyInputParts, seedInput, type SeedInputParts, sessionInput, type SessionInputParts, transcriptChallengeInput, type TranscriptChallengeInputParts, transcriptNextInput, type TranscriptNextInputParts, welcomeKeyInput, type WelcomeKeyInputParts, welcomeSigned, type WelcomeSignedParts } from './regions.ts';
+import { challengeSigned, type ChallengeSignedParts, controlSigned, type ControlSignedParts, fcRequestKeyInput, type FcRequestKeyInputParts, fcSigned, type FcSignedParts, fcStaticsKeyInput, type FcStaticsKeyInputParts, fileContent, type FileContentParts, gateInput, type GateInputParts, helloProofKeyInput, type HelloProofKeyInputParts, helloSigned, type HelloSignedParts, helloStaticsKeyInput, type HelloStaticsKeyInputParts, inviteChecksumInput, type InviteChecksumInputParts, inviteSecretInput, type InviteSecretInputParts, keyInput, type KeyInputParts, mailboxSecretInput, type MailboxSecretInputParts, mailboxTokenInput, type MailboxTokenInputParts, pairDirectionInput, type PairDirectionInputParts, pairInput, type PairInputParts, peerSigned, type PeerSignedParts, relayKeysInput, type RelayKeysInputParts, routeMaskInput, type RouteMaskInputParts, safetyInput, type SafetyInputParts, seedInput, type SeedInputParts, sessionInput, type SessionInputParts, transcriptChallengeInput, type TranscriptChallengeInputParts, transcriptNextInput, type TranscriptNextInputParts, welcomeKeyInput, type WelcomeKeyInputParts, welcomeSigned, type WelcomeSignedParts } from './regions.ts';
 
 /**
  * The two BLAKE3 modes the protocol uses. runtime/src/crypto provides one; any implementation
@@ -274,6 +274,24 @@ export function deriveFirstContactRequest(h: Blake3, i: FcRequestKeyInputParts):
  */
 export function deriveGateTag(h: Blake3, key: Uint8Array, i: GateInputParts): Uint8Array {
   return h.keyedHash(key, gateInput(i), 16);
+}
+
+/**
+ * The token key of a mailbox secret (the relay derives it once per registration).
+ * BLAKE3 derive_key("parley v1 mailbox token", mailbox_secret_input) → 32 bytes (KEY_SIZE).
+ * From `derivations.mailbox_token_key`.
+ */
+export function deriveMailboxTokenKey(h: Blake3, i: MailboxSecretInputParts): Uint8Array {
+  return h.deriveKey(Contexts.mailboxToken, mailboxSecretInput(i), 32);
+}
+
+/**
+ * A contact's mailbox token: only the holder of the secret can make it, and it names the contact's full key pair, so it is worthless to anyone else.
+ * BLAKE3 keyed_hash(key: the mailbox token key, mailbox_token_input) → 16 bytes (MAILBOX_TOKEN_SIZE).
+ * From `derivations.mailbox_token`.
+ */
+export function deriveMailboxToken(h: Blake3, key: Uint8Array, i: MailboxTokenInputParts): Uint8Array {
+  return h.keyedHash(key, mailboxTokenInput(i), 16);
 }
 
 /**

@@ -136,6 +136,16 @@ export const ControlType = {
    */
   bye: 4,
   /**
+   * Client to relay: the mailbox secret from which the client's mailbox tokens derive (replaces the previous one, revoking its tokens; all-zero removes it). The relay keeps it in memory, per key pair, for MAILBOX_TTL_MS after the session ends.
+   * From `enums.control_type.values.register_mailbox_secret`.
+   */
+  registerMailboxSecret: 5,
+  /**
+   * Client to relay: mailbox tokens this client holds from recipients; each valid one lets this session's frames to that recipient into the contacts' share of its mailbox. Never answered, valid or not (no oracle), except rate_limited beyond MAILBOX_TOKENS_PER_SESSION.
+   * From `enums.control_type.values.present_mailbox_tokens`.
+   */
+  presentMailboxTokens: 6,
+  /**
    * Relay to the notifier: a wake tag has something waiting.
    * From `enums.control_type.values.wake`.
    */
@@ -175,6 +185,8 @@ export const ControlTypeNames: Readonly<Record<number, string>> = {
   2: 'turn_request',
   3: 'ring',
   4: 'bye',
+  5: 'register_mailbox_secret',
+  6: 'present_mailbox_tokens',
   16: 'wake',
   17: 'turn_credentials',
   18: 'shutdown',
@@ -186,7 +198,7 @@ export const ControlTypeNames: Readonly<Record<number, string>> = {
  * From `enums.control_type`.
  */
 export function isControlType(n: unknown): n is ControlType {
-  return typeof n === 'number' && ((n >= 1 && n <= 4) || (n >= 16 && n <= 20));
+  return typeof n === 'number' && ((n >= 1 && n <= 6) || (n >= 16 && n <= 20));
 }
 
 /**
@@ -458,6 +470,11 @@ export const MessageType = {
    * From `enums.message_type.values.push_unregister`.
    */
   pushUnregister: 21,
+  /**
+   * To a contact: the token it presents to the relay so its frames to this sender's mailbox count as vouched for (present_mailbox_tokens). Sent again whenever the sender rotates its mailbox secret; the newest replaces older ones. Silent, never shown.
+   * From `enums.message_type.values.mailbox_token`.
+   */
+  mailboxToken: 23,
 } as const;
 /**
  * A valid code of message_type.
@@ -501,13 +518,14 @@ export const MessageTypeNames: Readonly<Record<number, string>> = {
   19: 'push_register_webpush',
   20: 'push_register_fcm',
   21: 'push_unregister',
+  23: 'mailbox_token',
 };
 /**
  * True if n is a valid (defined, not reserved) code of message_type.
  * From `enums.message_type`.
  */
 export function isMessageType(n: unknown): n is MessageType {
-  return typeof n === 'number' && ((n >= 1 && n <= 21));
+  return typeof n === 'number' && ((n >= 1 && n <= 21) || n === 23);
 }
 
 /**

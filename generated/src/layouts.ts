@@ -23,6 +23,9 @@ export type StructId =
   | 'control_message'
   | 'empty'
   | 'register_wake'
+  | 'register_mailbox_secret'
+  | 'present_mailbox_tokens'
+  | 'mailbox_token_entry'
   | 'ring'
   | 'wake'
   | 'turn_credentials'
@@ -57,6 +60,7 @@ export type StructId =
   | 'push_register_webpush'
   | 'push_register_fcm'
   | 'push_unregister'
+  | 'mailbox_token_message'
   | 'invite'
   | 'safety_qr'
   | 'push_payload';
@@ -160,8 +164,8 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     fixedSize: null,
     minSize: 1,
     fields: [
-      { id: 'type', name: 'type', path: 'structs.control_message.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'control_type', codes: [1, 2, 3, 4, 16, 17, 18, 19, 20], reserved: [] },
-      { id: 'body', name: 'body', path: 'structs.control_message.fields[1]', type: 'switch', size: null, sizeKind: 'eos', on: 'type', enum: 'control_type', cases: { 1: 'register_wake', 2: 'empty', 3: 'ring', 4: 'empty', 16: 'wake', 17: 'turn_credentials', 18: 'shutdown', 19: 'relay_error_body', 20: 'mailbox_drained' }, caseNames: { 1: 'register_wake', 2: 'turn_request', 3: 'ring', 4: 'bye', 16: 'wake', 17: 'turn_credentials', 18: 'shutdown', 19: 'error', 20: 'mailbox_drained' } },
+      { id: 'type', name: 'type', path: 'structs.control_message.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'control_type', codes: [1, 2, 3, 4, 5, 6, 16, 17, 18, 19, 20], reserved: [] },
+      { id: 'body', name: 'body', path: 'structs.control_message.fields[1]', type: 'switch', size: null, sizeKind: 'eos', on: 'type', enum: 'control_type', cases: { 1: 'register_wake', 2: 'empty', 3: 'ring', 4: 'empty', 5: 'register_mailbox_secret', 6: 'present_mailbox_tokens', 16: 'wake', 17: 'turn_credentials', 18: 'shutdown', 19: 'relay_error_body', 20: 'mailbox_drained' }, caseNames: { 1: 'register_wake', 2: 'turn_request', 3: 'ring', 4: 'bye', 5: 'register_mailbox_secret', 6: 'present_mailbox_tokens', 16: 'wake', 17: 'turn_credentials', 18: 'shutdown', 19: 'error', 20: 'mailbox_drained' } },
     ],
   },
   empty: {
@@ -180,6 +184,37 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     minSize: 16,
     fields: [
       { id: 'tag', name: 'tag', path: 'structs.register_wake.fields[0]', type: 'bytes', size: 16, sizeKind: 'fixed' },
+    ],
+  },
+  register_mailbox_secret: {
+    id: 'register_mailbox_secret',
+    name: 'RegisterMailboxSecret',
+    path: 'structs.register_mailbox_secret',
+    fixedSize: 32,
+    minSize: 32,
+    fields: [
+      { id: 'secret', name: 'secret', path: 'structs.register_mailbox_secret.fields[0]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+    ],
+  },
+  present_mailbox_tokens: {
+    id: 'present_mailbox_tokens',
+    name: 'PresentMailboxTokens',
+    path: 'structs.present_mailbox_tokens',
+    fixedSize: null,
+    minSize: 25,
+    fields: [
+      { id: 'tokens', name: 'tokens', path: 'structs.present_mailbox_tokens.fields[0]', type: 'list', size: null, sizeKind: 'count', prefix: 1, of: 'mailbox_token_entry', minCount: 1, maxCount: 64 },
+    ],
+  },
+  mailbox_token_entry: {
+    id: 'mailbox_token_entry',
+    name: 'MailboxTokenEntry',
+    path: 'structs.mailbox_token_entry',
+    fixedSize: 24,
+    minSize: 24,
+    fields: [
+      { id: 'recipient', name: 'recipient', path: 'structs.mailbox_token_entry.fields[0]', type: 'bytes', size: 8, sizeKind: 'fixed' },
+      { id: 'token', name: 'token', path: 'structs.mailbox_token_entry.fields[1]', type: 'bytes', size: 16, sizeKind: 'fixed' },
     ],
   },
   ring: {
@@ -245,7 +280,7 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     minSize: 3,
     fields: [
       { id: 'code', name: 'code', path: 'structs.relay_error_body.fields[0]', type: 'u16', size: 2, sizeKind: 'fixed', enum: 'relay_error', codes: [1, 2, 3], reserved: [] },
-      { id: 'request', name: 'request', path: 'structs.relay_error_body.fields[1]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'control_type', codes: [1, 2, 3, 4, 16, 17, 18, 19, 20], reserved: [] },
+      { id: 'request', name: 'request', path: 'structs.relay_error_body.fields[1]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'control_type', codes: [1, 2, 3, 4, 5, 6, 16, 17, 18, 19, 20], reserved: [] },
     ],
   },
   mailbox_drained: {
@@ -292,9 +327,9 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     fields: [
       { id: 'msg_id', name: 'msgId', path: 'structs.envelope.fields[0]', type: 'bytes', size: 16, sizeKind: 'fixed' },
       { id: 'sent_at', name: 'sentAt', path: 'structs.envelope.fields[1]', type: 'u64', size: 8, sizeKind: 'fixed', max: 9007199254740991 },
-      { id: 'type', name: 'type', path: 'structs.envelope.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'message_type', codes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], reserved: [22] },
+      { id: 'type', name: 'type', path: 'structs.envelope.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'message_type', codes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23], reserved: [22] },
       { id: 'flags', name: 'flags', path: 'structs.envelope.fields[3]', type: 'u8', size: 1, sizeKind: 'fixed', mask: 1 },
-      { id: 'body', name: 'body', path: 'structs.envelope.fields[4]', type: 'switch', size: null, sizeKind: 'prefix', prefix: 4, maxLen: 65423, on: 'type', enum: 'message_type', cases: { 1: 'text', 2: 'edit', 3: 'delete', 4: 'receipt', 5: 'presence', 6: 'typing', 7: 'file_offer', 8: 'file_chunk', 9: 'file_cancel', 10: 'contact_request', 11: 'contact_accept', 12: 'call_invite', 13: 'call_ref', 14: 'call_reject', 15: 'call_ref', 16: 'call_sdp', 17: 'call_ice', 18: 'call_bye', 19: 'push_register_webpush', 20: 'push_register_fcm', 21: 'push_unregister' }, caseNames: { 1: 'text', 2: 'edit', 3: 'delete', 4: 'receipt', 5: 'presence', 6: 'typing', 7: 'file_offer', 8: 'file_chunk', 9: 'file_cancel', 10: 'contact_request', 11: 'contact_accept', 12: 'call_invite', 13: 'call_accept', 14: 'call_reject', 15: 'call_join', 16: 'call_sdp', 17: 'call_ice', 18: 'call_bye', 19: 'push_register_webpush', 20: 'push_register_fcm', 21: 'push_unregister' } },
+      { id: 'body', name: 'body', path: 'structs.envelope.fields[4]', type: 'switch', size: null, sizeKind: 'prefix', prefix: 4, maxLen: 65423, on: 'type', enum: 'message_type', cases: { 1: 'text', 2: 'edit', 3: 'delete', 4: 'receipt', 5: 'presence', 6: 'typing', 7: 'file_offer', 8: 'file_chunk', 9: 'file_cancel', 10: 'contact_request', 11: 'contact_accept', 12: 'call_invite', 13: 'call_ref', 14: 'call_reject', 15: 'call_ref', 16: 'call_sdp', 17: 'call_ice', 18: 'call_bye', 19: 'push_register_webpush', 20: 'push_register_fcm', 21: 'push_unregister', 23: 'mailbox_token_message' }, caseNames: { 1: 'text', 2: 'edit', 3: 'delete', 4: 'receipt', 5: 'presence', 6: 'typing', 7: 'file_offer', 8: 'file_chunk', 9: 'file_cancel', 10: 'contact_request', 11: 'contact_accept', 12: 'call_invite', 13: 'call_accept', 14: 'call_reject', 15: 'call_join', 16: 'call_sdp', 17: 'call_ice', 18: 'call_bye', 19: 'push_register_webpush', 20: 'push_register_fcm', 21: 'push_unregister', 23: 'mailbox_token' } },
       { id: 'extensions', name: 'extensions', path: 'structs.envelope.fields[5]', type: 'list', size: null, sizeKind: 'count', prefix: 1, of: 'extension', minCount: 0, maxCount: 8 },
       { id: 'padding', name: 'padding', path: 'structs.envelope.fields[6]', type: 'zeros', size: null, sizeKind: 'eos' },
     ],
@@ -567,6 +602,16 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     minSize: 16,
     fields: [
       { id: 'tag', name: 'tag', path: 'structs.push_unregister.fields[0]', type: 'bytes', size: 16, sizeKind: 'fixed' },
+    ],
+  },
+  mailbox_token_message: {
+    id: 'mailbox_token_message',
+    name: 'MailboxTokenMessage',
+    path: 'structs.mailbox_token_message',
+    fixedSize: 16,
+    minSize: 16,
+    fields: [
+      { id: 'token', name: 'token', path: 'structs.mailbox_token_message.fields[0]', type: 'bytes', size: 16, sizeKind: 'fixed' },
     ],
   },
   invite: {

@@ -85,6 +85,65 @@ export function routeMaskInput(i: RouteMaskInputParts): Uint8Array {
 }
 
 /**
+ * The caller-supplied parts of mailbox_secret_input, in the order they are written.
+ * From `regions.mailbox_secret_input`.
+ */
+export interface MailboxSecretInputParts {
+  /**
+   * Exactly 32 bytes (MAILBOX_SECRET_SIZE).
+   * From `regions.mailbox_secret_input.parts[0]`.
+   */
+  secret: Uint8Array;
+}
+
+/**
+ * A client's mailbox secret.
+ * Bytes: secret 32 (MAILBOX_SECRET_SIZE).
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.mailbox_secret_input`.
+ */
+export function mailboxSecretInput(i: MailboxSecretInputParts): Uint8Array {
+  obj(i, 'mailbox_secret_input');
+  const secret = bytesOf(i.secret, 32, 'mailbox_secret_input.secret');
+  const out = new Uint8Array(32);
+  out.set(secret, 0);
+  return out;
+}
+
+/**
+ * The caller-supplied parts of mailbox_token_input, in the order they are written.
+ * From `regions.mailbox_token_input`.
+ */
+export interface MailboxTokenInputParts {
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.mailbox_token_input.parts[0]`.
+   */
+  contactX: Uint8Array;
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.mailbox_token_input.parts[1]`.
+   */
+  contactEd: Uint8Array;
+}
+
+/**
+ * Bytes a mailbox token binds: the full key pair of the contact that presents it.
+ * Bytes: contact_x 32 (KEY_SIZE) || contact_ed 32 (KEY_SIZE).
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.mailbox_token_input`.
+ */
+export function mailboxTokenInput(i: MailboxTokenInputParts): Uint8Array {
+  obj(i, 'mailbox_token_input');
+  const contactX = bytesOf(i.contactX, 32, 'mailbox_token_input.contact_x');
+  const contactEd = bytesOf(i.contactEd, 32, 'mailbox_token_input.contact_ed');
+  const out = new Uint8Array(64);
+  out.set(contactX, 0);
+  out.set(contactEd, 32);
+  return out;
+}
+
+/**
  * The caller-supplied parts of relay_keys_input, in the order they are written.
  * From `regions.relay_keys_input`.
  */

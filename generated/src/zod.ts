@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, PresenceState, ReceiptStatus, RelayError, SdpType, ShutdownReason, WakeReason } from './enums.ts';
-import type { Frame, Challenge, Hello, HelloStatics, HelloProof, Welcome, WelcomeBody, ControlMessage, Empty, RegisterWake, Ring, Wake, TurnCredentials, TurnUrl, Shutdown, RelayErrorBody, MailboxDrained, FirstContact, FirstContactStatics, Envelope, OrderExtension, Extension, Text, Edit, Delete, Receipt, MsgRef, Presence, Typing, FileOffer, FileChunk, FileCancel, ContactRequest, ContactAccept, CallInvite, CallMember, CallRef, CallReject, CallSdp, CallIce, CallBye, PushRegisterWebpush, PushRegisterFcm, PushUnregister, Invite, SafetyQr, PushPayload } from './index.ts';
+import type { Frame, Challenge, Hello, HelloStatics, HelloProof, Welcome, WelcomeBody, ControlMessage, Empty, RegisterWake, RegisterMailboxSecret, PresentMailboxTokens, MailboxTokenEntry, Ring, Wake, TurnCredentials, TurnUrl, Shutdown, RelayErrorBody, MailboxDrained, FirstContact, FirstContactStatics, Envelope, OrderExtension, Extension, Text, Edit, Delete, Receipt, MsgRef, Presence, Typing, FileOffer, FileChunk, FileCancel, ContactRequest, ContactAccept, CallInvite, CallMember, CallRef, CallReject, CallSdp, CallIce, CallBye, PushRegisterWebpush, PushRegisterFcm, PushUnregister, MailboxTokenMessage, Invite, SafetyQr, PushPayload } from './index.ts';
 
 const encoder = new TextEncoder();
 
@@ -118,6 +118,14 @@ export const ControlMessageSchema = z.discriminatedUnion('type', [
       body: z.lazy(() => EmptySchema),
     }),
     z.strictObject({
+      type: z.literal(5),
+      body: z.lazy(() => RegisterMailboxSecretSchema),
+    }),
+    z.strictObject({
+      type: z.literal(6),
+      body: z.lazy(() => PresentMailboxTokensSchema),
+    }),
+    z.strictObject({
       type: z.literal(16),
       body: z.lazy(() => WakeSchema),
     }),
@@ -153,6 +161,31 @@ export const EmptySchema = z.strictObject({
 export const RegisterWakeSchema = z.strictObject({
   tag: bytes(16, 16),
 }) satisfies z.ZodType<RegisterWake>;
+
+/**
+ * The decoded value of register_mailbox_secret.
+ * From `structs.register_mailbox_secret`.
+ */
+export const RegisterMailboxSecretSchema = z.strictObject({
+  secret: bytes(32, 32),
+}) satisfies z.ZodType<RegisterMailboxSecret>;
+
+/**
+ * The decoded value of present_mailbox_tokens.
+ * From `structs.present_mailbox_tokens`.
+ */
+export const PresentMailboxTokensSchema = z.strictObject({
+  tokens: z.array(z.lazy(() => MailboxTokenEntrySchema)).min(1).max(64),
+}) satisfies z.ZodType<PresentMailboxTokens>;
+
+/**
+ * The decoded value of mailbox_token_entry.
+ * From `structs.mailbox_token_entry`.
+ */
+export const MailboxTokenEntrySchema = z.strictObject({
+  recipient: bytes(8, 8),
+  token: bytes(16, 16),
+}) satisfies z.ZodType<MailboxTokenEntry>;
 
 /**
  * The decoded value of ring.
@@ -431,6 +464,15 @@ export const EnvelopeSchema = z.discriminatedUnion('type', [
       type: z.literal(21),
       body: z.lazy(() => PushUnregisterSchema),
     }),
+    z.strictObject({
+      msgId: bytes(16, 16),
+      sentAt: z.number().int().min(0).max(9007199254740991),
+      flags: z.number().int().min(0).max(255).refine((x) => (x & 1) === x, 'only bits 0x1'),
+      extensions: z.array(z.lazy(() => ExtensionSchema)).min(0).max(8),
+      padding: z.number().int().min(0).max(2147483647),
+      type: z.literal(23),
+      body: z.lazy(() => MailboxTokenMessageSchema),
+    }),
 ]) satisfies z.ZodType<Envelope>;
 
 /**
@@ -654,6 +696,14 @@ export const PushRegisterFcmSchema = z.strictObject({
 export const PushUnregisterSchema = z.strictObject({
   tag: bytes(16, 16),
 }) satisfies z.ZodType<PushUnregister>;
+
+/**
+ * The decoded value of mailbox_token_message.
+ * From `structs.mailbox_token_message`.
+ */
+export const MailboxTokenMessageSchema = z.strictObject({
+  token: bytes(16, 16),
+}) satisfies z.ZodType<MailboxTokenMessage>;
 
 /**
  * The decoded value of invite.

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, HandshakeType, PresenceState, ReceiptStatus, RelayError, SdpType, ShutdownReason, WakeReason } from '../src/enums.ts';
-import { encodedSizeCallBye, encodedSizeCallIce, encodedSizeCallInvite, encodedSizeCallRef, encodedSizeCallReject, encodedSizeCallSdp, encodedSizeContactAccept, encodedSizeContactRequest, encodedSizeDelete, encodedSizeEdit, encodedSizeFileCancel, encodedSizeFileChunk, encodedSizeFileOffer, encodedSizePresence, encodedSizePushRegisterFcm, encodedSizePushRegisterWebpush, encodedSizePushUnregister, encodedSizeReceipt, encodedSizeText, encodedSizeTyping, type Frame, type Challenge, type Hello, type HelloStatics, type HelloProof, type Welcome, type WelcomeBody, type ControlMessage, type Empty, type RegisterWake, type Ring, type Wake, type TurnCredentials, type TurnUrl, type Shutdown, type RelayErrorBody, type MailboxDrained, type FirstContact, type FirstContactStatics, type Envelope, type OrderExtension, type Extension, type Text, type Edit, type Delete, type Receipt, type MsgRef, type Presence, type Typing, type FileOffer, type FileChunk, type FileCancel, type ContactRequest, type ContactAccept, type CallInvite, type CallMember, type CallRef, type CallReject, type CallSdp, type CallIce, type CallBye, type PushRegisterWebpush, type PushRegisterFcm, type PushUnregister, type Invite, type SafetyQr, type PushPayload } from '../src/index.ts';
+import { encodedSizeCallBye, encodedSizeCallIce, encodedSizeCallInvite, encodedSizeCallRef, encodedSizeCallReject, encodedSizeCallSdp, encodedSizeContactAccept, encodedSizeContactRequest, encodedSizeDelete, encodedSizeEdit, encodedSizeFileCancel, encodedSizeFileChunk, encodedSizeFileOffer, encodedSizeMailboxTokenMessage, encodedSizePresence, encodedSizePushRegisterFcm, encodedSizePushRegisterWebpush, encodedSizePushUnregister, encodedSizeReceipt, encodedSizeText, encodedSizeTyping, type Frame, type Challenge, type Hello, type HelloStatics, type HelloProof, type Welcome, type WelcomeBody, type ControlMessage, type Empty, type RegisterWake, type RegisterMailboxSecret, type PresentMailboxTokens, type MailboxTokenEntry, type Ring, type Wake, type TurnCredentials, type TurnUrl, type Shutdown, type RelayErrorBody, type MailboxDrained, type FirstContact, type FirstContactStatics, type Envelope, type OrderExtension, type Extension, type Text, type Edit, type Delete, type Receipt, type MsgRef, type Presence, type Typing, type FileOffer, type FileChunk, type FileCancel, type ContactRequest, type ContactAccept, type CallInvite, type CallMember, type CallRef, type CallReject, type CallSdp, type CallIce, type CallBye, type PushRegisterWebpush, type PushRegisterFcm, type PushUnregister, type MailboxTokenMessage, type Invite, type SafetyQr, type PushPayload } from '../src/index.ts';
 
 export { invalidEncodings, spans, type InvalidCase, type Span, type Verdict } from './invalid.ts';
 
@@ -166,6 +166,14 @@ export function arbControlMessage(o: ArbOptions = {}): fc.Arbitrary<ControlMessa
       body: arbEmpty(o),
     }),
     fc.record({
+      type: fc.constant(5 as const),
+      body: arbRegisterMailboxSecret(o),
+    }),
+    fc.record({
+      type: fc.constant(6 as const),
+      body: arbPresentMailboxTokens(o),
+    }),
+    fc.record({
       type: fc.constant(16 as const),
       body: arbWake(o),
     }),
@@ -205,6 +213,37 @@ export function arbRegisterWake(o: ArbOptions = {}): fc.Arbitrary<RegisterWake> 
   return fc.record({
     tag: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   }) as fc.Arbitrary<RegisterWake>;
+}
+
+/**
+ * Valid values of register_mailbox_secret.
+ * From `structs.register_mailbox_secret`.
+ */
+export function arbRegisterMailboxSecret(o: ArbOptions = {}): fc.Arbitrary<RegisterMailboxSecret> {
+  return fc.record({
+    secret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  }) as fc.Arbitrary<RegisterMailboxSecret>;
+}
+
+/**
+ * Valid values of present_mailbox_tokens.
+ * From `structs.present_mailbox_tokens`.
+ */
+export function arbPresentMailboxTokens(o: ArbOptions = {}): fc.Arbitrary<PresentMailboxTokens> {
+  return fc.record({
+    tokens: fc.array(arbMailboxTokenEntry(o), { minLength: 1, maxLength: 64 }),
+  }) as fc.Arbitrary<PresentMailboxTokens>;
+}
+
+/**
+ * Valid values of mailbox_token_entry.
+ * From `structs.mailbox_token_entry`.
+ */
+export function arbMailboxTokenEntry(o: ArbOptions = {}): fc.Arbitrary<MailboxTokenEntry> {
+  return fc.record({
+    recipient: fc.uint8Array({ minLength: 8, maxLength: 8 }),
+    token: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  }) as fc.Arbitrary<MailboxTokenEntry>;
 }
 
 /**
@@ -566,6 +605,18 @@ export function arbEnvelope(o: ArbOptions = {}): fc.Arbitrary<Envelope> {
       const n = encodedSizePushUnregister(v.body);
       return n >= 0 && n <= 65423;
     }),
+    fc.record({
+      msgId: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      sentAt: fc.integer({ min: 0, max: 9007199254740991 }),
+      type: fc.constant(23 as const),
+      flags: fc.integer({ min: 0, max: 1 }).map((x) => x & 1),
+      body: arbMailboxTokenMessage(o),
+      extensions: fc.array(arbExtension(o), { minLength: 0, maxLength: 8 }),
+      padding: padding(0, Infinity, o),
+    }).filter((v) => {
+      const n = encodedSizeMailboxTokenMessage(v.body);
+      return n >= 0 && n <= 65423;
+    }),
   ) as fc.Arbitrary<Envelope>;
 }
 
@@ -837,6 +888,16 @@ export function arbPushUnregister(o: ArbOptions = {}): fc.Arbitrary<PushUnregist
   return fc.record({
     tag: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   }) as fc.Arbitrary<PushUnregister>;
+}
+
+/**
+ * Valid values of mailbox_token_message.
+ * From `structs.mailbox_token_message`.
+ */
+export function arbMailboxTokenMessage(o: ArbOptions = {}): fc.Arbitrary<MailboxTokenMessage> {
+  return fc.record({
+    token: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  }) as fc.Arbitrary<MailboxTokenMessage>;
 }
 
 /**

@@ -24,6 +24,10 @@ export interface TurnConfig {
 export interface RelayConfig {
   port: number;
   host: string;
+  /** The metrics listener (Prometheus text at /metrics): never the public listener, never to be exposed. */
+  metricsHost: string;
+  /** Its port (0: any free port). */
+  metricsPort: number;
   /** Data folder (PARLEY_DATA); the relay key lives here unless keyFile says otherwise. */
   dataDir: string | undefined;
   /** Explicit key file; a missing explicit key file is never generated. */
@@ -44,6 +48,10 @@ export interface RelayConfig {
   logLevel: LogLevel;
   limits: Limits;
 }
+
+/** The metrics listener's defaults: loopback only, on the port Prometheus exporters commonly use. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
+export const DEFAULT_METRICS_PORT = 9464;
 
 const hexBytes = (sizes: number[]) =>
   z
@@ -75,6 +83,14 @@ const intIn = (lo: number, hi: number) =>
 const BASE_SETTINGS: Setting[] = [
   { key: 'port', env: 'PORT', flag: 'port', schema: intIn(0, 65535), doc: 'TCP port (0: any free port)' },
   { key: 'host', env: 'HOST', flag: 'host', schema: z.string().min(1, 'must not be empty'), doc: 'address to bind' },
+  {
+    key: 'metricsHost',
+    env: 'METRICS_HOST',
+    flag: 'metrics-host',
+    schema: z.string().min(1, 'must not be empty'),
+    doc: 'address of the metrics listener (keep it private)',
+  },
+  { key: 'metricsPort', env: 'METRICS_PORT', flag: 'metrics-port', schema: intIn(0, 65535), doc: 'port of the metrics listener (0: any free port)' },
   { key: 'dataDir', env: 'PARLEY_DATA', flag: 'data', schema: z.string().min(1, 'must not be empty'), doc: 'data folder (relay key file)' },
   { key: 'keyFile', env: 'RELAY_KEY_FILE', flag: 'key-file', schema: z.string().min(1, 'must not be empty'), doc: 'relay key file (default <data>/relay.key)' },
   {
@@ -113,18 +129,27 @@ export const LIMIT_NAMES: { readonly [K in keyof Limits]: string } = {
   maxConnectionsPerAddress: 'MAX_CONNECTIONS_PER_ADDRESS',
   handshakesPerAddressPerMinute: 'HANDSHAKES_PER_ADDRESS_PER_MINUTE',
   maxConnections: 'MAX_CONNECTIONS',
+  fdReserve: 'FD_RESERVE',
+  maxPendingConnections: 'MAX_PENDING_CONNECTIONS',
+  pendingTimeoutMs: 'PENDING_TIMEOUT_MS',
   maxKeypairsPerId: 'MAX_KEYPAIRS_PER_ID',
   mailboxMaxFrames: 'MAILBOX_MAX_FRAMES',
   mailboxMaxBytes: 'MAILBOX_MAX_BYTES',
   mailboxTtlMs: 'MAILBOX_TTL_MS',
   mailboxGlobalMaxBytes: 'MAILBOX_GLOBAL_MAX_BYTES',
   mailboxSenderShareDivisor: 'MAILBOX_SENDER_SHARE_DIVISOR',
+  mailboxStrangerShareDivisor: 'MAILBOX_STRANGER_SHARE_DIVISOR',
+  mailboxIdentityMaxBytes: 'MAILBOX_IDENTITY_MAX_BYTES',
+  mailboxSourceMaxBytes: 'MAILBOX_SOURCE_MAX_BYTES',
   mailboxEntryOverhead: 'MAILBOX_ENTRY_OVERHEAD',
+  mailboxTokensPerSession: 'MAILBOX_TOKENS_PER_SESSION',
+  maxMailboxSecrets: 'MAX_MAILBOX_SECRETS',
   wakeMinIntervalMs: 'WAKE_MIN_INTERVAL_MS',
   wakeMaxRegistrations: 'WAKE_MAX_REGISTRATIONS',
   wakeRegistrationTtlMs: 'WAKE_REGISTRATION_TTL_MS',
   turnCredentialTtlS: 'TURN_CREDENTIAL_TTL_S',
   turnRequestsPerMinute: 'TURN_REQUESTS_PER_MINUTE',
+  turnRequestsPerAddressPerMinute: 'TURN_REQUESTS_PER_ADDRESS_PER_MINUTE',
   ringsPerMinute: 'RINGS_PER_MINUTE',
   maxPendingControl: 'MAX_PENDING_CONTROL',
   closeGraceMs: 'CLOSE_GRACE_MS',
@@ -191,6 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   return {
     port: get<number>('port') ?? 8080,
     host: get<string>('host') ?? '127.0.0.1',
+    metricsHost: get<string>('metricsHost') ?? DEFAULT_METRICS_HOST,
+    metricsPort: get<number>('metricsPort') ?? DEFAULT_METRICS_PORT,
     dataDir: get<string>('dataDir'),
     keyFile: get<string>('keyFile'),
     publicUrl: get<string>('publicUrl'),

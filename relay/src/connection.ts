@@ -23,7 +23,9 @@ import {
   ID_SIZE,
   KIND,
   MIN_FRAME_SIZE,
+  WS_ABNORMAL_CLOSURE,
   WS_INVALID_DATA,
+  WS_POLICY_VIOLATION,
   WS_MESSAGE_TOO_BIG,
   WS_NORMAL_CLOSURE,
   WS_PROTOCOL_ERROR,
@@ -76,11 +78,15 @@ export function holdWrites(socket: Duplex): void {
   setImmediate(() => socket.uncork());
 }
 
-/** Map ws's own close codes for protocol errors to the spec's codes (ws closes before we see the error). */
-function mapWsClose(code: number | undefined): number | undefined {
-  if (code === WS_MESSAGE_TOO_BIG) return CLOSE.too_large;
-  if (code === WS_PROTOCOL_ERROR || code === WS_INVALID_DATA) return CLOSE.malformed_frame;
-  return code;
+/**
+ * ws's own close codes for protocol errors (it closes before we see the error), mapped to
+ * the spec's close code and the metrics' drop reason.
+ */
+function mapWsClose(code: number | undefined): { code: number; reason: DropReason } | undefined {
+  if (code === WS_MESSAGE_TOO_BIG) return { code: CLOSE.too_large, reason: 'too_large' };
+  if (code === WS_PROTOCOL_ERROR || code === WS_INVALID_DATA) return { code: CLOSE.malformed_frame, reason: 'malformed_frame' };
+  if (code === WS_POLICY_VIOLATION) return { code: CLOSE.rate_limited, reason: 'ws_too_many_parts' };
+  return undefined;
 }
 
 /**
@@ -95,8 +101,9 @@ export class RelaySocket extends WebSocket {
 
   override close(code?: number, data?: string | Buffer): void {
     const mapped = mapWsClose(code);
-    if (mapped !== code) this.conn?.wsProtocolError(mapped === CLOSE.too_large ? 'too_large' : 'malformed_frame');
-    super.close(mapped, data);
+    if (mapped === undefined) return super.close(code, data);
+    this.conn?.wsProtocolError(mapped.reason);
+    super.close(mapped.code, data);
   }
 }
 
@@ -110,8 +117,14 @@ function onWsPong(this: WebSocket): void {
   if (conn !== undefined) conn.lastSeen = Date.now();
 }
 
-function onWsClose(this: WebSocket): void {
-  (this as RelaySocket).conn?.socketClosed();
+function onWsClose(this: WebSocket, code: number): void {
+  (this as RelaySocket).conn?.socketClosed(code);
+}
+
+// A ping costs a pong: pings spend the frame and byte buckets like frames, so a ping flood
+// closes with rate_limited instead of queueing pongs without bound.
+function onWsPing(this: WebSocket, data: Buffer): void {
+  (this as RelaySocket).conn?.onPing(data.length);
 }
 
 function onWsError(): void {
@@ -128,9 +141,13 @@ export class Connection implements Holder {
   id: Buffer = NO_ID;
   bound = false;
   lastSeen: number;
-  /** Per-connection rate limits of control requests, created on first use. */
-  turnBucket: TokenBucket | undefined;
+  /** Per-connection rate limit of RING, created on first use. */
   ringBucket: TokenBucket | undefined;
+  /**
+   * Ids whose mailbox token this session presented and the relay accepted (vouch.ts), with
+   * the count of tokens checked (bounded by mailboxTokensPerSession); created on first use.
+   */
+  vouch: { ids: Set<string>; checked: number } | undefined;
 
   #hs: HandshakePort | undefined;
   #session: SessionPort | undefined;
@@ -142,6 +159,8 @@ export class Connection implements Holder {
   #earlyFrom: (Uint8Array | null)[] | null = null;
   #earlyBytes = 0;
   #pendingControl = 0;
+  /** Bytes of peer frames waiting behind control frames (#routeAfterControl). */
+  #heldBytes = 0;
   /** Control frames from the client are opened in order, one after the other; created on first use. */
   #controlChain: Promise<void> | undefined;
 
@@ -159,20 +178,27 @@ export class Connection implements Holder {
     ws.conn = this;
     ws.on('message', onWsMessage);
     ws.on('pong', onWsPong);
+    ws.on('ping', onWsPing);
     ws.on('close', onWsClose);
     ws.on('error', onWsError);
   }
 
   /** ws is closing the socket for a WebSocket protocol error (RelaySocket.close). */
-  wsProtocolError(reason: 'too_large' | 'malformed_frame'): void {
+  wsProtocolError(reason: DropReason): void {
     if (this.state === State.Closed) return;
     this.#count(reason);
     this.#teardown();
   }
 
-  /** The socket closed. */
-  socketClosed(): void {
+  /** The socket closed; 1006 before the relay closed it: the peer cut it (or ws did, unasked). */
+  socketClosed(code: number): void {
+    if (this.state !== State.Closed && code === WS_ABNORMAL_CLOSURE) this.#count('socket_aborted');
     this.#teardown();
+  }
+
+  onPing(bytes: number): void {
+    if (this.state === State.Closed) return;
+    if (!this.#bucket.take(bytes + MIN_FRAME_SIZE, Date.now())) this.close('rate_limited', 'ping flood');
   }
 
   /** Sends CHALLENGE and arms the handshake timeout. */
@@ -206,6 +232,7 @@ export class Connection implements Holder {
         return this.close('malformed_frame', (e as Error).message);
       }
       if (r.kind === KIND.control) this.#control(data, r.counter);
+      else if (this.#pendingControl > 0) this.#routeAfterControl(data);
       else this.ctx.route(this, data);
       return;
     }
@@ -366,6 +393,22 @@ export class Connection implements Holder {
       .finally(() => {
         this.#pendingControl--;
       });
+  }
+
+  /**
+   * A frame sent after a control frame still being verified waits for it, so a command applies
+   * to every frame after it (present_mailbox_tokens before the frames it vouches for). The
+   * bytes waiting are bounded like a send buffer.
+   */
+  #routeAfterControl(frame: Buffer): void {
+    if (this.#heldBytes + frame.length > this.ctx.limits.sendBufferMaxBytes) {
+      return this.close('rate_limited', 'too much waiting behind control frames');
+    }
+    this.#heldBytes += frame.length;
+    this.#controlChain = this.#controlChain!.then(() => {
+      this.#heldBytes -= frame.length;
+      if (this.state === State.Session) this.ctx.route(this, frame);
+    });
   }
 
   #handshakeTimeout(): void {

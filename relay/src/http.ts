@@ -1,8 +1,11 @@
 /**
  * The relay's HTTP side, on the WebSocket port: WELL_KNOWN_PATH (`/.well-known/parley.json`, the
  * relay's WebSocket URL and public keys), NOTIFIER_JSON_PATH (`/notifier.json`, the notifier's
- * document, when NOTIFIER_JSON is set), `/healthz`, `/metrics`, and the built web app (WEB_ROOT)
- * with strict security headers and an SPA fallback to index.html.
+ * document, when NOTIFIER_JSON is set), `/healthz`, and the built web app (WEB_ROOT) with strict
+ * security headers and an SPA fallback to index.html. `/metrics` is never served here: its
+ * counters would tell a stranger whether an id is online or has mail (spec/THREAT-MODEL.md), so
+ * metrics have their own listener (`createMetricsHandler`, on METRICS_HOST:METRICS_PORT), and
+ * the public port answers 404 at METRICS_PATH even when a web app would take the route.
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -62,9 +65,11 @@ export interface HttpOptions {
   /** The notifier's published notifier.json (NOTIFIER_JSON), served at NOTIFIER_JSON_PATH. */
   notifierJson?: string | undefined;
   wellKnown: WellKnown;
-  metrics: Registry;
   healthy: () => boolean;
 }
+
+/** Where the metrics listener serves Prometheus text; the public listener answers 404 here. */
+export const METRICS_PATH = '/metrics';
 
 /** spec strings.WELL_KNOWN_PATH and strings.NOTIFIER_JSON_PATH (re-exported for server.ts and tests). */
 export { NOTIFIER_JSON_PATH, WELL_KNOWN_PATH };
@@ -109,12 +114,53 @@ async function handle(opts: HttpOptions, root: string | undefined, req: Incoming
     const ok = opts.healthy();
     return send(res, ok ? 200 : 503, 'text/plain; charset=utf-8', ok ? 'ok\n' : 'shutting down\n', req.method);
   }
-  if (path === '/metrics') {
-    res.setHeader('Cache-Control', 'no-store');
-    return send(res, 200, opts.metrics.contentType, await opts.metrics.metrics(), req.method);
-  }
+  if (path === METRICS_PATH) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   if (root === undefined || path.includes('\0')) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   return serveStatic(root, path, req, res);
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
+};
+
+/**
+ * A whole HTTP/1.1 response, for the places that answer on the raw socket (an upgrade the
+ * relay refuses, a request Node could not parse), with the same security headers as every
+ * other response.
+ */
+export function rawResponse(status: number, body: string): string {
+  const head = [`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}`, 'Connection: close', 'Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(body)}`];
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) head.push(`${k}: ${v}`);
+  return head.join('\r\n') + '\r\n\r\n' + body;
+}
+
+/** The answer to a request Node's parser refused (its 'clientError'): 431, 408 or 400. */
+export function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return rawResponse(431, 'request header fields too large\n');
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return rawResponse(408, 'request timeout\n');
+  return rawResponse(400, 'bad request\n');
+}
+
+/** The metrics listener: METRICS_PATH and `/healthz`, nothing else (404). */
+export function createMetricsHandler(metrics: Registry): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    res.setHeader('Cache-Control', 'no-store');
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    }
+    if (path === '/healthz') return send(res, 200, 'text/plain; charset=utf-8', 'ok\n', req.method);
+    if (path !== METRICS_PATH) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+    metrics.metrics().then(
+      (text) => send(res, 200, metrics.contentType, text, req.method),
+      () => send(res, 500, 'text/plain; charset=utf-8', 'internal error\n'),
+    );
+  };
 }
 
 async function serveStatic(root: string, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -37,6 +37,8 @@ export interface RunningRelay {
   /** http://host:port */
   httpUrl: string;
   port: number;
+  /** http://metricsHost:metricsPort/metrics: the metrics listener (never the public port). */
+  metricsUrl: string;
   publicKeys: { x: Uint8Array; ed: Uint8Array };
   metrics: Registry;
   stats: RelayStats;
@@ -51,6 +53,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const config: RelayConfig = {
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
+    metricsHost: options.metricsHost ?? '127.0.0.1',
+    metricsPort: options.metricsPort ?? 0,
     dataDir: options.dataDir,
     keyFile: options.keyFile,
     publicUrl: options.publicUrl,
@@ -67,11 +71,13 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const crypto = options.crypto ?? (await createRelayCrypto(seed));
   const server = new RelayServer({ config, crypto, log, defaultMetrics: options.defaultMetrics ?? false });
   await server.listen();
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  const host = bracket(config.host);
   return {
     url: `ws://${host}:${server.port}/`,
     httpUrl: `http://${host}:${server.port}`,
     port: server.port,
+    metricsUrl: `http://${bracket(config.metricsHost)}:${server.metricsPort}/metrics`,
     publicKeys: { x: crypto.publicX, ed: crypto.publicEd },
     metrics: server.metrics,
     stats: server.stats,

@@ -13,6 +13,10 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   IDLE_TIMEOUT_MS,
   MAILBOX_GLOBAL_MAX_BYTES,
+  MAILBOX_IDENTITY_MAX_BYTES,
+  MAILBOX_SOURCE_MAX_BYTES,
+  MAILBOX_STRANGER_SHARE_DIVISOR,
+  MAILBOX_TOKENS_PER_SESSION,
   MAILBOX_MAX_BYTES,
   MAILBOX_MAX_FRAMES,
   MAILBOX_SENDER_SHARE_DIVISOR,
@@ -25,6 +29,7 @@ import {
   RINGS_PER_MINUTE,
   SEND_BUFFER_MAX_BYTES,
   TURN_CREDENTIAL_TTL_S,
+  TURN_REQUESTS_PER_ADDRESS_PER_MINUTE,
   TURN_REQUESTS_PER_MINUTE,
   WAKE_MIN_INTERVAL_MS,
 } from '@parley/generated';
@@ -52,8 +57,14 @@ export interface Limits {
   maxConnectionsPerAddress: number;
   /** Handshakes started from one address per minute: handshakes cost curve operations. */
   handshakesPerAddressPerMinute: number;
-  /** Relay-local: simultaneous connections in total, so memory stays bounded under any input. */
+  /** Relay-local: simultaneous connections in total, so memory stays bounded under any input. Counted at accept time, kept below the descriptor limit by `fdReserve`. */
   maxConnections: number;
+  /** Relay-local: descriptors kept free below the process's limit (files, the metrics listener, the next accept): silent sockets can never take the last one. */
+  fdReserve: number;
+  /** Relay-local: accepted sockets that have not completed an HTTP request or the upgrade; the oldest makes room for a new one, so silent sockets cannot lock new clients out. */
+  maxPendingConnections: number;
+  /** Relay-local: accept to a complete HTTP request or WebSocket upgrade; a socket silent longer is destroyed (it held a descriptor for nothing). */
+  pendingTimeoutMs: number;
   /** Distinct key pairs bound to one id (ids can be ground; frames go to each holder). */
   maxKeypairsPerId: number;
   /** Frames held for one offline id. */
@@ -66,8 +77,18 @@ export interface Limits {
   mailboxGlobalMaxBytes: number;
   /** One sender holds at most 1/divisor of a recipient's mailbox. */
   mailboxSenderShareDivisor: number;
-  /** Relay-local: bookkeeping bytes charged per queued frame against the global cap, so many tiny frames cannot exceed it in real memory. */
+  /** Senders the recipient has not vouched for together hold at most 1/divisor of its mailbox: strangers cannot push out a contact's frames. */
+  mailboxStrangerShareDivisor: number;
+  /** Bytes (with the per-frame charge) one sender key pair holds across all mailboxes: one identity cannot fill the global cap. */
+  mailboxIdentityMaxBytes: number;
+  /** Bytes (with the per-frame charge) all senders from one source address (IPv4, IPv6 /64) hold across all mailboxes: fresh key pairs from one address cannot fill the global cap. */
+  mailboxSourceMaxBytes: number;
+  /** Relay-local: bytes charged per queued frame on top of its length, against every byte bound, measured as the real memory of a queued frame (test mailbox-memory): many tiny frames cannot exceed the caps in RSS. */
   mailboxEntryOverhead: number;
+  /** Mailbox tokens checked per session (present_mailbox_tokens): bounds the vouched set a session holds. */
+  mailboxTokensPerSession: number;
+  /** Relay-local: mailbox secrets remembered (per key pair, for MAILBOX_TTL_MS after its last session); the oldest are forgotten beyond it. */
+  maxMailboxSecrets: number;
   /** One wake per tag per interval (calls excepted: one per RING). */
   wakeMinIntervalMs: number;
   /** Relay-local: wake registrations remembered (id -> tag); the oldest are forgotten beyond it. */
@@ -76,8 +97,10 @@ export interface Limits {
   wakeRegistrationTtlMs: number;
   /** Lifetime of TURN credentials handed out. */
   turnCredentialTtlS: number;
-  /** TURN credential requests per connection per minute. */
+  /** TURN credential requests per key pair per minute, across its connections (reconnecting does not reset it). */
   turnRequestsPerMinute: number;
+  /** TURN credential requests per source address (IPv4, IPv6 /64) per minute: fresh key pairs do not multiply credentials. */
+  turnRequestsPerAddressPerMinute: number;
   /** RING requests per connection per minute. */
   ringsPerMinute: number;
   /** Relay-local: control frames from one connection being verified at once; more is a flood. */
@@ -101,18 +124,27 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
   handshakesPerAddressPerMinute: HANDSHAKES_PER_ADDRESS_PER_MINUTE,
   maxConnections: 50_000,
+  fdReserve: 128,
+  maxPendingConnections: 4096,
+  pendingTimeoutMs: 5_000,
   maxKeypairsPerId: MAX_KEYPAIRS_PER_ID,
   mailboxMaxFrames: MAILBOX_MAX_FRAMES,
   mailboxMaxBytes: MAILBOX_MAX_BYTES,
   mailboxTtlMs: MAILBOX_TTL_MS,
   mailboxGlobalMaxBytes: MAILBOX_GLOBAL_MAX_BYTES,
   mailboxSenderShareDivisor: MAILBOX_SENDER_SHARE_DIVISOR,
-  mailboxEntryOverhead: 128,
+  mailboxStrangerShareDivisor: MAILBOX_STRANGER_SHARE_DIVISOR,
+  mailboxIdentityMaxBytes: MAILBOX_IDENTITY_MAX_BYTES,
+  mailboxSourceMaxBytes: MAILBOX_SOURCE_MAX_BYTES,
+  mailboxEntryOverhead: 1024,
+  mailboxTokensPerSession: MAILBOX_TOKENS_PER_SESSION,
+  maxMailboxSecrets: 100_000,
   wakeMinIntervalMs: WAKE_MIN_INTERVAL_MS,
   wakeMaxRegistrations: 100_000,
   wakeRegistrationTtlMs: MAILBOX_TTL_MS,
   turnCredentialTtlS: TURN_CREDENTIAL_TTL_S,
   turnRequestsPerMinute: TURN_REQUESTS_PER_MINUTE,
+  turnRequestsPerAddressPerMinute: TURN_REQUESTS_PER_ADDRESS_PER_MINUTE,
   ringsPerMinute: RINGS_PER_MINUTE,
   maxPendingControl: 32,
   closeGraceMs: 2_000,
@@ -133,18 +165,27 @@ export const LIMIT_RANGES: { readonly [K in keyof Limits]: readonly [number, num
   maxConnectionsPerAddress: [1, Number.MAX_SAFE_INTEGER],
   handshakesPerAddressPerMinute: [1, Number.MAX_SAFE_INTEGER],
   maxConnections: [1, Number.MAX_SAFE_INTEGER],
+  fdReserve: [0, 1_000_000],
+  maxPendingConnections: [1, Number.MAX_SAFE_INTEGER],
+  pendingTimeoutMs: [1, 3_600_000],
   maxKeypairsPerId: [1, MAX_KEYPAIRS_PER_ID],
   mailboxMaxFrames: [0, MAILBOX_MAX_FRAMES],
   mailboxMaxBytes: [0, Number.MAX_SAFE_INTEGER],
   mailboxTtlMs: [1, Number.MAX_SAFE_INTEGER],
   mailboxGlobalMaxBytes: [0, Number.MAX_SAFE_INTEGER],
   mailboxSenderShareDivisor: [1, 1024],
+  mailboxStrangerShareDivisor: [1, 1024],
+  mailboxIdentityMaxBytes: [0, Number.MAX_SAFE_INTEGER],
+  mailboxSourceMaxBytes: [0, Number.MAX_SAFE_INTEGER],
   mailboxEntryOverhead: [0, 65_536],
+  mailboxTokensPerSession: [0, 1_000_000],
+  maxMailboxSecrets: [0, Number.MAX_SAFE_INTEGER],
   wakeMinIntervalMs: [0, Number.MAX_SAFE_INTEGER],
   wakeMaxRegistrations: [0, Number.MAX_SAFE_INTEGER],
   wakeRegistrationTtlMs: [1, Number.MAX_SAFE_INTEGER],
   turnCredentialTtlS: [1, TURN_CREDENTIAL_TTL_S],
   turnRequestsPerMinute: [1, Number.MAX_SAFE_INTEGER],
+  turnRequestsPerAddressPerMinute: [1, Number.MAX_SAFE_INTEGER],
   ringsPerMinute: [1, Number.MAX_SAFE_INTEGER],
   maxPendingControl: [1, 1024],
   closeGraceMs: [0, 60_000],

@@ -19,6 +19,24 @@ export const DROP_REASONS = [
   'wake_rate_limited',
   'wake_no_notifier',
   'idle_timeout',
+  /** A socket sent no complete HTTP request or upgrade within PENDING_TIMEOUT_MS. */
+  'pending_timeout',
+  /** A pending socket (no request yet) destroyed, the oldest, to admit a new one at MAX_PENDING_CONNECTIONS. */
+  'pending_evicted',
+  /** ws closed the socket itself: too many fragments or buffered parts of one message (its 1008). */
+  'ws_too_many_parts',
+  /** The socket ended without a close frame and without the relay closing it (ws reports 1006). */
+  'socket_aborted',
+  /** Over MAILBOX_IDENTITY_MAX_BYTES: the sender key pair holds too much across all mailboxes. */
+  'mailbox_identity',
+  /** Over MAILBOX_SOURCE_MAX_BYTES: the sender's source address holds too much across all mailboxes. */
+  'mailbox_source',
+  /** The recipient's strangers' share (1/MAILBOX_STRANGER_SHARE_DIVISOR) is full. */
+  'mailbox_strangers',
+  /** A queued frame of the heaviest source dropped to make room at MAILBOX_GLOBAL_MAX_BYTES. */
+  'mailbox_evicted',
+  /** A TURN credential request over its key pair's or its address's rate. */
+  'turn_rate_limited',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

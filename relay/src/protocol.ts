@@ -101,6 +101,10 @@ function fromWire(m: ControlMessage): ControlIn {
       return { type: 'ring', recipient: m.body.recipient.slice() };
     case ControlType.bye:
       return { type: 'bye' };
+    case ControlType.registerMailboxSecret:
+      return { type: 'register_mailbox_secret', secret: m.body.secret.slice() };
+    case ControlType.presentMailboxTokens:
+      return { type: 'present_mailbox_tokens', tokens: m.body.tokens.map((t) => ({ recipient: t.recipient.slice(), token: t.token.slice() })) };
     default:
       return { type: 'wrong_direction', code: m.type };
   }

@@ -157,3 +157,33 @@ export class AddressLimiter {
     return this.#byAddress.size;
   }
 }
+
+/**
+ * One token bucket per key (a key pair, a source address), created on first use and forgotten
+ * once full again (forgetting a full bucket loses nothing), so state is bounded by the keys
+ * active within one refill period. Unlike a bucket on the connection, reconnecting does not
+ * reset it.
+ */
+export class KeyedBuckets {
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    readonly perMinute: number,
+    readonly clock: Clock = Date.now,
+  ) {}
+
+  take(key: string): boolean {
+    let b = this.#buckets.get(key);
+    if (b === undefined) this.#buckets.set(key, (b = new TokenBucket(this.perMinute / 60, this.perMinute, this.clock)));
+    return b.take(1);
+  }
+
+  /** Forgets full buckets (call periodically). */
+  sweep(): void {
+    for (const [k, b] of this.#buckets) if (b.full) this.#buckets.delete(k);
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+}

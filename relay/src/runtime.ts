@@ -10,4 +10,15 @@ export {
   toHex,
   type CryptoBackend,
 } from '@parley/runtime/crypto';
-export { FRAME_KIND_OFFSET, FRAME_NONCE_OFFSET, RelayHandshake, RelaySession, identityFromSeed, relayFingerprint, type Identity } from '@parley/runtime/protocol';
+export {
+  FRAME_KIND_OFFSET,
+  FRAME_NONCE_OFFSET,
+  RelayHandshake,
+  RelaySession,
+  identityFromSeed,
+  mailboxToken,
+  mailboxTokenKey,
+  mailboxTokensEqual,
+  relayFingerprint,
+  type Identity,
+} from '@parley/runtime/protocol';

@@ -4,23 +4,27 @@
  * mailbox expiry), and routes frames between connections.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from 'prom-client';
 import type { RelayConfig, TurnConfig, NotifierRef } from './config.ts';
 import { Connection, RelaySocket, State, holdWrites, type RelayContext } from './connection.ts';
-import { WELL_KNOWN_PATH, createHttpHandler } from './http.ts';
+import { Admission, descriptorLimit } from './admission.ts';
+import { sourceKey } from './address.ts';
+import { WELL_KNOWN_PATH, clientErrorResponse, createHttpHandler, createMetricsHandler, rawResponse } from './http.ts';
 import type { Limits } from './limits.ts';
 import { type Logger, shortHash } from './logger.ts';
 import { Mailboxes } from './mailbox.ts';
 import { createMetrics, RelayStats } from './metrics.ts';
-import { AddressLimiter, TokenBucket } from './ratelimit.ts';
+import { AddressLimiter, KeyedBuckets, TokenBucket } from './ratelimit.ts';
+import { MailboxSecrets } from './vouch.ts';
 import { Router } from './router.ts';
 import type { ControlIn, RelayCrypto } from './session-port.ts';
 import { turnCredentials } from './turn.ts';
 import { WakeRegistry, type WakeKind } from './wake.ts';
-import { CLOSE, CONTROL_CODE, ID_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PROTOCOL } from './wire.ts';
+import { CLOSE, CONTROL_CODE, ID_SIZE, KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PROTOCOL } from './wire.ts';
 import { relayFingerprint } from './keys.ts';
 import { toHex } from './runtime.ts';
 
@@ -38,6 +42,22 @@ function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
+/**
+ * What ws checks before it accepts an upgrade (RFC 6455 4.2.1), checked here first so a bad
+ * upgrade gets the app's 400 with its security headers rather than ws's bare one.
+ */
+function isValidUpgrade(req: IncomingMessage): boolean {
+  const key = req.headers['sec-websocket-key'];
+  const version = req.headers['sec-websocket-version'];
+  return (
+    req.method === 'GET' &&
+    req.headers.upgrade?.toLowerCase() === 'websocket' &&
+    typeof key === 'string' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key) &&
+    (version === '8' || version === '13')
+  );
+}
+
 export class RelayServer implements RelayContext {
   readonly limits: Limits;
   readonly stats = new RelayStats();
@@ -47,9 +67,17 @@ export class RelayServer implements RelayContext {
   readonly router: Router<Connection>;
   readonly mailboxes: Mailboxes;
   readonly wake: WakeRegistry;
+  readonly secrets: MailboxSecrets;
   readonly http: Server;
+  /** The metrics listener (METRICS_HOST:METRICS_PORT), apart from the public one. */
+  readonly metricsHttp: Server;
+  /** Accept-time bounds of the public listener (admission.ts). */
+  readonly admission: Admission;
   readonly #wss: WebSocketServer;
   readonly #addresses: AddressLimiter;
+  /** TURN requests per key pair and per source address: reconnecting or fresh key pairs do not reset them. */
+  readonly #turnByHolder: KeyedBuckets;
+  readonly #turnBySource: KeyedBuckets;
   readonly #conns = new Set<Connection>();
   readonly #turn: TurnConfig | undefined;
   readonly #notifier: NotifierRef | undefined;
@@ -72,9 +100,15 @@ export class RelayServer implements RelayContext {
       ttlMs: L.mailboxTtlMs,
       globalMaxBytes: L.mailboxGlobalMaxBytes,
       senderShareDivisor: L.mailboxSenderShareDivisor,
+      strangerShareDivisor: L.mailboxStrangerShareDivisor,
+      identityMaxBytes: L.mailboxIdentityMaxBytes,
+      sourceMaxBytes: L.mailboxSourceMaxBytes,
       entryOverhead: L.mailboxEntryOverhead,
     });
     this.wake = new WakeRegistry(L);
+    this.secrets = new MailboxSecrets({ ttlMs: L.mailboxTtlMs, maxSecrets: L.maxMailboxSecrets });
+    this.#turnByHolder = new KeyedBuckets(L.turnRequestsPerMinute);
+    this.#turnBySource = new KeyedBuckets(L.turnRequestsPerAddressPerMinute);
     this.#addresses = new AddressLimiter(L.maxConnectionsPerAddress, L.handshakesPerAddressPerMinute, L.maxConnections);
     this.metrics = createMetrics(
       this.stats,
@@ -96,14 +130,32 @@ export class RelayServer implements RelayContext {
         webRoot,
         notifierJson: config.notifierJson,
         wellKnown: (req) => this.wellKnown(req),
-        metrics: this.metrics,
         healthy: () => !this.#stopping,
       }),
     );
+    const fdLimit = descriptorLimit(() => readFileSync('/proc/self/limits', 'latin1'));
+    this.admission = new Admission(
+      {
+        maxPerSource: L.maxConnectionsPerAddress,
+        maxTotal: Math.max(1, Math.min(L.maxConnections, fdLimit === undefined ? Infinity : fdLimit - L.fdReserve)),
+        maxPending: L.maxPendingConnections,
+        pendingTimeoutMs: L.pendingTimeoutMs,
+      },
+      (why) => this.stats.drops[why]++,
+    );
+    this.http.on('connection', (socket: Socket) => this.admission.accept(socket));
+    this.http.on('request', (req: IncomingMessage) => this.admission.settled(req.socket));
+    // Node's own answers to requests it cannot parse (400, 431) get the app's headers too.
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (socket.writable && (socket as Socket).bytesWritten === 0) socket.end(clientErrorResponse(err));
+      else socket.destroy();
+    });
+    this.metricsHttp = createServer(createMetricsHandler(this.metrics));
     this.#wss = new WebSocketServer({
       noServer: true,
       WebSocket: RelaySocket,
       maxPayload: L.maxFrameSize,
+
       perMessageDeflate: false,
       clientTracking: false,
       skipUTF8Validation: true,
@@ -132,26 +184,44 @@ export class RelayServer implements RelayContext {
     return typeof a === 'object' && a !== null ? a.port : 0;
   }
 
+  get metricsPort(): number {
+    const a = this.metricsHttp.address();
+    return typeof a === 'object' && a !== null ? a.port : 0;
+  }
+
   async listen(): Promise<void> {
-    const { port, host } = this.opts.config;
-    await new Promise<void>((ok, fail) => {
-      this.http.once('error', fail);
-      this.http.listen(port, host, () => {
-        this.http.off('error', fail);
-        ok();
+    const { port, host, metricsHost, metricsPort } = this.opts.config;
+    const listen = (server: Server, p: number, h: string) =>
+      new Promise<void>((ok, fail) => {
+        server.once('error', fail);
+        server.listen(p, h, () => {
+          server.off('error', fail);
+          ok();
+        });
       });
-    });
+    await listen(this.metricsHttp, metricsPort, metricsHost);
+    try {
+      await listen(this.http, port, host);
+    } catch (e) {
+      this.metricsHttp.close();
+      throw e;
+    }
     const ping = setInterval(() => this.#pingSweep(), Math.min(this.limits.pingIntervalMs, 1000 + this.limits.pingIntervalMs / 4));
     const sweep = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
     ping.unref();
     sweep.unref();
     this.#timers.push(ping, sweep);
-    this.log.info({ host, port: this.port, well_known: WELL_KNOWN_PATH }, 'relay listening');
+    this.log.info({ host, port: this.port, well_known: WELL_KNOWN_PATH, metrics: `${metricsHost}:${this.metricsPort}` }, 'relay listening');
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.admission.settled(socket as Socket);
     if (this.#stopping) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.end(rawResponse(503, 'shutting down\n'));
+      return;
+    }
+    if (!isValidUpgrade(req)) {
+      socket.end(rawResponse(400, 'bad request\n'));
       return;
     }
     // A module-level listener: a closure here would share this call's context, which holds
@@ -163,7 +233,7 @@ export class RelayServer implements RelayContext {
   }
 
   #accept(ws: RelaySocket, req: IncomingMessage, socket: Duplex): void {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = sourceKey(req.socket.remoteAddress);
     const admit = this.#addresses.admit(address);
     if (admit !== 'ok') {
       this.stats.drops.too_many_connections++;
@@ -189,6 +259,7 @@ export class RelayServer implements RelayContext {
       replaced.bound = false;
       replaced.close('replaced', 'same key pair connected again');
     }
+    this.secrets.touch(conn.holderKey);
     if (!bound) {
       this.log.debug({ conn: conn.serial, id: shortHash(conn.id) }, 'key pair not bound: id holds the maximum');
       return [];
@@ -197,7 +268,8 @@ export class RelayServer implements RelayContext {
   }
 
   restoreMailbox(conn: Connection, frames: Uint8Array[]): void {
-    for (const f of frames) this.mailboxes.put(conn.idKey, 'restored', f);
+    // Put back as they were taken (WELCOME failed): counted as vouched, from the relay itself.
+    for (const f of frames) this.mailboxes.put(conn.idKey, 'restored', 'restored', true, f);
   }
 
   route(from: Connection, frame: Buffer): void {
@@ -212,12 +284,12 @@ export class RelayServer implements RelayContext {
   }
 
   #enqueue(idKey: string, from: Connection, frame: Buffer): void {
-    // A right-sized copy (the received buffer may be a view into a larger socket chunk),
-    // holding the sender's id in its route until delivery.
-    const copy = Buffer.allocUnsafeSlow(frame.length);
-    frame.copy(copy);
-    from.id.copy(copy, 0);
-    const drop = this.mailboxes.put(idKey, from.holderKey, copy);
+    // The route holds the sender's id until delivery; the mailbox keeps its own copy (the
+    // received buffer may be a view into a larger socket chunk), so writing in place is fine.
+    from.id.copy(frame, 0);
+    const vouched = from.vouch?.ids.has(idKey) ?? false;
+    const drop = this.mailboxes.put(idKey, from.holderKey, from.address, vouched, frame);
+    this.stats.drops.mailbox_evicted += this.mailboxes.takeEvictedCount();
     if (drop !== undefined) {
       this.stats.drops[drop]++;
       return;
@@ -259,8 +331,10 @@ export class RelayServer implements RelayContext {
         this.wake.register(conn.idKey, conn.holderKey, msg.tag);
         return;
       case 'turn_request': {
-        conn.turnBucket ??= new TokenBucket(L.turnRequestsPerMinute / 60, L.turnRequestsPerMinute);
-        if (!conn.turnBucket.take()) {
+        // Both buckets are spent only when both have a token: one key pair's requests do not
+        // drain its address's bucket once its own is empty.
+        if (!this.#turnByHolder.take(conn.holderKey) || !this.#turnBySource.take(conn.address)) {
+          this.stats.drops.turn_rate_limited++;
           return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.turn_request });
         }
         if (this.#turn === undefined) {
@@ -283,6 +357,27 @@ export class RelayServer implements RelayContext {
       case 'bye':
         conn.closeNormally();
         return;
+      case 'register_mailbox_secret':
+        this.secrets.register(conn.idKey, conn.holderKey, msg.secret);
+        msg.secret.fill(0);
+        return;
+      case 'present_mailbox_tokens': {
+        const vouch = (conn.vouch ??= { ids: new Set(), checked: 0 });
+        if (vouch.checked + msg.tokens.length > L.mailboxTokensPerSession) {
+          return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.present_mailbox_tokens });
+        }
+        vouch.checked += msg.tokens.length;
+        // holderKey = latin1(X25519 key) ‖ latin1(Ed25519 key)
+        const keys = Buffer.from(conn.holderKey, 'latin1');
+        const x = keys.subarray(0, KEY_SIZE);
+        const ed = keys.subarray(KEY_SIZE);
+        // Nothing is answered either way: a presenter learns nothing about the recipient.
+        for (const { recipient, token } of msg.tokens) {
+          const idKey = Buffer.from(recipient).toString('latin1');
+          if (this.secrets.check(idKey, x, ed, token)) vouch.ids.add(idKey);
+        }
+        return;
+      }
       case 'wrong_direction':
         conn.sendControl({ type: 'error', code: 'bad_request', request: msg.code });
         return;
@@ -293,6 +388,7 @@ export class RelayServer implements RelayContext {
     if (!this.#conns.delete(conn)) return;
     if (conn.bound) this.router.unbind(conn);
     conn.bound = false;
+    if (conn.holderKey !== '') this.secrets.touch(conn.holderKey);
     this.#addresses.release(conn.address);
   }
 
@@ -314,7 +410,10 @@ export class RelayServer implements RelayContext {
     this.mailboxes.sweep();
     this.stats.drops.mailbox_expired += this.mailboxes.takeExpiredCount();
     this.wake.sweep();
+    this.secrets.sweep();
     this.#addresses.sweep();
+    this.#turnByHolder.sweep();
+    this.#turnBySource.sweep();
   }
 
   get connections(): number {
@@ -347,6 +446,10 @@ export class RelayServer implements RelayContext {
     );
     this.http.closeAllConnections();
     await httpClosed;
+    await new Promise<void>((ok) => {
+      this.metricsHttp.close(() => ok());
+      this.metricsHttp.closeAllConnections();
+    });
     this.mailboxes.clear();
     this.log.info({ closed: conns.length }, 'relay stopped');
   }

@@ -9,6 +9,8 @@ export type ControlIn =
   | { type: 'turn_request' }
   | { type: 'ring'; recipient: Uint8Array }
   | { type: 'bye' }
+  | { type: 'register_mailbox_secret'; secret: Uint8Array }
+  | { type: 'present_mailbox_tokens'; tokens: { recipient: Uint8Array; token: Uint8Array }[] }
   /** A relay-to-client type sent by a client: answered with relay_error bad_request. */
   | { type: 'wrong_direction'; code: number };
 

@@ -62,6 +62,8 @@ export const CONTROL_CODE = {
   turn_request: ControlType.turnRequest,
   ring: ControlType.ring,
   bye: ControlType.bye,
+  register_mailbox_secret: ControlType.registerMailboxSecret,
+  present_mailbox_tokens: ControlType.presentMailboxTokens,
 } as const;
 
 /** Close codes by name (spec enum close_code). */
@@ -80,7 +82,9 @@ export type CloseName = keyof typeof CLOSE;
 
 /** The WebSocket close code of a normal close (RFC 6455 section 7.4.1), e.g. after BYE. */
 export const WS_NORMAL_CLOSURE = 1000;
-/** RFC 6455 codes `ws` closes with on protocol errors, mapped to the spec's codes. */
+/** RFC 6455 codes `ws` closes with on protocol errors, mapped to the spec's codes (connection.ts). */
+export const WS_ABNORMAL_CLOSURE = 1006;
+export const WS_POLICY_VIOLATION = 1008;
 export const WS_PROTOCOL_ERROR = 1002;
 export const WS_INVALID_DATA = 1007;
 export const WS_MESSAGE_TOO_BIG = 1009;

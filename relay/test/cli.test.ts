@@ -78,7 +78,7 @@ describe('relay command', () => {
 
   it('in the local default generates its key in the data folder, says so, and stops on SIGTERM', async () => {
     const dir = tmp();
-    const r = await relay(['--port', '0'], { PARLEY_DATA: dir, WEB_ROOT: join(dir, 'no-web') }, /relay started/);
+    const r = await relay(['--port', '0'], { PARLEY_DATA: dir, WEB_ROOT: join(dir, 'no-web'), METRICS_PORT: '0' }, /relay started/);
     expect(r.code).toBe(0);
     expect(statSync(join(dir, 'relay.key')).mode & 0o777).toBe(0o600);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; key_file?: string });

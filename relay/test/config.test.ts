@@ -24,6 +24,19 @@ describe('loadConfig', () => {
     expect(c.limits.mailboxMaxFrames).toBe(MAILBOX_MAX_FRAMES);
     expect(c.turn).toBeUndefined();
     expect(c.logLevel).toBe('info');
+    expect(c.metricsHost).toBe('127.0.0.1');
+    expect(c.metricsPort).toBe(9464);
+  });
+
+  it('reads the metrics listener and the issue-15 bounds from the environment and flags', () => {
+    const c = loadConfig({ METRICS_HOST: '10.0.0.5', RELAY_PENDING_TIMEOUT_MS: '2000' }, ['--metrics-port', '0', '--mailbox-source-max-bytes', '1048576', '--fd-reserve', '64']);
+    expect(c.metricsHost).toBe('10.0.0.5');
+    expect(c.metricsPort).toBe(0);
+    expect(c.limits.pendingTimeoutMs).toBe(2000);
+    expect(c.limits.mailboxSourceMaxBytes).toBe(1048576);
+    expect(c.limits.fdReserve).toBe(64);
+    expect(configError(() => loadConfig({ METRICS_PORT: '70000' }, [])).message).toMatch(/METRICS_PORT/);
+    expect(configError(() => loadConfig({}, ['--mailbox-stranger-share-divisor', '0'])).message).toMatch(/mailbox-stranger-share-divisor/);
   });
 
   it('reads the environment, and flags override it', () => {

@@ -2,6 +2,7 @@
  * Defence on a real relay and real sockets (toy protocol layer): each bad input closes only
  * its own connection, once, with the spec's close code; other clients are unaffected.
  */
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, FrameKind, MAX_FRAME_SIZE, MIN_FRAME_SIZE } from '@parley/generated';
@@ -107,18 +108,36 @@ describe('flooding', () => {
 });
 
 describe('connection caps and timeouts', () => {
-  it('too many connections from one address: the extra one closes with too_many_connections', async () => {
+  it('too many connections from one address: the extra one is refused at accept, before any byte', async () => {
     relay = await testRelay({ limits: { maxConnectionsPerAddress: 3 } });
     const ok = [await client(), await client(), await client()];
     const extra = new ToyClient();
     await extra.connect(relay.url);
-    expect((await extra.closed).code).toBe(CloseCode.tooManyConnections);
+    // Cut at accept: no HTTP answer, no close frame (ws reports 1006).
+    expect((await extra.closed).code).toBe(1006);
+    expect(extra.mailboxPending).toBe(-1);
+    expect(await metric(relay, 'parley_relay_drops_total', '{reason="too_many_connections"}')).toBe(1);
+    // Another address is not affected.
+    clients.push(await new ToyClient().connect(relay.url, { localAddress: '127.0.0.2' }));
+    expect(clients.at(-1)!.mailboxPending).toBe(0);
     ok[0]!.sendPeer(ok[1]!.id, 'fine');
     await ok[1]!.waitFor((c) => c.peerFrames().length === 1);
     ok[2]!.close();
     await sleep(100);
     clients.push(await new ToyClient().connect(relay.url)); // a slot freed up
     expect(clients.at(-1)!.mailboxPending).toBe(0);
+  });
+
+  it('plain HTTP connections count against the per-address cap too', async () => {
+    relay = await testRelay({ limits: { maxConnectionsPerAddress: 2 } });
+    const silent = [connect(relay.port, '127.0.0.1'), connect(relay.port, '127.0.0.1')];
+    for (const s of silent) s.on('error', () => {});
+    await Promise.all(silent.map((s) => new Promise((r) => s.once('connect', r))));
+    await sleep(50);
+    const extra = new ToyClient();
+    await extra.connect(relay.url);
+    expect((await extra.closed).code).toBe(1006);
+    for (const s of silent) s.destroy();
   });
 
   it('too many handshakes from one address per minute: too_many_connections', async () => {
@@ -157,5 +176,39 @@ describe('connection caps and timeouts', () => {
     // Stop answering pings: pause the socket so no pong goes out.
     (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     await expect.poll(() => metric(relay!, 'parley_relay_drops_total', '{reason="idle_timeout"}'), { timeout: 5000 }).toBe(1);
+  });
+});
+
+describe('closes made by ws itself are counted under a named reason', () => {
+  it('a fragment flood (ws closes 1008) closes with rate_limited and counts ws_too_many_parts', async () => {
+    relay = await testRelay();
+    const check = await bystanders();
+    const bad = await client();
+    // Continuation frames of one message, each a one-byte fragment: ws allows 16,384 parts.
+    const first = Buffer.from([0x02, 0x81, 0, 0, 0, 0, 0x41]); // binary, not FIN, masked, 1 byte
+    const cont = Buffer.from([0x00, 0x81, 0, 0, 0, 0, 0x41]); // continuation, not FIN
+    const raw = (bad.ws as unknown as { _socket: { write(b: Buffer): void } })._socket;
+    raw.write(first);
+    raw.write(Buffer.concat(Array.from({ length: 17_000 }, () => cont)));
+    expect((await bad.closed).code).toBe(CloseCode.rateLimited);
+    expect(await metric(relay, 'parley_relay_drops_total', '{reason="ws_too_many_parts"}')).toBe(1);
+    await check();
+  });
+
+  it('a ping flood spends the frame bucket and closes with rate_limited', async () => {
+    relay = await testRelay({ limits: { frameRate: 10, frameBurst: 20 } });
+    const check = await bystanders();
+    const bad = await client();
+    for (let i = 0; i < 200; i++) bad.ws.ping();
+    expect((await bad.closed).code).toBe(CloseCode.rateLimited);
+    expect(await metric(relay, 'parley_relay_drops_total', '{reason="rate_limited"}')).toBe(1);
+    await check();
+  });
+
+  it('a socket cut without a close frame counts socket_aborted', async () => {
+    relay = await testRelay();
+    const c = await client();
+    (c.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
+    await expect.poll(() => metric(relay!, 'parley_relay_drops_total', '{reason="socket_aborted"}'), { timeout: 5000 }).toBe(1);
   });
 });

@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { SECURITY_HEADERS } from '../src/http.ts';
 import { relayFingerprint } from '../src/keys.ts';
 import { testRelay, type TestRelay } from './helpers/relay.ts';
 
@@ -58,10 +60,20 @@ describe('HTTP', () => {
     expect(await (await fetch(`${relay.httpUrl}/notifier.json`)).json()).toEqual({ version: 2 });
   });
 
-  it('answers /healthz and /metrics', async () => {
-    relay = await testRelay();
+  it('answers /healthz; metrics only on the metrics listener, 404 on the public port', async () => {
+    relay = await testRelay({ webRoot: webRoot() });
     expect(await (await fetch(`${relay.httpUrl}/healthz`)).text()).toBe('ok\n');
-    const m = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    // The public port: 404, not the SPA fallback, not metrics.
+    const pub = await fetch(`${relay.httpUrl}/metrics`);
+    expect(pub.status).toBe(404);
+    expect(await pub.text()).not.toContain('parley_relay_');
+    expect(new URL(relay.metricsUrl).port).not.toBe(String(relay.port));
+    expect(new URL(relay.metricsUrl).hostname).toBe('127.0.0.1');
+    expect((await fetch(new URL('/', relay.metricsUrl))).status).toBe(404);
+    const res = await fetch(relay.metricsUrl);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const m = await res.text();
     for (const name of [
       'parley_relay_connections',
       'parley_relay_frames_forwarded_total',
@@ -72,6 +84,29 @@ describe('HTTP', () => {
       'parley_relay_handshake_failures_total',
     ]) {
       expect(m).toContain(`# TYPE ${name} `);
+    }
+  });
+
+  it("Node's own 400 and 431 answers and a refused upgrade carry the security headers", async () => {
+    relay = await testRelay();
+    const raw = (text: string) =>
+      new Promise<string>((ok, fail) => {
+        const s = connect(relay!.port, '127.0.0.1', () => s.end(text));
+        let got = '';
+        s.on('data', (d) => (got += d.toString('latin1')));
+        s.on('close', () => ok(got));
+        s.on('error', fail);
+      });
+    const cases: [string, number][] = [
+      ['GARBAGE\r\n\r\n', 400],
+      ['GET / HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(20_000) + '\r\n\r\n', 431],
+      ['GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n', 400],
+    ];
+    for (const [request, status] of cases) {
+      const answer = await raw(request);
+      expect(answer.startsWith(`HTTP/1.1 ${status} `), answer.slice(0, 40)).toBe(true);
+      const head = answer.slice(0, answer.indexOf('\r\n\r\n')).toLowerCase();
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) expect(head).toContain(`${k.toLowerCase()}: ${v.toLowerCase()}`);
     }
   });
 

@@ -86,3 +86,18 @@ describe('AddressLimiter', () => {
     expect(l.addresses).toBe(0);
   });
 });
+
+describe('KeyedBuckets', () => {
+  it('keeps one bucket per key across callers, and forgets full ones', async () => {
+    const { KeyedBuckets } = await import('../src/ratelimit.ts');
+    let t = 0;
+    const b = new KeyedBuckets(2, () => t);
+    expect([b.take('k'), b.take('k'), b.take('k')]).toEqual([true, true, false]);
+    expect(b.take('other')).toBe(true);
+    t += 30_000; // one token back (2 per minute)
+    expect([b.take('k'), b.take('k')]).toEqual([true, false]);
+    t += 120_000;
+    b.sweep();
+    expect(b.size).toBe(0);
+  });
+});

@@ -19,6 +19,8 @@ import { controlCases, firstContactCases } from './frames/other-cases.ts';
 import { peerCases, type Sessions } from './frames/peer-cases.ts';
 import { handshakeFailureCases } from './frames/handshake-failures.ts';
 import { derivedCases, inviteCases, keyCases, orderCases, replayCases } from './frames/rule-cases.ts';
+import { mailboxToken, mailboxTokenKey } from '../src/protocol/mailbox-token.ts';
+import { toHex } from '../src/crypto/index.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SPEC = 'spec/protocol.yaml';
@@ -32,6 +34,7 @@ const CONVENTIONS = [
   'peer.valid[]: the sender seals with `nonce` (frame route zero), masks the route with the sender connection\'s c2r key and c2r_counter (route = recipient id XOR route_mask): frame_sent. The relay unmasks it and masks the sender id with the recipient connection\'s r2c key and r2c_counter: frame_delivered. pair_key is K_pair; aead_key and bind_key are pair_direction and pair_bind from sender to recipient.',
   'peer.invalid[]: the recipient unmasks frame_delivered with r2c_key at r2c_counter, looks up `contacts` whose id matches, and opens it in receive_order (kind and length, signature of each candidate, decryption, envelope, then the replay window seeded with seen_msg_ids at `now`). Opening must fail with `error` (an errors.open code) at `stage`, the receive_order step that raises it: frame (frame length and kind, before unmasking: BAD_LENGTH, BAD_KIND), route (unmask and lookup: UNKNOWN_SENDER, BAD_KIND), shape (the payload length of the kind: BAD_LENGTH), signature, decrypt, envelope, replay, order (the order extension: BAD_MESSAGE), act. No case may reach decryption before its signature verified.',
   'control.valid[]: a control frame of the first handshake\'s session, sealed at `counter` in `direction` and masked to id 0 with route_key. control.invalid[]: opening must fail with `error`.',
+  'mailbox_token: a mailbox secret, its token key (derivation mailbox_token_key) and the token of each party as the contact presenting it (derivation mailbox_token over the party\'s x || ed, MAILBOX_TOKEN_SIZE bytes).',
   'first_contact.valid[]: an invite of Bob\'s and Alice\'s first-contact frame made from it with a fixed ephemeral secret and nonce. first_contact.invalid[]: Bob, holding the invite used invite_uses times and contacts_with_id, unmasks frame_delivered and opens it in the spec\'s first-contact order; it must fail with `error`.',
 ].join(' ');
 
@@ -66,8 +69,20 @@ export async function buildFramesJson(): Promise<string> {
     peer: await peerCases(backend, p, sessions),
     control: await controlCases(backend, p, sessions),
     first_contact: await firstContactCases(backend, p, sessions),
+    mailbox_token: mailboxTokenCase(p),
   };
   return JSON.stringify(doc, null, 2) + '\n';
+}
+
+/** A fixed mailbox secret and the token each party would present for it. */
+function mailboxTokenCase(p: Awaited<ReturnType<typeof parties>>): object {
+  const secret = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
+  const key = mailboxTokenKey(secret);
+  return {
+    secret: toHex(secret),
+    token_key: toHex(key),
+    tokens: Object.fromEntries(PARTY_NAMES.map((n) => [n, toHex(mailboxToken(key, { x: p[n].x, ed: p[n].ed }))])),
+  };
 }
 
 export async function buildRulesJson(): Promise<string> {

@@ -64,6 +64,7 @@ export async function runSoak(o: SoakOptions, dir: string, say: (line: string) =
   writeFileSync(keyFile, randomBytes(SEED_SIZE).toString('hex') + '\n', { mode: 0o600 });
   const relay = new RelayProcess({
     port: await freePort(),
+    metricsPort: await freePort(),
     keyFile,
     logFile: join(dir, 'relay.log'),
     noWebRoot: join(dir, 'no-web'),

@@ -19,6 +19,8 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface RelayProcessOptions {
   port: number;
+  /** The relay's metrics listener (127.0.0.1); metrics are never on the public port. */
+  metricsPort: number;
   keyFile: string;
   logFile: string;
   /** A folder that does not exist: the relay serves no web app. */
@@ -87,7 +89,7 @@ export class RelayProcess {
     const o = this.#o;
     const log = openSync(o.logFile, 'a');
     const args = [
-      'start', '--host', '127.0.0.1', '--port', String(o.port), '--key-file', o.keyFile, '--log-level', 'warn', '--web-root', o.noWebRoot,
+      'start', '--host', '127.0.0.1', '--port', String(o.port), '--metrics-host', '127.0.0.1', '--metrics-port', String(o.metricsPort), '--key-file', o.keyFile, '--log-level', 'warn', '--web-root', o.noWebRoot,
       '--max-connections-per-address', String(o.maxConnectionsPerAddress),
       '--handshakes-per-address-per-minute', String(o.handshakesPerAddressPerMinute),
     ];
@@ -173,7 +175,7 @@ export class RelayProcess {
   }
 
   async metrics(): Promise<Map<string, number>> {
-    const res = await fetch(`${this.httpUrl}/metrics`);
+    const res = await fetch(`http://127.0.0.1:${this.#o.metricsPort}/metrics`);
     return parseMetrics(await res.text());
   }
 

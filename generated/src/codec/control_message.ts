@@ -9,6 +9,8 @@ import { R, type Run, changed, fail, intBad, nest, obj, plain, room, shortRun, s
 import { ControlType, ControlTypeNames } from '../enums.ts';
 import { readEmpty, sizeEmpty, writeEmpty, type Empty } from './empty.ts';
 import { readMailboxDrained, sizeMailboxDrained, writeMailboxDrained, type MailboxDrained } from './mailbox_drained.ts';
+import { readPresentMailboxTokens, sizePresentMailboxTokens, writePresentMailboxTokens, type PresentMailboxTokens } from './present_mailbox_tokens.ts';
+import { readRegisterMailboxSecret, sizeRegisterMailboxSecret, writeRegisterMailboxSecret, type RegisterMailboxSecret } from './register_mailbox_secret.ts';
 import { readRegisterWake, sizeRegisterWake, writeRegisterWake, type RegisterWake } from './register_wake.ts';
 import { readRelayErrorBody, sizeRelayErrorBody, writeRelayErrorBody, type RelayErrorBody } from './relay_error_body.ts';
 import { readRing, sizeRing, writeRing, type Ring } from './ring.ts';
@@ -33,6 +35,8 @@ export type ControlMessageBody =
   | { type: typeof ControlType.turnRequest; body: Empty }
   | { type: typeof ControlType.ring; body: Ring }
   | { type: typeof ControlType.bye; body: Empty }
+  | { type: typeof ControlType.registerMailboxSecret; body: RegisterMailboxSecret }
+  | { type: typeof ControlType.presentMailboxTokens; body: PresentMailboxTokens }
   | { type: typeof ControlType.wake; body: Wake }
   | { type: typeof ControlType.turnCredentials; body: TurnCredentials }
   | { type: typeof ControlType.shutdown; body: Shutdown }
@@ -51,6 +55,10 @@ export interface ControlMessageBodyByType {
   3: Ring;
   /** bye */
   4: Empty;
+  /** register_mailbox_secret */
+  5: RegisterMailboxSecret;
+  /** present_mailbox_tokens */
+  6: PresentMailboxTokens;
   /** wake */
   16: Wake;
   /** turn_credentials */
@@ -75,7 +83,7 @@ const RUN_0: Run = [['type', 1]];
 export function readControlMessage(b: Uint8Array, o: number, end: number): ControlMessage {
   if (end - o < 1) shortRun(o, end, RUN_0);
   const type = b[o]!;
-  if (!((type >= 1 && type <= 4) || (type >= 16 && type <= 20))) unknownCode(o, 'type', 'a code of control_type', type);
+  if (!((type >= 1 && type <= 6) || (type >= 16 && type <= 20))) unknownCode(o, 'type', 'a code of control_type', type);
   o += 1;
   const bodyN = end - o;
   const bodyS = o;
@@ -94,6 +102,12 @@ export function readControlMessage(b: Uint8Array, o: number, end: number): Contr
         break;
       case 4: // bye
         body = readEmpty(b, bodyS, bodyE);
+        break;
+      case 5: // register_mailbox_secret
+        body = readRegisterMailboxSecret(b, bodyS, bodyE);
+        break;
+      case 6: // present_mailbox_tokens
+        body = readPresentMailboxTokens(b, bodyS, bodyE);
         break;
       case 16: // wake
         body = readWake(b, bodyS, bodyE);
@@ -127,7 +141,7 @@ export function sizeControlMessage(v: ControlMessage): number {
   obj(v, '');
   let n = 1;
   const type = v.type;
-  if ((type & 255) !== type || !((type >= 1 && type <= 4) || (type >= 16 && type <= 20))) intBad('type', type, 'a code of control_type');
+  if ((type & 255) !== type || !((type >= 1 && type <= 6) || (type >= 16 && type <= 20))) intBad('type', type, 'a code of control_type');
   let bodySize = 0;
   try {
     switch (v.type) {
@@ -142,6 +156,12 @@ export function sizeControlMessage(v: ControlMessage): number {
         break;
       case 4: // bye
         bodySize = sizeEmpty(v.body);
+        break;
+      case 5: // register_mailbox_secret
+        bodySize = sizeRegisterMailboxSecret(v.body);
+        break;
+      case 6: // present_mailbox_tokens
+        bodySize = sizePresentMailboxTokens(v.body);
         break;
       case 16: // wake
         bodySize = sizeWake(v.body);
@@ -185,6 +205,12 @@ export function writeControlMessage(out: Uint8Array, o: number, v: ControlMessag
         break;
       case 4: // bye
         o = writeEmpty(out, o, v.body);
+        break;
+      case 5: // register_mailbox_secret
+        o = writeRegisterMailboxSecret(out, o, v.body);
+        break;
+      case 6: // present_mailbox_tokens
+        o = writePresentMailboxTokens(out, o, v.body);
         break;
       case 16: // wake
         o = writeWake(out, o, v.body);

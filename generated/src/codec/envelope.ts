@@ -21,6 +21,7 @@ import { readExtension, sizeExtension, writeExtension, type Extension } from './
 import { readFileCancel, sizeFileCancel, writeFileCancel, type FileCancel } from './file_cancel.ts';
 import { readFileChunk, sizeFileChunk, writeFileChunk, type FileChunk } from './file_chunk.ts';
 import { readFileOffer, sizeFileOffer, writeFileOffer, type FileOffer } from './file_offer.ts';
+import { readMailboxTokenMessage, sizeMailboxTokenMessage, writeMailboxTokenMessage, type MailboxTokenMessage } from './mailbox_token_message.ts';
 import { readPresence, sizePresence, writePresence, type Presence } from './presence.ts';
 import { readPushRegisterFcm, sizePushRegisterFcm, writePushRegisterFcm, type PushRegisterFcm } from './push_register_fcm.ts';
 import { readPushRegisterWebpush, sizePushRegisterWebpush, writePushRegisterWebpush, type PushRegisterWebpush } from './push_register_webpush.ts';
@@ -92,7 +93,8 @@ export type EnvelopeBody =
   | { type: typeof MessageType.callBye; body: CallBye }
   | { type: typeof MessageType.pushRegisterWebpush; body: PushRegisterWebpush }
   | { type: typeof MessageType.pushRegisterFcm; body: PushRegisterFcm }
-  | { type: typeof MessageType.pushUnregister; body: PushUnregister };
+  | { type: typeof MessageType.pushUnregister; body: PushUnregister }
+  | { type: typeof MessageType.mailboxToken; body: MailboxTokenMessage };
 /**
  * The type of `body` for each message_type code.
  * From `structs.envelope.fields[4]`.
@@ -140,6 +142,8 @@ export interface EnvelopeBodyByType {
   20: PushRegisterFcm;
   /** push_unregister */
   21: PushUnregister;
+  /** mailbox_token */
+  23: MailboxTokenMessage;
 }
 
 /**
@@ -161,7 +165,7 @@ export function readEnvelope(b: Uint8Array, o: number, end: number): Envelope {
   if (sentAtHi > 0x1fffff) u64Over(o + 16, 'sent_at', sentAtHi, sentAtLo);
   const sentAt = sentAtHi * 4294967296 + sentAtLo;
   const type = b[o + 24]!;
-  if (!(type >= 1 && type <= 21)) unknownCode(o + 24, 'type', 'a code of message_type', type);
+  if (!((type >= 1 && type <= 21) || type === 23)) unknownCode(o + 24, 'type', 'a code of message_type', type);
   const flags = b[o + 25]!;
   if ((flags & -2) !== 0) nonCanonical(o + 25, 'flags', 'only bits 0x1', flags);
   o += 26;
@@ -237,6 +241,9 @@ export function readEnvelope(b: Uint8Array, o: number, end: number): Envelope {
       case 21: // push_unregister
         body = readPushUnregister(b, bodyS, bodyE);
         break;
+      case 23: // mailbox_token
+        body = readMailboxTokenMessage(b, bodyS, bodyE);
+        break;
       default:
         throw new Error('unreachable: type was checked');
     }
@@ -278,7 +285,7 @@ export function sizeEnvelope(v: Envelope): number {
   const sentAt = v.sentAt;
   if (!Number.isSafeInteger(sentAt) || sentAt < 0) intBad('sent_at', sentAt, 'an integer 0..9007199254740991');
   const type = v.type;
-  if ((type & 255) !== type || !(type >= 1 && type <= 21)) intBad('type', type, 'a code of message_type');
+  if ((type & 255) !== type || !((type >= 1 && type <= 21) || type === 23)) intBad('type', type, 'a code of message_type');
   const flags = v.flags;
   if ((flags & 1) !== flags) intBad('flags', flags, 'an integer with only bits 0x1');
   let bodySize = 0;
@@ -346,6 +353,9 @@ export function sizeEnvelope(v: Envelope): number {
         break;
       case 21: // push_unregister
         bodySize = sizePushUnregister(v.body);
+        break;
+      case 23: // mailbox_token
+        bodySize = sizeMailboxTokenMessage(v.body);
         break;
     }
   } catch (e) {
@@ -451,6 +461,9 @@ export function writeEnvelope(out: Uint8Array, o: number, v: Envelope): number {
         break;
       case 21: // push_unregister
         o = writePushUnregister(out, o, v.body);
+        break;
+      case 23: // mailbox_token
+        o = writeMailboxTokenMessage(out, o, v.body);
         break;
     }
     const n = o - s - 4;

@@ -35,7 +35,7 @@ export function readRelayErrorBody(b: Uint8Array, o: number, end: number): Relay
   const code = (b[o]! | (b[o + 1]! << 8));
   if (!(code >= 1 && code <= 3)) unknownCode(o, 'code', 'a code of relay_error', code);
   const request = b[o + 2]!;
-  if (!((request >= 1 && request <= 4) || (request >= 16 && request <= 20))) unknownCode(o + 2, 'request', 'a code of control_type', request);
+  if (!((request >= 1 && request <= 6) || (request >= 16 && request <= 20))) unknownCode(o + 2, 'request', 'a code of control_type', request);
   o += 3;
   R.o = o;
   return { code: code as RelayError, request: request as ControlType };
@@ -48,7 +48,7 @@ export function sizeRelayErrorBody(v: RelayErrorBody): number {
   const code = v.code;
   if ((code & 65535) !== code || !(code >= 1 && code <= 3)) intBad('code', code, 'a code of relay_error');
   const request = v.request;
-  if ((request & 255) !== request || !((request >= 1 && request <= 4) || (request >= 16 && request <= 20))) intBad('request', request, 'a code of control_type');
+  if ((request & 255) !== request || !((request >= 1 && request <= 6) || (request >= 16 && request <= 20))) intBad('request', request, 'a code of control_type');
   return n;
 }
 

@@ -51,10 +51,10 @@ export class RealClient {
    * Connects and runs the handshake. `hello` may replace the HELLO the client would send
    * (replay tests); resolves after WELCOME, or when the relay closes first.
    */
-  async connect(url: string, opts: { hello?: Uint8Array; identity?: Identity } = {}): Promise<this> {
+  async connect(url: string, opts: { hello?: Uint8Array; identity?: Identity; localAddress?: string } = {}): Promise<this> {
     const b = await backend();
     const hs = new ClientHandshake({ backend: b, identity: opts.identity ?? this.identity, relay: this.relay });
-    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.ws = new WebSocket(url, { perMessageDeflate: false, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
     this.ws.on('error', () => {});
     this.closed = new Promise((ok) => this.ws.on('close', (code) => ok(code)));
     let step = 0;

@@ -6,14 +6,14 @@
  * independently of the handshake; `protocol.e2e.test.ts` runs the real protocol.
  */
 import WebSocket from 'ws';
-import { FrameKind, ID_SIZE, KIND_SIZE, MIN_FRAME_SIZE, NONCE_SIZE, ROUTE_SIZE, SIG_SIZE } from '@parley/generated';
+import { FrameKind, ID_SIZE, KIND_SIZE, MAILBOX_SECRET_SIZE, MAILBOX_TOKEN_SIZE, MIN_FRAME_SIZE, NONCE_SIZE, ROUTE_SIZE, SIG_SIZE } from '@parley/generated';
 import { RouteKeystream, hash, randomBytes } from '../../src/runtime.ts';
 import type { ControlIn, ControlOut, HandshakePort, RelayCrypto, SessionPort, WelcomeInfo } from '../../src/session-port.ts';
 
 const KIND_OFFSET = ROUTE_SIZE + NONCE_SIZE;
 const PAYLOAD_OFFSET = KIND_OFFSET + KIND_SIZE;
 const TOY = { challenge: 1, hello: 2, welcome: 3 };
-const CTRL_IN: Record<number, ControlIn['type']> = { 1: 'register_wake', 2: 'turn_request', 3: 'ring', 4: 'bye' };
+const CTRL_IN: Record<number, ControlIn['type']> = { 1: 'register_wake', 2: 'turn_request', 3: 'ring', 4: 'bye', 5: 'register_mailbox_secret', 6: 'present_mailbox_tokens' };
 const CTRL_OUT = { wake: 16, turn_credentials: 17, shutdown: 18, error: 19, mailbox_drained: 20 } as const;
 
 function frame(kind: number, payload: Uint8Array): Buffer {
@@ -83,6 +83,15 @@ export function toyRelayCrypto(): RelayCrypto {
               }
               if (type === 'register_wake') return { type, tag: Uint8Array.from(p.subarray(1, 17)) };
               if (type === 'ring') return { type, recipient: Uint8Array.from(p.subarray(1, 1 + ID_SIZE)) };
+              // Toy layouts of the spec's bodies: the secret; a count byte, then (id, token) pairs.
+              if (type === 'register_mailbox_secret') return { type, secret: Uint8Array.from(p.subarray(1, 1 + MAILBOX_SECRET_SIZE)) };
+              if (type === 'present_mailbox_tokens') {
+                const tokens = [];
+                for (let i = 0, o = 2; i < p[1]!; i++, o += ID_SIZE + MAILBOX_TOKEN_SIZE) {
+                  tokens.push({ recipient: Uint8Array.from(p.subarray(o, o + ID_SIZE)), token: Uint8Array.from(p.subarray(o + ID_SIZE, o + ID_SIZE + MAILBOX_TOKEN_SIZE)) });
+                }
+                return { type, tokens };
+              }
               return { type } as ControlIn;
             },
             async sealControl(msg: ControlOut) {
@@ -134,8 +143,8 @@ export class ToyClient {
   }
 
   /** Connects and completes the toy handshake (or resolves early with the close). */
-  async connect(url: string, opts: { hello?: boolean } = {}): Promise<this> {
-    this.ws = new WebSocket(url, { perMessageDeflate: false });
+  async connect(url: string, opts: { hello?: boolean; localAddress?: string } = {}): Promise<this> {
+    this.ws = new WebSocket(url, { perMessageDeflate: false, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
     this.ws.on('close', (code) => this.#closedResolve({ code }));
     this.ws.on('error', () => {});
     const welcome = new Promise<void>((ok) => {

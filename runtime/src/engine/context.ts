@@ -8,6 +8,7 @@ import type { Connection } from './connection.ts';
 import type { ContactBook } from './contacts.ts';
 import type { FileTransfers } from './files.ts';
 import type { History } from './history.ts';
+import type { MailboxTokens } from './mailbox-tokens.ts';
 import type { OrderIn, OrderOut } from './order.ts';
 import type { Outbox } from './outbox.ts';
 import type { RelayServices } from './relay-services.ts';
@@ -47,6 +48,7 @@ export interface Ctx {
   sender: Sender;
   files: FileTransfers;
   services: RelayServices;
+  mailboxTokens: MailboxTokens;
 }
 
 /** Reports an internal failure as an `error` event (the engine keeps running). */

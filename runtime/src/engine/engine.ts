@@ -21,6 +21,7 @@ import { History, type HistoryItem } from './history.ts';
 import { Outbox } from './outbox.ts';
 import { Receiver, SILENT_FLAG } from './receive.ts';
 import { RelayServices } from './relay-services.ts';
+import { MailboxTokens } from './mailbox-tokens.ts';
 import { ReplayStore } from './replay-store.ts';
 import { EPHEMERAL_TYPES, Sender } from './sender.ts';
 import { OrderIn, OrderOut } from './order.ts';
@@ -127,6 +128,8 @@ export class Engine extends Emitter<EngineEvents> {
     ctx.sender = new Sender(ctx);
     ctx.files = new FileTransfers(ctx);
     ctx.services = new RelayServices(ctx, o.registerWake ?? true);
+    ctx.mailboxTokens = new MailboxTokens(ctx);
+    this.on('contact-accepted', ({ contact }) => ctx.mailboxTokens.sendTo(contact.key));
     const receiver = new Receiver(ctx);
     ctx.conn = new Connection(
       { url: o.relay.url, relay: { x: o.relay.x, ed: o.relay.ed }, identity: o.identity, backend, transport: o.transport, now, random: o.random ?? Math.random },
@@ -136,6 +139,7 @@ export class Engine extends Emitter<EngineEvents> {
           // WELCOME said nothing is queued: in sync now (the relay sends no MAILBOX_DRAINED).
           if (this.state.state === 'online' && this.state.mailboxPending === 0) this.emit('synced', { delivered: 0 });
           ctx.services.online();
+          ctx.mailboxTokens.online(); // before anything queued goes out
           ctx.sender.pump();
           void ctx.serial
             .run(async () => {
@@ -160,6 +164,7 @@ export class Engine extends Emitter<EngineEvents> {
     await ctx.outbox.remove(orphans);
     await ctx.files.load();
     await ctx.services.load();
+    await ctx.mailboxTokens.load();
     this.#maintain = async () => {
       await ctx.sender.tick().catch((error) => this.emit('error', { error, context: 'tick' }));
       await receiver.releaseExpired().catch((error) => this.emit('error', { error, context: 'held messages' }));

@@ -173,7 +173,7 @@ export class Receiver {
     act.after = [];
     if (!(await this.#land(c, act))) return false;
     if (order) ctx.orderIn.acted(c.key, order.mark, order.advance);
-    if (emit && env.type !== MessageType.fileChunk) {
+    if (emit && env.type !== MessageType.fileChunk && env.type !== MessageType.mailboxToken) {
       ctx.emit('message', {
         ...(env as Envelope),
         contact: snapshot(c),
@@ -297,6 +297,11 @@ export class Receiver {
         return ctx.files.onCancel(c, env, act);
       case MessageType.contactRequest:
         throw new OpenError('BAD_MESSAGE', 'a contact request outside a first-contact frame');
+      case MessageType.mailboxToken: {
+        const token = env.body.token;
+        act.after.push(() => ctx.mailboxTokens.received(c, token));
+        return;
+      }
       default:
         // contact_accept (handled above), presence, typing, calls, push registrations: the
         // event is the action.

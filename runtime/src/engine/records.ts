@@ -21,6 +21,9 @@ export const K = {
   invites: 'engine/invites',
   /** The current wake tag. */
   wakeTag: 'engine/wake-tag',
+  /** Our mailbox secret, and the mailbox tokens received from and sent to contacts (mailbox-tokens.ts). */
+  mailboxSecret: 'engine/mailbox-secret',
+  mailboxTokens: 'engine/mailbox-tokens',
   outMeta: (seq: number) => `o/${seqKey(seq)}`,
   outMetas: 'o/',
   outFrame: (seq: number) => `of/${seqKey(seq)}`,

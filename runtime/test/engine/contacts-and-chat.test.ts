@@ -128,9 +128,10 @@ describe('chat', () => {
     const before = [peerFrames(a, b), peerFrames(b, a)];
     await settle(100);
     expect([peerFrames(a, b), peerFrames(b, a)]).toEqual(before);
-    // A received B's delivered receipts (accept, text), B's read receipt and B's text, and answered
-    // only the text: A→B is the accept, the text and one receipt.
-    expect(relay.between(a.engine.id, b.engine.id)).toHaveLength(3);
+    // A received B's delivered receipts (accept, text, mailbox token), B's read receipt, B's
+    // mailbox token and B's text, and answered only the token and the text: A→B is the accept, the
+    // text, A's mailbox token and two receipts.
+    expect(relay.between(a.engine.id, b.engine.id)).toHaveLength(5);
   });
 
   it('typing is ephemeral: it arrives when online and fails with NOT_CONNECTED when not', async () => {

@@ -23,6 +23,9 @@ describe('key changes', () => {
     running.push(c);
     await c.engine.start();
     await online(c);
+    await settle();
+    // A's mailbox token to the old contact (same id as C) went out when A came online.
+    const before = relay.between(a.engine.id, c.engine.id).length;
 
     const invite = await a.engine.createInvite();
     const warned = waitFor(a.engine, 'key-change');
@@ -37,7 +40,7 @@ describe('key changes', () => {
     // never silently accepted: the old contact is untouched, nothing went back
     expect(a.engine.contact(old.key)!.verified).toBe(true);
     await settle();
-    expect(relay.between(a.engine.id, c.engine.id)).toHaveLength(0);
+    expect(relay.between(a.engine.id, c.engine.id)).toHaveLength(before);
 
     // the user accepts the new keys: they replace the old contact, unverified
     const accepted = waitFor(c.engine, 'contact-accepted');
