@@ -68,3 +68,5 @@ export type { CreateFirstContactArgs, OpenFirstContactArgs, OpenedFirstContact }
 
 export { safetyNumber, safetyNumberGroups, safetyNumbersEqual, safetyQr, verifySafetyQr } from './safety.ts';
 export { relayFingerprint } from './relay-fingerprint.ts';
+
+export * from './ratchet/index.ts';
