@@ -18,3 +18,7 @@ export { sealRatchetFrame, openRatchetFrame, checkRatchetShape } from './frame.t
 export type { SealRatchetArgs, OpenRatchetArgs, OpenedRatchet, RatchetCandidate } from './frame.ts';
 export { createOffer, answerOffer, acceptAnswer, checkV1Message } from './control.ts';
 export type { AnswerResult, ControlEnvelope, PendingOffer, SessionPolicyState } from './control.ts';
+export { createInviteV2, encodeInviteV2Bytes, inviteV2ToText, parseInviteV2, inviteFields } from './invite-v2.ts';
+export type { InviteV2 } from './invite-v2.ts';
+export { createFirstContactV2, openFirstContactV2 } from './first-contact.ts';
+export type { CreateFirstContactV2Args, OpenFirstContactV2Args, OpenedFirstContactV2 } from './first-contact.ts';
