@@ -10,6 +10,7 @@ import { isInt } from '../interp.ts';
 import { byteDiagram, type Cell } from './docs-diagram.ts';
 import { annotatedDump } from './docs-examples.ts';
 import { buildVectors } from './vectors.ts';
+import { sessionsSection } from './docs-sessions.ts';
 
 /** Escapes a table cell: pipes would end the cell, newlines the row. */
 const cell = (s: string | number) => String(s).replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
@@ -49,6 +50,7 @@ export function renderDocs(ir: SpecIR): string {
       'Receive order',
       'Error codes',
       'Annotated examples',
+      ...(ir.sessions ? ['v2 sessions for auditors'] : []),
     ].map((t, i) => `${i + 1}. [${t}](#${i + 1}-${t.toLowerCase().replace(/ /g, '-')})`),
     '',
     overview(ir),
@@ -64,6 +66,7 @@ export function renderDocs(ir: SpecIR): string {
     receiveOrder(ir),
     errors(ir),
     examples(ir),
+    sessionsSection(ir, 14),
   ];
   return parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
