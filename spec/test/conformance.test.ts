@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FRAME_OPS } from '../src/conformance/frames.ts';
+import { RATCHET_OPS } from '../src/conformance/ratchet.ts';
 import { KnownFailures } from '../src/conformance/known.ts';
 import { runConformance, type RunResult } from '../src/conformance/runner.ts';
 
@@ -19,6 +20,7 @@ const generatedVectors = join(root, 'generated/vectors');
 // generated/vectors/codec.json is the real suite; the fixture subset stands in until it exists.
 const vectors = existsSync(join(generatedVectors, 'codec.json')) ? generatedVectors : join(here, 'fixtures/conformance/vectors');
 const framesJson = join(generatedVectors, 'frames.json');
+const ratchetJson = join(generatedVectors, 'ratchet.json');
 const scratch = mkdtempSync(join(tmpdir(), 'parley-conformance-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -41,6 +43,15 @@ describe('the TypeScript reference adapter', () => {
     // Every valid vector is a decode and an encode case; every invalid vector a decode case.
     expect(result.results.some((r) => r.op === 'encode')).toBe(true);
   });
+
+  it('passes every case of ratchet.json: each frame sealed and opened byte for byte, each invalid one refused with its code', async () => {
+    const { result } = await run([tsx, adapter], { vectors: [ratchetJson], quiet: true });
+    expect(result.implementation.ops).toEqual(expect.arrayContaining([...RATCHET_OPS]));
+    const doc = JSON.parse(readFileSync(ratchetJson, 'utf8'));
+    expect(result.results.length).toBe(2 * doc.frames.length + doc.invalid.length);
+    expect(result.results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.code}: ${r.detail}`)).toEqual([]);
+    expect(new Set(result.results.map((r) => r.op))).toEqual(new Set(RATCHET_OPS));
+  }, 60_000);
 
   it('passes every case of frames.json, each op, each section', async () => {
     const { result } = await run([tsx, adapter], { vectors: [framesJson], quiet: true });
