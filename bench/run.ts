@@ -57,6 +57,11 @@ const sections: Section[] = [
     run: async () => (await import('../runtime/bench/protocol.bench.ts')).benchProtocol(),
   },
   {
+    id: 'ratchet',
+    title: 'Ratchet (issue 17): v2 sessions vs v1 frames and a noble-only baseline',
+    run: async () => (await import('../runtime/bench/ratchet.bench.ts')).benchRatchet(),
+  },
+  {
     id: 'relay',
     title: 'Relay (issue 4): Parley relay vs a bare ws forwarder',
     run: async () => (await import('../relay/bench/relay.bench.ts')).benchRelay((line) => console.error(line)),

@@ -161,6 +161,26 @@ export const Contexts = {
    * From `contexts.items.mailbox_token`.
    */
   mailboxToken: 'parley v1 mailbox token',
+  /**
+   * A v2 session's first root key RK0 (X3DH shape).
+   * From `contexts.items.session_root`.
+   */
+  sessionRoot: 'parley v1 v2 session',
+  /**
+   * A's first sending header key, from RK0.
+   * From `contexts.items.session_header_a`.
+   */
+  sessionHeaderA: 'parley v1 v2 header a',
+  /**
+   * B's first sending header key (A's first next receiving header key), from RK0.
+   * From `contexts.items.session_header_b`.
+   */
+  sessionHeaderB: 'parley v1 v2 header b',
+  /**
+   * A root step: new root key, chain key and next header key.
+   * From `contexts.items.ratchet_root`.
+   */
+  ratchetRoot: 'parley v1 v2 root',
 } as const;
 
 /**
@@ -205,6 +225,12 @@ export const SignatureLabels = {
    * From `signatures.items.first_contact`.
    */
   firstContact: 'parley v1 sig first contact',
+  /**
+   * Ratchet frames, signed by the sending identity's Ed25519 key over the whole ciphertext region; the binding key is the pair's, so a receiver verifies before it touches the ratchet state.
+   * Signed by the sender; binding key pair_bind; region ratchet_signed.
+   * From `signatures.items.ratchet`.
+   */
+  ratchet: 'parley v1 sig ratchet',
 } as const;
 
 /**
@@ -218,6 +244,7 @@ export const SignatureLabelBytes: { readonly [K in keyof typeof SignatureLabels]
   control: ascii(SignatureLabels.control),
   peer: ascii(SignatureLabels.peer),
   firstContact: ascii(SignatureLabels.firstContact),
+  ratchet: ascii(SignatureLabels.ratchet),
 };
 
 function ascii(s: string): Uint8Array {

@@ -4,7 +4,7 @@
  * From `derivations`.
  */
 import { Contexts, SignatureLabelBytes } from './contexts.ts';
-import { challengeSigned, type ChallengeSignedParts, controlSigned, type ControlSignedParts, fcRequestKeyInput, type FcRequestKeyInputParts, fcSigned, type FcSignedParts, fcStaticsKeyInput, type FcStaticsKeyInputParts, fileContent, type FileContentParts, gateInput, type GateInputParts, helloProofKeyInput, type HelloProofKeyInputParts, helloSigned, type HelloSignedParts, helloStaticsKeyInput, type HelloStaticsKeyInputParts, inviteChecksumInput, type InviteChecksumInputParts, inviteSecretInput, type InviteSecretInputParts, keyInput, type KeyInputParts, mailboxSecretInput, type MailboxSecretInputParts, mailboxTokenInput, type MailboxTokenInputParts, pairDirectionInput, type PairDirectionInputParts, pairInput, type PairInputParts, peerSigned, type PeerSignedParts, relayKeysInput, type RelayKeysInputParts, routeMaskInput, type RouteMaskInputParts, safetyInput, type SafetyInputParts, seedInput, type SeedInputParts, sessionInput, type SessionInputParts, transcriptChallengeInput, type TranscriptChallengeInputParts, transcriptNextInput, type TranscriptNextInputParts, welcomeKeyInput, type WelcomeKeyInputParts, welcomeSigned, type WelcomeSignedParts } from './regions.ts';
+import { chainMessageInput, chainNextInput, challengeSigned, type ChallengeSignedParts, controlSigned, type ControlSignedParts, fcRequestKeyInput, type FcRequestKeyInputParts, fcSigned, type FcSignedParts, fcStaticsKeyInput, type FcStaticsKeyInputParts, fileContent, type FileContentParts, gateInput, type GateInputParts, helloProofKeyInput, type HelloProofKeyInputParts, helloSigned, type HelloSignedParts, helloStaticsKeyInput, type HelloStaticsKeyInputParts, inviteChecksumInput, type InviteChecksumInputParts, inviteSecretInput, type InviteSecretInputParts, keyInput, type KeyInputParts, mailboxSecretInput, type MailboxSecretInputParts, mailboxTokenInput, type MailboxTokenInputParts, pairDirectionInput, type PairDirectionInputParts, pairInput, type PairInputParts, peerSigned, type PeerSignedParts, ratchetRootInput, type RatchetRootInputParts, ratchetSigned, type RatchetSignedParts, relayKeysInput, type RelayKeysInputParts, routeMaskInput, type RouteMaskInputParts, safetyInput, type SafetyInputParts, seedInput, type SeedInputParts, sessionInput, type SessionInputParts, sessionRootInput, type SessionRootInputParts, transcriptChallengeInput, type TranscriptChallengeInputParts, transcriptNextInput, type TranscriptNextInputParts, welcomeKeyInput, type WelcomeKeyInputParts, welcomeSigned, type WelcomeSignedParts } from './regions.ts';
 
 /**
  * The two BLAKE3 modes the protocol uses. runtime/src/crypto provides one; any implementation
@@ -331,6 +331,60 @@ export function deriveFileDigest(h: Blake3, i: FileContentParts): Uint8Array {
 }
 
 /**
+ * RK0, the session's first root key; the four DH outputs and e_A, e_B are erased after it.
+ * BLAKE3 derive_key("parley v1 v2 session", session_root_input) → 32 bytes (KEY_SIZE).
+ * From `derivations.session_root`.
+ */
+export function deriveSessionRoot(h: Blake3, i: SessionRootInputParts): Uint8Array {
+  return h.deriveKey(Contexts.sessionRoot, sessionRootInput(i), 32);
+}
+
+/**
+ * HK_A0 from RK0: A's first sending header key (B's first next receiving header key).
+ * BLAKE3 derive_key("parley v1 v2 header a", key_input) → 32 bytes (KEY_SIZE).
+ * From `derivations.session_header_a`.
+ */
+export function deriveSessionHeaderA(h: Blake3, i: KeyInputParts): Uint8Array {
+  return h.deriveKey(Contexts.sessionHeaderA, keyInput(i), 32);
+}
+
+/**
+ * NHK_B0 from RK0: B's first next sending header key (A's first next receiving header key).
+ * BLAKE3 derive_key("parley v1 v2 header b", key_input) → 32 bytes (KEY_SIZE).
+ * From `derivations.session_header_b`.
+ */
+export function deriveSessionHeaderB(h: Blake3, i: KeyInputParts): Uint8Array {
+  return h.deriveKey(Contexts.sessionHeaderB, keyInput(i), 32);
+}
+
+/**
+ * KDF_RK: bytes 0..32 the new root key, 32..64 the new chain key, 64..96 the next header key of that direction.
+ * BLAKE3 derive_key("parley v1 v2 root", ratchet_root_input) → 96 bytes (3 * KEY_SIZE).
+ * From `derivations.ratchet_root`.
+ */
+export function deriveRatchetRoot(h: Blake3, i: RatchetRootInputParts): Uint8Array {
+  return h.deriveKey(Contexts.ratchetRoot, ratchetRootInput(i), 96);
+}
+
+/**
+ * KDF_CK: the message key (the XChaCha20-Poly1305 key of one body). Used once, then erased.
+ * BLAKE3 keyed_hash(key: the chain key, chain_message_input) → 32 bytes (KEY_SIZE).
+ * From `derivations.chain_message_key`.
+ */
+export function deriveChainMessageKey(h: Blake3, key: Uint8Array): Uint8Array {
+  return h.keyedHash(key, chainMessageInput(), 32);
+}
+
+/**
+ * KDF_CK: the chain's next chain key; the old one is erased.
+ * BLAKE3 keyed_hash(key: the chain key, chain_next_input) → 32 bytes (KEY_SIZE).
+ * From `derivations.chain_next_key`.
+ */
+export function deriveChainNextKey(h: Blake3, key: Uint8Array): Uint8Array {
+  return h.keyedHash(key, chainNextInput(), 32);
+}
+
+/**
  * CHALLENGE, signed by the relay's Ed25519 key R_ed.
  * The message the relay signs with Ed25519: ascii("parley v1 sig challenge") || BLAKE3 keyed_hash(bindKey, challenge_signed) (32 bytes).
  * bindKey is derivation challenge_bind.
@@ -388,4 +442,14 @@ export function signatureMessagePeer(h: Blake3, bindKey: Uint8Array, i: PeerSign
  */
 export function signatureMessageFirstContact(h: Blake3, bindKey: Uint8Array, i: FcSignedParts): Uint8Array {
   return signed(SignatureLabelBytes.firstContact, h.keyedHash(bindKey, fcSigned(i), 32));
+}
+
+/**
+ * Ratchet frames, signed by the sending identity's Ed25519 key over the whole ciphertext region; the binding key is the pair's, so a receiver verifies before it touches the ratchet state.
+ * The message the sender signs with Ed25519: ascii("parley v1 sig ratchet") || BLAKE3 keyed_hash(bindKey, ratchet_signed) (32 bytes).
+ * bindKey is derivation pair_bind.
+ * From `signatures.items.ratchet`.
+ */
+export function signatureMessageRatchet(h: Blake3, bindKey: Uint8Array, i: RatchetSignedParts): Uint8Array {
+  return signed(SignatureLabelBytes.ratchet, h.keyedHash(bindKey, ratchetSigned(i), 32));
 }

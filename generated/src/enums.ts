@@ -30,23 +30,17 @@ export const FrameKind = {
    * From `enums.frame_kind.values.first_contact`.
    */
   firstContact: 4,
+  /**
+   * v2: a double-ratchet message between two contacts that share a session, header and body encrypted. The relay forwards it verbatim.
+   * From `enums.frame_kind.values.ratchet`.
+   */
+  ratchet: 5,
 } as const;
 /**
  * A valid code of frame_kind.
  * From `enums.frame_kind`.
  */
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
-/**
- * Reserved codes of frame_kind: defined for later versions, rejected by this one.
- * From `enums.frame_kind`.
- */
-export const FrameKindReserved = {
-  /**
-   * Reserved for a v2 ratcheted peer frame.
-   * From `enums.frame_kind.values.ratchet`.
-   */
-  ratchet: 5,
-} as const;
 /**
  * Spec ids of the valid codes of frame_kind, by code.
  * From `enums.frame_kind`.
@@ -56,13 +50,14 @@ export const FrameKindNames: Readonly<Record<number, string>> = {
   2: 'control',
   3: 'peer',
   4: 'first_contact',
+  5: 'ratchet',
 };
 /**
  * True if n is a valid (defined, not reserved) code of frame_kind.
  * From `enums.frame_kind`.
  */
 export function isFrameKind(n: unknown): n is FrameKind {
-  return typeof n === 'number' && ((n >= 1 && n <= 4));
+  return typeof n === 'number' && ((n >= 1 && n <= 5));
 }
 
 /**
@@ -471,6 +466,11 @@ export const MessageType = {
    */
   pushUnregister: 21,
   /**
+   * v2 session control (struct session_control): an upgrade of a v1 contact or a session reset, signed and encrypted under the v1 pair keys. Only in peer frames; never acknowledged by a ratchet frame before the exchange completes.
+   * From `enums.message_type.values.session`.
+   */
+  session: 22,
+  /**
    * To a contact: the token it presents to the relay so its frames to this sender's mailbox count as vouched for (present_mailbox_tokens). Sent again whenever the sender rotates its mailbox secret; the newest replaces older ones. Silent, never shown.
    * From `enums.message_type.values.mailbox_token`.
    */
@@ -481,17 +481,6 @@ export const MessageType = {
  * From `enums.message_type`.
  */
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
-/**
- * Reserved codes of message_type: defined for later versions, rejected by this one.
- * From `enums.message_type`.
- */
-export const MessageTypeReserved = {
-  /**
-   * Reserved for v2 key-ratchet control.
-   * From `enums.message_type.values.ratchet_reserved`.
-   */
-  ratchetReserved: 22,
-} as const;
 /**
  * Spec ids of the valid codes of message_type, by code.
  * From `enums.message_type`.
@@ -518,6 +507,7 @@ export const MessageTypeNames: Readonly<Record<number, string>> = {
   19: 'push_register_webpush',
   20: 'push_register_fcm',
   21: 'push_unregister',
+  22: 'session',
   23: 'mailbox_token',
 };
 /**
@@ -525,7 +515,7 @@ export const MessageTypeNames: Readonly<Record<number, string>> = {
  * From `enums.message_type`.
  */
 export function isMessageType(n: unknown): n is MessageType {
-  return typeof n === 'number' && ((n >= 1 && n <= 21) || n === 23);
+  return typeof n === 'number' && ((n >= 1 && n <= 23));
 }
 
 /**
@@ -558,6 +548,94 @@ export const ExtensionTagNames: Readonly<Record<number, string>> = {
  */
 export function isExtensionTag(n: unknown): n is ExtensionTag {
   return typeof n === 'number' && (n === 1);
+}
+
+/**
+ * Which ML-KEM-768 fields a ratchet header carries. Every header of a chain carries its chain's KEM fields (a receiver that lost the chain's first message still takes the step from the next one).
+ * Wire type u8.
+ * From `enums.ratchet_kem`.
+ */
+export const RatchetKem = {
+  /**
+   * The sender's new KEM public key only (the first chain of a session: the sender knows no KEM key of the other side yet).
+   * From `enums.ratchet_kem.values.key`.
+   */
+  key: 1,
+  /**
+   * The sender's new KEM public key and an encapsulation to the other side's latest KEM public key; its secret entered this chain's root step.
+   * From `enums.ratchet_kem.values.key_ciphertext`.
+   */
+  keyCiphertext: 2,
+} as const;
+/**
+ * A valid code of ratchet_kem.
+ * From `enums.ratchet_kem`.
+ */
+export type RatchetKem = (typeof RatchetKem)[keyof typeof RatchetKem];
+/**
+ * Spec ids of the valid codes of ratchet_kem, by code.
+ * From `enums.ratchet_kem`.
+ */
+export const RatchetKemNames: Readonly<Record<number, string>> = {
+  1: 'key',
+  2: 'key_ciphertext',
+};
+/**
+ * True if n is a valid (defined, not reserved) code of ratchet_kem.
+ * From `enums.ratchet_kem`.
+ */
+export function isRatchetKem(n: unknown): n is RatchetKem {
+  return typeof n === 'number' && ((n >= 1 && n <= 2));
+}
+
+/**
+ * What a session_control message does.
+ * Wire type u8.
+ * From `enums.session_op`.
+ */
+export const SessionOp = {
+  /**
+   * A v1 contact proposes v2: the offerer's fresh ephemeral (it plays the invite owner B).
+   * From `enums.session_op.values.upgrade_offer`.
+   */
+  upgradeOffer: 1,
+  /**
+   * Accepts an upgrade_offer: the answerer's fresh ephemeral (it plays the requester A and sends the first ratchet frame).
+   * From `enums.session_op.values.upgrade_answer`.
+   */
+  upgradeAnswer: 2,
+  /**
+   * A device that lost or restored its state asks for a new session: a fresh ephemeral. The receiver drops its session for this contact and shows a notice.
+   * From `enums.session_op.values.reset_offer`.
+   */
+  resetOffer: 3,
+  /**
+   * Accepts a reset_offer: the answerer's fresh ephemeral.
+   * From `enums.session_op.values.reset_answer`.
+   */
+  resetAnswer: 4,
+} as const;
+/**
+ * A valid code of session_op.
+ * From `enums.session_op`.
+ */
+export type SessionOp = (typeof SessionOp)[keyof typeof SessionOp];
+/**
+ * Spec ids of the valid codes of session_op, by code.
+ * From `enums.session_op`.
+ */
+export const SessionOpNames: Readonly<Record<number, string>> = {
+  1: 'upgrade_offer',
+  2: 'upgrade_answer',
+  3: 'reset_offer',
+  4: 'reset_answer',
+};
+/**
+ * True if n is a valid (defined, not reserved) code of session_op.
+ * From `enums.session_op`.
+ */
+export function isSessionOp(n: unknown): n is SessionOp {
+  return typeof n === 'number' && ((n >= 1 && n <= 4));
 }
 
 /**

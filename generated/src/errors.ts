@@ -112,6 +112,62 @@ export type OpenErrorCode =
   | 'BAD_MESSAGE';
 
 /**
+ * Codes of the ratchet error group.
+ * From `errors.ratchet`.
+ */
+export type RatchetErrorCode =
+  /**
+   * Raised if a ratchet frame arrives from a contact with whom no v2 session exists.
+   * From `errors.ratchet.NO_SESSION`.
+   */
+  | 'NO_SESSION'
+  /**
+   * Raised if no header key of the session (skipped chains, current, next) opens the header.
+   * From `errors.ratchet.HEADER_FAILED`.
+   */
+  | 'HEADER_FAILED'
+  /**
+   * Raised if a header announces more than MAX_SKIP_PER_CHAIN skipped messages in one chain; the state is unchanged.
+   * From `errors.ratchet.JUMP_TOO_LARGE`.
+   */
+  | 'JUMP_TOO_LARGE'
+  /**
+   * Raised if a header names a message whose key was used or erased (a replay, or older than SKIPPED_KEY_MAX_AGE_MS, or evicted at MAX_SKIPPED_KEYS).
+   * From `errors.ratchet.KEY_USED`.
+   */
+  | 'KEY_USED'
+  /**
+   * Raised if a header's KEM fields do not fit the step: a ciphertext when the receiver published no KEM key, or KEM fields missing on a new chain after a KEM key was published.
+   * From `errors.ratchet.BAD_KEM`.
+   */
+  | 'BAD_KEM'
+  /**
+   * Raised if a v2 contact sends a v1 peer frame other than session control, or a first contact on a v2 invite is not a ratchet message.
+   * From `errors.ratchet.DOWNGRADE`.
+   */
+  | 'DOWNGRADE'
+  /**
+   * Raised if an upgrade offer or answer arrives for a contact that is already at v2 (upgrades happen once) or has no matching pending offer.
+   * From `errors.ratchet.UPGRADE_REFUSED`.
+   */
+  | 'UPGRADE_REFUSED'
+  /**
+   * Raised if a session reset is not newer than the session it would replace, or arrives within SESSION_RESET_INTERVAL_MS of the last accepted reset, or answers no pending reset offer.
+   * From `errors.ratchet.RESET_REFUSED`.
+   */
+  | 'RESET_REFUSED'
+  /**
+   * Raised if a sending chain reached MAX_CHAIN_MESSAGES.
+   * From `errors.ratchet.SESSION_EXHAUSTED`.
+   */
+  | 'SESSION_EXHAUSTED'
+  /**
+   * Raised if a stored session state does not decode (wrong version, truncated, inconsistent).
+   * From `errors.ratchet.BAD_STATE`.
+   */
+  | 'BAD_STATE';
+
+/**
  * Codes of the handshake error group.
  * From `errors.handshake`.
  */
@@ -146,7 +202,7 @@ export type HandshakeErrorCode =
  * Every error code of the spec, with its "raised if" line.
  * From `errors`.
  */
-export const ErrorDocs: Readonly<Record<CodecErrorCode | OpenErrorCode | HandshakeErrorCode, string>> = {
+export const ErrorDocs: Readonly<Record<CodecErrorCode | OpenErrorCode | RatchetErrorCode | HandshakeErrorCode, string>> = {
   SHORT_INPUT: 'Raised if the input ends before a field is complete.',
   TRAILING_BYTES: 'Raised if bytes remain after the last field.',
   UNKNOWN_CODE: 'Raised if an enum field holds a value the spec does not define, or a reserved one.',
@@ -166,6 +222,16 @@ export const ErrorDocs: Readonly<Record<CodecErrorCode | OpenErrorCode | Handsha
   GATE_FAILED: 'Raised if a first-contact frame\'s gate tag is wrong or already seen.',
   KEY_CONFLICT: 'Raised if a first-contact sender\'s id belongs to an existing contact with other keys.',
   BAD_MESSAGE: 'Raised if a message is not allowed where it arrived (a contact request outside a first-contact frame, an edit of someone else\'s message).',
+  NO_SESSION: 'Raised if a ratchet frame arrives from a contact with whom no v2 session exists.',
+  HEADER_FAILED: 'Raised if no header key of the session (skipped chains, current, next) opens the header.',
+  JUMP_TOO_LARGE: 'Raised if a header announces more than MAX_SKIP_PER_CHAIN skipped messages in one chain; the state is unchanged.',
+  KEY_USED: 'Raised if a header names a message whose key was used or erased (a replay, or older than SKIPPED_KEY_MAX_AGE_MS, or evicted at MAX_SKIPPED_KEYS).',
+  BAD_KEM: 'Raised if a header\'s KEM fields do not fit the step: a ciphertext when the receiver published no KEM key, or KEM fields missing on a new chain after a KEM key was published.',
+  DOWNGRADE: 'Raised if a v2 contact sends a v1 peer frame other than session control, or a first contact on a v2 invite is not a ratchet message.',
+  UPGRADE_REFUSED: 'Raised if an upgrade offer or answer arrives for a contact that is already at v2 (upgrades happen once) or has no matching pending offer.',
+  RESET_REFUSED: 'Raised if a session reset is not newer than the session it would replace, or arrives within SESSION_RESET_INTERVAL_MS of the last accepted reset, or answers no pending reset offer.',
+  SESSION_EXHAUSTED: 'Raised if a sending chain reached MAX_CHAIN_MESSAGES.',
+  BAD_STATE: 'Raised if a stored session state does not decode (wrong version, truncated, inconsistent).',
   HANDSHAKE_FAILED: 'The only error a relay shows a client that failed the handshake (close code handshake_failed); its log says which check failed.',
   BAD_RELAY: 'Raised in the client if CHALLENGE or WELCOME does not verify with the pinned relay keys.',
   VERSION_MISMATCH: 'Raised in the client if the relay supports no common version.',

@@ -62,6 +62,14 @@ export type StructId =
   | 'push_unregister'
   | 'mailbox_token_message'
   | 'invite'
+  | 'invite_v2'
+  | 'ratchet'
+  | 'ratchet_header'
+  | 'ratchet_kem_key'
+  | 'ratchet_kem_key_ciphertext'
+  | 'ratchet_state'
+  | 'skipped_key'
+  | 'session_control'
   | 'safety_qr'
   | 'push_payload';
 
@@ -79,7 +87,7 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     fields: [
       { id: 'route', name: 'route', path: 'structs.frame.fields[0]', type: 'bytes', size: 8, sizeKind: 'fixed' },
       { id: 'nonce', name: 'nonce', path: 'structs.frame.fields[1]', type: 'bytes', size: 24, sizeKind: 'fixed' },
-      { id: 'kind', name: 'kind', path: 'structs.frame.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'frame_kind', codes: [1, 2, 3, 4], reserved: [5] },
+      { id: 'kind', name: 'kind', path: 'structs.frame.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'frame_kind', codes: [1, 2, 3, 4, 5], reserved: [] },
       { id: 'payload', name: 'payload', path: 'structs.frame.fields[3]', type: 'bytes', size: null, sizeKind: 'rest', rest: 64, maxLen: 65439 },
       { id: 'sig', name: 'sig', path: 'structs.frame.fields[4]', type: 'bytes', size: 64, sizeKind: 'fixed' },
     ],
@@ -327,9 +335,9 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     fields: [
       { id: 'msg_id', name: 'msgId', path: 'structs.envelope.fields[0]', type: 'bytes', size: 16, sizeKind: 'fixed' },
       { id: 'sent_at', name: 'sentAt', path: 'structs.envelope.fields[1]', type: 'u64', size: 8, sizeKind: 'fixed', max: 9007199254740991 },
-      { id: 'type', name: 'type', path: 'structs.envelope.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'message_type', codes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23], reserved: [22] },
+      { id: 'type', name: 'type', path: 'structs.envelope.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'message_type', codes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23], reserved: [] },
       { id: 'flags', name: 'flags', path: 'structs.envelope.fields[3]', type: 'u8', size: 1, sizeKind: 'fixed', mask: 1 },
-      { id: 'body', name: 'body', path: 'structs.envelope.fields[4]', type: 'switch', size: null, sizeKind: 'prefix', prefix: 4, maxLen: 65423, on: 'type', enum: 'message_type', cases: { 1: 'text', 2: 'edit', 3: 'delete', 4: 'receipt', 5: 'presence', 6: 'typing', 7: 'file_offer', 8: 'file_chunk', 9: 'file_cancel', 10: 'contact_request', 11: 'contact_accept', 12: 'call_invite', 13: 'call_ref', 14: 'call_reject', 15: 'call_ref', 16: 'call_sdp', 17: 'call_ice', 18: 'call_bye', 19: 'push_register_webpush', 20: 'push_register_fcm', 21: 'push_unregister', 23: 'mailbox_token_message' }, caseNames: { 1: 'text', 2: 'edit', 3: 'delete', 4: 'receipt', 5: 'presence', 6: 'typing', 7: 'file_offer', 8: 'file_chunk', 9: 'file_cancel', 10: 'contact_request', 11: 'contact_accept', 12: 'call_invite', 13: 'call_accept', 14: 'call_reject', 15: 'call_join', 16: 'call_sdp', 17: 'call_ice', 18: 'call_bye', 19: 'push_register_webpush', 20: 'push_register_fcm', 21: 'push_unregister', 23: 'mailbox_token' } },
+      { id: 'body', name: 'body', path: 'structs.envelope.fields[4]', type: 'switch', size: null, sizeKind: 'prefix', prefix: 4, maxLen: 65423, on: 'type', enum: 'message_type', cases: { 1: 'text', 2: 'edit', 3: 'delete', 4: 'receipt', 5: 'presence', 6: 'typing', 7: 'file_offer', 8: 'file_chunk', 9: 'file_cancel', 10: 'contact_request', 11: 'contact_accept', 12: 'call_invite', 13: 'call_ref', 14: 'call_reject', 15: 'call_ref', 16: 'call_sdp', 17: 'call_ice', 18: 'call_bye', 19: 'push_register_webpush', 20: 'push_register_fcm', 21: 'push_unregister', 23: 'mailbox_token_message', 22: 'session_control' }, caseNames: { 1: 'text', 2: 'edit', 3: 'delete', 4: 'receipt', 5: 'presence', 6: 'typing', 7: 'file_offer', 8: 'file_chunk', 9: 'file_cancel', 10: 'contact_request', 11: 'contact_accept', 12: 'call_invite', 13: 'call_accept', 14: 'call_reject', 15: 'call_join', 16: 'call_sdp', 17: 'call_ice', 18: 'call_bye', 19: 'push_register_webpush', 20: 'push_register_fcm', 21: 'push_unregister', 23: 'mailbox_token', 22: 'session' } },
       { id: 'extensions', name: 'extensions', path: 'structs.envelope.fields[5]', type: 'list', size: null, sizeKind: 'count', prefix: 1, of: 'extension', minCount: 0, maxCount: 8 },
       { id: 'padding', name: 'padding', path: 'structs.envelope.fields[6]', type: 'zeros', size: null, sizeKind: 'eos' },
     ],
@@ -632,6 +640,128 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
       { id: 'max_uses', name: 'maxUses', path: 'structs.invite.fields[8]', type: 'u16', size: 2, sizeKind: 'fixed', min: 1, max: 1000 },
       { id: 'name', name: 'name', path: 'structs.invite.fields[9]', type: 'str', size: null, sizeKind: 'prefix', prefix: 1, maxLen: 64 },
       { id: 'checksum', name: 'checksum', path: 'structs.invite.fields[10]', type: 'bytes', size: 4, sizeKind: 'fixed' },
+    ],
+  },
+  invite_v2: {
+    id: 'invite_v2',
+    name: 'InviteV2',
+    path: 'structs.invite_v2',
+    fixedSize: null,
+    minSize: 194,
+    fields: [
+      { id: 'version', name: 'version', path: 'structs.invite_v2.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', min: 2, max: 2 },
+      { id: 'owner_x', name: 'ownerX', path: 'structs.invite_v2.fields[1]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'owner_ed', name: 'ownerEd', path: 'structs.invite_v2.fields[2]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'relay_x', name: 'relayX', path: 'structs.invite_v2.fields[3]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'relay_ed', name: 'relayEd', path: 'structs.invite_v2.fields[4]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'relay_url', name: 'relayUrl', path: 'structs.invite_v2.fields[5]', type: 'str', size: null, sizeKind: 'prefix', prefix: 1, minLen: 1, maxLen: 255 },
+      { id: 'secret', name: 'secret', path: 'structs.invite_v2.fields[6]', type: 'bytes', size: 16, sizeKind: 'fixed' },
+      { id: 'expires_at', name: 'expiresAt', path: 'structs.invite_v2.fields[7]', type: 'u64', size: 8, sizeKind: 'fixed', max: 9007199254740 },
+      { id: 'max_uses', name: 'maxUses', path: 'structs.invite_v2.fields[8]', type: 'u16', size: 2, sizeKind: 'fixed', min: 1, max: 1000 },
+      { id: 'owner_ephemeral', name: 'ownerEphemeral', path: 'structs.invite_v2.fields[9]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'name', name: 'name', path: 'structs.invite_v2.fields[10]', type: 'str', size: null, sizeKind: 'prefix', prefix: 1, maxLen: 64 },
+      { id: 'checksum', name: 'checksum', path: 'structs.invite_v2.fields[11]', type: 'bytes', size: 4, sizeKind: 'fixed' },
+    ],
+  },
+  ratchet: {
+    id: 'ratchet',
+    name: 'Ratchet',
+    path: 'structs.ratchet',
+    fixedSize: null,
+    minSize: 1515,
+    fields: [
+      { id: 'header', name: 'header', path: 'structs.ratchet.fields[0]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, minLen: 1241, maxLen: 2329 },
+      { id: 'body', name: 'body', path: 'structs.ratchet.fields[1]', type: 'bytes', size: null, sizeKind: 'eos', minLen: 272, maxLen: 63108 },
+    ],
+  },
+  ratchet_header: {
+    id: 'ratchet_header',
+    name: 'RatchetHeader',
+    path: 'structs.ratchet_header',
+    fixedSize: null,
+    minSize: 41,
+    fields: [
+      { id: 'ratchet_key', name: 'ratchetKey', path: 'structs.ratchet_header.fields[0]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'prev_count', name: 'prevCount', path: 'structs.ratchet_header.fields[1]', type: 'u32', size: 4, sizeKind: 'fixed' },
+      { id: 'number', name: 'number', path: 'structs.ratchet_header.fields[2]', type: 'u32', size: 4, sizeKind: 'fixed' },
+      { id: 'kem', name: 'kem', path: 'structs.ratchet_header.fields[3]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'ratchet_kem', codes: [1, 2], reserved: [] },
+      { id: 'kem_fields', name: 'kemFields', path: 'structs.ratchet_header.fields[4]', type: 'switch', size: null, sizeKind: 'eos', on: 'kem', enum: 'ratchet_kem', cases: { 1: 'ratchet_kem_key', 2: 'ratchet_kem_key_ciphertext' }, caseNames: { 1: 'key', 2: 'key_ciphertext' } },
+    ],
+  },
+  ratchet_kem_key: {
+    id: 'ratchet_kem_key',
+    name: 'RatchetKemKey',
+    path: 'structs.ratchet_kem_key',
+    fixedSize: 1184,
+    minSize: 1184,
+    fields: [
+      { id: 'public_key', name: 'publicKey', path: 'structs.ratchet_kem_key.fields[0]', type: 'bytes', size: 1184, sizeKind: 'fixed' },
+    ],
+  },
+  ratchet_kem_key_ciphertext: {
+    id: 'ratchet_kem_key_ciphertext',
+    name: 'RatchetKemKeyCiphertext',
+    path: 'structs.ratchet_kem_key_ciphertext',
+    fixedSize: 2272,
+    minSize: 2272,
+    fields: [
+      { id: 'public_key', name: 'publicKey', path: 'structs.ratchet_kem_key_ciphertext.fields[0]', type: 'bytes', size: 1184, sizeKind: 'fixed' },
+      { id: 'ciphertext', name: 'ciphertext', path: 'structs.ratchet_kem_key_ciphertext.fields[1]', type: 'bytes', size: 1088, sizeKind: 'fixed' },
+    ],
+  },
+  ratchet_state: {
+    id: 'ratchet_state',
+    name: 'RatchetState',
+    path: 'structs.ratchet_state',
+    fixedSize: null,
+    minSize: 196,
+    fields: [
+      { id: 'format', name: 'format', path: 'structs.ratchet_state.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', min: 2, max: 2 },
+      { id: 'started_at', name: 'startedAt', path: 'structs.ratchet_state.fields[1]', type: 'u64', size: 8, sizeKind: 'fixed', max: 9007199254740991 },
+      { id: 'peer_seen', name: 'peerSeen', path: 'structs.ratchet_state.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', max: 1 },
+      { id: 'dh_secret', name: 'dhSecret', path: 'structs.ratchet_state.fields[3]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'dh_public', name: 'dhPublic', path: 'structs.ratchet_state.fields[4]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'dh_remote', name: 'dhRemote', path: 'structs.ratchet_state.fields[5]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 1, maxLen: 32 },
+      { id: 'root_key', name: 'rootKey', path: 'structs.ratchet_state.fields[6]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'send_chain', name: 'sendChain', path: 'structs.ratchet_state.fields[7]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 1, maxLen: 32 },
+      { id: 'send_count', name: 'sendCount', path: 'structs.ratchet_state.fields[8]', type: 'u32', size: 4, sizeKind: 'fixed' },
+      { id: 'prev_send_count', name: 'prevSendCount', path: 'structs.ratchet_state.fields[9]', type: 'u32', size: 4, sizeKind: 'fixed' },
+      { id: 'recv_chain', name: 'recvChain', path: 'structs.ratchet_state.fields[10]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 1, maxLen: 32 },
+      { id: 'recv_count', name: 'recvCount', path: 'structs.ratchet_state.fields[11]', type: 'u32', size: 4, sizeKind: 'fixed' },
+      { id: 'send_header', name: 'sendHeader', path: 'structs.ratchet_state.fields[12]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 1, maxLen: 32 },
+      { id: 'recv_header', name: 'recvHeader', path: 'structs.ratchet_state.fields[13]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 1, maxLen: 32 },
+      { id: 'next_send_header', name: 'nextSendHeader', path: 'structs.ratchet_state.fields[14]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'next_recv_header', name: 'nextRecvHeader', path: 'structs.ratchet_state.fields[15]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'kem_seed', name: 'kemSeed', path: 'structs.ratchet_state.fields[16]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 1, maxLen: 64 },
+      { id: 'kem_public', name: 'kemPublic', path: 'structs.ratchet_state.fields[17]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, maxLen: 1184 },
+      { id: 'kem_ciphertext', name: 'kemCiphertext', path: 'structs.ratchet_state.fields[18]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, maxLen: 1088 },
+      { id: 'kem_remote', name: 'kemRemote', path: 'structs.ratchet_state.fields[19]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, maxLen: 1184 },
+      { id: 'skipped', name: 'skipped', path: 'structs.ratchet_state.fields[20]', type: 'list', size: null, sizeKind: 'count', prefix: 2, of: 'skipped_key', minCount: 0, maxCount: 2000 },
+    ],
+  },
+  skipped_key: {
+    id: 'skipped_key',
+    name: 'SkippedKey',
+    path: 'structs.skipped_key',
+    fixedSize: 76,
+    minSize: 76,
+    fields: [
+      { id: 'header_key', name: 'headerKey', path: 'structs.skipped_key.fields[0]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'number', name: 'number', path: 'structs.skipped_key.fields[1]', type: 'u32', size: 4, sizeKind: 'fixed' },
+      { id: 'message_key', name: 'messageKey', path: 'structs.skipped_key.fields[2]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'stored_at', name: 'storedAt', path: 'structs.skipped_key.fields[3]', type: 'u64', size: 8, sizeKind: 'fixed', max: 9007199254740991 },
+    ],
+  },
+  session_control: {
+    id: 'session_control',
+    name: 'SessionControl',
+    path: 'structs.session_control',
+    fixedSize: 49,
+    minSize: 49,
+    fields: [
+      { id: 'op', name: 'op', path: 'structs.session_control.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'session_op', codes: [1, 2, 3, 4], reserved: [] },
+      { id: 'ephemeral', name: 'ephemeral', path: 'structs.session_control.fields[1]', type: 'bytes', size: 32, sizeKind: 'fixed' },
+      { id: 'answers', name: 'answers', path: 'structs.session_control.fields[2]', type: 'bytes', size: 16, sizeKind: 'fixed' },
     ],
   },
   safety_qr: {

@@ -1401,6 +1401,290 @@ export function fcSigned(i: FcSignedParts): Uint8Array {
 }
 
 /**
+ * The caller-supplied parts of session_root_input, in the order they are written.
+ * From `regions.session_root_input`.
+ */
+export interface SessionRootInputParts {
+  /**
+   * X(a, B_x): identity-identity.
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.session_root_input.parts[0]`.
+   */
+  dhStatic: Uint8Array;
+  /**
+   * X(e_A, B_x): A's ephemeral with B's identity.
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.session_root_input.parts[1]`.
+   */
+  dhEphemeralStatic: Uint8Array;
+  /**
+   * X(a, E_B): A's identity with B's ephemeral.
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.session_root_input.parts[2]`.
+   */
+  dhStaticEphemeral: Uint8Array;
+  /**
+   * X(e_A, E_B): ephemeral-ephemeral.
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.session_root_input.parts[3]`.
+   */
+  dhEphemeral: Uint8Array;
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.session_root_input.parts[4]`.
+   */
+  aX: Uint8Array;
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.session_root_input.parts[5]`.
+   */
+  aEd: Uint8Array;
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.session_root_input.parts[6]`.
+   */
+  bX: Uint8Array;
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.session_root_input.parts[7]`.
+   */
+  bEd: Uint8Array;
+}
+
+/**
+ * Key material of a v2 session's first root key RK0 (the X3DH shape without a prekey server). A is the side that sends the first ratchet message (the first-contact requester, or the answerer of an upgrade or reset); B is the side whose ephemeral E_B was published first (the invite's E_I, or the offer's ephemeral).
+ * Bytes: dh_static 32 (KEY_SIZE) || dh_ephemeral_static 32 (KEY_SIZE) || dh_static_ephemeral 32 (KEY_SIZE) || dh_ephemeral 32 (KEY_SIZE) || a_x 32 (KEY_SIZE) || a_ed 32 (KEY_SIZE) || b_x 32 (KEY_SIZE) || b_ed 32 (KEY_SIZE).
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.session_root_input`.
+ */
+export function sessionRootInput(i: SessionRootInputParts): Uint8Array {
+  obj(i, 'session_root_input');
+  const dhStatic = bytesOf(i.dhStatic, 32, 'session_root_input.dh_static');
+  const dhEphemeralStatic = bytesOf(i.dhEphemeralStatic, 32, 'session_root_input.dh_ephemeral_static');
+  const dhStaticEphemeral = bytesOf(i.dhStaticEphemeral, 32, 'session_root_input.dh_static_ephemeral');
+  const dhEphemeral = bytesOf(i.dhEphemeral, 32, 'session_root_input.dh_ephemeral');
+  const aX = bytesOf(i.aX, 32, 'session_root_input.a_x');
+  const aEd = bytesOf(i.aEd, 32, 'session_root_input.a_ed');
+  const bX = bytesOf(i.bX, 32, 'session_root_input.b_x');
+  const bEd = bytesOf(i.bEd, 32, 'session_root_input.b_ed');
+  const out = new Uint8Array(256);
+  out.set(dhStatic, 0);
+  out.set(dhEphemeralStatic, 32);
+  out.set(dhStaticEphemeral, 64);
+  out.set(dhEphemeral, 96);
+  out.set(aX, 128);
+  out.set(aEd, 160);
+  out.set(bX, 192);
+  out.set(bEd, 224);
+  return out;
+}
+
+/**
+ * The caller-supplied parts of ratchet_root_input, in the order they are written.
+ * From `regions.ratchet_root_input`.
+ */
+export interface RatchetRootInputParts {
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.ratchet_root_input.parts[0]`.
+   */
+  rootKey: Uint8Array;
+  /**
+   * X(own ratchet secret, other ratchet key).
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.ratchet_root_input.parts[1]`.
+   */
+  dh: Uint8Array;
+  /**
+   * ML-KEM-768 shared secret (KEM_SECRET_SIZE bytes) or empty.
+   * Any length, written after its u32 length.
+   * From `regions.ratchet_root_input.parts[2]`.
+   */
+  kemSecret: Uint8Array;
+}
+
+/**
+ * Key material of a root step KDF_RK: the root key, the DH output of the step, then the KEM shared secret of the step (empty on a step without one).
+ * Bytes: root_key 32 (KEY_SIZE) || dh 32 (KEY_SIZE) || u32(len(kem_secret)) || kem_secret.
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.ratchet_root_input`.
+ */
+export function ratchetRootInput(i: RatchetRootInputParts): Uint8Array {
+  obj(i, 'ratchet_root_input');
+  const rootKey = bytesOf(i.rootKey, 32, 'ratchet_root_input.root_key');
+  const dh = bytesOf(i.dh, 32, 'ratchet_root_input.dh');
+  const kemSecret = bytesOf(i.kemSecret, -1, 'ratchet_root_input.kem_secret');
+  const out = new Uint8Array(68 + kemSecret.length);
+  out.set(rootKey, 0);
+  out.set(dh, 32);
+  out[64] = kemSecret.length;
+  out[65] = kemSecret.length >>> 8;
+  out[66] = kemSecret.length >>> 16;
+  out[67] = kemSecret.length >>> 24;
+  out.set(kemSecret, 68);
+  return out;
+}
+
+/**
+ * Input of a chain's message key: the byte 0x01.
+ * Bytes: tag u8 = 1.
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.chain_message_input`.
+ */
+export function chainMessageInput(): Uint8Array {
+  const out = new Uint8Array(1);
+  out[0] = 1;
+  return out;
+}
+
+/**
+ * Input of a chain's next chain key: the byte 0x02.
+ * Bytes: tag u8 = 2.
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.chain_next_input`.
+ */
+export function chainNextInput(): Uint8Array {
+  const out = new Uint8Array(1);
+  out[0] = 2;
+  return out;
+}
+
+/**
+ * The caller-supplied parts of ratchet_header_ad, in the order they are written.
+ * From `regions.ratchet_header_ad`.
+ */
+export interface RatchetHeaderAdParts {
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.ratchet_header_ad.parts[2]`.
+   */
+  senderX: Uint8Array;
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.ratchet_header_ad.parts[3]`.
+   */
+  recipientX: Uint8Array;
+}
+
+/**
+ * Associated data of a ratchet header's AEAD.
+ * Bytes: version u8 = SESSION_VERSION (2) || kind u8 = frame_kind.ratchet (5) || sender_x 32 (KEY_SIZE) || recipient_x 32 (KEY_SIZE).
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.ratchet_header_ad`.
+ */
+export function ratchetHeaderAd(i: RatchetHeaderAdParts): Uint8Array {
+  obj(i, 'ratchet_header_ad');
+  const senderX = bytesOf(i.senderX, 32, 'ratchet_header_ad.sender_x');
+  const recipientX = bytesOf(i.recipientX, 32, 'ratchet_header_ad.recipient_x');
+  const out = new Uint8Array(66);
+  out[0] = 2;
+  out[1] = 5;
+  out.set(senderX, 2);
+  out.set(recipientX, 34);
+  return out;
+}
+
+/**
+ * The caller-supplied parts of ratchet_body_ad, in the order they are written.
+ * From `regions.ratchet_body_ad`.
+ */
+export interface RatchetBodyAdParts {
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.ratchet_body_ad.parts[2]`.
+   */
+  senderX: Uint8Array;
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.ratchet_body_ad.parts[3]`.
+   */
+  recipientX: Uint8Array;
+  /**
+   * The header field of the ratchet payload (ciphertext).
+   * Any length, written after its u32 length.
+   * From `regions.ratchet_body_ad.parts[4]`.
+   */
+  header: Uint8Array;
+}
+
+/**
+ * Associated data of a ratchet body's AEAD: as the header's, then the header ciphertext.
+ * Bytes: version u8 = SESSION_VERSION (2) || kind u8 = frame_kind.ratchet (5) || sender_x 32 (KEY_SIZE) || recipient_x 32 (KEY_SIZE) || u32(len(header)) || header.
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.ratchet_body_ad`.
+ */
+export function ratchetBodyAd(i: RatchetBodyAdParts): Uint8Array {
+  obj(i, 'ratchet_body_ad');
+  const senderX = bytesOf(i.senderX, 32, 'ratchet_body_ad.sender_x');
+  const recipientX = bytesOf(i.recipientX, 32, 'ratchet_body_ad.recipient_x');
+  const header = bytesOf(i.header, -1, 'ratchet_body_ad.header');
+  const out = new Uint8Array(70 + header.length);
+  out[0] = 2;
+  out[1] = 5;
+  out.set(senderX, 2);
+  out.set(recipientX, 34);
+  out[66] = header.length;
+  out[67] = header.length >>> 8;
+  out[68] = header.length >>> 16;
+  out[69] = header.length >>> 24;
+  out.set(header, 70);
+  return out;
+}
+
+/**
+ * The caller-supplied parts of ratchet_signed, in the order they are written.
+ * From `regions.ratchet_signed`.
+ */
+export interface RatchetSignedParts {
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.ratchet_signed.parts[2]`.
+   */
+  senderX: Uint8Array;
+  /**
+   * Exactly 32 bytes (KEY_SIZE).
+   * From `regions.ratchet_signed.parts[3]`.
+   */
+  recipientX: Uint8Array;
+  /**
+   * Exactly 24 bytes (NONCE_SIZE).
+   * From `regions.ratchet_signed.parts[4]`.
+   */
+  nonce: Uint8Array;
+  /**
+   * Any length, written after its u32 length.
+   * From `regions.ratchet_signed.parts[5]`.
+   */
+  payload: Uint8Array;
+}
+
+/**
+ * Bytes bound by a ratchet frame's signature: the whole ciphertext region (header and body).
+ * Bytes: version u8 = SESSION_VERSION (2) || kind u8 = frame_kind.ratchet (5) || sender_x 32 (KEY_SIZE) || recipient_x 32 (KEY_SIZE) || nonce 24 (NONCE_SIZE) || u32(len(payload)) || payload.
+ * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
+ * From `regions.ratchet_signed`.
+ */
+export function ratchetSigned(i: RatchetSignedParts): Uint8Array {
+  obj(i, 'ratchet_signed');
+  const senderX = bytesOf(i.senderX, 32, 'ratchet_signed.sender_x');
+  const recipientX = bytesOf(i.recipientX, 32, 'ratchet_signed.recipient_x');
+  const nonce = bytesOf(i.nonce, 24, 'ratchet_signed.nonce');
+  const payload = bytesOf(i.payload, -1, 'ratchet_signed.payload');
+  const out = new Uint8Array(94 + payload.length);
+  out[0] = 2;
+  out[1] = 5;
+  out.set(senderX, 2);
+  out.set(recipientX, 34);
+  out.set(nonce, 66);
+  out[90] = payload.length;
+  out[91] = payload.length >>> 8;
+  out[92] = payload.length >>> 16;
+  out[93] = payload.length >>> 24;
+  out.set(payload, 94);
+  return out;
+}
+
+/**
  * The caller-supplied parts of safety_input, in the order they are written.
  * From `regions.safety_input`.
  */

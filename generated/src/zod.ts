@@ -4,8 +4,8 @@
  * From `structs`.
  */
 import { z } from 'zod';
-import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, PresenceState, ReceiptStatus, RelayError, SdpType, ShutdownReason, WakeReason } from './enums.ts';
-import type { Frame, Challenge, Hello, HelloStatics, HelloProof, Welcome, WelcomeBody, ControlMessage, Empty, RegisterWake, RegisterMailboxSecret, PresentMailboxTokens, MailboxTokenEntry, Ring, Wake, TurnCredentials, TurnUrl, Shutdown, RelayErrorBody, MailboxDrained, FirstContact, FirstContactStatics, Envelope, OrderExtension, Extension, Text, Edit, Delete, Receipt, MsgRef, Presence, Typing, FileOffer, FileChunk, FileCancel, ContactRequest, ContactAccept, CallInvite, CallMember, CallRef, CallReject, CallSdp, CallIce, CallBye, PushRegisterWebpush, PushRegisterFcm, PushUnregister, MailboxTokenMessage, Invite, SafetyQr, PushPayload } from './index.ts';
+import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, PresenceState, ReceiptStatus, RelayError, SdpType, SessionOp, ShutdownReason, WakeReason } from './enums.ts';
+import type { Frame, Challenge, Hello, HelloStatics, HelloProof, Welcome, WelcomeBody, ControlMessage, Empty, RegisterWake, RegisterMailboxSecret, PresentMailboxTokens, MailboxTokenEntry, Ring, Wake, TurnCredentials, TurnUrl, Shutdown, RelayErrorBody, MailboxDrained, FirstContact, FirstContactStatics, Envelope, OrderExtension, Extension, Text, Edit, Delete, Receipt, MsgRef, Presence, Typing, FileOffer, FileChunk, FileCancel, ContactRequest, ContactAccept, CallInvite, CallMember, CallRef, CallReject, CallSdp, CallIce, CallBye, PushRegisterWebpush, PushRegisterFcm, PushUnregister, MailboxTokenMessage, Invite, InviteV2, Ratchet, RatchetHeader, RatchetKemKey, RatchetKemKeyCiphertext, RatchetState, SkippedKey, SessionControl, SafetyQr, PushPayload } from './index.ts';
 
 const encoder = new TextEncoder();
 
@@ -473,6 +473,15 @@ export const EnvelopeSchema = z.discriminatedUnion('type', [
       type: z.literal(23),
       body: z.lazy(() => MailboxTokenMessageSchema),
     }),
+    z.strictObject({
+      msgId: bytes(16, 16),
+      sentAt: z.number().int().min(0).max(9007199254740991),
+      flags: z.number().int().min(0).max(255).refine((x) => (x & 1) === x, 'only bits 0x1'),
+      extensions: z.array(z.lazy(() => ExtensionSchema)).min(0).max(8),
+      padding: z.number().int().min(0).max(2147483647),
+      type: z.literal(22),
+      body: z.lazy(() => SessionControlSchema),
+    }),
 ]) satisfies z.ZodType<Envelope>;
 
 /**
@@ -722,6 +731,121 @@ export const InviteSchema = z.strictObject({
   name: utf8(0, 64),
   checksum: bytes(4, 4),
 }) satisfies z.ZodType<Invite>;
+
+/**
+ * The decoded value of invite_v2.
+ * From `structs.invite_v2`.
+ */
+export const InviteV2Schema = z.strictObject({
+  version: z.number().int().min(2).max(2),
+  ownerX: bytes(32, 32),
+  ownerEd: bytes(32, 32),
+  relayX: bytes(32, 32),
+  relayEd: bytes(32, 32),
+  relayUrl: utf8(1, 255),
+  secret: bytes(16, 16),
+  expiresAt: z.number().int().min(0).max(9007199254740),
+  maxUses: z.number().int().min(1).max(1000),
+  ownerEphemeral: bytes(32, 32),
+  name: utf8(0, 64),
+  checksum: bytes(4, 4),
+}) satisfies z.ZodType<InviteV2>;
+
+/**
+ * The decoded value of ratchet.
+ * From `structs.ratchet`.
+ */
+export const RatchetSchema = z.strictObject({
+  header: bytes(1241, 2329),
+  body: bytes(272, 63108),
+}) satisfies z.ZodType<Ratchet>;
+
+/**
+ * The decoded value of ratchet_header.
+ * From `structs.ratchet_header`.
+ */
+export const RatchetHeaderSchema = z.discriminatedUnion('kem', [
+    z.strictObject({
+      ratchetKey: bytes(32, 32),
+      prevCount: z.number().int().min(0).max(4294967295),
+      number: z.number().int().min(0).max(4294967295),
+      kem: z.literal(1),
+      kemFields: z.lazy(() => RatchetKemKeySchema),
+    }),
+    z.strictObject({
+      ratchetKey: bytes(32, 32),
+      prevCount: z.number().int().min(0).max(4294967295),
+      number: z.number().int().min(0).max(4294967295),
+      kem: z.literal(2),
+      kemFields: z.lazy(() => RatchetKemKeyCiphertextSchema),
+    }),
+]) satisfies z.ZodType<RatchetHeader>;
+
+/**
+ * The decoded value of ratchet_kem_key.
+ * From `structs.ratchet_kem_key`.
+ */
+export const RatchetKemKeySchema = z.strictObject({
+  publicKey: bytes(1184, 1184),
+}) satisfies z.ZodType<RatchetKemKey>;
+
+/**
+ * The decoded value of ratchet_kem_key_ciphertext.
+ * From `structs.ratchet_kem_key_ciphertext`.
+ */
+export const RatchetKemKeyCiphertextSchema = z.strictObject({
+  publicKey: bytes(1184, 1184),
+  ciphertext: bytes(1088, 1088),
+}) satisfies z.ZodType<RatchetKemKeyCiphertext>;
+
+/**
+ * The decoded value of ratchet_state.
+ * From `structs.ratchet_state`.
+ */
+export const RatchetStateSchema = z.strictObject({
+  format: z.number().int().min(2).max(2),
+  startedAt: z.number().int().min(0).max(9007199254740991),
+  peerSeen: z.number().int().min(0).max(1),
+  dhSecret: bytes(32, 32),
+  dhPublic: bytes(32, 32),
+  dhRemote: bytes(0, 32),
+  rootKey: bytes(32, 32),
+  sendChain: bytes(0, 32),
+  sendCount: z.number().int().min(0).max(4294967295),
+  prevSendCount: z.number().int().min(0).max(4294967295),
+  recvChain: bytes(0, 32),
+  recvCount: z.number().int().min(0).max(4294967295),
+  sendHeader: bytes(0, 32),
+  recvHeader: bytes(0, 32),
+  nextSendHeader: bytes(32, 32),
+  nextRecvHeader: bytes(32, 32),
+  kemSeed: bytes(0, 64),
+  kemPublic: bytes(0, 1184),
+  kemCiphertext: bytes(0, 1088),
+  kemRemote: bytes(0, 1184),
+  skipped: z.array(z.lazy(() => SkippedKeySchema)).min(0).max(2000),
+}) satisfies z.ZodType<RatchetState>;
+
+/**
+ * The decoded value of skipped_key.
+ * From `structs.skipped_key`.
+ */
+export const SkippedKeySchema = z.strictObject({
+  headerKey: bytes(32, 32),
+  number: z.number().int().min(0).max(4294967295),
+  messageKey: bytes(32, 32),
+  storedAt: z.number().int().min(0).max(9007199254740991),
+}) satisfies z.ZodType<SkippedKey>;
+
+/**
+ * The decoded value of session_control.
+ * From `structs.session_control`.
+ */
+export const SessionControlSchema = z.strictObject({
+  op: z.enum(SessionOp),
+  ephemeral: bytes(32, 32),
+  answers: bytes(16, 16),
+}) satisfies z.ZodType<SessionControl>;
 
 /**
  * The decoded value of safety_qr.

@@ -4,8 +4,8 @@
  * From `structs`.
  */
 import fc from 'fast-check';
-import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, HandshakeType, PresenceState, ReceiptStatus, RelayError, SdpType, ShutdownReason, WakeReason } from '../src/enums.ts';
-import { encodedSizeCallBye, encodedSizeCallIce, encodedSizeCallInvite, encodedSizeCallRef, encodedSizeCallReject, encodedSizeCallSdp, encodedSizeContactAccept, encodedSizeContactRequest, encodedSizeDelete, encodedSizeEdit, encodedSizeFileCancel, encodedSizeFileChunk, encodedSizeFileOffer, encodedSizeMailboxTokenMessage, encodedSizePresence, encodedSizePushRegisterFcm, encodedSizePushRegisterWebpush, encodedSizePushUnregister, encodedSizeReceipt, encodedSizeText, encodedSizeTyping, type Frame, type Challenge, type Hello, type HelloStatics, type HelloProof, type Welcome, type WelcomeBody, type ControlMessage, type Empty, type RegisterWake, type RegisterMailboxSecret, type PresentMailboxTokens, type MailboxTokenEntry, type Ring, type Wake, type TurnCredentials, type TurnUrl, type Shutdown, type RelayErrorBody, type MailboxDrained, type FirstContact, type FirstContactStatics, type Envelope, type OrderExtension, type Extension, type Text, type Edit, type Delete, type Receipt, type MsgRef, type Presence, type Typing, type FileOffer, type FileChunk, type FileCancel, type ContactRequest, type ContactAccept, type CallInvite, type CallMember, type CallRef, type CallReject, type CallSdp, type CallIce, type CallBye, type PushRegisterWebpush, type PushRegisterFcm, type PushUnregister, type MailboxTokenMessage, type Invite, type SafetyQr, type PushPayload } from '../src/index.ts';
+import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, HandshakeType, PresenceState, ReceiptStatus, RelayError, SdpType, SessionOp, ShutdownReason, WakeReason } from '../src/enums.ts';
+import { encodedSizeCallBye, encodedSizeCallIce, encodedSizeCallInvite, encodedSizeCallRef, encodedSizeCallReject, encodedSizeCallSdp, encodedSizeContactAccept, encodedSizeContactRequest, encodedSizeDelete, encodedSizeEdit, encodedSizeFileCancel, encodedSizeFileChunk, encodedSizeFileOffer, encodedSizeMailboxTokenMessage, encodedSizePresence, encodedSizePushRegisterFcm, encodedSizePushRegisterWebpush, encodedSizePushUnregister, encodedSizeReceipt, encodedSizeSessionControl, encodedSizeText, encodedSizeTyping, type Frame, type Challenge, type Hello, type HelloStatics, type HelloProof, type Welcome, type WelcomeBody, type ControlMessage, type Empty, type RegisterWake, type RegisterMailboxSecret, type PresentMailboxTokens, type MailboxTokenEntry, type Ring, type Wake, type TurnCredentials, type TurnUrl, type Shutdown, type RelayErrorBody, type MailboxDrained, type FirstContact, type FirstContactStatics, type Envelope, type OrderExtension, type Extension, type Text, type Edit, type Delete, type Receipt, type MsgRef, type Presence, type Typing, type FileOffer, type FileChunk, type FileCancel, type ContactRequest, type ContactAccept, type CallInvite, type CallMember, type CallRef, type CallReject, type CallSdp, type CallIce, type CallBye, type PushRegisterWebpush, type PushRegisterFcm, type PushUnregister, type MailboxTokenMessage, type Invite, type InviteV2, type Ratchet, type RatchetHeader, type RatchetKemKey, type RatchetKemKeyCiphertext, type RatchetState, type SkippedKey, type SessionControl, type SafetyQr, type PushPayload } from '../src/index.ts';
 
 export { invalidEncodings, spans, type InvalidCase, type Span, type Verdict } from './invalid.ts';
 
@@ -617,6 +617,18 @@ export function arbEnvelope(o: ArbOptions = {}): fc.Arbitrary<Envelope> {
       const n = encodedSizeMailboxTokenMessage(v.body);
       return n >= 0 && n <= 65423;
     }),
+    fc.record({
+      msgId: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      sentAt: fc.integer({ min: 0, max: 9007199254740991 }),
+      type: fc.constant(22 as const),
+      flags: fc.integer({ min: 0, max: 1 }).map((x) => x & 1),
+      body: arbSessionControl(o),
+      extensions: fc.array(arbExtension(o), { minLength: 0, maxLength: 8 }),
+      padding: padding(0, Infinity, o),
+    }).filter((v) => {
+      const n = encodedSizeSessionControl(v.body);
+      return n >= 0 && n <= 65423;
+    }),
   ) as fc.Arbitrary<Envelope>;
 }
 
@@ -918,6 +930,137 @@ export function arbInvite(o: ArbOptions = {}): fc.Arbitrary<Invite> {
     name: utf8(0, 64, o),
     checksum: fc.uint8Array({ minLength: 4, maxLength: 4 }),
   }) as fc.Arbitrary<Invite>;
+}
+
+/**
+ * Valid values of invite_v2.
+ * From `structs.invite_v2`.
+ */
+export function arbInviteV2(o: ArbOptions = {}): fc.Arbitrary<InviteV2> {
+  return fc.record({
+    version: fc.integer({ min: 2, max: 2 }),
+    ownerX: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    ownerEd: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    relayX: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    relayEd: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    relayUrl: utf8(1, 255, o),
+    secret: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    expiresAt: fc.integer({ min: 0, max: 9007199254740 }),
+    maxUses: fc.integer({ min: 1, max: 1000 }),
+    ownerEphemeral: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    name: utf8(0, 64, o),
+    checksum: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+  }) as fc.Arbitrary<InviteV2>;
+}
+
+/**
+ * Valid values of ratchet.
+ * From `structs.ratchet`.
+ */
+export function arbRatchet(o: ArbOptions = {}): fc.Arbitrary<Ratchet> {
+  return fc.record({
+    header: bytes(1241, 2329, o),
+    body: bytes(272, 63108, o),
+  }) as fc.Arbitrary<Ratchet>;
+}
+
+/**
+ * Valid values of ratchet_header.
+ * From `structs.ratchet_header`.
+ */
+export function arbRatchetHeader(o: ArbOptions = {}): fc.Arbitrary<RatchetHeader> {
+  return fc.oneof(
+    fc.record({
+      ratchetKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      prevCount: fc.integer({ min: 0, max: 4294967295 }),
+      number: fc.integer({ min: 0, max: 4294967295 }),
+      kem: fc.constant(1 as const),
+      kemFields: arbRatchetKemKey(o),
+    }),
+    fc.record({
+      ratchetKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      prevCount: fc.integer({ min: 0, max: 4294967295 }),
+      number: fc.integer({ min: 0, max: 4294967295 }),
+      kem: fc.constant(2 as const),
+      kemFields: arbRatchetKemKeyCiphertext(o),
+    }),
+  ) as fc.Arbitrary<RatchetHeader>;
+}
+
+/**
+ * Valid values of ratchet_kem_key.
+ * From `structs.ratchet_kem_key`.
+ */
+export function arbRatchetKemKey(o: ArbOptions = {}): fc.Arbitrary<RatchetKemKey> {
+  return fc.record({
+    publicKey: fc.uint8Array({ minLength: 1184, maxLength: 1184 }),
+  }) as fc.Arbitrary<RatchetKemKey>;
+}
+
+/**
+ * Valid values of ratchet_kem_key_ciphertext.
+ * From `structs.ratchet_kem_key_ciphertext`.
+ */
+export function arbRatchetKemKeyCiphertext(o: ArbOptions = {}): fc.Arbitrary<RatchetKemKeyCiphertext> {
+  return fc.record({
+    publicKey: fc.uint8Array({ minLength: 1184, maxLength: 1184 }),
+    ciphertext: fc.uint8Array({ minLength: 1088, maxLength: 1088 }),
+  }) as fc.Arbitrary<RatchetKemKeyCiphertext>;
+}
+
+/**
+ * Valid values of ratchet_state.
+ * From `structs.ratchet_state`.
+ */
+export function arbRatchetState(o: ArbOptions = {}): fc.Arbitrary<RatchetState> {
+  return fc.record({
+    format: fc.integer({ min: 2, max: 2 }),
+    startedAt: fc.integer({ min: 0, max: 9007199254740991 }),
+    peerSeen: fc.integer({ min: 0, max: 1 }),
+    dhSecret: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    dhPublic: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    dhRemote: bytes(0, 32, o),
+    rootKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    sendChain: bytes(0, 32, o),
+    sendCount: fc.integer({ min: 0, max: 4294967295 }),
+    prevSendCount: fc.integer({ min: 0, max: 4294967295 }),
+    recvChain: bytes(0, 32, o),
+    recvCount: fc.integer({ min: 0, max: 4294967295 }),
+    sendHeader: bytes(0, 32, o),
+    recvHeader: bytes(0, 32, o),
+    nextSendHeader: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    nextRecvHeader: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    kemSeed: bytes(0, 64, o),
+    kemPublic: bytes(0, 1184, o),
+    kemCiphertext: bytes(0, 1088, o),
+    kemRemote: bytes(0, 1184, o),
+    skipped: fc.array(arbSkippedKey(o), { minLength: 0, maxLength: 2000 }),
+  }) as fc.Arbitrary<RatchetState>;
+}
+
+/**
+ * Valid values of skipped_key.
+ * From `structs.skipped_key`.
+ */
+export function arbSkippedKey(o: ArbOptions = {}): fc.Arbitrary<SkippedKey> {
+  return fc.record({
+    headerKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    number: fc.integer({ min: 0, max: 4294967295 }),
+    messageKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    storedAt: fc.integer({ min: 0, max: 9007199254740991 }),
+  }) as fc.Arbitrary<SkippedKey>;
+}
+
+/**
+ * Valid values of session_control.
+ * From `structs.session_control`.
+ */
+export function arbSessionControl(o: ArbOptions = {}): fc.Arbitrary<SessionControl> {
+  return fc.record({
+    op: fc.constantFrom(...(Object.values(SessionOp) as SessionOp[])),
+    ephemeral: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    answers: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  }) as fc.Arbitrary<SessionControl>;
 }
 
 /**

@@ -15,6 +15,7 @@ import { basename, join } from 'node:path';
 import { ConformanceError } from './errors.ts';
 import { frameCases, isFrameDocument, type FrameOp } from './frames.ts';
 import { isRuleDocument, ruleCases, type RuleOp } from './rules.ts';
+import { isRatchetDocument, ratchetCases, type RatchetOp } from './ratchet.ts';
 
 export type Expectation =
   | { kind: 'fields'; fields: Record<string, unknown> }
@@ -25,7 +26,7 @@ export type Expectation =
 export interface Case {
   /** Unique and stable: `codec/decode/envelope/min text`, `frames/peer/open/bad_signature`. The known-failures file lists these. */
   name: string;
-  op: 'decode' | 'encode' | FrameOp | RuleOp;
+  op: 'decode' | 'encode' | FrameOp | RatchetOp | RuleOp;
   /** The request without its id. */
   request: Record<string, unknown>;
   expect: Expectation;
@@ -82,6 +83,12 @@ export function loadVectors(paths: string[]): LoadedVectors {
       const got = frameCases(stem, doc, file);
       got.cases.forEach(add);
       notes.push(...got.notes);
+      loaded.push(file);
+      continue;
+    }
+    if (stem.startsWith('ratchet')) {
+      if (!isRatchetDocument(doc)) throw new ConformanceError('CONF_VECTORS', `${file}: a ratchet vector file needs "start" and "frames"`);
+      ratchetCases(stem, doc, file).forEach(add);
       loaded.push(file);
       continue;
     }

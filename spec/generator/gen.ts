@@ -40,8 +40,8 @@ export interface Step {
 }
 
 /**
- * generated/vectors/frames.json and rules.json: complete frames (handshake, peer, control, first
- * contact) and the acceptance rules' vectors, from
+ * generated/vectors/frames.json, rules.json and ratchet.json: complete frames (handshake, peer,
+ * control, first contact), the acceptance rules' vectors and a scripted v2 conversation, from
  * fixed inputs. Computing them takes the crypto runtime, which lives in runtime/ only and is built
  * on the codecs the emitters have just written; so the runtime computes them, and gen writes them
  * beside codec.json, where implementers and the conformance runner read every vector.
@@ -49,6 +49,7 @@ export interface Step {
 export const STEPS: readonly Step[] = [
   { path: 'vectors/frames.json', script: 'runtime/scripts/gen-frames.ts', args: ['frames'] },
   { path: 'vectors/rules.json', script: 'runtime/scripts/gen-frames.ts', args: ['rules'] },
+  { path: 'vectors/ratchet.json', script: 'runtime/scripts/gen-ratchet.ts' },
 ];
 
 /** The files the emitters write from a spec (without the steps' files and the manifest). */

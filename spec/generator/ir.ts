@@ -210,6 +210,15 @@ export interface HandshakeStepIR {
   checks: { check: string; error: string }[];
 }
 
+/** spec `sessions`: the ratchet's order of checks, state machine and a sequence chart. */
+export interface SessionsIR {
+  doc: string;
+  ratchetOrder: string[];
+  states: { state: string; doc: string }[];
+  transitions: { from: string; on: string; to: string }[];
+  sequence: { doc: string; steps: { from: string; to: string; message: string; note?: string }[] };
+}
+
 export interface SpecIR {
   /** Hex SHA-256 of protocol.yaml's bytes: stamped on every generated file. */
   hash: string;
@@ -232,6 +241,8 @@ export interface SpecIR {
   receiveOrder: string[];
   /** The recipient's checks on a first-contact frame, cheapest first. */
   firstContactOrder: string[];
+  /** v2 sessions (spec `sessions`), for the auditor's section of PROTOCOL.md; absent in specs without sessions. */
+  sessions?: SessionsIR;
   handshake: HandshakeStepIR[];
   /**
    * 1-based line of every map key and sequence item of the source, by YAML path

@@ -20,6 +20,7 @@ import {
   type IntType,
   type RegionIR,
   type SizeIR,
+  type SessionsIR,
   type SpecIR,
   type StructIR,
 } from './ir.ts';
@@ -407,6 +408,23 @@ function build(src: SpecSource, text: string, file: string, problem: (p: Path, m
     rules: Object.entries(src.rules).map(([id, r]) => ({ id, title: r.title, doc: r.doc, items: r.items })),
     receiveOrder: src.receive_order,
     firstContactOrder: src.first_contact_order,
+    ...(src.sessions ? { sessions: sessionsIR(src.sessions, problem) } : {}),
     handshake: src.handshake,
+  };
+}
+
+/** spec `sessions` → IR: every transition names declared states. */
+function sessionsIR(src: NonNullable<SpecSource['sessions']>, problem: (p: Path, m: string) => void): SessionsIR {
+  const states = new Set(src.states.map((s) => s.state));
+  src.transitions.forEach((t, i) => {
+    if (!states.has(t.from)) problem(['sessions', 'transitions', i, 'from'], `unknown state ${t.from}`);
+    if (!states.has(t.to)) problem(['sessions', 'transitions', i, 'to'], `unknown state ${t.to}`);
+  });
+  return {
+    doc: src.doc,
+    ratchetOrder: src.ratchet_order,
+    states: src.states,
+    transitions: src.transitions,
+    sequence: { doc: src.sequence.doc, steps: src.sequence.steps.map((s) => ({ from: s.from, to: s.to, message: s.message, ...(s.note ? { note: s.note } : {}) })) },
   };
 }

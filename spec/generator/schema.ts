@@ -109,6 +109,19 @@ export const specSchema = z.strictObject({
   rules: z.record(ident, z.strictObject({ title: z.string().min(1), doc, items: z.array(doc).default([]) })).default({}),
   receive_order: z.array(doc).min(1),
   first_contact_order: z.array(doc).default([]),
+  /** v2 sessions for auditors: the order of checks on a ratchet message, the state machine and a message sequence chart. */
+  sessions: z
+    .strictObject({
+      doc,
+      ratchet_order: z.array(doc).min(1),
+      states: z.array(z.strictObject({ state: ident, doc })).min(1),
+      transitions: z.array(z.strictObject({ from: ident, on: doc, to: ident })).min(1),
+      sequence: z.strictObject({
+        doc,
+        steps: z.array(z.strictObject({ from: z.enum(['A', 'B', 'relay']), to: z.enum(['A', 'B', 'relay']), message: doc, note: doc.optional() })).min(1),
+      }),
+    })
+    .optional(),
   handshake: z.array(
     z.strictObject({
       step: ident,

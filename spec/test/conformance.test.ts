@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FRAME_OPS } from '../conformance/frames.ts';
 import { RULE_OPS } from '../conformance/rules.ts';
+import { RATCHET_OPS } from '../conformance/ratchet.ts';
 import { KnownFailures } from '../conformance/known.ts';
 import { runConformance, type RunResult } from '../conformance/runner.ts';
 
@@ -21,6 +22,7 @@ const generatedVectors = join(root, 'generated/vectors');
 const vectors = existsSync(join(generatedVectors, 'codec.json')) ? generatedVectors : join(here, 'fixtures/conformance/vectors');
 const framesJson = join(generatedVectors, 'frames.json');
 const rulesJson = join(generatedVectors, 'rules.json');
+const ratchetJson = join(generatedVectors, 'ratchet.json');
 const scratch = mkdtempSync(join(tmpdir(), 'parley-conformance-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -43,6 +45,15 @@ describe('the TypeScript reference adapter', () => {
     // Every valid vector is a decode and an encode case; every invalid vector a decode case.
     expect(result.results.some((r) => r.op === 'encode')).toBe(true);
   });
+
+  it('passes every case of ratchet.json: each frame sealed and opened byte for byte, each invalid one refused with its code', async () => {
+    const { result } = await run([tsx, adapter], { vectors: [ratchetJson], quiet: true });
+    expect(result.implementation.ops).toEqual(expect.arrayContaining([...RATCHET_OPS]));
+    const doc = JSON.parse(readFileSync(ratchetJson, 'utf8'));
+    expect(result.results.length).toBe(2 * doc.frames.length + doc.invalid.length);
+    expect(result.results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.code}: ${r.detail}`)).toEqual([]);
+    expect(new Set(result.results.map((r) => r.op))).toEqual(new Set(RATCHET_OPS));
+  }, 60_000);
 
   it('passes every case of frames.json, each op, each section', async () => {
     const { result } = await run([tsx, adapter], { vectors: [framesJson], quiet: true });

@@ -35,7 +35,7 @@ describe('generated/protocol.ksy', () => {
 
   it('has meta for the Web IDE and the spec hash', () => {
     expect(ksy.meta).toMatchObject({ id: 'parley', endian: 'le', '-parley-spec-hash': ir.hash });
-    expect(ksy.meta.title).toMatch(/version 1/);
+    expect(ksy.meta.title).toMatch(/version 2/);
   });
 
   it('describes every struct as a documented type whose fields are all documented', () => {
@@ -58,7 +58,7 @@ describe('generated/protocol.ksy', () => {
 
   it('maps sizes, constraints and switches', () => {
     expect(field('frame', 'payload')).toMatchObject({ size: '_io.size - _io.pos - 64', valid: { expr: '_.length <= 65439' } });
-    expect(field('frame', 'kind').valid!['any-of']).toEqual(['frame_kind::handshake', 'frame_kind::control', 'frame_kind::peer', 'frame_kind::first_contact']);
+    expect(field('frame', 'kind').valid!['any-of']).toEqual(['frame_kind::handshake', 'frame_kind::control', 'frame_kind::peer', 'frame_kind::first_contact', 'frame_kind::ratchet']);
     expect(field('challenge', 'type')).toMatchObject({ type: 'u1', enum: 'handshake_type', valid: { eq: 'handshake_type::challenge' } });
     expect(field('challenge', 'num_versions')).toMatchObject({ type: 'u1', valid: { min: 1, max: 8 } });
     expect(field('challenge', 'versions')).toMatchObject({ type: 'u1', repeat: 'expr', 'repeat-expr': 'num_versions' });

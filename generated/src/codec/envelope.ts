@@ -27,6 +27,7 @@ import { readPushRegisterFcm, sizePushRegisterFcm, writePushRegisterFcm, type Pu
 import { readPushRegisterWebpush, sizePushRegisterWebpush, writePushRegisterWebpush, type PushRegisterWebpush } from './push_register_webpush.ts';
 import { readPushUnregister, sizePushUnregister, writePushUnregister, type PushUnregister } from './push_unregister.ts';
 import { readReceipt, sizeReceipt, writeReceipt, type Receipt } from './receipt.ts';
+import { readSessionControl, sizeSessionControl, writeSessionControl, type SessionControl } from './session_control.ts';
 import { readText, sizeText, writeText, type Text } from './text.ts';
 import { readTyping, sizeTyping, writeTyping, type Typing } from './typing.ts';
 
@@ -94,7 +95,8 @@ export type EnvelopeBody =
   | { type: typeof MessageType.pushRegisterWebpush; body: PushRegisterWebpush }
   | { type: typeof MessageType.pushRegisterFcm; body: PushRegisterFcm }
   | { type: typeof MessageType.pushUnregister; body: PushUnregister }
-  | { type: typeof MessageType.mailboxToken; body: MailboxTokenMessage };
+  | { type: typeof MessageType.mailboxToken; body: MailboxTokenMessage }
+  | { type: typeof MessageType.session; body: SessionControl };
 /**
  * The type of `body` for each message_type code.
  * From `structs.envelope.fields[4]`.
@@ -144,6 +146,8 @@ export interface EnvelopeBodyByType {
   21: PushUnregister;
   /** mailbox_token */
   23: MailboxTokenMessage;
+  /** session */
+  22: SessionControl;
 }
 
 /**
@@ -165,7 +169,7 @@ export function readEnvelope(b: Uint8Array, o: number, end: number): Envelope {
   if (sentAtHi > 0x1fffff) u64Over(o + 16, 'sent_at', sentAtHi, sentAtLo);
   const sentAt = sentAtHi * 4294967296 + sentAtLo;
   const type = b[o + 24]!;
-  if (!((type >= 1 && type <= 21) || type === 23)) unknownCode(o + 24, 'type', 'a code of message_type', type);
+  if (!(type >= 1 && type <= 23)) unknownCode(o + 24, 'type', 'a code of message_type', type);
   const flags = b[o + 25]!;
   if ((flags & -2) !== 0) nonCanonical(o + 25, 'flags', 'only bits 0x1', flags);
   o += 26;
@@ -244,6 +248,9 @@ export function readEnvelope(b: Uint8Array, o: number, end: number): Envelope {
       case 23: // mailbox_token
         body = readMailboxTokenMessage(b, bodyS, bodyE);
         break;
+      case 22: // session
+        body = readSessionControl(b, bodyS, bodyE);
+        break;
       default:
         throw new Error('unreachable: type was checked');
     }
@@ -285,7 +292,7 @@ export function sizeEnvelope(v: Envelope): number {
   const sentAt = v.sentAt;
   if (!Number.isSafeInteger(sentAt) || sentAt < 0) intBad('sent_at', sentAt, 'an integer 0..9007199254740991');
   const type = v.type;
-  if ((type & 255) !== type || !((type >= 1 && type <= 21) || type === 23)) intBad('type', type, 'a code of message_type');
+  if ((type & 255) !== type || !(type >= 1 && type <= 23)) intBad('type', type, 'a code of message_type');
   const flags = v.flags;
   if ((flags & 1) !== flags) intBad('flags', flags, 'an integer with only bits 0x1');
   let bodySize = 0;
@@ -356,6 +363,9 @@ export function sizeEnvelope(v: Envelope): number {
         break;
       case 23: // mailbox_token
         bodySize = sizeMailboxTokenMessage(v.body);
+        break;
+      case 22: // session
+        bodySize = sizeSessionControl(v.body);
         break;
     }
   } catch (e) {
@@ -464,6 +474,9 @@ export function writeEnvelope(out: Uint8Array, o: number, v: Envelope): number {
         break;
       case 23: // mailbox_token
         o = writeMailboxTokenMessage(out, o, v.body);
+        break;
+      case 22: // session
+        o = writeSessionControl(out, o, v.body);
         break;
     }
     const n = o - s - 4;

@@ -37,7 +37,7 @@ export interface FirstContact {
    */
   statics: Uint8Array;
   /**
-   * AEAD(k_fc_request, nonce, fc_request_ad, envelope carrying contact_request).
+   * On a v1 invite: AEAD(k_fc_request, nonce, fc_request_ad, envelope carrying contact_request). On a v2 invite (invite_v2): a ratchet payload (struct ratchet), message 0 of the sender's first chain, whose envelope carries contact_request; its keys come from the session root (session_root), not from k_fc_request.
    * Wire: bytes, every remaining byte, 16..65439 bytes.
    * From `structs.first_contact.fields[4]`.
    */

@@ -55,7 +55,7 @@ export function readFrame(b: Uint8Array, o: number, end: number): Frame {
   const route = new Uint8Array(buf, bo + o, 8);
   const nonce = new Uint8Array(buf, bo + o + 8, 24);
   const kind = b[o + 32]!;
-  if (!(kind >= 1 && kind <= 4)) unknownCode(o + 32, 'kind', 'a code of frame_kind', kind);
+  if (!(kind >= 1 && kind <= 5)) unknownCode(o + 32, 'kind', 'a code of frame_kind', kind);
   o += 33;
   const payloadN = end - o - 64;
   if (payloadN < 0) short(o, end, 'payload', 64);
@@ -76,7 +76,7 @@ export function sizeFrame(v: Frame): number {
   fixedBytes(v.route, 8, 'route');
   fixedBytes(v.nonce, 24, 'nonce');
   const kind = v.kind;
-  if ((kind & 255) !== kind || !(kind >= 1 && kind <= 4)) intBad('kind', kind, 'a code of frame_kind');
+  if ((kind & 255) !== kind || !(kind >= 1 && kind <= 5)) intBad('kind', kind, 'a code of frame_kind');
   n += varBytes(v.payload, 0, 65439, 'payload');
   fixedBytes(v.sig, 64, 'sig');
   return n;

@@ -33,7 +33,12 @@ export const FRAME_PAYLOAD_OFFSET = offsetOf('payload');
 export const FRAME_SIG_SIZE = sizeOf('sig');
 
 /** The kinds a client or relay accepts after the handshake (never handshake, never reserved). */
-export type SessionKind = typeof FrameKind.control | typeof FrameKind.peer | typeof FrameKind.firstContact;
+export type SessionKind = typeof FrameKind.control | typeof FrameKind.peer | typeof FrameKind.firstContact | typeof FrameKind.ratchet;
+
+/** The kinds the relay forwards between clients verbatim (only the route is rewritten). */
+export function isForwardedKind(kind: number | undefined): kind is typeof FrameKind.peer | typeof FrameKind.firstContact | typeof FrameKind.ratchet {
+  return kind === FrameKind.peer || kind === FrameKind.firstContact || kind === FrameKind.ratchet;
+}
 
 const ROUTE_BYTES = sizeOf('route');
 

@@ -71,3 +71,5 @@ export type { CreateFirstContactArgs, OpenFirstContactArgs, OpenedFirstContact }
 export { safetyNumber, safetyNumberGroups, safetyNumbersEqual, safetyQr, verifySafetyQr } from './safety.ts';
 export { relayFingerprint } from './relay-fingerprint.ts';
 export { mailboxToken, mailboxTokenKey, mailboxTokensEqual } from './mailbox-token.ts';
+
+export * from './ratchet/index.ts';

@@ -87,7 +87,7 @@ export function createInvite(args: CreateInviteArgs): Invite {
 }
 
 /** The checksum over the encoded invite's preceding bytes. */
-function checksumOf(bytes: Uint8Array): Uint8Array {
+export function checksumOf(bytes: Uint8Array): Uint8Array {
   return deriveInviteChecksum(H, { body: bytes.subarray(0, bytes.length - CHECKSUM_SIZE) });
 }
 
@@ -124,7 +124,7 @@ function bad(reason: InviteFailReason, message: string, cause?: unknown): OpenEr
 }
 
 /** The bytes of an invite given as bytes, a link, a URI or bare base64url. */
-function inviteBytes(input: string | Uint8Array): Uint8Array {
+export function inviteBytes(input: string | Uint8Array): Uint8Array {
   if (input instanceof Uint8Array) return input;
   if (typeof input !== 'string') throw new TypeError('an invite is a string or a Uint8Array');
   let text = input.trim();

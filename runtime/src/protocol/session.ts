@@ -18,13 +18,13 @@ import { blake3KeyWordsInto, routeMask8, type CryptoBackend } from '../crypto/in
 import { abytes } from './_assert.ts';
 import { openControlFrame, sealControlFrame } from './control.ts';
 import { OpenError } from './errors.ts';
-import { FRAME_KIND_OFFSET, FRAME_NONCE_OFFSET, FRAME_ROUTE_OFFSET, frameLengthOk, type SessionKind } from './frame.ts';
+import { FRAME_KIND_OFFSET, FRAME_NONCE_OFFSET, FRAME_ROUTE_OFFSET, frameLengthOk, isForwardedKind, type SessionKind } from './frame.ts';
 import { destroySessionKeys, type SessionKeys } from './handshake.ts';
 import { RouteDirection, copyRouteId, routeIsZero } from './route.ts';
 
 /** What unmasking a received frame tells. */
 export interface IncomingRoute {
-  /** control, peer or first_contact. */
+  /** control, peer, first_contact or ratchet. */
   kind: SessionKind;
   /** The frame's counter in its direction (pass it to openControl). */
   counter: number;
@@ -32,11 +32,11 @@ export interface IncomingRoute {
   id: Uint8Array;
 }
 
-/** Length (BAD_LENGTH) and kind (BAD_KIND: only control, peer, first_contact) of a received frame. */
+/** Length (BAD_LENGTH) and kind (BAD_KIND: only control, peer, first_contact, ratchet) of a received frame. */
 function incomingKind(frame: Uint8Array): SessionKind {
   if (!frameLengthOk(frame.length)) throw new OpenError('BAD_LENGTH', `frame of ${frame.length} bytes`);
   const kind = frame[FRAME_KIND_OFFSET]!;
-  if (kind !== FrameKind.control && kind !== FrameKind.peer && kind !== FrameKind.firstContact) {
+  if (kind !== FrameKind.control && !isForwardedKind(kind)) {
     throw new OpenError('BAD_KIND', `kind ${kind} after the handshake`);
   }
   return kind;
@@ -55,7 +55,7 @@ function incomingRoute(frame: Uint8Array, kind: SessionKind, counter: number, ou
 
 /**
  * Unmasks a received frame in place with the direction's next counter and checks its length
- * (BAD_LENGTH), kind (BAD_KIND: only control, peer, first_contact) and that control frames
+ * (BAD_LENGTH), kind (BAD_KIND: only control, peer, first_contact, ratchet) and that control frames
  * and only they carry id 0 (BAD_KIND). Writes into `out` (a new object if absent). The
  * counter is taken even when a check fails: the sender counted the frame.
  */
@@ -87,11 +87,11 @@ export class ClientSession {
     this.#in = new RouteDirection(keys.routeR2c);
   }
 
-  /** Masks a sealed peer or first-contact frame in place for `recipientId`, taking the next counter. */
+  /** Masks a sealed peer, first-contact or ratchet frame in place for `recipientId`, taking the next counter. */
   route(frame: Uint8Array, recipientId: Uint8Array): Uint8Array {
     abytes(recipientId, 'recipientId', ID_SIZE);
     const kind = frame[FRAME_KIND_OFFSET];
-    if (kind !== FrameKind.peer && kind !== FrameKind.firstContact) throw new TypeError(`route() takes peer and first-contact frames, got kind ${kind}`);
+    if (!isForwardedKind(kind)) throw new TypeError(`route() takes peer, first-contact and ratchet frames, got kind ${kind}`);
     this.#out.maskWith(this.#out.next(), frame, recipientId);
     return frame;
   }

@@ -21,6 +21,7 @@ import { FRAME_OPS, type FrameOp } from '../frames.ts';
 import { RULE_OPS, type RuleOp } from '../rules.ts';
 import { loadRuleOps } from './typescript-rules.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, isFramingError, MessageReader } from '../framing.ts';
+import { RATCHET_OPS, type RatchetOp } from '../ratchet.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GENERATED_INDEX = resolve(here, '../../../generated/src/index.ts');
@@ -166,7 +167,7 @@ function injected(values: [string, Uint8Array][]): (n: number) => Uint8Array {
 export interface FrameOps {
   /** The crypto backend's name, for the hello answer. */
   backend: string;
-  run(op: FrameOp | RuleOp, req: Request): Promise<Answer>;
+  run(op: FrameOp | RatchetOp | RuleOp, req: Request): Promise<Answer>;
 }
 
 /** The frame ops on the runtime, or null if the runtime cannot be loaded (no generated codec yet). */
@@ -215,7 +216,20 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
     return { keys, toRelay, direction: toRelay ? G.Direction.clientToRelay : G.Direction.relayToClient, routeKey: toRelay ? keys.routeC2r : keys.routeR2c, signerSeed: toRelay ? client.edSeed : relay.edSeed };
   };
 
-  const ops: Record<FrameOp, (req: Request) => Promise<Answer>> = {
+  /** The request's `random` list as a random source: each call takes the next draw, of the size asked. */
+  const draws = (req: Request) => {
+    const q = listArg(req, 'random').map((h, i) => {
+      if (typeof h !== 'string') throw new AdapterError('BAD_REQUEST', `random[${i}] must be hex`);
+      return hexBytes(h);
+    });
+    return (n: number) => {
+      const v = q.shift();
+      if (v === undefined || v.length !== n) throw new AdapterError('BAD_REQUEST', `"random" has no draw of ${n} bytes left`);
+      return v;
+    };
+  };
+
+  const ops: Record<FrameOp | RatchetOp, (req: Request) => Promise<Answer>> = {
     /** Both sides of the handshake with injected randomness and clocks. */
     async handshake(req) {
       const [client, relay] = await Promise.all([identity(req, 'client_seed'), identity(req, 'relay_seed')]);
@@ -289,6 +303,24 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
       return { sender_id: toHex(route.id), sender: keysJson(opened.sender), envelope: toJson(opened.envelope) };
     },
 
+    /** v2: seal one message from the given session state with the given random draws (the nonce). */
+    async seal_ratchet(req) {
+      const sender = await identity(req, 'sender_seed');
+      const recipient = keysOf(member(req, 'recipient'), '"recipient"');
+      const deps = { backend, random: draws(req), now: () => intArg(req, 'now') };
+      const sealed = await P.sealRatchetFrame({ deps, sender, recipient, state: P.parseState(hexArg(req, 'state')), envelope: hexArg(req, 'plaintext') });
+      return { frame: toHex(sealed.frame), state: toHex(P.serializeState(sealed.state)) };
+    },
+
+    /** v2: open a ratchet frame from the given state (random draws for a DH step: ratchet secret, encapsulation, KEM seed). */
+    async open_ratchet(req) {
+      const me = await identity(req, 'recipient_seed');
+      const sender = keysOf(member(req, 'sender'), '"sender"');
+      const deps = { backend, random: draws(req), now: () => intArg(req, 'now') };
+      const opened = await P.openRatchetFrame({ deps, me, candidates: [{ contact: sender, state: P.parseState(hexArg(req, 'state')) }], frame: hexArg(req, 'frame') });
+      return { plaintext: toHex(opened.plaintext), state: toHex(P.serializeState(opened.state)), step: opened.step };
+    },
+
     /** Seal with the session's keys for the direction, then mask the route to id 0 at `counter`. */
     async seal_control(req) {
       const s = await session(req);
@@ -347,12 +379,12 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
 
 const CODEC_OPS = ['decode', 'encode'];
 
-const isFrameOp = (op: unknown): op is FrameOp => (FRAME_OPS as readonly unknown[]).includes(op);
+const isFrameOp = (op: unknown): op is FrameOp | RatchetOp => ([...FRAME_OPS, ...RATCHET_OPS] as readonly unknown[]).includes(op);
 const isRuleOp = (op: unknown): op is RuleOp => (RULE_OPS as readonly unknown[]).includes(op);
 
 /** Answers one request; never throws (every failure is an answer). */
 export function createHandler(codec: Codec, frames: FrameOps | null = null): (req: Request) => Promise<Answer> {
-  const ops = [...CODEC_OPS, ...(frames ? [...FRAME_OPS, ...RULE_OPS] : [])];
+  const ops = [...CODEC_OPS, ...(frames ? [...FRAME_OPS, ...RATCHET_OPS, ...RULE_OPS] : [])];
   const name = frames ? `${codec.name.replace(/\)$/, '')}, runtime on ${frames.backend} crypto)` : codec.name;
   return async (req) => {
     const id = req.id;
@@ -384,14 +416,14 @@ export function createHandler(codec: Codec, frames: FrameOps | null = null): (re
 
 /**
  * An error as an answer: a codec error keeps its code and offset; the runtime's OpenError and
- * HandshakeError keep their spec code (errors.open, errors.handshake); anything else is INTERNAL
+ * HandshakeError and RatchetError keep their spec code (errors.open, errors.handshake, errors.ratchet); anything else is INTERNAL
  * (never what a vector expects).
  */
 function errorOf(e: unknown): Record<string, unknown> {
   const err = e as { code?: unknown; offset?: unknown; message?: unknown };
   if (e instanceof AdapterError) return { code: e.code, message: e.message };
   if (e instanceof Error && typeof err.code === 'string' && typeof err.offset === 'number') return { code: err.code, offset: err.offset, message: e.message };
-  if (e instanceof Error && (e.name === 'OpenError' || e.name === 'HandshakeError') && typeof err.code === 'string') return { code: err.code, message: e.message };
+  if (e instanceof Error && (e.name === 'OpenError' || e.name === 'HandshakeError' || e.name === 'RatchetError') && typeof err.code === 'string') return { code: err.code, message: e.message };
   return { code: 'INTERNAL', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
 }
 

@@ -10,6 +10,7 @@ import { isInt } from '../interp.ts';
 import { byteDiagram, type Cell } from './docs-diagram.ts';
 import { annotatedDump } from './docs-examples.ts';
 import { buildVectors } from './vectors.ts';
+import { sessionsSection } from './docs-sessions.ts';
 
 /** This module's path, named in the header of every file it writes. */
 const GENERATOR = moduleOf(import.meta.url);
@@ -52,6 +53,7 @@ export function renderDocs(ir: SpecIR): string {
       'Receive order',
       'Error codes',
       'Annotated examples',
+      ...(ir.sessions ? ['v2 sessions for auditors'] : []),
     ].map((t, i) => `${i + 1}. [${t}](#${i + 1}-${t.toLowerCase().replace(/ /g, '-')})`),
     '',
     overview(ir),
@@ -67,6 +69,7 @@ export function renderDocs(ir: SpecIR): string {
     receiveOrder(ir),
     errors(ir),
     examples(ir),
+    sessionsSection(ir, 14),
   ];
   return parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }

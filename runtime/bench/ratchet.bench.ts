@@ -1,0 +1,209 @@
+/**
+ * v2 session benchmark (issue 17), every figure against a baseline measured in the same run:
+ *
+ * - seal+sign and verify+open of a 1 KiB message in the same direction (a symmetric ratchet
+ *   step) vs v1's peer frames, on the node and noble backends (target ≥ 0.95x of v1);
+ * - a DH+KEM ratchet step (opening the first message of a new chain: 3 X25519, ML-KEM-768 keygen,
+ *   encapsulation and decapsulation, 2 root KDFs) and the DH part alone, node vs the noble-only
+ *   baseline;
+ * - bytes a ratchet header adds to a frame, per header kind, vs the v1 frame of the same envelope;
+ * - stored state per contact and its growth with skipped keys.
+ *
+ *   npx tsx runtime/bench/ratchet.bench.ts        (BENCH_RATCHET_MS: time per measurement)
+ */
+import { pathToFileURL } from 'node:url';
+import { KEY_SIZE, MAX_SKIPPED_KEYS, MSG_ID_SIZE, MessageType, PAD_BUCKET_2, type Envelope } from '@parley/generated';
+import type { CryptoBackend } from '../src/crypto/backend.ts';
+import { nobleBackend } from '../src/crypto/noble.ts';
+import { nodeBackend } from '../src/crypto/node.ts';
+import { randomBytes } from '../src/crypto/index.ts';
+import { encodeEnvelopePadded, makeEnvelope } from '../src/protocol/envelope.ts';
+import { identityFromSeed, type Identity } from '../src/protocol/identity.ts';
+import { PairCache } from '../src/protocol/pair.ts';
+import { openPeer, sealPeer } from '../src/protocol/peer.ts';
+import {
+  encodeEnvelopeRatchet,
+  kdfRoot,
+  newEphemeral,
+  openRatchetFrame,
+  sealRatchetFrame,
+  serializeState,
+  startAsA,
+  startAsB,
+  type RatchetDeps,
+  type RatchetState,
+} from '../src/protocol/ratchet/index.ts';
+import { opsPerSecond } from './crypto/measure.ts';
+
+export interface BenchTable {
+  title: string;
+  rows: Record<string, string | number>[];
+  note?: string;
+}
+
+const MS = Number(process.env.BENCH_RATCHET_MS ?? 1000);
+const slice = { minMs: MS, warmupMs: MS / 4 };
+
+function envelope1k(): Envelope {
+  // A text that pads to PAD_BUCKET_2 (1 KiB), as protocol.bench.ts does for v1.
+  return makeEnvelope({ type: MessageType.text, body: { text: 'x'.repeat(PAD_BUCKET_2 - 200), replyTo: new Uint8Array(MSG_ID_SIZE) } });
+}
+
+interface Pair {
+  a: Identity;
+  b: Identity;
+  da: RatchetDeps;
+  db: RatchetDeps;
+  sa: RatchetState;
+  sb: RatchetState;
+}
+
+async function pairOn(backend: CryptoBackend): Promise<Pair> {
+  const a = await identityFromSeed(backend, randomBytes(32));
+  const b = await identityFromSeed(backend, randomBytes(32));
+  const da = { backend };
+  const db = { backend };
+  const eB = await newEphemeral(db);
+  const eA = await newEphemeral(da);
+  return { a, b, da, db, sa: await startAsA(da, a, eA, b, eB.publicKey, Date.now()), sb: await startAsB(db, b, eB, a, eA.publicKey, Date.now()) };
+}
+
+/** A conversation brought to the steady state: both sides sent, so headers carry key and ciphertext. */
+async function steady(p: Pair): Promise<void> {
+  const env = envelope1k();
+  const x = await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: p.sa, envelope: env });
+  p.sa = x.state;
+  p.sb = (await openRatchetFrame({ deps: p.db, me: p.b, candidates: [{ contact: p.a, state: p.sb }], frame: x.frame })).state;
+  const y = await sealRatchetFrame({ deps: p.db, sender: p.b, recipient: p.a, state: p.sb, envelope: env });
+  p.sb = y.state;
+  p.sa = (await openRatchetFrame({ deps: p.da, me: p.a, candidates: [{ contact: p.b, state: p.sa }], frame: y.frame })).state;
+}
+
+async function symmetric(backend: CryptoBackend): Promise<Record<string, number>> {
+  const p = await pairOn(backend);
+  await steady(p);
+  const plain = encodeEnvelopePadded(envelope1k());
+  const plainV2 = encodeEnvelopeRatchet(envelope1k());
+  const pairA = await new PairCache(backend, p.a).get(p.b);
+  const pairsB = new PairCache(backend, p.b);
+  const v1Frame = await sealPeer({ backend, sender: p.a, recipient: p.b, envelope: plain, pair: pairA });
+  // A's first message of its new chain is B's DH step; the second is a symmetric step.
+  const first = await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: p.sa, envelope: plainV2, pair: pairA });
+  const sb = (await openRatchetFrame({ deps: p.db, me: p.b, candidates: [{ contact: p.a, state: p.sb }], frame: first.frame, pairs: pairsB })).state;
+  const v2 = await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: first.state, envelope: plainV2, pair: pairA });
+  let sa = v2.state;
+  const v2Frame = v2.frame;
+  if ((await openRatchetFrame({ deps: p.db, me: p.b, candidates: [{ contact: p.a, state: sb }], frame: v2Frame, pairs: pairsB })).step !== 'chain') throw new Error('bench: not a symmetric step');
+  return {
+    v1Seal: await opsPerSecond(() => sealPeer({ backend, sender: p.a, recipient: p.b, envelope: plain, pair: pairA }), slice),
+    v2Seal: await opsPerSecond(async () => {
+      // Each seal advances the chain, exactly as a sender does.
+      sa = (await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: sa, envelope: plainV2, pair: pairA })).state;
+    }, slice),
+    v1Open: await opsPerSecond(() => openPeer({ backend, me: p.b, candidates: [p.a], frame: v1Frame, pairs: pairsB }), slice),
+    // Opening from the same state each time is one chain step's work (states are never changed in place).
+    v2Open: await opsPerSecond(() => openRatchetFrame({ deps: p.db, me: p.b, candidates: [{ contact: p.a, state: sb }], frame: v2Frame, pairs: pairsB }), slice),
+  };
+}
+
+async function dhSteps(backend: CryptoBackend): Promise<{ full: number; dhOnly: number }> {
+  const p = await pairOn(backend);
+  await steady(p);
+  const pairsA = new PairCache(backend, p.a);
+  // B's next message after hearing A starts a new chain: opening it at A is a DH+KEM step.
+  const x = await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: p.sa, envelope: envelope1k() });
+  const sbAfter = (await openRatchetFrame({ deps: p.db, me: p.b, candidates: [{ contact: p.a, state: p.sb }], frame: x.frame })).state;
+  const y = await sealRatchetFrame({ deps: p.db, sender: p.b, recipient: p.a, state: sbAfter, envelope: envelope1k() });
+  const saBefore = x.state;
+  const full = await opsPerSecond(() => openRatchetFrame({ deps: p.da, me: p.a, candidates: [{ contact: p.b, state: saBefore }], frame: y.frame, pairs: pairsA }), slice);
+  const remote = sbAfter.dhPublic;
+  const dhOnly = await opsPerSecond(async () => {
+    const r1 = kdfRoot(saBefore.rootKey, await backend.x25519(saBefore.dhSecret, remote), new Uint8Array(0));
+    const secret = randomBytes(KEY_SIZE);
+    await backend.x25519PublicKey(secret);
+    kdfRoot(r1.root, await backend.x25519(secret, remote), new Uint8Array(0));
+  }, slice);
+  return { full, dhOnly };
+}
+
+async function sizes(): Promise<{ headers: BenchTable; state: BenchTable }> {
+  const backend = nodeBackend;
+  const p = await pairOn(backend);
+  const env = envelope1k();
+  const v1 = await sealPeer({ backend, sender: p.a, recipient: p.b, envelope: env });
+  const first = await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: p.sa, envelope: env });
+  const freshA = serializeState(p.sa).length;
+  const freshB = serializeState(p.sb).length;
+  await steady(p);
+  const later = await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: p.sa, envelope: env });
+  const headers: BenchTable = {
+    title: 'Ratchet: bytes a v2 header adds to a frame (1 KiB envelope)',
+    note: 'Against the v1 peer frame of the same envelope. Both kinds are independent of the message type, so the padding buckets still hide types; the KEM fields ride in every header of their chain (see spec/DESIGN.md, v2 sessions).',
+    rows: [
+      { header: 'v1 peer frame (baseline)', 'frame bytes': v1.length, added: 0 },
+      { header: 'kem key (a session\'s first chain)', 'frame bytes': first.frame.length, added: first.frame.length - v1.length },
+      { header: 'kem key + ciphertext (every later chain)', 'frame bytes': later.frame.length, added: later.frame.length - v1.length },
+    ],
+  };
+  // Growth with skipped keys: A sends n messages that B has not received, then one it has.
+  const rows: Record<string, string | number>[] = [
+    { state: 'A after session start', bytes: freshA },
+    { state: 'B after session start', bytes: freshB },
+    { state: 'steady state (A)', bytes: serializeState(p.sa).length },
+  ];
+  let sa = p.sa;
+  let sb = p.sb;
+  let skipped = 0;
+  for (const target of [10, 100, 1000, MAX_SKIPPED_KEYS]) {
+    while (skipped < target) {
+      // Chains of at most 1,000 skipped keys; B answers in between so A starts a new chain.
+      const n = Math.min(target - skipped, 1000);
+      for (let i = 0; i < n; i++) sa = (await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: sa, envelope: env })).state;
+      const f = await sealRatchetFrame({ deps: p.da, sender: p.a, recipient: p.b, state: sa, envelope: env });
+      sa = f.state;
+      sb = (await openRatchetFrame({ deps: p.db, me: p.b, candidates: [{ contact: p.a, state: sb }], frame: f.frame })).state;
+      const back = await sealRatchetFrame({ deps: p.db, sender: p.b, recipient: p.a, state: sb, envelope: env });
+      sb = back.state;
+      sa = (await openRatchetFrame({ deps: p.da, me: p.a, candidates: [{ contact: p.b, state: sa }], frame: back.frame })).state;
+      skipped += n;
+    }
+    rows.push({ state: `B with ${sb.skipped.length} skipped keys`, bytes: serializeState(sb).length });
+  }
+  return {
+    headers,
+    state: { title: 'Ratchet: stored state per contact (bytes)', note: 'Target: under 8 KiB without skipped keys (SimpleX\'s figure). Each skipped key adds a skipped_key record (80 bytes); MAX_SKIPPED_KEYS bounds the growth.', rows },
+  };
+}
+
+export async function benchRatchet(): Promise<BenchTable[]> {
+  const sym: Record<string, string | number>[] = [];
+  const steps: Record<string, string | number>[] = [];
+  let nobleFull = 0;
+  let nobleDh = 0;
+  for (const backend of [nodeBackend, nobleBackend]) {
+    const s = await symmetric(backend);
+    sym.push({ backend: backend.name, op: 'seal+sign 1 KiB', v1: Math.round(s.v1Seal!), v2: Math.round(s.v2Seal!), 'v2 / v1': `${(s.v2Seal! / s.v1Seal!).toFixed(2)}x` });
+    sym.push({ backend: backend.name, op: 'verify+open 1 KiB', v1: Math.round(s.v1Open!), v2: Math.round(s.v2Open!), 'v2 / v1': `${(s.v2Open! / s.v1Open!).toFixed(2)}x` });
+    const d = await dhSteps(backend);
+    if (backend === nobleBackend) {
+      nobleFull = d.full;
+      nobleDh = d.dhOnly;
+    }
+    steps.push({ backend: backend.name, 'DH+KEM step/s': Math.round(d.full), 'DH step/s': Math.round(d.dhOnly) });
+  }
+  for (const r of steps) {
+    r['DH+KEM vs noble'] = `${((r['DH+KEM step/s'] as number) / nobleFull).toFixed(2)}x`;
+    r['DH vs noble'] = `${((r['DH step/s'] as number) / nobleDh).toFixed(2)}x`;
+  }
+  const sz = await sizes();
+  return [
+    { title: 'Ratchet: v2 symmetric step vs v1 peer frames, ops/s', note: 'Same direction, no DH step: chain KDF, header and body AEAD, keyed signature over the whole ciphertext region. Target: v2 at least 0.95x of v1. Pair keys cached (PairCache) in both.', rows: sym },
+    { title: 'Ratchet: DH ratchet steps/s (opening the first message of a new chain)', note: 'DH+KEM: the whole step as the receiver takes it (3 X25519, ML-KEM-768 keygen + encapsulation + decapsulation on noble, 2 root KDFs, header and body). DH: the X25519 and root-KDF part alone. Baseline: the noble-only backend in the same run.', rows: steps },
+    sz.headers,
+    sz.state,
+  ];
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const t of await benchRatchet()) console.log(JSON.stringify(t, null, 2));
+}

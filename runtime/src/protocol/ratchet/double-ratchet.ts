@@ -1,0 +1,205 @@
+/**
+ * The Double Ratchet with header encryption (Signal's "HE" variant, spec kinds.ratchet) and a
+ * sparse ML-KEM-768 step beside every DH step. Works on the ratchet payload (structs.ratchet);
+ * the frame's signature and the envelope are frame.ts's.
+ *
+ *   seal: MK, CKs = KDF_CK(CKs); header = AEAD(HKs, nonce, header_ad, (DHs, PN, Ns, KEM fields));
+ *         body = AEAD(MK, nonce, body_ad(header), envelope)
+ *   open: 1. the header key of an earlier chain with stored skipped keys opens it: its key;
+ *         2. HKr opens it: a stored key of this chain below Nr (KEY_USED if none), or skip to N;
+ *         3. NHKr opens it: a DH (and KEM) step: skip the old chain to PN, then
+ *            RK, CKr, NHKr = KDF_RK(RK, X(DHs, DHr'), decaps(ct))   receiving half
+ *            DHs' fresh; KEM seed fresh; (ct', ss') = encaps(kem pk in the header)
+ *            RK, CKs, NHKs = KDF_RK(RK, X(DHs', DHr'), ss')           sending half
+ *         4. otherwise HEADER_FAILED.
+ * Every step works on a copy (state.ts): on any error the caller's state is untouched.
+ */
+import {
+  KEM_ENCAPS_SEED_SIZE,
+  KEM_SEED_SIZE,
+  KEY_SIZE,
+  MAX_CHAIN_MESSAGES,
+  RatchetKem,
+  decodeRatchet,
+  decodeRatchetHeader,
+  encodeRatchet,
+  encodeRatchetHeader,
+  isCodecError,
+  ratchetBodyAd,
+  ratchetHeaderAd,
+  type RatchetHeader,
+} from '@parley/generated';
+import { equalBytes, isCryptoError } from '../../crypto/index.ts';
+import { decrypt } from '../peer.ts';
+import { dhOf, newDhKeyPair, nowOf, rand, type RatchetDeps } from './deps.ts';
+import { RatchetError } from './errors.ts';
+import { kdfChain, kdfRoot } from './kdf.ts';
+import { kemDecapsulate, kemEncapsulate, kemPublicKey } from './kem.ts';
+import { checkJump, pruneSkipped, skipUntil, skippedHeaderKeys, takeSkipped } from './skipped.ts';
+import { cloneState, type RatchetState } from './state.ts';
+
+/** The two X25519 keys bound into a ratchet message's associated data. */
+export interface RatchetParties {
+  senderX: Uint8Array;
+  recipientX: Uint8Array;
+}
+
+/** How a received message was opened, for tests, vectors and the UI. */
+export type OpenStep = 'skipped' | 'chain' | 'dh';
+
+export interface Sealed {
+  state: RatchetState;
+  payload: Uint8Array;
+  header: RatchetHeader;
+}
+
+export interface Opened {
+  state: RatchetState;
+  plaintext: Uint8Array;
+  header: RatchetHeader;
+  step: OpenStep;
+}
+
+/** Encrypts one padded envelope: the next message of the sending chain. */
+export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Sealed> {
+  if (state.sendChain.length === 0) throw new RatchetError('NO_SESSION', 'no sending chain yet (the side that published its ephemeral first sends after the first message it receives)');
+  if (state.sendCount >= MAX_CHAIN_MESSAGES) throw new RatchetError('SESSION_EXHAUSTED', `sending chain at ${state.sendCount} messages`);
+  const s = cloneState(state);
+  const { messageKey, next } = kdfChain(s.sendChain);
+  s.sendChain.fill(0);
+  s.sendChain = next;
+  const header = headerOf(s);
+  s.sendCount++;
+  const headerCt = await d.backend.xchachaSeal(s.sendHeader, nonce, encodeRatchetHeader(header), ratchetHeaderAd(parties));
+  const body = await d.backend.xchachaSeal(messageKey, nonce, plaintext, ratchetBodyAd({ ...parties, header: headerCt }));
+  messageKey.fill(0);
+  return { state: s, payload: encodeRatchet({ header: headerCt, body }), header };
+}
+
+function headerOf(s: RatchetState): RatchetHeader {
+  const common = { ratchetKey: s.dhPublic.slice(), prevCount: s.prevSendCount, number: s.sendCount };
+  return s.kemCiphertext.length === 0
+    ? { ...common, kem: RatchetKem.key, kemFields: { publicKey: s.kemPublic.slice() } }
+    : { ...common, kem: RatchetKem.keyCiphertext, kemFields: { publicKey: s.kemPublic.slice(), ciphertext: s.kemCiphertext.slice() } };
+}
+
+/** Decrypts one ratchet payload; see the module comment for the order of attempts. */
+export async function ratchetOpen(d: RatchetDeps, state: RatchetState, payload: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Opened> {
+  const p = decodeRatchet(payload);
+  const now = nowOf(d);
+  const s = cloneState(state);
+  pruneSkipped(s, now);
+  const headerAd = ratchetHeaderAd(parties);
+  const bodyAd = ratchetBodyAd({ ...parties, header: p.header });
+
+  // 1. A skipped message of an earlier chain (the current chain's are step 2's).
+  for (const hk of skippedHeaderKeys(s)) {
+    if (s.recvHeader.length !== 0 && equalBytes(hk, s.recvHeader)) continue;
+    const header = await openHeader(d, hk, nonce, p.header, headerAd);
+    if (!header) continue;
+    const mk = takeSkipped(s, hk, header.number);
+    if (!mk) throw new RatchetError('KEY_USED', `message ${header.number} of a skipped chain was used or erased`);
+    return { state: s, plaintext: await openBody(d, mk, nonce, p.body, bodyAd), header, step: 'skipped' };
+  }
+  // 2. The current receiving chain.
+  if (s.recvHeader.length !== 0) {
+    const header = await openHeader(d, s.recvHeader, nonce, p.header, headerAd);
+    if (header) {
+      if (header.number < s.recvCount) {
+        const mk = takeSkipped(s, s.recvHeader, header.number);
+        if (!mk) throw new RatchetError('KEY_USED', `message ${header.number} of the current chain was used or erased (next is ${s.recvCount})`);
+        return { state: s, plaintext: await openBody(d, mk, nonce, p.body, bodyAd), header, step: 'skipped' };
+      }
+      skipUntil(s, header.number, now);
+      return { state: s, plaintext: await nextMessage(d, s, nonce, p.body, bodyAd), header, step: 'chain' };
+    }
+  }
+  // 3. A new chain: a DH step (and a KEM step).
+  const header = await openHeader(d, s.nextRecvHeader, nonce, p.header, headerAd);
+  if (!header) throw new RatchetError('HEADER_FAILED', 'no header key of the session opens the header');
+  // Both jumps are checked before anything is derived, so a rejected header changes nothing.
+  if (s.recvChain.length !== 0) checkJump(s.recvCount, header.prevCount, 'previous chain');
+  checkJump(0, header.number, 'new chain');
+  skipUntil(s, header.prevCount, now);
+  await dhStep(d, s, header);
+  skipUntil(s, header.number, now);
+  return { state: s, plaintext: await nextMessage(d, s, nonce, p.body, bodyAd), header, step: 'dh' };
+}
+
+async function nextMessage(d: RatchetDeps, s: RatchetState, nonce: Uint8Array, body: Uint8Array, ad: Uint8Array): Promise<Uint8Array> {
+  const { messageKey, next } = kdfChain(s.recvChain);
+  s.recvChain.fill(0);
+  s.recvChain = next;
+  s.recvCount++;
+  s.peerSeen = 1;
+  return openBody(d, messageKey, nonce, body, ad);
+}
+
+async function openBody(d: RatchetDeps, mk: Uint8Array, nonce: Uint8Array, body: Uint8Array, ad: Uint8Array): Promise<Uint8Array> {
+  try {
+    return await decrypt(d.backend, mk, nonce, body, ad);
+  } finally {
+    mk.fill(0);
+  }
+}
+
+/** The header if `key` opens it, else undefined (a header that opens but does not decode is an error). */
+async function openHeader(d: RatchetDeps, key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, ad: Uint8Array): Promise<RatchetHeader | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await d.backend.xchachaOpen(key, nonce, ct, ad);
+  } catch (e) {
+    if (isCryptoError(e, 'DECRYPT_FAILED')) return undefined;
+    throw e;
+  }
+  try {
+    return decodeRatchetHeader(bytes);
+  } catch (e) {
+    if (isCodecError(e)) throw new RatchetError('HEADER_FAILED', `the header opens but does not decode (${e.message})`, { cause: e });
+    throw e;
+  }
+}
+
+/** The DH and KEM step on receiving a new chain (module comment, step 3). */
+async function dhStep(d: RatchetDeps, s: RatchetState, header: RatchetHeader): Promise<void> {
+  const published = s.kemSeed.length !== 0;
+  if (published && header.kem !== RatchetKem.keyCiphertext) throw new RatchetError('BAD_KEM', 'a new chain without an encapsulation to the KEM key this side published');
+  if (!published && header.kem !== RatchetKem.key) throw new RatchetError('BAD_KEM', 'an encapsulation although this side published no KEM key');
+  const recvSecret = header.kem === RatchetKem.keyCiphertext ? kemDecapsulate(s.kemSeed, header.kemFields.ciphertext) : new Uint8Array(0);
+
+  s.prevSendCount = s.sendCount;
+  s.sendCount = 0;
+  s.recvCount = 0;
+  s.sendHeader = s.nextSendHeader;
+  s.recvHeader = s.nextRecvHeader;
+  s.dhRemote = header.ratchetKey.slice();
+  const dhRecv = await dhOf(d, s.dhSecret, s.dhRemote, 'ratchet key');
+  const r = kdfRoot(s.rootKey, dhRecv, recvSecret);
+  dhRecv.fill(0);
+  recvSecret.fill(0);
+  s.rootKey.fill(0);
+  s.recvChain.fill(0);
+  s.rootKey = r.root;
+  s.recvChain = r.chain;
+  s.nextRecvHeader = r.nextHeader;
+
+  s.dhSecret.fill(0);
+  const kp = await newDhKeyPair(d, KEY_SIZE);
+  s.dhSecret = kp.secret;
+  s.dhPublic = kp.publicKey;
+  s.kemRemote = header.kemFields.publicKey.slice();
+  const enc = kemEncapsulate(s.kemRemote, rand(d, KEM_ENCAPS_SEED_SIZE));
+  s.kemSeed.fill(0);
+  s.kemSeed = rand(d, KEM_SEED_SIZE);
+  s.kemPublic = kemPublicKey(s.kemSeed);
+  s.kemCiphertext = enc.ciphertext;
+  const dhSend = await dhOf(d, s.dhSecret, s.dhRemote, 'ratchet key');
+  const t = kdfRoot(s.rootKey, dhSend, enc.secret);
+  dhSend.fill(0);
+  enc.secret.fill(0);
+  s.rootKey.fill(0);
+  s.sendChain.fill(0);
+  s.rootKey = t.root;
+  s.sendChain = t.chain;
+  s.nextSendHeader = t.nextHeader;
+}
