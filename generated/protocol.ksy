@@ -4,12 +4,12 @@ meta:
   title: Parley wire protocol, version 1
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 8a42ccc785f74351e11fd7bdf57a53cc293299fd74c230538c37fa7cd7564dcb
+  -parley-spec-hash: fc5b3b51702f63a046b91a0012488a8e017bdb2856caebb4d37a08e95e002a5b
   -parley-protocol-version: 1
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
 doc: |-
-  End-to-end encrypted messaging through a relay that routes opaque ciphertext by a masked 8-byte id. All integers are little-endian. `DK(label, m)` is BLAKE3 derive_key with the context `"parley v1 " + label`; `KH(k, m)` is BLAKE3 keyed_hash; `X` is X25519; every variable-length part of hashed, signed or associated data is prefixed with its u32 length.
+  End-to-end encrypted messaging through a relay that routes opaque ciphertext by a masked 8-byte id. All integers are little-endian. `DK(label, m)` is BLAKE3 derive_key with the context `"parley v1 " + label`; `KH(k, m)` is BLAKE3 keyed_hash; `X` is X25519; every variable-length part of hashed, signed or associated data is prefixed with its u32 length. Test vectors: generated/vectors/codec.json (every struct), generated/vectors/frames.json (complete frames: handshakes, peer, control and first-contact frames, valid and broken) and generated/vectors/rules.json (key and signature rules, the replay window, invites that verify, fingerprints, safety numbers, file digests, the order extension, handshake failures). `npm run conformance` runs another implementation against them over the conformance protocol, spec/conformance/PROTOCOL.md. Why each construction is what it is: spec/DESIGN.md.
 
   The root type parses one frame; every struct of the spec is a type below.
 
@@ -849,7 +849,7 @@ types:
       - id: expires_at
         type: u8
         valid: {max: 9007199254740}
-        doc: Seconds since the Unix epoch after which the invite is refused.
+        doc: "Last second (since the Unix epoch) in which the invite is accepted: refused when floor(now_ms / 1000) > expires_at (see rules.invite_expiry)."
       - id: max_uses
         type: u2
         valid: {min: 1, max: 1000}
@@ -866,7 +866,7 @@ types:
       - id: checksum
         size: 4
         -parley-size: CHECKSUM_SIZE
-        doc: DK(invite checksum, every preceding byte)[0..4].
+        doc: "Derivation invite_checksum: DK(invite checksum, u32(n) || the n bytes before this field)[0..CHECKSUM_SIZE], the region invite_checksum_input (its one part has no fixed size, so it carries its u32 length). A parser recomputes it before any other check of the invite's values (BAD_INVITE)."
   safety_qr:
     doc: "The QR form of a safety number: both sides scan and compare in constant time."
     -parley-fixed-size: 33

@@ -8,6 +8,7 @@ import { defineConfig, type Plugin } from 'vite';
 import solid from 'vite-plugin-solid';
 import { browserRuntime } from './build/browser-runtime.ts';
 import { precache } from './build/precache.ts';
+import { quietHarmlessWarnings } from './build/quiet-warnings.ts';
 
 export default defineConfig({
   // vite-plugin-solid is typed against the workspace root's Vite; the plugin object is the same.
@@ -19,6 +20,9 @@ export default defineConfig({
     sourcemap: false,
     assetsInlineLimit: 0,
     reportCompressedSize: false,
+    // build/quiet-warnings.ts says which warnings are silenced and why (Vite routes the worker
+    // bundle's warnings through this handler too)
+    rollupOptions: { onwarn: quietHarmlessWarnings },
   },
   server: {
     // changeOrigin: the relay derives the WebSocket URL it publishes from the Host header.

@@ -9,6 +9,21 @@ import { createRequire } from 'node:module';
 import { register as registerCjs } from 'tsx/cjs/api';
 import { register as registerEsm } from 'tsx/esm/api';
 
+// Started by npm (`npx wschat`, `npm exec`, an npm script), wschat runs under `sh -c`, and npm
+// passes a SIGTERM it receives only to that shell, which dies and leaves wschat running with the
+// home folder locked. So when npm started us, the parent going away counts as SIGTERM: long
+// commands stop cleanly, the others end as SIGTERM ends them. (A wschat started from a shell
+// or a service manager keeps running when its parent exits, as programs do.)
+const PARENT_CHECK_MS = 500;
+if (process.env.npm_command !== undefined) {
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch); // once: a second SIGTERM would cut the clean stop short
+    process.kill(process.pid, 'SIGTERM');
+  }, PARENT_CHECK_MS).unref();
+}
+
 registerCjs();
 registerEsm();
 const { main } = createRequire(import.meta.url)('../src/main.ts');

@@ -5,6 +5,7 @@
  */
 import { isEngineError, type EngineErrorCode } from '@parley/runtime/engine';
 import { isKeyFileError } from '@parley/runtime/node';
+import { inviteProblemOf, inviteProblemText } from '@parley/runtime/protocol';
 import { UsageError as ClipanionUsageError } from 'clipanion';
 
 /** Exit codes, one per kind of failure (the table in cli/README.md). */
@@ -42,7 +43,7 @@ export const EXIT_MEANING: Record<ExitCode, string> = {
   3: 'no identity in the home folder: run wschat init',
   4: 'the invite does not parse, its checksum fails, it expired, or it is for another relay',
   5: 'no contact matches the name or id prefix',
-  6: 'the relay cannot be reached, or its well-known document is missing, not Parley, or not for this protocol version',
+  6: 'the relay cannot be reached, or its well-known document is missing, not Parley, or not for this protocol version (send keeps the text queued and says so)',
   7: 'the relay does not hold the pinned keys, or its fingerprint is not the --fingerprint given',
   8: 'a file is missing, unreadable or too large, cannot be written, or a key file has unsafe permissions',
   9: 'the awaited step did not happen within --timeout; what was queued stays queued',
@@ -136,10 +137,11 @@ export class AlreadyInitialisedError extends CliUsageError {
   }
 }
 
-/** raised if an invite is not usable */
+/** raised if an invite is not usable (`cause`: the parse error, whose reason picks the words shown) */
 export class BadInviteError extends CliUsageError {
-  constructor(message: string) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super('BAD_INVITE', message);
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
 }
 
@@ -167,6 +169,19 @@ export class CliError extends Error {
 export class RelayUnreachableError extends CliError {
   constructor(message: string) {
     super('RELAY_UNREACHABLE', message);
+  }
+}
+
+/**
+ * raised by `send` if the relay cannot be reached: the text stays in the outbox (id `id`) and
+ * goes out with the next command that connects
+ */
+export class QueuedOfflineError extends RelayUnreachableError {
+  readonly id: string;
+
+  constructor(unreachable: string, id: string) {
+    super(`${unreachable}; the message is queued (id ${id}) and will be sent when the relay is reachable: run wschat listen or any command that connects (do not send it again)`);
+    this.id = id;
   }
 }
 
@@ -203,9 +218,15 @@ const ENGINE_CODES: Partial<Record<EngineErrorCode, CliErrorCode>> = {
   TIMEOUT: 'TIMEOUT',
 };
 
-/** The code and exit code of any error (unknown errors are INTERNAL). */
-export function classify(err: unknown): { code: CliErrorCode; exitCode: ExitCode; message: string } {
+/**
+ * The code and exit code of any error (unknown errors are INTERNAL). An unusable invite gets
+ * words a person can act on (runtime's invite-words) as its message; the technical message
+ * stays as `detail` for --json output and logs, next to the stable code.
+ */
+export function classify(err: unknown): { code: CliErrorCode; exitCode: ExitCode; message: string; detail?: string } {
   const c = classifyRaw(err);
+  const problem = inviteProblemOf(err);
+  if (problem !== undefined) return { code: 'BAD_INVITE', exitCode: EXIT.badInvite, message: inviteProblemText(problem), detail: scrub(c.message) };
   return { ...c, message: scrub(c.message) };
 }
 

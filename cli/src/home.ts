@@ -8,9 +8,9 @@
  *   inbox.json      which received messages were shown or acknowledged (0600)
  *   state/          the engine's FileStore (0700)
  *   downloads/      received files (0700; --downloads overrides)
- *   lock            the pid of the process using this folder
+ *   lock            the pid (and start time) of the process using this folder
  */
-import { constants, promises as fs, rmSync } from 'node:fs';
+import { constants, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pickBackend } from '@parley/runtime/crypto';
@@ -102,7 +102,7 @@ export class Home {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fh = await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-        await fh.writeFile(`${process.pid}\n`);
+        await fh.writeFile(`${process.pid} ${startTime(process.pid) ?? ''}\n`.replace(' \n', '\n'));
         await fh.close();
         let released = false;
         const release = async (): Promise<void> => {
@@ -117,8 +117,9 @@ export class Home {
         return release;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const pid = Number.parseInt(await fs.readFile(file, 'utf8').catch(() => ''), 10);
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        const [pidText, started] = (await fs.readFile(file, 'utf8').catch(() => '')).trim().split(' ');
+        const pid = Number.parseInt(pidText ?? '', 10);
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid, started)) {
           throw new BusyError(`another wschat (pid ${pid}) is using ${this.dir}; stop it, or talk through it (wschat chat / wschat bridge)`);
         }
         await fs.rm(file, { force: true });
@@ -128,11 +129,28 @@ export class Home {
   }
 }
 
-function alive(pid: number): boolean {
+/**
+ * Whether the lock's process still runs. A pid alone is not enough: after a crash or a reboot
+ * the number may belong to another program, and the lock would never be taken over. Where
+ * /proc exists the lock also holds the process's start time, which must match.
+ */
+function alive(pid: number, started: string | undefined): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const now = startTime(pid);
+  return started === undefined || started === '' || now === undefined || now === started;
+}
+
+/** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22), or undefined without /proc. */
+export function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) is in parentheses and may hold spaces: count after its end
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }

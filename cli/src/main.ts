@@ -20,11 +20,19 @@ import { RequestsRejectCommand } from './commands/requests/reject.ts';
 import { SendCommand } from './commands/send.ts';
 import { WhoamiCommand } from './commands/whoami.ts';
 import { EXIT } from './errors.ts';
+import { nameOptionValues } from './value-names.ts';
 
 export const VERSION = '0.1.0';
 
+/** clipanion's Cli, with option values named in every help text (value-names.ts). */
+class WschatCli extends Cli {
+  override usage(...args: Parameters<Cli['usage']>): string {
+    return nameOptionValues(super.usage(...args));
+  }
+}
+
 export function createCli(): Cli {
-  const cli = new Cli({ binaryLabel: 'wschat — Parley, end-to-end encrypted chat', binaryName: 'wschat', binaryVersion: VERSION, enableCapture: false,
+  const cli = new WschatCli({ binaryLabel: 'wschat — Parley, end-to-end encrypted chat', binaryName: 'wschat', binaryVersion: VERSION, enableCapture: false,
     // colours only on a terminal, and never with NO_COLOR (https://no-color.org)
     enableColors: process.stdout.isTTY === true && !process.env.NO_COLOR });
   for (const c of [

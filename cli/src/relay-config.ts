@@ -130,7 +130,7 @@ export async function resolveRelay(s: RelaySources): Promise<{ relay: PinnedRela
     try {
       inv = parseInvite(s.invite);
     } catch (err) {
-      throw new BadInviteError(`bad invite: ${(err as Error).message}`);
+      throw new BadInviteError(`bad invite: ${(err as Error).message}`, { cause: err });
     }
     result = { relay: pin(inv.relayUrl, toHex(inv.relayX), toHex(inv.relayEd)), source: 'the invite' };
   } else if (where === undefined) {

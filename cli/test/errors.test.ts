@@ -103,8 +103,10 @@ describe('wschat failures and exit codes', () => {
     const garbage = await w.run(['contact', 'add', 'not-an-invite!', '--home', a, '--json']);
     const wrongRelay = await w.run(['contact', 'add', foreign, '--home', a]);
     expect(garbage.code).toBe(4);
-    expect(JSON.parse(garbage.stderr)).toMatchObject({ type: 'error', code: 'BAD_INVITE', exit: 4, message: expect.stringMatching(/invite/) });
-    expectFailure(wrongRelay, 4, /invite is for another relay/);
+    // words a person can act on; the code (and the technical detail) for scripts and logs
+    expect(JSON.parse(garbage.stderr)).toMatchObject({ type: 'error', code: 'BAD_INVITE', exit: 4, message: "This isn't a Parley invite link. Ask your contact for a new one.", detail: expect.stringMatching(/base64url/) });
+    expectFailure(wrongRelay, 4, /^wschat: This invite is for another Parley server than the one you use\. Ask your contact for an invite on your server\.\n$/);
+    expect(wrongRelay.stderr).not.toMatch(/BAD_INVITE|ws:\/\//);
   });
 
   it('6 relay unreachable, 7 wrong relay key, 9 timeout', async () => {

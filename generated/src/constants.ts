@@ -378,6 +378,12 @@ export const MAX_INVITE_USES = 1000;
 export const INVITE_DEFAULT_TTL_S = 604800;
 
 /**
+ * A contact request unanswered for 3 days expires on both sides: the owner's client no longer offers it or accepts it, and the requester's client says it expired. The owner's client answers nothing to a request it drops (a used or expired invite), so that strangers learn nothing; this bound is how the requester learns, without waiting forever.
+ * From `constants.CONTACT_REQUEST_TTL_MS`.
+ */
+export const CONTACT_REQUEST_TTL_MS = 259200000;
+
+/**
  * First-contact frames one invite accepts per minute (multi-use invites); defends the user against request floods.
  * From `constants.INVITE_FIRST_CONTACTS_PER_MINUTE`.
  */

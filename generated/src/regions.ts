@@ -44,7 +44,7 @@ export function seedInput(i: SeedInputParts): Uint8Array {
  */
 export interface RouteMaskInputParts {
   /**
-   * Frames sent in this direction after WELCOME, from 0.
+   * The frame's position in its direction on this connection: frames of every kind (control, peer, first_contact) sent in that direction after WELCOME, counted from 0. The handshake frames are not counted.
    * A u64.
    * From `regions.route_mask_input.parts[0]`.
    */
@@ -1038,7 +1038,7 @@ export interface InviteChecksumInputParts {
 }
 
 /**
- * The encoded invite without its checksum.
+ * The encoded invite up to, not including, its checksum field (every byte from version to the end of name), prefixed with its u32 length like every part without a fixed size: DK(invite checksum, u32(n) || body).
  * Bytes: u32(len(body)) || body.
  * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
  * From `regions.invite_checksum_input`.

@@ -16,8 +16,7 @@ import { generateKeys, type NotifierKeys } from '../src/keys.ts';
 import type { Limits } from '../src/limits.ts';
 import { startNotifier, type RunningNotifier } from '../src/notifier.ts';
 import { WakeReason, pushPayload } from '../src/push.ts';
-import { LoopbackPushService, type TestSubscription } from '@parley/test-kit/notifier';
-import { Scope, befriend, client, logSink, notifierConfig, online, relayFor, until, type Client } from '@parley/test-kit/notifier';
+import { LoopbackPushService, type TestSubscription, Scope, befriend, client, logSink, notifierConfig, online, relayFor, until, type Client } from '@parley/test-kit/notifier';
 
 const PUSH_BODY_SIZE = HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16;
 const scope = new Scope();

@@ -11,9 +11,7 @@ import { buildFcmRegistration, buildUnregister, buildWebPushRegistration, parseN
 import { generateKeys } from '../src/keys.ts';
 import { startNotifier } from '../src/notifier.ts';
 import { WakeReason } from '../src/push.ts';
-import { LoopbackFcm } from '@parley/test-kit/notifier';
-import { LoopbackPushService } from '@parley/test-kit/notifier';
-import { Scope, befriend, client, notifierConfig, online, relayFor, until } from '@parley/test-kit/notifier';
+import { LoopbackFcm, LoopbackPushService, Scope, befriend, client, notifierConfig, online, relayFor, until } from '@parley/test-kit/notifier';
 
 const scope = new Scope();
 afterEach(() => scope.cleanup());

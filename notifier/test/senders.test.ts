@@ -11,8 +11,7 @@ import { generateKeys } from '../src/keys.ts';
 import { DEFAULT_LIMITS } from '../src/limits.ts';
 import { startNotifier, type RunningNotifier } from '../src/notifier.ts';
 import { makeRoom, type RoomQuery } from '../src/senders.ts';
-import { LoopbackPushService } from '@parley/test-kit/notifier';
-import { Scope, client, logSink, notifierConfig, online, relayFor, until, type Client } from '@parley/test-kit/notifier';
+import { LoopbackPushService, Scope, client, logSink, notifierConfig, online, relayFor, until, type Client } from '@parley/test-kit/notifier';
 
 const scope = new Scope();
 afterEach(() => scope.cleanup());

@@ -13,8 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseNotifierInfo } from '../src/client.ts';
 import { generateKeys } from '../src/keys.ts';
 import { startNotifier } from '../src/notifier.ts';
-import { LoopbackPushService } from '@parley/test-kit/notifier';
-import { Scope, client, logSink, notifierConfig, online, relayFor, until, type Client } from '@parley/test-kit/notifier';
+import { LoopbackPushService, Scope, client, logSink, notifierConfig, online, relayFor, until, type Client } from '@parley/test-kit/notifier';
 
 const scope = new Scope();
 afterEach(() => scope.cleanup());

@@ -1,5 +1,5 @@
 /**
- * Offline mailboxes (DESIGN.md "Delivery, replay and privacy"): one in-memory queue per
+ * Offline mailboxes (spec/DESIGN.md "Mailbox and outbox"): one in-memory queue per
  * recipient id, bounded in frames, bytes and time to live, with a global byte cap and a
  * per-sender fair share so strangers cannot take a contact's place. Overflow is dropped
  * silently (the caller counts it); the sender's outbox resends until an end-to-end receipt.

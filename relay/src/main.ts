@@ -2,6 +2,8 @@
  * `relay` command line: `relay [start] [options]` runs the relay; `relay keygen` writes its
  * key file. Bad settings exit with code 2 and a message naming the setting.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, settingsHelp } from './config.ts';
 import { ConfigError, KeyError } from './errors.ts';
@@ -48,8 +50,12 @@ async function start(args: string[]): Promise<number> {
   const config = loadConfig(process.env, args);
   const generated: string[] = [];
   const seed = await loadOrCreateSeed(config, (path) => generated.push(path));
-  const relay = await startRelay({ ...config, seed, defaultMetrics: true });
+  // JSON log lines wait until the banner below is out, so a person reads the address first
+  const held = holdUntilBanner(process.stdout);
+  const relay = await startRelay({ ...config, seed, defaultMetrics: true, logDestination: held });
   seed.fill(0);
+  process.stderr.write(banner(relay, config, keyLocation(config).path));
+  held.release();
   const log = relay.server.log;
   if (generated.length > 0) {
     log.warn(
@@ -70,6 +76,46 @@ async function start(args: string[]): Promise<number> {
     process.on('SIGINT', () => stop('SIGINT'));
   });
   return 0;
+}
+
+/** A log destination that keeps lines until `release()`, then writes them and all later ones to `out`. */
+function holdUntilBanner(out: NodeJS.WritableStream): { write(line: string): void; release(): void } {
+  let held: string[] | undefined = [];
+  return {
+    write(line) {
+      if (held) held.push(line);
+      else out.write(line);
+    },
+    release() {
+      for (const line of held ?? []) out.write(line);
+      held = undefined;
+    },
+  };
+}
+
+/**
+ * The first lines a person sees after `npm start`, in words and on stderr (stdout stays JSON for
+ * log collectors): the address to open in a browser, the fingerprint to compare, where the keys
+ * are, and how to stop.
+ */
+export function banner(relay: { port: number; httpUrl: string; publicKeys: { x: Uint8Array; ed: Uint8Array } }, config: { host: string; webRoot: string | undefined }, keyFile: string): string {
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const open = wildcard ? `http://localhost:${relay.port}` : relay.httpUrl;
+  const web = config.webRoot !== undefined && existsSync(join(config.webRoot, 'index.html'));
+  return [
+    '',
+    `  Parley relay is running.`,
+    web
+      ? `  Open ${open} in a browser (two browser profiles, to chat with yourself).`
+      : config.webRoot === undefined
+        ? `  No web app is served (no WEB_ROOT; npm start from the repository root serves web/dist). Relay address: ${open}`
+        : `  The web app is not built (${config.webRoot}): run npm run build -w @parley/web, or npm start from the repository root. Relay address: ${open}`,
+    `  Relay fingerprint: ${relayFingerprint(relay.publicKeys.x, relay.publicKeys.ed)}`,
+    `  Relay key: ${keyFile}`,
+    `  Stop with Ctrl-C. JSON logs follow on stdout.`,
+    '',
+    '',
+  ].join('\n');
 }
 
 async function keygen(args: string[]): Promise<number> {

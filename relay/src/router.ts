@@ -1,5 +1,5 @@
 /**
- * Who is connected, keyed by the full key pair (DESIGN.md: "an id is a routing hint").
+ * Who is connected, keyed by the full key pair (spec/DESIGN.md "Origins": an id is a routing hint).
  * An id maps to up to `maxKeypairsPerId` bound key pairs, each with at most one live
  * connection; frames for the id go to every bound holder and the wrong ones drop what they
  * cannot verify. A reconnect with the same key pair replaces the old connection. A key pair

@@ -1,5 +1,5 @@
 /**
- * Wake tags (DESIGN.md wake tags; spec control `register_wake`, `wake`, `ring`). A client
+ * Wake tags (spec/DESIGN.md "Wake tags and push"; spec control `register_wake`, `wake`, `ring`). A client
  * registers a random tag after its handshake; when the relay queues a frame for that client's
  * id while it is offline (or a caller sends RING), it sends the configured notifier a WAKE
  * carrying the tag and a reason, never the id. Message wakes are rate-limited per tag

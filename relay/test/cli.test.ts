@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,5 +84,27 @@ describe('relay command', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; key_file?: string });
     expect(lines.some((l) => /generated a new relay key/.test(l.msg) && l.key_file === join(dir, 'relay.key'))).toBe(true);
     expect(lines.some((l) => l.msg === 'relay stopped')).toBe(true);
+  });
+
+  it('says first, in words, the http:// address to open, before any JSON log line', async () => {
+    const dir = tmp();
+    const web = join(dir, 'web');
+    mkdirSync(web);
+    writeFileSync(join(web, 'index.html'), '<!doctype html>');
+    const r = await relay(['--port', '0'], { PARLEY_DATA: dir, WEB_ROOT: web }, /relay started/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\n {2}Parley relay is running\.\n {2}Open http:\/\/127\.0\.0\.1:\d+ in a browser/);
+    const port = /127\.0\.0\.1:(\d+)/.exec(r.stderr)![1];
+    // the JSON lines (stdout) start only after the banner; every one of them is still JSON
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; port?: number });
+    expect(lines.find((l) => l.msg === 'relay listening')?.port).toBe(Number(port));
+    expect(r.stderr).toContain(`Relay key: ${join(dir, 'relay.key')}`);
+  });
+
+  it('the root README names the settings of npm start next to it: PORT and PARLEY_DATA', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const start = readme.slice(readme.indexOf('npm ci && npm start'), readme.indexOf('## What is where'));
+    expect(start).toMatch(/`PORT` \(default 8080\)/);
+    expect(start).toMatch(/`PARLEY_DATA`/);
   });
 });

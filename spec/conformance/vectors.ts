@@ -6,12 +6,15 @@
  * - frame vectors (generated/vectors/frames*.json, written by runtime/scripts/gen-frames.ts):
  *   sections handshake, peer, control and first_contact, turned into requests of the frame ops
  *   by frames.ts; the answer's `result` is compared with what the vector says, or its error code.
+ * - rule vectors (generated/vectors/rules*.json, same writer): sections keys, replay, invites,
+ *   derived, order and handshake_failures, turned into requests of the rule ops by rules.ts.
  * Other JSON files are skipped with a note.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ConformanceError } from './errors.ts';
 import { frameCases, isFrameDocument, type FrameOp } from './frames.ts';
+import { isRuleDocument, ruleCases, type RuleOp } from './rules.ts';
 
 export type Expectation =
   | { kind: 'fields'; fields: Record<string, unknown> }
@@ -22,7 +25,7 @@ export type Expectation =
 export interface Case {
   /** Unique and stable: `codec/decode/envelope/min text`, `frames/peer/open/bad_signature`. The known-failures file lists these. */
   name: string;
-  op: 'decode' | 'encode' | FrameOp;
+  op: 'decode' | 'encode' | FrameOp | RuleOp;
   /** The request without its id. */
   request: Record<string, unknown>;
   expect: Expectation;
@@ -68,6 +71,12 @@ export function loadVectors(paths: string[]): LoadedVectors {
       throw new ConformanceError('CONF_VECTORS', `${file}: not JSON: ${(e as Error).message}`);
     }
     if (!isObject(doc)) throw new ConformanceError('CONF_VECTORS', `${file}: expected a JSON object`);
+    if (stem.startsWith('rules')) {
+      if (!isRuleDocument(doc)) throw new ConformanceError('CONF_VECTORS', `${file}: a rule vector file needs at least one of the sections keys, replay, invites, derived, order, handshake_failures`);
+      ruleCases(stem, doc, file).forEach(add);
+      loaded.push(file);
+      continue;
+    }
     if (stem.startsWith('frames')) {
       if (!isFrameDocument(doc)) throw new ConformanceError('CONF_VECTORS', `${file}: a frame vector file needs at least one of the sections handshake, peer, control, first_contact`);
       const got = frameCases(stem, doc, file);

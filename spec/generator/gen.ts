@@ -35,15 +35,21 @@ export interface Step {
   path: string;
   /** TypeScript program, relative to the repository root. */
   script: string;
+  /** Arguments that tell the program which file to print. */
+  args?: readonly string[];
 }
 
 /**
- * generated/vectors/frames.json: complete frames (handshake, peer, control, first contact) from
+ * generated/vectors/frames.json and rules.json: complete frames (handshake, peer, control, first
+ * contact) and the acceptance rules' vectors, from
  * fixed inputs. Computing them takes the crypto runtime, which lives in runtime/ only and is built
  * on the codecs the emitters have just written; so the runtime computes them, and gen writes them
  * beside codec.json, where implementers and the conformance runner read every vector.
  */
-export const STEPS: readonly Step[] = [{ path: 'vectors/frames.json', script: 'runtime/scripts/gen-frames.ts' }];
+export const STEPS: readonly Step[] = [
+  { path: 'vectors/frames.json', script: 'runtime/scripts/gen-frames.ts', args: ['frames'] },
+  { path: 'vectors/rules.json', script: 'runtime/scripts/gen-frames.ts', args: ['rules'] },
+];
 
 /** The files the emitters write from a spec (without the steps' files and the manifest). */
 export function generate(specFile = join(specDir, 'protocol.yaml'), list: Emitter[] = emitters): GeneratedFile[] {
@@ -64,7 +70,7 @@ export function generateAll(specFile: string, steps: readonly Step[] = STEPS): G
 
 /** Runs a step's program (node with tsx, from the repository root) and returns its file. */
 export function runStep(step: Step): GeneratedFile {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(rootDir, step.script)], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(rootDir, step.script), ...(step.args ?? [])], {
     cwd: rootDir,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,

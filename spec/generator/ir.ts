@@ -188,8 +188,18 @@ export interface KindIR {
   route: string;
   payload: string;
   protection?: string;
+  /** Which payload lengths the kind allows, and the error each other length gets. */
+  length?: string;
   signature?: string;
   ad?: string;
+}
+
+/** A rule of `rules:`: what an implementation accepts beyond byte layouts. */
+export interface RuleIR {
+  id: string;
+  title: string;
+  doc: string;
+  items: string[];
 }
 
 export interface HandshakeStepIR {
@@ -217,6 +227,8 @@ export interface SpecIR {
   regions: RegionIR[];
   derivations: DerivationIR[];
   kinds: KindIR[];
+  /** Acceptance rules (keys, signatures, replay, invites); empty when the spec has none. */
+  rules: RuleIR[];
   receiveOrder: string[];
   /** The recipient's checks on a first-contact frame, cheapest first. */
   firstContactOrder: string[];

@@ -404,6 +404,7 @@ function build(src: SpecSource, text: string, file: string, problem: (p: Path, m
     regions,
     derivations,
     kinds,
+    rules: Object.entries(src.rules).map(([id, r]) => ({ id, title: r.title, doc: r.doc, items: r.items })),
     receiveOrder: src.receive_order,
     firstContactOrder: src.first_contact_order,
     handshake: src.handshake,

@@ -96,10 +96,17 @@ export const specSchema = z.strictObject({
       route: doc,
       payload: doc,
       protection: doc.optional(),
+      /** Which payload lengths the kind allows, and the error each other length gets. */
+      length: doc.optional(),
       signature: ident.optional(),
       ad: ident.optional(),
     }),
   ),
+  /**
+   * Rules that are not byte layouts but decide what an implementation accepts: key and signature
+   * validity, the replay window, invite expiry. Each has a title, an introduction and its rules.
+   */
+  rules: z.record(ident, z.strictObject({ title: z.string().min(1), doc, items: z.array(doc).default([]) })).default({}),
   receive_order: z.array(doc).min(1),
   first_contact_order: z.array(doc).default([]),
   handshake: z.array(

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FRAME_OPS } from '../conformance/frames.ts';
+import { RULE_OPS } from '../conformance/rules.ts';
 import { KnownFailures } from '../conformance/known.ts';
 import { runConformance, type RunResult } from '../conformance/runner.ts';
 
@@ -19,6 +20,7 @@ const generatedVectors = join(root, 'generated/vectors');
 // generated/vectors/codec.json is the real suite; the fixture subset stands in until it exists.
 const vectors = existsSync(join(generatedVectors, 'codec.json')) ? generatedVectors : join(here, 'fixtures/conformance/vectors');
 const framesJson = join(generatedVectors, 'frames.json');
+const rulesJson = join(generatedVectors, 'rules.json');
 const scratch = mkdtempSync(join(tmpdir(), 'parley-conformance-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -60,6 +62,29 @@ describe('the TypeScript reference adapter', () => {
     expect(new Set(result.results.map((r) => r.op))).toEqual(new Set(FRAME_OPS));
     for (const section of ['handshake', 'peer', 'control', 'first_contact']) expect(result.results.some((r) => r.name.startsWith(`frames/${section}/`)), section).toBe(true);
     for (const c of doc.peer.invalid) expect(result.results.map((r) => r.name)).toContain(`frames/peer/open/${c.name}`);
+  });
+
+  it('passes every case of rules.json, each rule op', async () => {
+    const { result } = await run([tsx, adapter], { vectors: [rulesJson], quiet: true });
+    expect(result.implementation.ops).toEqual(expect.arrayContaining([...RULE_OPS]));
+    const doc = JSON.parse(readFileSync(rulesJson, 'utf8'));
+    const expected =
+      doc.keys.x25519.length +
+      doc.keys.ed25519.length +
+      doc.replay.length +
+      doc.invites.valid.length +
+      doc.invites.invalid.length +
+      doc.invites.expiry.checks.length +
+      doc.derived.relay_fingerprint.length +
+      doc.derived.safety_number.length +
+      doc.derived.file_digest.length +
+      doc.order.valid.length +
+      doc.order.invalid.length +
+      doc.handshake_failures.client.length +
+      doc.handshake_failures.relay.length;
+    expect(result.results.length).toBe(expected);
+    expect(result.results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.code}: ${r.detail}`)).toEqual([]);
+    expect(new Set(result.results.map((r) => r.op))).toEqual(new Set(RULE_OPS));
   });
 
   it('uses the generated codec once it exists', async () => {

@@ -8,6 +8,7 @@ import { announceContactEvents } from './announce.ts';
 import { installAppHooks } from './app-hooks.ts';
 import { CallsProvider } from './calls/CallsProvider.tsx';
 import { AppContext, type AppCtx } from './context.ts';
+import { EmptyState } from './components/EmptyState.tsx';
 import { createRouter } from './router.ts';
 import { Conversations } from './routes/Conversations.tsx';
 import { Onboarding } from './routes/Onboarding.tsx';
@@ -105,7 +106,7 @@ export function App(props: { client: Client }) {
   });
   const offIncoming = client.on('incoming', (m) => void notifyIncoming(browserNotifyEnv(), m).catch(() => undefined));
   const offError = client.on('error', (e) => console.warn(`parley worker: ${e.context}: ${e.message}`));
-  const offAnnounce = announceContactEvents(client, ctx.toast);
+  const offAnnounce = announceContactEvents(client, ctx.toast, () => router.route().name);
   onCleanup(() => {
     offIncoming();
     offError();
@@ -123,6 +124,15 @@ export function App(props: { client: Client }) {
       <a href="#main" class="skip-link" onClick={(e) => skipToMain(e)}>
         Skip to content
       </a>
+      {/* The toast takes its own row above the app instead of floating over it: it can never
+          cover a control or the name it talks about, at any width. */}
+      <div class="shell">
+      <div class="toast" role="status" aria-live="polite" data-testid="toast">
+        <Show when={toast()}>
+          <p>{toast()}</p>
+        </Show>
+      </div>
+      <div class="shell-body">
       <CallsProvider app={ctx}>
       <Switch>
         <Match when={status().state === 'loading'}>
@@ -153,7 +163,7 @@ export function App(props: { client: Client }) {
             <Conversations />
             <main class="main" id="main" tabindex="-1">
               <Suspense fallback={<p class="muted empty">Loading…</p>}>
-                <Switch fallback={<p class="empty muted">Choose a conversation, or add a contact with +.</p>}>
+                <Switch fallback={<EmptyState title="No conversation open" text="Choose a conversation on the left, or add a contact with +." />}>
                   <Match when={keyOf('chat')} keyed>
                     {(key) => <ConversationView contactKey={key} />}
                   </Match>
@@ -176,10 +186,7 @@ export function App(props: { client: Client }) {
         </Match>
       </Switch>
       </CallsProvider>
-      <div class="toast" role="status" aria-live="polite" data-testid="toast">
-        <Show when={toast()}>
-          <p>{toast()}</p>
-        </Show>
+      </div>
       </div>
     </AppContext.Provider>
   );

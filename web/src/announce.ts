@@ -6,12 +6,14 @@
  */
 import type { Client } from './ui-thread/client.ts';
 
-export function announceContactEvents(client: Pick<Client, 'on'>, toast: (message: string) => void): () => void {
+export function announceContactEvents(client: Pick<Client, 'on'>, toast: (message: string) => void, route: () => string = () => ''): () => void {
   const offs = [
     client.on('contact-request', ({ contact }) => {
       // A key change comes with its own, stronger message (below); do not overwrite it.
       if (contact.keyChangeOf) return;
-      toast(`Contact request from ${contact.name || 'someone'}. Accept it in Contact requests.`);
+      // never send people where they already are: on the requests page the request shows below
+      const who = contact.name || 'someone';
+      toast(route() === 'requests' ? `Contact request from ${who}: it is in the list below.` : `Contact request from ${who}. Accept it in Contact requests.`);
     }),
     client.on('key-change', ({ previous }) =>
       toast(`Security warning: someone claims to be ${previous.name || 'one of your contacts'} with different keys. Nothing was accepted.`),

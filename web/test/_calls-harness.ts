@@ -194,8 +194,8 @@ function recordingProxy(relayPort: number, frames: Frame[]): Server {
  * up, and the app would then keep its socket closed, so the page is told it is online
  * (setNetwork below changes that).
  */
-export async function openCallUser(stack: CallStack, name: string): Promise<User> {
-  const u = await openUser(stack.browser, stack.base, name);
+export async function openCallUser(stack: CallStack, name: string, viewport?: { width: number; height: number }): Promise<User> {
+  const u = await openUser(stack.browser, stack.base, name, viewport);
   // A string, not a function: tsx (the bench) would wrap a function's parts in its __name helper.
   await u.context.addInitScript({ content: "Object.defineProperty(Navigator.prototype, 'onLine', { get() { return globalThis.parleyTestOnline ?? true; }, configurable: true });" });
   await u.context.grantPermissions(['camera', 'microphone']);

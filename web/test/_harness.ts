@@ -110,8 +110,9 @@ export async function writeQrVideo(text: string, file: string, width = 640, heig
   await writeFile(file, Buffer.concat([header, y, chroma]));
 }
 
-export const DESKTOP = { width: 1100, height: 760 };
-export const PHONE = { width: 390, height: 800 };
+/** The two sizes every screenshot is taken at: a common laptop, and a common phone (CSS px). */
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
 
 export interface User {
   name: string;
@@ -176,4 +177,30 @@ export async function axe(page: Page): Promise<{ id: string; impact: string; nod
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
+/**
+ * What `selector`'s elements cover: every visible control (button, link, input, select,
+ * textarea) and heading whose box intersects one of theirs, described by tag and text. Empty
+ * when nothing is covered. Elements inside `selector` itself do not count.
+ */
+export async function covered(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const tops = Array.from(document.querySelectorAll(sel)).filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.width > 0 && r.height > 0;
+    });
+    const hits: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('button, a[href], input, select, textarea, h1, h2, h3, [role="button"]'))) {
+      if (tops.some((t) => t === el || t.contains(el) || el.contains(t))) continue;
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (r.width === 0 || r.height === 0 || style.visibility === 'hidden' || style.opacity === '0') continue;
+      for (const t of tops) {
+        const q = t.getBoundingClientRect();
+        if (r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom) hits.push(`${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 40) || el.getAttribute('aria-label') || ''}"`);
+      }
+    }
+    return hits;
+  }, selector);
 }

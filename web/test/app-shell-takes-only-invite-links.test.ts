@@ -88,4 +88,17 @@ describe('announcements', () => {
     off();
     expect(listeners('contact-request') + listeners('key-change')).toBe(0);
   });
+
+  it('never tells you to go to the page you are on', () => {
+    const { client, emit } = fakeClient({});
+    const toast = vi.fn();
+    let route = 'home';
+    const off = announceContactEvents(client, toast, () => route);
+    emit('contact-request', { contact: contact({}), note: '' });
+    expect(toast).toHaveBeenLastCalledWith('Contact request from Bob. Accept it in Contact requests.');
+    route = 'requests';
+    emit('contact-request', { contact: contact({ name: 'Dave' }), note: '' });
+    expect(toast).toHaveBeenLastCalledWith('Contact request from Dave: it is in the list below.');
+    off();
+  });
 });

@@ -83,7 +83,9 @@ describe('the worker host', () => {
     expect(invite.link.startsWith(`${relay.httpUrl}/#invite=`)).toBe(true);
     expect(await b.api.previewInvite({ text: invite.link })).toMatchObject({ name: 'alice', own: false, known: false });
     expect(await a.api.previewInvite({ text: invite.link })).toMatchObject({ own: true });
-    expect(await b.api.previewInvite({ text: 'hello there' })).toBeUndefined();
+    // not an invite: words a person can act on, the code for the UI's logic and logs
+    await expect(b.api.previewInvite({ text: 'hello there' })).rejects.toMatchObject({ code: 'BAD_INVITE', message: "This isn't a Parley invite link. Ask your contact for a new one." });
+    await expect(b.api.previewInvite({ text: `${relay.httpUrl}/#invite=AAAA` })).rejects.toMatchObject({ code: 'BAD_INVITE', message: expect.not.stringMatching(/BAD_INVITE|base64/) });
 
     const request = a.next('contact-request');
     const alice = await b.api.addContact({ invite: invite.link, note: 'hi' });

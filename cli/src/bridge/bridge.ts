@@ -14,6 +14,7 @@ import { UnknownIdError, classify, scrub } from '../errors.ts';
 import { inviteOptions } from '../invites.ts';
 import { writeJson } from '../output.ts';
 import { Reader } from '../reader.ts';
+import { detectMime } from '../mime.ts';
 import { readSendable } from '../sendable.ts';
 import type { Session } from '../session.ts';
 import { readLines } from './lines.ts';
@@ -124,7 +125,8 @@ export class Bridge {
         const to = findContact(engine, c.to, ['accepted', 'requested']);
         const { path, bytes } = await readSendable(c.path);
         const offer = async (): Promise<{ id: string; fileId: string; file: { fileId: string; totalChunks: number } }> => {
-          const r = await engine.sendFile(to.key, { name: c.name ?? basename(path), mime: c.mime ?? '', bytes });
+          const name = c.name ?? basename(path);
+          const r = await engine.sendFile(to.key, { name, mime: c.mime ?? detectMime(name, bytes), bytes });
           return { ...r, file: { fileId: r.fileId, totalChunks: Math.ceil(bytes.length / FILE_CHUNK_SIZE) } };
         };
         const r = to.state === 'accepted' ? await this.#pending.track(offer) : await offer();
@@ -162,7 +164,7 @@ export class Bridge {
       }
       case 'invite': {
         const inv = await engine.createInvite(inviteOptions(c.uses ?? 1, c.ttl, { uses: 'uses', ttl: 'ttl' }));
-        return { link: inv.link, expiresAt: inv.expiresAt, maxUses: inv.maxUses };
+        return { link: inv.link, expiresAt: inv.expiresAt * 1000, maxUses: inv.maxUses }; // the invite counts seconds; JSON interfaces, ms
       }
       case 'add':
         return { contact: info(await requestContact(this.#s, c.invite, { ...(c.name !== undefined ? { name: c.name } : {}), ...(c.note !== undefined ? { note: c.note } : {}) }, this.#timeoutMs)) };

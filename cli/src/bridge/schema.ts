@@ -16,6 +16,14 @@ export const MsgIdSchema = hexOf(MSG_ID_SIZE, 'a message id');
 export const FileIdSchema = hexOf(FILE_ID_SIZE, 'a file id');
 const ContactIdSchema = hexOf(ID_SIZE, 'a contact id');
 
+/**
+ * A point in time in every JSON interface: milliseconds since 1970 (cli/AGENTS.md). The floor
+ * 10^11 ms is March 1973; the same number read as seconds would be the year 5138, so a time
+ * written in seconds (10^9 to 10^10 today) fails the schema instead of reaching a script.
+ */
+export const MIN_EPOCH_MS = 1e11;
+export const EpochMsSchema = z.number().int().gte(MIN_EPOCH_MS, 'a time in milliseconds since 1970');
+
 /** A contact: a name or an id prefix, as on the command line. */
 const ContactRef = z.string().min(1).max(128);
 /**
@@ -60,7 +68,7 @@ const HistoryEntrySchema = z.strictObject({
   file: z.strictObject({ fileId: FileIdSchema, name: z.string(), size: z.number(), state: z.string() }).optional(),
   status: z.enum(['queued', 'sent', 'delivered', 'read', 'failed']).optional(),
   read: z.boolean().optional(),
-  sentAt: z.number(),
+  sentAt: EpochMsSchema,
   deleted: z.boolean().optional(),
 });
 
@@ -71,9 +79,19 @@ const ResultData = z.union([
   z.strictObject({ contacts: z.array(ContactInfoSchema) }),
   z.strictObject({ items: z.array(HistoryEntrySchema) }),
   z.strictObject({ count: z.number().int() }),
-  z.strictObject({ link: z.string(), expiresAt: z.number(), maxUses: z.number() }),
+  z.strictObject({ link: z.string(), expiresAt: EpochMsSchema, maxUses: z.number() }),
   z.strictObject({ contact: ContactInfoSchema }),
 ]);
+
+/** `wschat whoami --json`: who we are and a new invite (expiresAt in ms like every time here). */
+export const WhoamiSchema = z.strictObject({
+  id: ContactIdSchema,
+  name: z.string(),
+  link: z.string(),
+  expiresAt: EpochMsSchema,
+  maxUses: z.number().int(),
+  relay: z.strictObject({ url: z.string(), fingerprint: z.string() }),
+});
 
 export const EventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready'), id: ContactIdSchema, name: z.string(), relay: z.string(), fingerprint: z.string() }),
@@ -83,8 +101,8 @@ export const EventSchema = z.discriminatedUnion('type', [
     id: MsgIdSchema,
     from: PeerSchema,
     text: z.string(),
-    sentAt: z.number(),
-    receivedAt: z.number(),
+    sentAt: EpochMsSchema,
+    receivedAt: EpochMsSchema,
     replyTo: MsgIdSchema.optional(),
     backlog: z.boolean().optional(),
   }),

@@ -5,14 +5,14 @@
 import { join } from 'node:path';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { classify } from '../errors.ts';
+import { QueuedOfflineError, classify } from '../errors.ts';
 import { DOWNLOADS_DIR, Home, defaultHome } from '../home.ts';
 import { Session } from '../session.ts';
 
 /** Default wait for the relay (connect and handshake) and for one-shot sends, in seconds. */
 export const DEFAULT_TIMEOUT_S = 30;
 /** Longest wait for the relay's mailbox after the handshake before a command goes on anyway. */
-const MAX_SYNC_WAIT_MS = 10_000;
+export const MAX_SYNC_WAIT_MS = 10_000;
 
 export abstract class BaseCommand extends Command {
   home = Option.String('--home', { description: 'config folder (default $WSCHAT_HOME, else $XDG_CONFIG_HOME/wschat or ~/.config/wschat)' });
@@ -40,7 +40,7 @@ export abstract class BaseCommand extends Command {
 
   protected fail(err: unknown): number {
     const c = classify(err);
-    if (this.json) this.context.stderr.write(JSON.stringify({ type: 'error', code: c.code, exit: c.exitCode, message: c.message }) + '\n');
+    if (this.json) this.context.stderr.write(JSON.stringify({ type: 'error', code: c.code, exit: c.exitCode, message: c.message, ...(c.detail !== undefined ? { detail: c.detail } : {}), ...(err instanceof QueuedOfflineError ? { queued: err.id } : {}) }) + '\n');
     else this.context.stderr.write(`wschat: ${c.message}\n`);
     if (c.code === 'INTERNAL' && process.env.WSCHAT_DEBUG && err instanceof Error) this.context.stderr.write(`${err.stack}\n`);
     return c.exitCode;

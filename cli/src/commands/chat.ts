@@ -9,6 +9,7 @@ import { BadUsageError, TimeoutError, classify } from '../errors.ts';
 import { announcePresence } from '../events.ts';
 import { clean, humanLine } from '../output.ts';
 import { Reader } from '../reader.ts';
+import { detectMime } from '../mime.ts';
 import { readSendable } from '../sendable.ts';
 import { OnlineCommand, untilSignal } from './base.ts';
 
@@ -100,7 +101,7 @@ export class ChatCommand extends OnlineCommand {
               if (text.startsWith('/file ')) {
                 const { path, bytes } = await readSendable(text.slice(6).trim());
                 const offer = async (): Promise<{ id: string; file: { fileId: string; totalChunks: number } }> => {
-                  const r = await s.engine.sendFile(c.key, { name: basename(path), bytes });
+                  const r = await s.engine.sendFile(c.key, { name: basename(path), mime: detectMime(basename(path), bytes), bytes });
                   return { id: r.id, file: { fileId: r.fileId, totalChunks: Math.ceil(bytes.length / FILE_CHUNK_SIZE) } };
                 };
                 await (accepted() ? queued.track(offer) : offer());

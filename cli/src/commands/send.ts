@@ -2,8 +2,9 @@ import { MAX_TEXT_BYTES } from '@parley/generated';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { findContact, label } from '../contacts.ts';
-import { BadUsageError, TimeoutError } from '../errors.ts';
-import { OnlineCommand } from './base.ts';
+import { BadUsageError, QueuedOfflineError, RelayUnreachableError, TimeoutError } from '../errors.ts';
+import type { Session } from '../session.ts';
+import { MAX_SYNC_WAIT_MS, OnlineCommand } from './base.ts';
 
 export class SendCommand extends OnlineCommand {
   static override paths = [['send']];
@@ -11,6 +12,8 @@ export class SendCommand extends OnlineCommand {
     description: 'send a text message',
     details: `
       Sends the text and waits until the relay took it (\`--wait sent\`, the default) or until the contact's device confirmed it (\`--wait delivered\`; it must be online, or come online, before \`--timeout\`). A text of \`-\` is read from standard input (at most ${MAX_TEXT_BYTES} bytes).
+
+      When the relay cannot be reached within \`--timeout\`, the text is kept in the outbox and wschat says so (exit 6, with the message id): it goes out with the next command that connects (\`wschat listen\`, \`wschat chat\`, another \`send\`...). Do not send it again.
 
       To a contact who has not accepted your request yet, the message is stored and goes out once they accept (while any wschat command runs).
     `,
@@ -30,6 +33,7 @@ export class SendCommand extends OnlineCommand {
     if (text.trim() === '') throw new BadUsageError('nothing to send: the text is empty');
     const timeoutMs = this.timeoutMs();
     return this.online(async (s) => {
+      await this.reachRelayOrQueue(s, text);
       const c = findContact(s.engine, this.contact, ['accepted', 'requested']);
       const sent = new Set<string>();
       const delivered = new Set<string>();
@@ -64,7 +68,30 @@ export class SendCommand extends OnlineCommand {
       } finally {
         offs.forEach((off) => off());
       }
-    });
+    }, { waitOnline: false });
+  }
+
+  /**
+   * Waits for the relay like every online command. When it cannot be reached, the text is kept
+   * in the outbox anyway (the engine stores it before any connection) and the failure says so:
+   * exit 6 as before, since nothing went out, but with the message's id (`queued` with --json)
+   * so that a script does not send it twice. Any later command that connects sends it.
+   */
+  private async reachRelayOrQueue(s: Session, text: string): Promise<void> {
+    try {
+      await s.waitOnline(this.timeoutMs());
+      await s.waitSynced(Math.min(this.timeoutMs(), MAX_SYNC_WAIT_MS));
+    } catch (err) {
+      if (!(err instanceof RelayUnreachableError)) throw err;
+      let contact;
+      try {
+        contact = findContact(s.engine, this.contact, ['accepted', 'requested']);
+      } catch {
+        throw err; // nothing to queue for: the relay being down is still the first thing to say
+      }
+      const { id } = await s.engine.sendText(contact.key, text, { silent: this.silent });
+      throw new QueuedOfflineError(err.message, id);
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { idHex } from '@parley/runtime/protocol';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { inviteOptions } from '../invites.ts';
+import { WhoamiSchema } from '../bridge/schema.ts';
 import { renderQr } from '../qr.ts';
 import { BaseCommand } from './base.ts';
 
@@ -33,7 +34,8 @@ export class WhoamiCommand extends BaseCommand {
       const invite = await s.engine.createInvite(options);
       const id = idHex(s.identity);
       if (this.json) {
-        this.outJson({ id, name: s.config.name, link: invite.link, expiresAt: invite.expiresAt, maxUses: invite.maxUses, relay: { url: s.config.relay.url, fingerprint: s.config.relay.fingerprint } });
+        // the invite counts seconds (its wire format); every JSON interface gives ms (WhoamiSchema checks)
+        this.outJson(WhoamiSchema.parse({ id, name: s.config.name, link: invite.link, expiresAt: invite.expiresAt * 1000, maxUses: invite.maxUses, relay: { url: s.config.relay.url, fingerprint: s.config.relay.fingerprint } }));
         return 0;
       }
       this.out(`id:     ${id}${s.config.name ? ` (${s.config.name})` : ''}`);

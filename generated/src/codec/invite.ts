@@ -55,7 +55,7 @@ export interface Invite {
    */
   secret: Uint8Array;
   /**
-   * Seconds since the Unix epoch after which the invite is refused.
+   * Last second (since the Unix epoch) in which the invite is accepted: refused when floor(now_ms / 1000) > expires_at (see rules.invite_expiry).
    * Wire: u64, at most 9007199254740.
    * From `structs.invite.fields[7]`.
    */
@@ -73,7 +73,7 @@ export interface Invite {
    */
   name: string;
   /**
-   * DK(invite checksum, every preceding byte)[0..4].
+   * Derivation invite_checksum: DK(invite checksum, u32(n) || the n bytes before this field)[0..CHECKSUM_SIZE], the region invite_checksum_input (its one part has no fixed size, so it carries its u32 length). A parser recomputes it before any other check of the invite's values (BAD_INVITE).
    * Wire: bytes, 4 bytes (CHECKSUM_SIZE).
    * From `structs.invite.fields[10]`.
    */

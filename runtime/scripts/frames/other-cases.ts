@@ -12,6 +12,7 @@ import {
   deriveGateTag,
   encodeFirstContact,
   encodeFrame,
+  signatureMessageFirstContact,
   type ControlMessage,
 } from '@parley/generated';
 import { deriveKey, keyedHash, type CryptoBackend } from '../../src/crypto/index.ts';
@@ -128,6 +129,19 @@ export async function firstContactCases(backend: CryptoBackend, p: Parties, s: S
   const lowFc = encodeFirstContact({ ...fc, senderEphemeral: lowE, gateTag: deriveGateTag({ deriveKey, keyedHash }, ik.gateKey, parts) });
   add('low_order_ephemeral', 'E_A = 0 (low order) with a valid gate tag: rejected at the first curve operation.', encodeFrame({ ...f, payload: lowFc }), p.alice.id, 'BAD_KEY');
   add('wrong_route', 'alice_requests_bob delivered with Carol as the sender id.', frame, p.carol.id, 'UNKNOWN_SENDER');
+  const sigFlip = f.sig.slice();
+  sigFlip[5]! ^= 0x01;
+  add('bad_signature', 'alice_requests_bob with a signature bit flipped: the gate tag and statics pass (they do not cover the signature), the signature does not.', encodeFrame({ ...f, sig: sigFlip }), p.alice.id, 'BAD_SIGNATURE');
+  // Alice holds the invite's secret: a request that is not a ciphertext under k_fc_request, with a
+  // valid gate tag, valid statics and her valid signature.
+  const garbage = fixed('fc garbage request', fc.request.length);
+  const gParts = { nonce: f.nonce, inviteId: fc.inviteId, senderEphemeral: fc.senderEphemeral, statics: fc.statics, request: garbage };
+  const gPayload = encodeFirstContact({ ...fc, request: garbage, gateTag: deriveGateTag({ deriveKey, keyedHash }, ik.gateKey, gParts) });
+  const gSig = await backend.ed25519Sign(p.alice.edSeed, signatureMessageFirstContact({ deriveKey, keyedHash }, pair.sendBind, { senderX: p.alice.x, recipientX: p.bob.x, nonce: f.nonce, payload: gPayload }));
+  add('decrypt_failed', "Alice, holding the invite's secret, sends a request that is not a ciphertext under k_fc_request (gate tag, statics and signature valid).", encodeFrame({ ...f, payload: gPayload, sig: gSig }), p.alice.id, 'DECRYPT_FAILED');
+  const text = makeEnvelope({ type: MessageType.text, body: { text: 'Hi Bob', replyTo: new Uint8Array(16) }, msgId: fixed('fc text msg', 16), sentAt: NOW });
+  const notRequest = await createFirstContact({ backend, sender: p.alice, invite, envelope: encodeEnvelopePadded(text), ephemeralSecret, nonce });
+  add('bad_message_not_a_request', 'A well-formed first contact from Alice whose envelope is a text, not a contact_request.', notRequest, p.alice.id, 'BAD_MESSAGE');
   add('key_conflict', "Bob already has a contact with Alice's id and other keys.", frame, p.alice.id, 'KEY_CONFLICT', {
     contacts_with_id: [keysJson({ x: Uint8Array.of(...p.alice.id, ...p.carol.x.subarray(p.alice.id.length)), ed: p.carol.ed })],
   });

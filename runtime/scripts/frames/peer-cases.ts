@@ -2,10 +2,23 @@
  * Peer-frame cases of frames.json: valid frames (as sent and as delivered) and invalid ones,
  * each with the error a receiver must raise and the receive_order step that raises it.
  */
-import { FrameKind, MSG_ID_SIZE, MessageType, NONCE_SIZE, ReceiptStatus, decodeFrame, encodeFrame, type Envelope } from '@parley/generated';
+import {
+  ExtensionTag,
+  FrameKind,
+  MSG_ID_SIZE,
+  MessageType,
+  NONCE_SIZE,
+  ORDER_EPOCH_SIZE,
+  ReceiptStatus,
+  decodeFrame,
+  encodeFrame,
+  encodeOrderExtension,
+  signatureMessagePeer,
+  type Envelope,
+} from '@parley/generated';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import type { CryptoBackend } from '../../src/crypto/index.ts';
+import { deriveKey, keyedHash, type CryptoBackend } from '../../src/crypto/index.ts';
 import { encodeEnvelopePadded, makeEnvelope } from '../../src/protocol/envelope.ts';
 import { FRAME_KIND_OFFSET } from '../../src/protocol/frame.ts';
 import type { SessionKeys } from '../../src/protocol/handshake.ts';
@@ -14,6 +27,8 @@ import { derivePairKeys } from '../../src/protocol/pair.ts';
 import { sealPeer } from '../../src/protocol/peer.ts';
 import { RouteDirection } from '../../src/protocol/route.ts';
 import { NOW, fixed, hex, jsonValue, type Parties, type PartyName } from './fixtures.ts';
+
+const H = { deriveKey, keyedHash };
 
 export type Sessions = Partial<Record<PartyName, SessionKeys>>;
 
@@ -151,7 +166,7 @@ export async function peerCases(backend: CryptoBackend, p: Parties, s: Sessions)
 
   const kindFlip = base.delivered.slice();
   kindFlip[FRAME_KIND_OFFSET] = FrameKind.handshake;
-  addInvalid('tampered_kind', 'The kind byte set to handshake after the handshake.', 'bob', [p.alice], kindFlip, 0, 'BAD_KIND', 'route');
+  addInvalid('tampered_kind', 'The kind byte set to handshake after the handshake: caught before the route is unmasked.', 'bob', [p.alice], kindFlip, 0, 'BAD_KIND', 'frame');
 
   const payload = f.payload.slice();
   payload[payload.length - 20]! ^= 0x01;
@@ -168,6 +183,25 @@ export async function peerCases(backend: CryptoBackend, p: Parties, s: Sessions)
   const future = makeEnvelope({ type: MessageType.typing, body: { active: 1 }, msgId: fixed('msg future', MSG_ID_SIZE), sentAt: NOW + 3_600_000 });
   const futureFrame = await sealPeer({ backend, sender: p.alice, recipient: p.bob, envelope: future, nonce: fixed('future nonce', NONCE_SIZE) });
   addInvalid('stale_future', 'sent_at one hour after the receiver\'s clock (beyond MAX_CLOCK_SKEW_MS).', 'bob', [p.alice], redeliver(futureFrame), 0, 'STALE', 'replay');
+
+  // Alice signs a payload that is not the AEAD of anything under the pair key: the signature
+  // verifies, decryption fails.
+  const pair = await derivePairKeys(backend, p.alice, p.bob);
+  const garbage = fixed('garbage payload', f.payload.length);
+  const garbageSig = await backend.ed25519Sign(p.alice.edSeed, signatureMessagePeer(H, pair.sendBind, { senderX: p.alice.x, recipientX: p.bob.x, nonce: f.nonce, payload: garbage }));
+  addInvalid('decrypt_failed', 'Alice signs a payload of the right length that is not a ciphertext under the pair key: the signature verifies, the AEAD does not open.', 'bob', [p.alice], redeliver(encodeFrame({ ...f, payload: garbage, sig: garbageSig })), 0, 'DECRYPT_FAILED', 'decrypt');
+
+  // A text carrying two order extensions: opened and fresh, then rejected where the order is read.
+  const epoch = fixed('peer order epoch', ORDER_EPOCH_SIZE);
+  const twice = makeEnvelope({
+    type: MessageType.text,
+    body: { text: 'ordered twice', replyTo: new Uint8Array(MSG_ID_SIZE) },
+    msgId: fixed('msg twice', MSG_ID_SIZE),
+    sentAt: NOW,
+    extensions: [1, 2].map((seq) => ({ tag: ExtensionTag.order, value: encodeOrderExtension({ epoch, seq }) })),
+  });
+  const twiceFrame = await sealPeer({ backend, sender: p.alice, recipient: p.bob, envelope: twice, nonce: fixed('twice nonce', NONCE_SIZE) });
+  addInvalid('bad_message_order_repeated', 'A text with two order extensions: it verifies, decrypts and is fresh; reading its order fails (BAD_MESSAGE; a receiver records and acknowledges it, and drops it).', 'bob', [p.alice], redeliver(twiceFrame), 0, 'BAD_MESSAGE', 'order');
 
   return { valid, invalid };
 }

@@ -3,7 +3,7 @@
  * backends accept and reject exactly the same inputs. Byte-level, no BigInt.
  * Every value checked here is public (keys, signatures), so early exits are fine.
  *
- * X25519 (RFC 7748 §5, §6.1; DESIGN.md "Keys"):
+ * X25519 (RFC 7748 §5, §6.1; spec/DESIGN.md "Crypto backends and key rules"):
  *   - canonical: the whole 32-byte little-endian integer, bit 255 included, is < p = 2^255 - 19.
  *     RFC 7748 §5 tells receivers to mask bit 255 and reduce mod p; we do neither and reject
  *     such encodings instead, so every accepted key has exactly one encoding.

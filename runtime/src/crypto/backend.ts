@@ -1,5 +1,5 @@
 /**
- * The interface every crypto backend implements (DESIGN.md "Crypto backends").
+ * The interface every crypto backend implements (spec/DESIGN.md "Crypto backends and key rules").
  * Asynchronous because WebCrypto is. All backends apply the same strict rules
  * (`_rules.ts`, README.md), so they accept and reject exactly the same inputs.
  *

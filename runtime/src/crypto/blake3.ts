@@ -1,7 +1,7 @@
 /**
  * BLAKE3 (https://github.com/BLAKE3-team/BLAKE3-specs): hash, keyed hash and
  * derive_key, plus `keyedHashShort` and `routeMask8`/`RouteKeystream`, the relay's
- * per-frame route mask (DESIGN.md "The frame"):
+ * per-frame route mask (spec/DESIGN.md "Route masking"):
  *
  *   route = id XOR KH(K_route_dir, u64le(counter) || nonce24)[0..8]
  *
@@ -293,7 +293,7 @@ function contextKey(context: string): Uint32Array | undefined {
 }
 
 /**
- * BLAKE3 derive_key: context string (constant, never variable data; DESIGN.md
+ * BLAKE3 derive_key: context string (constant, never variable data; spec/DESIGN.md
  * "Notation") and key material, `outLen` bytes.
  */
 export function deriveKey(context: string, material: Uint8Array, outLen = 32): Uint8Array {

@@ -1,6 +1,6 @@
 /**
  * Small byte helpers: concatenation, constant-time equality, hex, UTF-8,
- * little-endian u64 (DESIGN.md "Notation": integers are little-endian).
+ * little-endian u64 (spec/DESIGN.md "Notation": integers are little-endian).
  */
 import { abytes, astring } from './_assert.ts';
 

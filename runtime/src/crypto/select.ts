@@ -1,5 +1,5 @@
 /**
- * Backend selection by feature detection (DESIGN.md "Crypto backends"):
+ * Backend selection by feature detection (spec/DESIGN.md "Crypto backends and key rules"):
  *   1. in Node, `PARLEY_CRYPTO=noble|node|webcrypto` forces a backend;
  *   2. in Node, node:crypto (loaded with a dynamic import, so browser bundles never
  *      import node:crypto statically);

@@ -1,5 +1,5 @@
 /**
- * The contact book (DESIGN.md "Recommended first contact"): contacts persisted under `c/<key>`,
+ * The contact book (spec/DESIGN.md "First contact and invites"): contacts persisted under `c/<key>`,
  * our invites in one record, first contact in both directions, and key-change detection.
  *
  * - Keys travel only in invites and in first-contact frames gated by an invite's secret.
@@ -18,6 +18,8 @@ import { createFirstContact, openFirstContact } from '../protocol/first-contact.
 import { idHex, sameKeys, type PublicKeys } from '../protocol/identity.ts';
 import { InviteBook } from '../protocol/invite-book.ts';
 import { createInvite, encodeInviteBytes, inviteLink, inviteOwner, inviteToText, inviteUri, parseInvite } from '../protocol/invite.ts';
+import { InviteProblemError } from '../protocol/invite-words.ts';
+import { isRequestExpired, requestExpiresAt } from './request-expiry.ts';
 import { safetyNumber, safetyQr, verifySafetyQr } from '../protocol/safety.ts';
 import type { IncomingRoute } from '../protocol/session.ts';
 import type { Ctx } from './context.ts';
@@ -146,7 +148,7 @@ export class ContactBook {
       throw new EngineError('BAD_INVITE', `the invite is not usable: ${(cause as Error).message}`, { cause });
     }
     if (!equalBytes(invite.relayX, ctx.relay.x) || !equalBytes(invite.relayEd, ctx.relay.ed)) {
-      throw new EngineError('BAD_INVITE', `the invite is for another relay (${invite.relayUrl})`);
+      throw new EngineError('BAD_INVITE', `the invite is for another relay (${invite.relayUrl})`, { cause: new InviteProblemError('OTHER_RELAY', 'another relay') });
     }
     const owner = inviteOwner(invite);
     if (sameKeys(owner, ctx.identity)) throw new EngineError('NOT_ALLOWED', 'the invite is your own');
@@ -156,7 +158,7 @@ export class ContactBook {
       if (sameKeys(existing, owner)) throw new EngineError('CONTACT_EXISTS', `contact ${key} exists (${existing.state})`);
     }
     const version = highestCommon([invite.version]);
-    if (version === 0) throw new EngineError('BAD_INVITE', `the invite's owner speaks version ${invite.version}`);
+    if (version === 0) throw new EngineError('BAD_INVITE', `the invite's owner speaks version ${invite.version}`, { cause: new InviteProblemError('NEWER_VERSION', 'newer version') });
     const previous = this.#conflicting(owner);
     const contact: Contact = {
       key,
@@ -179,7 +181,8 @@ export class ContactBook {
     const slot = ctx.outbox.reserve(1);
     try {
       const { entry, ops } = ctx.outbox.prepare(
-        { contact: key, msgId: toHex(envelope.msgId), type: MessageType.contactRequest, kind: 'first_contact', expiresAt: invite.expiresAt * 1000 },
+        // resent until the invite expires or the request does (request-expiry.ts), whichever is first
+        { contact: key, msgId: toHex(envelope.msgId), type: MessageType.contactRequest, kind: 'first_contact', expiresAt: Math.min(invite.expiresAt * 1000, requestExpiresAt(contact)!) },
         frame,
       );
       await ctx.store.batch([this.putOp(contact), ...ops]);
@@ -261,6 +264,7 @@ export class ContactBook {
   async accept(key: string, o: { name?: string } = {}): Promise<Contact> {
     const ctx = this.#ctx;
     const c = this.require(key, ['pending', 'accepted']);
+    if (isRequestExpired(c, ctx.now())) throw new EngineError('NOT_ALLOWED', `the request expired (unanswered for longer than CONTACT_REQUEST_TTL_MS); ask them for a new one`);
     const ops: StoreOp[] = [];
     if (c.keyChangeOf) {
       const old = this.#byKey.get(c.keyChangeOf);

@@ -9,11 +9,13 @@ export { MemoryStore, MAX_STORE_KEY_LENGTH, checkKey, checkOps, type Store, type
 export { WebSocketTransport, SocketCallbacks, type Socket, type Transport } from './transport.ts';
 export { backoffDelay, Pacer } from './backoff.ts';
 export { fileDigest, fileDigestHasher } from './files.ts';
+export { ORDERED_TYPES, readOrder, type OrderMark } from './order.ts';
 export { EPHEMERAL_TYPES } from './sender.ts';
+export { isRequestExpired, requestExpiresAt } from './request-expiry.ts';
 export { SILENT_FLAG } from './receive.ts';
 export { WINDOW_BYTES, WINDOW_FRAMES } from './outbox.ts';
 /** The Store's keys and record encoding: tests plant records (a contact with old keys) through them. */
-export { K, encodeRecord } from './records.ts';
+export { K, decodeRecord, encodeRecord } from './records.ts';
 export type { AddContactOptions, CreateInviteOptions, InviteInfo } from './contacts.ts';
 export type { HistoryItem, HistoryFile, OutStatus } from './history.ts';
 export type {

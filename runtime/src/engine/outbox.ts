@@ -1,5 +1,5 @@
 /**
- * The outbox (DESIGN.md "Delivery, replay and privacy"; spec OUTBOX_MAX_MESSAGES,
+ * The outbox (spec/DESIGN.md "Mailbox and outbox"; spec OUTBOX_MAX_MESSAGES,
  * RESEND_INTERVAL_MS): every durable outgoing message stays in the store, as its sealed frame,
  * until the peer's `delivered` receipt names it. Frames are stored with a zero route, so a
  * resend is byte-identical except for the route the session masks at send time; a receiver

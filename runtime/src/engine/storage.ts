@@ -1,8 +1,7 @@
 /**
  * The engine's persistence: a small asynchronous key-value store of byte values.
  *
- * Everything the engine acts on goes through a Store first (DESIGN.md "Delivery, replay and
- * privacy": nothing sent is lost when the process or the relay restarts). `batch` is atomic:
+ * Everything the engine acts on goes through a Store first (spec/DESIGN.md "Mailbox and outbox": nothing sent is lost when the process or the relay restarts). `batch` is atomic:
  * after a crash either every operation of a batch is visible or none is, so a received message,
  * its replay-window entry and its history record land together.
  *

@@ -1,5 +1,5 @@
 /**
- * The client side of the handshake (spec `handshake`, DESIGN.md "Recommended handshake"): a
+ * The client side of the handshake (spec `handshake`, spec/DESIGN.md "The handshake"): a
  * pure state machine, no I/O. The client pins the relay's keys R_x and R_ed.
  *
  *   onChallenge(CHALLENGE) → HELLO      checks: handshake frame, zero route, type challenge

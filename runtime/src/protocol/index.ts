@@ -62,6 +62,8 @@ export {
 } from './invite.ts';
 export type { CreateInviteArgs, InviteKeys } from './invite.ts';
 export { InviteBook } from './invite-book.ts';
+export { InviteProblemError, inviteProblemOf, inviteProblemText } from './invite-words.ts';
+export type { InviteProblem } from './invite-words.ts';
 export type { InviteBookJSON, InviteRecord } from './invite-book.ts';
 export { createFirstContact, openFirstContact } from './first-contact.ts';
 export type { CreateFirstContactArgs, OpenFirstContactArgs, OpenedFirstContact } from './first-contact.ts';

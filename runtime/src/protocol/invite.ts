@@ -1,6 +1,6 @@
 /**
  * Invites (spec structs.invite, derivations invite_id, invite_gate, invite_psk,
- * invite_checksum; DESIGN.md "Recommended first contact"). An invite carries the owner's keys,
+ * invite_checksum; spec/DESIGN.md "First contact and invites"). An invite carries the owner's keys,
  * the relay's address and keys, a one-time secret s, expiry (seconds) and maximum uses, a name,
  * and a checksum over every preceding byte. From s: an invite id, a gate key and a PSK.
  *

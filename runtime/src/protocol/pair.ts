@@ -1,5 +1,5 @@
 /**
- * Pair keys (spec derivations pair, pair_direction, pair_bind; DESIGN.md "Keys"):
+ * Pair keys (spec derivations pair, pair_direction, pair_bind; spec/DESIGN.md "Pair keys"):
  *
  *   K_pair = DK(pair, X(a, B_x) || lo.x || lo.ed || hi.x || hi.ed)   parties ordered by X25519 bytes
  *   AEAD key  sender→recipient = DK(pair direction, K_pair || sender_x || recipient_x)

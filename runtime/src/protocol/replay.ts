@@ -1,6 +1,5 @@
 /**
- * Per-contact replay window (spec receive_order step 7; DESIGN.md "Delivery, replay and
- * privacy"). Remembers the message ids of the last REPLAY_WINDOW_MS, at most REPLAY_MAX_IDS of
+ * Per-contact replay window (spec receive_order step 7; spec/DESIGN.md "Replay window"). Remembers the message ids of the last REPLAY_WINDOW_MS, at most REPLAY_MAX_IDS of
  * them; when the cap evicts the oldest entries, a floor timestamp rises above them so an evicted
  * id can never be accepted again. Serializable to JSON for persistence.
  *

@@ -1,5 +1,5 @@
 /**
- * Route masking (spec structs.frame.route, derivations.route_mask; DESIGN.md "The frame"):
+ * Route masking (spec structs.frame.route, derivations.route_mask; spec/DESIGN.md "Route masking"):
  *
  *   route = id XOR route_mask(K_route_dir, counter, nonce)
  *

@@ -1,7 +1,7 @@
 /**
  * Differential tests: the node and webcrypto backends give the same results as the
  * noble reference on random inputs for every operation, and where one rejects an
- * input the other rejects it with the same error (DESIGN.md "Crypto backends").
+ * input the other rejects it with the same error (spec/DESIGN.md "Crypto backends and key rules").
  * Generators mix in the hard cases: small-order and non-canonical keys, S + L,
  * torsion components, flipped bits, garbage and wrong lengths.
  */

@@ -6,7 +6,7 @@
  *   - public key with u >= 2^255 - 19 over all 256 bits (bit 255 set, or 2^255 - 19 <= u < 2^255):
  *     rejected NON_CANONICAL (RFC 7748 would mask bit 255 and reduce mod p);
  *   - low-order public key (the vector's shared secret is all zero): rejected LOW_ORDER
- *     (RFC 7748 §6.1 allows the check; DESIGN.md requires it);
+ *     (RFC 7748 §6.1 allows the check; spec/DESIGN.md "Crypto backends and key rules" requires it);
  *   - any other acceptable case (points on the twist, special u values): accepted and the
  *     shared secret must match.
  */

@@ -1,6 +1,6 @@
 /**
  * The single-compression BLAKE3 paths match noble's keyed BLAKE3: RouteKeystream
- * (KH(K_route, u64le(counter) || nonce24)[0..8], DESIGN.md "The frame"),
+ * (KH(K_route, u64le(counter) || nonce24)[0..8], spec/DESIGN.md "Route masking"),
  * keyedHashShort and the keyedHash fast path, on random keys, counters and nonces.
  */
 import { blake3 } from '@noble/hashes/blake3.js';

@@ -1,5 +1,5 @@
 /**
- * First contact (spec kinds.first_contact; DESIGN.md "Recommended first contact"): a request
+ * First contact (spec kinds.first_contact; spec/DESIGN.md "First contact and invites"): a request
  * opens only for the invite's owner, only with the invite's secret, in the cheapest-first order:
  * invite live, gate tag (a hash, no curve operation), sender keys, route id, key conflict,
  * signature, request.

@@ -21,6 +21,7 @@ import { openPeer, sealPeer } from '../../src/protocol/peer.ts';
 import { ReplayWindow } from '../../src/protocol/replay.ts';
 import { RouteDirection } from '../../src/protocol/route.ts';
 import { unmaskFrame } from '../../src/protocol/session.ts';
+import { readOrder } from '../../src/engine/order.ts';
 import { BACKENDS, spy } from './_helpers.ts';
 
 const V: any = JSON.parse(readFileSync(new URL('../../../generated/vectors/frames.json', import.meta.url), 'utf8'));
@@ -131,9 +132,11 @@ describe.each(BACKENDS)('frames.json on the $name backend', (inner) => {
         const window = new ReplayWindow();
         for (const s of c.seen_msg_ids ?? []) window.check(b(s.msg_id), s.sent_at, c.now);
         if (window.check(opened.envelope.msgId, opened.envelope.sentAt, c.now) === 'duplicate') throw new OpenError('REPLAYED', 'message id seen');
+        readOrder(opened.envelope); // receive_order's order step (BAD_MESSAGE)
       };
       expect(await codeOf(receive()), c.name).toBe(c.error);
-      if (['route', 'shape', 'signature'].includes(c.stage)) expect(backend.calls.xchachaOpen, c.name).toBe(0);
+      if (['frame', 'route', 'shape', 'signature'].includes(c.stage)) expect(backend.calls.xchachaOpen, c.name).toBe(0);
+      if (c.stage === 'frame') expect(backend.calls.ed25519Verify, c.name).toBe(0);
     }
   });
 

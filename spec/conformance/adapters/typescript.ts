@@ -18,6 +18,8 @@ import type { ControlMessage, Envelope } from '@parley/generated';
 import type { CryptoBackend } from '@parley/runtime/crypto';
 import type { PublicKeys, SessionKeys } from '@parley/runtime/protocol';
 import { FRAME_OPS, type FrameOp } from '../frames.ts';
+import { RULE_OPS, type RuleOp } from '../rules.ts';
+import { loadRuleOps } from './typescript-rules.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, isFramingError, MessageReader } from '../framing.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -164,7 +166,7 @@ function injected(values: [string, Uint8Array][]): (n: number) => Uint8Array {
 export interface FrameOps {
   /** The crypto backend's name, for the hello answer. */
   backend: string;
-  run(op: FrameOp, req: Request): Promise<Answer>;
+  run(op: FrameOp | RuleOp, req: Request): Promise<Answer>;
 }
 
 /** The frame ops on the runtime, or null if the runtime cannot be loaded (no generated codec yet). */
@@ -172,8 +174,9 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
   let P: typeof import('@parley/runtime/protocol');
   let C: typeof import('@parley/runtime/crypto');
   let G: typeof import('@parley/generated');
+  let E: typeof import('@parley/runtime/engine');
   try {
-    [P, C, G] = await Promise.all([import('@parley/runtime/protocol'), import('@parley/runtime/crypto'), import('@parley/generated')]);
+    [P, C, G, E] = await Promise.all([import('@parley/runtime/protocol'), import('@parley/runtime/crypto'), import('@parley/generated'), import('@parley/runtime/engine')]);
   } catch (e) {
     process.stderr.write(`adapter-ts: frame ops unavailable, the runtime does not load: ${(e as Error).message}\n`);
     return null;
@@ -282,6 +285,7 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
       const window = new P.ReplayWindow();
       for (const s of seen) window.check(s.msgId, s.sentAt, now);
       if (window.check(opened.envelope.msgId, opened.envelope.sentAt, now) === 'duplicate') throw new P.OpenError('REPLAYED', 'the message id is in the replay window');
+      E.readOrder(opened.envelope); // receive_order's order step: BAD_MESSAGE
       return { sender_id: toHex(route.id), sender: keysJson(opened.sender), envelope: toJson(opened.envelope) };
     },
 
@@ -334,7 +338,8 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
       return { sender_id: toHex(opened.sender.id), sender: keysJson(opened.sender), envelope: toJson(opened.envelope) };
     },
   };
-  return { backend: backend.name, run: (op, req) => ops[op](req) };
+  const rules = await loadRuleOps(backend, { hex: hexArg, int: intArg, obj: objArg, list: listArg, keys: keysOf, toJson, toHex, injected });
+  return { backend: backend.name, run: (op, req) => (isRuleOp(op) ? rules(op, req) : ops[op](req)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,10 +348,11 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
 const CODEC_OPS = ['decode', 'encode'];
 
 const isFrameOp = (op: unknown): op is FrameOp => (FRAME_OPS as readonly unknown[]).includes(op);
+const isRuleOp = (op: unknown): op is RuleOp => (RULE_OPS as readonly unknown[]).includes(op);
 
 /** Answers one request; never throws (every failure is an answer). */
 export function createHandler(codec: Codec, frames: FrameOps | null = null): (req: Request) => Promise<Answer> {
-  const ops = [...CODEC_OPS, ...(frames ? FRAME_OPS : [])];
+  const ops = [...CODEC_OPS, ...(frames ? [...FRAME_OPS, ...RULE_OPS] : [])];
   const name = frames ? `${codec.name.replace(/\)$/, '')}, runtime on ${frames.backend} crypto)` : codec.name;
   return async (req) => {
     const id = req.id;
@@ -367,7 +373,7 @@ export function createHandler(codec: Codec, frames: FrameOps | null = null): (re
           return { id, ok: true, hex: toHex(codec.encode(struct(), fromJson(req.fields))) };
         }
         default:
-          if (frames && isFrameOp(req.op)) return { id, ok: true, result: await frames.run(req.op, req) };
+          if (frames && (isFrameOp(req.op) || isRuleOp(req.op))) return { id, ok: true, result: await frames.run(req.op, req) };
           throw new AdapterError('UNSUPPORTED_OP', `op ${String(req.op)} is not supported`);
       }
     } catch (e) {

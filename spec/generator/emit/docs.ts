@@ -86,7 +86,7 @@ function overview(ir: SpecIR): string {
     '',
     '### Decoding rules',
     '',
-    'A decoder checks, field by field, and raises the first failure (codec error codes, [section 12](#12-error-codes)) with the offset where the failing field starts:',
+    'A decoder checks, field by field, and raises the first failure (codec error codes, [section 12](#12-error-codes)) with an offset, the byte where the failing field starts. For a length-prefixed field (`len(x)` then `x`) that is the first byte of its length prefix, whether the prefix is out of bounds or the bytes it announces run short; for a list, the first byte of its count; for a failure inside a nested struct or switch, the start of the innermost failing field. `TRAILING_BYTES` is the exception: its offset is the first byte left over. Offsets count from the start of the decoded input, not of an enclosing field.',
     '',
     '1. A field, length prefix or count that runs past the end of its input (or of its enclosing slice): `SHORT_INPUT`. A list of fixed-size elements is checked as a whole, like length-prefixed bytes.',
     '2. A length or count outside its bounds: `OUT_OF_RANGE`, checked before the bytes it announces.',
@@ -155,7 +155,18 @@ function kinds(ir: SpecIR): string {
     const protection = [k.signature ? `signature \`${k.signature}\`` : '', k.ad ? `AD ${regionLink(k.ad)}` : '', k.protection ?? ''].filter(Boolean).join('; ');
     return [code(k.id), v?.value ?? '', k.route, k.payload, protection];
   });
-  return ['## 5. Frame kinds', '', 'What the route means, what the payload holds and how it is protected, per frame kind.', '', rows.length ? table(['Kind', 'Code', 'Route', 'Payload', 'Protection'], rows) : '(none)', ''].join('\n');
+  const lengths = ir.kinds.filter((k) => k.length);
+  return [
+    '## 5. Frame kinds',
+    '',
+    'What the route means, what the payload holds and how it is protected, per frame kind.',
+    '',
+    rows.length ? table(['Kind', 'Code', 'Route', 'Payload', 'Protection'], rows) : '(none)',
+    '',
+    ...(lengths.length
+      ? ['Payload lengths: which lengths each kind allows, and the error every other length gets (`payload` is the bytes between the kind byte and the signature).', '', table(['Kind', 'Length rule'], lengths.map((k) => [code(k.id), k.length!])), '']
+      : []),
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,6 +367,7 @@ function receiveOrder(ir: SpecIR): string {
     '',
     ...ir.firstContactOrder.map((s, i) => `${i + 1}. ${s}`),
     '',
+    ...ir.rules.flatMap((r) => [`### ${r.title}`, '', r.doc, '', ...r.items.map((s) => `- ${s}`), '']),
   ].join('\n');
 }
 
@@ -370,6 +382,8 @@ function examples(ir: SpecIR): string {
     '## 13. Annotated examples',
     '',
     'Codec vectors from `generated/vectors/codec.json`, every byte labelled with its field. Offsets are hexadecimal; long fields show their first 16 bytes.',
+    '',
+    '**Structure only:** the values of codec vectors are random within each field\'s bounds, so a checksum, key, signature or ciphertext in them does not verify (the invite below fails its checksum). Vectors that verify are in `generated/vectors/frames.json` (complete frames) and `generated/vectors/rules.json` (under `invites`, invites with a real checksum and an expiry far in the future).',
     '',
   ];
   const { valid } = buildVectors(ir);

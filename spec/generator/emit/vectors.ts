@@ -44,6 +44,8 @@ export const CONVENTIONS = [
   'then min/max (OUT_OF_RANGE), then mask bits (NON_CANONICAL); a list of fixed-size elements (u8 or a fixed-size struct) is checked as a whole, like length-prefixed bytes',
   '(SHORT_INPUT at its count); a list of variable-size structs fails inside the element that does not fit.',
   'Values come from a seeded xorshift128 PRNG (one seed per vector); regenerating gives byte-identical output.',
+  'They show structure only: a checksum, key, signature or ciphertext in a codec vector is random bytes of the right size and does not verify (an invite here fails its checksum).',
+  'Values that verify are in generated/vectors/frames.json and rules.json (its invites.valid holds invites with a real checksum and an expiry far in the future).',
 ].join(' ');
 
 export function toJson(v: Value): JsonValue {

@@ -53,10 +53,11 @@ export function CallControls(props: { calls: Calls; call: CallView; contacts: ()
       </Show>
       <div class="call-actions">
         <button type="button" class="call-btn" aria-pressed={calls.state.muted} data-testid="call-mute" onClick={() => calls.setMuted(!calls.state.muted)}>
-          <CallIcon name={calls.state.muted ? 'micOff' : 'mic'} /> {calls.state.muted ? 'Unmute' : 'Mute'}
+          <CallIcon name={calls.state.muted ? 'mic' : 'micOff'} /> {calls.state.muted ? 'Unmute' : 'Mute'}
         </button>
-        <button type="button" class="call-btn" aria-pressed={!calls.state.cameraOn} data-testid="call-camera" onClick={() => void calls.setCamera(!calls.state.cameraOn)}>
-          <CallIcon name={calls.state.cameraOn ? 'video' : 'videoOff'} /> {calls.state.cameraOn ? 'Camera off' : 'Camera on'}
+        {/* label and icon both say what a press does: "Turn camera on" with the camera, "Turn camera off" with it crossed out (Mute likewise) */}
+        <button type="button" class="call-btn" data-testid="call-camera" data-icon={calls.state.cameraOn ? 'videoOff' : 'video'} onClick={() => void calls.setCamera(!calls.state.cameraOn)}>
+          <CallIcon name={calls.state.cameraOn ? 'videoOff' : 'video'} /> {calls.state.cameraOn ? 'Turn camera off' : 'Turn camera on'}
         </button>
         <Show when={calls.state.cameraOn && calls.state.devices.cameras.length > 1}>
           <button type="button" class="call-btn" data-testid="call-switch" onClick={() => void calls.switchCamera()}>

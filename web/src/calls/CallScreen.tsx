@@ -37,8 +37,9 @@ function Incoming(props: { calls: Calls; call: CallView }) {
     <div class="call-incoming">
       <Avatar name={props.call.inviterName} seed={props.call.inviter} size="large" />
       <h2>{props.call.inviterName}</h2>
-      <p>
-        {props.call.video ? 'Incoming video call' : 'Incoming call'}
+      <p class="call-kind" data-testid="call-kind">
+        <CallIcon name={props.call.video ? 'video' : 'phone'} />
+        {props.call.video ? 'Incoming video call' : 'Incoming voice call'}
         {others() > 0 ? ` with ${others()} other${others() > 1 ? 's' : ''}` : ''}
       </p>
       <p class="sr-only" data-testid="call-tone" data-tone={props.calls.state.tone}>
@@ -100,11 +101,7 @@ function InCall(props: { calls: Calls; call: CallView; contacts: () => Contact[]
     if (c.connectedAt === undefined) return 'Connecting…';
     return formatDuration(now() - c.connectedAt);
   };
-  let self: HTMLVideoElement | undefined;
-  createEffect(() => {
-    const s = props.calls.local();
-    if (self && props.calls.state.cameraOn && self.srcObject !== s) self.srcObject = s ?? null;
-  });
+  const ended = () => props.call.phase === 'ended';
   return (
     <div class="call-main">
       <header class="call-top">
@@ -116,20 +113,61 @@ function InCall(props: { calls: Calls; call: CallView; contacts: () => Contact[]
           <ToneHint calls={props.calls} />
         </Show>
       </header>
-      <ul class="call-grid" data-count={Math.min(tiles().length, 4)} aria-label="Participants">
-        <For each={tiles()}>{(p) => <RemoteTile peer={p} stream={props.calls.remotes()[p.key]} sinkId={props.calls.state.sinkId} />}</For>
-      </ul>
-      <Show when={props.calls.state.cameraOn}>
-        <video class="call-self" ref={self} autoplay playsinline muted aria-label="Your camera" data-testid="call-self" />
-      </Show>
-      <Show when={props.call.phase !== 'ended'}>
+      {/* The stage holds the tiles and our preview; the controls sit below it, so the preview
+          can never cover a control, at any width. */}
+      <div class="call-stage">
+        <ul class="call-grid" data-count={Math.min(tiles().length, 4)} aria-label="Participants">
+          <For each={tiles()}>{(p) => <RemoteTile peer={p} stream={props.calls.remotes()[p.key]} sinkId={props.calls.state.sinkId} ended={ended()} />}</For>
+        </ul>
+        <Show when={ended() && tiles().length === 0 && props.call.peers[0]}>
+          {(p) => (
+            <div class="call-ended" aria-hidden="true">
+              <Avatar name={p().name} seed={p().key} size="large" />
+            </div>
+          )}
+        </Show>
+        <Show when={props.calls.state.cameraOn && !ended()}>
+          <SelfView stream={props.calls.local()} />
+        </Show>
+      </div>
+      <Show when={!ended()}>
         <CallControls calls={props.calls} call={props.call} contacts={props.contacts} />
       </Show>
     </div>
   );
 }
 
-function RemoteTile(props: { peer: PeerView; stream: MediaStream | undefined; sinkId: string }) {
+/**
+ * Our own camera. The element and the stream come in either order (the camera turned on during
+ * a voice call: the element first, the stream after getUserMedia; a video call: the stream may be
+ * there first), so the stream is set when the element is created and again whenever it changes.
+ */
+function SelfView(props: { stream: MediaStream | undefined }) {
+  let video: HTMLVideoElement | undefined;
+  const attach = () => {
+    const s = props.stream ?? null;
+    if (!video || video.srcObject === s) return;
+    video.srcObject = s;
+    if (s) video.play().catch(() => undefined);
+  };
+  createEffect(attach);
+  return (
+    <video
+      class="call-self"
+      ref={(el) => {
+        video = el;
+        attach();
+      }}
+      autoplay
+      playsinline
+      muted
+      aria-label="Your camera"
+      data-testid="call-self"
+    />
+  );
+}
+
+function RemoteTile(props: { peer: PeerView; stream: MediaStream | undefined; sinkId: string; ended: boolean }) {
   let video: HTMLVideoElement | undefined;
   const hasVideo = () => !!props.stream?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted);
   createEffect(() => {
@@ -142,7 +180,8 @@ function RemoteTile(props: { peer: PeerView; stream: MediaStream | undefined; si
     const id = props.sinkId; // '' (System default) included: it moves the sound back
     applySink(video as (HTMLVideoElement & { setSinkId?: (id: string) => Promise<void> }) | undefined, id).catch((err) => console.warn('parley calls: output device:', err));
   });
-  const waiting = () => (props.peer.status === 'present' ? (props.peer.connected ? '' : 'Connecting…') : props.peer.status === 'ringing' ? 'Ringing…' : 'Calling…');
+  // once the call ended, the header says so alone: no tile goes on "Connecting…"
+  const waiting = () => (props.ended ? '' : props.peer.status === 'present' ? (props.peer.connected ? '' : 'Connecting…') : props.peer.status === 'ringing' ? 'Ringing…' : 'Calling…');
   return (
     <li class="call-tile" data-testid="call-peer" data-key={props.peer.key} data-status={props.peer.status} data-connected={String(props.peer.connected)}>
       <video ref={video} class={hasVideo() ? 'call-video' : 'call-video call-video-off'} autoplay playsinline aria-label={`${props.peer.name}'s video`} />
@@ -156,7 +195,7 @@ function RemoteTile(props: { peer: PeerView; stream: MediaStream | undefined; si
         <Show when={waiting()}>
           <span class="call-waiting"> · {waiting()}</span>
         </Show>
-        <Show when={props.peer.connected}>
+        <Show when={props.peer.connected && !props.ended}>
           <span class={`call-quality q-${props.peer.quality}`} data-testid="call-quality" data-quality={props.peer.quality} title={describeStats(props.peer.stats)}>
             <span class="q-bar" />
             <span class="q-bar" />

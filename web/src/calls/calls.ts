@@ -135,7 +135,7 @@ export function createCalls(client: Client, o: CallsOptions) {
     if (c?.phase === 'incoming') {
       ice.prefetch(); // ready by the time the user answers
       void tone.play('incoming').then((t) => machine.call === c && c.phase === 'incoming' && setState('tone', t));
-      if (document.visibilityState === 'hidden') o.notify?.(c.media === CallMedia.video ? 'Incoming video call' : 'Incoming call', `From ${name(c.inviter)}`, c.inviter);
+      if (document.visibilityState === 'hidden') o.notify?.(c.media === CallMedia.video ? 'Incoming video call' : 'Incoming voice call', `From ${name(c.inviter)}`, c.inviter);
     } else if (c?.phase === 'outgoing') void tone.play('ringback').then((t) => machine.call === c && c.phase === 'outgoing' && setState('tone', t));
     else {
       tone.stop();

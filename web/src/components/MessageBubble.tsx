@@ -1,11 +1,13 @@
 /**
  * One message. Our own texts can be edited and deleted (the engine allows nothing else);
- * deleting asks for a second click. Actions are real buttons, reachable by keyboard.
+ * deleting asks for a second click. Actions are real buttons, reachable by keyboard; they float
+ * beside the bubble (shown on hover or focus) and take no room, so messages sit without gaps.
  */
 import { Show, createSignal } from 'solid-js';
 import type { FileProgress, HistoryItem, StoredFile } from '../messages/protocol.ts';
 import { FileAttachment } from './FileAttachment.tsx';
 import { StatusIcon } from './StatusIcon.tsx';
+import { isOnlyEmoji } from './grouping.ts';
 
 export interface MessageBubbleProps {
   item: HistoryItem;
@@ -13,6 +15,9 @@ export interface MessageBubbleProps {
   loadFile: (fileId: string) => Promise<StoredFile | undefined>;
   onEdit: (item: HistoryItem) => void;
   onDelete: (item: HistoryItem) => void;
+  /** First and last of a run of messages from the same side (grouping.ts); both by default. */
+  groupStart?: boolean;
+  groupEnd?: boolean;
 }
 
 export function MessageBubble(props: MessageBubbleProps) {
@@ -22,7 +27,12 @@ export function MessageBubble(props: MessageBubbleProps) {
   const canAct = () => mine() && !props.item.deleted && !props.item.id.startsWith('local-');
 
   return (
-    <li class={`msg ${mine() ? 'msg-out' : 'msg-in'} ${props.item.deleted ? 'msg-deleted' : ''}`} data-testid="message" data-id={props.item.id} data-status={props.item.status ?? ''}>
+    <li
+      classList={{ msg: true, 'msg-out': mine(), 'msg-in': !mine(), 'msg-deleted': !!props.item.deleted, 'group-start': props.groupStart !== false, 'group-end': props.groupEnd !== false, 'msg-emoji': props.item.kind === 'text' && !props.item.deleted && isOnlyEmoji(props.item.text) }}
+      data-testid="message"
+      data-id={props.item.id}
+      data-status={props.item.status ?? ''}
+    >
       <div class="bubble">
         <Show when={!props.item.deleted} fallback={<p class="msg-text deleted-text">This message was deleted</p>}>
           <Show when={props.item.kind === 'file' && props.item.file} fallback={<p class="msg-text">{props.item.text}</p>}>

@@ -15,7 +15,9 @@ export function StatusIcon(props: { status: NonNullable<HistoryItem['status']> }
   return (
     <span class={`status status-${props.status}`} data-status={props.status} title={LABEL[props.status]}>
       <Icon name={GLYPH[props.status]!} />
-      <span class="sr-only">{LABEL[props.status]}</span>
+      {/* read is told apart at a glance by its word as well as its filled mark; the others by
+          their glyph, with the word for screen readers */}
+      <span class={props.status === 'read' ? 'status-word' : 'sr-only'}>{LABEL[props.status]}</span>
     </span>
   );
 }

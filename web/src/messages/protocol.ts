@@ -112,8 +112,8 @@ export interface Api {
   fileBytes(o: { contact: string; fileId: string }): StoredFile | undefined;
 
   createInvite(o: { maxUses?: number; ttlSeconds?: number }): InviteInfo;
-  /** Parses an invite in any form (link, URI, base64url) without using it; undefined if none. */
-  previewInvite(o: { text: string }): InvitePreview | undefined;
+  /** Parses an invite in any form (link, URI, base64url) without using it; BAD_INVITE, in words a person can act on, if it is none. */
+  previewInvite(o: { text: string }): InvitePreview;
   addContact(o: { invite: string; name?: string; note?: string }): Contact;
   acceptContact(o: { contact: string; name?: string }): Contact;
   rejectContact(o: { contact: string }): void;

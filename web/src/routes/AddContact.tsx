@@ -34,7 +34,6 @@ export default function AddContact() {
     setPreview(undefined);
     try {
       const p = await app.client.api.previewInvite({ text: value });
-      if (!p) return void setError('This is not a Parley invite.');
       if (p.own) return void setError('This is your own invite. Send it to the person you want to add.');
       if (p.known) return void setError(`${p.name || 'This person'} is already a contact.`);
       setPreview(p);

@@ -1,15 +1,18 @@
 /** One conversation: history, receipts, files, edits and deletes, and the composer. */
-import { For, Show, createEffect, createSignal, onCleanup, onMount } from 'solid-js';
+import { For, Show, createEffect, createMemo, createSignal, onCleanup, onMount } from 'solid-js';
 import { Composer } from '../components/Composer.tsx';
 import { ConversationHeader } from '../components/ConversationHeader.tsx';
 import { KeyChangeWarning } from '../components/KeyChangeWarning.tsx';
+import { EmptyState } from '../components/EmptyState.tsx';
 import { MessageBubble } from '../components/MessageBubble.tsx';
+import { placeRows } from '../components/grouping.ts';
 import { CallButtons } from '../calls/CallButtons.tsx';
 import { CallLogItem, useCallLog } from '../calls/CallLogItem.tsx';
 import { isCallEntry, mergeCallLog } from '../calls/log.ts';
 import { useApp } from '../context.ts';
 import { createConversation } from '../stores/conversation.ts';
 import type { HistoryItem } from '../messages/protocol.ts';
+import { isRequestExpired, requestExpiresAt } from '@parley/runtime';
 
 export default function ConversationView(props: { contactKey: string }) {
   const app = useApp();
@@ -43,6 +46,13 @@ export default function ConversationView(props: { contactKey: string }) {
     queueMicrotask(() => list && (list.scrollTop = list.scrollHeight));
   });
 
+  // the clock for the request's expiry notice (a minute is fine enough for a bound of days)
+  const [now, setNow] = createSignal(Date.now());
+  const clock = setInterval(() => setNow(Date.now()), 60_000);
+  onCleanup(() => clearInterval(clock));
+  const rows = createMemo(() => mergeCallLog(conv.state.items, callLog()));
+  const places = createMemo(() => placeRows(rows().map((r) => (isCallEntry(r) ? { side: 'call', at: r.at } : { side: r.dir, at: r.sentAt }))));
+  const connection = () => app.session.state.connection.state;
   const fail = (err: unknown) => app.toast((err as Error).message);
   const keyChange = () => app.contacts.requests().find((r) => r.keyChangeOf === props.contactKey);
 
@@ -52,22 +62,63 @@ export default function ConversationView(props: { contactKey: string }) {
         <section class="conversation" aria-label={`Conversation with ${c().name || 'contact'}`}>
           <ConversationHeader contact={c()} onBack={() => app.router.navigate('/')} onDetails={() => app.router.navigate(`/contact/${c().key}`)} actions={<CallButtons contact={c()} onError={fail} />} />
           <Show when={keyChange()}>{(req) => <KeyChangeWarning request={req()} previous={c()} onReview={() => app.router.navigate('/requests')} />}</Show>
-          <Show when={c().state === 'requested'}>
-            <p class="notice" data-testid="awaiting-accept">
-              Waiting for {c().name || 'them'} to accept your request. Messages you write now are sent once they do.
+          {/* the sidebar (with the connection line) is hidden on phones: say it here too */}
+          <Show when={!app.session.state.online || connection() === 'offline' || connection() === 'stopped'}>
+            <p class="notice notice-offline" role="status" data-testid="conversation-offline">
+              {app.session.state.online ? 'Not connected to the relay.' : 'Offline.'} Messages you write wait and go out when you are back online.
             </p>
           </Show>
+          <Show when={c().state === 'requested'}>
+            {/* The invite's owner answers nothing to a request it drops (an invite already used),
+                so the bound is said from the start, and the expiry plainly when it comes. */}
+            <Show
+              when={isRequestExpired(c(), now())}
+              fallback={
+                <p class="notice" data-testid="awaiting-accept">
+                  Waiting for {c().name || 'them'} to accept your request. Messages you write now are sent once they do. If there is no answer by{' '}
+                  {new Date(requestExpiresAt(c())!).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}, the request expires: maybe the invite
+                  was already used by someone else.
+                </p>
+              }
+            >
+              <div class="notice notice-offline" role="alert" data-testid="request-expired">
+                <p>
+                  Your request to {c().name || 'this contact'} expired without an answer. If the invite had already been used, they never saw it. Ask{' '}
+                  {c().name || 'them'} for a new invite link, then remove this contact.
+                </p>
+                <button type="button" class="danger" onClick={() => void app.contacts.remove(c().key).then(() => app.router.navigate('/'), fail)}>
+                  Remove {c().name || 'contact'}
+                </button>
+              </div>
+            </Show>
+          </Show>
           <div class="messages" ref={list} role="log" aria-live="polite" aria-label="Messages" tabindex="0" data-testid="messages">
+            <Show when={conv.state.loaded && rows().length === 0 && c().state === 'accepted'}>
+              <EmptyState title="No messages yet" text={`Say hello to ${c().name || 'your contact'}. Everything you write is end-to-end encrypted.`} />
+            </Show>
             <ol class="message-list">
-            <For each={mergeCallLog(conv.state.items, callLog())}>
-              {(item) => isCallEntry(item) ? <CallLogItem entry={item} /> : (
-                <MessageBubble
-                  item={item}
-                  {...(item.file && conv.state.progress[item.file.fileId] ? { progress: conv.state.progress[item.file.fileId]! } : {})}
-                  loadFile={(fileId) => app.client.api.fileBytes({ contact: props.contactKey, fileId })}
-                  onEdit={(i) => setEditing(i)}
-                  onDelete={(i) => conv.remove(i.id).catch(fail)}
-                />
+            <For each={rows()}>
+              {(item, i) => (
+                <>
+                  <Show when={places()[i()]?.day}>
+                    {(day) => (
+                      <li class="day-sep" data-testid="day-separator">
+                        <span>{day()}</span>
+                      </li>
+                    )}
+                  </Show>
+                  {isCallEntry(item) ? <CallLogItem entry={item} /> : (
+                    <MessageBubble
+                      item={item}
+                      groupStart={places()[i()]?.groupStart ?? true}
+                      groupEnd={places()[i()]?.groupEnd ?? true}
+                      {...(item.file && conv.state.progress[item.file.fileId] ? { progress: conv.state.progress[item.file.fileId]! } : {})}
+                      loadFile={(fileId) => app.client.api.fileBytes({ contact: props.contactKey, fileId })}
+                      onEdit={(i) => setEditing(i)}
+                      onDelete={(i) => conv.remove(i.id).catch(fail)}
+                    />
+                  )}
+                </>
               )}
             </For>
             </ol>

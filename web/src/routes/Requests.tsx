@@ -1,5 +1,7 @@
 /** Contact requests: each waits for the user; nothing is sent back until Accept. */
 import { For, Show } from 'solid-js';
+import { CONTACT_REQUEST_TTL_MS } from '@parley/generated';
+import { isRequestExpired } from '@parley/runtime';
 import { Avatar } from '../components/Avatar.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { useApp } from '../context.ts';
@@ -40,10 +42,16 @@ export default function Requests() {
                         and its history. Check the safety number with them first.
                       </p>
                     </Show>
+                    <Show when={isRequestExpired(r, Date.now())}>
+                      <p class="muted" data-testid="request-too-old">
+                        This request is older than {Math.round(CONTACT_REQUEST_TTL_MS / 86_400_000)} days and expired (their app says so too). Give them a new invite if you want to talk.
+                      </p>
+                    </Show>
                     <div class="row">
                       <button
                         type="button"
                         class="primary"
+                        disabled={isRequestExpired(r, Date.now())}
                         data-testid="accept"
                         onClick={() =>
                           app.contacts

@@ -3,12 +3,19 @@
  * nothing the engine checks itself and converts keys to hex for the UI. Lifecycle calls
  * (status, create, unlock, trustRelay) run one at a time, so two calls never start two engines.
  */
-import { INVITE_LINK_FRAGMENT, INVITE_URI_PREFIX, fromHex, parseInvite, toHex } from '@parley/runtime';
+import { fromHex, inviteProblemOf, inviteProblemText, parseInvite, toHex } from '@parley/runtime';
 import type { Host } from './host.ts';
 import type { Api, Remote, Summary } from '../messages/protocol.ts';
 import { PushAgent } from './push-host.ts';
 import { isUnread } from '../shared/unread.ts';
 
+/**
+ * An unusable invite as the UI shows it: words a person can act on (runtime's invite-words),
+ * with the stable code BAD_INVITE kept for the UI's logic and logs.
+ */
+function inviteError(err: unknown): Error {
+  return Object.assign(new Error(inviteProblemText(inviteProblemOf(err) ?? 'MALFORMED')), { name: 'EngineError', code: 'BAD_INVITE' });
+}
 
 export function createApi(host: Host): Remote<Api> {
   let serial: Promise<unknown> = Promise.resolve();
@@ -69,21 +76,24 @@ export function createApi(host: Host): Remote<Api> {
 
     createInvite: async (o) => e().createInvite(o),
     previewInvite: async ({ text }) => {
-      const t = text.trim();
-      const looksLikeOne = t.includes(INVITE_LINK_FRAGMENT) || t.startsWith(INVITE_URI_PREFIX);
       let invite;
       try {
-        invite = parseInvite(t, Date.now());
+        invite = parseInvite(text.trim(), Date.now());
       } catch (err) {
-        if (!looksLikeOne) return undefined;
-        throw Object.assign(new Error(`This invite cannot be used: ${(err as Error).message}`), { name: 'EngineError', code: 'BAD_INVITE' });
+        throw inviteError(err);
       }
       const key = toHex(invite.ownerX);
       const own = host.identity ? toHex(host.identity.x) === key : false;
       const known = host.engine?.contact(key) !== undefined;
       return { name: invite.name, expiresAt: invite.expiresAt, key, own, known };
     },
-    addContact: async ({ invite, name, note }) => changed(await e().addContact(invite, { ...(name ? { name } : {}), ...(note ? { note } : {}) })),
+    addContact: async ({ invite, name, note }) => {
+      try {
+        return changed(await e().addContact(invite, { ...(name ? { name } : {}), ...(note ? { note } : {}) }));
+      } catch (err) {
+        throw inviteProblemOf(err) ? inviteError(err) : err;
+      }
+    },
     acceptContact: async ({ contact, name }) => changed(await e().acceptContact(contact, name ? { name } : {})),
     rejectContact: async ({ contact }) => changed(await e().rejectContact(contact)),
     removeContact: async ({ contact }) => {

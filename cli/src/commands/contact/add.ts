@@ -1,4 +1,5 @@
 import { MAX_NAME_BYTES } from '@parley/generated';
+import { requestExpiresAt } from '@parley/runtime/engine';
 import { Command, Option } from 'clipanion';
 import { requestContact } from '../../actions.ts';
 import { label } from '../../contacts.ts';
@@ -36,7 +37,11 @@ export class ContactAddCommand extends OnlineCommand {
     return this.online(async (s) => {
       const c = await requestContact(s, invite, { ...(this.name !== undefined ? { name: this.name } : {}), ...(this.note !== undefined ? { note: this.note } : {}) }, this.timeoutMs());
       if (this.json) this.outJson({ contact: { id: c.id, name: c.name, state: c.state, verified: c.verified } });
-      else this.out(`Asked ${label(c)} to be your contact. It is "requested" until they accept.`);
+      else {
+        this.out(`Asked ${label(c)} to be your contact. It is "requested" until they accept.`);
+        // the owner answers nothing to a request it drops (an invite already used): say the bound now
+        this.out(`If they have not accepted by ${new Date(requestExpiresAt(c)!).toLocaleString()}, the request expires: maybe the invite was already used. Then ask them for a new one.`);
+      }
       return 0;
     });
   }

@@ -1,3 +1,4 @@
+import { isRequestExpired } from '@parley/runtime/engine';
 import { Command } from 'clipanion';
 import { clean } from '../../output.ts';
 import { BaseCommand } from '../base.ts';
@@ -25,7 +26,8 @@ export class ContactListCommand extends BaseCommand {
         return 0;
       }
       for (const c of contacts) {
-        this.out(`${c.id}  ${clean(c.name || '-').padEnd(20)}  ${c.state.padEnd(9)}  ${c.verified ? 'verified' : 'unverified'}${c.keyChangeOf ? '  KEYS CHANGED' : ''}`);
+        const expired = isRequestExpired(c, Date.now()) ? (c.state === 'requested' ? '  EXPIRED: no answer; ask them for a new invite' : '  EXPIRED: too old to accept') : '';
+        this.out(`${c.id}  ${clean(c.name || '-').padEnd(20)}  ${c.state.padEnd(9)}  ${c.verified ? 'verified' : 'unverified'}${c.keyChangeOf ? '  KEYS CHANGED' : ''}${expired}`);
       }
       return 0;
     });

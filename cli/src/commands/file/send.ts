@@ -6,6 +6,7 @@ import { findContact, label } from '../../contacts.ts';
 import { FileError, TimeoutError } from '../../errors.ts';
 import { ProgressSteps, progressEvent } from '../../events.ts';
 import { ProgressBar, size, writeJson } from '../../output.ts';
+import { detectMime } from '../../mime.ts';
 import { readSendable } from '../../sendable.ts';
 import { OnlineCommand } from '../base.ts';
 
@@ -20,13 +21,14 @@ export class FileSendCommand extends OnlineCommand {
     examples: [
       ['Send a photo', '$0 file send bob ./photo.jpg'],
       ['Under another name', '$0 file send bob ./out.bin --name report.pdf --mime application/pdf'],
+      ['Without a type (a plain download)', '$0 file send bob ./photo.jpg --mime ""'],
     ],
   });
 
   contact = Option.String({ name: 'contact' });
   file = Option.String({ name: 'path' });
   name = Option.String('--name', { description: "the file name they see (default: the file's own)" });
-  mime = Option.String('--mime', '', { description: 'the MIME type (default none)' });
+  mime = Option.String('--mime', { description: "the MIME type (default: from the file's first bytes, else its extension)" });
   wait = Option.String('--wait', 'delivered', { description: 'delivered (default) or sent', validator: t.isEnum(['sent', 'delivered'] as const) });
 
   protected async run(): Promise<number> {
@@ -67,7 +69,7 @@ export class FileSendCommand extends OnlineCommand {
         }),
       ];
       try {
-        const r = await s.engine.sendFile(c.key, { name, mime: this.mime, bytes });
+        const r = await s.engine.sendFile(c.key, { name, mime: this.mime ?? detectMime(name, bytes), bytes });
         fileId = r.fileId;
         offerId = r.id;
         if (c.state === 'accepted') {

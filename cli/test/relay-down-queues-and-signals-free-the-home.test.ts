@@ -1,0 +1,107 @@
+/**
+ * What a first-time user meets when things are not running: `send` with the relay down keeps
+ * the text and says so (and the next connecting command sends it); `npx wschat listen` stopped
+ * with SIGTERM frees the home folder; a lock left by a dead process is taken over.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '@parley/relay';
+import { startTime } from '../src/home.ts';
+import { World, befriend, pair } from './_harness.ts';
+
+const w = new World();
+afterAll(() => w.cleanup());
+afterEach(() => w.stopAll());
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+describe('wschat send with the relay down', () => {
+  it('keeps the text in the outbox, says so with its id (exit 6), and the next connecting command sends it', async () => {
+    const seed = new Uint8Array(randomBytes(32));
+    let relay: RunningRelay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', seed, limits: { shutdownRetryAfterMs: 0 } });
+    const port = relay.port;
+    try {
+      const { a, b } = await pair(w, relay);
+      const bob = await befriend(w, a, b);
+      await relay.close();
+
+      const human = await w.run(['send', bob.id, 'kept while the relay was down', '--home', a, '--timeout', '1']);
+      expect(human.code).toBe(6);
+      expect(human.stderr).toMatch(/^wschat: relay unreachable: ws:\/\/127\.0\.0\.1:\d+\/ .*; the message is queued \(id [0-9a-f]{32}\) and will be sent when the relay is reachable: run wschat listen or any command that connects/);
+      const scripted = await w.run(['send', bob.id, 'and a second one', '--home', a, '--timeout', '1', '--json']);
+      expect(scripted.code).toBe(6);
+      const err = JSON.parse(scripted.stderr) as Record<string, unknown>;
+      expect(err).toMatchObject({ type: 'error', code: 'RELAY_UNREACHABLE', exit: 6, queued: expect.stringMatching(/^[0-9a-f]{32}$/) });
+
+      // the relay is back (same keys, same port): alice's next connecting command sends both
+      relay = await startRelay({ port, host: '127.0.0.1', logLevel: 'silent', seed, limits: { shutdownRetryAfterMs: 0 } });
+      const listen = w.start(['listen', '--home', b, '--json']);
+      await w.ok(['send', bob.id, 'third, relay up', '--home', a]);
+      for (const text of ['kept while the relay was down', 'and a second one', 'third, relay up']) await listen.event('message', (e) => e.text === text);
+      const second = listen.events.find((e) => e.text === 'and a second one');
+      expect(second?.id).toBe(err.queued);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe('a used one-time invite', () => {
+  it('contact add says by when the request expires and why there may be no answer', async () => {
+    const relay = await w.relay();
+    const { a, b } = await pair(w, relay);
+    const link = JSON.parse((await w.ok(['whoami', '--home', b, '--json'])).stdout).link as string;
+    await w.ok(['contact', 'add', link, '--home', a]);
+    const late = await w.home('late');
+    await w.ok(['init', '--home', late, '--name', 'late', '--relay', relay.httpUrl, '--offline']);
+    const r = await w.ok(['contact', 'add', link, '--home', late]);
+    expect(r.stdout).toMatch(/If they have not accepted by .+, the request expires: maybe the invite was already used\. Then ask them for a new one\./);
+    const requests = await w.ok(['requests', '--home', b]);
+    expect(requests.stdout).toContain('alice');
+    expect(requests.stdout).not.toContain('late'); // the owner never sees the second use
+  }, 180_000);
+});
+
+describe('the home folder lock', () => {
+  it('SIGTERM to `npx wschat listen` (the npm process) stops wschat itself and frees the home', async () => {
+    const relay = await w.relay();
+    const home = await w.home('npx');
+    await w.ok(['init', '--home', home, '--name', 'n', '--relay', relay.httpUrl]);
+    const npx = spawn('npx', ['--offline', 'wschat', 'listen', '--home', home], { cwd: REPO, env: w.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    npx.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await expect.poll(() => stderr, { timeout: 30_000 }).toContain('listening');
+      const wschatPid = Number.parseInt((await readFile(join(home, 'lock'), 'utf8')).split(' ')[0]!, 10);
+      expect(wschatPid).not.toBe(npx.pid); // npm, a shell, then wschat
+      npx.kill('SIGTERM');
+      await expect.poll(() => existsSync(join(home, 'lock')), { timeout: 10_000 }).toBe(false);
+      await expect.poll(() => existsSync(`/proc/${wschatPid}`), { timeout: 5_000 }).toBe(false);
+      await w.ok(['contact', 'list', '--home', home]);
+    } finally {
+      npx.kill('SIGKILL');
+    }
+  });
+
+  it('a lock left by a dead process, or by a pid now used by another program, is taken over', async () => {
+    const home = await w.home('stale');
+    await w.ok(['init', '--home', home, '--offline', '--relay-url', 'ws://127.0.0.1:9/', '--relay-x', 'ab'.repeat(32), '--relay-ed', 'cd'.repeat(32)]);
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.on('exit', r));
+    await writeFile(join(home, 'lock'), `${dead.pid}\n`);
+    await w.ok(['contact', 'list', '--home', home]);
+    // a live pid (this test's process) whose start time is not the one the lock recorded
+    await writeFile(join(home, 'lock'), `${process.pid} 1\n`);
+    expect(startTime(process.pid)).not.toBe('1');
+    await w.ok(['contact', 'list', '--home', home]);
+    // the same pid with its true start time is a live owner: busy
+    await writeFile(join(home, 'lock'), `${process.pid} ${startTime(process.pid)}\n`);
+    const busy = await w.run(['contact', 'list', '--home', home]);
+    expect(busy.code).toBe(10);
+    expect(busy.stderr).toMatch(/another wschat \(pid \d+\) is using/);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * A request sent with an invite someone else already used reaches an owner who drops it and
+ * answers nothing (strangers learn nothing). The requester learns from a bound instead:
+ * CONTACT_REQUEST_TTL_MS after asking, its request expires (event, and apps say so), and an
+ * owner can no longer accept a request that old, so "expired" means the same on both sides.
+ */
+import { CONTACT_REQUEST_TTL_MS } from '@parley/generated';
+import { describe, expect, it } from 'vitest';
+import { isEngineError } from '../../src/engine/errors.ts';
+import { isRequestExpired, requestExpiresAt } from '../../src/engine/request-expiry.ts';
+import { fakeRelay, peer, runningPeers, settle, waitFor } from './_setup.ts';
+
+const { started } = runningPeers();
+
+describe('contact requests expire visibly', () => {
+  it('a used invite: the owner drops the second request silently; the requester sees it expire after the bound', async () => {
+    let now = Date.now();
+    const clock = () => now;
+    const relay = await fakeRelay();
+    const owner = await started(peer(relay, { name: 'owner', now: clock }));
+    const first = await started(peer(relay, { name: 'first', now: clock }));
+    const late = await started(peer(relay, { name: 'late', now: clock }));
+    const invite = await owner.engine.createInvite({ maxUses: 1, ttlSeconds: 30 * 86_400 });
+    const req = waitFor(owner.engine, 'contact-request');
+    await first.engine.addContact(invite.link);
+    await req;
+    const dropped = waitFor(owner.engine, 'dropped', (d) => d.kind === 'first_contact');
+    const asked = await late.engine.addContact(invite.link);
+    expect((await dropped).message).toMatch(/used up/);
+    await settle();
+    expect(relay.between(owner.engine.id, late.engine.id)).toHaveLength(0); // no answer to a stranger's frame
+
+    expect(requestExpiresAt(late.engine.contact(asked.key)!)).toBe(asked.createdAt + CONTACT_REQUEST_TTL_MS);
+    expect(isRequestExpired(late.engine.contact(asked.key)!, now)).toBe(false);
+    now += CONTACT_REQUEST_TTL_MS + 1;
+    const expired = waitFor(late.engine, 'contact-request-expired');
+    await late.engine.maintain();
+    expect((await expired).contact.key).toBe(asked.key);
+    expect(isRequestExpired(late.engine.contact(asked.key)!, now)).toBe(true);
+    expect(late.engine.outboxSize).toBe(0); // no longer resent
+  });
+
+  it('an owner cannot accept a request older than the bound', async () => {
+    let now = Date.now();
+    const relay = await fakeRelay();
+    const owner = await started(peer(relay, { now: () => now }));
+    const asker = await started(peer(relay, { now: () => now }));
+    const invite = await owner.engine.createInvite({ ttlSeconds: 30 * 86_400 });
+    const req = waitFor(owner.engine, 'contact-request');
+    await asker.engine.addContact(invite.link);
+    const { contact } = await req;
+    now += CONTACT_REQUEST_TTL_MS + 1;
+    const err = await owner.engine.acceptContact(contact.key).catch((e: unknown) => e);
+    expect(isEngineError(err, 'NOT_ALLOWED')).toBe(true);
+    expect((err as Error).message).toMatch(/request expired/);
+    expect(owner.engine.contact(contact.key)!.state).toBe('pending');
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The call screen as a first-time user meets it, on a phone (390×844) and a laptop (1280×800):
+ * the incoming screen says voice or video; turning the camera on during a voice call shows our
+ * own preview (whatever the order of element and stream); nothing covers a control at 360 to
+ * 430 px; the camera button's words and icon say the same thing; an ended call shows one state.
+ * Same stack as calls-e2e.test.ts (_calls-harness.ts), without TURN.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, shot, type User } from './_harness.ts';
+import { befriend, mediaFlows, openCallUser, openChat, startCallStack, type CallStack } from './_calls-harness.ts';
+
+let stack: CallStack;
+let alice: User;
+let bob: User;
+
+const phase = (u: User, p: string) => u.page.locator(`[data-testid="call"][data-phase="${p}"]`);
+
+/** Our preview shows frames: a stream is attached and the video has a size. */
+async function selfViewPlays(p: Page): Promise<void> {
+  await expect
+    .poll(() => p.getByTestId('call-self').evaluate((v) => ({ stream: (v as HTMLVideoElement).srcObject !== null, w: (v as HTMLVideoElement).videoWidth })), { timeout: 10_000 })
+    .toMatchObject({ stream: true, w: expect.any(Number) });
+  await expect.poll(() => p.getByTestId('call-self').evaluate((v) => (v as HTMLVideoElement).videoWidth), { timeout: 10_000 }).toBeGreaterThan(0);
+}
+
+beforeAll(async () => {
+  await buildWeb();
+  stack = await startCallStack({ turn: false });
+  alice = await openCallUser(stack, 'Alice', DESKTOP);
+  bob = await openCallUser(stack, 'Bob', PHONE);
+  await Promise.all([createIdentity(alice), createIdentity(bob)]);
+  await befriend(alice, bob);
+}, 180_000);
+
+afterAll(async () => {
+  for (const u of [alice, bob]) await u?.context.close().catch(() => undefined);
+  await stack?.close();
+});
+
+describe.sequential('the call screen', () => {
+  it('a voice call rings as a voice call; the camera turned on later shows our preview; nothing covers a control on a phone', async () => {
+    await openChat(alice, 'Bob');
+    await bob.page.getByTestId('messages').waitFor(); // on a phone befriend() left Bob in the conversation
+    await alice.page.getByTestId('call-audio').click();
+    await phase(bob, 'incoming').waitFor();
+    expect(await bob.page.getByTestId('call-kind').textContent()).toBe('Incoming voice call');
+    await shot(bob, 'call-incoming-voice-phone');
+    await bob.page.getByTestId('call-accept').click();
+    await phase(bob, 'active').waitFor();
+    await phase(alice, 'active').waitFor();
+
+    // camera off: the button offers to turn it on, with the camera icon
+    const camera = bob.page.getByTestId('call-camera');
+    expect(await camera.textContent()).toContain('Turn camera on');
+    expect(await camera.getAttribute('data-icon')).toBe('video');
+    await camera.click();
+    await selfViewPlays(bob.page); // the element came first, the stream after getUserMedia
+    expect(await camera.textContent()).toContain('Turn camera off');
+    expect(await camera.getAttribute('data-icon')).toBe('videoOff');
+    await mediaFlows(alice, 1);
+
+    for (const width of [360, 390, 430]) {
+      await bob.page.setViewportSize({ width, height: PHONE.height });
+      expect(await covered(bob.page, '[data-testid="call-self"]'), `${width} px`).toEqual([]);
+    }
+    await bob.page.setViewportSize(PHONE);
+    await shot(bob, 'call-camera-on-phone');
+    await shot(alice, 'call-active-desktop');
+    expect(await axe(bob.page)).toEqual([]);
+
+    // off and on again: the preview comes back with the stream (element and stream again in turn)
+    await camera.click();
+    await bob.page.getByTestId('call-self').waitFor({ state: 'detached' });
+    await camera.click();
+    await selfViewPlays(bob.page);
+  });
+
+  it('an ended call shows one state: its outcome and length, nothing still connecting', async () => {
+    await alice.page.getByTestId('call-hangup').click();
+    await phase(bob, 'ended').waitFor();
+    const text = (await bob.page.getByTestId('call').textContent()) ?? '';
+    expect(text).toMatch(/Call ended · \d+:\d\d/);
+    expect(text).not.toMatch(/Connecting|Calling|Ringing/);
+    await shot(bob, 'call-ended-phone');
+    await bob.page.getByTestId('call').waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('a video call says so, and our preview shows from the start', async () => {
+    await alice.page.getByTestId('call-video').click();
+    await phase(bob, 'incoming').waitFor();
+    expect(await bob.page.getByTestId('call-kind').textContent()).toBe('Incoming video call');
+    await bob.page.getByTestId('call-accept').click();
+    await phase(alice, 'active').waitFor();
+    await selfViewPlays(alice.page); // a video call: the stream may come before the element
+    await selfViewPlays(bob.page);
+    expect(await covered(alice.page, '[data-testid="call-self"]')).toEqual([]);
+    await shot(alice, 'call-video-desktop');
+    await shot(bob, 'call-video-phone');
+    await bob.page.getByTestId('call-hangup').click();
+    await alice.page.getByTestId('call').waitFor({ state: 'detached', timeout: 15_000 });
+  });
+
+  it('no page error happened', () => {
+    const errors = [alice, bob].flatMap((u) => u.errors.map((e) => `${u.name}: ${e}`)).filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|WebSocket/.test(e));
+    expect(errors).toEqual([]);
+  });
+});
