@@ -6,55 +6,10 @@
 import fc from 'fast-check';
 import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, HandshakeType, PresenceState, ReceiptStatus, RelayError, SdpType, SessionOp, ShutdownReason, WakeReason } from '../src/enums.ts';
 import { encodedSizeCallBye, encodedSizeCallIce, encodedSizeCallInvite, encodedSizeCallRef, encodedSizeCallReject, encodedSizeCallSdp, encodedSizeContactAccept, encodedSizeContactRequest, encodedSizeDelete, encodedSizeEdit, encodedSizeFileCancel, encodedSizeFileChunk, encodedSizeFileOffer, encodedSizeMailboxTokenMessage, encodedSizePresence, encodedSizePushRegisterFcm, encodedSizePushRegisterWebpush, encodedSizePushUnregister, encodedSizeReceipt, encodedSizeSessionControl, encodedSizeText, encodedSizeTyping, type Frame, type Challenge, type Hello, type HelloStatics, type HelloProof, type Welcome, type WelcomeBody, type ControlMessage, type Empty, type RegisterWake, type RegisterMailboxSecret, type PresentMailboxTokens, type MailboxTokenEntry, type Ring, type Wake, type TurnCredentials, type TurnUrl, type Shutdown, type RelayErrorBody, type MailboxDrained, type FirstContact, type FirstContactStatics, type Envelope, type OrderExtension, type Extension, type Text, type Edit, type Delete, type Receipt, type MsgRef, type Presence, type Typing, type FileOffer, type FileChunk, type FileCancel, type ContactRequest, type ContactAccept, type CallInvite, type CallMember, type CallRef, type CallReject, type CallSdp, type CallIce, type CallBye, type PushRegisterWebpush, type PushRegisterFcm, type PushUnregister, type MailboxTokenMessage, type Invite, type InviteV2, type Ratchet, type RatchetHeader, type RatchetKemKey, type RatchetKemKeyCiphertext, type RatchetState, type SkippedKey, type SessionControl, type SafetyQr, type PushPayload } from '../src/index.ts';
+import { bytes, padding, utf8, type ArbOptions } from './_arb.ts';
 
+export type { ArbOptions } from './_arb.ts';
 export { invalidEncodings, spans, type InvalidCase, type Span, type Verdict } from './invalid.ts';
-
-/** Options of every arbitrary. */
-export interface ArbOptions {
-  /**
-   * Largest length of variable-length bytes, strings (in UTF-8 bytes) and padding, below the
-   * spec's own max. Default 256, to keep runs fast; Infinity: up to the spec's max.
-   */
-  maxLen?: number;
-}
-
-/** Fields the spec does not bound (eos padding) stay below this even with maxLen: Infinity. */
-const UNBOUNDED_CAP = 65536;
-
-function cap(min: number, max: number, o: ArbOptions): number {
-  return Math.max(min, Math.min(max, UNBOUNDED_CAP, o.maxLen ?? 256));
-}
-
-function bytes(min: number, max: number, o: ArbOptions): fc.Arbitrary<Uint8Array> {
-  return fc.uint8Array({ minLength: min, maxLength: cap(min, max, o) });
-}
-
-function padding(min: number, max: number, o: ArbOptions): fc.Arbitrary<number> {
-  return fc.integer({ min, max: cap(min, max, o) });
-}
-
-const encoder = new TextEncoder();
-
-/** Well-formed strings of min..max UTF-8 bytes: ASCII-heavy or any code point, cut on a code point. */
-function utf8(min: number, max: number, o: ArbOptions): fc.Arbitrary<string> {
-  const n = cap(min, max, o);
-  const chars = (unit: 'binary' | 'binary-ascii') => fc.string({ unit, minLength: Math.min(min, n), maxLength: n });
-  return fc
-    .oneof(chars('binary-ascii'), chars('binary'))
-    .map((s) => {
-      if (s.length <= n / 4 || encoder.encode(s).length <= n) return s;
-      let out = '';
-      let len = 0;
-      for (const c of s) {
-        const k = encoder.encode(c).length;
-        if (len + k > n) break;
-        out += c;
-        len += k;
-      }
-      return out;
-    })
-    .filter((s) => encoder.encode(s).length >= min);
-}
 
 /**
  * Valid values of frame.

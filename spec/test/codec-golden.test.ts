@@ -47,6 +47,7 @@ describe('codec emitter golden output for tiny.yaml', () => {
       'src/zod.ts',
       'src/index.ts',
       'testing/arbitraries.ts',
+      'testing/_arb.ts',
       'testing/invalid.ts',
     ]);
   });

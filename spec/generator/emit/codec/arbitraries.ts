@@ -1,11 +1,13 @@
 /**
  * generated/testing/arbitraries.ts: a fast-check arbitrary per struct producing only valid
- * values (every bound of the spec respected), small by default; re-exports the invalid-encoding
- * helpers of invalid.ts. Separate entry (@parley/generated/testing) so fast-check stays out of
+ * values (every bound of the spec respected), small by default, built on the value generators of
+ * testing/_arb.ts (spec/generator/codec-runtime); re-exports the invalid-encoding helpers of
+ * invalid.ts. Separate entry (@parley/generated/testing) so fast-check stays out of
  * application bundles.
  */
 import { INT_MAX, type FieldIR, type SwitchFieldIR } from '../../ir.ts';
 import { moduleOf, stamp, type GeneratedFile } from '../file.ts';
+import { ARB_EXPORTS } from './copied.ts';
 import type { Model, StructModel } from './model.ts';
 import { intBounds, lenBounds } from './model.ts';
 import { camel, doc, key } from './names.ts';
@@ -110,56 +112,11 @@ export function emitArbitraries(m: Model): GeneratedFile {
   const types = [...m.structs.values()].map((s) => `type ${s.name}`);
   const sizeFns = [...sizes].sort().map((n) => `encodedSize${n}`);
   out += `import { ${[...sizeFns, ...types].join(', ')} } from '../src/index.ts';\n\n`;
-  out += `export { invalidEncodings, spans, type InvalidCase, type Span, type Verdict } from './invalid.ts';
-
-/** Options of every arbitrary. */
-export interface ArbOptions {
-  /**
-   * Largest length of variable-length bytes, strings (in UTF-8 bytes) and padding, below the
-   * spec's own max. Default 256, to keep runs fast; Infinity: up to the spec's max.
-   */
-  maxLen?: number;
-}
-
-/** Fields the spec does not bound (eos padding) stay below this even with maxLen: Infinity. */
-const UNBOUNDED_CAP = 65536;
-
-function cap(min: number, max: number, o: ArbOptions): number {
-  return Math.max(min, Math.min(max, UNBOUNDED_CAP, o.maxLen ?? 256));
-}
-
-function bytes(min: number, max: number, o: ArbOptions): fc.Arbitrary<Uint8Array> {
-  return fc.uint8Array({ minLength: min, maxLength: cap(min, max, o) });
-}
-
-function padding(min: number, max: number, o: ArbOptions): fc.Arbitrary<number> {
-  return fc.integer({ min, max: cap(min, max, o) });
-}
-
-const encoder = new TextEncoder();
-
-/** Well-formed strings of min..max UTF-8 bytes: ASCII-heavy or any code point, cut on a code point. */
-function utf8(min: number, max: number, o: ArbOptions): fc.Arbitrary<string> {
-  const n = cap(min, max, o);
-  const chars = (unit: 'binary' | 'binary-ascii') => fc.string({ unit, minLength: Math.min(min, n), maxLength: n });
-  return fc
-    .oneof(chars('binary-ascii'), chars('binary'))
-    .map((s) => {
-      if (s.length <= n / 4 || encoder.encode(s).length <= n) return s;
-      let out = '';
-      let len = 0;
-      for (const c of s) {
-        const k = encoder.encode(c).length;
-        if (len + k > n) break;
-        out += c;
-        len += k;
-      }
-      return out;
-    })
-    .filter((s) => encoder.encode(s).length >= min);
-}
-
-`;
+  const helpers = ARB_EXPORTS.filter((h) => new RegExp(`\\b${h}\\(`).test(body));
+  out = out.replace(/\n+$/, '\n');
+  out += `import { ${[...helpers, 'type ArbOptions'].join(', ')} } from './_arb.ts';\n\n`;
+  out += `export type { ArbOptions } from './_arb.ts';\n`;
+  out += `export { invalidEncodings, spans, type InvalidCase, type Span, type Verdict } from './invalid.ts';\n\n`;
   out += body;
   return { path: 'testing/arbitraries.ts', content: out };
 }

@@ -37,3 +37,6 @@ export function exportedNames(text: string): string[] {
 
 /** Every export of generated/src/_runtime.ts, read from its source. */
 export const RUNTIME_EXPORTS: ReadonlySet<string> = new Set(exportedNames(readFileSync(join(SOURCE_DIR, 'src/_runtime.ts'), 'utf8')));
+
+/** Every export of generated/testing/_arb.ts (the value generators the struct arbitraries call), read from its source. */
+export const ARB_EXPORTS: readonly string[] = exportedNames(readFileSync(join(SOURCE_DIR, 'testing/_arb.ts'), 'utf8'));
