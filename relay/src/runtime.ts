@@ -10,4 +10,4 @@ export {
   toHex,
   type CryptoBackend,
 } from '@parley/runtime/crypto';
-export { FRAME_KIND_OFFSET, FRAME_NONCE_OFFSET, RelayHandshake, RelaySession, identityFromSeed, relayFingerprint, type Identity } from '@parley/runtime/protocol';
+export { FRAME_KIND_OFFSET, FRAME_NONCE_OFFSET, RelayHandshake, RelaySession, buildWellKnown, identityFromSeed, relayFingerprint, type Identity, type WellKnownDocument } from '@parley/runtime/protocol';
