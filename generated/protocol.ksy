@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 438ae1b00e4804be278dc57a78c8f161aaf8cddc958f9972905ff86117de65a4
+  -parley-spec-hash: 5395866d9603f2707c151fa16ac6a0e3bb279b6209d0286e1bcfc37d70519e5c
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict

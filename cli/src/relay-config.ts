@@ -6,8 +6,7 @@
  */
 import { KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL } from '@parley/generated';
 import { fromHex, toHex } from '@parley/runtime/crypto';
-import { parseInvite, relayFingerprint } from '@parley/runtime/protocol';
-import { z } from 'zod';
+import { isWellKnownError, parseInvite, parseWellKnown, relayFingerprint, type WellKnownRelay } from '@parley/runtime/protocol';
 import { BadInviteError, BadUsageError, RelayUnreachableError, WrongRelayKeyError } from './errors.ts';
 import type { Config } from './home.ts';
 
@@ -28,20 +27,6 @@ function pin(url: string, xHex: string, edHex: string): PinnedRelay {
   const ed = keyHex(edHex, 'the relay Ed25519 key');
   return { url, x, ed, fingerprint: relayFingerprint(fromHex(x), fromHex(ed)) };
 }
-
-/**
- * The document at WELL_KNOWN_PATH (the spec describes its fields there). `protocol` and
- * `versions` are read loosely and checked below, so that a document of another protocol or
- * version gets its own message instead of "not a relay document".
- */
-const WellKnownSchema = z.object({
-  protocol: z.unknown(),
-  versions: z.array(z.number().int()),
-  url: z.string().regex(/^wss?:\/\//),
-  relay_x: z.string().regex(/^[0-9a-f]+$/),
-  relay_ed: z.string().regex(/^[0-9a-f]+$/),
-  fingerprint: z.string(),
-});
 
 /**
  * Why a fetch failed, as precisely as Node says it: fetch itself only says "fetch failed", and
@@ -78,24 +63,27 @@ export async function bootstrap(base: string, timeoutMs: number): Promise<Pinned
   } catch (err) {
     throw new RelayUnreachableError(`relay unreachable: ${url.href} (${fetchFailure(err, timeoutMs)})`);
   }
-  let doc: z.infer<typeof WellKnownSchema>;
+  let doc: WellKnownRelay;
   try {
-    doc = WellKnownSchema.parse(JSON.parse(body));
-  } catch {
-    throw new RelayUnreachableError(`${url.href} is not a Parley relay document`);
+    // the runtime's one reading of the document (spec documents.well_known), fingerprint checked
+    doc = parseWellKnown(body, { version: PROTOCOL_VERSION });
+  } catch (err) {
+    if (!isWellKnownError(err)) throw err;
+    switch (err.code) {
+      case 'FINGERPRINT_MISMATCH':
+        throw new WrongRelayKeyError(`${url.href}: the published fingerprint does not match the published keys`);
+      case 'WRONG_PROTOCOL':
+        throw new RelayUnreachableError(`${url.href} is not a Parley relay document (protocol ${JSON.stringify(err.got.protocol)?.slice(0, 40) ?? 'missing'}, expected "${WELL_KNOWN_PROTOCOL}")`);
+      case 'NO_COMMON_VERSION': {
+        const versions = Array.isArray(err.got.versions) ? err.got.versions : [];
+        const offered = versions.length > 0 ? `protocol version${versions.length > 1 ? 's' : ''} ${versions.slice(0, 8).join(', ')}` : 'no protocol version';
+        throw new RelayUnreachableError(`${url.href} offers ${offered}; this wschat speaks version ${PROTOCOL_VERSION}`);
+      }
+      case 'BAD_DOCUMENT':
+        throw new RelayUnreachableError(`${url.href} is not a Parley relay document (${err.message})`);
+    }
   }
-  if (doc.protocol !== WELL_KNOWN_PROTOCOL) {
-    throw new RelayUnreachableError(`${url.href} is not a Parley relay document (protocol ${JSON.stringify(doc.protocol)?.slice(0, 40) ?? 'missing'}, expected "${WELL_KNOWN_PROTOCOL}")`);
-  }
-  if (!doc.versions.includes(PROTOCOL_VERSION)) {
-    const offered = doc.versions.length > 0 ? `protocol version${doc.versions.length > 1 ? 's' : ''} ${doc.versions.slice(0, 8).join(', ')}` : 'no protocol version';
-    throw new RelayUnreachableError(`${url.href} offers ${offered}; this wschat speaks version ${PROTOCOL_VERSION}`);
-  }
-  const pinned = pin(doc.url, doc.relay_x, doc.relay_ed);
-  if (pinned.fingerprint !== doc.fingerprint) {
-    throw new WrongRelayKeyError(`${url.href}: the published fingerprint does not match the published keys`);
-  }
-  return pinned;
+  return pin(doc.url, doc.xHex, doc.edHex);
 }
 
 export interface RelaySources {

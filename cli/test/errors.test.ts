@@ -180,7 +180,7 @@ describe('wschat failures and exit codes', () => {
     expectFailure(await w.run(['contact', 'add', link, '--home', a]), 4, /expired/);
   });
 
-  it('6 a well-known document of another protocol or version is refused', async () => {
+  it('6 a well-known document of another protocol or version is refused; 7 one whose fingerprint is not its keys\'', async () => {
     const x = toHex(relay.publicKeys.x);
     const ed = toHex(relay.publicKeys.ed);
     const good = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: relay.url, relay_x: x, relay_ed: ed, fingerprint: relayFingerprint(relay.publicKeys.x, relay.publicKeys.ed) };
@@ -188,11 +188,15 @@ describe('wschat failures and exit codes', () => {
       fakeWellKnown({ ...good, protocol: 'matrix' }),
       fakeWellKnown({ ...good, versions: [PROTOCOL_VERSION + 1, PROTOCOL_VERSION + 2] }),
       fakeWellKnown(good),
+      // the relay's keys with another relay's fingerprint: what a person would compare is not what gets pinned
+      fakeWellKnown({ ...good, fingerprint: relayFingerprint(other.publicKeys.x, other.publicKeys.ed) }),
     ]);
     try {
-      const [protocol, version, ok] = await Promise.all(servers.map(async (s, i) => w.run(['init', '--home', await w.home(`wk${i}`), '--relay', s.url, '--offline'])));
+      const [protocol, version, ok, mismatch] = await Promise.all(servers.map(async (s, i) => w.run(['init', '--home', await w.home(`wk${i}`), '--relay', s.url, '--offline'])));
       expectFailure(protocol!, 6, /parley\.json is not a Parley relay document \(protocol "matrix", expected "parley"\)/);
       expectFailure(version!, 6, new RegExp(`offers protocol versions ${PROTOCOL_VERSION + 1}, ${PROTOCOL_VERSION + 2}; this wschat speaks version ${PROTOCOL_VERSION}`));
+      expectFailure(mismatch!, 7, /parley\.json: the published fingerprint does not match the published keys/);
+      expect(existsSync(join(await w.home('wk3'), 'identity.json'))).toBe(false);
       // the same document with the right protocol and version is pinned (the test is not vacuous)
       expect(ok!.code).toBe(0);
       expect(existsSync(join(await w.home('wk0'), 'identity.json'))).toBe(false);

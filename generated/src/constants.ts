@@ -743,7 +743,7 @@ export const INVITE_LINK_FRAGMENT = "#invite=";
 export const INVITE_URI_PREFIX = "parley:invite/";
 
 /**
- * Where a relay publishes itself, as JSON: protocol (WELL_KNOWN_PROTOCOL), versions (numbers), url (its ws:// or wss:// URL), relay_x and relay_ed (public keys, lowercase hex), fingerprint (relay_fingerprint in dash-separated hex groups). Clients pin the keys; the fingerprint is for people.
+ * Where a relay publishes itself, as JSON: the document documents.well_known.
  * From `strings.WELL_KNOWN_PATH`.
  */
 export const WELL_KNOWN_PATH = "/.well-known/parley.json";

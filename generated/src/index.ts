@@ -70,3 +70,4 @@ export { type SeedInputParts, type RouteMaskInputParts, type MailboxSecretInputP
 export * from './derive.ts';
 export * from './layouts.ts';
 export * from './zod.ts';
+export * from './documents.ts';

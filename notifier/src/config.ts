@@ -38,6 +38,8 @@ export interface FcmConfig {
 export interface NotifierConfig {
   /** The relay and its pinned public keys. */
   relay: { url: string; x: Uint8Array; ed: Uint8Array } | undefined;
+  /** RELAY_WELL_KNOWN: where `relay` comes from at start when it is not given (relay-bootstrap.ts). */
+  relayWellKnown?: string;
   /** Data folder: keys, engine state, registrations, the published invite. */
   dataDir: string;
   keyFile: string;
@@ -74,6 +76,7 @@ const BASE_SETTINGS: Setting[] = [
   { key: 'relayUrl', env: 'RELAY_URL', flag: 'relay-url', schema: z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL'), doc: 'the relay to connect to' },
   { key: 'relayX', env: 'RELAY_X', flag: 'relay-x', schema: key, doc: "the relay's X25519 public key (pinned), hex" },
   { key: 'relayEd', env: 'RELAY_ED', flag: 'relay-ed', schema: key, doc: "the relay's Ed25519 public key (pinned), hex" },
+  { key: 'relayWellKnown', env: 'RELAY_WELL_KNOWN', flag: 'relay-well-known', schema: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL'), doc: "instead of RELAY_URL, RELAY_X, RELAY_ED: the relay's web address; its /.well-known/parley.json is read at start (keys and fingerprint checked)" },
   { key: 'dataDir', env: 'NOTIFIER_DATA', flag: 'data', schema: nonEmpty, doc: 'data folder (default ./.notifier)' },
   { key: 'keyFile', env: 'NOTIFIER_KEY_FILE', flag: 'key-file', schema: nonEmpty, doc: 'identity key file (default <data>/notifier.key)' },
   { key: 'vapidKeyFile', env: 'VAPID_KEY_FILE', flag: 'vapid-key-file', schema: nonEmpty, doc: 'VAPID key file (default <data>/vapid.key)' },
@@ -138,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   const ed = get<string>('relayEd');
   const given = [url, x, ed].filter((v) => v !== undefined).length;
   if (given !== 0 && given !== 3) throw new ConfigError(values.source('relayUrl') ?? values.source('relayX') ?? 'RELAY_ED', 'RELAY_URL, RELAY_X and RELAY_ED go together');
+  const wellKnown = get<string>('relayWellKnown');
+  if (wellKnown !== undefined && given !== 0) throw new ConfigError(values.source('relayWellKnown')!, 'give RELAY_WELL_KNOWN or RELAY_URL, RELAY_X and RELAY_ED, not both');
 
   const fcmFile = get<string>('fcmServiceAccount');
   for (const k of ['fcmEndpoint', 'fcmTokenUri']) {
@@ -146,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   const dataDir = get<string>('dataDir') ?? '.notifier';
   return {
     relay: url !== undefined ? { url, x: hex(x!), ed: hex(ed!) } : undefined,
+    ...(wellKnown !== undefined ? { relayWellKnown: wellKnown } : {}),
     dataDir,
     keyFile: get<string>('keyFile') ?? join(dataDir, 'notifier.key'),
     vapidKeyFile: get<string>('vapidKeyFile') ?? join(dataDir, 'vapid.key'),
@@ -160,7 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
 
 /** The settings `start` cannot do without. */
 export function requireRun(c: NotifierConfig): asserts c is NotifierConfig & { relay: NonNullable<NotifierConfig['relay']>; vapidSubject: string } {
-  if (c.relay === undefined) throw new ConfigError('RELAY_URL', 'is required (with RELAY_X and RELAY_ED)');
+  if (c.relay === undefined) throw new ConfigError('RELAY_URL', 'is required (with RELAY_X and RELAY_ED), or RELAY_WELL_KNOWN');
   if (c.vapidSubject === undefined) throw new ConfigError('VAPID_SUBJECT', 'is required (mailto: or https:)');
 }
 

@@ -7,7 +7,7 @@ export { loadConfig, requireRun, DEFAULT_WEBPUSH_ORIGINS, DEFAULT_FCM_ENDPOINT, 
 export { DEFAULT_LIMITS, type Limits } from './limits.ts';
 export { generateKeys, loadKeys, publicInfo, type NotifierKeys, type VapidKeys } from './keys.ts';
 export { NotifierError, NotifierInfoError, ConfigError, isNotifierError, type NotifierErrorCode } from './errors.ts';
-export { encryptWebPush, decryptWebPush } from './ece.ts';
+export { HEADER_SIZE as WEB_PUSH_HEADER_SIZE, oneRecordSize } from './web-push-size.ts';
 export { pushPayload, type PushResult, type Subscription } from './push.ts';
 export { RegistrationStore, type Registration } from './registrations.ts';
 export type { NotifierInfo, PublishedInvite } from './client.ts';

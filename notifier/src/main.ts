@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { loadConfig, requireRun, settingsHelp } from './config.ts';
+import { relayFromWellKnown } from './relay-bootstrap.ts';
 import { isNotifierError } from './errors.ts';
 import { generateKeys, publicInfo } from './keys.ts';
 import { startNotifier } from './notifier.ts';
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
 
 async function start(args: string[]): Promise<number> {
   const config = loadConfig(process.env, args);
+  if (config.relay === undefined && config.relayWellKnown !== undefined) config.relay = await relayFromWellKnown(config.relayWellKnown);
   requireRun(config);
   const n = await startNotifier(config);
   await new Promise<void>((done) => {

@@ -4,8 +4,8 @@
  * endpoint's origin, exp 12 h ahead, sub = VAPID_SUBJECT), encrypts the constant push payload
  * (aes128gcm, a fresh key and salt per push, one record) and sets the headers. We send the
  * request with fetch, for our own timeout, no redirects, and our reading of the answer.
- * (src/ece.ts is the notifier's own RFC 8291 code: it reproduces the RFC's §5 example and
- * checks that what web-push produces opens, ece.test.ts.)
+ * (The tests open every body with their own RFC 8291 decryptor, test-kit/src/notifier/ece-decrypt.ts,
+ * and with http_ece: ece.test.ts.)
  *
  * Every body has the same size, WEB_PUSH_BODY_SIZE (the header, the PUSH_PAYLOAD_SIZE payload,
  * its delimiter and the tag): a push of any other size is not sent.
@@ -21,7 +21,7 @@
 import { PUSH_PAYLOAD_SIZE, type WakeReason } from '@parley/generated';
 import webpush from 'web-push';
 import { endpointAllowed } from './client.ts';
-import { oneRecordSize } from './ece.ts';
+import { oneRecordSize } from './web-push-size.ts';
 import type { VapidKeys } from './keys.ts';
 import { networkFailure, pushPayload, reasonName, WakeReason as Reason, type PushResult, type PushSender, type Subscription } from './push.ts';
 

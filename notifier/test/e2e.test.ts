@@ -11,7 +11,7 @@ import { MessageType, PUSH_PAYLOAD_SIZE } from '@parley/generated';
 import { toHex } from '@parley/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildWebPushRegistration, parseNotifierInfo, registerWithNotifier } from '../src/client.ts';
-import { HEADER_SIZE } from '../src/ece.ts';
+import { HEADER_SIZE } from '../src/web-push-size.ts';
 import { generateKeys, type NotifierKeys } from '../src/keys.ts';
 import type { Limits } from '../src/limits.ts';
 import { startNotifier, type RunningNotifier } from '../src/notifier.ts';

@@ -1,8 +1,10 @@
 /**
- * RFC 8291 encryption (src/ece.ts, the notifier's own code): the §5 example byte for byte, both
- * ways, and agreement with `http_ece` (the implementation the `web-push` package uses, and the
- * loopback push service). Differential: the very request body the notifier sends (web-push's
- * generateRequestDetails, webpush.ts) opens with ece.ts and with http_ece alike.
+ * RFC 8291 encryption. The notifier has one implementation, the `web-push` package's (which
+ * encrypts with `http_ece`); the tests have their own decryptor (@parley/test-kit, notifier/ece-decrypt.ts, on
+ * node:crypto, what a user agent does). Checked: the §5 example byte for byte (http_ece called
+ * as web-push calls it, with the RFC's key and salt), the decryptor against the RFC's
+ * intermediate values, and the very request bodies the notifier sends (web-push's
+ * generateRequestDetails, webpush.ts) opening with the decryptor and with http_ece alike.
  */
 import { createECDH, randomBytes, type ECDH } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,9 +12,12 @@ import { PUSH_PAYLOAD_SIZE } from '@parley/generated';
 import { httpEce as ece } from '@parley/test-kit/notifier';
 import webpush from 'web-push';
 import { describe, expect, it } from 'vitest';
-import { HEADER_SIZE, P256_SCALAR_SIZE, decryptWebPush, deriveKeys, encryptWebPush } from '../src/ece.ts';
 import { WakeReason, pushPayload } from '../src/push.ts';
+import { HEADER_SIZE } from '../src/web-push-size.ts';
 import { WEB_PUSH_BODY_SIZE, WebPushSender } from '../src/webpush.ts';
+import { decryptWebPush, deriveKeys } from '@parley/test-kit/notifier';
+
+const P256_SCALAR_SIZE = 32;
 
 const V = JSON.parse(readFileSync(new URL('./vectors/rfc8291.json', import.meta.url), 'utf8')) as Record<string, string>;
 const b = (k: string) => new Uint8Array(Buffer.from(V[k]!, 'base64url'));
@@ -27,8 +32,11 @@ function privateKeyOf(ecdh: ECDH): Uint8Array {
   return out;
 }
 describe('RFC 8291 §5 example', () => {
-  it('the notifier encrypts the example to exactly the RFC bytes', () => {
-    const out = encryptWebPush({ plaintext, uaPublic: b('ua_public'), authSecret: b('auth_secret'), asPrivate: b('as_private'), salt: b('salt') });
+  it("web-push's encryptor (http_ece, called as web-push calls it) gives exactly the RFC bytes", () => {
+    const as = createECDH('prime256v1');
+    as.setPrivateKey(b('as_private'));
+    // web-push: ece.encrypt(payload, { version, dh: ua_public, privateKey, salt, authSecret }); rs is the RFC example's
+    const out = ece.encrypt(Buffer.from(plaintext), { version: 'aes128gcm', dh: V.ua_public!, privateKey: as, salt: V.salt!, authSecret: V.auth_secret!, rs: 4096 });
     expect(hex(out.subarray(0, HEADER_SIZE))).toBe(hex(b('header')));
     expect(hex(out.subarray(HEADER_SIZE))).toBe(hex(b('ciphertext')));
     expect(hex(out)).toBe(hex(b('message')));
@@ -46,7 +54,7 @@ describe('RFC 8291 §5 example', () => {
     expect(hex(k.nonce)).toBe(hex(b('nonce')));
   });
 
-  it("the RFC's message decrypts with the notifier's code and with http_ece", () => {
+  it("the RFC's message decrypts with the test decryptor and with http_ece", () => {
     const opened = decryptWebPush({ body: b('message'), uaPrivate: b('ua_private'), uaPublic: b('ua_public'), authSecret: b('auth_secret') });
     expect(new TextDecoder().decode(opened)).toBe(V.plaintext);
     const ua = createECDH('prime256v1');
@@ -64,44 +72,7 @@ describe('RFC 8291 §5 example', () => {
   });
 });
 
-describe('agreement with http_ece (independent implementation)', () => {
-  function browser() {
-    const ecdh = createECDH('prime256v1');
-    ecdh.generateKeys();
-    return { ecdh, pub: new Uint8Array(ecdh.getPublicKey()), priv: privateKeyOf(ecdh), auth: new Uint8Array(randomBytes(16)) };
-  }
-
-  it('push payloads the notifier encrypts open with http_ece, and have one size', () => {
-    const ua = browser();
-    const sizes = new Set<number>();
-    for (const reason of [WakeReason.message, WakeReason.call]) {
-      const body = encryptWebPush({ plaintext: pushPayload(reason), uaPublic: ua.pub, authSecret: ua.auth });
-      sizes.add(body.length);
-      const opened = ece.decrypt(Buffer.from(body), { version: 'aes128gcm', privateKey: ua.ecdh, authSecret: Buffer.from(ua.auth) });
-      expect(opened.length).toBe(PUSH_PAYLOAD_SIZE);
-      expect(opened[0]).toBe(reason);
-      expect(opened.subarray(1).every((x) => x === 0)).toBe(true);
-    }
-    expect([...sizes]).toEqual([HEADER_SIZE + PUSH_PAYLOAD_SIZE + 1 + 16]);
-  });
-
-  it("the notifier's decryption opens what web-push (http_ece) encrypts", () => {
-    const ua = browser();
-    const enc = webpush.encrypt(Buffer.from(ua.pub).toString('base64url'), Buffer.from(ua.auth).toString('base64url'), Buffer.from('hello from web-push'), 'aes128gcm');
-    const opened = decryptWebPush({ body: enc.cipherText, uaPrivate: ua.priv, uaPublic: ua.pub, authSecret: ua.auth });
-    expect(new TextDecoder().decode(opened)).toBe('hello from web-push');
-  });
-
-  it('checks its inputs at the boundary', () => {
-    const ua = browser();
-    expect(() => encryptWebPush({ plaintext, uaPublic: ua.pub.subarray(1), authSecret: ua.auth })).toThrow(RangeError);
-    expect(() => encryptWebPush({ plaintext, uaPublic: ua.pub, authSecret: ua.auth.subarray(1) })).toThrow(RangeError);
-    expect(() => encryptWebPush({ plaintext: 'x' as unknown as Uint8Array, uaPublic: ua.pub, authSecret: ua.auth })).toThrow(TypeError);
-    expect(() => encryptWebPush({ plaintext, uaPublic: ua.pub, authSecret: ua.auth, recordSize: 10 })).toThrow(RangeError);
-  });
-});
-
-describe("differential: the notifier's pushes (web-push) open with ece.ts and with http_ece", () => {
+describe("differential: the notifier's pushes (web-push) open with the test decryptor and with http_ece", () => {
   const sender = new WebPushSender({ vapid: webpush.generateVAPIDKeys(), subject: 'mailto:ops@parley.test', origins: ['https://fcm.googleapis.com'], timeoutMs: 1000, messageTtlS: 60, callTtlS: 45 });
 
   it('every body decrypts to the push payload with both, at one size, with a fresh key and salt each time', () => {
@@ -125,7 +96,7 @@ describe("differential: the notifier's pushes (web-push) open with ece.ts and wi
     expect(bodies.size).toBe(20); // salt and ephemeral key differ every time
   });
 
-  it('a body for another subscription does not open with ece.ts', () => {
+  it('a body for another subscription does not open', () => {
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
     const other = createECDH('prime256v1');

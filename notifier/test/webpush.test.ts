@@ -6,7 +6,7 @@
 import { PUSH_PAYLOAD_SIZE } from '@parley/generated';
 import webpush from 'web-push';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEADER_SIZE } from '../src/ece.ts';
+import { HEADER_SIZE } from '../src/web-push-size.ts';
 import { WakeReason, pushPayload } from '../src/push.ts';
 import { WEB_PUSH_BODY_SIZE, WebPushSender, endpointAllowed } from '../src/webpush.ts';
 import { LoopbackPushService, type TestSubscription } from '@parley/test-kit/notifier';

@@ -15,10 +15,12 @@ export {
   FRAME_NONCE_OFFSET,
   RelayHandshake,
   RelaySession,
+  buildWellKnown,
   identityFromSeed,
   mailboxToken,
   mailboxTokenKey,
   mailboxTokensEqual,
   relayFingerprint,
   type Identity,
+  type WellKnownDocument,
 } from '@parley/runtime/protocol';

@@ -24,9 +24,8 @@ import { Router } from './router.ts';
 import type { ControlIn, RelayCrypto } from './session-port.ts';
 import { turnCredentials } from './turn.ts';
 import { WakeRegistry, type WakeKind } from './wake.ts';
-import { CLOSE, CONTROL_CODE, ID_SIZE, KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PROTOCOL } from './wire.ts';
-import { relayFingerprint } from './keys.ts';
-import { toHex } from './runtime.ts';
+import { CLOSE, CONTROL_CODE, ID_SIZE, KEY_SIZE, PROTOCOL_VERSION } from './wire.ts';
+import { buildWellKnown, toHex, type WellKnownDocument } from './runtime.ts';
 
 export interface RelayServerOptions {
   config: RelayConfig;
@@ -165,18 +164,11 @@ export class RelayServer implements RelayContext {
     this.http.requestTimeout = 30_000;
   }
 
-  /** The document at /.well-known/parley.json. */
-  wellKnown(req: IncomingMessage): object {
+  /** The document at /.well-known/parley.json (spec documents.well_known). */
+  wellKnown(req: IncomingMessage): WellKnownDocument {
     const proto = req.headers['x-forwarded-proto'] === 'https' ? 'wss' : 'ws';
     const host = req.headers.host ?? `${this.opts.config.host}:${this.port}`;
-    return {
-      protocol: WELL_KNOWN_PROTOCOL,
-      versions: [PROTOCOL_VERSION],
-      url: this.opts.config.publicUrl ?? `${proto}://${host}/`,
-      relay_x: toHex(this.crypto.publicX),
-      relay_ed: toHex(this.crypto.publicEd),
-      fingerprint: relayFingerprint(this.crypto.publicX, this.crypto.publicEd),
-    };
+    return buildWellKnown({ url: this.opts.config.publicUrl ?? `${proto}://${host}/`, x: this.crypto.publicX, ed: this.crypto.publicEd, versions: [PROTOCOL_VERSION] });
   }
 
   get port(): number {

@@ -5,3 +5,4 @@
 export * from './crypto/index.ts';
 export * from './protocol/index.ts';
 export * from './engine/index.ts';
+export * from './vault/index.ts';

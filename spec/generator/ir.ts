@@ -28,6 +28,23 @@ export interface StringIR extends Origin {
   doc: string;
 }
 
+/** A member of a JSON document; every bound is evaluated. */
+export type DocumentMemberIR = Origin & { id: string; doc: string } & (
+  | { type: 'text'; const?: StringIR; pattern?: string; max?: number }
+  | { type: 'integers'; min: number; max: number; minCount: number; maxCount: number }
+  | { type: 'hex'; size: number }
+  | { type: 'fingerprint'; derivation: string; size: number; group: number }
+);
+
+/** A JSON document served over HTTP(S) (documents:). */
+export interface DocumentIR extends Origin {
+  id: string;
+  /** The string constant of where it is served (not `path`: that is its Origin in the YAML). */
+  at: StringIR;
+  doc: string;
+  members: DocumentMemberIR[];
+}
+
 export interface ContextIR extends Origin {
   id: string;
   label: string;
@@ -227,6 +244,7 @@ export interface SpecIR {
   protocol: { name: string; version: number; doc: string };
   constants: ConstantIR[];
   strings: StringIR[];
+  documents: DocumentIR[];
   contexts: { prefix: string; items: ContextIR[] };
   /** `digest`: bytes of KH(k_bind, region) inside every signed message. */
   signatures: { prefix: string; digest: number; items: SignatureIR[] };

@@ -11,6 +11,7 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { specSchema, type SpecSource } from './schema.ts';
 import { SpecError, type SpecProblem } from './errors.ts';
 import { evaluate } from './expr.ts';
+import { loadDocuments } from './load-documents.ts';
 import {
   INT_MAX,
   INT_WIDTH,
@@ -391,12 +392,16 @@ function build(src: SpecSource, text: string, file: string, problem: (p: Path, m
     });
   });
 
+  const strings = Object.entries(src.strings).map(([name, v]) => ({ name, value: v.value, doc: v.doc, ...origin(['strings', name]) }));
+  const documents = loadDocuments(src, strings, derivations, evalAt, problem, origin);
+
   return {
     hash: createHash('sha256').update(text).digest('hex'),
     source: file,
     protocol: src.protocol,
     constants,
-    strings: Object.entries(src.strings).map(([name, v]) => ({ name, value: v.value, doc: v.doc, ...origin(['strings', name]) })),
+    strings,
+    documents,
     contexts: { prefix: src.contexts.prefix, items: contexts },
     signatures: { prefix: src.signatures.prefix, digest: evalAt(['signatures', 'digest'], src.signatures.digest) ?? 0, items: signatures },
     enums,

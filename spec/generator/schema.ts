@@ -43,12 +43,32 @@ const regionPart = z.strictObject({
   doc: doc.optional(),
 });
 
+/** A member of a JSON document (documents:). */
+const documentMember = z.strictObject({
+  id: ident,
+  type: z.enum(['text', 'integers', 'hex', 'fingerprint']),
+  doc,
+  /** text: the string constant it must equal. */
+  const: constName.optional(),
+  /** text: a regular expression it must match. */
+  pattern: z.string().min(1).optional(),
+  min: expr.optional(),
+  max: expr.optional(),
+  size: expr.optional(),
+  min_count: expr.optional(),
+  max_count: expr.optional(),
+  derivation: ident.optional(),
+  group: expr.optional(),
+});
+
 export const specSchema = z.strictObject({
   format: z.literal(1),
   protocol: z.strictObject({ name: z.string().min(1), version: z.number().int().min(1).max(255), doc }),
   constants: z.record(constName, z.strictObject({ value: expr, doc })),
   /** Text constants that are not byte layouts but must agree everywhere (URL forms of an invite). */
   strings: z.record(constName, z.strictObject({ value: z.string().min(1), doc })).default({}),
+  /** JSON documents served over HTTP(S): generated as TypeScript types, zod schemas and JSON Schemas. */
+  documents: z.record(ident, z.strictObject({ path: constName, doc, members: z.array(documentMember).min(1) })).default({}),
   contexts: z.strictObject({
     prefix: z.string().min(1),
     items: z.record(ident, z.strictObject({ label: z.string().min(1), doc })),

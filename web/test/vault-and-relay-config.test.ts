@@ -5,7 +5,7 @@
  * document, each validated.
  */
 import { PROTOCOL_VERSION, SEED_SIZE } from '@parley/generated';
-import { nobleBackend, randomBytes, toHex } from '@parley/runtime';
+import { fromHex, nobleBackend, randomBytes, relayFingerprint, toHex } from '@parley/runtime';
 import { describe, expect, it } from 'vitest';
 import { startRelay } from '@parley/relay';
 import { RelayConfigError, relayFromEnv, relayFromWellKnown, resolveRelay, sameRelayKeys } from '../src/worker/relay-config.ts';
@@ -15,6 +15,8 @@ import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed } fro
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const pub = { x: randomBytes(32), ed: randomBytes(32) };
 const hexKey = (c: string) => c.repeat(64);
+/** The fingerprint of two hex keys, as every client computes it. */
+const fp = (x: string, ed: string) => relayFingerprint(fromHex(x), fromHex(ed));
 
 describe('the vault', () => {
   it('seals a seed that opens only with the passphrase and the same public keys', async () => {
@@ -69,6 +71,7 @@ describe('relay settings', () => {
       url: 'wss://relay.example/',
       x: hexKey('a'),
       ed: hexKey('b'),
+      fingerprint: fp(hexKey('a'), hexKey('b')),
       source: 'env',
     });
     expect(() => relayFromEnv({ VITE_PARLEY_RELAY_URL: 'https://relay.example/', VITE_PARLEY_RELAY_X: hexKey('a'), VITE_PARLEY_RELAY_ED: hexKey('b') })).toThrow(/ws:/);
@@ -76,8 +79,8 @@ describe('relay settings', () => {
   });
 
   it("reads the serving relay's well-known document", async () => {
-    const doc = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d'), fingerprint: 'ab-cd' };
-    expect(relayFromWellKnown(doc)).toEqual({ url: doc.url, x: doc.relay_x, ed: doc.relay_ed, fingerprint: 'ab-cd', source: 'well-known' });
+    const doc = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d'), fingerprint: fp(hexKey('c'), hexKey('d')) };
+    expect(relayFromWellKnown(doc)).toEqual({ url: doc.url, x: doc.relay_x, ed: doc.relay_ed, fingerprint: doc.fingerprint, source: 'well-known' });
     expect(relayFromWellKnown({ ...doc, versions: [PROTOCOL_VERSION + 1, PROTOCOL_VERSION] }).x).toBe(hexKey('c'));
     const seen: string[] = [];
     const fetchFn = (async (u: string) => {
@@ -95,10 +98,14 @@ describe('relay settings', () => {
     expect(sameRelayKeys(relayFromWellKnown(doc), { ...relayFromWellKnown(doc), url: 'ws://elsewhere/' })).toBe(true);
     const notJson = (async () => new Response('<html>', { status: 200 })) as unknown as typeof fetch;
     await expect(resolveRelay({}, 'http://app.test', notJson)).rejects.toMatchObject({ name: 'RelayConfigError', code: 'RELAY_CONFIG' });
+    // the worker's path: a served document whose fingerprint is not its keys' is refused, not pinned
+    const mismatched = (async () => new Response(JSON.stringify({ ...doc, fingerprint: fp(hexKey('e'), hexKey('f')) }), { status: 200 })) as unknown as typeof fetch;
+    await expect(resolveRelay({}, 'http://app.test', mismatched)).rejects.toMatchObject({ name: 'RelayConfigError', code: 'RELAY_CONFIG', reason: 'FINGERPRINT_MISMATCH' });
   });
 
-  it('refuses documents of another protocol, without our version, or with fields the spec does not define', () => {
-    const doc = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d') };
+  it('refuses documents of another protocol, without our version, with fields the spec does not define, or whose fingerprint is not their keys\'', () => {
+    const doc = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d'), fingerprint: fp(hexKey('c'), hexKey('d')) };
+    expect(relayFromWellKnown(doc).fingerprint).toBe(doc.fingerprint); // the base document is good: each case below breaks one thing
     const bad: [unknown, RegExp][] = [
       [null, /not a JSON object/],
       [[doc], /not a JSON object/],
@@ -108,7 +115,13 @@ describe('relay settings', () => {
       [{ ...doc, versions: [PROTOCOL_VERSION + 1] }, new RegExp(`version ${PROTOCOL_VERSION}`)],
       [{ ...doc, versions: String(PROTOCOL_VERSION) }, new RegExp(`version ${PROTOCOL_VERSION}`)],
       // `x` and `ed` are not the spec's names (relay_x, relay_ed): not read as aliases
-      [{ protocol: 'parley', versions: [PROTOCOL_VERSION], url: doc.url, x: hexKey('c'), ed: hexKey('d') }, /hex digits/],
+      [{ protocol: 'parley', versions: [PROTOCOL_VERSION], url: doc.url, x: hexKey('c'), ed: hexKey('d'), fingerprint: doc.fingerprint }, /relay_x/],
+      [{ ...doc, relay_x: hexKey('C') }, /relay_x/],
+      [{ ...doc, url: 'https://relay.example/' }, /url/],
+      [{ ...doc, fingerprint: undefined }, /fingerprint/],
+      // the published fingerprint belongs to other keys (or the keys were swapped under it)
+      [{ ...doc, fingerprint: fp(hexKey('e'), hexKey('d')) }, /is not the fingerprint of the published keys/],
+      [{ ...doc, relay_x: hexKey('e') }, /is not the fingerprint of the published keys/],
     ];
     for (const [d, why] of bad) {
       let err: unknown;
@@ -120,6 +133,7 @@ describe('relay settings', () => {
       expect(err, JSON.stringify(d)).toBeInstanceOf(RelayConfigError);
       expect((err as RelayConfigError).code).toBe('RELAY_CONFIG');
       expect((err as Error).message).toMatch(why);
+      if (why.source.includes('fingerprint of the published')) expect((err as RelayConfigError).reason).toBe('FINGERPRINT_MISMATCH');
     }
   });
 
@@ -128,7 +142,7 @@ describe('relay settings', () => {
     try {
       const r = await resolveRelay({}, relay.httpUrl);
       expect(r).toMatchObject({ url: relay.url, x: toHex(relay.publicKeys.x), ed: toHex(relay.publicKeys.ed), source: 'well-known' });
-      expect(r.fingerprint).toMatch(/^[0-9a-f]+(-[0-9a-f]+)+$/);
+      expect(r.fingerprint).toBe(relayFingerprint(relay.publicKeys.x, relay.publicKeys.ed));
     } finally {
       await relay.close();
     }

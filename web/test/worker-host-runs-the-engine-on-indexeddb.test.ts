@@ -7,7 +7,7 @@
  */
 import 'fake-indexeddb/auto';
 import { PROTOCOL_VERSION } from '@parley/generated';
-import { fromHex, idHex, toHex } from '@parley/runtime';
+import { fromHex, idHex, relayFingerprint, toHex } from '@parley/runtime';
 import { NodeWsTransport } from '@parley/runtime/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@parley/relay';
@@ -177,7 +177,14 @@ describe('the worker host', () => {
     const first = await a.api.create({ name: 'pin' });
     await online(a);
     await a.host.engine!.stop();
-    const other = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: relay.url, relay_x: 'ab'.repeat(32), relay_ed: 'cd'.repeat(32) };
+    const other = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: relay.url, relay_x: 'ab'.repeat(32), relay_ed: 'cd'.repeat(32), fingerprint: relayFingerprint(fromHex('ab'.repeat(32)), fromHex('cd'.repeat(32))) };
+    // other keys under the pinned relay's own fingerprint: refused, neither followed nor reported as a change
+    const forged = (async () => new Response(JSON.stringify({ ...other, fingerprint: first.state === 'ready' ? first.relay.fingerprint : '' }))) as unknown as typeof fetch;
+    const a1 = await side('host-pin', forged);
+    const s1 = await a1.api.status();
+    expect(s1).toMatchObject({ state: 'ready', relay: { x: first.state === 'ready' ? first.relay.x : '', source: 'stored' } });
+    expect(s1.state === 'ready' && s1.relayChanged).toBeFalsy();
+    await a1.host.engine!.stop();
     const moved = (async () => new Response(JSON.stringify(other))) as unknown as typeof fetch;
     const a2 = await side('host-pin', moved);
     const s = await a2.api.status();

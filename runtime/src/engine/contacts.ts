@@ -13,7 +13,6 @@
 import { MessageType, PROTOCOL_VERSION, type ContactAccept, type Invite } from '@parley/generated';
 import { equalBytes, fromHex, toHex } from '../crypto/index.ts';
 import { makeEnvelope } from '../protocol/envelope.ts';
-import { isOpenError } from '../protocol/errors.ts';
 import { createFirstContact, openFirstContact } from '../protocol/first-contact.ts';
 import { idHex, sameKeys, type PublicKeys } from '../protocol/identity.ts';
 import { InviteBook } from '../protocol/invite-book.ts';
@@ -22,11 +21,15 @@ import { InviteProblemError } from '../protocol/invite-words.ts';
 import { isRequestExpired, requestExpiresAt } from './request-expiry.ts';
 import { safetyNumber, safetyQr, verifySafetyQr } from '../protocol/safety.ts';
 import type { IncomingRoute } from '../protocol/session.ts';
-import type { Ctx } from './context.ts';
+import type { CryptoBackend } from '../crypto/index.ts';
+import type { Identity } from '../protocol/identity.ts';
+import { snapshot, type ContactList } from './contact-list.ts';
 import { EngineError } from './errors.ts';
 import { MAX_PENDING_REQUESTS } from './limits.ts';
-import { K, del, encodeRecord, getRecord, listRecords, putRecord } from './records.ts';
-import type { StoreOp } from './storage.ts';
+import type { Outbox } from './outbox.ts';
+import { dropInfo, type Clock, type Emit, type PerContactState, type Send } from './parts.ts';
+import { K, del, encodeRecord, getRecord } from './records.ts';
+import type { Store, StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
 /** The versions this engine speaks. */
@@ -67,62 +70,61 @@ export interface AddContactOptions {
   note?: string;
 }
 
+/** What the contact book uses. */
+export interface ContactBookDeps {
+  identity: Identity;
+  backend: CryptoBackend;
+  store: Store;
+  clock: Clock;
+  emit: Emit;
+  /** The relay this engine talks to (invites for other relays are refused). */
+  relay: { url: string; x: Uint8Array; ed: Uint8Array };
+  /** Base of invite links (`<base>#invite=...`). */
+  linkBase: string;
+  /** Our display name, proposed in contact requests and accepts. */
+  displayName: string;
+  /** Incoming contact requests: wait for the user (false) or accept at once (services). */
+  autoAccept: boolean;
+  list: ContactList;
+  outbox: Pick<Outbox, 'reserve' | 'prepare' | 'commit' | 'remove' | 'ofContact'>;
+  send: Pick<Send, 'pump' | 'sendDurable'>;
+  /** Everything else kept per contact: removed with the contact. */
+  perContact: readonly PerContactState[];
+}
+
 export class ContactBook {
-  readonly #ctx: Ctx;
-  readonly #byKey = new Map<string, Contact>();
+  readonly #d: ContactBookDeps;
+  readonly #list: ContactList;
   #book = new InviteBook();
 
-  constructor(ctx: Ctx) {
-    this.#ctx = ctx;
+  constructor(deps: ContactBookDeps) {
+    this.#d = deps;
+    this.#list = deps.list;
   }
 
   async load(): Promise<void> {
-    for (const [, c] of await listRecords<Contact>(this.#ctx.store, K.contacts)) this.#byKey.set(c.key, c);
-    const book = await getRecord<unknown>(this.#ctx.store, K.invites);
+    await this.#list.load();
+    const book = await getRecord<unknown>(this.#d.store, K.invites);
     if (book !== undefined) this.#book = InviteBook.fromJSON(book);
   }
 
-  all(): Contact[] {
-    return [...this.#byKey.values()].map(snapshot);
-  }
-
-  get(key: string): Contact | undefined {
-    return this.#byKey.get(key);
-  }
-
-  /** The contact, or UNKNOWN_CONTACT; `states` limits which states are accepted. */
-  require(key: string, states?: readonly Contact['state'][]): Contact {
-    const c = this.#byKey.get(key);
-    if (!c) throw new EngineError('UNKNOWN_CONTACT', `no contact ${key}`);
-    if (states && !states.includes(c.state)) throw new EngineError('UNKNOWN_CONTACT', `contact ${key} is ${c.state}, not ${states.join(' or ')}`);
-    return c;
-  }
-
-  /** Contacts whose id is `idHex` (several key pairs may share an id). */
-  byId(idHex: string): Contact[] {
-    return [...this.#byKey.values()].filter((c) => c.id === idHex);
-  }
-
-  putOp(c: Contact): StoreOp {
-    return putRecord(K.contact(c.key), c);
-  }
-
   async createInvite(o: CreateInviteOptions = {}): Promise<InviteInfo> {
-    const { identity, relay, now, randomBytes } = this.#ctx;
+    const { identity, relay, clock } = this.#d;
+    const { now, randomBytes } = clock;
     const invite = createInvite({
       owner: identity,
       relay,
-      name: o.name ?? this.#ctx.displayName,
+      name: o.name ?? this.#d.displayName,
       ...(o.maxUses !== undefined ? { maxUses: o.maxUses } : {}),
       ...(o.ttlSeconds !== undefined ? { ttlSeconds: o.ttlSeconds } : {}),
-      now,
-      random: randomBytes,
+      now: () => now(),
+      random: (n) => randomBytes(n),
     });
     const rec = this.#book.add(invite);
-    await this.#ctx.store.put(K.invites, encodeBook(this.#book));
+    await this.#d.store.put(K.invites, encodeBook(this.#book));
     return {
       id: toHex(rec.keys.inviteId),
-      link: inviteLink(this.#ctx.linkBase, invite),
+      link: inviteLink(this.#d.linkBase, invite),
       uri: inviteUri(invite),
       text: inviteToText(invite),
       qr: encodeInviteBytes(invite),
@@ -134,16 +136,16 @@ export class ContactBook {
   /** Forgets one of our invites: first contacts that use it later are dropped. */
   async revokeInvite(idHex: string): Promise<boolean> {
     const done = this.#book.revoke(fromHex(idHex));
-    if (done) await this.#ctx.store.put(K.invites, encodeBook(this.#book));
+    if (done) await this.#d.store.put(K.invites, encodeBook(this.#book));
     return done;
   }
 
   /** Parses an invite, stores the owner as `requested` and queues the first-contact frame. */
   async addFromInvite(input: string | Uint8Array, o: AddContactOptions = {}): Promise<Contact> {
-    const ctx = this.#ctx;
+    const ctx = this.#d;
     let invite: Invite;
     try {
-      invite = parseInvite(input, ctx.now());
+      invite = parseInvite(input, ctx.clock.now());
     } catch (cause) {
       throw new EngineError('BAD_INVITE', `the invite is not usable: ${(cause as Error).message}`, { cause });
     }
@@ -153,8 +155,8 @@ export class ContactBook {
     const owner = inviteOwner(invite);
     if (sameKeys(owner, ctx.identity)) throw new EngineError('NOT_ALLOWED', 'the invite is your own');
     const key = toHex(owner.x);
-    if (this.#byKey.has(key)) {
-      const existing = this.#byKey.get(key)!;
+    if (this.#list.has(key)) {
+      const existing = this.#list.get(key)!;
       if (sameKeys(existing, owner)) throw new EngineError('CONTACT_EXISTS', `contact ${key} exists (${existing.state})`);
     }
     const version = highestCommon([invite.version]);
@@ -170,12 +172,12 @@ export class ContactBook {
       state: 'requested',
       verified: false,
       version,
-      createdAt: ctx.now(),
+      createdAt: ctx.clock.now(),
       ...(previous ? { keyChangeOf: previous.key } : {}),
     };
     const envelope = makeEnvelope(
       { type: MessageType.contactRequest, body: { name: ctx.displayName, versions: [...VERSIONS], note: o.note ?? '' } },
-      { now: ctx.now, random: ctx.randomBytes },
+      { now: ctx.clock.now, random: ctx.clock.randomBytes },
     );
     const frame = await createFirstContact({ backend: ctx.backend, sender: ctx.identity, invite, envelope });
     const slot = ctx.outbox.reserve(1);
@@ -185,24 +187,24 @@ export class ContactBook {
         { contact: key, msgId: toHex(envelope.msgId), type: MessageType.contactRequest, kind: 'first_contact', expiresAt: Math.min(invite.expiresAt * 1000, requestExpiresAt(contact)!) },
         frame,
       );
-      await ctx.store.batch([this.putOp(contact), ...ops]);
-      this.#byKey.set(key, contact);
+      await ctx.store.batch([this.#list.putOp(contact), ...ops]);
+      this.#list.set(contact);
       ctx.outbox.commit(entry);
     } finally {
       slot.release();
     }
     if (previous) ctx.emit('key-change', { contact: snapshot(contact), previous: snapshot(previous) });
-    ctx.sender.pump();
+    ctx.send.pump();
     return snapshot(contact);
   }
 
   /** A first-contact frame from the relay: checks it and keeps the request as pending. */
   async onFirstContact(route: IncomingRoute, frame: Uint8Array): Promise<void> {
-    const ctx = this.#ctx;
+    const ctx = this.#d;
     let opened;
     try {
       // Existing contacts with this id are checked below (key change), not by the opener.
-      opened = await openFirstContact({ backend: ctx.backend, me: ctx.identity, book: this.#book, frame, routeId: route.id, contactsWithId: [], now: ctx.now() });
+      opened = await openFirstContact({ backend: ctx.backend, me: ctx.identity, book: this.#book, frame, routeId: route.id, contactsWithId: [], now: ctx.clock.now() });
     } catch (err) {
       ctx.emit('dropped', dropInfo('first_contact', err));
       // a use may not have been recorded; nothing to persist
@@ -212,7 +214,7 @@ export class ContactBook {
     const key = toHex(sender.x);
     const ops: StoreOp[] = [{ op: 'put', key: K.invites, value: encodeBook(this.#book) }];
     const version = highestCommon(request.versions);
-    let contact = this.#byKey.get(key);
+    let contact = this.#list.get(key);
     let previous: Contact | undefined;
     if (version === 0) {
       ctx.emit('dropped', { kind: 'first_contact', code: 'BAD_MESSAGE', message: 'no common protocol version' });
@@ -224,7 +226,7 @@ export class ContactBook {
       contact.note = request.note;
       if (contact.state === 'requested') contact.state = 'pending';
     } else {
-      const pending = [...this.#byKey.values()].filter((c) => c.state === 'pending').length;
+      const pending = this.#list.count('pending');
       if (pending >= MAX_PENDING_REQUESTS) {
         ctx.emit('dropped', { kind: 'first_contact', code: 'BAD_MESSAGE', message: `more than ${MAX_PENDING_REQUESTS} pending requests` });
         await ctx.store.batch(ops);
@@ -241,13 +243,13 @@ export class ContactBook {
         state: 'pending',
         verified: false,
         version,
-        createdAt: ctx.now(),
+        createdAt: ctx.clock.now(),
         ...(previous ? { keyChangeOf: previous.key } : {}),
       };
     }
-    ops.push(this.putOp(contact));
+    ops.push(this.#list.putOp(contact));
     await ctx.store.batch(ops);
-    this.#byKey.set(key, contact);
+    this.#list.set(contact);
     if (previous) ctx.emit('key-change', { contact: snapshot(contact), previous: snapshot(previous) });
     if (ctx.autoAccept && contact.state === 'pending' && !previous) {
       await this.accept(key);
@@ -262,68 +264,62 @@ export class ContactBook {
    * accept again (the peer lost it, or asked again).
    */
   async accept(key: string, o: { name?: string } = {}): Promise<Contact> {
-    const ctx = this.#ctx;
-    const c = this.require(key, ['pending', 'accepted']);
-    if (isRequestExpired(c, ctx.now())) throw new EngineError('NOT_ALLOWED', `the request expired (unanswered for longer than CONTACT_REQUEST_TTL_MS); ask them for a new one`);
+    const ctx = this.#d;
+    const c = this.#list.require(key, ['pending', 'accepted']);
+    if (isRequestExpired(c, ctx.clock.now())) throw new EngineError('NOT_ALLOWED', `the request expired (unanswered for longer than CONTACT_REQUEST_TTL_MS); ask them for a new one`);
     const ops: StoreOp[] = [];
     if (c.keyChangeOf) {
-      const old = this.#byKey.get(c.keyChangeOf);
+      const old = this.#list.get(c.keyChangeOf);
       if (old) ops.push(...(await this.removeOps(old.key)));
       delete c.keyChangeOf;
     }
     const wasPending = c.state === 'pending';
     c.state = 'accepted';
     if (o.name !== undefined) c.name = o.name;
-    ops.push(this.putOp(c));
+    ops.push(this.#list.putOp(c));
     await ctx.store.batch(ops);
     await ctx.outbox.remove(ctx.outbox.ofContact(key, 'first_contact'));
-    await ctx.sender.sendDurable(c, { type: MessageType.contactAccept, body: { name: ctx.displayName, versions: [...VERSIONS] } });
+    await ctx.send.sendDurable(c, { type: MessageType.contactAccept, body: { name: ctx.displayName, versions: [...VERSIONS] } });
     if (wasPending) ctx.emit('contact-accepted', { contact: snapshot(c) });
     return snapshot(c);
   }
 
   /** Drops a pending request; nothing is sent. */
   async reject(key: string): Promise<void> {
-    this.require(key, ['pending']);
+    this.#list.require(key, ['pending']);
     await this.remove(key);
   }
 
   /** Removes a contact and everything kept for it (outbox, history, replay window, transfers). */
   async remove(key: string): Promise<void> {
-    this.require(key);
-    await this.#ctx.store.batch(await this.removeOps(key));
+    this.#list.require(key);
+    await this.#d.store.batch(await this.removeOps(key));
   }
 
   /** Store operations that remove a contact; the contact leaves memory now. */
   async removeOps(key: string): Promise<StoreOp[]> {
-    const ctx = this.#ctx;
-    const ops: StoreOp[] = [del(K.contact(key)), del(K.readQueue(key)), del(K.readSent(key))];
-    ops.push(...(await ctx.replay.removeOps(key)), ...(await ctx.history.removeOps(key)), ...(await ctx.files.removeOps(key)));
-    ops.push(...ctx.orderOut.removeOps(key), ...(await ctx.orderIn.removeOps(key)));
-    const entries = ctx.outbox.ofContact(key);
-    ops.push(...ctx.outbox.removeOps(entries));
-    ctx.outbox.forget(entries);
-    const c = this.#byKey.get(key);
-    this.#byKey.delete(key);
-    if (c) ctx.pairs.forget(c);
+    const c = this.#list.require(key);
+    const ops: StoreOp[] = [del(K.contact(key))];
+    for (const part of this.#d.perContact) ops.push(...(await part.removeOps(c)));
+    this.#list.delete(key);
     return ops;
   }
 
   async update(key: string, change: { name?: string; verified?: boolean }): Promise<Contact> {
-    const c = this.require(key);
+    const c = this.#list.require(key);
     if (change.name !== undefined) c.name = change.name;
     if (change.verified !== undefined) c.verified = change.verified;
-    await this.#ctx.store.put(K.contact(key), encodeRecord(c));
+    await this.#d.store.put(K.contact(key), encodeRecord(c));
     return snapshot(c);
   }
 
   safety(key: string): { number: string; qr: Uint8Array } {
-    const c = this.require(key);
-    return { number: safetyNumber(this.#ctx.identity, c), qr: safetyQr(this.#ctx.identity, c) };
+    const c = this.#list.require(key);
+    return { number: safetyNumber(this.#d.identity, c), qr: safetyQr(this.#d.identity, c) };
   }
 
   checkSafetyQr(key: string, scanned: Uint8Array): boolean {
-    return verifySafetyQr(scanned, this.#ctx.identity, this.require(key));
+    return verifySafetyQr(scanned, this.#d.identity, this.#list.require(key));
   }
 
   /**
@@ -337,33 +333,22 @@ export class ContactBook {
       if (c.name === '') c.name = body.name;
     }
     c.state = 'accepted';
-    return { ops: [this.putOp(c)], changed };
+    return { ops: [this.#list.putOp(c)], changed };
   }
 
   /** After an accept landed: our first-contact request is done; held messages may go. */
   async accepted(c: Contact, changed: boolean): Promise<void> {
-    await this.#ctx.outbox.remove(this.#ctx.outbox.ofContact(c.key, 'first_contact'));
-    if (changed) this.#ctx.emit('contact-accepted', { contact: snapshot(c) });
-    this.#ctx.sender.pump();
+    await this.#d.outbox.remove(this.#d.outbox.ofContact(c.key, 'first_contact'));
+    if (changed) this.#d.emit('contact-accepted', { contact: snapshot(c) });
+    this.#d.send.pump();
   }
 
   /** An existing contact with the same id as `keys` but other keys (a key change). */
   #conflicting(keys: PublicKeys): Contact | undefined {
-    return this.byId(idHex(keys.x)).find((c) => !sameKeys(c, keys));
+    return this.#list.byId(idHex(keys.x)).find((c) => !sameKeys(c, keys));
   }
-}
-
-/** A copy for events and callers (the book's own objects stay private). */
-export function snapshot(c: Contact): Contact {
-  return { ...c, x: c.x.slice(), ed: c.ed.slice() };
 }
 
 function encodeBook(book: InviteBook): Uint8Array {
   return encodeRecord(book.toJSON());
-}
-
-export function dropInfo(kind: string, err: unknown, contact?: string): { kind: string; code: string; message: string; contact?: string } {
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : isOpenError(err) ? err.code : 'ERROR';
-  return { kind, code, message: typeof e?.message === 'string' ? e.message : String(err), ...(contact ? { contact } : {}) };
 }

@@ -10,25 +10,18 @@
 import { ControlType, MAX_TEXT_BYTES, MSG_ID_SIZE, MessageType, PresenceState, RESEND_INTERVAL_MS, type EnvelopeBody, type TurnCredentials } from '@parley/generated';
 import { fromHex, pickBackend, randomBytes as secureRandom, toHex, type CryptoBackend } from '../crypto/index.ts';
 import type { Identity } from '../protocol/identity.ts';
-import { PairCache } from '../protocol/pair.ts';
-import { Connection } from './connection.ts';
-import { ContactBook, dropInfo, snapshot, type AddContactOptions, type CreateInviteOptions, type InviteInfo } from './contacts.ts';
-import { unref, type Ctx } from './context.ts';
+import { snapshot } from './contact-list.ts';
+import type { AddContactOptions, CreateInviteOptions, InviteInfo } from './contacts.ts';
 import { Emitter } from './emitter.ts';
 import { EngineError } from './errors.ts';
-import { FileTransfers } from './files.ts';
-import { History, type HistoryItem } from './history.ts';
-import { Outbox } from './outbox.ts';
-import { Receiver, SILENT_FLAG } from './receive.ts';
-import { RelayServices } from './relay-services.ts';
-import { MailboxTokens } from './mailbox-tokens.ts';
-import { ReplayStore } from './replay-store.ts';
-import { EPHEMERAL_TYPES, Sender } from './sender.ts';
-import { OrderIn, OrderOut } from './order.ts';
-import { Serial } from './serial.ts';
+import type { HistoryItem } from './history.ts';
+import { report, unref, type Emit } from './parts.ts';
+import { SILENT_FLAG } from './receive.ts';
+import { EPHEMERAL_TYPES } from './sender.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
 import type { ConnectionState, Contact, EngineEvents } from './types.ts';
+import { wireEngine, type EngineParts } from './wiring.ts';
 
 export interface EngineOptions {
   identity: Identity;
@@ -65,7 +58,7 @@ const TICK_MS = Math.floor(RESEND_INTERVAL_MS / 3);
 
 export class Engine extends Emitter<EngineEvents> {
   readonly #o: EngineOptions;
-  #ctx: Ctx | undefined;
+  #ctx: EngineParts | undefined;
   #tick: ReturnType<typeof setInterval> | undefined;
   #maintain: (() => Promise<void>) | undefined;
   #started = false;
@@ -102,73 +95,34 @@ export class Engine extends Emitter<EngineEvents> {
 
   async #start(): Promise<void> {
     const o = this.#o;
-    const backend = o.backend ?? (await pickBackend());
-    const now = o.now ?? Date.now;
-    const ctx = {
-      identity: o.identity,
-      backend,
-      store: o.store,
-      now,
-      randomBytes: o.randomBytes ?? secureRandom,
-      displayName: o.displayName ?? '',
-      relay: { url: o.relay.url, x: o.relay.x, ed: o.relay.ed },
-      linkBase: o.linkBase ?? o.relay.url.replace(/^ws/, 'http'),
-      autoAccept: o.autoAccept ?? false,
-      holdReceivedFiles: o.holdReceivedFiles ?? false,
-      emit: (event, value) => this.emit(event, value),
-      pairs: new PairCache(backend, o.identity),
-      outbox: new Outbox(o.store, now),
-      history: new History(o.store, now),
-      orderOut: new OrderOut(o.store, o.randomBytes ?? secureRandom),
-      orderIn: new OrderIn(o.store, now),
-      replay: new ReplayStore(o.store),
-      serial: new Serial(),
-    } as Ctx;
-    ctx.contacts = new ContactBook(ctx);
-    ctx.sender = new Sender(ctx);
-    ctx.files = new FileTransfers(ctx);
-    ctx.services = new RelayServices(ctx, o.registerWake ?? true);
-    ctx.mailboxTokens = new MailboxTokens(ctx);
-    this.on('contact-accepted', ({ contact }) => ctx.mailboxTokens.sendTo(contact.key));
-    const receiver = new Receiver(ctx);
-    ctx.conn = new Connection(
-      { url: o.relay.url, relay: { x: o.relay.x, ed: o.relay.ed }, identity: o.identity, backend, transport: o.transport, now, random: o.random ?? Math.random },
+    const randomBytes = o.randomBytes ?? secureRandom;
+    const emit: Emit = (event, value) => this.emit(event, value);
+    const ctx = wireEngine(
       {
-        state: (s) => this.emit('state', s),
-        online: () => {
-          // WELCOME said nothing is queued: in sync now (the relay sends no MAILBOX_DRAINED).
-          if (this.state.state === 'online' && this.state.mailboxPending === 0) this.emit('synced', { delivered: 0 });
-          ctx.services.online();
-          ctx.mailboxTokens.online(); // before anything queued goes out
-          ctx.sender.pump();
-          void ctx.serial
-            .run(async () => {
-              await ctx.sender.resendRecentReads();
-              await ctx.sender.flushReads();
-            })
-            .catch((error) => this.emit('error', { error, context: 'read receipts' }));
-        },
-        frame: (route, frame) => receiver.onFrame(route, frame),
-        control: (m) => ctx.services.onControl(m),
-        dropped: (kind, err) => this.emit('dropped', dropInfo(kind, err)),
+        identity: o.identity,
+        backend: o.backend ?? (await pickBackend()),
+        relay: { url: o.relay.url, x: o.relay.x, ed: o.relay.ed },
+        store: o.store,
+        transport: o.transport,
+        now: o.now ?? Date.now,
+        random: o.random ?? Math.random,
+        randomBytes,
+        displayName: o.displayName ?? '',
+        linkBase: o.linkBase ?? o.relay.url.replace(/^ws/, 'http'),
+        autoAccept: o.autoAccept ?? false,
+        holdReceivedFiles: o.holdReceivedFiles ?? false,
+        registerWake: o.registerWake ?? true,
       },
+      emit,
     );
     this.#ctx = ctx;
-    await ctx.contacts.load();
-    await ctx.outbox.load();
-    await ctx.orderOut.load();
-    await ctx.orderIn.load();
-    // entries of contacts removed while a batch was half done
-    const known = new Set(ctx.contacts.all().map((c) => c.key));
-    const orphans = ctx.outbox.olderThan(Number.MAX_SAFE_INTEGER).filter((e) => !known.has(e.contact));
-    await ctx.outbox.remove(orphans);
-    await ctx.files.load();
-    await ctx.services.load();
-    await ctx.mailboxTokens.load();
+    // every accepted contact gets its mailbox token (once per secret; mailbox-tokens.ts)
+    this.on('contact-accepted', ({ contact }) => ctx.mailboxTokens.sendTo(contact.key));
+    await ctx.load();
     this.#maintain = async () => {
-      await ctx.sender.tick().catch((error) => this.emit('error', { error, context: 'tick' }));
-      await receiver.releaseExpired().catch((error) => this.emit('error', { error, context: 'held messages' }));
-      await ctx.files.expireIncoming().catch((error) => this.emit('error', { error, context: 'file expiry' }));
+      await ctx.sender.tick().catch((error) => report(emit, 'tick', error));
+      await ctx.receiver.releaseExpired().catch((error) => report(emit, 'held messages', error));
+      await ctx.files.expireIncoming().catch((error) => report(emit, 'file expiry', error));
     };
     this.#tick = unref(setInterval(() => void this.maintain(), TICK_MS));
     ctx.conn.start();
@@ -193,7 +147,7 @@ export class Engine extends Emitter<EngineEvents> {
     ctx.services.stop();
     await ctx.sender.flushAcks();
     await ctx.conn.stop({ size: 0, build: (s) => s.sealControl({ type: ControlType.bye, body: {} }) });
-    ctx.pairs.clear();
+    ctx.sessions.clear();
   }
 
   /** Connects now instead of waiting for the next backoff attempt. */
@@ -238,11 +192,11 @@ export class Engine extends Emitter<EngineEvents> {
   }
 
   contacts(): Contact[] {
-    return this.#need().contacts.all();
+    return this.#need().contactList.all();
   }
 
   contact(key: string): Contact | undefined {
-    const c = this.#need().contacts.get(key);
+    const c = this.#need().contactList.get(key);
     return c && snapshot(c);
   }
 
@@ -271,7 +225,7 @@ export class Engine extends Emitter<EngineEvents> {
   /** Sends a text (through the outbox); resolves with its id once it is stored. */
   async sendText(key: string, text: string, o: { replyTo?: string; silent?: boolean } = {}): Promise<{ id: string; item: HistoryItem }> {
     const ctx = this.#need();
-    const c = ctx.contacts.require(key, ['accepted', 'requested']);
+    const c = ctx.contactList.require(key, ['accepted', 'requested']);
     checkText(text);
     const replyTo = o.replyTo ? hexId(o.replyTo) : new Uint8Array(MSG_ID_SIZE);
     const r = await ctx.sender.sendDurable(c, { type: MessageType.text, body: { text, replyTo } }, {
@@ -284,13 +238,13 @@ export class Engine extends Emitter<EngineEvents> {
   /** Replaces the text of one of our own messages (NOT_ALLOWED for anything else). */
   async editMessage(key: string, id: string, text: string): Promise<string> {
     const ctx = this.#need();
-    const c = ctx.contacts.require(key, ['accepted', 'requested']);
+    const c = ctx.contactList.require(key, ['accepted', 'requested']);
     checkText(text);
     return ctx.serial.run(async () => {
       const item = await ctx.history.get(c.key, id);
       if (!item || item.dir !== 'out' || item.kind !== 'text' || item.deleted) throw new EngineError('NOT_ALLOWED', `message ${id} is not one of your texts`);
       item.text = text;
-      item.editedAt = ctx.now();
+      item.editedAt = ctx.clock.now();
       const r = await ctx.sender.sendDurable(c, { type: MessageType.edit, body: { target: hexId(id), text } }, { ops: [ctx.history.put(item)] });
       this.emit('history', { item });
       return r.id;
@@ -300,7 +254,7 @@ export class Engine extends Emitter<EngineEvents> {
   /** Deletes one of our own messages, here and at the contact. */
   async deleteMessage(key: string, id: string): Promise<string> {
     const ctx = this.#need();
-    const c = ctx.contacts.require(key, ['accepted', 'requested']);
+    const c = ctx.contactList.require(key, ['accepted', 'requested']);
     return ctx.serial.run(async () => {
       const item = await ctx.history.get(c.key, id);
       if (!item || item.dir !== 'out' || item.deleted) throw new EngineError('NOT_ALLOWED', `message ${id} is not one of your messages`);
@@ -315,20 +269,20 @@ export class Engine extends Emitter<EngineEvents> {
   /** Typing indicator (ephemeral: NOT_CONNECTED when offline). */
   sendTyping(key: string, active: boolean): Promise<string> {
     const ctx = this.#need();
-    return ctx.sender.sendEphemeral(ctx.contacts.require(key, ['accepted']), { type: MessageType.typing, body: { active: active ? 1 : 0 } });
+    return ctx.sender.sendEphemeral(ctx.contactList.require(key, ['accepted']), { type: MessageType.typing, body: { active: active ? 1 : 0 } });
   }
 
   /** Presence to one contact, or to every accepted contact (ephemeral; offline contacts miss it). */
   async sendPresence(state: keyof typeof PresenceState, key?: string): Promise<void> {
     const ctx = this.#need();
-    const targets = key ? [ctx.contacts.require(key, ['accepted'])] : ctx.contacts.all().filter((c) => c.state === 'accepted');
+    const targets = key ? [ctx.contactList.require(key, ['accepted'])] : ctx.contactList.all().filter((c) => c.state === 'accepted');
     for (const c of targets) await ctx.sender.sendEphemeral(c, { type: MessageType.presence, body: { state: PresenceState[state] } });
   }
 
   /** Marks received messages read: `read` receipts go now, or after the next handshake. */
   markRead(key: string, ids: readonly string[]): Promise<void> {
     const ctx = this.#need();
-    const c = ctx.contacts.require(key, ['accepted']);
+    const c = ctx.contactList.require(key, ['accepted']);
     return ctx.serial.run(() => ctx.sender.markRead(c, ids));
   }
 
@@ -341,14 +295,14 @@ export class Engine extends Emitter<EngineEvents> {
     const ctx = this.#need();
     if (message.type === MessageType.contactRequest) throw new EngineError('NOT_ALLOWED', 'contact requests travel in first-contact frames (addContact)');
     const flags = o.silent ? SILENT_FLAG : 0;
-    if (EPHEMERAL_TYPES.has(message.type)) return ctx.sender.sendEphemeral(ctx.contacts.require(key, ['accepted']), message, flags);
-    return (await ctx.sender.sendDurable(ctx.contacts.require(key, ['accepted', 'requested']), message, { flags })).id;
+    if (EPHEMERAL_TYPES.has(message.type)) return ctx.sender.sendEphemeral(ctx.contactList.require(key, ['accepted']), message, flags);
+    return (await ctx.sender.sendDurable(ctx.contactList.require(key, ['accepted', 'requested']), message, { flags })).id;
   }
 
   /** Offers a file and queues its chunks; progress and the result come as events. */
   sendFile(key: string, file: { name: string; mime?: string; bytes: Uint8Array }): Promise<{ id: string; fileId: string }> {
     const ctx = this.#need();
-    return ctx.files.send(ctx.contacts.require(key, ['accepted', 'requested']), file);
+    return ctx.files.send(ctx.contactList.require(key, ['accepted', 'requested']), file);
   }
 
   /** The app stored a received file (holdReceivedFiles): its chunks can go. */
@@ -358,7 +312,7 @@ export class Engine extends Emitter<EngineEvents> {
 
   cancelFile(key: string, fileId: string): Promise<void> {
     const ctx = this.#need();
-    return ctx.files.cancel(ctx.contacts.require(key), fileId);
+    return ctx.files.cancel(ctx.contactList.require(key), fileId);
   }
 
   /** A conversation, oldest first (`limit`: the newest n). */
@@ -389,10 +343,10 @@ export class Engine extends Emitter<EngineEvents> {
   /** Asks the relay to wake an offline contact for a call. */
   ring(key: string): void {
     const ctx = this.#need();
-    ctx.services.ring(ctx.contacts.require(key, ['accepted']));
+    ctx.services.ring(ctx.contactList.require(key, ['accepted']));
   }
 
-  #need(): Ctx {
+  #need(): EngineParts {
     if (!this.#ctx) throw new EngineError('STOPPED', 'call start() first');
     return this.#ctx;
   }

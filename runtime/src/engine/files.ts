@@ -32,18 +32,33 @@ import {
 } from '@parley/generated';
 import { Blake3Hasher, equalBytes, fromHex, toHex } from '../crypto/index.ts';
 import { OpenError } from '../protocol/errors.ts';
-import { report, type Ctx } from './context.ts';
 import { EngineError } from './errors.ts';
-import type { HistoryItem } from './history.ts';
+import type { OutgoingFileProgress } from './file-progress.ts';
+import type { History, HistoryItem } from './history.ts';
 import { MAX_INCOMING_TRANSFERS_PER_CONTACT } from './limits.ts';
-import type { OutboxEntry } from './outbox.ts';
-import type { Act } from './receive.ts';
+import type { Outbox } from './outbox.ts';
+import type { Act, Clock, ContactLookup, Emit, EnvelopeOf, MessageHandler, PerContactState, Received, Sealed, Send } from './parts.ts';
 import { K, del, getRecord, listRecords, putRecord } from './records.ts';
-import type { Sealed } from './sender.ts';
-import type { StoreOp } from './storage.ts';
+import type { Serial } from './serial.ts';
+import type { Store, StoreOp } from './storage.ts';
 import type { Contact, FileFailed } from './types.ts';
 
 type Env<T extends number> = Extract<Envelope, { type: T }>;
+
+/** What file transfers use. */
+export interface FileTransfersDeps {
+  clock: Clock;
+  emit: Emit;
+  store: Store;
+  serial: Serial;
+  /** Received files keep their chunks until released (EngineOptions.holdReceivedFiles). */
+  holdReceivedFiles: boolean;
+  contacts: Pick<ContactLookup, 'get' | 'all'>;
+  outbox: Pick<Outbox, 'reserve' | 'remove' | 'ofContact' | 'removeOps' | 'forget'>;
+  history: Pick<History, 'get' | 'list' | 'put' | 'nextSeq'>;
+  send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable'>;
+  progress: OutgoingFileProgress;
+}
 
 /** Chunks sealed and written per store batch while sending. */
 const WRITE_GROUP = 32;
@@ -80,26 +95,18 @@ interface InMeta {
   sentAt?: number;
 }
 
-interface OutProgress {
-  total: number;
-  size: number;
-  delivered: number;
-  sent: number;
-}
-
 /** A received name without any path, control characters or leading dots. */
 function safeName(name: string): string {
   const base = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^\.+/, '').trim();
   return base === '' ? 'file' : base;
 }
 
-export class FileTransfers {
-  readonly #ctx: Ctx;
+export class FileTransfers implements PerContactState {
+  readonly #ctx: FileTransfersDeps;
   readonly #in = new Map<string, { meta: InMeta; received: Set<number> }>();
-  readonly #out = new Map<string, OutProgress>();
 
-  constructor(ctx: Ctx) {
-    this.#ctx = ctx;
+  constructor(deps: FileTransfersDeps) {
+    this.#ctx = deps;
   }
 
   /**
@@ -119,7 +126,7 @@ export class FileTransfers {
       await ctx.store.delete(key);
       const c = ctx.contacts.get(rec.contact);
       await this.#failOutgoing(rec.contact, fileId, rec.msgId);
-      if (c) await ctx.sender.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
+      if (c) await ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
     }
     // outgoing progress of transfers still in the outbox
     const left = new Map<string, number>();
@@ -133,7 +140,7 @@ export class FileTransfers {
       const item = (await ctx.history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
       if (!item?.file) continue;
       const total = Math.ceil(item.file.size / FILE_CHUNK_SIZE);
-      this.#out.set(key, { total, size: item.file.size, delivered: total - n, sent: total - n });
+      ctx.progress.start(contact, fileId, { total, size: item.file.size, delivered: total - n, sent: total - n });
     }
   }
 
@@ -150,25 +157,25 @@ export class FileTransfers {
     const chunkCount = Math.ceil(bytes.length / FILE_CHUNK_SIZE);
     const slot = ctx.outbox.reserve(1 + chunkCount);
     try {
-      const fileIdBytes = ctx.randomBytes(FILE_ID_SIZE);
+      const fileIdBytes = ctx.clock.randomBytes(FILE_ID_SIZE);
       const fileId = toHex(fileIdBytes);
-      const offer = await ctx.sender.sealDurable(
+      const offer = await ctx.send.sealDurable(
         c,
         { type: MessageType.fileOffer, body: { fileId: fileIdBytes, name: file.name, mime, size: bytes.length, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest: fileDigest(bytes) } },
         { fileId, history: { kind: 'file', file: { fileId, name: file.name, mime, size: bytes.length, state: 'sending' } } },
       );
       const marker = putRecord(K.fileWriting(fileId), { contact: c.key, msgId: offer.entry.msgId });
       await ctx.store.batch([...offer.ops, marker]);
-      this.#out.set(`${c.key}/${fileId}`, { total: chunkCount, size: bytes.length, delivered: 0, sent: 0 });
-      ctx.sender.commit([offer]);
+      ctx.progress.start(c.key, fileId, { total: chunkCount, size: bytes.length, delivered: 0, sent: 0 });
+      ctx.send.commit([offer]);
       for (let first = 0; first < chunkCount; first += WRITE_GROUP) {
         const group: Sealed[] = [];
         for (let index = first; index < Math.min(chunkCount, first + WRITE_GROUP); index++) {
           const data = bytes.subarray(index * FILE_CHUNK_SIZE, (index + 1) * FILE_CHUNK_SIZE);
-          group.push(await ctx.sender.sealDurable(c, { type: MessageType.fileChunk, body: { fileId: fileIdBytes, index, data } }, { fileId, chunk: index }));
+          group.push(await ctx.send.sealDurable(c, { type: MessageType.fileChunk, body: { fileId: fileIdBytes, index, data } }, { fileId, chunk: index }));
         }
         await ctx.store.batch(group.flatMap((s) => s.ops));
-        ctx.sender.commit(group);
+        ctx.send.commit(group);
       }
       await ctx.store.delete(K.fileWriting(fileId));
       return { id: offer.entry.msgId, fileId };
@@ -193,8 +200,26 @@ export class FileTransfers {
     await ctx.store.batch(ops);
     ctx.outbox.forget(entries);
     this.#in.delete(`${c.key}/${fileId}`);
-    this.#out.delete(`${c.key}/${fileId}`);
-    await ctx.sender.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
+    ctx.progress.end(c.key, fileId);
+    await ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
+  }
+
+  /** The receive path's handlers of the file messages (receive-handlers.ts puts them in the table). */
+  handlers(): {
+    offer: MessageHandler<EnvelopeOf<typeof MessageType.fileOffer>>;
+    chunk: MessageHandler<EnvelopeOf<typeof MessageType.fileChunk>>;
+    cancel: MessageHandler<EnvelopeOf<typeof MessageType.fileCancel>>;
+  } {
+    return {
+      offer: { holdOps: (m) => this.holdOps(m.contact, m.env, m.id), act: (m, act) => this.onOffer(m.contact, m.env, m.id, act) },
+      chunk: {
+        event: false,
+        defer: async (m: Received<EnvelopeOf<typeof MessageType.fileChunk>>) =>
+          (await this.knows(m.contact.key, m.env.body.fileId)) ? undefined : 'a chunk of a transfer whose offer has not arrived',
+        act: (m, act) => this.onChunk(m.contact, m.env, act),
+      },
+      cancel: { act: (m, act) => this.onCancel(m.contact, m.env, act) },
+    };
   }
 
   /** True if an offer for this transfer arrived and the transfer is open. */
@@ -231,7 +256,7 @@ export class FileTransfers {
   expireIncoming(): Promise<void> {
     const ctx = this.#ctx;
     return ctx.serial.run(async () => {
-      const floor = ctx.now() - REPLAY_WINDOW_MS;
+      const floor = ctx.clock.now() - REPLAY_WINDOW_MS;
       for (const [, m] of await listRecords<InMeta>(ctx.store, K.allFilesIn)) {
         if (m.done || m.sentAt === undefined || m.sentAt >= floor) continue;
         const ops = await this.#dropInOps(m);
@@ -257,7 +282,7 @@ export class FileTransfers {
     if (opened && !(opened.meta.held && opened.meta.msgId === id)) return; // the same transfer offered again under another id
     const meta = this.#meta(c, env, id);
     const item: HistoryItem = {
-      id, contact: c.key, seq: ctx.history.nextSeq(), dir: 'in', kind: 'file', sentAt: env.sentAt, receivedAt: ctx.now(),
+      id, contact: c.key, seq: ctx.history.nextSeq(), dir: 'in', kind: 'file', sentAt: env.sentAt, receivedAt: ctx.clock.now(),
       file: { fileId, name: meta.name, mime: meta.mime, size: meta.size, state: 'receiving' },
     };
     if (opened?.meta.cancelled) {
@@ -337,38 +362,15 @@ export class FileTransfers {
       act.ops.push(...ctx.outbox.removeOps(entries));
       act.after.push(async () => {
         ctx.outbox.forget(entries);
-        this.#out.delete(`${c.key}/${fileId}`);
+        ctx.progress.end(c.key, fileId);
         if (offer) await this.#failOutgoing(c.key, fileId, offer.id);
         ctx.emit('file-failed', { contact: c.key, fileId, direction: 'out', reason });
       });
     }
   }
 
-  /** Outgoing progress: a chunk went on the wire for the first time. */
-  chunkSent(e: OutboxEntry): void {
-    const p = this.#out.get(`${e.contact}/${e.fileId}`);
-    if (!p) return;
-    p.sent++;
-    this.#progressOut(e.contact, e.fileId!, p);
-  }
-
-  /** Outgoing progress: delivered receipts named these entries. */
-  chunksAcked(entries: readonly OutboxEntry[]): void {
-    for (const e of entries) {
-      if (e.fileId === undefined || e.chunk === undefined) continue;
-      const key = `${e.contact}/${e.fileId}`;
-      const p = this.#out.get(key);
-      if (!p) continue;
-      p.delivered++;
-      this.#progressOut(e.contact, e.fileId, p);
-      if (p.delivered >= p.total) {
-        this.#out.delete(key);
-        void this.#ctx.serial.run(() => this.#markSent(e.contact, e.fileId!)).catch((err) => report(this.#ctx, 'file history', err));
-      }
-    }
-  }
-
-  async removeOps(contact: string): Promise<StoreOp[]> {
+  async removeOps(c: Contact): Promise<StoreOp[]> {
+    const contact = c.key;
     for (const k of [...this.#in.keys()]) if (k.startsWith(`${contact}/`)) this.#in.delete(k);
     const keys = [...(await this.#ctx.store.list(K.filesIn(contact))), ...(await this.#ctx.store.list(K.allChunks(contact)))];
     return keys.map(del);
@@ -378,11 +380,6 @@ export class FileTransfers {
     const m = t.meta;
     const bytes = Math.min(m.size, t.received.size * m.chunkSize);
     this.#ctx.emit('file-progress', { contact: m.contact, fileId: m.fileId, direction: 'in', chunks: t.received.size, totalChunks: m.chunkCount, bytes, size: m.size });
-  }
-
-  #progressOut(contact: string, fileId: string, p: OutProgress): void {
-    const bytes = Math.min(p.size, p.delivered * FILE_CHUNK_SIZE);
-    this.#ctx.emit('file-progress', { contact, fileId, direction: 'out', chunks: p.delivered, sent: p.sent, totalChunks: p.total, bytes, size: p.size });
   }
 
   /** The transfer's content from its stored chunks, if every chunk is there and the digest matches. */
@@ -421,21 +418,13 @@ export class FileTransfers {
   async #failIn(c: Contact, fileId: string, reason: FileFailed['reason'], code: FileCancel['reason']): Promise<void> {
     this.#in.delete(`${c.key}/${fileId}`);
     this.#ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
-    await this.#ctx.sender.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: code } });
+    await this.#ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: code } });
   }
 
   async #failOutgoing(contact: string, fileId: string, msgId: string): Promise<void> {
     const item = await this.#ctx.history.get(contact, msgId);
     if (!item?.file) return;
     item.file.state = 'failed';
-    await this.#ctx.store.batch([this.#ctx.history.put(item)]);
-    this.#ctx.emit('history', { item });
-  }
-
-  async #markSent(contact: string, fileId: string): Promise<void> {
-    const item = (await this.#ctx.history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
-    if (!item?.file || item.file.state !== 'sending') return;
-    item.file.state = 'sent';
     await this.#ctx.store.batch([this.#ctx.history.put(item)]);
     this.#ctx.emit('history', { item });
   }

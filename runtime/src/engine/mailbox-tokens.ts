@@ -22,9 +22,21 @@ import {
 } from '@parley/generated';
 import { fromHex } from '../crypto/index.ts';
 import { mailboxToken, mailboxTokenKey } from '../protocol/mailbox-token.ts';
-import { report, type Ctx } from './context.ts';
+import type { ContactLookup, Clock, Emit, MessageHandler, EnvelopeOf, Send, Wire } from './parts.ts';
+import { report } from './parts.ts';
 import { K, getRecord, putRecord } from './records.ts';
+import type { Store } from './storage.ts';
 import type { Contact } from './types.ts';
+
+/** What mailbox tokens use of the other parts (wired in wiring.ts). */
+export interface MailboxTokenDeps {
+  clock: Clock;
+  emit: Emit;
+  store: Store;
+  contacts: ContactLookup;
+  wire: Pick<Wire, 'online' | 'send'>;
+  send: Pick<Send, 'sendDurable'>;
+}
 
 /** The envelope flag of a message that is never shown (spec envelope.flags bit 0). */
 const SILENT = 0x01;
@@ -42,18 +54,18 @@ interface Tokens {
 }
 
 export class MailboxTokens {
-  readonly #ctx: Ctx;
+  readonly #d: MailboxTokenDeps;
   #secret: Secret | undefined;
   #tokens: Tokens = { in: {}, sent: {} };
 
-  constructor(ctx: Ctx) {
-    this.#ctx = ctx;
+  constructor(d: MailboxTokenDeps) {
+    this.#d = d;
   }
 
   async load(): Promise<void> {
-    const ctx = this.#ctx;
-    this.#secret = await getRecord<Secret>(ctx.store, K.mailboxSecret);
-    this.#tokens = (await getRecord<Tokens>(ctx.store, K.mailboxTokens)) ?? { in: {}, sent: {} };
+    const d = this.#d;
+    this.#secret = await getRecord<Secret>(d.store, K.mailboxSecret);
+    this.#tokens = (await getRecord<Tokens>(d.store, K.mailboxTokens)) ?? { in: {}, sent: {} };
     if (!this.#secret) await this.rotate(false);
   }
 
@@ -61,32 +73,32 @@ export class MailboxTokens {
   online(): void {
     const secret = this.#secret;
     if (secret) this.#control({ type: ControlType.registerMailboxSecret, body: { secret: secret.secret } });
-    const contacts = this.#ctx.contacts.all().filter((c) => c.state === 'accepted' && this.#tokens.in[c.key] !== undefined);
+    const contacts = this.#d.contacts.all().filter((c) => c.state === 'accepted' && this.#tokens.in[c.key] !== undefined);
     this.#present(contacts.slice(0, MAILBOX_TOKENS_PER_SESSION));
-    for (const c of this.#ctx.contacts.all()) if (c.state === 'accepted') this.sendTo(c.key);
+    for (const c of this.#d.contacts.all()) if (c.state === 'accepted') this.sendTo(c.key);
   }
 
   /** A new secret: old tokens stop working; registered now if online; each contact gets its new token. */
   async rotate(announce = true): Promise<void> {
-    const ctx = this.#ctx;
-    this.#secret = { secret: ctx.randomBytes(MAILBOX_SECRET_SIZE), createdAt: ctx.now() };
-    await ctx.store.batch([putRecord(K.mailboxSecret, this.#secret)]);
-    if (announce && ctx.conn.online) this.online();
+    const d = this.#d;
+    this.#secret = { secret: d.clock.randomBytes(MAILBOX_SECRET_SIZE), createdAt: d.clock.now() };
+    await d.store.batch([putRecord(K.mailboxSecret, this.#secret)]);
+    if (announce && d.wire.online) this.online();
   }
 
   /** Sends contact `key` its token for the current secret, unless it has it (durable: resent until acknowledged). */
   sendTo(key: string): void {
-    const c = this.#ctx.contacts.get(key);
+    const c = this.#d.contacts.get(key);
     const secret = this.#secret;
     if (!c || c.state !== 'accepted' || !secret || this.#tokens.sent[key] === secret.createdAt) return;
     this.#tokens.sent[key] = secret.createdAt;
     const token = mailboxToken(mailboxTokenKey(secret.secret), { x: c.x, ed: c.ed });
     void (async () => {
-      await this.#ctx.sender.sendDurable(c, { type: MessageType.mailboxToken, body: { token } }, { flags: SILENT });
+      await this.#d.send.sendDurable(c, { type: MessageType.mailboxToken, body: { token } }, { flags: SILENT });
       await this.#save();
     })().catch((err) => {
       delete this.#tokens.sent[key];
-      report(this.#ctx, 'mailbox token', err);
+      report(this.#d.emit, 'mailbox token', err);
     });
   }
 
@@ -94,7 +106,7 @@ export class MailboxTokens {
   async received(c: Contact, token: Uint8Array): Promise<void> {
     this.#tokens.in[c.key] = token.slice();
     await this.#save();
-    if (this.#ctx.conn.online) this.#present([c]);
+    if (this.#d.wire.online) this.#present([c]);
   }
 
   #present(contacts: Contact[]): void {
@@ -105,10 +117,21 @@ export class MailboxTokens {
   }
 
   async #save(): Promise<void> {
-    await this.#ctx.store.batch([putRecord(K.mailboxTokens, this.#tokens)]);
+    await this.#d.store.batch([putRecord(K.mailboxTokens, this.#tokens)]);
   }
 
   #control(message: ControlMessage): boolean {
-    return this.#ctx.conn.send({ size: 0, build: (s) => s.sealControl(message) });
+    return this.#d.wire.send({ size: 0, build: (s) => s.sealControl(message) });
+  }
+
+  /** The receive path's handler of mailbox_token messages: silent (no `message` event). */
+  handler(): MessageHandler<EnvelopeOf<typeof MessageType.mailboxToken>> {
+    return {
+      event: false,
+      act: ({ contact, env }, act) => {
+        const token = env.body.token;
+        act.after.push(() => this.received(contact, token));
+      },
+    };
   }
 }

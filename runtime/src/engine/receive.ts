@@ -17,36 +17,63 @@
  * - A file chunk of a transfer whose offer has not arrived is neither recorded nor acknowledged:
  *   the sender resends it after the offer got through.
  * - If the batch fails nothing is acknowledged (the sender resends) and the window is reloaded.
+ *
+ * What a message means is its type's handler's (receive-handlers.ts, one per message type); this
+ * module is the order every message goes through. Frames are opened by the session layer
+ * (sessions.ts), first-contact frames by the contact book.
  */
-import { FrameKind, Layouts, MessageType, ReceiptStatus, type Envelope } from '@parley/generated';
+import { FrameKind, Layouts, MessageType, type ContactAccept, type Envelope } from '@parley/generated';
 import { toHex } from '../crypto/index.ts';
-import { OpenError, isOpenError } from '../protocol/errors.ts';
+import { isOpenError } from '../protocol/errors.ts';
 import { decodeEnvelopeChecked } from '../protocol/envelope.ts';
-import { openPeer } from '../protocol/peer.ts';
 import type { IncomingRoute } from '../protocol/session.ts';
-import { dropInfo, snapshot } from './contacts.ts';
-import { report, type Ctx } from './context.ts';
-import type { HistoryItem } from './history.ts';
-import { ORDERED_TYPES, readOrder, type OrderMark } from './order.ts';
-import type { StoreOp } from './storage.ts';
+import { snapshot } from './contact-list.ts';
+import { readOrder, type OrderIn, type OrderMark } from './order.ts';
+import { dropInfo, report, type Act, type Clock, type ContactLookup, type Emit, type HandlerTable, type MessageHandler, type Send } from './parts.ts';
+import type { ReplayStore } from './replay-store.ts';
+import type { Serial } from './serial.ts';
+import type { PeerSessions } from './sessions.ts';
+import type { Store, StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
+
+export type { Act } from './parts.ts';
 
 /** The envelope's flag bits (spec structs.envelope.flags): bit 0 is "silent". */
 export const SILENT_FLAG = Layouts.envelope.fields.find((f) => f.id === 'flags')!.mask!;
 
-/** What acting on a message produces: store operations, then actions once they landed. */
-export interface Act {
-  ops: StoreOp[];
-  after: (() => void | Promise<void>)[];
-  /** Edits and deletes: whether the target was there. */
-  applied?: boolean;
+/** How the contact book takes part in receiving (contacts.ts). */
+export interface ContactIntake {
+  /** A first-contact frame: checked, and kept as a pending request. */
+  onFirstContact(route: IncomingRoute, frame: Uint8Array): Promise<void>;
+  /** A contact_accept, or any verified frame from a contact we asked: store operations to land. */
+  onAccept(c: Contact, body?: ContactAccept): { ops: StoreOp[]; changed: boolean };
+  /** After an accept landed. */
+  accepted(c: Contact, changed: boolean): Promise<void>;
+}
+
+/** What the receive path uses. */
+export interface ReceiverDeps {
+  clock: Pick<Clock, 'now'>;
+  emit: Emit;
+  store: Store;
+  /** Every received frame is handled in this lane, one at a time. */
+  serial: Serial;
+  contacts: Pick<ContactLookup, 'get' | 'byId'>;
+  intake: ContactIntake;
+  /** Peer frames are opened here (the session layer: where v2 ratchets plug in). */
+  sessions: Pick<PeerSessions, 'open'>;
+  replay: ReplayStore;
+  orderIn: OrderIn;
+  acks: Pick<Send, 'queueAck'>;
+  /** What each message type means (receive-handlers.ts). */
+  handlers: HandlerTable;
 }
 
 export class Receiver {
-  readonly #ctx: Ctx;
+  readonly #ctx: ReceiverDeps;
 
-  constructor(ctx: Ctx) {
-    this.#ctx = ctx;
+  constructor(deps: ReceiverDeps) {
+    this.#ctx = deps;
   }
 
   onFrame(route: IncomingRoute, frame: Uint8Array): Promise<void> {
@@ -55,10 +82,10 @@ export class Receiver {
 
   async #onFrame(route: IncomingRoute, frame: Uint8Array): Promise<void> {
     try {
-      if (route.kind === FrameKind.firstContact) await this.#ctx.contacts.onFirstContact(route, frame);
+      if (route.kind === FrameKind.firstContact) await this.#ctx.intake.onFirstContact(route, frame);
       else await this.#peer(route, frame);
     } catch (err) {
-      report(this.#ctx, 'receive', err);
+      report(this.#ctx.emit, 'receive', err);
     }
   }
 
@@ -68,7 +95,7 @@ export class Receiver {
     const candidates = ctx.contacts.byId(toHex(route.id)).filter((c) => c.state !== 'pending');
     let opened;
     try {
-      opened = await openPeer({ backend: ctx.backend, me: ctx.identity, candidates, frame, pairs: ctx.pairs });
+      opened = await ctx.sessions.open(candidates, frame);
     } catch (err) {
       ctx.emit('dropped', dropInfo('peer', err));
       return;
@@ -78,33 +105,35 @@ export class Receiver {
     const id = toHex(env.msgId);
     const ack = env.type !== MessageType.receipt;
     if (await ctx.replay.has(c.key, env.msgId)) {
-      if (ack) ctx.sender.queueAck(c.key, id);
+      if (ack) ctx.acks.queueAck(c.key, id);
       return;
     }
-    if (env.type === MessageType.fileChunk && !(await ctx.files.knows(c.key, env.body.fileId))) {
-      ctx.emit('dropped', { kind: 'peer', code: 'DEFERRED', message: 'a chunk of a transfer whose offer has not arrived', contact: c.key });
+    const handler = this.#handler(env);
+    const deferred = await handler.defer?.({ contact: c, env, id });
+    if (deferred !== undefined) {
+      ctx.emit('dropped', { kind: 'peer', code: 'DEFERRED', message: deferred, contact: c.key });
       return;
     }
     let checked;
     try {
-      checked = await ctx.replay.check(c.key, env.msgId, env.sentAt, ctx.now());
+      checked = await ctx.replay.check(c.key, env.msgId, env.sentAt, ctx.clock.now());
     } catch (err) {
       ctx.emit('dropped', dropInfo('peer', err, c.key));
       return;
     }
     if (checked.verdict === 'duplicate') {
-      if (ack) ctx.sender.queueAck(c.key, id);
+      if (ack) ctx.acks.queueAck(c.key, id);
       return;
     }
     const act: Act = { ops: [...checked.ops], after: [] };
     if (c.state === 'requested') {
       // A verified peer frame from someone we asked means they accepted (the accept itself may
       // have been lost or overtaken by this frame).
-      const r = ctx.contacts.onAccept(c, env.type === MessageType.contactAccept ? env.body : undefined);
+      const r = ctx.intake.onAccept(c, env.type === MessageType.contactAccept ? env.body : undefined);
       act.ops.push(...r.ops);
-      act.after.push(() => ctx.contacts.accepted(c, r.changed));
+      act.after.push(() => ctx.intake.accepted(c, r.changed));
     } else if (env.type === MessageType.contactAccept) {
-      act.ops.push(...ctx.contacts.onAccept(c, env.body).ops);
+      act.ops.push(...ctx.intake.onAccept(c, env.body).ops);
     }
     let mark: OrderMark | undefined;
     try {
@@ -112,12 +141,12 @@ export class Receiver {
     } catch (err) {
       if (!isOpenError(err, 'BAD_MESSAGE')) throw err;
       ctx.emit('dropped', dropInfo('peer', err, c.key));
-      if (await this.#land(c, act)) ctx.sender.queueAck(c.key, id); // recorded, so never resent
+      if (await this.#land(c, act)) ctx.acks.queueAck(c.key, id); // recorded, so never resent
       return;
     }
     if (!mark) {
       if (await this.#apply(c, env, id, act)) {
-        if (ack) ctx.sender.queueAck(c.key, id);
+        if (ack) ctx.acks.queueAck(c.key, id);
       }
       return;
     }
@@ -126,16 +155,16 @@ export class Receiver {
     const admission = await ctx.orderIn.admit(c.key, mark);
     if (admission.kind === 'hold') {
       act.ops.push(...ctx.orderIn.holdOps(c.key, mark, opened.plaintext));
-      if (env.type === MessageType.fileOffer) act.ops.push(...(await ctx.files.holdOps(c, env, id)));
+      if (handler.holdOps) act.ops.push(...(await handler.holdOps({ contact: c, env, id })));
       if (!(await this.#land(c, act))) return;
       ctx.orderIn.held(c.key, mark);
-      ctx.sender.queueAck(c.key, id);
+      ctx.acks.queueAck(c.key, id);
       return;
     }
     // At the hold cap the gap is given up on: what is held below this one goes first.
     if (admission.advance) for (const n of ctx.orderIn.heldBelow(c.key, mark.seq)) await this.#release(c, n, true);
     if (!(await this.#apply(c, env, id, act, { mark, advance: admission.advance }))) return;
-    ctx.sender.queueAck(c.key, id);
+    ctx.acks.queueAck(c.key, id);
     await this.#releaseReady(c);
   }
 
@@ -147,7 +176,7 @@ export class Receiver {
     } catch (err) {
       ctx.replay.forget(c.key);
       ctx.orderIn.forget(c.key);
-      report(ctx, 'store received message', err);
+      report(ctx.emit, 'store received message', err);
       return false;
     }
     for (const f of act.after) await f();
@@ -161,8 +190,9 @@ export class Receiver {
   async #apply(c: Contact, env: Envelope, id: string, act: Act, order?: { mark: OrderMark; advance: boolean }): Promise<boolean> {
     const ctx = this.#ctx;
     let emit = true;
+    const handler = this.#handler(env);
     try {
-      await this.#act(c, env, id, act);
+      await handler.act({ contact: c, env, id }, act);
     } catch (err) {
       if (!isOpenError(err, 'BAD_MESSAGE')) throw err;
       ctx.emit('dropped', dropInfo('peer', err, c.key));
@@ -173,13 +203,13 @@ export class Receiver {
     act.after = [];
     if (!(await this.#land(c, act))) return false;
     if (order) ctx.orderIn.acted(c.key, order.mark, order.advance);
-    if (emit && env.type !== MessageType.fileChunk && env.type !== MessageType.mailboxToken) {
+    if (emit && handler.event !== false) {
       ctx.emit('message', {
         ...(env as Envelope),
         contact: snapshot(c),
         id,
         sentAt: env.sentAt,
-        receivedAt: ctx.now(),
+        receivedAt: ctx.clock.now(),
         silent: (env.flags & SILENT_FLAG) !== 0,
         extensions: env.extensions,
         ...(act.applied !== undefined ? { applied: act.applied } : {}),
@@ -198,7 +228,7 @@ export class Receiver {
     try {
       env = plaintext && decodeEnvelopeChecked(plaintext);
     } catch (err) {
-      report(ctx, 'held message', err); // our own store's bytes: corrupt, not hostile
+      report(ctx.emit, 'held message', err); // our own store's bytes: corrupt, not hostile
     }
     if (!env) {
       await this.#land(c, { ops: ctx.orderIn.actOps(c.key, mark, advance), after: [() => ctx.orderIn.acted(c.key, mark, advance)] });
@@ -225,92 +255,10 @@ export class Receiver {
     });
   }
 
-  async #act(c: Contact, env: Envelope, id: string, act: Act): Promise<void> {
-    const ctx = this.#ctx;
-    const now = ctx.now();
-    switch (env.type) {
-      case MessageType.text: {
-        const had = await ctx.history.get(c.key, id);
-        if (had && had.dir === 'out') throw new OpenError('BAD_MESSAGE', 'a message id of ours');
-        const replyTo = env.body.replyTo.some((b) => b !== 0) ? toHex(env.body.replyTo) : undefined;
-        const item: HistoryItem = {
-          id,
-          contact: c.key,
-          seq: had?.seq ?? ctx.history.nextSeq(),
-          dir: 'in',
-          kind: 'text',
-          // an edit or delete that came first wins
-          ...(had?.deleted ? {} : { text: had?.text ?? env.body.text }),
-          ...(replyTo ? { replyTo } : {}),
-          sentAt: env.sentAt,
-          receivedAt: now,
-          ...(had?.editedAt !== undefined ? { editedAt: had.editedAt } : {}),
-          ...(had?.deleted ? { deleted: true } : {}),
-        };
-        this.#record(item, act);
-        return;
-      }
-      case MessageType.edit:
-      case MessageType.delete: {
-        const target = toHex(env.body.target);
-        const t = await ctx.history.get(c.key, target);
-        if (t && t.dir === 'out') throw new OpenError('BAD_MESSAGE', `${env.type === MessageType.edit ? 'an edit' : 'a delete'} of a message that is not the sender's`);
-        if (t && t.kind === 'file' && env.type === MessageType.edit) throw new OpenError('BAD_MESSAGE', 'an edit of a file message');
-        act.applied = t !== undefined && t.kind !== 'pending';
-        const item: HistoryItem = t ?? { id: target, contact: c.key, seq: ctx.history.nextSeq(), dir: 'in', kind: 'pending', sentAt: env.sentAt };
-        if (env.type === MessageType.delete) {
-          item.deleted = true;
-          delete item.text;
-        } else if (!item.deleted && env.sentAt >= (item.editedAt ?? 0)) {
-          item.text = env.body.text;
-          item.editedAt = env.sentAt;
-        }
-        this.#record(item, act);
-        return;
-      }
-      case MessageType.receipt: {
-        const ids = env.body.ids.map((r) => toHex(r.id));
-        const { entries, ops } = ctx.outbox.ackOps(c.key, ids); // a read receipt also says delivered
-        const { ops: hops, changed } = await ctx.history.receiptOps(c.key, ids, env.body.status === ReceiptStatus.delivered ? 'delivered' : 'read');
-        act.ops.push(...ops, ...hops);
-        const isRead = env.body.status === ReceiptStatus.read;
-        act.after.push(async () => {
-          ctx.outbox.forget(entries);
-          ctx.outbox.expedite(c.key, entries, ORDERED_TYPES);
-          const delivered = [...new Set([...entries.map((e) => e.msgId), ...(isRead ? [] : changed)])];
-          if (delivered.length > 0) ctx.emit('delivered', { contact: c.key, ids: delivered });
-          if (isRead && changed.length > 0) ctx.emit('read', { contact: c.key, ids: changed });
-          for (const hid of changed) {
-            const item = await ctx.history.get(c.key, hid);
-            if (item) ctx.emit('history', { item });
-          }
-          ctx.files.chunksAcked(entries);
-          ctx.sender.pump();
-        });
-        return;
-      }
-      case MessageType.fileOffer:
-        return ctx.files.onOffer(c, env, id, act);
-      case MessageType.fileChunk:
-        return ctx.files.onChunk(c, env, act);
-      case MessageType.fileCancel:
-        return ctx.files.onCancel(c, env, act);
-      case MessageType.contactRequest:
-        throw new OpenError('BAD_MESSAGE', 'a contact request outside a first-contact frame');
-      case MessageType.mailboxToken: {
-        const token = env.body.token;
-        act.after.push(() => ctx.mailboxTokens.received(c, token));
-        return;
-      }
-      default:
-        // contact_accept (handled above), presence, typing, calls, push registrations: the
-        // event is the action.
-        return;
-    }
-  }
-
-  #record(item: HistoryItem, act: Act): void {
-    act.ops.push(this.#ctx.history.put(item));
-    act.after.push(() => this.#ctx.emit('history', { item }));
+  /** The handler of the envelope's type (the codec only decodes types the spec defines). */
+  #handler(env: Envelope): MessageHandler {
+    const h = this.#ctx.handlers[env.type] as MessageHandler | undefined;
+    if (!h) throw new Error(`no handler for message type ${env.type}`);
+    return h;
   }
 }

@@ -10,10 +10,11 @@
  */
 import { ControlType, WAKE_TAG_ROTATE_MS, WAKE_TAG_SIZE, type ControlMessage, type TurnCredentials } from '@parley/generated';
 import { fromHex } from '../crypto/index.ts';
-import { report, unref, type Ctx } from './context.ts';
 import { EngineError } from './errors.ts';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './limits.ts';
+import { report, unref, type Clock, type Emit, type Wire } from './parts.ts';
 import { K, getRecord, putRecord } from './records.ts';
+import type { Store } from './storage.ts';
 import type { Contact } from './types.ts';
 
 interface WakeTag {
@@ -27,16 +28,26 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** What the relay services use. */
+export interface RelayServicesDeps {
+  clock: Clock;
+  emit: Emit;
+  store: Store;
+  wire: Pick<Wire, 'send' | 'delayNextReconnect'>;
+  /** Register the wake tag after each handshake (EngineOptions.registerWake). */
+  registerWake: boolean;
+}
+
 export class RelayServices {
-  readonly #ctx: Ctx;
+  readonly #ctx: RelayServicesDeps;
   readonly #register: boolean;
   #wake: WakeTag | undefined;
   #rotateTimer: ReturnType<typeof setTimeout> | undefined;
   #turn: Pending[] = [];
 
-  constructor(ctx: Ctx, registerWake: boolean) {
-    this.#ctx = ctx;
-    this.#register = registerWake;
+  constructor(deps: RelayServicesDeps) {
+    this.#ctx = deps;
+    this.#register = deps.registerWake;
   }
 
   async load(): Promise<void> {
@@ -53,7 +64,7 @@ export class RelayServices {
   /** A new random tag: stored, registered with the relay when online, announced by `wake-tag`. */
   async rotate(register = true): Promise<void> {
     const ctx = this.#ctx;
-    const next: WakeTag = { tag: ctx.randomBytes(WAKE_TAG_SIZE), createdAt: ctx.now() };
+    const next: WakeTag = { tag: ctx.clock.randomBytes(WAKE_TAG_SIZE), createdAt: ctx.clock.now() };
     await ctx.store.batch([putRecord(K.wakeTag, next)]);
     this.#wake = next;
     ctx.emit('wake-tag', { tag: next.tag.slice(), createdAt: next.createdAt });
@@ -63,7 +74,7 @@ export class RelayServices {
 
   /** After each handshake: rotate if due, then register the tag. */
   online(): void {
-    if (this.#due()) void this.rotate().catch((err) => report(this.#ctx, 'wake tag', err));
+    if (this.#due()) void this.rotate().catch((err) => report(this.#ctx.emit, 'wake tag', err));
     else this.#registerNow();
   }
 
@@ -118,7 +129,7 @@ export class RelayServices {
         return;
       }
       case ControlType.shutdown:
-        ctx.conn.delayNextReconnect(m.body.retryAfterMs);
+        ctx.wire.delayNextReconnect(m.body.retryAfterMs);
         return;
       case ControlType.mailboxDrained:
         ctx.emit('synced', { delivered: m.body.delivered });
@@ -141,15 +152,15 @@ export class RelayServices {
   }
 
   #due(): boolean {
-    return !this.#wake || this.#ctx.now() - this.#wake.createdAt >= WAKE_TAG_ROTATE_MS;
+    return !this.#wake || this.#ctx.clock.now() - this.#wake.createdAt >= WAKE_TAG_ROTATE_MS;
   }
 
   #schedule(): void {
     clearTimeout(this.#rotateTimer);
     if (!this.#wake) return;
-    const delay = Math.max(0, this.#wake.createdAt + WAKE_TAG_ROTATE_MS - this.#ctx.now());
+    const delay = Math.max(0, this.#wake.createdAt + WAKE_TAG_ROTATE_MS - this.#ctx.clock.now());
     // setTimeout takes at most 2^31 - 1 ms; WAKE_TAG_ROTATE_MS is well below it
-    this.#rotateTimer = unref(setTimeout(() => void this.rotate().catch((err) => report(this.#ctx, 'wake tag', err)), delay));
+    this.#rotateTimer = unref(setTimeout(() => void this.rotate().catch((err) => report(this.#ctx.emit, 'wake tag', err)), delay));
   }
 
   #registerNow(): void {
@@ -157,6 +168,6 @@ export class RelayServices {
   }
 
   #control(message: ControlMessage): boolean {
-    return this.#ctx.conn.send({ size: 0, build: (s) => s.sealControl(message) });
+    return this.#ctx.wire.send({ size: 0, build: (s) => s.sealControl(message) });
   }
 }

@@ -17,16 +17,17 @@
 import { MAX_RECEIPT_IDS, MessageType, REPLAY_WINDOW_MS, ReceiptStatus, type Envelope, type EnvelopeBody, type Extension } from '@parley/generated';
 import { fromHex, toHex } from '../crypto/index.ts';
 import { makeEnvelope } from '../protocol/envelope.ts';
-import { sealPeer } from '../protocol/peer.ts';
-import { snapshot } from './contacts.ts';
-import { report, type Ctx } from './context.ts';
+import { snapshot } from './contact-list.ts';
 import { EngineError } from './errors.ts';
-import type { HistoryItem } from './history.ts';
+import type { History, HistoryItem } from './history.ts';
 import { MAX_PENDING_READ_IDS, READ_RESEND_WINDOW_MS } from './limits.ts';
-import { ORDERED_TYPES } from './order.ts';
-import type { OutboxEntry } from './outbox.ts';
+import { ORDERED_TYPES, type OrderOut } from './order.ts';
+import type { Outbox, OutboxEntry } from './outbox.ts';
+import { report, type Clock, type ContactLookup, type DurableOptions, type Emit, type PerContactState, type Sealed, type Send, type Wire } from './parts.ts';
 import { K, del, getRecord, putRecord } from './records.ts';
-import type { StoreOp } from './storage.ts';
+import type { Serial } from './serial.ts';
+import type { PeerSessions } from './sessions.ts';
+import type { Store, StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
 /** Sent once on the live session, never stored in the outbox. */
@@ -35,39 +36,46 @@ export const EPHEMERAL_TYPES: ReadonlySet<number> = new Set([MessageType.receipt
 /** Types whose outgoing history record follows the outbox (queued → sent → delivered → read). */
 const TRACKED: ReadonlySet<number> = new Set([MessageType.text, MessageType.fileOffer]);
 
-export interface DurableOptions {
-  flags?: number;
-  /** A history record to write with the message (its id and seq are filled in). */
-  history?: Omit<HistoryItem, 'id' | 'seq' | 'contact' | 'dir' | 'sentAt'>;
-  fileId?: string;
-  chunk?: number;
-  /** More store operations to land with the message (e.g. our own edit applied to history). */
-  ops?: StoreOp[];
+export type { DurableOptions, Sealed } from './parts.ts';
+
+/** What the send side uses. */
+export interface SenderDeps {
+  clock: Clock;
+  emit: Emit;
+  store: Store;
+  /** The lane for read-modify-write of history (see serial.ts). */
+  serial: Serial;
+  /** Every peer frame is sealed here (the session layer: where v2 ratchets plug in). */
+  sessions: Pick<PeerSessions, 'seal'>;
+  wire: Pick<Wire, 'online' | 'epoch' | 'send'>;
+  outbox: Outbox;
+  history: Pick<History, 'get' | 'put' | 'nextSeq'>;
+  orderOut: Pick<OrderOut, 'next'>;
+  contacts: Pick<ContactLookup, 'get' | 'all'>;
+  /** A file chunk went on the wire for the first time (outgoing transfer progress). */
+  chunkSent(e: OutboxEntry): void;
 }
 
-export interface Sealed {
-  envelope: Envelope;
-  entry: OutboxEntry;
-  ops: StoreOp[];
-  item?: HistoryItem;
-}
-
-export class Sender {
-  readonly #ctx: Ctx;
+export class Sender implements Send, PerContactState {
+  readonly #ctx: SenderDeps;
   readonly #acks = new Map<string, Set<string>>();
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(ctx: Ctx) {
-    this.#ctx = ctx;
+  constructor(deps: SenderDeps) {
+    this.#ctx = deps;
   }
 
   envelope(body: EnvelopeBody, flags = 0, extensions: Extension[] = []): Envelope {
-    return makeEnvelope({ ...body, flags, extensions } as Parameters<typeof makeEnvelope>[0], { now: this.#ctx.now, random: this.#ctx.randomBytes });
+    return makeEnvelope({ ...body, flags, extensions } as Parameters<typeof makeEnvelope>[0], { now: this.#ctx.clock.now, random: this.#ctx.clock.randomBytes });
   }
 
-  async seal(c: Contact, envelope: Envelope): Promise<Uint8Array> {
-    const { backend, identity, pairs } = this.#ctx;
-    return sealPeer({ backend, sender: identity, recipient: c, envelope, pair: await pairs.get(c) });
+  seal(c: Contact, envelope: Envelope): Promise<Uint8Array> {
+    return this.#ctx.sessions.seal(c, envelope);
+  }
+
+  /** The read receipts kept for a removed contact. */
+  removeOps(c: Contact): StoreOp[] {
+    return [del(K.readQueue(c.key)), del(K.readSent(c.key))];
   }
 
   /**
@@ -118,7 +126,7 @@ export class Sender {
 
   /** Seals and sends once on the live session; NOT_CONNECTED if there is none. */
   async sendEphemeral(c: Contact, body: EnvelopeBody, flags = 0): Promise<string> {
-    const { conn } = this.#ctx;
+    const conn = this.#ctx.wire;
     if (!conn.online) throw new EngineError('NOT_CONNECTED', 'not connected to the relay');
     const envelope = this.envelope(body, flags);
     const frame = await this.seal(c, envelope);
@@ -131,7 +139,7 @@ export class Sender {
 
   /** Puts due outbox entries on the wire (after reconnects, sends, acks, and on the resend tick). */
   pump(): void {
-    const { conn, outbox, contacts } = this.#ctx;
+    const { wire: conn, outbox, contacts } = this.#ctx;
     if (!conn.online) return;
     const epoch = conn.epoch;
     const sendable = (key: string, kind: OutboxEntry['kind']): boolean => {
@@ -158,7 +166,7 @@ export class Sender {
     const ctx = this.#ctx;
     if (!ctx.outbox.sent(e.seq)) return;
     ctx.emit('sent', { contact: e.contact, id: e.msgId });
-    if (e.fileId !== undefined && e.chunk !== undefined) ctx.files.chunkSent(e);
+    if (e.fileId !== undefined && e.chunk !== undefined) ctx.chunkSent(e);
     if (TRACKED.has(e.type)) {
       void ctx.serial
         .run(async () => {
@@ -168,7 +176,7 @@ export class Sender {
           await ctx.store.batch([ctx.history.put(item)]);
           ctx.emit('history', { item });
         })
-        .catch((err) => report(ctx, 'history status', err));
+        .catch((err) => report(ctx.emit, 'history status', err));
     }
   }
 
@@ -178,7 +186,7 @@ export class Sender {
    */
   async tick(): Promise<void> {
     const ctx = this.#ctx;
-    const now = ctx.now();
+    const now = ctx.clock.now();
     for (const e of ctx.outbox.expired(now)) {
       await ctx.outbox.remove([e]);
       const c = ctx.contacts.get(e.contact);
@@ -221,7 +229,7 @@ export class Sender {
     const set = this.#acks.get(contact);
     this.#acks.delete(contact);
     const c = this.#ctx.contacts.get(contact);
-    if (!set || !c || !this.#ctx.conn.online) return; // the sender resends; the duplicate is acknowledged then
+    if (!set || !c || !this.#ctx.wire.online) return; // the sender resends; the duplicate is acknowledged then
     const ids = [...set];
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) {
@@ -261,7 +269,7 @@ export class Sender {
    */
   async flushReads(only?: Contact): Promise<void> {
     const ctx = this.#ctx;
-    if (!ctx.conn.online) return;
+    if (!ctx.wire.online) return;
     const contacts = only ? [only] : ctx.contacts.all().filter((c) => c.state === 'accepted');
     for (const c of contacts) {
       const ids = (await getRecord<string[]>(ctx.store, K.readQueue(c.key))) ?? [];
@@ -271,7 +279,7 @@ export class Sender {
       } catch {
         return; // offline again: they stay queued
       }
-      const now = ctx.now();
+      const now = ctx.clock.now();
       const before = await getRecord<{ at: number; ids: string[] }>(ctx.store, K.readSent(c.key));
       const recent = before && now - before.at <= READ_RESEND_WINDOW_MS ? before.ids : [];
       await ctx.store.batch([del(K.readQueue(c.key)), putRecord(K.readSent(c.key), { at: now, ids: [...recent, ...ids].slice(-MAX_PENDING_READ_IDS) })]);
@@ -288,7 +296,7 @@ export class Sender {
     for (const c of ctx.contacts.all()) {
       const sent = await getRecord<{ at: number; ids: string[] }>(ctx.store, K.readSent(c.key));
       if (!sent) continue;
-      if (c.state === 'accepted' && ctx.now() - sent.at <= READ_RESEND_WINDOW_MS) {
+      if (c.state === 'accepted' && ctx.clock.now() - sent.at <= READ_RESEND_WINDOW_MS) {
         try {
           await this.#sendReads(c, sent.ids);
         } catch {

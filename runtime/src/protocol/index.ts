@@ -70,6 +70,8 @@ export type { CreateFirstContactArgs, OpenFirstContactArgs, OpenedFirstContact }
 
 export { safetyNumber, safetyNumberGroups, safetyNumbersEqual, safetyQr, verifySafetyQr } from './safety.ts';
 export { relayFingerprint } from './relay-fingerprint.ts';
+export { WellKnownError, buildWellKnown, isWellKnownError, parseWellKnown } from './well-known.ts';
+export type { WellKnownDocument, WellKnownErrorCode, WellKnownRelay } from './well-known.ts';
 export { mailboxToken, mailboxTokenKey, mailboxTokensEqual } from './mailbox-token.ts';
 
 export * from './ratchet/index.ts';

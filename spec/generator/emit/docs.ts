@@ -5,6 +5,7 @@
  * every error code, and annotated hex dumps of codec vectors.
  */
 import { INT_MAX, INT_WIDTH, type FieldIR, type IntFieldIR, type RegionIR, type SpecIR, type StructIR } from '../ir.ts';
+import { documentsMarkdown } from './documents.ts';
 import { moduleOf, stamp, type Emitter } from './file.ts';
 import { isInt } from '../interp.ts';
 import { byteDiagram, type Cell } from './docs-diagram.ts';
@@ -114,6 +115,7 @@ function constants(ir: SpecIR): string {
     ...(ir.strings.length
       ? ['Text constants (not byte layouts, but every implementation must use them as written):', '', table(['Name', 'Value', 'Meaning'], ir.strings.map((t) => [code(t.name), code(JSON.stringify(t.value)), t.doc])), '']
       : []),
+    ...documentsMarkdown(ir, table, code),
   ].join('\n');
 }
 

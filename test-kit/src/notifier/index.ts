@@ -3,3 +3,4 @@ export * from './setup.ts';
 export * from './push-service.ts';
 export * from './fcm-service.ts';
 export * from './http-ece.ts';
+export * from './ece-decrypt.ts';

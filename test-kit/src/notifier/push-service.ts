@@ -7,7 +7,7 @@
  *   service's origin, exp in the future and at most 24 h ahead (§2), sub a mailto: or https: URL;
  * - `Content-Encoding: aes128gcm`, a TTL, and a valid Urgency and Topic (RFC 8030 §5);
  * - the body is decrypted with the subscription's private key by `http_ece`, an implementation
- *   independent of the notifier's (ece.ts);
+ *   independent of the notifier's test decryptor (ece-decrypt.ts);
  * - what arrived is recorded; a subscription can be told to answer 404 or 410.
  * Refusals answer 400/401/403 with the reason, and are recorded too.
  */

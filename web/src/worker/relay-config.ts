@@ -2,19 +2,27 @@
  * Which relay the app talks to, in this order:
  *   1. the build's settings: VITE_PARLEY_RELAY_URL, VITE_PARLEY_RELAY_X, VITE_PARLEY_RELAY_ED
  *      (all three, keys as hex), for an app hosted apart from its relay;
- *   2. otherwise the relay serving the app: same-origin `/.well-known/parley.json`
- *      (spec strings.WELL_KNOWN_PATH: { protocol: WELL_KNOWN_PROTOCOL, versions, url, relay_x, relay_ed,
- *      fingerprint }); a document for another protocol, or without our PROTOCOL_VERSION, is
- *      refused rather than pinned.
+ *   2. otherwise the relay serving the app: same-origin `/.well-known/parley.json` (spec
+ *      documents.well_known), read by the runtime's parseWellKnown: a document for another
+ *      protocol, without our PROTOCOL_VERSION, or whose fingerprint is not the fingerprint of
+ *      its keys is refused rather than pinned (the fingerprint shown is the one computed here).
  * The result is pinned with the identity (worker/vault.ts); a relay that later publishes other
  * keys is reported, never followed silently.
  */
-import { KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL } from '@parley/generated';
+import { KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PATH } from '@parley/generated';
+import { fromHex, isWellKnownError, parseWellKnown, relayFingerprint, type WellKnownErrorCode } from '@parley/runtime';
 import type { RelayInfo } from '../messages/protocol.ts';
 
 export class RelayConfigError extends Error {
   override readonly name = 'RelayConfigError';
   readonly code = 'RELAY_CONFIG';
+  /** For a refused well-known document: why (FINGERPRINT_MISMATCH: its keys and fingerprint disagree). */
+  readonly reason: WellKnownErrorCode | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; reason?: WellKnownErrorCode }) {
+    super(message, options);
+    this.reason = options?.reason;
+  }
 }
 
 export interface RelayEnv {
@@ -37,19 +45,20 @@ function checked(url: unknown, x: unknown, ed: unknown, where: string): { url: s
 export function relayFromEnv(env: RelayEnv): RelayInfo | undefined {
   const { VITE_PARLEY_RELAY_URL: url, VITE_PARLEY_RELAY_X: x, VITE_PARLEY_RELAY_ED: ed } = env;
   if (!url && !x && !ed) return undefined;
-  return { ...checked(url, x, ed, 'VITE_PARLEY_RELAY_*'), source: 'env' };
+  const r = checked(url, x, ed, 'VITE_PARLEY_RELAY_*');
+  // the fingerprint people compare is computed from the keys pinned, never taken from elsewhere
+  return { ...r, fingerprint: relayFingerprint(fromHex(r.x), fromHex(r.ed)), source: 'env' };
 }
 
 /** Parses a `/.well-known/parley.json` document; RelayConfigError if it is not one this app can use. */
 export function relayFromWellKnown(doc: unknown): RelayInfo {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new RelayConfigError(`${WELL_KNOWN_PATH}: not a JSON object`);
-  const d = doc as Record<string, unknown>;
-  if (d.protocol !== WELL_KNOWN_PROTOCOL) throw new RelayConfigError(`${WELL_KNOWN_PATH}: protocol must be "${WELL_KNOWN_PROTOCOL}", got ${JSON.stringify(d.protocol)}`);
-  if (!Array.isArray(d.versions) || !d.versions.includes(PROTOCOL_VERSION)) {
-    throw new RelayConfigError(`${WELL_KNOWN_PATH}: the relay does not offer protocol version ${PROTOCOL_VERSION} (versions: ${JSON.stringify(d.versions)})`);
+  try {
+    const r = parseWellKnown(doc, { version: PROTOCOL_VERSION });
+    return { url: r.url, x: r.xHex, ed: r.edHex, fingerprint: r.fingerprint, source: 'well-known' };
+  } catch (err) {
+    if (!isWellKnownError(err)) throw err;
+    throw new RelayConfigError(err.message, { cause: err, reason: err.code });
   }
-  const r = checked(d.url, d.relay_x, d.relay_ed, WELL_KNOWN_PATH);
-  return { ...r, ...(typeof d.fingerprint === 'string' ? { fingerprint: d.fingerprint } : {}), source: 'well-known' };
 }
 
 /**

@@ -95,7 +95,7 @@ export function parseState(bytes: Uint8Array): RatchetState {
 }
 
 /** What a state gives a conversation, for the UI: forward secrecy always, post-quantum once a KEM secret entered the root. */
-export interface Protection {
+export interface SessionProtection {
   forwardSecrecy: true;
   /** True once both directions' chains descend from a root step that mixed an ML-KEM secret. */
   postQuantum: boolean;
@@ -106,6 +106,6 @@ export interface Protection {
  * its root step mixed an ML-KEM secret, and a state only gets there after the contact's chain
  * that answered its KEM key: from then on both directions are post-quantum.
  */
-export function protectionOf(s: RatchetState): Protection {
+export function protectionOf(s: RatchetState): SessionProtection {
   return { forwardSecrecy: true, postQuantum: s.kemCiphertext.length !== 0 };
 }
