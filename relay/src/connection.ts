@@ -144,10 +144,12 @@ export class Connection implements Holder {
   /** Per-connection rate limit of RING, created on first use. */
   ringBucket: TokenBucket | undefined;
   /**
-   * Ids whose mailbox token this session presented and the relay accepted (vouch.ts), with
-   * the count of tokens checked (bounded by mailboxTokensPerSession); created on first use.
+   * Ids whose mailbox token this session presented and the relay accepted (vouch.ts), the
+   * count of tokens checked (bounded by mailboxTokensPerSession), and the tokens that matched no
+   * registered secret yet (checked again when a holder of that id registers one: after a relay
+   * restart a contact may present before the recipient has re-registered); created on first use.
    */
-  vouch: { ids: Set<string>; checked: number } | undefined;
+  vouch: { ids: Set<string>; checked: number; waiting: Map<string, Uint8Array> } | undefined;
 
   #hs: HandshakePort | undefined;
   #session: SessionPort | undefined;
