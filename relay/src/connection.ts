@@ -392,6 +392,11 @@ export class Connection implements Holder {
         this.ctx.stats.controlFrames++;
         this.ctx.control(this, msg);
       })
+      // A failure here must not reject the chain: every later control frame (and frame held
+      // behind one) would be skipped silently.
+      .catch((e: Error) => {
+        this.ctx.log.error({ conn: this.serial, err: e.message }, 'acting on a control frame failed');
+      })
       .finally(() => {
         this.#pendingControl--;
       });
@@ -409,7 +414,12 @@ export class Connection implements Holder {
     this.#heldBytes += frame.length;
     this.#controlChain = this.#controlChain!.then(() => {
       this.#heldBytes -= frame.length;
-      if (this.state === State.Session) this.ctx.route(this, frame);
+      if (this.state !== State.Session) return;
+      try {
+        this.ctx.route(this, frame);
+      } catch (e) {
+        this.ctx.log.error({ conn: this.serial, err: (e as Error).message }, 'routing a frame held behind a control frame failed');
+      }
     });
   }
 
