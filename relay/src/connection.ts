@@ -144,10 +144,12 @@ export class Connection implements Holder {
   /** Per-connection rate limit of RING, created on first use. */
   ringBucket: TokenBucket | undefined;
   /**
-   * Ids whose mailbox token this session presented and the relay accepted (vouch.ts), with
-   * the count of tokens checked (bounded by mailboxTokensPerSession); created on first use.
+   * Ids whose mailbox token this session presented and the relay accepted (vouch.ts), the
+   * count of tokens checked (bounded by mailboxTokensPerSession), and the tokens that matched no
+   * registered secret yet (checked again when a holder of that id registers one: after a relay
+   * restart a contact may present before the recipient has re-registered); created on first use.
    */
-  vouch: { ids: Set<string>; checked: number } | undefined;
+  vouch: { ids: Set<string>; checked: number; waiting: Map<string, Uint8Array> } | undefined;
 
   #hs: HandshakePort | undefined;
   #session: SessionPort | undefined;
@@ -390,6 +392,11 @@ export class Connection implements Holder {
         this.ctx.stats.controlFrames++;
         this.ctx.control(this, msg);
       })
+      // A failure here must not reject the chain: every later control frame (and frame held
+      // behind one) would be skipped silently.
+      .catch((e: Error) => {
+        this.ctx.log.error({ conn: this.serial, err: e.message }, 'acting on a control frame failed');
+      })
       .finally(() => {
         this.#pendingControl--;
       });
@@ -407,7 +414,12 @@ export class Connection implements Holder {
     this.#heldBytes += frame.length;
     this.#controlChain = this.#controlChain!.then(() => {
       this.#heldBytes -= frame.length;
-      if (this.state === State.Session) this.ctx.route(this, frame);
+      if (this.state !== State.Session) return;
+      try {
+        this.ctx.route(this, frame);
+      } catch (e) {
+        this.ctx.log.error({ conn: this.serial, err: (e as Error).message }, 'routing a frame held behind a control frame failed');
+      }
     });
   }
 

@@ -76,6 +76,8 @@ export class RelayServer implements RelayContext {
   readonly #addresses: AddressLimiter;
   /** TURN requests per key pair and per source address: reconnecting or fresh key pairs do not reset them. */
   readonly #turnByHolder: KeyedBuckets;
+  /** id -> sessions holding a token for it that matched no secret yet (Connection.vouch.waiting). */
+  readonly #awaitingSecret = new Map<string, Set<Connection>>();
   readonly #turnBySource: KeyedBuckets;
   readonly #conns = new Set<Connection>();
   readonly #turn: TurnConfig | undefined;
@@ -349,25 +351,21 @@ export class RelayServer implements RelayContext {
       case 'bye':
         conn.closeNormally();
         return;
-      case 'register_mailbox_secret':
+      case 'register_mailbox_secret': {
         this.secrets.register(conn.idKey, conn.holderKey, msg.secret);
         msg.secret.fill(0);
+        const waiting = this.#awaitingSecret.get(conn.idKey);
+        if (waiting !== undefined) for (const c of waiting) this.#vouchIfValid(c, conn.idKey, c.vouch!.waiting.get(conn.idKey)!);
         return;
+      }
       case 'present_mailbox_tokens': {
-        const vouch = (conn.vouch ??= { ids: new Set(), checked: 0 });
+        const vouch = (conn.vouch ??= { ids: new Set(), checked: 0, waiting: new Map() });
         if (vouch.checked + msg.tokens.length > L.mailboxTokensPerSession) {
           return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.present_mailbox_tokens });
         }
         vouch.checked += msg.tokens.length;
-        // holderKey = latin1(X25519 key) ‖ latin1(Ed25519 key)
-        const keys = Buffer.from(conn.holderKey, 'latin1');
-        const x = keys.subarray(0, KEY_SIZE);
-        const ed = keys.subarray(KEY_SIZE);
         // Nothing is answered either way: a presenter learns nothing about the recipient.
-        for (const { recipient, token } of msg.tokens) {
-          const idKey = Buffer.from(recipient).toString('latin1');
-          if (this.secrets.check(idKey, x, ed, token)) vouch.ids.add(idKey);
-        }
+        for (const { recipient, token } of msg.tokens) this.#vouchIfValid(conn, Buffer.from(recipient).toString('latin1'), token);
         return;
       }
       case 'wrong_direction':
@@ -376,8 +374,33 @@ export class RelayServer implements RelayContext {
     }
   }
 
+  /** Vouches `conn` for `idKey` if `token` matches a registered secret; else keeps it waiting for one. */
+  #vouchIfValid(conn: Connection, idKey: string, token: Uint8Array): void {
+    const vouch = conn.vouch!;
+    // holderKey = latin1(X25519 key) ‖ latin1(Ed25519 key)
+    const keys = Buffer.from(conn.holderKey, 'latin1');
+    const ok = this.secrets.check(idKey, keys.subarray(0, KEY_SIZE), keys.subarray(KEY_SIZE), token);
+    let waiting = this.#awaitingSecret.get(idKey);
+    if (ok) {
+      vouch.ids.add(idKey);
+      if (vouch.waiting.delete(idKey)) {
+        waiting?.delete(conn);
+        if (waiting?.size === 0) this.#awaitingSecret.delete(idKey);
+      }
+      return;
+    }
+    vouch.waiting.set(idKey, token);
+    if (waiting === undefined) this.#awaitingSecret.set(idKey, (waiting = new Set()));
+    waiting.add(conn);
+  }
+
   released(conn: Connection): void {
     if (!this.#conns.delete(conn)) return;
+    for (const idKey of conn.vouch?.waiting.keys() ?? []) {
+      const waiting = this.#awaitingSecret.get(idKey);
+      waiting?.delete(conn);
+      if (waiting?.size === 0) this.#awaitingSecret.delete(idKey);
+    }
     if (conn.bound) this.router.unbind(conn);
     conn.bound = false;
     if (conn.holderKey !== '') this.secrets.touch(conn.holderKey);

@@ -86,6 +86,9 @@ describe('relay restart with the client engine', () => {
 
     await a.engine.sendText(aSeesB.key, 'one');
     await until(() => b.texts.includes('one'), 'first message');
+    // The mailbox tokens the engines exchange on accept are acknowledged before B leaves, so B's
+    // goodbye is not behind them and the relay has unbound B when A sends again.
+    await until(() => a.engine.outboxSize === 0 && b.engine.outboxSize === 0, 'outboxes drained before B leaves');
 
     // B goes offline; A's next messages wait in the relay's mailbox...
     await b.engine.stop();

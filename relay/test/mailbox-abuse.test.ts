@@ -82,6 +82,23 @@ describe('strangers cannot push a vouched contact out of a mailbox', () => {
     expect(await metric(relay, 'parley_relay_drops_total', '{reason="mailbox_strangers"}')).toBe(2);
   });
 
+  it('a token presented before its recipient registered the secret (a relay restart) counts once it does', async () => {
+    relay = await testRelay({ limits: { mailboxMaxFrames: 16, mailboxSenderShareDivisor: 1 } });
+    const secret = randomBytes(MAILBOX_SECRET_SIZE);
+    const bobKeys = new ToyClient();
+    const alice = await client('127.0.6.3');
+    presentTokens(alice, [{ recipient: bobKeys.id, token: tokenFor(secret, alice) }]); // nothing registered yet
+    await sleep(50);
+    const bob = await client('127.0.0.1', bobKeys.x, bobKeys.ed);
+    registerSecret(bob, secret);
+    await sleep(50);
+    await offline(bob);
+    for (let i = 0; i < 6; i++) alice.sendPeer(bob.id, `a${i}`);
+    await sleep(100);
+    expect(await metric(relay, 'parley_relay_drops_total', '{reason="mailbox_strangers"}')).toBe(0);
+    expect(relay.server.mailboxes.pending(Buffer.from(bob.id).toString('latin1'))).toBe(6);
+  });
+
   it('present_mailbox_tokens is never answered, and answers rate_limited beyond MAILBOX_TOKENS_PER_SESSION', async () => {
     relay = await testRelay({ limits: { mailboxTokensPerSession: 3 } });
     const c = await client();
