@@ -68,6 +68,11 @@ const sections: Section[] = [
     run: async () => (await import('./files/files.bench.ts')).benchFiles((line) => console.error(line)),
   },
   {
+    id: 'sessions',
+    title: 'Relay sessions (issue 19): relay CPU per new session vs TLS 1.3, and a reconnect storm',
+    run: async () => (await import('./sessions/sessions.bench.ts')).benchSessions((line) => console.error(line)),
+  },
+  {
     id: 'web',
     title: 'Web app (issues 6, 7): production bundle size, time to a usable conversations screen, call setup time',
     run: async () => [...(await (await import('../web/bench/web.bench.ts')).benchWeb()), ...(await (await import('../web/bench/calls.bench.ts')).benchCalls())],

@@ -41,8 +41,9 @@ export function forkReady<T>(file: string, args: string[], execArgv: string[] = 
   });
 }
 
-export async function spawnServer(mode: 'bare' | 'parley', execArgv: string[] = []): Promise<Server> {
-  const { child, ready } = await forkReady<{ port: number; x?: string; ed?: string }>(SERVER_CHILD, [mode], execArgv);
+/** `args` for parley: [port, seedHex] to listen on a given port with a given identity. */
+export async function spawnServer(mode: 'bare' | 'parley', execArgv: string[] = [], args: string[] = []): Promise<Server> {
+  const { child, ready } = await forkReady<{ port: number; x?: string; ed?: string }>(SERVER_CHILD, [mode, ...args], execArgv);
   return { child, ...ready };
 }
 
