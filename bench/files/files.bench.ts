@@ -131,7 +131,7 @@ function row(kind: string, r: TransferResult, bareBps: number): Record<string, s
     file: label(r.size),
     'MB/s': Number((bps / MiB).toFixed(2)),
     'bare MB/s': Number((bareBps / MiB).toFixed(1)),
-    'throughput ratio': ratio(bps, bareBps),
+    'throughput ratio': (bps / bareBps).toFixed(3), // a string: the table rounds numbers to 2 decimals
     'first byte ms': Math.round(r.ttfbMs),
     'p99 chunk ms': Math.round(r.p99ChunkMs),
     'sender RSS growth MiB': Number((r.senderRss / MiB).toFixed(1)),
