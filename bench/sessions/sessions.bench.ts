@@ -8,6 +8,7 @@
  *
  *   BENCH_SESSIONS_N=2000   sessions (and TLS connections) measured (default 1000, at most 20,000)
  *   BENCH_STORM_CLIENTS=10000   clients in the storm (default 500, at most 10,000)
+ *   BENCH_CPU_PROF_DIR=/tmp/p   the relay of the sessions row runs with --cpu-prof into that folder
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -111,7 +112,8 @@ export async function benchSessions(log: (line: string) => void = () => {}): Pro
   const tables: BenchTable[] = [];
   try {
     const cert = makeCert(dir);
-    const relay = await spawnServer('parley');
+    const prof = process.env.BENCH_CPU_PROF_DIR;
+    const relay = await spawnServer('parley', prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []);
     const tls = await forkReady<{ port: number }>(TLS_SERVER, [cert.cert, cert.key]);
     let p: { cpuMs: number; wallMs: number };
     let t: { cpuMs: number; wallMs: number };
