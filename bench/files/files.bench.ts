@@ -53,14 +53,18 @@ export async function bareBytesPerSec(bare: Server): Promise<number> {
 
 class Peer {
   readonly #child: import('node:child_process').ChildProcess;
-  readonly #waiters: ((r: PeerReply) => boolean)[] = [];
+  readonly #waiters: { take: (r: PeerReply) => boolean; fail: (e: Error) => void }[] = [];
 
   constructor(child: import('node:child_process').ChildProcess) {
     this.#child = child;
     child.on('message', (r: PeerReply) => {
-      if ('error' in r) throw new Error(`engine peer: ${r.error}`);
-      const i = this.#waiters.findIndex((w) => w(r));
+      // a failure in the peer fails whatever waits on it (the bench reports the section failed)
+      if ('error' in r) for (const w of this.#waiters.splice(0)) w.fail(new Error(`engine peer: ${r.error}`));
+      const i = this.#waiters.findIndex((w) => w.take(r));
       if (i >= 0) this.#waiters.splice(i, 1);
+    });
+    child.on('exit', (code) => {
+      for (const w of this.#waiters.splice(0)) w.fail(new Error(`engine peer exited with ${code}`));
     });
   }
 
@@ -73,12 +77,18 @@ class Peer {
   ask<R>(cmd: PeerCommand | undefined, pick: (r: PeerReply) => R | undefined, timeoutMs = TRANSFER_TIMEOUT_MS): Promise<R> {
     return new Promise((ok, fail) => {
       const t = setTimeout(() => fail(new Error(`engine peer: no answer to ${cmd?.cmd ?? 'wait'} within ${timeoutMs} ms`)), timeoutMs);
-      this.#waiters.push((r) => {
-        const v = pick(r);
-        if (v === undefined) return false;
-        clearTimeout(t);
-        ok(v);
-        return true;
+      this.#waiters.push({
+        take: (r) => {
+          const v = pick(r);
+          if (v === undefined) return false;
+          clearTimeout(t);
+          ok(v);
+          return true;
+        },
+        fail: (e) => {
+          clearTimeout(t);
+          fail(e);
+        },
       });
       if (cmd) this.#child.send(cmd);
     });
