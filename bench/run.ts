@@ -5,6 +5,7 @@
  *
  *   npm run bench                 # everything
  *   npm run bench -- codec relay  # only the named sections
+ *   BENCH_FILE_MB=1 npm run bench -- files   # files bench, 1 MB only (see bench/files/files.bench.ts)
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -65,6 +66,16 @@ const sections: Section[] = [
     id: 'relay',
     title: 'Relay (issue 4): Parley relay vs a bare ws forwarder',
     run: async () => (await import('../relay/bench/relay.bench.ts')).benchRelay((line) => console.error(line)),
+  },
+  {
+    id: 'files',
+    title: 'Files (issue 19): engine-to-engine and wschat-to-wschat transfers through the relay vs a bare ws forwarder',
+    run: async () => (await import('./files/files.bench.ts')).benchFiles((line) => console.error(line)),
+  },
+  {
+    id: 'sessions',
+    title: 'Relay sessions (issue 19): relay CPU per new session vs TLS 1.3, and a reconnect storm',
+    run: async () => (await import('./sessions/sessions.bench.ts')).benchSessions((line) => console.error(line)),
   },
   {
     id: 'web',

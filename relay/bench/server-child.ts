@@ -2,6 +2,8 @@
  * A server in its own process for the bench: `bare` (the baseline: a plain `ws` forwarder,
  * first 8 bytes of a frame = recipient, forwarded verbatim, no crypto; a client registers by
  * sending its 8-byte id first) or `parley` (the real relay, limits raised for load).
+ * `parley [port] [seedHex]` listens on a given port with a given identity seed, so the reconnect
+ * storm (bench/sessions) can start the same relay again after killing it.
  * Talks to the parent over IPC: {port, x, ed} once listening; 'rss' -> {rss, heap} after a GC (heap = V8 heap used + external).
  */
 import { createServer } from 'node:http';
@@ -38,8 +40,13 @@ async function bare(): Promise<number> {
 
 async function parley(): Promise<{ port: number; x: string; ed: string }> {
   const big = 1_000_000_000;
+  const port = Number(process.argv[3] ?? 0);
+  const seedHex = process.argv[4];
   const relay = await startRelay({
     logLevel: 'warn',
+    host: '127.0.0.1',
+    port,
+    ...(seedHex !== undefined ? { seed: Uint8Array.from(Buffer.from(seedHex, 'hex')) } : {}),
     limits: {
       maxConnectionsPerAddress: 100_000,
       handshakesPerAddressPerMinute: 10_000_000,

@@ -1,0 +1,115 @@
+/**
+ * One runtime engine in its own process for the files bench: a FileStore with fsync on (as the
+ * CLI uses it) in a temporary folder, connected to the relay named on the command line. The
+ * parent drives it over IPC (see `PeerCommand`); it answers with `PeerReply`. It samples its
+ * own resident set every RSS_SAMPLE_MS and reports the peak growth over the baseline the parent
+ * sets with `mark`. Timestamps are wall-clock milliseconds with sub-millisecond precision
+ * (performance.timeOrigin + now), comparable across processes on the same machine.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Engine, generateIdentity, pickBackend } from '@parley/runtime';
+import { FileStore, NodeWsTransport } from '@parley/runtime/node';
+
+/** How often the process samples its RSS; a transfer of 1 MB takes tens of ms at least. */
+const RSS_SAMPLE_MS = 10;
+
+export type PeerCommand =
+  | { cmd: 'invite' }
+  | { cmd: 'add'; invite: string }
+  | { cmd: 'mark' }
+  | { cmd: 'send'; contact: string; size: number }
+  | { cmd: 'stop' };
+
+export type PeerReply =
+  | { ready: true }
+  | { invite: string }
+  | { contact: string }
+  | { queued: true; startedAt: number; sentAt: number[] }
+  | { received: true; size: number; chunkAt: number[]; doneAt: number; peakRssGrowth: number }
+  | { delivered: true; sentAt: number[]; doneAt: number; peakRssGrowth: number }
+  | { error: string };
+
+const now = () => performance.timeOrigin + performance.now();
+const [url, xHex, edHex, name] = process.argv.slice(2) as [string, string, string, string];
+const dir = mkdtempSync(join(tmpdir(), 'parley-bench-files-'));
+const send = (r: PeerReply) => process.send!(r);
+
+let baseline = process.memoryUsage().rss;
+let peak = baseline;
+const sampler = setInterval(() => {
+  const r = process.memoryUsage().rss;
+  if (r > peak) peak = r;
+}, RSS_SAMPLE_MS);
+
+const engine = new Engine({
+  identity: await generateIdentity(await pickBackend()),
+  relay: { url, x: Uint8Array.from(Buffer.from(xHex, 'hex')), ed: Uint8Array.from(Buffer.from(edHex, 'hex')) },
+  store: await FileStore.open(join(dir, 'state')),
+  transport: new NodeWsTransport(),
+  displayName: name,
+  registerWake: false,
+});
+
+// Chunk arrival (receiver) and first send (sender) times, the k-th entry for the k-th chunk.
+let chunkAt: number[] = [];
+let sentAt: number[] = [];
+let lastSent = 0;
+engine.on('contact-request', ({ contact }) => void engine.acceptContact(contact.key).then(() => send({ contact: contact.key })));
+engine.on('file-progress', (p) => {
+  if (p.direction === 'in') {
+    while (chunkAt.length < p.chunks) chunkAt.push(now());
+  } else if (p.sent !== undefined && p.sent > lastSent) {
+    for (; lastSent < p.sent; lastSent++) sentAt.push(now());
+  }
+  if (p.direction === 'out' && p.chunks === p.totalChunks) send({ delivered: true, sentAt, doneAt: now(), peakRssGrowth: peak - baseline });
+});
+engine.on('file', (f) => {
+  const doneAt = now();
+  send({ received: true, size: f.bytes.length, chunkAt, doneAt, peakRssGrowth: peak - baseline });
+});
+
+function stop(): void {
+  clearInterval(sampler);
+  void engine.stop().finally(() => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+}
+
+process.on('message', (m: PeerCommand) => {
+  const run = async (): Promise<void> => {
+    if (m.cmd === 'invite') send({ invite: (await engine.createInvite({ maxUses: 1 })).text });
+    else if (m.cmd === 'add') {
+      const added = await engine.addContact(m.invite);
+      await engine.next('contact-accepted');
+      send({ contact: added.key });
+    } else if (m.cmd === 'mark') {
+      (globalThis as { gc?: () => void }).gc?.();
+      chunkAt = [];
+      sentAt = [];
+      lastSent = 0;
+      baseline = peak = process.memoryUsage().rss;
+      send({ ready: true });
+    } else if (m.cmd === 'send') {
+      // The engine API takes the whole file in memory: its bytes count in the sender's growth.
+      const bytes = randomBytes(m.size);
+      const startedAt = now();
+      await engine.sendFile(m.contact, { name: 'bench.bin', mime: 'application/octet-stream', bytes });
+      send({ queued: true, startedAt, sentAt });
+    } else if (m.cmd === 'stop') stop();
+  };
+  run().catch((e: unknown) => send({ error: (e as Error).message }));
+});
+process.on('disconnect', stop);
+
+await engine.start();
+const deadline = Date.now() + 30_000;
+while (engine.state.state !== 'online') {
+  if (Date.now() > deadline) throw new Error(`${name}: not online after 30 s`);
+  await new Promise((r) => setTimeout(r, 20));
+}
+send({ ready: true });

@@ -1,0 +1,205 @@
+/**
+ * Files bench (issue 19): a file sent engine-to-engine (runtime engines, each in its own
+ * process with a FileStore, fsync on) and wschat-to-wschat (the CLI, `listen` and `file send`
+ * processes) through the real relay in its own process on 127.0.0.1; the baseline is the bare
+ * `ws` forwarder (relay/bench/server-child.ts) moving frames of a chunk's frame size with the
+ * engine's send window in flight, measured in the same run.
+ *
+ *   BENCH_FILE_MB=1,32,256   file sizes in MB (default 1,32,256; 256 MB = MAX_FILE_SIZE)
+ *   BENCH_FILE_KINDS=engine,wschat   which pairs run (default both)
+ *
+ * Throughput ratio = file bytes/s (offer to the receiver's complete file) / bare payload bytes/s
+ * (FILE_CHUNK_SIZE per frame). Target (issue 19): >= 0.3. RSS growth: peak over the baseline
+ * taken just before the transfer, sampled inside each process; target <= 64 MiB at 256 MB.
+ */
+import { fileURLToPath } from 'node:url';
+import { FILE_CHUNK_SIZE, FRAME_OVERHEAD, FrameKind, MAILBOX_MAX_BYTES, MAILBOX_MAX_FRAMES, MAILBOX_SENDER_SHARE_DIVISOR, MAX_FILE_SIZE } from '@parley/generated';
+import { bareDialer } from '../../relay/bench/dialers.ts';
+import { openPairs } from '../../relay/bench/load.ts';
+import type { BenchTable } from '../table.ts';
+import type { PeerCommand, PeerReply } from './engine-peer.ts';
+import { forkReady, percentile, ratio, sizesFromEnv, spawnServer, stopChild, type Server } from './servers.ts';
+import { wschatTransfer } from './wschat-pair.ts';
+
+const PEER = fileURLToPath(new URL('./engine-peer.ts', import.meta.url));
+/** A chunk's frame on the wire: the chunk, its envelope fields (file id, index) and the frame overhead. */
+export const CHUNK_FRAME_SIZE = FILE_CHUNK_SIZE + FRAME_OVERHEAD + 64;
+/** The engine's per-contact send window (runtime outbox: half the sender's mailbox share). */
+const WINDOW_FRAMES = Math.min(Math.floor(MAILBOX_MAX_FRAMES / MAILBOX_SENDER_SHARE_DIVISOR / 2), Math.floor(MAILBOX_MAX_BYTES / MAILBOX_SENDER_SHARE_DIVISOR / 2 / CHUNK_FRAME_SIZE));
+/** Longest one transfer may take: 256 MB at 1 MB/s, plus setup. */
+const TRANSFER_TIMEOUT_MS = 300_000;
+
+export interface TransferResult {
+  size: number;
+  totalMs: number;
+  ttfbMs: number;
+  p99ChunkMs: number;
+  senderRss: number;
+  receiverRss: number;
+}
+
+/** The bare forwarder's payload bytes/s for chunk-sized frames (1 pair, the engine's window). */
+export async function bareBytesPerSec(bare: Server): Promise<number> {
+  const pairs = await openPairs(bareDialer(`ws://127.0.0.1:${bare.port}/`, FrameKind.peer), 1);
+  try {
+    const opts = { warmupMs: 300, measureMs: 1500, window: WINDOW_FRAMES };
+    const runs = [await pairs.measure(CHUNK_FRAME_SIZE, opts), await pairs.measure(CHUNK_FRAME_SIZE, opts), await pairs.measure(CHUNK_FRAME_SIZE, opts)];
+    const fps = runs.map((r) => r.framesPerSec).sort((a, b) => a - b)[1]!;
+    return fps * FILE_CHUNK_SIZE;
+  } finally {
+    pairs.close();
+  }
+}
+
+class Peer {
+  readonly #child: import('node:child_process').ChildProcess;
+  readonly #waiters: { take: (r: PeerReply) => boolean; fail: (e: Error) => void }[] = [];
+
+  constructor(child: import('node:child_process').ChildProcess) {
+    this.#child = child;
+    child.on('message', (r: PeerReply) => {
+      // a failure in the peer fails whatever waits on it (the bench reports the section failed)
+      if ('error' in r) for (const w of this.#waiters.splice(0)) w.fail(new Error(`engine peer: ${r.error}`));
+      const i = this.#waiters.findIndex((w) => w.take(r));
+      if (i >= 0) this.#waiters.splice(i, 1);
+    });
+    child.on('exit', (code) => {
+      for (const w of this.#waiters.splice(0)) w.fail(new Error(`engine peer exited with ${code}`));
+    });
+  }
+
+  static async start(relay: Server, name: string, execArgv: string[] = []): Promise<Peer> {
+    const { child } = await forkReady<true>(PEER, [`ws://127.0.0.1:${relay.port}/`, relay.x!, relay.ed!, name], execArgv);
+    return new Peer(child);
+  }
+
+  /** Sends a command and waits for the first reply `pick` accepts. */
+  ask<R>(cmd: PeerCommand | undefined, pick: (r: PeerReply) => R | undefined, timeoutMs = TRANSFER_TIMEOUT_MS): Promise<R> {
+    return new Promise((ok, fail) => {
+      const t = setTimeout(() => fail(new Error(`engine peer: no answer to ${cmd?.cmd ?? 'wait'} within ${timeoutMs} ms`)), timeoutMs);
+      this.#waiters.push({
+        take: (r) => {
+          const v = pick(r);
+          if (v === undefined) return false;
+          clearTimeout(t);
+          ok(v);
+          return true;
+        },
+        fail: (e) => {
+          clearTimeout(t);
+          fail(e);
+        },
+      });
+      if (cmd) this.#child.send(cmd);
+    });
+  }
+
+  stop(): Promise<void> {
+    return stopChild(this.#child, { cmd: 'stop' });
+  }
+}
+
+/** Two engines that are contacts of each other; `execArgv` e.g. --cpu-prof for the profile. */
+export async function enginePair(relay: Server, execArgv: string[] = []): Promise<{ sender: Peer; receiver: Peer; contact: string }> {
+  const sender = await Peer.start(relay, 'sender', execArgv);
+  const receiver = await Peer.start(relay, 'receiver', execArgv);
+  const invite = await receiver.ask({ cmd: 'invite' }, (r) => ('invite' in r ? r.invite : undefined), 30_000);
+  const accepted = receiver.ask(undefined, (r) => ('contact' in r ? r.contact : undefined), 30_000);
+  const contact = await sender.ask({ cmd: 'add', invite }, (r) => ('contact' in r ? r.contact : undefined), 30_000);
+  await accepted;
+  return { sender, receiver, contact };
+}
+
+export async function engineTransfer(p: { sender: Peer; receiver: Peer; contact: string }, size: number): Promise<TransferResult> {
+  await p.sender.ask({ cmd: 'mark' }, (r) => ('ready' in r ? true : undefined), 30_000);
+  await p.receiver.ask({ cmd: 'mark' }, (r) => ('ready' in r ? true : undefined), 30_000);
+  const received = p.receiver.ask(undefined, (r) => ('received' in r ? r : undefined));
+  const delivered = p.sender.ask(undefined, (r) => ('delivered' in r ? r : undefined));
+  const queued = await p.sender.ask({ cmd: 'send', contact: p.contact, size }, (r) => ('queued' in r ? r : undefined));
+  const rx = await received;
+  const tx = await delivered;
+  if (rx.size !== size) throw new Error(`engine transfer: received ${rx.size} bytes of ${size}`);
+  const lat: number[] = [];
+  for (let i = 0; i < Math.min(rx.chunkAt.length, tx.sentAt.length); i++) lat.push(rx.chunkAt[i]! - tx.sentAt[i]!);
+  return {
+    size,
+    totalMs: rx.doneAt - queued.startedAt,
+    ttfbMs: rx.chunkAt[0]! - queued.startedAt,
+    p99ChunkMs: percentile(lat, 99),
+    senderRss: tx.peakRssGrowth,
+    receiverRss: rx.peakRssGrowth,
+  };
+}
+
+const MiB = 2 ** 20;
+const label = (size: number) => (size >= MiB ? `${Math.round(size / MiB)} MB` : `${Math.round(size / 1024)} KB`);
+
+function row(kind: string, r: TransferResult, bareBps: number): Record<string, string | number> {
+  const bps = (r.size / r.totalMs) * 1000;
+  return {
+    pair: kind,
+    file: label(r.size),
+    'MB/s': Number((bps / MiB).toFixed(2)),
+    'bare MB/s': Number((bareBps / MiB).toFixed(1)),
+    'throughput ratio': (bps / bareBps).toFixed(3), // a string: the table rounds numbers to 2 decimals
+    'first byte ms': Math.round(r.ttfbMs),
+    'p99 chunk ms': Math.round(r.p99ChunkMs),
+    'sender RSS growth MiB': Number((r.senderRss / MiB).toFixed(1)),
+    'receiver RSS growth MiB': Number((r.receiverRss / MiB).toFixed(1)),
+  };
+}
+
+export async function benchFiles(log: (line: string) => void = () => {}): Promise<BenchTable[]> {
+  const sizes = sizesFromEnv('BENCH_FILE_MB', [1, 32, 256], MAX_FILE_SIZE);
+  const kinds = (process.env.BENCH_FILE_KINDS ?? 'engine,wschat').split(',');
+  const bare = await spawnServer('bare');
+  let bareBps: number;
+  try {
+    bareBps = await bareBytesPerSec(bare);
+    log(JSON.stringify({ bareMBps: bareBps / MiB, windowFrames: WINDOW_FRAMES, frame: CHUNK_FRAME_SIZE }));
+  } finally {
+    await stopChild(bare.child);
+  }
+  const relay = await spawnServer('parley');
+  const rows: Record<string, string | number>[] = [];
+  try {
+    if (kinds.includes('engine')) {
+      const pair = await enginePair(relay);
+      try {
+        for (const size of sizes) {
+          const r = row('engine-engine', await engineTransfer(pair, size), bareBps);
+          log(JSON.stringify(r));
+          rows.push(r);
+        }
+      } finally {
+        await pair.sender.stop();
+        await pair.receiver.stop();
+      }
+    }
+    if (kinds.includes('wschat')) {
+      for (const size of sizes) {
+        const r = row('wschat-wschat', await wschatTransfer(relay, size, TRANSFER_TIMEOUT_MS), bareBps);
+        log(JSON.stringify(r));
+        rows.push(r);
+      }
+    }
+  } finally {
+    await stopChild(relay.child);
+  }
+  return [
+    {
+      title: 'Files: transfer throughput vs the bare ws forwarder, first byte, p99 chunk latency, peak RSS growth (127.0.0.1)',
+      note:
+        `Throughput ratio = file bytes/s (send call to complete file at the receiver) / the bare ws forwarder's payload bytes/s with ${CHUNK_FRAME_SIZE}-byte frames and ${WINDOW_FRAMES} in flight (the engine's window), same run. ` +
+        'Targets (issue 19): ratio >= 0.3; RSS growth <= 64 MiB at 256 MB on both sides. First byte: send call to the first chunk stored at the receiver. p99 chunk: first send to stored, per chunk. ' +
+        'engine-engine: the engine API holds the whole file in memory, so the sender\'s growth includes the file. Shared 2-core host: figures are noisy (±25% or worse).',
+      rows,
+    },
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { renderTable } = await import('../table.ts');
+  for (const t of await benchFiles((l) => process.stderr.write(l + '\n'))) process.stdout.write(renderTable(t) + '\n');
+  process.exit(0);
+}

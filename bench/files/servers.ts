@@ -1,0 +1,87 @@
+/**
+ * Servers for the files and sessions benches, each in its own process: the relay bench's
+ * server child (relay/bench/server-child.ts: `bare` = the plain `ws` forwarder baseline, `parley`
+ * = the real relay with its load limits raised), and small helpers shared by the benches.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const SERVER_CHILD = fileURLToPath(new URL('../../relay/bench/server-child.ts', import.meta.url));
+/** Longest a child may take to load and listen on a loaded 2-core machine. */
+const START_TIMEOUT_MS = 60_000;
+/** USER_HZ: the unit of /proc/<pid>/stat times; 100 on every Linux platform Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export interface Server {
+  child: ChildProcess;
+  port: number;
+  /** The relay's public keys, hex (parley only). */
+  x?: string;
+  ed?: string;
+}
+
+/** Forks a TypeScript module under tsx and waits for its first IPC message, `{ ready }`. */
+export function forkReady<T>(file: string, args: string[], execArgv: string[] = []): Promise<{ child: ChildProcess; ready: T }> {
+  return new Promise((ok, fail) => {
+    const child = fork(file, args, { execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${file} did not start within ${START_TIMEOUT_MS} ms`));
+    }, START_TIMEOUT_MS);
+    child.once('message', (m: { ready: T }) => {
+      clearTimeout(t);
+      ok({ child, ready: m.ready });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      fail(new Error(`${file} exited with ${code} before it was ready`));
+    });
+    child.once('error', fail);
+  });
+}
+
+/** `args` for parley: [port, seedHex] to listen on a given port with a given identity. */
+export async function spawnServer(mode: 'bare' | 'parley', execArgv: string[] = [], args: string[] = []): Promise<Server> {
+  const { child, ready } = await forkReady<{ port: number; x?: string; ed?: string }>(SERVER_CHILD, [mode, ...args], execArgv);
+  return { child, ...ready };
+}
+
+/** Asks a child to stop (IPC 'stop'), SIGKILL after 10 s; resolves when it exited. */
+export function stopChild(child: ChildProcess, message: unknown = 'stop'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((ok) => {
+    child.once('exit', () => ok());
+    if (child.connected) child.send(message as string);
+    else child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+/** A process's user + system CPU time so far, ms, from /proc/<pid>/stat (Linux). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after the command name (which may hold spaces) start at ') '; utime, stime = 14, 15
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
+}
+
+export const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+/** Sizes from an environment variable like "1,32,256" (MB = 2^20 bytes; 256 is capped to MAX_FILE_SIZE). */
+export function sizesFromEnv(name: string, fallback: number[], max: number): number[] {
+  const raw = process.env[name];
+  const mbs = raw ? raw.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n > 0) : fallback;
+  return mbs.map((mb) => Math.min(max, Math.round(mb * 2 ** 20)));
+}
+
+export function intFromEnv(name: string, fallback: number, max: number): number {
+  const n = Number(process.env[name]);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, max) : fallback;
+}

@@ -1,0 +1,158 @@
+/**
+ * wschat-to-wschat transfer for the files bench: two homes initialised against the relay,
+ * befriended with `whoami` / `contact add` / `requests accept`; then `listen --json --count 1`
+ * receives while `file send --json` sends a file written to a temporary folder. Times are taken
+ * here as each JSON line arrives; RSS comes from /proc/<pid>/status of each wschat process
+ * (VmRSS sampled every RSS_SAMPLE_MS, VmHWM = the kernel's peak). fsync stays on (the CLI default).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { TransferResult } from './files.bench.ts';
+import { percentile, type Server } from './servers.ts';
+
+const BIN = fileURLToPath(new URL('../../cli/bin/wschat.js', import.meta.url));
+const RSS_SAMPLE_MS = 20;
+/** Longest a setup command (init, whoami, contact add, accept) may take. */
+const SETUP_TIMEOUT_MS = 60_000;
+
+interface Proc {
+  child: ChildProcess;
+  lines: { at: number; event: Record<string, unknown> }[];
+  /** Peak VmRSS sampled and last VmHWM read, bytes. */
+  peak: () => number;
+  /** VmRSS now, bytes. */
+  rssNow: () => number;
+  exited: Promise<number | null>;
+  waitFor(pred: (e: Record<string, unknown>) => boolean, timeoutMs: number): Promise<number>;
+}
+
+function statusKiB(pid: number, field: string): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // the process ended between two samples
+  }
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Proc['lines'] = [];
+  const waiters: (() => void)[] = [];
+  let partial = '';
+  let stderr = '';
+  let peak = 0;
+  let last = 0;
+  const sample = () => {
+    last = statusKiB(child.pid!, 'VmRSS');
+    peak = Math.max(peak, last, statusKiB(child.pid!, 'VmHWM'));
+  };
+  const sampler = setInterval(sample, RSS_SAMPLE_MS);
+  child.stdout!.on('data', (d: Buffer) => {
+    const at = performance.timeOrigin + performance.now();
+    const parts = (partial + d.toString('utf8')).split('\n');
+    partial = parts.pop()!;
+    for (const p of parts) {
+      try {
+        lines.push({ at, event: JSON.parse(p) as Record<string, unknown> });
+      } catch {
+        // not an event line
+      }
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString('utf8')).slice(-4000)));
+  const exited = new Promise<number | null>((ok) =>
+    child.on('exit', (c) => {
+      clearInterval(sampler);
+      ok(c);
+      for (const w of waiters.splice(0)) w();
+    }),
+  );
+  return {
+    child,
+    lines,
+    peak: () => peak,
+    rssNow: () => (sample(), last),
+    exited,
+    waitFor(pred, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      return new Promise((ok, fail) => {
+        const check = () => {
+          const hit = lines.find((l) => pred(l.event));
+          if (hit) return ok(hit.at);
+          if (child.exitCode !== null || Date.now() > deadline) return fail(new Error(`wschat ${args[0]}: no matching event (exit ${child.exitCode}); stderr: ${stderr}`));
+          waiters.push(check);
+          setTimeout(check, Math.max(0, deadline - Date.now()) + 1).unref();
+        };
+        check();
+      });
+    },
+  };
+}
+
+async function ok(args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  const p = run([...args, '--json'], env);
+  const t = setTimeout(() => p.child.kill('SIGKILL'), SETUP_TIMEOUT_MS);
+  const code = await p.exited;
+  clearTimeout(t);
+  if (code !== 0) throw new Error(`wschat ${args.join(' ')} exited ${code}`);
+  return p.lines.at(-1)?.event ?? {};
+}
+
+export async function wschatTransfer(relay: Server, size: number, timeoutMs: number): Promise<TransferResult> {
+  const root = mkdtempSync(join(tmpdir(), 'parley-bench-wschat-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: join(root, 'xdg'), NO_COLOR: '1' };
+  for (const k of ['WSCHAT_HOME', 'WSCHAT_RELAY', 'WSCHAT_SERVER_X_PUB', 'WSCHAT_SERVER_ED_PUB', 'WSCHAT_FSYNC']) delete env[k];
+  const a = join(root, 'alice');
+  const b = join(root, 'bob');
+  const http = `http://127.0.0.1:${relay.port}`;
+  let listen: Proc | undefined;
+  try {
+    await Promise.all([ok(['init', '--home', a, '--name', 'alice', '--relay', http], env), ok(['init', '--home', b, '--name', 'bob', '--relay', http], env)]);
+    const link = (await ok(['whoami', '--home', b], env)).link as string;
+    await ok(['contact', 'add', link, '--home', a], env);
+    await ok(['requests', 'accept', 'alice', '--home', b], env);
+    // The sender's baseline: the same command sending a 1-byte file (code loaded, connected).
+    const tiny = join(root, 'tiny.bin');
+    writeFileSync(tiny, randomBytes(1));
+    const base = run(['file', 'send', 'bob', tiny, '--home', a, '--json'], env);
+    listen = run(['listen', '--json', '--count', '2', '--home', b], env);
+    await listen.waitFor((e) => e.type === 'file', SETUP_TIMEOUT_MS);
+    if ((await base.exited) !== 0) throw new Error('wschat file send (1 byte) failed');
+    const senderBase = base.peak();
+    const file = join(root, 'bench.bin');
+    writeFileSync(file, randomBytes(size));
+    const receiverBase = listen.rssNow();
+    const startedAt = performance.timeOrigin + performance.now();
+    const send = run(['file', 'send', 'bob', file, '--home', a, '--json', '--timeout', String(Math.ceil(timeoutMs / 1000))], env);
+    const killer = setTimeout(() => send.child.kill('SIGKILL'), timeoutMs);
+    const doneAt = await listen.waitFor((e) => e.type === 'file' && e.size === size, timeoutMs).finally(() => clearTimeout(killer));
+    if ((await send.exited) !== 0) throw new Error('wschat file send failed');
+    const inAt = listen.lines.filter((l) => l.event.type === 'file-progress' && l.event.direction === 'in' && (l.event.size as number) === size);
+    const outAt = send.lines.filter((l) => l.event.type === 'file-progress' && l.event.direction === 'out');
+    // per chunk: the time the k-th chunk went on the wire (sender) to the k-th stored (receiver)
+    const sentTimes: number[] = [];
+    for (const l of outAt) while (sentTimes.length < ((l.event.sent as number | undefined) ?? 0)) sentTimes.push(l.at);
+    const inTimes: number[] = [];
+    for (const l of inAt) while (inTimes.length < (l.event.chunks as number)) inTimes.push(l.at);
+    const lat = inTimes.slice(0, sentTimes.length).map((t, i) => t - sentTimes[i]!);
+    return {
+      size,
+      totalMs: doneAt - startedAt,
+      ttfbMs: (inTimes[0] ?? doneAt) - startedAt,
+      p99ChunkMs: percentile(lat, 99),
+      senderRss: send.peak() - senderBase,
+      receiverRss: listen.peak() - receiverBase,
+    };
+  } finally {
+    if (listen && listen.child.exitCode === null) listen.child.kill('SIGTERM');
+    await listen?.exited;
+    rmSync(root, { recursive: true, force: true });
+  }
+}
