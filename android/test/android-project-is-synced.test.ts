@@ -149,7 +149,7 @@ describe('the Android project', () => {
     for (const p of ['capacitor-android', 'capacitor-app', 'capacitor-push-notifications']) expect(settings).toContain(`include ':${p}'`);
     expect(readFileSync(join(JAVA, 'MainActivity.java'), 'utf8')).toContain('registerPlugin(CallPlugin.class)');
     expect(readFileSync(join(JAVA, 'CallPlugin.java'), 'utf8')).toContain('@CapacitorPlugin(name = "ParleyCall")');
-    expect(readFileSync(join(ROOT, 'web', 'src', 'services', 'native.ts'), 'utf8')).toContain("registerPlugin<CallPlugin>('ParleyCall')");
+    expect(readFileSync(join(ROOT, 'web', 'src', 'ui-thread', 'native.ts'), 'utf8')).toContain("registerPlugin<CallPlugin>('ParleyCall')");
   });
 
   it('bundles web/dist byte for byte (android/app/src/main/assets/public, plus Capacitor\'s cordova.js files)', () => {

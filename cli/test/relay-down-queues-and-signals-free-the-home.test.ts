@@ -51,6 +51,11 @@ describe('wschat send with the relay down', () => {
 });
 
 describe('a used one-time invite', () => {
+  // a world of its own: pair() names its homes alice and bob, which the test above used
+  const w = new World();
+  afterAll(() => w.cleanup());
+  afterEach(() => w.stopAll());
+
   it('contact add says by when the request expires and why there may be no answer', async () => {
     const relay = await w.relay();
     const { a, b } = await pair(w, relay);
