@@ -129,6 +129,20 @@ export interface OpenedFirstContact {
 }
 
 /**
+ * A first-contact frame and its payload, decoded (steps 1-2 of the first-contact order, shared by
+ * the v1 and v2 openers). Throws CodecError (frame), OpenError BAD_KIND, BAD_LENGTH (payload).
+ */
+export function decodeFirstContactFrame(frame: Uint8Array | Frame): { f: Frame; fc: FirstContact } {
+  const f = frame instanceof Uint8Array ? decodeFrame(frame) : frame;
+  if (f.kind !== FrameKind.firstContact) throw new OpenError('BAD_KIND', `kind ${f.kind} where a first-contact frame was expected`);
+  try {
+    return { f, fc: decodeFirstContact(f.payload) };
+  } catch (cause) {
+    throw new OpenError('BAD_LENGTH', 'the first-contact payload does not decode', { cause });
+  }
+}
+
+/**
  * Opens a first-contact frame. Throws CodecError (frame), OpenError BAD_KIND, BAD_LENGTH,
  * BAD_INVITE (with reason), GATE_FAILED, BAD_KEY, DECRYPT_FAILED (statics), UNKNOWN_SENDER (the
  * sender's id is not the route's), KEY_CONFLICT, BAD_SIGNATURE, DECRYPT_FAILED (request),
@@ -137,14 +151,7 @@ export interface OpenedFirstContact {
 export async function openFirstContact(args: OpenFirstContactArgs): Promise<OpenedFirstContact> {
   const { backend, me, book } = args;
   const now = args.now ?? Date.now();
-  const f = args.frame instanceof Uint8Array ? decodeFrame(args.frame) : args.frame;
-  if (f.kind !== FrameKind.firstContact) throw new OpenError('BAD_KIND', `kind ${f.kind} where a first-contact frame was expected`);
-  let fc: FirstContact;
-  try {
-    fc = decodeFirstContact(f.payload);
-  } catch (cause) {
-    throw new OpenError('BAD_LENGTH', 'the first-contact payload does not decode', { cause });
-  }
+  const { f, fc } = decodeFirstContactFrame(args.frame);
   if (!isBucketSize(fc.request.length - TAG_SIZE)) throw new OpenError('BAD_LENGTH', `request of ${fc.request.length} bytes is not a padded envelope`);
   // 1. invite live
   const rec = book.checkLive(fc.inviteId, now);

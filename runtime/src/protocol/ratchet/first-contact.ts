@@ -17,9 +17,7 @@ import {
   MessageType,
   NONCE_SIZE,
   TAG_SIZE,
-  decodeFirstContact,
   decodeFirstContactStatics,
-  decodeFrame,
   decodeRatchet,
   deriveFirstContactStatics,
   deriveGateTag,
@@ -29,7 +27,6 @@ import {
   signatureMessageFirstContact,
   type ContactRequest,
   type Envelope,
-  type FirstContact,
   type Frame,
 } from '@parley/generated';
 import { ed25519PointAcceptable, x25519KeyProblem } from '../../crypto/_rules.ts';
@@ -40,6 +37,7 @@ import { OpenError } from '../errors.ts';
 import { buildFrame } from '../frame.ts';
 import { sameKeys, type Identity, type PublicIdentity, type PublicKeys } from '../identity.ts';
 import type { InviteBook } from '../invite-book.ts';
+import { decodeFirstContactFrame } from '../first-contact.ts';
 import { inviteKeys } from '../invite.ts';
 import { derivePairKeys, dh, wipePairKeys, type PairKeys } from '../pair.ts';
 import { decrypt } from '../peer.ts';
@@ -117,14 +115,7 @@ export interface OpenedFirstContactV2 {
 export async function openFirstContactV2(args: OpenFirstContactV2Args): Promise<OpenedFirstContactV2> {
   const { deps, me, book } = args;
   const now = args.now ?? Date.now();
-  const f = args.frame instanceof Uint8Array ? decodeFrame(args.frame) : args.frame;
-  if (f.kind !== FrameKind.firstContact) throw new OpenError('BAD_KIND', `kind ${f.kind} where a first-contact frame was expected`);
-  let fc: FirstContact;
-  try {
-    fc = decodeFirstContact(f.payload);
-  } catch (cause) {
-    throw new OpenError('BAD_LENGTH', 'the first-contact payload does not decode', { cause });
-  }
+  const { f, fc } = decodeFirstContactFrame(args.frame);
   let body: Uint8Array;
   try {
     body = decodeRatchet(fc.request).body;
