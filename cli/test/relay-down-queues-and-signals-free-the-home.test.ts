@@ -41,13 +41,14 @@ describe('wschat send with the relay down', () => {
       relay = await startRelay({ port, host: '127.0.0.1', logLevel: 'silent', seed, limits: { shutdownRetryAfterMs: 0 } });
       const listen = w.start(['listen', '--home', b, '--json']);
       await w.ok(['send', bob.id, 'third, relay up', '--home', a]);
-      for (const text of ['kept while the relay was down', 'and a second one', 'third, relay up']) await listen.event('message', (e) => e.text === text);
+      // two wschat processes start, connect and sync here: slow on a loaded 2-core machine
+      for (const text of ['kept while the relay was down', 'and a second one', 'third, relay up']) await listen.event('message', (e) => e.text === text, 60_000);
       const second = listen.events.find((e) => e.text === 'and a second one');
       expect(second?.id).toBe(err.queued);
     } finally {
       await relay.close();
     }
-  });
+  }, 180_000);
 });
 
 describe('a used one-time invite', () => {
