@@ -63,8 +63,9 @@ async function start(args: string[]): Promise<number> {
       'local default: generated a new relay key in the data folder; its public keys are at /.well-known/parley.json',
     );
   }
-  log.info({ fingerprint: relayFingerprint(relay.publicKeys.x, relay.publicKeys.ed), url: relay.url }, 'relay started');
-  await new Promise<void>((done) => {
+  // The handlers are in place before 'relay started' is logged: whoever waits for that line may
+  // signal at once, and a signal with no handler yet would kill the process without a clean close.
+  const stopped = new Promise<void>((done) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -75,6 +76,8 @@ async function start(args: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+  log.info({ fingerprint: relayFingerprint(relay.publicKeys.x, relay.publicKeys.ed), url: relay.url }, 'relay started');
+  await stopped;
   return 0;
 }
 

@@ -18,7 +18,8 @@ interface Run {
 function relay(args: string[], env: Record<string, string> = {}, until?: RegExp): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      // metrics on a free port unless a test names one: the default port may be taken on this machine
+      env: { PATH: process.env.PATH ?? '', METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
