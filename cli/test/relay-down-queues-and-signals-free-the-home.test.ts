@@ -21,6 +21,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('wschat send with the relay down', () => {
   it('keeps the text in the outbox, says so with its id (exit 6), and the next connecting command sends it', async () => {
+    // homes of its own, so a second attempt (vitest retry) starts from nothing
+    const w = new World();
     const seed = new Uint8Array(randomBytes(32));
     let relay: RunningRelay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', seed, limits: { shutdownRetryAfterMs: 0 } });
     const port = relay.port;
@@ -47,6 +49,7 @@ describe('wschat send with the relay down', () => {
       expect(second?.id).toBe(err.queued);
     } finally {
       await relay.close();
+      await w.cleanup();
     }
   }, 180_000);
 });
