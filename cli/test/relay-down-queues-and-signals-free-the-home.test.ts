@@ -29,6 +29,11 @@ describe('wschat send with the relay down', () => {
     try {
       const { a, b } = await pair(w, relay);
       const bob = await befriend(w, a, b);
+      // bob's accept waits in alice's mailbox, and a restarted relay has lost every mailbox: she
+      // connects once first, or her texts would wait for an accept that never comes
+      await w.ok(['send', bob.id, 'before the relay went down', '--home', a]);
+      const seen = JSON.parse((await w.ok(['contact', 'list', '--home', a, '--json'])).stdout) as { contacts: { state: string }[] };
+      expect(seen.contacts.map((c) => c.state)).toEqual(['accepted']);
       await relay.close();
 
       const human = await w.run(['send', bob.id, 'kept while the relay was down', '--home', a, '--timeout', '1']);
