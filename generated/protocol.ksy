@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 5395866d9603f2707c151fa16ac6a0e3bb279b6209d0286e1bcfc37d70519e5c
+  -parley-spec-hash: 3fada2a0ec631cded134c636a2bde715f873e5586b25c60c580d9c5790c0273e
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -1487,3 +1487,6 @@ enums:
     4009:
       id: too_many_connections
       doc: The address already holds MAX_CONNECTIONS_PER_ADDRESS connections or started too many handshakes.
+    4010:
+      id: reconnect_elsewhere
+      doc: "This node of a relay cluster is leaving (a graceful shutdown or drain) while the relay goes on: the client reconnects at once, without backoff, to another endpoint of the well-known document (documents.well_known endpoints), and re-sends what the relay did not acknowledge."

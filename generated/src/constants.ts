@@ -323,6 +323,12 @@ export const MAX_FCM_TOKEN_BYTES = 4096;
 export const MAX_VERSIONS = 8;
 
 /**
+ * Endpoints (relay nodes sharing one identity) one well-known document may list: bounds what a client stores and tries in one round before it backs off, and what a hostile document can make it dial.
+ * From `constants.MAX_RELAY_ENDPOINTS`.
+ */
+export const MAX_RELAY_ENDPOINTS = 16;
+
+/**
  * Message ids acknowledged by one receipt.
  * From `constants.MAX_RECEIPT_IDS`.
  */

@@ -19,6 +19,8 @@ export interface WellKnownDocument {
   versions: number[];
   /** The relay's ws:// or wss:// URL (what invites carry). string, matching `^wss?://\S+$`, at most 255 UTF-8 bytes. */
   url: string;
+  /** The ws:// or wss:// URLs of the relay nodes that share this identity (relay_x, relay_ed): a client connects to them in random order, goes to the next one at once when one cannot be reached or closes with close_code reconnect_elsewhere, and backs off (RECONNECT_BASE_MS .. RECONNECT_MAX_MS) only when every one has failed. Absent: the one endpoint url. url need not be among them (it may name a load balancer in front of them). optional; 1 to 16 distinct strings, each matching `^wss?://\S+$`, each at most 255 UTF-8 bytes. */
+  endpoints?: string[];
   /** The relay's X25519 public key. 32 bytes as 64 lowercase hex digits. */
   relay_x: string;
   /** The relay's Ed25519 public key. 32 bytes as 64 lowercase hex digits. */
@@ -35,6 +37,7 @@ export const WellKnownDocumentSchema = z.object({
   protocol: z.literal('parley'),
   versions: z.array(z.number().int().min(1).max(255)).min(1).max(8),
   url: z.string().regex(new RegExp('^wss?://\\S+$', 'u')).refine((v) => encoder.encode(v).length <= 255, 'at most 255 UTF-8 bytes'),
+  endpoints: z.array(z.string().regex(new RegExp('^wss?://\\S+$', 'u')).refine((v) => encoder.encode(v).length <= 255, 'at most 255 UTF-8 bytes')).min(1).max(16).refine((v) => new Set(v).size === v.length, 'items must be distinct').optional(),
   relay_x: z.string().regex(/^[0-9a-f]{64}$/),
   relay_ed: z.string().regex(/^[0-9a-f]{64}$/),
   fingerprint: z.string().regex(new RegExp('^[0-9a-f]{4}(?:-[0-9a-f]{4}){7}$')),

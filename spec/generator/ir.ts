@@ -29,8 +29,10 @@ export interface StringIR extends Origin {
 }
 
 /** A member of a JSON document; every bound is evaluated. */
-export type DocumentMemberIR = Origin & { id: string; doc: string } & (
+export type DocumentMemberIR = Origin & { id: string; doc: string; optional: boolean } & (
   | { type: 'text'; const?: StringIR; pattern?: string; max?: number }
+  /** A list of distinct strings, each matching `pattern` and at most `max` UTF-8 bytes. */
+  | { type: 'texts'; pattern?: string; max?: number; minCount: number; maxCount: number }
   | { type: 'integers'; min: number; max: number; minCount: number; maxCount: number }
   | { type: 'hex'; size: number }
   | { type: 'fingerprint'; derivation: string; size: number; group: number }

@@ -17,6 +17,13 @@ export function loadDocuments(
 ): DocumentIR[] {
   const stringByName = new Map(strings.map((s) => [s.name, s]));
   const out: DocumentIR[] = [];
+  const checkPattern = (pattern: string, path: Path): void => {
+    try {
+      new RegExp(pattern, 'u');
+    } catch (e) {
+      problem(path, `not a regular expression: ${(e as Error).message}`);
+    }
+  };
   for (const [id, d] of Object.entries(src.documents)) {
     const dp: Path = ['documents', id];
     const at = stringByName.get(d.path);
@@ -30,7 +37,7 @@ export function loadDocuments(
       const mp: Path = [...dp, 'members', i];
       if (seen.has(m.id)) problem([...mp, 'id'], `member ${m.id} twice`);
       seen.add(m.id);
-      const base = { id: m.id, doc: m.doc, ...origin(mp) };
+      const base = { id: m.id, doc: m.doc, optional: m.optional ?? false, ...origin(mp) };
       const num = (key: 'min' | 'max' | 'size' | 'min_count' | 'max_count' | 'group', required: boolean): number | undefined => {
         const v = m[key];
         if (v === undefined) {
@@ -41,6 +48,7 @@ export function loadDocuments(
       };
       const allowed: Record<typeof m.type, readonly string[]> = {
         text: ['const', 'pattern', 'max'],
+        texts: ['pattern', 'max', 'min_count', 'max_count'],
         integers: ['min', 'max', 'min_count', 'max_count'],
         hex: ['size'],
         fingerprint: ['derivation', 'group'],
@@ -49,16 +57,18 @@ export function loadDocuments(
         if (m[k] !== undefined && !allowed[m.type].includes(k)) problem([...mp, k], `${k} does not apply to a ${m.type} member`);
       }
       switch (m.type) {
+        case 'texts': {
+          if (m.pattern !== undefined) checkPattern(m.pattern, [...mp, 'pattern']);
+          const [max, minCount, maxCount] = [num('max', false), num('min_count', true), num('max_count', true)];
+          if (minCount === undefined || maxCount === undefined) return;
+          if (minCount < 0 || minCount > maxCount) problem(mp, 'min_count above max_count');
+          members.push({ ...base, type: 'texts', ...(m.pattern !== undefined ? { pattern: m.pattern } : {}), ...(max !== undefined ? { max } : {}), minCount, maxCount });
+          return;
+        }
         case 'text': {
           const c = m.const === undefined ? undefined : stringByName.get(m.const);
           if (m.const !== undefined && !c) problem([...mp, 'const'], `unknown string constant ${m.const}`);
-          if (m.pattern !== undefined) {
-            try {
-              new RegExp(m.pattern, 'u');
-            } catch (e) {
-              problem([...mp, 'pattern'], `not a regular expression: ${(e as Error).message}`);
-            }
-          }
+          if (m.pattern !== undefined) checkPattern(m.pattern, [...mp, 'pattern']);
           const max = num('max', false);
           members.push({ ...base, type: 'text', ...(c ? { const: c } : {}), ...(m.pattern !== undefined ? { pattern: m.pattern } : {}), ...(max !== undefined ? { max } : {}) });
           return;

@@ -46,11 +46,13 @@ const regionPart = z.strictObject({
 /** A member of a JSON document (documents:). */
 const documentMember = z.strictObject({
   id: ident,
-  type: z.enum(['text', 'integers', 'hex', 'fingerprint']),
+  type: z.enum(['text', 'texts', 'integers', 'hex', 'fingerprint']),
   doc,
+  /** The member may be absent; its doc says what its absence means. */
+  optional: z.boolean().optional(),
   /** text: the string constant it must equal. */
   const: constName.optional(),
-  /** text: a regular expression it must match. */
+  /** text, texts: a regular expression it (each item) must match. */
   pattern: z.string().min(1).optional(),
   min: expr.optional(),
   max: expr.optional(),

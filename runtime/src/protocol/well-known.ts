@@ -5,8 +5,12 @@
  * the fingerprint must be relay_fingerprint of the keys the document publishes. A client pins
  * those keys, and people compare the fingerprint, so a document whose two disagree is refused
  * (WellKnownError FINGERPRINT_MISMATCH), never shown.
+ *
+ * The document may list several endpoints: the URLs of relay nodes that share the relay's
+ * identity (spec documents.well_known endpoints, at most MAX_RELAY_ENDPOINTS). A client tries
+ * them in random order (engine/endpoints.ts); without the member the one endpoint is `url`.
  */
-import { PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL, WellKnownDocumentSchema, type WellKnownDocument } from '@parley/generated';
+import { MAX_RELAY_ENDPOINTS, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL, WellKnownDocumentSchema, type WellKnownDocument } from '@parley/generated';
 import { fromHex, toHex } from '../crypto/index.ts';
 import { relayFingerprint } from './relay-fingerprint.ts';
 
@@ -20,7 +24,12 @@ export type WellKnownErrorCode =
   /** `versions` does not include the version this client speaks. */
   | 'NO_COMMON_VERSION'
   /** `fingerprint` is not relay_fingerprint of `relay_x` and `relay_ed`. */
-  | 'FINGERPRINT_MISMATCH';
+  | 'FINGERPRINT_MISMATCH'
+  /**
+   * `endpoints` is not 1 to MAX_RELAY_ENDPOINTS distinct ws(s) URLs, or lists a cleartext ws://
+   * endpoint for a relay whose `url` is wss:// (a document must not downgrade its own transport).
+   */
+  | 'BAD_ENDPOINTS';
 
 export class WellKnownError extends Error {
   override readonly name = 'WellKnownError';
@@ -43,6 +52,8 @@ export function isWellKnownError(e: unknown, code?: WellKnownErrorCode): e is We
 export interface WellKnownRelay {
   /** ws:// or wss:// */
   url: string;
+  /** The URLs to connect to (1 to MAX_RELAY_ENDPOINTS, distinct): the document's endpoints, or [url]. */
+  endpoints: string[];
   x: Uint8Array;
   ed: Uint8Array;
   /** Lowercase hex of `x` and `ed`. */
@@ -54,11 +65,12 @@ export interface WellKnownRelay {
 }
 
 /** The document a relay publishes (relay/src/server.ts). */
-export function buildWellKnown(relay: { url: string; x: Uint8Array; ed: Uint8Array; versions?: readonly number[] }): WellKnownDocument {
+export function buildWellKnown(relay: { url: string; endpoints?: readonly string[]; x: Uint8Array; ed: Uint8Array; versions?: readonly number[] }): WellKnownDocument {
   const doc: WellKnownDocument = {
     protocol: WELL_KNOWN_PROTOCOL,
     versions: [...(relay.versions ?? [PROTOCOL_VERSION])],
     url: relay.url,
+    endpoints: [...(relay.endpoints ?? [relay.url])],
     relay_x: toHex(relay.x),
     relay_ed: toHex(relay.ed),
     fingerprint: relayFingerprint(relay.x, relay.ed),
@@ -91,6 +103,18 @@ export function parseWellKnown(input: unknown, o: { version?: number } = {}): We
     const offered = Array.isArray(raw.versions) ? raw.versions.slice(0, 8).map((v) => JSON.stringify(v)).join(', ') : 'none';
     throw new WellKnownError('NO_COMMON_VERSION', `the relay offers protocol versions ${offered || 'none'}; this client speaks version ${version}`, { got: { versions: raw.versions } });
   }
+  if (raw.endpoints !== undefined) {
+    // its own code, so a relay operator's list mistake is told apart from a broken document
+    const e = WellKnownDocumentSchema.shape.endpoints.safeParse(raw.endpoints);
+    if (!e.success) {
+      const issue = e.error.issues[0]!;
+      throw new WellKnownError('BAD_ENDPOINTS', `endpoints${issue.path.length > 0 ? '.' + issue.path.join('.') : ''}: ${issue.message} (1 to ${MAX_RELAY_ENDPOINTS} distinct ws:// or wss:// URLs)`);
+    }
+    if (typeof raw.url === 'string' && raw.url.startsWith('wss://')) {
+      const clear = e.data?.find((u) => u.startsWith('ws://'));
+      if (clear !== undefined) throw new WellKnownError('BAD_ENDPOINTS', `the relay is wss:// but lists the cleartext endpoint ${clear.slice(0, 80)}`);
+    }
+  }
   const parsed = WellKnownDocumentSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -103,5 +127,5 @@ export function parseWellKnown(input: unknown, o: { version?: number } = {}): We
   if (fingerprint !== doc.fingerprint) {
     throw new WellKnownError('FINGERPRINT_MISMATCH', `the published fingerprint ${doc.fingerprint} is not the fingerprint of the published keys (${fingerprint})`);
   }
-  return { url: doc.url, x, ed, xHex: doc.relay_x, edHex: doc.relay_ed, fingerprint, versions: doc.versions };
+  return { url: doc.url, endpoints: doc.endpoints ?? [doc.url], x, ed, xHex: doc.relay_x, edHex: doc.relay_ed, fingerprint, versions: doc.versions };
 }

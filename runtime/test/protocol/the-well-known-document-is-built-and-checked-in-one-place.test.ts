@@ -26,7 +26,7 @@ describe('the well-known document', () => {
   const doc = buildWellKnown({ url: 'wss://relay.example/', x, ed });
 
   it('is built with the spec members and parses back to the same keys', () => {
-    expect(doc).toEqual({ protocol: WELL_KNOWN_PROTOCOL, versions: [PROTOCOL_VERSION], url: 'wss://relay.example/', relay_x: expect.any(String), relay_ed: expect.any(String), fingerprint: relayFingerprint(x, ed) });
+    expect(doc).toEqual({ protocol: WELL_KNOWN_PROTOCOL, versions: [PROTOCOL_VERSION], url: 'wss://relay.example/', endpoints: ['wss://relay.example/'], relay_x: expect.any(String), relay_ed: expect.any(String), fingerprint: relayFingerprint(x, ed) });
     expect(doc.fingerprint.replace(/-/g, '').length).toBe(RELAY_FINGERPRINT_SIZE * 2);
     for (const input of [doc, JSON.stringify(doc), JSON.stringify({ ...doc, extra: 'ignored' })]) {
       const r = parseWellKnown(input);

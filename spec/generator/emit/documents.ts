@@ -21,6 +21,10 @@ function fingerprintPattern(m: Extract<DocumentMemberIR, { type: 'fingerprint' }
 
 /** The member's rule in words (PROTOCOL.md and doc comments). */
 function rule(m: DocumentMemberIR): string {
+  return (m.optional ? 'optional; ' : '') + valueRule(m);
+}
+
+function valueRule(m: DocumentMemberIR): string {
   switch (m.type) {
     case 'text':
       return [
@@ -28,6 +32,12 @@ function rule(m: DocumentMemberIR): string {
         m.const ? `equal to \`${m.const.name}\` (${JSON.stringify(m.const.value)})` : '',
         m.pattern !== undefined ? `matching \`${m.pattern}\`` : '',
         m.max !== undefined ? `at most ${m.max} UTF-8 bytes` : '',
+      ].filter(Boolean).join(', ');
+    case 'texts':
+      return [
+        `${m.minCount} to ${m.maxCount} distinct strings`,
+        m.pattern !== undefined ? `each matching \`${m.pattern}\`` : '',
+        m.max !== undefined ? `each at most ${m.max} UTF-8 bytes` : '',
       ].filter(Boolean).join(', ');
     case 'integers':
       return `${m.minCount} to ${m.maxCount} integers, each ${m.min}..${m.max}`;
@@ -39,14 +49,23 @@ function rule(m: DocumentMemberIR): string {
 }
 
 function zodOf(m: DocumentMemberIR): string {
+  return m.optional ? `${zodValueOf(m)}.optional()` : zodValueOf(m);
+}
+
+/** A string with the pattern and byte bound of a text or texts member. */
+function zodString(m: { pattern?: string; max?: number }): string {
+  let s = 'z.string()';
+  if (m.pattern !== undefined) s += `.regex(new RegExp(${lit(m.pattern)}, 'u'))`;
+  if (m.max !== undefined) s += `.refine((v) => encoder.encode(v).length <= ${m.max}, ${lit(`at most ${m.max} UTF-8 bytes`)})`;
+  return s;
+}
+
+function zodValueOf(m: DocumentMemberIR): string {
   switch (m.type) {
-    case 'text': {
-      if (m.const) return `z.literal(${lit(m.const.value)})`;
-      let s = 'z.string()';
-      if (m.pattern !== undefined) s += `.regex(new RegExp(${lit(m.pattern)}, 'u'))`;
-      if (m.max !== undefined) s += `.refine((v) => encoder.encode(v).length <= ${m.max}, ${lit(`at most ${m.max} UTF-8 bytes`)})`;
-      return s;
-    }
+    case 'text':
+      return m.const ? `z.literal(${lit(m.const.value)})` : zodString(m);
+    case 'texts':
+      return `z.array(${zodString(m)}).min(${m.minCount}).max(${m.maxCount}).refine((v) => new Set(v).size === v.length, 'items must be distinct')`;
     case 'integers':
       return `z.array(z.number().int().min(${m.min}).max(${m.max})).min(${m.minCount}).max(${m.maxCount})`;
     case 'hex':
@@ -58,6 +77,7 @@ function zodOf(m: DocumentMemberIR): string {
 
 function tsOf(m: DocumentMemberIR): string {
   if (m.type === 'integers') return 'number[]';
+  if (m.type === 'texts') return 'string[]';
   if (m.type === 'text' && m.const) return lit(m.const.value);
   return 'string';
 }
@@ -73,6 +93,15 @@ function jsonSchemaOf(m: DocumentMemberIR): Record<string, unknown> {
         ...(m.pattern !== undefined ? { pattern: m.pattern } : {}),
         // JSON Schema counts characters; a character takes at least one UTF-8 byte
         ...(m.max !== undefined ? { maxLength: m.max } : {}),
+      };
+    case 'texts':
+      return {
+        type: 'array',
+        description,
+        minItems: m.minCount,
+        maxItems: m.maxCount,
+        uniqueItems: true,
+        items: { type: 'string', ...(m.pattern !== undefined ? { pattern: m.pattern } : {}), ...(m.max !== undefined ? { maxLength: m.max } : {}) },
       };
     case 'integers':
       return { type: 'array', description, minItems: m.minCount, maxItems: m.maxCount, items: { type: 'integer', minimum: m.min, maximum: m.max } };
@@ -91,7 +120,7 @@ function emitTs(ir: SpecIR): GeneratedFile {
     const name = documentTypeName(d);
     out += '\n' + doc([`The document at \`${d.at.name}\` (${d.at.value}).`, '', d.doc], `documents.${d.id}`);
     out += `export interface ${name} {\n`;
-    for (const m of d.members) out += `  /** ${m.doc} ${rule(m).replace(/\*\//g, '* /')}. */\n  ${m.id}: ${tsOf(m)};\n`;
+    for (const m of d.members) out += `  /** ${m.doc} ${rule(m).replace(/\*\//g, '* /')}. */\n  ${m.id}${m.optional ? '?' : ''}: ${tsOf(m)};\n`;
     out += `}\n\n`;
     out += doc([`zod schema of ${name}.`], `documents.${d.id}`);
     out += `export const ${name}Schema = z.object({\n${d.members.map((m) => `  ${m.id}: ${zodOf(m)},\n`).join('')}}) satisfies z.ZodType<${name}>;\n`;
@@ -110,7 +139,7 @@ function emitJsonSchemas(ir: SpecIR): GeneratedFile[] {
           title: `${d.at.value} (${d.at.name})`,
           description: d.doc,
           type: 'object',
-          required: d.members.map((m) => m.id),
+          required: d.members.filter((m) => !m.optional).map((m) => m.id),
           properties: Object.fromEntries(d.members.map((m) => [m.id, jsonSchemaOf(m)])),
         },
         null,
