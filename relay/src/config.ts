@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
 import { ConfigError } from './errors.ts';
 import { DEFAULT_LIMITS, LIMIT_RANGES, type Limits, validateLimits } from './limits.ts';
-import { ID_SIZE, KEY_SIZE, MAX_TURN_FIELD_BYTES, MAX_TURN_URLS, NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from './wire.ts';
+import { ID_SIZE, KEY_SIZE, MAX_RELAY_ENDPOINTS, MAX_TURN_FIELD_BYTES, MAX_TURN_URLS, MAX_URL_BYTES, NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from './wire.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -34,6 +34,11 @@ export interface RelayConfig {
   keyFile: string | undefined;
   /** ws:// or wss:// URL published at WELL_KNOWN_PATH; derived from the request if unset. */
   publicUrl: string | undefined;
+  /**
+   * The ws(s) URLs of every node sharing this relay's identity, published in WELL_KNOWN_PATH
+   * (spec documents.well_known endpoints; RELAY_ENDPOINTS). Unset: the one URL above.
+   */
+  endpoints?: string[] | undefined;
   notifier: NotifierRef | undefined;
   /** TURN REST secret and URLs; undefined when TURN is not configured. */
   turn: TurnConfig | undefined;
@@ -99,6 +104,22 @@ const BASE_SETTINGS: Setting[] = [
     flag: 'public-url',
     schema: z.string().regex(/^wss?:\/\/[^\s]+$/, 'must be a ws:// or wss:// URL'),
     doc: `WebSocket URL published in ${WELL_KNOWN_PATH}`,
+  },
+  {
+    key: 'endpoints',
+    env: 'RELAY_ENDPOINTS',
+    flag: 'endpoints',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
+      .pipe(
+        z
+          .array(z.string().regex(/^wss?:\/\/[^\s]+$/, 'each must be a ws:// or wss:// URL').refine((u) => Buffer.byteLength(u) <= MAX_URL_BYTES, `each must be at most ${MAX_URL_BYTES} bytes`))
+          .min(1, 'must list at least one URL')
+          .max(MAX_RELAY_ENDPOINTS, `at most ${MAX_RELAY_ENDPOINTS} URLs`)
+          .refine((l) => new Set(l).size === l.length, 'lists a URL twice'),
+      ),
+    doc: `comma-separated ws(s):// URLs of the relay's nodes, published in ${WELL_KNOWN_PATH} (default: the public URL)`,
   },
   { key: 'notifierId', env: 'NOTIFIER_ID', flag: 'notifier-id', schema: hexBytes([KEY_SIZE, ID_SIZE]), doc: "notifier's X25519 key (or id) in hex" },
   { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', schema: z.string().min(16, 'must be at least 16 characters'), doc: 'coturn static-auth-secret' },
@@ -221,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     dataDir: get<string>('dataDir'),
     keyFile: get<string>('keyFile'),
     publicUrl: get<string>('publicUrl'),
+    endpoints: get<string[]>('endpoints'),
     notifier,
     turn: turnSecret !== undefined ? { secret: turnSecret, turnUrls, stunUrls } : undefined,
     stunUrls,

@@ -58,6 +58,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     dataDir: options.dataDir,
     keyFile: options.keyFile,
     publicUrl: options.publicUrl,
+    endpoints: options.endpoints,
     notifier: options.notifier,
     turn: options.turn,
     stunUrls: options.stunUrls ?? [],

@@ -170,7 +170,9 @@ export class RelayServer implements RelayContext {
   wellKnown(req: IncomingMessage): WellKnownDocument {
     const proto = req.headers['x-forwarded-proto'] === 'https' ? 'wss' : 'ws';
     const host = req.headers.host ?? `${this.opts.config.host}:${this.port}`;
-    return buildWellKnown({ url: this.opts.config.publicUrl ?? `${proto}://${host}/`, x: this.crypto.publicX, ed: this.crypto.publicEd, versions: [PROTOCOL_VERSION] });
+    const url = this.opts.config.publicUrl ?? `${proto}://${host}/`;
+    // a cluster's nodes (RELAY_ENDPOINTS); a lone relay is its own one endpoint
+    return buildWellKnown({ url, endpoints: this.opts.config.endpoints ?? [url], x: this.crypto.publicX, ed: this.crypto.publicEd, versions: [PROTOCOL_VERSION] });
   }
 
   get port(): number {

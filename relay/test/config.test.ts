@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CONNECTIONS_PER_ADDRESS, MAX_FRAME_SIZE, MAILBOX_MAX_FRAMES } from '@parley/generated';
+import { MAX_CONNECTIONS_PER_ADDRESS, MAX_FRAME_SIZE, MAX_RELAY_ENDPOINTS, MAILBOX_MAX_FRAMES } from '@parley/generated';
 import { loadConfig } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
 
@@ -64,6 +64,9 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig({ RELAY_MAX_FRAME_SIZE: String(MAX_FRAME_SIZE + 1) })).setting).toBe('RELAY_MAX_FRAME_SIZE');
     expect(configError(() => loadConfig({ NOTIFIER_ID: 'zz' })).setting).toBe('NOTIFIER_ID');
     expect(configError(() => loadConfig({ PUBLIC_URL: 'http://x' })).setting).toBe('PUBLIC_URL');
+    for (const bad of [' , ', 'https://a/', 'ws://a/,ws://a/', Array.from({ length: MAX_RELAY_ENDPOINTS + 1 }, (_, i) => `ws://n${i}/`).join(',')]) {
+      expect(configError(() => loadConfig({ RELAY_ENDPOINTS: bad })).setting, bad.slice(0, 40)).toBe('RELAY_ENDPOINTS');
+    }
     expect(configError(() => loadConfig({}, ['--bogus', '1'])).setting).toBe('--bogus');
     expect(configError(() => loadConfig({}, ['--port'])).setting).toBe('--port');
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
+import { loadConfig } from '../src/config.ts';
 import { SECURITY_HEADERS } from '../src/http.ts';
 import { relayFingerprint } from '../src/keys.ts';
 import { testRelay, type TestRelay } from './helpers/relay.ts';
@@ -33,6 +34,7 @@ describe('HTTP', () => {
       protocol: 'parley',
       versions: [1],
       url: `ws://127.0.0.1:${relay.port}/`,
+      endpoints: [`ws://127.0.0.1:${relay.port}/`],
       relay_x: Buffer.from(relay.publicKeys.x).toString('hex'),
       relay_ed: Buffer.from(relay.publicKeys.ed).toString('hex'),
       fingerprint: relayFingerprint(relay.publicKeys.x, relay.publicKeys.ed),
@@ -43,6 +45,15 @@ describe('HTTP', () => {
     relay = await testRelay({ publicUrl: 'wss://relay.example/' });
     const doc = (await (await fetch(`${relay.httpUrl}/.well-known/parley.json`)).json()) as { url: string };
     expect(doc.url).toBe('wss://relay.example/');
+  });
+
+  it('lists the nodes of RELAY_ENDPOINTS as the endpoints, the public URL otherwise', async () => {
+    relay = await testRelay({ publicUrl: 'wss://relay.example/' });
+    expect(((await (await fetch(`${relay.httpUrl}/.well-known/parley.json`)).json()) as { endpoints: string[] }).endpoints).toEqual(['wss://relay.example/']);
+    await relay.close();
+    const config = loadConfig({ PUBLIC_URL: 'wss://relay.example/', RELAY_ENDPOINTS: 'wss://a.relay.example/, wss://b.relay.example:8443/' });
+    relay = await testRelay({ publicUrl: config.publicUrl, endpoints: config.endpoints });
+    expect(((await (await fetch(`${relay.httpUrl}/.well-known/parley.json`)).json()) as { endpoints: string[] }).endpoints).toEqual(['wss://a.relay.example/', 'wss://b.relay.example:8443/']);
   });
 
   it('serves NOTIFIER_JSON at /notifier.json, re-read on each request, 404 while missing', async () => {
