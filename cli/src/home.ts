@@ -13,6 +13,7 @@
 import { constants, promises as fs, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { MAX_RELAY_ENDPOINTS } from '@parley/generated';
 import { pickBackend } from '@parley/runtime/crypto';
 import type { Identity } from '@parley/runtime/protocol';
 import { loadIdentityFile, readKeyFile, saveIdentityFile, writeKeyFile } from '@parley/runtime/node';
@@ -44,6 +45,12 @@ export const ConfigSchema = z.strictObject({
     x: hex64,
     ed: hex64,
     fingerprint: z.string(),
+    /**
+     * The relay's nodes from its well-known document (spec documents.well_known endpoints),
+     * dialled in random order with failover; absent (a single relay, or pinned from an invite
+     * or keys): the one URL above.
+     */
+    endpoints: z.array(z.string().regex(/^wss?:\/\/\S+$/, 'a ws:// or wss:// URL')).min(1).max(MAX_RELAY_ENDPOINTS).optional(),
   }),
 });
 export type Config = z.infer<typeof ConfigSchema>;

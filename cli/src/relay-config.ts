@@ -21,11 +21,14 @@ function keyHex(value: string, what: string): string {
   return v;
 }
 
-function pin(url: string, xHex: string, edHex: string): PinnedRelay {
+function pin(url: string, xHex: string, edHex: string, endpoints?: readonly string[]): PinnedRelay {
   if (!/^wss?:\/\/[^\s]+$/.test(url)) throw new BadUsageError(`the relay URL must be ws:// or wss://, got ${JSON.stringify(url)}`);
   const x = keyHex(xHex, 'the relay X25519 key');
   const ed = keyHex(edHex, 'the relay Ed25519 key');
-  return { url, x, ed, fingerprint: relayFingerprint(fromHex(x), fromHex(ed)) };
+  const pinned: PinnedRelay = { url, x, ed, fingerprint: relayFingerprint(fromHex(x), fromHex(ed)) };
+  // only a relay of several nodes (or one whose node is not its url) needs the list kept
+  if (endpoints !== undefined && (endpoints.length !== 1 || endpoints[0] !== url)) pinned.endpoints = [...endpoints];
+  return pinned;
 }
 
 /**
@@ -81,9 +84,11 @@ export async function bootstrap(base: string, timeoutMs: number): Promise<Pinned
       }
       case 'BAD_DOCUMENT':
         throw new RelayUnreachableError(`${url.href} is not a Parley relay document (${err.message})`);
+      case 'BAD_ENDPOINTS':
+        throw new RelayUnreachableError(`${url.href} lists relay endpoints this wschat cannot use (${err.message})`);
     }
   }
-  return pin(doc.url, doc.xHex, doc.edHex);
+  return pin(doc.url, doc.xHex, doc.edHex, doc.endpoints);
 }
 
 export interface RelaySources {

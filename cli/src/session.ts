@@ -78,7 +78,7 @@ export class Session {
       const store = await FileStore.open(o.home.path(STATE_DIR), { fsync: process.env.WSCHAT_FSYNC !== '0' });
       const engine = new Engine({
         identity,
-        relay: { url: config.relay.url, x: fromHex(config.relay.x), ed: fromHex(config.relay.ed) },
+        relay: { url: config.relay.url, endpoints: config.relay.endpoints, x: fromHex(config.relay.x), ed: fromHex(config.relay.ed) },
         store,
         transport: o.online ? new NodeWsTransport() : new OfflineTransport(),
         displayName: config.name,
@@ -142,7 +142,8 @@ export class Session {
       });
       const timer = setTimeout(() => {
         const why = last?.state === 'offline' ? (last.error?.message ?? last.reason) : 'no answer';
-        done(new RelayUnreachableError(`relay unreachable: ${this.config.relay.url} (${why})`));
+        const where = this.config.relay.endpoints && this.config.relay.endpoints.length > 1 ? `${this.config.relay.endpoints.length} relay endpoints, last ${last?.state === 'offline' ? (last.endpoint ?? this.config.relay.url) : this.config.relay.url}` : this.config.relay.url;
+        done(new RelayUnreachableError(`relay unreachable: ${where} (${why})`));
       }, timeoutMs);
     });
   }

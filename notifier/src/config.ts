@@ -4,7 +4,7 @@
  * or flag it came from; main.ts prints it and exits with code 2.
  */
 import { join } from 'node:path';
-import { KEY_SIZE } from '@parley/generated';
+import { KEY_SIZE, MAX_RELAY_ENDPOINTS } from '@parley/generated';
 import { z } from 'zod';
 import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
 import { MAX_WEBPUSH_ORIGINS } from './client.ts';
@@ -36,8 +36,11 @@ export interface FcmConfig {
 }
 
 export interface NotifierConfig {
-  /** The relay and its pinned public keys. */
-  relay: { url: string; x: Uint8Array; ed: Uint8Array } | undefined;
+  /**
+   * The relay and its pinned public keys; `endpoints`: its nodes (RELAY_URL listing several, or
+   * the well-known document's endpoints), dialled in random order with failover.
+   */
+  relay: { url: string; endpoints?: string[]; x: Uint8Array; ed: Uint8Array } | undefined;
   /** RELAY_WELL_KNOWN: where `relay` comes from at start when it is not given (relay-bootstrap.ts). */
   relayWellKnown?: string;
   /** Data folder: keys, engine state, registrations, the published invite. */
@@ -73,7 +76,22 @@ const intIn = (lo: number, hi: number) =>
   z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(lo, `must be at least ${lo}`).max(hi, `must be at most ${hi}`));
 
 const BASE_SETTINGS: Setting[] = [
-  { key: 'relayUrl', env: 'RELAY_URL', flag: 'relay-url', schema: z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL'), doc: 'the relay to connect to' },
+  {
+    key: 'relayUrl',
+    env: 'RELAY_URL',
+    flag: 'relay-url',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
+      .pipe(
+        z
+          .array(z.string().regex(/^wss?:\/\/\S+$/, 'each must be a ws:// or wss:// URL'))
+          .min(1, 'must be a ws:// or wss:// URL')
+          .max(MAX_RELAY_ENDPOINTS, `at most ${MAX_RELAY_ENDPOINTS} URLs (the nodes of one relay)`)
+          .refine((l) => new Set(l).size === l.length, 'lists a URL twice'),
+      ),
+    doc: "the relay to connect to (several nodes of one relay: comma-separated, tried in random order)",
+  },
   { key: 'relayX', env: 'RELAY_X', flag: 'relay-x', schema: key, doc: "the relay's X25519 public key (pinned), hex" },
   { key: 'relayEd', env: 'RELAY_ED', flag: 'relay-ed', schema: key, doc: "the relay's Ed25519 public key (pinned), hex" },
   { key: 'relayWellKnown', env: 'RELAY_WELL_KNOWN', flag: 'relay-well-known', schema: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL'), doc: "instead of RELAY_URL, RELAY_X, RELAY_ED: the relay's web address; its /.well-known/parley.json is read at start (keys and fingerprint checked)" },
@@ -136,7 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   }
   validateLimits(limits);
 
-  const url = get<string>('relayUrl');
+  const urls = get<string[]>('relayUrl');
+  const url = urls?.[0];
   const x = get<string>('relayX');
   const ed = get<string>('relayEd');
   const given = [url, x, ed].filter((v) => v !== undefined).length;
@@ -150,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   }
   const dataDir = get<string>('dataDir') ?? '.notifier';
   return {
-    relay: url !== undefined ? { url, x: hex(x!), ed: hex(ed!) } : undefined,
+    relay: urls !== undefined && url !== undefined ? { url, ...(urls.length > 1 ? { endpoints: urls } : {}), x: hex(x!), ed: hex(ed!) } : undefined,
     ...(wellKnown !== undefined ? { relayWellKnown: wellKnown } : {}),
     dataDir,
     keyFile: get<string>('keyFile') ?? join(dataDir, 'notifier.key'),

@@ -16,7 +16,7 @@ export const WELL_KNOWN_TIMEOUT_MS = 10_000;
 const SETTING = 'RELAY_WELL_KNOWN';
 
 /** The relay's URL and keys from the document at `base`; ConfigError (exit 2) if it is unusable. */
-export async function relayFromWellKnown(base: string, o: { timeoutMs?: number; fetch?: typeof fetch } = {}): Promise<{ url: string; x: Uint8Array; ed: Uint8Array }> {
+export async function relayFromWellKnown(base: string, o: { timeoutMs?: number; fetch?: typeof fetch } = {}): Promise<{ url: string; endpoints: string[]; x: Uint8Array; ed: Uint8Array }> {
   const url = new URL(WELL_KNOWN_PATH, base);
   let body: string;
   try {
@@ -30,7 +30,8 @@ export async function relayFromWellKnown(base: string, o: { timeoutMs?: number; 
   }
   try {
     const r = parseWellKnown(body);
-    return { url: r.url, x: r.x, ed: r.ed };
+    // endpoints: the relay's nodes, dialled in random order with failover (engine/endpoints.ts)
+    return { url: r.url, endpoints: r.endpoints, x: r.x, ed: r.ed };
   } catch (err) {
     if (!isWellKnownError(err)) throw err;
     throw new ConfigError(SETTING, `${url.href} refused (${err.code}): ${err.message}`);

@@ -3,6 +3,14 @@
  * `handshake`), then frames in and out in socket order; on any close, reconnect with full-jitter
  * exponential backoff (RECONNECT_BASE_MS .. RECONNECT_MAX_MS).
  *
+ * A relay of several nodes (spec documents.well_known endpoints): the endpoints are dialled in
+ * random order (endpoints.ts); a node that cannot be reached, fails the handshake, drops the
+ * connection or closes with reconnect_elsewhere is left for the next one at once, and the
+ * backoff only starts when every node has failed in a row. Closes that are about this client
+ * or the whole relay (replaced, rate_limited, too_many_connections, shutting_down) back off as
+ * before. What was queued is not carried over: the engine's outbox re-sends every message the
+ * relay did not acknowledge when the next session comes up, whichever node it is on.
+ *
  * Counters (spec structs.frame.route): every frame takes the next counter of its direction, so
  * frames are unmasked in arrival order (synchronously, as they come off the socket) and sent by
  * one loop in the order their counters were taken. The loop paces frames at the rates WELCOME
@@ -22,12 +30,14 @@ import { ClientHandshake } from '../protocol/handshake-client.ts';
 import type { Identity, PublicKeys } from '../protocol/identity.ts';
 import { ClientSession, type IncomingRoute } from '../protocol/session.ts';
 import { Pacer, backoffDelay } from './backoff.ts';
+import { EndpointRing } from './endpoints.ts';
 import { RATE_HEADROOM, SEND_HIGH_WATER_BYTES } from './limits.ts';
 import type { Socket, Transport } from './transport.ts';
 import type { ConnectionState } from './types.ts';
 
 export interface ConnectionOptions {
-  url: string;
+  /** The relay's node URLs (one for a single relay), dialled in random order. */
+  endpoints: readonly string[];
   relay: PublicKeys;
   identity: Identity;
   backend: CryptoBackend;
@@ -74,10 +84,12 @@ export class Connection {
   #wake: (() => void) | undefined;
   #onIdle: (() => void) | undefined;
   #state: ConnectionState = { state: 'stopped' };
+  readonly #endpoints: EndpointRing;
 
   constructor(o: ConnectionOptions, hooks: ConnectionHooks) {
     this.#o = o;
     this.#hooks = hooks;
+    this.#endpoints = new EndpointRing(o.endpoints, o.random);
   }
 
   get state(): ConnectionState {
@@ -157,13 +169,14 @@ export class Connection {
     if (this.#connecting || this.#socket) return;
     clearTimeout(this.#retryTimer);
     this.#connecting = true;
-    this.#setState({ state: 'connecting', attempt: this.#attempt });
+    const endpoint = this.#endpoints.current;
+    this.#setState({ state: 'connecting', attempt: this.#attempt, endpoint });
     let socket: Socket;
     try {
-      socket = await this.#o.transport.connect(this.#o.url);
+      socket = await this.#o.transport.connect(endpoint);
     } catch (err) {
       this.#connecting = false;
-      this.#scheduleRetry({ reason: 'connect failed', error: describe(err) });
+      this.#scheduleRetry({ reason: 'connect failed', endpoint, error: describe(err) });
       return;
     } finally {
       this.#connecting = false;
@@ -192,7 +205,7 @@ export class Connection {
       this.#teardown();
       const name = CloseCodeNames[code];
       if (code === CloseCode.replaced) this.delayNextReconnect(RECONNECT_MAX_MS);
-      this.#scheduleRetry({ reason: name ?? (reason || 'closed'), closeCode: code });
+      this.#scheduleRetry({ reason: name ?? (reason || 'closed'), endpoint, closeCode: code }, !STAY_CLOSES.has(code));
     });
     const next = (deadline: number): Promise<Uint8Array> =>
       new Promise((resolve, reject) => {
@@ -222,8 +235,9 @@ export class Connection {
       this.#session = new ClientSession(this.#o.backend, session, this.#o.identity.edSeed);
       this.#epoch++;
       this.#attempt = 0;
+      this.#endpoints.succeeded();
       this.#pacer = new Pacer(welcome.frameRate * RATE_HEADROOM, welcome.byteRate * RATE_HEADROOM, this.#o.now);
-      this.#setState({ state: 'online', relayTime: welcome.relayTime, mailboxPending: welcome.mailboxPending });
+      this.#setState({ state: 'online', endpoint, relayTime: welcome.relayTime, mailboxPending: welcome.mailboxPending });
       this.#hooks.online(this.#epoch, welcome);
       // frames that arrived after WELCOME while it was being checked
       for (const f of inbox.splice(0)) this.#receive(f);
@@ -231,7 +245,7 @@ export class Connection {
       if (this.#socket !== socket) return;
       this.#teardown();
       socket.close(1000, 'handshake failed');
-      this.#scheduleRetry({ reason: 'handshake failed', error: describe(err) });
+      this.#scheduleRetry({ reason: 'handshake failed', endpoint, error: describe(err) });
     }
   }
 
@@ -245,8 +259,20 @@ export class Connection {
     this.#wake?.();
   }
 
-  #scheduleRetry(info: { reason: string; closeCode?: number; error?: { code: string; message: string } }): void {
+  /**
+   * After a failure on `info.endpoint`: the next endpoint at once if `failover` and one is left
+   * in this round, else the backoff (and a new round).
+   */
+  #scheduleRetry(info: { reason: string; endpoint: string; closeCode?: number; error?: { code: string; message: string } }, failover = true): void {
     if (!this.#running) return;
+    if (failover && this.#endpoints.fail()) {
+      // Another node of the same relay: no reason to wait (a SHUTDOWN's delay was this node's).
+      this.#minDelay = 0;
+      this.#setState({ state: 'offline', attempt: this.#attempt, retryInMs: 0, retryAt: this.#o.now(), failover: this.#endpoints.current, ...info });
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => void this.#connect(), 0);
+      return;
+    }
     const delay = Math.max(backoffDelay(this.#attempt, this.#o.random), this.#minDelay);
     this.#minDelay = 0;
     const attempt = this.#attempt++;
@@ -349,6 +375,12 @@ export class Connection {
     });
   }
 }
+
+/**
+ * Closes that are about this client or the whole relay, not about the node: another node would
+ * say the same, so they back off (as a single relay's clients do) instead of failing over.
+ */
+const STAY_CLOSES: ReadonlySet<number> = new Set([CloseCode.replaced, CloseCode.rateLimited, CloseCode.tooManyConnections, CloseCode.shuttingDown]);
 
 function describe(err: unknown): { code: string; message: string } {
   const e = err as { code?: unknown; message?: unknown };

@@ -25,8 +25,11 @@ import { wireEngine, type EngineParts } from './wiring.ts';
 
 export interface EngineOptions {
   identity: Identity;
-  /** The relay's address and its pinned public keys. */
-  relay: { url: string; x: Uint8Array; ed: Uint8Array };
+  /**
+   * The relay's address and its pinned public keys; `endpoints` (default [url]): the URLs of
+   * its nodes from the well-known document, dialled in random order with failover.
+   */
+  relay: { url: string; endpoints?: readonly string[] | undefined; x: Uint8Array; ed: Uint8Array };
   store: Store;
   transport: Transport;
   /** Crypto backend (default: pickBackend(), the fastest this platform has). */
@@ -101,7 +104,7 @@ export class Engine extends Emitter<EngineEvents> {
       {
         identity: o.identity,
         backend: o.backend ?? (await pickBackend()),
-        relay: { url: o.relay.url, x: o.relay.x, ed: o.relay.ed },
+        relay: { url: o.relay.url, endpoints: o.relay.endpoints ?? [o.relay.url], x: o.relay.x, ed: o.relay.ed },
         store: o.store,
         transport: o.transport,
         now: o.now ?? Date.now,

@@ -37,12 +37,17 @@ export interface Contact {
 
 export type ConnectionState =
   | { state: 'stopped' }
-  | { state: 'connecting'; attempt: number }
+  /** `endpoint`: the relay node being dialled or in use (one of the relay's endpoints). */
+  | { state: 'connecting'; attempt: number; endpoint?: string }
   | { state: 'handshaking' }
-  | { state: 'online'; relayTime: number; mailboxPending: number }
+  | { state: 'online'; endpoint?: string; relayTime: number; mailboxPending: number }
   | {
       state: 'offline';
       attempt: number;
+      /** The node that failed. */
+      endpoint?: string;
+      /** Set when another node is dialled at once (retryInMs 0) instead of backing off. */
+      failover?: string;
       /** Milliseconds until the next attempt, and when it is (engine clock). */
       retryInMs: number;
       retryAt: number;

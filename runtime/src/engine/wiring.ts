@@ -37,7 +37,7 @@ import type { Transport } from './transport.ts';
 export interface WiringOptions {
   identity: Identity;
   backend: CryptoBackend;
-  relay: { url: string; x: Uint8Array; ed: Uint8Array };
+  relay: { url: string; endpoints: readonly string[]; x: Uint8Array; ed: Uint8Array };
   store: Store;
   transport: Transport;
   now: () => number;
@@ -85,7 +85,7 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
 
   // The connection calls back into parts built below; it is started only after all of them.
   const conn: Connection = new Connection(
-    { url: o.relay.url, relay: { x: o.relay.x, ed: o.relay.ed }, identity, backend, transport: o.transport, now: o.now, random: o.random },
+    { endpoints: o.relay.endpoints, relay: { x: o.relay.x, ed: o.relay.ed }, identity, backend, transport: o.transport, now: o.now, random: o.random },
     {
       state: (s) => emit('state', s),
       online: () => {
