@@ -85,7 +85,7 @@ const BASE_SETTINGS: Setting[] = [
       .transform((s) => s.split(',').map((u) => u.trim()).filter((u) => u.length > 0))
       .pipe(
         z
-          .array(z.string().regex(/^wss?:\/\/\S+$/, 'each must be a ws:// or wss:// URL'))
+          .array(z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL (each, comma-separated)'))
           .min(1, 'must be a ws:// or wss:// URL')
           .max(MAX_RELAY_ENDPOINTS, `at most ${MAX_RELAY_ENDPOINTS} URLs (the nodes of one relay)`)
           .refine((l) => new Set(l).size === l.length, 'lists a URL twice'),

@@ -1,5 +1,5 @@
 /** Settings (src/config.ts): env, flags, defaults, and errors that name the setting. */
-import { MAILBOX_TTL_MS, WAKE_MIN_INTERVAL_MS } from '@parley/generated';
+import { MAILBOX_TTL_MS, MAX_RELAY_ENDPOINTS, WAKE_MIN_INTERVAL_MS } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WEBPUSH_ORIGINS, loadConfig, requireRun } from '../src/config.ts';
 import { ConfigError } from '../src/errors.ts';
@@ -29,7 +29,16 @@ describe('loadConfig', () => {
     expect(c.vapidKeyFile).toBe('/tmp/n/vapid.key');
     expect(c.limits.wakeMinIntervalMs).toBe(7000);
     expect(c.webPushOrigins).toEqual(['http://127.0.0.1:9000', 'https://*.push.apple.com']);
+    expect(c.relay!.endpoints).toBeUndefined();
     expect(c.fcm).toEqual({ serviceAccountFile: '/tmp/sa.json', endpoint: 'https://fcm.googleapis.com/v1/projects/{project}/messages:send', tokenUri: undefined });
+  });
+
+  it('takes the nodes of one relay as a comma-separated RELAY_URL: the first is its URL, all are its endpoints', () => {
+    const c = loadConfig({ RELAY_URL: 'ws://127.0.0.1:8080/, ws://127.0.0.1:8081/', RELAY_X: X, RELAY_ED: ED });
+    expect(c.relay).toMatchObject({ url: 'ws://127.0.0.1:8080/', endpoints: ['ws://127.0.0.1:8080/', 'ws://127.0.0.1:8081/'] });
+    expect(() => loadConfig({ RELAY_URL: 'ws://a/,ws://a/', RELAY_X: X, RELAY_ED: ED })).toThrow(/RELAY_URL: .*twice/);
+    const tooMany = Array.from({ length: MAX_RELAY_ENDPOINTS + 1 }, (_, i) => `ws://n${i}/`).join(',');
+    expect(() => loadConfig({ RELAY_URL: tooMany, RELAY_X: X, RELAY_ED: ED })).toThrow(new RegExp(`RELAY_URL: at most ${MAX_RELAY_ENDPOINTS}`));
   });
 
   it('takes the number of invites and the sender cap, up to their bounds', () => {

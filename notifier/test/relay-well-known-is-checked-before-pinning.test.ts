@@ -34,7 +34,7 @@ afterAll(async () => {
 describe('RELAY_WELL_KNOWN', () => {
   it("pins the URL and keys the relay's own document publishes", async () => {
     const r = await relayFromWellKnown(relay.httpUrl);
-    expect(r).toEqual({ url: relay.url, x: relay.publicKeys.x, ed: relay.publicKeys.ed });
+    expect(r).toEqual({ url: relay.url, endpoints: [relay.url], x: relay.publicKeys.x, ed: relay.publicKeys.ed });
   });
 
   it('refuses a document whose fingerprint is not its keys, and one that is not a relay document', async () => {
