@@ -8,7 +8,7 @@ import { PROTOCOL_VERSION, SEED_SIZE } from '@parley/generated';
 import { fromHex, nobleBackend, randomBytes, relayFingerprint, toHex } from '@parley/runtime';
 import { describe, expect, it } from 'vitest';
 import { startRelay } from '@parley/relay';
-import { RelayConfigError, relayFromEnv, relayFromWellKnown, resolveRelay, sameRelayKeys } from '../src/worker/relay-config.ts';
+import { RelayConfigError, relayFromEnv, relayFromWellKnown, resolveRelay, sameEndpoints, sameRelayKeys } from '../src/worker/relay-config.ts';
 import { MIN_PASSPHRASE } from '../src/shared/passphrase.ts';
 import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed } from '../src/worker/vault.ts';
 
@@ -78,9 +78,22 @@ describe('relay settings', () => {
     expect(() => relayFromEnv({ VITE_PARLEY_RELAY_URL: 'ws://r/', VITE_PARLEY_RELAY_X: 'abcd' })).toThrow(/hex digits/);
   });
 
+  it('takes several nodes of one relay from the build settings and from the well-known document', () => {
+    const keys = { VITE_PARLEY_RELAY_X: hexKey('a'), VITE_PARLEY_RELAY_ED: hexKey('b') };
+    expect(relayFromEnv({ VITE_PARLEY_RELAY_URL: 'wss://a.relay.example/, wss://b.relay.example/', ...keys })).toMatchObject({ url: 'wss://a.relay.example/', endpoints: ['wss://a.relay.example/', 'wss://b.relay.example/'] });
+    expect(() => relayFromEnv({ VITE_PARLEY_RELAY_URL: 'wss://a.relay.example/,https://b.relay.example/', ...keys })).toThrow(/ws:/);
+    expect(() => relayFromEnv({ VITE_PARLEY_RELAY_URL: 'wss://a.relay.example/,wss://a.relay.example/', ...keys })).toThrow(/distinct/);
+    const doc = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: 'wss://relay.example/', endpoints: ['wss://n1.relay.example/', 'wss://n2.relay.example/'], relay_x: hexKey('c'), relay_ed: hexKey('d'), fingerprint: fp(hexKey('c'), hexKey('d')) };
+    const r = relayFromWellKnown(doc);
+    expect(r.endpoints).toEqual(doc.endpoints);
+    expect(sameEndpoints(r, { ...r, endpoints: [...doc.endpoints].reverse() })).toBe(false);
+    expect(sameEndpoints(r, relayFromWellKnown({ ...doc }))).toBe(true);
+    expect(() => relayFromWellKnown({ ...doc, endpoints: ['ws://n1.relay.example/'] })).toThrow(expect.objectContaining({ reason: 'BAD_ENDPOINTS' }));
+  });
+
   it("reads the serving relay's well-known document", async () => {
     const doc = { protocol: 'parley', versions: [PROTOCOL_VERSION], url: 'ws://127.0.0.1:1/', relay_x: hexKey('c'), relay_ed: hexKey('d'), fingerprint: fp(hexKey('c'), hexKey('d')) };
-    expect(relayFromWellKnown(doc)).toEqual({ url: doc.url, x: doc.relay_x, ed: doc.relay_ed, fingerprint: doc.fingerprint, source: 'well-known' });
+    expect(relayFromWellKnown(doc)).toEqual({ url: doc.url, endpoints: [doc.url], x: doc.relay_x, ed: doc.relay_ed, fingerprint: doc.fingerprint, source: 'well-known' });
     expect(relayFromWellKnown({ ...doc, versions: [PROTOCOL_VERSION + 1, PROTOCOL_VERSION] }).x).toBe(hexKey('c'));
     const seen: string[] = [];
     const fetchFn = (async (u: string) => {

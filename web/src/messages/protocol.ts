@@ -18,6 +18,11 @@ export type { ConnectionState, Contact, FileFailed, FileProgress, HistoryItem, I
 /** The relay this app talks to, keys as hex. */
 export interface RelayInfo {
   url: string;
+  /**
+   * The relay's nodes from its well-known document (spec documents.well_known endpoints),
+   * dialled in random order with failover; absent: the one URL above.
+   */
+  endpoints?: string[];
   x: string;
   ed: string;
   fingerprint?: string;

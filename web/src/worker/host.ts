@@ -25,7 +25,7 @@ import {
 import { ObjectShelf, STORES } from './idb.ts';
 import { IdbStore } from './idb-store.ts';
 import type { CreateOptions, HistoryItem, IdentityStatus, RelayInfo, StoredFile, WorkerEvent } from '../messages/protocol.ts';
-import { resolveRelay, sameRelayKeys, type RelayEnv } from './relay-config.ts';
+import { resolveRelay, sameEndpoints, sameRelayKeys, type RelayEnv } from './relay-config.ts';
 import { GatedTransport } from './transport.ts';
 import { SCRYPT_PARAMS, VaultError, checkNewPassphrase, openSeed, sealSeed, type IdentityRecord, type ScryptParams } from './vault.ts';
 
@@ -149,7 +149,8 @@ export class Host {
       const fresh = await resolveRelay(this.o.env, this.o.origin, this.o.fetch);
       if (sameRelayKeys(fresh, rec.relay)) {
         relay = fresh;
-        if (fresh.url !== rec.relay.url) {
+        // the URL may move and nodes come and go; the keys are what is pinned
+        if (fresh.url !== rec.relay.url || !sameEndpoints(fresh, rec.relay)) {
           rec.relay = fresh;
           await this.vault.put(IDENTITY_KEY, rec);
         }
@@ -160,7 +161,7 @@ export class Host {
     const store = await IdbStore.open(this.o.db, this.o.ranges ? { ranges: this.o.ranges } : {});
     const engine = new Engine({
       identity,
-      relay: { url: relay.url, x: fromHex(relay.x), ed: fromHex(relay.ed) },
+      relay: { url: relay.url, endpoints: relay.endpoints, x: fromHex(relay.x), ed: fromHex(relay.ed) },
       store,
       transport: this.transport,
       backend: await this.backend(),

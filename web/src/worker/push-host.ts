@@ -127,7 +127,7 @@ export class PushAgent {
     const store = await IdbStore.open(await this.#database(), host.o.ranges ? { ranges: host.o.ranges } : {});
     const engine = new Engine({
       identity,
-      relay: { url: status.relay.url, x: fromHex(status.relay.x), ed: fromHex(status.relay.ed) },
+      relay: { url: status.relay.url, endpoints: status.relay.endpoints, x: fromHex(status.relay.x), ed: fromHex(status.relay.ed) },
       store,
       transport: host.transport,
       backend,

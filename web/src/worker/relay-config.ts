@@ -9,7 +9,7 @@
  * The result is pinned with the identity (worker/vault.ts); a relay that later publishes other
  * keys is reported, never followed silently.
  */
-import { KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PATH } from '@parley/generated';
+import { KEY_SIZE, MAX_RELAY_ENDPOINTS, PROTOCOL_VERSION, WELL_KNOWN_PATH } from '@parley/generated';
 import { fromHex, isWellKnownError, parseWellKnown, relayFingerprint, type WellKnownErrorCode } from '@parley/runtime';
 import type { RelayInfo } from '../messages/protocol.ts';
 
@@ -41,20 +41,29 @@ function checked(url: unknown, x: unknown, ed: unknown, where: string): { url: s
   return { url, x: hx, ed: he };
 }
 
-/** The relay from build-time settings, or undefined if none are set. */
+/**
+ * The relay from build-time settings, or undefined if none are set. VITE_PARLEY_RELAY_URL may
+ * list several nodes of one relay, comma-separated (at most MAX_RELAY_ENDPOINTS): the first is
+ * its URL, all are its endpoints.
+ */
 export function relayFromEnv(env: RelayEnv): RelayInfo | undefined {
-  const { VITE_PARLEY_RELAY_URL: url, VITE_PARLEY_RELAY_X: x, VITE_PARLEY_RELAY_ED: ed } = env;
-  if (!url && !x && !ed) return undefined;
-  const r = checked(url, x, ed, 'VITE_PARLEY_RELAY_*');
+  const { VITE_PARLEY_RELAY_URL: urls, VITE_PARLEY_RELAY_X: x, VITE_PARLEY_RELAY_ED: ed } = env;
+  if (!urls && !x && !ed) return undefined;
+  const list = (urls ?? '').split(',').map((u) => u.trim()).filter((u) => u.length > 0);
+  if (list.length > MAX_RELAY_ENDPOINTS || new Set(list).size !== list.length) {
+    throw new RelayConfigError(`VITE_PARLEY_RELAY_URL: at most ${MAX_RELAY_ENDPOINTS} distinct URLs`);
+  }
+  for (const u of list.slice(1)) checked(u, x, ed, 'VITE_PARLEY_RELAY_URL');
+  const r = checked(list[0], x, ed, 'VITE_PARLEY_RELAY_*');
   // the fingerprint people compare is computed from the keys pinned, never taken from elsewhere
-  return { ...r, fingerprint: relayFingerprint(fromHex(r.x), fromHex(r.ed)), source: 'env' };
+  return { ...r, ...(list.length > 1 ? { endpoints: list } : {}), fingerprint: relayFingerprint(fromHex(r.x), fromHex(r.ed)), source: 'env' };
 }
 
 /** Parses a `/.well-known/parley.json` document; RelayConfigError if it is not one this app can use. */
 export function relayFromWellKnown(doc: unknown): RelayInfo {
   try {
     const r = parseWellKnown(doc, { version: PROTOCOL_VERSION });
-    return { url: r.url, x: r.xHex, ed: r.edHex, fingerprint: r.fingerprint, source: 'well-known' };
+    return { url: r.url, endpoints: r.endpoints, x: r.xHex, ed: r.edHex, fingerprint: r.fingerprint, source: 'well-known' };
   } catch (err) {
     if (!isWellKnownError(err)) throw err;
     throw new RelayConfigError(err.message, { cause: err, reason: err.code });
@@ -83,6 +92,13 @@ export async function resolveRelay(env: RelayEnv, origin: string, fetchFn: typeo
     throw new RelayConfigError(`${WELL_KNOWN_PATH} is not JSON`);
   }
   return relayFromWellKnown(doc);
+}
+
+/** True if two relays list the same nodes (the pinned copy is then up to date). */
+export function sameEndpoints(a: RelayInfo, b: RelayInfo): boolean {
+  const ea = a.endpoints ?? [a.url];
+  const eb = b.endpoints ?? [b.url];
+  return ea.length === eb.length && ea.every((u, i) => u === eb[i]);
 }
 
 /** True if two relays have the same keys (the URL may move). */
