@@ -145,8 +145,10 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
     );
     offs.push(
       engine.on('state', (s) => {
-        if (s.state === 'offline') emit({ type: 'state', state: 'offline', retryInMs: s.retryInMs, reason: scrub(s.error?.message ?? s.reason) });
-        else if (s.state === 'online' || s.state === 'stopped') emit({ type: 'state', state: s.state });
+        // endpoint: the relay node (a relay may have several); a URL, never a secret
+        const at = s.state === 'offline' || s.state === 'online' ? (s.endpoint !== undefined ? { endpoint: s.endpoint } : {}) : {};
+        if (s.state === 'offline') emit({ type: 'state', state: 'offline', retryInMs: s.retryInMs, reason: scrub(s.error?.message ?? s.reason), ...at });
+        else if (s.state === 'online' || s.state === 'stopped') emit({ type: 'state', state: s.state, ...at });
       }),
     );
   }

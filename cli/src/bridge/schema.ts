@@ -95,7 +95,7 @@ export const WhoamiSchema = z.strictObject({
 
 export const EventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready'), id: ContactIdSchema, name: z.string(), relay: z.string(), fingerprint: z.string() }),
-  z.strictObject({ type: z.literal('state'), state: z.enum(['connecting', 'handshaking', 'online', 'offline', 'stopped']), retryInMs: z.number().optional(), reason: z.string().optional() }),
+  z.strictObject({ type: z.literal('state'), state: z.enum(['connecting', 'handshaking', 'online', 'offline', 'stopped']), retryInMs: z.number().optional(), reason: z.string().optional(), endpoint: z.string().optional() }),
   z.strictObject({
     type: z.literal('message'),
     id: MsgIdSchema,

@@ -46,7 +46,8 @@ export class ListenCommand extends OnlineCommand {
         } else if (e.type === 'error') {
           stderr.write(`wschat: ${e.message}\n`);
         } else if (e.type === 'state') {
-          if (e.state === 'offline') stderr.write(`wschat: offline (${e.reason ?? 'closed'}), retrying in ${Math.ceil((e.retryInMs ?? 0) / 1000)} s\n`);
+          if (e.state === 'offline' && e.retryInMs === 0 && e.endpoint !== undefined) stderr.write(`wschat: relay node ${e.endpoint} failed (${e.reason ?? 'closed'}), trying another node now\n`);
+          else if (e.state === 'offline') stderr.write(`wschat: offline (${e.reason ?? 'closed'}), retrying in ${Math.ceil((e.retryInMs ?? 0) / 1000)} s\n`);
           else if (e.state === 'online') stderr.write('wschat: online\n');
         } else {
           const line = humanLine(e);
