@@ -3,8 +3,9 @@
  * message, to the node behind it, until the test makes the node leave. `drain()` is a node
  * leaving gracefully (spec close_code reconnect_elsewhere: every client is told to reconnect
  * elsewhere, new connections are refused); `kill()` a node dying (sockets dropped without a
- * close frame, new connections refused). Clients cannot tell the front from the node: they
- * handshake with the relay behind it, whose keys they pinned.
+ * close frame, new connections refused); `refuse()` and `accept()` a node down and back up
+ * (a refused connection is dropped before the WebSocket upgrade). Clients cannot tell the front
+ * from the node: they handshake with the relay behind it, whose keys they pinned.
  *
  * It stands in for the relay's own graceful shutdown in a cluster, which closes with the same
  * code, so the clients' failover can be tested against any relay.
@@ -20,6 +21,10 @@ export interface NodeFront {
   readonly connections: number;
   /** Client connections accepted so far. */
   readonly accepted: number;
+  /** Refuses new connections (those open stay). */
+  refuse(): void;
+  /** Takes new connections again. */
+  accept(): void;
   /** Closes every client with reconnect_elsewhere and refuses new ones. */
   drain(): Promise<void>;
   /** Drops every client without a close frame and refuses new ones. */
@@ -28,12 +33,13 @@ export interface NodeFront {
   close(): Promise<void>;
 }
 
-export async function startNodeFront(target: string): Promise<NodeFront> {
+export async function startNodeFront(target: string, o: { refusing?: boolean } = {}): Promise<NodeFront> {
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const pairs = new Set<{ client: WebSocket; node: WebSocket }>();
   let accepted = 0;
-  let open = true;
+  let open = o.refusing !== true;
+  let listening = true;
 
   http.on('upgrade', (req, socket, head) => {
     if (!open) {
@@ -74,7 +80,8 @@ export async function startNodeFront(target: string): Promise<NodeFront> {
   const port = typeof a === 'object' && a !== null ? a.port : 0;
 
   const stopListening = async (): Promise<void> => {
-    if (!open) return;
+    if (!listening) return;
+    listening = false;
     open = false;
     const closed = new Promise<void>((ok) => http.close(() => ok()));
     http.closeAllConnections();
@@ -94,25 +101,29 @@ export async function startNodeFront(target: string): Promise<NodeFront> {
     get accepted() {
       return accepted;
     },
+    refuse() {
+      open = false;
+    },
+    accept() {
+      open = true;
+    },
     async drain() {
       const all = [...pairs];
-      const closing = stopListening();
+      open = false;
       for (const p of all) {
         p.client.close(CloseCode.reconnectElsewhere, 'node leaving');
         p.node.close(1000, 'front draining');
       }
       await Promise.all(all.map(ended));
-      await closing;
     },
     async kill() {
       const all = [...pairs];
-      const closing = stopListening();
+      open = false;
       for (const p of all) {
         p.client.terminate();
         p.node.terminate();
       }
       await Promise.all(all.map(ended));
-      await closing;
     },
     async close() {
       for (const p of [...pairs]) {

@@ -58,12 +58,13 @@ export interface Client {
 }
 
 /** An engine on the relay, started and online. */
-export async function client(scope: Scope, relay: RunningRelay, name: string, o: { identity?: Identity; store?: Store; registerWake?: boolean; listen?: (e: Engine) => void } = {}): Promise<Client> {
+/** `endpoints`: the relay's nodes (default: the relay's one URL), dialled in random order with failover. */
+export async function client(scope: Scope, relay: RunningRelay, name: string, o: { identity?: Identity; store?: Store; registerWake?: boolean; listen?: (e: Engine) => void; endpoints?: string[] } = {}): Promise<Client> {
   const identity = o.identity ?? (await generateIdentity(await pickBackend()));
   const store = o.store ?? (await FileStore.open(join(await scope.dir(), 'state'), { fsync: false }));
   const engine = new Engine({
     identity,
-    relay: { url: relay.url, x: relay.publicKeys.x, ed: relay.publicKeys.ed },
+    relay: { url: o.endpoints?.[0] ?? relay.url, endpoints: o.endpoints, x: relay.publicKeys.x, ed: relay.publicKeys.ed },
     store,
     transport: new NodeWsTransport(),
     displayName: name,
