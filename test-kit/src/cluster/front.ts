@@ -33,7 +33,11 @@ export interface NodeFront {
   close(): Promise<void>;
 }
 
-export async function startNodeFront(target: string, o: { refusing?: boolean } = {}): Promise<NodeFront> {
+/**
+ * `target`: the node's ws:// URL, or a function giving it when a client connects (a node that
+ * must list its front in its own well-known document is started after the front).
+ */
+export async function startNodeFront(target: string | (() => string), o: { refusing?: boolean } = {}): Promise<NodeFront> {
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const pairs = new Set<{ client: WebSocket; node: WebSocket }>();
@@ -48,7 +52,7 @@ export async function startNodeFront(target: string, o: { refusing?: boolean } =
     }
     wss.handleUpgrade(req, socket, head, (client) => {
       accepted++;
-      const node = new WebSocket(target, { perMessageDeflate: false });
+      const node = new WebSocket(typeof target === 'string' ? target : target(), { perMessageDeflate: false });
       const pair = { client, node };
       pairs.add(pair);
       const early: Buffer[] = [];
