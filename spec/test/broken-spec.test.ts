@@ -23,6 +23,7 @@ describe.each([
   ['broken-unknown-type.yaml', 'structs.thing.fields[2].type', 28, /unknown type u12/],
   ['broken-duplicate-enum-code.yaml', 'enums.kind.values.two.value', 19, /code 1 is already used by one/],
   ['broken-bad-size.yaml', 'structs.thing.fields[2].size', 28, /unexpected end in "KEY_SIZE \+"/],
+  ['broken-texts-counts.yaml', 'documents.doc.members[0]', 36, /min_count above max_count/],
   ['broken-switch-non-enum.yaml', 'structs.thing.fields[2].on', 30, /switch must name an earlier enum field/],
   // The YAML parser reports an unclosed flow mapping where it notices (the next line) and, as the
   // document has no tree yet, without a path.
