@@ -91,6 +91,37 @@ export async function bootstrap(base: string, timeoutMs: number): Promise<Pinned
   return pin(doc.url, doc.xHex, doc.edHex, doc.endpoints);
 }
 
+/** How long a session's background refresh of the relay's endpoints may take. */
+export const ENDPOINTS_REFRESH_TIMEOUT_MS = 5_000;
+
+/**
+ * The pinned relay with the endpoints its well-known document lists now (nodes come and go), or
+ * undefined when nothing changed or the document cannot be used: unreachable, refused by
+ * parseWellKnown, or publishing other keys (never followed: the pinned keys stay, and the
+ * handshake says BAD_RELAY if the relay really changed). Read from the pinned URL's http(s) form.
+ */
+export async function refreshedEndpoints(relay: PinnedRelay, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<PinnedRelay | undefined> {
+  const timeoutMs = o.timeoutMs ?? ENDPOINTS_REFRESH_TIMEOUT_MS;
+  let doc: WellKnownRelay;
+  try {
+    const url = new URL(WELL_KNOWN_PATH, relay.url.replace(/^ws/, 'http'));
+    const signal = o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+    const res = await fetch(url, { signal, redirect: 'error' });
+    if (!res.ok || Number(res.headers.get('content-length') ?? '0') > MAX_WELL_KNOWN_BYTES) return undefined;
+    const body = await res.text();
+    if (body.length > MAX_WELL_KNOWN_BYTES) return undefined;
+    doc = parseWellKnown(body, { version: PROTOCOL_VERSION });
+  } catch {
+    return undefined; // the pinned list stays; connecting reports what is wrong
+  }
+  if (doc.xHex !== relay.x || doc.edHex !== relay.ed) return undefined;
+  const now = pin(relay.url, relay.x, relay.ed, doc.endpoints);
+  const before = relay.endpoints ?? [relay.url];
+  const after = now.endpoints ?? [now.url];
+  if (before.length === after.length && before.every((u, i) => u === after[i])) return undefined;
+  return now;
+}
+
 export interface RelaySources {
   relay?: string | undefined;
   relayUrl?: string | undefined;

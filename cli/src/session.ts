@@ -11,6 +11,7 @@ import { RelayUnreachableError, TimeoutError, WrongRelayKeyError, classify } fro
 import { STATE_DIR, type Config, type Home } from './home.ts';
 import { saveDownload } from './downloads.ts';
 import { Inbox } from './inbox.ts';
+import { refreshedEndpoints } from './relay-config.ts';
 import { EarlyEvents } from './early-events.ts';
 
 /** A transport that never connects: commands that only read or change local state. */
@@ -42,6 +43,8 @@ export class Session {
   readonly downloads: string;
   readonly #store: FileStore;
   readonly #release: () => Promise<void>;
+  /** The background refresh of the relay's endpoints (online sessions): stopped and awaited by close(). */
+  #refresh: { abort: AbortController; done: Promise<void> } | undefined;
   readonly #saving = new Set<Promise<unknown>>();
   readonly #fileListeners = new Set<(f: SavedFile) => void>();
   /** What the engine reported before a reader listened (events.ts watch replays it). */
@@ -87,11 +90,27 @@ export class Session {
       const inbox = await Inbox.load(o.home);
       const session = new Session(o, engine, identity, config, store, inbox, release);
       await engine.start();
+      if (o.online) session.#refreshEndpoints(o.home);
       return session;
     } catch (err) {
       await release();
       throw err;
     }
+  }
+
+  /**
+   * Nodes of a relay come and go: the endpoints its well-known document lists now replace the
+   * pinned ones in config.json (same keys only), for the next command. In the background, so
+   * no command waits for it; this session keeps the list it started with.
+   */
+  #refreshEndpoints(home: Home): void {
+    const abort = new AbortController();
+    const done = refreshedEndpoints(this.config.relay, { signal: abort.signal })
+      .then(async (relay) => {
+        if (relay && !abort.signal.aborted) await home.saveConfig({ ...this.config, relay });
+      })
+      .catch(() => undefined);
+    this.#refresh = { abort, done };
   }
 
   /** Called with every received file once it is saved (or failed to save). */
@@ -136,7 +155,8 @@ export class Session {
       const off = engine.on('state', (s) => {
         last = s;
         if (s.state === 'online') done();
-        else if (s.state === 'offline' && s.error?.code === 'BAD_RELAY') {
+        // one node of several with other keys (a misconfigured node) is skipped; the last one is not
+        else if (s.state === 'offline' && s.error?.code === 'BAD_RELAY' && s.failover === undefined) {
           done(new WrongRelayKeyError(`wrong relay key: ${this.config.relay.url} does not hold the pinned keys (fingerprint ${this.config.relay.fingerprint})`));
         }
       });
@@ -185,6 +205,8 @@ export class Session {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      this.#refresh?.abort.abort();
+      await this.#refresh?.done;
       await Promise.allSettled([...this.#saving]);
       await this.engine.stop();
       await this.inbox.flush(this.engine).catch(() => undefined);

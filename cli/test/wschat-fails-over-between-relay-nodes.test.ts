@@ -9,8 +9,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SEED_SIZE } from '@parley/generated';
+import { randomBytes } from '@parley/runtime/crypto';
+import { startRelay } from '@parley/relay';
 import { startRelayNodes, type RelayNodes } from '@parley/test-kit/cluster';
 import { afterEach, describe, expect, it } from 'vitest';
+import { refreshedEndpoints } from '../src/relay-config.ts';
 import { World, befriend } from './_harness.ts';
 
 let w: World;
@@ -58,5 +62,33 @@ describe('wschat on a relay of several nodes', () => {
     // each shown once, in order
     const texts = listen.events.filter((e) => e.type === 'message').map((e) => e.text);
     expect(texts).toEqual(['held by node 0', 'sent through node 1', 'after the kill']);
+  });
+
+  it('a command reads the nodes the relay lists now into config.json, from the pinned keys only', { timeout: 120_000 }, async () => {
+    w = new World();
+    const seed = randomBytes(SEED_SIZE);
+    let relay = await startRelay({ seed, port: 0, host: '127.0.0.1', logLevel: 'silent', limits: { shutdownRetryAfterMs: 0 } });
+    const port = relay.port;
+    const home = await w.home('carol');
+    await w.ok(['init', '--home', home, '--name', 'carol', '--relay', relay.httpUrl]);
+    const read = async () => (JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as { relay: { url: string; x: string; ed: string; fingerprint: string; endpoints?: string[] } }).relay;
+    const pinned = await read();
+    expect(pinned.endpoints).toBeUndefined(); // one node: its url
+
+    // the operator adds a node: the next connecting command keeps the new list for the one after
+    await relay.close();
+    const nodes = [relay.url, 'ws://127.0.0.1:9/'];
+    relay = await startRelay({ seed, port, host: '127.0.0.1', logLevel: 'silent', endpoints: nodes, limits: { shutdownRetryAfterMs: 0 } });
+    try {
+      await w.ok(['requests', 'list', '--home', home]);
+      await expect.poll(async () => (await read()).endpoints, { timeout: 10_000 }).toEqual(nodes);
+      expect(await refreshedEndpoints(await read())).toBeUndefined(); // nothing new
+      // a document with other keys is never followed, whatever it lists
+      expect(await refreshedEndpoints({ ...pinned, x: 'ab'.repeat(32) })).toBeUndefined();
+      await relay.close();
+      expect(await refreshedEndpoints(pinned)).toBeUndefined(); // unreachable: the pinned list stays
+    } finally {
+      await relay.close();
+    }
   });
 });

@@ -27,7 +27,7 @@ export class BridgeCommand extends OnlineCommand {
         const signal = untilSignal();
         let fatal: number | undefined;
         const offBad = s.engine.on('state', (st) => {
-          if (st.state === 'offline' && st.error?.code === 'BAD_RELAY') {
+          if (st.state === 'offline' && st.error?.code === 'BAD_RELAY' && st.failover === undefined) {
             bridge.error('WRONG_RELAY_KEY', `${s.config.relay.url} no longer holds the pinned relay keys`);
             fatal = EXIT.wrongRelayKey;
             this.context.stdin.destroy();

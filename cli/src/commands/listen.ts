@@ -59,7 +59,7 @@ export class ListenCommand extends OnlineCommand {
         }
       }, { autoHandle: true, state: true, ...(only !== undefined ? { contact: only } : {}) });
       const badRelay = s.engine.on('state', (st) => {
-        if (st.state === 'offline' && st.error?.code === 'BAD_RELAY') finish(this.fail(new WrongRelayKeyError(`wrong relay key: ${s.config.relay.url} no longer holds the pinned keys`)));
+        if (st.state === 'offline' && st.error?.code === 'BAD_RELAY' && st.failover === undefined) finish(this.fail(new WrongRelayKeyError(`wrong relay key: ${s.config.relay.url} no longer holds the pinned keys`)));
       });
       const signal = untilSignal();
       void signal.promise.then(() => finish(0));

@@ -26,6 +26,8 @@ export function ConnectionBadge(props: ConnectionBadgeProps) {
       case 'handshaking':
         return 'Connecting';
       case 'offline': {
+        // another node of the relay is dialled at once (spec documents.well_known endpoints)
+        if (s.failover !== undefined) return 'Switching to another relay node';
         if (s.error?.code === 'BAD_RELAY') return 'Relay keys do not match';
         const secs = Math.max(0, Math.ceil((s.retryAt - now()) / 1000));
         return secs > 0 ? `Offline, retrying in ${secs} s` : 'Offline, retrying';
