@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 3fada2a0ec631cded134c636a2bde715f873e5586b25c60c580d9c5790c0273e
+  -parley-spec-hash: caa3ce2977bbc2dd14cec4533bb86207783af2adb81b32f6e89a2468d340f468
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict

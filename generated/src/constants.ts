@@ -625,7 +625,7 @@ export const ORDER_HOLD_MAX = 256;
 export const ORDER_GAP_TIMEOUT_MS = 60000;
 
 /**
- * First reconnect delay; doubles per failure, with full jitter.
+ * First reconnect delay; doubles per failure, with full jitter. With several endpoints (documents.well_known endpoints) a failure is a round in which every endpoint failed; within a round the next endpoint is dialled at once.
  * From `constants.RECONNECT_BASE_MS`.
  */
 export const RECONNECT_BASE_MS = 250;
