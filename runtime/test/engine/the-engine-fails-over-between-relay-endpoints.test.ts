@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloseCode, MessageType, RECONNECT_BASE_MS, SEED_SIZE } from '@parley/generated';
+import { CloseCode, MessageType, RECONNECT_BASE_MS, SEED_SIZE, WELL_KNOWN_PATH } from '@parley/generated';
 import { startRelay, type RunningRelay } from '@parley/relay';
 import { startNodeFront, startRelayNodes, type NodeFront, type RelayNodes } from '@parley/test-kit/cluster';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { randomBytes } from '../../src/crypto/index.ts';
 import type { EngineOptions } from '../../src/engine/engine.ts';
 import type { ConnectionState } from '../../src/engine/types.ts';
 import { FileStore } from '../../src/node/file-store.ts';
+import { parseWellKnown } from '../../src/protocol/index.ts';
 import { NodeWsTransport } from '../../src/node/ws-transport.ts';
 import { befriend, online, peer, until, waitFor, type TestPeer } from './_setup.ts';
 
@@ -55,7 +56,10 @@ describe('a relay of several nodes', () => {
   it('a node killed under the clients: they move to a live node at once, the outbox re-sends what it held, chat goes on', { timeout: 180_000 }, async () => {
     const nodes: RelayNodes = await startRelayNodes({ count: 3 });
     cleanups.push(() => nodes.stop());
-    const relay = { url: nodes.endpoints[0]!, endpoints: nodes.endpoints, ...(await nodes.keys()) };
+    // every node publishes the same keys and lists all three: a client may start from any of them
+    const docs = await Promise.all(nodes.httpUrls.map(async (h) => parseWellKnown(await (await fetch(h + WELL_KNOWN_PATH)).text())));
+    for (const d of docs) expect({ endpoints: d.endpoints, fingerprint: d.fingerprint }).toEqual({ endpoints: nodes.endpoints, fingerprint: docs[0]!.fingerprint });
+    const relay = { url: docs[0]!.url, endpoints: docs[0]!.endpoints, x: docs[0]!.x, ed: docs[0]!.ed };
     const a = await client(relay, { name: 'alice' });
     const b = await client(relay, { name: 'bob' });
     const first = endpointOf(a)!;
