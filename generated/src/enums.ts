@@ -551,11 +551,16 @@ export function isExtensionTag(n: unknown): n is ExtensionTag {
 }
 
 /**
- * Which ML-KEM-768 fields a ratchet header carries. Every header of a chain carries its chain's KEM fields (a receiver that lost the chain's first message still takes the step from the next one).
+ * Which ML-KEM-768 fields a ratchet header carries (the chain's KEM block). The block rides on a chain's first message and, once the chain is re-armed (ratchet_state.kem_rearm), on every later one until the chain ends; other messages carry none. See sessions (the KEM block).
  * Wire type u8.
  * From `enums.ratchet_kem`.
  */
 export const RatchetKem = {
+  /**
+   * No KEM fields: a later message of a chain whose first message carried the block. A receiver that has not taken this chain's step yet refuses it (KEM_MISSING) without a state change; the outbox resends it and it opens once a message with the block arrived.
+   * From `enums.ratchet_kem.values.none`.
+   */
+  none: 0,
   /**
    * The sender's new KEM public key only (the first chain of a session: the sender knows no KEM key of the other side yet).
    * From `enums.ratchet_kem.values.key`.
@@ -577,6 +582,7 @@ export type RatchetKem = (typeof RatchetKem)[keyof typeof RatchetKem];
  * From `enums.ratchet_kem`.
  */
 export const RatchetKemNames: Readonly<Record<number, string>> = {
+  0: 'none',
   1: 'key',
   2: 'key_ciphertext',
 };
@@ -585,7 +591,7 @@ export const RatchetKemNames: Readonly<Record<number, string>> = {
  * From `enums.ratchet_kem`.
  */
 export function isRatchetKem(n: unknown): n is RatchetKem {
-  return typeof n === 'number' && ((n >= 1 && n <= 2));
+  return typeof n === 'number' && ((n >= 0 && n <= 2));
 }
 
 /**
