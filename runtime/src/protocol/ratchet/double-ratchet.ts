@@ -219,7 +219,9 @@ async function dhStep(d: RatchetDeps, s: RatchetState, header: RatchetHeader): P
   s.dhSecret = kp.secret;
   s.dhPublic = kp.publicKey;
   s.kemRemote = header.kemFields.publicKey.slice();
-  const enc = kemEncapsulate(s.kemRemote, rand(d, KEM_ENCAPS_SEED_SIZE));
+  const m = rand(d, KEM_ENCAPS_SEED_SIZE);
+  const enc = kemEncapsulate(s.kemRemote, m);
+  m.fill(0); // knowing m gives the shared secret
   s.kemSeed.fill(0);
   s.kemSeed = rand(d, KEM_SEED_SIZE);
   s.kemPublic = kemPublicKey(s.kemSeed);

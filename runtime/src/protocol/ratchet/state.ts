@@ -22,13 +22,15 @@ import { RatchetError } from './errors.ts';
 
 export type { RatchetState };
 
-/** A deep copy whose byte arrays share nothing with `s`. */
+/**
+ * A copy whose secret byte arrays share nothing with `s`. Public values (ratchet and KEM public
+ * keys, the KEM ciphertext) are shared: no step writes into them, it replaces them with new
+ * arrays, and wiping leaves them alone. Copying them (3.5 KB) was a third of a symmetric step.
+ */
 export function cloneState(s: RatchetState): RatchetState {
   return {
     ...s,
     dhSecret: s.dhSecret.slice(),
-    dhPublic: s.dhPublic.slice(),
-    dhRemote: s.dhRemote.slice(),
     rootKey: s.rootKey.slice(),
     sendChain: s.sendChain.slice(),
     recvChain: s.recvChain.slice(),
@@ -37,9 +39,6 @@ export function cloneState(s: RatchetState): RatchetState {
     nextSendHeader: s.nextSendHeader.slice(),
     nextRecvHeader: s.nextRecvHeader.slice(),
     kemSeed: s.kemSeed.slice(),
-    kemPublic: s.kemPublic.slice(),
-    kemCiphertext: s.kemCiphertext.slice(),
-    kemRemote: s.kemRemote.slice(),
     skipped: s.skipped.map((k) => ({ ...k, headerKey: k.headerKey.slice(), messageKey: k.messageKey.slice() })),
   };
 }
