@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: c6cb5ee768b6b0feb7a84280025083dd01d1ec05364f7be0b677d413adef74dd
+  -parley-spec-hash: 39049b5df5512c3b3f4c930364693f74a27cd0101c639274457b113332da3725
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -1238,6 +1238,10 @@ enums:
     5:
       id: ratchet
       doc: "v2: a double-ratchet message between two contacts that share a session, header and body encrypted. The relay forwards it verbatim."
+    6:
+      id: next_session
+      doc: Kept for the frame kind of a later session version (v3), so that the code stays free and today's relays and clients refuse it (BAD_KIND) instead of reading it as something else.
+      -parley-reserved: true
   handshake_type:
     1:
       id: challenge
@@ -1397,6 +1401,10 @@ enums:
     2:
       id: key_ciphertext
       doc: The sender's new KEM public key and an encapsulation to the other side's latest KEM public key; its secret entered this chain's root step.
+    3:
+      id: chunked
+      doc: Kept for KEM fields spread over a chain's messages (erasure-coded chunks, as Signal's SPQR does), a possible v3 (spec/DESIGN.md, v2 sessions).
+      -parley-reserved: true
   session_op:
     1:
       id: upgrade_offer
@@ -1410,6 +1418,10 @@ enums:
     4:
       id: reset_answer
       doc: "Accepts a reset_offer: the answerer's fresh ephemeral."
+    5:
+      id: next_op
+      doc: Kept for a later session operation (for example a rekey request), so that today's clients refuse it (UNKNOWN_CODE) and the code stays free.
+      -parley-reserved: true
   receipt_status:
     1:
       id: delivered

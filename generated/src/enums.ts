@@ -42,6 +42,17 @@ export const FrameKind = {
  */
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 /**
+ * Reserved codes of frame_kind: defined for later versions, rejected by this one.
+ * From `enums.frame_kind`.
+ */
+export const FrameKindReserved = {
+  /**
+   * Kept for the frame kind of a later session version (v3), so that the code stays free and today's relays and clients refuse it (BAD_KIND) instead of reading it as something else.
+   * From `enums.frame_kind.values.next_session`.
+   */
+  nextSession: 6,
+} as const;
+/**
  * Spec ids of the valid codes of frame_kind, by code.
  * From `enums.frame_kind`.
  */
@@ -578,6 +589,17 @@ export const RatchetKem = {
  */
 export type RatchetKem = (typeof RatchetKem)[keyof typeof RatchetKem];
 /**
+ * Reserved codes of ratchet_kem: defined for later versions, rejected by this one.
+ * From `enums.ratchet_kem`.
+ */
+export const RatchetKemReserved = {
+  /**
+   * Kept for KEM fields spread over a chain's messages (erasure-coded chunks, as Signal's SPQR does), a possible v3 (spec/DESIGN.md, v2 sessions).
+   * From `enums.ratchet_kem.values.chunked`.
+   */
+  chunked: 3,
+} as const;
+/**
  * Spec ids of the valid codes of ratchet_kem, by code.
  * From `enums.ratchet_kem`.
  */
@@ -626,6 +648,17 @@ export const SessionOp = {
  * From `enums.session_op`.
  */
 export type SessionOp = (typeof SessionOp)[keyof typeof SessionOp];
+/**
+ * Reserved codes of session_op: defined for later versions, rejected by this one.
+ * From `enums.session_op`.
+ */
+export const SessionOpReserved = {
+  /**
+   * Kept for a later session operation (for example a rekey request), so that today's clients refuse it (UNKNOWN_CODE) and the code stays free.
+   * From `enums.session_op.values.next_op`.
+   */
+  nextOp: 5,
+} as const;
 /**
  * Spec ids of the valid codes of session_op, by code.
  * From `enums.session_op`.

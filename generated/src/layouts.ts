@@ -88,7 +88,7 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     fields: [
       { id: 'route', name: 'route', path: 'structs.frame.fields[0]', type: 'bytes', size: 8, sizeKind: 'fixed' },
       { id: 'nonce', name: 'nonce', path: 'structs.frame.fields[1]', type: 'bytes', size: 24, sizeKind: 'fixed' },
-      { id: 'kind', name: 'kind', path: 'structs.frame.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'frame_kind', codes: [1, 2, 3, 4, 5], reserved: [] },
+      { id: 'kind', name: 'kind', path: 'structs.frame.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'frame_kind', codes: [1, 2, 3, 4, 5], reserved: [6] },
       { id: 'payload', name: 'payload', path: 'structs.frame.fields[3]', type: 'bytes', size: null, sizeKind: 'rest', rest: 64, maxLen: 65439 },
       { id: 'sig', name: 'sig', path: 'structs.frame.fields[4]', type: 'bytes', size: 64, sizeKind: 'fixed' },
     ],
@@ -685,7 +685,7 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
       { id: 'ratchet_key', name: 'ratchetKey', path: 'structs.ratchet_header.fields[0]', type: 'bytes', size: 32, sizeKind: 'fixed' },
       { id: 'prev_count', name: 'prevCount', path: 'structs.ratchet_header.fields[1]', type: 'u32', size: 4, sizeKind: 'fixed' },
       { id: 'number', name: 'number', path: 'structs.ratchet_header.fields[2]', type: 'u32', size: 4, sizeKind: 'fixed' },
-      { id: 'kem', name: 'kem', path: 'structs.ratchet_header.fields[3]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'ratchet_kem', codes: [0, 1, 2], reserved: [] },
+      { id: 'kem', name: 'kem', path: 'structs.ratchet_header.fields[3]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'ratchet_kem', codes: [0, 1, 2], reserved: [3] },
       { id: 'kem_fields', name: 'kemFields', path: 'structs.ratchet_header.fields[4]', type: 'switch', size: null, sizeKind: 'eos', on: 'kem', enum: 'ratchet_kem', cases: { 0: 'ratchet_kem_none', 1: 'ratchet_kem_key', 2: 'ratchet_kem_key_ciphertext' }, caseNames: { 0: 'none', 1: 'key', 2: 'key_ciphertext' } },
     ],
   },
@@ -769,7 +769,7 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     fixedSize: 49,
     minSize: 49,
     fields: [
-      { id: 'op', name: 'op', path: 'structs.session_control.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'session_op', codes: [1, 2, 3, 4], reserved: [] },
+      { id: 'op', name: 'op', path: 'structs.session_control.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'session_op', codes: [1, 2, 3, 4], reserved: [5] },
       { id: 'ephemeral', name: 'ephemeral', path: 'structs.session_control.fields[1]', type: 'bytes', size: 32, sizeKind: 'fixed' },
       { id: 'answers', name: 'answers', path: 'structs.session_control.fields[2]', type: 'bytes', size: 16, sizeKind: 'fixed' },
     ],
