@@ -87,11 +87,13 @@ export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext
 
 /** The header of message Ns: the chain's KEM block on its first message and while re-armed. */
 function headerOf(s: RatchetState): RatchetHeader {
-  const common = { ratchetKey: s.dhPublic, prevCount: s.prevSendCount, number: s.sendCount };
-  if (s.sendCount !== 0 && s.kemRearm === 0) return { ...common, kem: RatchetKem.none, kemFields: {} };
+  const ratchetKey = s.dhPublic;
+  const prevCount = s.prevSendCount;
+  const number = s.sendCount;
+  if (number !== 0 && s.kemRearm === 0) return { ratchetKey, prevCount, number, kem: RatchetKem.none, kemFields: {} };
   return s.kemCiphertext.length === 0
-    ? { ...common, kem: RatchetKem.key, kemFields: { publicKey: s.kemPublic } }
-    : { ...common, kem: RatchetKem.keyCiphertext, kemFields: { publicKey: s.kemPublic, ciphertext: s.kemCiphertext } };
+    ? { ratchetKey, prevCount, number, kem: RatchetKem.key, kemFields: { publicKey: s.kemPublic } }
+    : { ratchetKey, prevCount, number, kem: RatchetKem.keyCiphertext, kemFields: { publicKey: s.kemPublic, ciphertext: s.kemCiphertext } };
 }
 
 /** Decrypts one ratchet payload; see the module comment for the order of attempts. */
