@@ -69,19 +69,20 @@ export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext
   if (state.sendChain.length === 0) throw new RatchetError('NO_SESSION', 'no sending chain yet (the side that published its ephemeral first sends after the first message it receives)');
   if (state.sendCount >= MAX_CHAIN_MESSAGES) throw new RatchetError('SESSION_EXHAUSTED', `sending chain at ${state.sendCount} messages`);
   const s = cloneState(state);
+  const { messageKey, next } = kdfChain(s.sendChain);
   try {
-    const { messageKey, next } = kdfChain(s.sendChain);
     s.sendChain.fill(0);
     s.sendChain = next;
     const header = headerOf(s);
     s.sendCount++;
     const headerCt = await d.backend.xchachaSeal(s.sendHeader, nonce, encodeRatchetHeader(header), ratchetHeaderAd(parties));
     const body = await d.backend.xchachaSeal(messageKey, nonce, plaintext, ratchetBodyAd({ ...parties, header: headerCt }));
-    messageKey.fill(0);
     return { state: s, payload: encodeRatchet({ header: headerCt, body }), header };
   } catch (e) {
     wipeState(s);
     throw e;
+  } finally {
+    messageKey.fill(0);
   }
 }
 
