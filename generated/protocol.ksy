@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 39049b5df5512c3b3f4c930364693f74a27cd0101c639274457b113332da3725
+  -parley-spec-hash: 00532649af4e350977bea4ee5db56ebddf7127a09188403323c04a5c65aae52a
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
