@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/index.ts';
 import { nodeBackend } from '../../src/crypto/node.ts';
 import { makeEnvelope } from '../../src/protocol/envelope.ts';
-import { cloneState, encodeEnvelopeRatchet, openRatchetFrame, sealRatchetFrame, serializeState, type RatchetDeps } from '../../src/protocol/ratchet/index.ts';
+import { cloneState, encodeEnvelopeRatchet, openRatchetFrame, parseState, sealRatchetFrame, serializeState, type RatchetDeps } from '../../src/protocol/ratchet/index.ts';
 import { fixedRandom } from '../protocol/_helpers.ts';
 import { codeOf, openAt, receive, send, startPair, T0, type Party } from './_conversation.ts';
 
@@ -103,5 +103,21 @@ describe('the KEM block of a chain', () => {
     // The step drew B's new ratchet secret (32), the encapsulation randomness m (32) and a KEM seed (64): all zero now.
     expect(drawn.map((v) => v.length)).toEqual([32, 32, 64]);
     for (const v of drawn) expect(v.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('states parsed from stored bytes', () => {
+  it('own their bytes: wiping the stored buffer after parsing changes neither the state nor the states derived from it', async () => {
+    const { a, b } = await startPair(backend, 'owned');
+    await receive(b, a, await send(a, b, 'one'));
+    await receive(a, b, await send(b, a, 'two'));
+    const stored = serializeState(a.state);
+    const expected = toHex(stored);
+    a.state = parseState(stored);
+    const frame = await send(a, b, 'three'); // a.state is now derived from the parsed one
+    stored.fill(0);
+    expect(await receive(b, a, frame)).toBe('three');
+    expect(await receive(b, a, await send(a, b, 'four'))).toBe('four');
+    expect(toHex(serializeState(parseState(Uint8Array.from(Buffer.from(expected, 'hex')))))).toBe(expected);
   });
 });
