@@ -44,37 +44,37 @@ export interface BenchTable {
 
 const MS = Number(process.env.BENCH_RATCHET_MS ?? 1000);
 const slice = { minMs: MS, warmupMs: MS / 4 };
-const ROUNDS = 16;
+const ROUNDS = 10;
 
 /**
- * The v1 and v2 rates of one operation, measured in alternating rounds, each the best of
- * ROUNDS (operations per second of wall time). On a shared machine a rate measured first for v1
- * and then for v2 mostly measures how the load changed in between; alternating short rounds
- * exposes both to the same load, and the best round of each is the one least disturbed by it.
- * (CPU time would count V8's parallel GC threads, which a quiet machine runs beside the main
- * thread for free.)
+ * The v1 and v2 rates of one operation: ROUNDS alternating rounds of a fixed number of
+ * operations each (calibrated on CPU time), timed in user CPU time, the best round of each side. On a shared machine a
+ * wall-clock rate measured first for v1 and then for v2 mostly measures how the load changed in
+ * between; alternating short rounds exposes both to the same load, CPU time leaves out the time
+ * the process waited for a core, and the best round is the one least disturbed.
  */
 async function paired(v1: () => Promise<unknown>, v2: () => Promise<unknown>): Promise<[number, number]> {
-  const rate = async (fn: () => Promise<unknown>, ms: number): Promise<number> => {
-    const t0 = performance.now();
-    let n = 0;
-    let dt = 0;
-    do {
-      for (let i = 0; i < 16; i++) await fn();
-      n += 16;
-      dt = performance.now() - t0;
-    } while (dt < ms);
-    return (n * 1000) / dt;
-  };
-  await rate(v1, MS / 4);
-  await rate(v2, MS / 4);
-  let best1 = 0;
-  let best2 = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    best1 = Math.max(best1, await rate(v1, MS / ROUNDS));
-    best2 = Math.max(best2, await rate(v2, MS / ROUNDS));
+  // Round size: about MS / ROUNDS (at least 40 ms) of v1's CPU time, the same count for v2; the
+  // kernel accounts CPU time in ticks of a few ms, so shorter rounds would round to whole ticks.
+  let n = 0;
+  const c0 = process.cpuUsage();
+  while (process.cpuUsage(c0).user < 1000 * Math.max(40, MS / ROUNDS)) {
+    for (let i = 0; i < 16; i++) await v1();
+    n += 16;
   }
-  return [best1, best2];
+  const perOp = async (fn: () => Promise<unknown>): Promise<number> => {
+    const c = process.cpuUsage();
+    for (let i = 0; i < n; i++) await fn();
+    return process.cpuUsage(c).user / n;
+  };
+  await perOp(v2); // warm-up
+  let best1 = Infinity;
+  let best2 = Infinity;
+  for (let r = 0; r < ROUNDS; r++) {
+    best1 = Math.min(best1, await perOp(v1));
+    best2 = Math.min(best2, await perOp(v2));
+  }
+  return [1e6 / best1, 1e6 / best2];
 }
 
 function envelope1k(): Envelope {
@@ -244,7 +244,7 @@ export async function benchRatchet(): Promise<BenchTable[]> {
   }
   const sz = await sizes();
   return [
-    { title: 'Ratchet: v2 symmetric step vs v1 peer frames, ops/s', note: `Same direction, no DH step: chain KDF, header and body AEAD, keyed signature over the whole ciphertext region (the header carries no KEM block). Target: v2 at least 0.95x of v1. Pair keys cached (PairCache) in both. v1 and v2 in ${ROUNDS} alternating rounds, best round of each (a shared machine's load would otherwise decide the ratio).`, rows: sym },
+    { title: 'Ratchet: v2 symmetric step vs v1 peer frames, ops/s', note: `Same direction, no DH step: chain KDF, header and body AEAD, keyed signature over the whole ciphertext region (the header carries no KEM block). Target: v2 at least 0.95x of v1. Pair keys cached (PairCache) in both. Operations per second of user CPU time: v1 and v2 in ${ROUNDS} alternating rounds, the best round of each (a shared machine's load would otherwise decide the ratio).`, rows: sym },
     { title: 'Ratchet: DH ratchet steps/s (opening the first message of a new chain)', note: 'DH+KEM: the whole step as the receiver takes it (3 X25519, ML-KEM-768 keygen + encapsulation + decapsulation on noble, 2 root KDFs, header and body). DH: the X25519 and root-KDF part alone. Baseline: the noble-only backend in the same run.', rows: steps },
     sz.headers,
     sz.state,
