@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: caa3ce2977bbc2dd14cec4533bb86207783af2adb81b32f6e89a2468d340f468
+  -parley-spec-hash: 205419e1c8906d8cea9ecc65bc46b8c45a62a74367f08c23589c75c21972f53f
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -42,7 +42,7 @@ doc-ref: generated/PROTOCOL.md
   relay_error: Errors the relay reports in a control ERROR. The relay never reports anything about peer frames or other ids.
   message_type: The type of a peer message inside an envelope.
   extension_tag: "Registered envelope extension tags. The extension field itself stays a plain u16: a receiver ignores tags it does not know."
-  ratchet_kem: Which ML-KEM-768 fields a ratchet header carries. Every header of a chain carries its chain's KEM fields (a receiver that lost the chain's first message still takes the step from the next one).
+  ratchet_kem: Which ML-KEM-768 fields a ratchet header carries (the chain's KEM block). The block rides on a chain's first message and, once the chain is re-armed (ratchet_state.kem_rearm), on every later one until the chain ends; other messages carry none. See sessions (the KEM block).
   session_op: What a session_control message does.
   receipt_status: What a receipt says about the listed messages.
   presence_state: A contact's presence.
@@ -979,7 +979,7 @@ types:
     seq:
       - id: len_header
         type: u2
-        valid: {min: 1241, max: 2329}
+        valid: {min: 57, max: 2329}
         doc: Byte length of header.
       - id: header
         size: len_header
@@ -1004,17 +1004,22 @@ types:
       - id: kem
         type: u1
         enum: ratchet_kem
-        valid: {any-of: [ratchet_kem::key, ratchet_kem::key_ciphertext]}
-        doc: Which KEM fields follow. Every message of a chain carries the same KEM fields, so a receiver that lost the chain's first message still takes the step from any later one.
+        valid: {any-of: [ratchet_kem::none, ratchet_kem::key, ratchet_kem::key_ciphertext]}
+        doc: "Which KEM fields follow: the chain's KEM block on its first message and on every message sealed while the chain is re-armed, none on the others (see sessions: the KEM block). The block is the same on every message of a chain that carries it."
       - id: kem_fields
         size-eos: true
         type:
           switch-on: kem
           cases:
+            ratchet_kem::none: ratchet_kem_none
             ratchet_kem::key: ratchet_kem_key
             ratchet_kem::key_ciphertext: ratchet_kem_key_ciphertext
         -parley-exact: true
         doc: The KEM fields.
+  ratchet_kem_none:
+    doc: "No KEM fields (kem none): the header ends after the KEM kind."
+    -parley-fixed-size: 0
+    seq: []
   ratchet_kem_key:
     doc: The sender's new ML-KEM-768 public key.
     -parley-fixed-size: 1184
@@ -1142,6 +1147,10 @@ types:
       - id: kem_remote
         size: len_kem_remote
         doc: The contact's latest ML-KEM-768 public key; empty before its first message.
+      - id: kem_rearm
+        type: u1
+        valid: {max: 1}
+        doc: "1 once the current sending chain is re-armed: after this chain's first message was sealed, a message of the contact opened on a skipped or the current receiving chain (the contact had not taken this chain's step when it sealed it, so it may lack the block); every message sealed from then on carries the block. 0 on a new sending chain (see sessions: the KEM block)."
       - id: num_skipped
         type: u2
         valid: {max: 2000}
@@ -1229,6 +1238,10 @@ enums:
     5:
       id: ratchet
       doc: "v2: a double-ratchet message between two contacts that share a session, header and body encrypted. The relay forwards it verbatim."
+    6:
+      id: next_session
+      doc: Kept for the frame kind of a later session version (v3), so that the code stays free and today's relays and clients refuse it (BAD_KIND) instead of reading it as something else.
+      -parley-reserved: true
   handshake_type:
     1:
       id: challenge
@@ -1379,12 +1392,19 @@ enums:
       id: order
       doc: "The value is an order_extension: where this message stands in the sender's sequence of ordered messages to this recipient."
   ratchet_kem:
+    0:
+      id: none
+      doc: "No KEM fields: a later message of a chain whose first message carried the block. A receiver that has not taken this chain's step yet refuses it (KEM_MISSING) without a state change; the outbox resends it and it opens once a message with the block arrived."
     1:
       id: key
       doc: "The sender's new KEM public key only (the first chain of a session: the sender knows no KEM key of the other side yet)."
     2:
       id: key_ciphertext
       doc: The sender's new KEM public key and an encapsulation to the other side's latest KEM public key; its secret entered this chain's root step.
+    3:
+      id: chunked
+      doc: Kept for KEM fields spread over a chain's messages (erasure-coded chunks, as Signal's SPQR does), a possible v3 (spec/DESIGN.md, v2 sessions).
+      -parley-reserved: true
   session_op:
     1:
       id: upgrade_offer
@@ -1398,6 +1418,10 @@ enums:
     4:
       id: reset_answer
       doc: "Accepts a reset_offer: the answerer's fresh ephemeral."
+    5:
+      id: next_op
+      doc: Kept for a later session operation (for example a rekey request), so that today's clients refuse it (UNKNOWN_CODE) and the code stays free.
+      -parley-reserved: true
   receipt_status:
     1:
       id: delivered

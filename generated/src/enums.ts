@@ -42,6 +42,17 @@ export const FrameKind = {
  */
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 /**
+ * Reserved codes of frame_kind: defined for later versions, rejected by this one.
+ * From `enums.frame_kind`.
+ */
+export const FrameKindReserved = {
+  /**
+   * Kept for the frame kind of a later session version (v3), so that the code stays free and today's relays and clients refuse it (BAD_KIND) instead of reading it as something else.
+   * From `enums.frame_kind.values.next_session`.
+   */
+  nextSession: 6,
+} as const;
+/**
  * Spec ids of the valid codes of frame_kind, by code.
  * From `enums.frame_kind`.
  */
@@ -551,11 +562,16 @@ export function isExtensionTag(n: unknown): n is ExtensionTag {
 }
 
 /**
- * Which ML-KEM-768 fields a ratchet header carries. Every header of a chain carries its chain's KEM fields (a receiver that lost the chain's first message still takes the step from the next one).
+ * Which ML-KEM-768 fields a ratchet header carries (the chain's KEM block). The block rides on a chain's first message and, once the chain is re-armed (ratchet_state.kem_rearm), on every later one until the chain ends; other messages carry none. See sessions (the KEM block).
  * Wire type u8.
  * From `enums.ratchet_kem`.
  */
 export const RatchetKem = {
+  /**
+   * No KEM fields: a later message of a chain whose first message carried the block. A receiver that has not taken this chain's step yet refuses it (KEM_MISSING) without a state change; the outbox resends it and it opens once a message with the block arrived.
+   * From `enums.ratchet_kem.values.none`.
+   */
+  none: 0,
   /**
    * The sender's new KEM public key only (the first chain of a session: the sender knows no KEM key of the other side yet).
    * From `enums.ratchet_kem.values.key`.
@@ -573,10 +589,22 @@ export const RatchetKem = {
  */
 export type RatchetKem = (typeof RatchetKem)[keyof typeof RatchetKem];
 /**
+ * Reserved codes of ratchet_kem: defined for later versions, rejected by this one.
+ * From `enums.ratchet_kem`.
+ */
+export const RatchetKemReserved = {
+  /**
+   * Kept for KEM fields spread over a chain's messages (erasure-coded chunks, as Signal's SPQR does), a possible v3 (spec/DESIGN.md, v2 sessions).
+   * From `enums.ratchet_kem.values.chunked`.
+   */
+  chunked: 3,
+} as const;
+/**
  * Spec ids of the valid codes of ratchet_kem, by code.
  * From `enums.ratchet_kem`.
  */
 export const RatchetKemNames: Readonly<Record<number, string>> = {
+  0: 'none',
   1: 'key',
   2: 'key_ciphertext',
 };
@@ -585,7 +613,7 @@ export const RatchetKemNames: Readonly<Record<number, string>> = {
  * From `enums.ratchet_kem`.
  */
 export function isRatchetKem(n: unknown): n is RatchetKem {
-  return typeof n === 'number' && ((n >= 1 && n <= 2));
+  return typeof n === 'number' && ((n >= 0 && n <= 2));
 }
 
 /**
@@ -620,6 +648,17 @@ export const SessionOp = {
  * From `enums.session_op`.
  */
 export type SessionOp = (typeof SessionOp)[keyof typeof SessionOp];
+/**
+ * Reserved codes of session_op: defined for later versions, rejected by this one.
+ * From `enums.session_op`.
+ */
+export const SessionOpReserved = {
+  /**
+   * Kept for a later session operation (for example a rekey request), so that today's clients refuse it (UNKNOWN_CODE) and the code stays free.
+   * From `enums.session_op.values.next_op`.
+   */
+  nextOp: 5,
+} as const;
 /**
  * Spec ids of the valid codes of session_op, by code.
  * From `enums.session_op`.

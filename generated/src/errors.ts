@@ -137,6 +137,11 @@ export type RatchetErrorCode =
    */
   | 'KEY_USED'
   /**
+   * Raised if the first message of a new chain that arrives carries no KEM block (kem none: the chain's first message was lost or is late); the state is unchanged and the message opens once a message of that chain with the block opened.
+   * From `errors.ratchet.KEM_MISSING`.
+   */
+  | 'KEM_MISSING'
+  /**
    * Raised if a header's KEM fields do not fit the step: a ciphertext when the receiver published no KEM key, or KEM fields missing on a new chain after a KEM key was published.
    * From `errors.ratchet.BAD_KEM`.
    */
@@ -226,6 +231,7 @@ export const ErrorDocs: Readonly<Record<CodecErrorCode | OpenErrorCode | Ratchet
   HEADER_FAILED: 'Raised if no header key of the session (skipped chains, current, next) opens the header.',
   JUMP_TOO_LARGE: 'Raised if a header announces more than MAX_SKIP_PER_CHAIN skipped messages in one chain; the state is unchanged.',
   KEY_USED: 'Raised if a header names a message whose key was used or erased (a replay, or older than SKIPPED_KEY_MAX_AGE_MS, or evicted at MAX_SKIPPED_KEYS).',
+  KEM_MISSING: 'Raised if the first message of a new chain that arrives carries no KEM block (kem none: the chain\'s first message was lost or is late); the state is unchanged and the message opens once a message of that chain with the block opened.',
   BAD_KEM: 'Raised if a header\'s KEM fields do not fit the step: a ciphertext when the receiver published no KEM key, or KEM fields missing on a new chain after a KEM key was published.',
   DOWNGRADE: 'Raised if a v2 contact sends a v1 peer frame other than session control, or a first contact on a v2 invite is not a ratchet message.',
   UPGRADE_REFUSED: 'Raised if an upgrade offer or answer arrives for a contact that is already at v2 (upgrades happen once) or has no matching pending offer.',

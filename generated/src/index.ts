@@ -59,6 +59,7 @@ export { type Invite, decodeInvite, encodeInvite, encodeInviteInto, encodedSizeI
 export { type InviteV2, decodeInviteV2, encodeInviteV2, encodeInviteV2Into, encodedSizeInviteV2 } from './codec/invite_v2.ts';
 export { type Ratchet, decodeRatchet, encodeRatchet, encodeRatchetInto, encodedSizeRatchet } from './codec/ratchet.ts';
 export { type RatchetHeader, type RatchetHeaderCommon, type RatchetHeaderKemFields, type RatchetHeaderKemFieldsByType, decodeRatchetHeader, encodeRatchetHeader, encodeRatchetHeaderInto, encodedSizeRatchetHeader } from './codec/ratchet_header.ts';
+export { type RatchetKemNone, decodeRatchetKemNone, encodeRatchetKemNone, encodeRatchetKemNoneInto, encodedSizeRatchetKemNone } from './codec/ratchet_kem_none.ts';
 export { type RatchetKemKey, decodeRatchetKemKey, encodeRatchetKemKey, encodeRatchetKemKeyInto, encodedSizeRatchetKemKey } from './codec/ratchet_kem_key.ts';
 export { type RatchetKemKeyCiphertext, decodeRatchetKemKeyCiphertext, encodeRatchetKemKeyCiphertext, encodeRatchetKemKeyCiphertextInto, encodedSizeRatchetKemKeyCiphertext } from './codec/ratchet_kem_key_ciphertext.ts';
 export { type RatchetState, decodeRatchetState, encodeRatchetState, encodeRatchetStateInto, encodedSizeRatchetState } from './codec/ratchet_state.ts';

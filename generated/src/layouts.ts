@@ -65,6 +65,7 @@ export type StructId =
   | 'invite_v2'
   | 'ratchet'
   | 'ratchet_header'
+  | 'ratchet_kem_none'
   | 'ratchet_kem_key'
   | 'ratchet_kem_key_ciphertext'
   | 'ratchet_state'
@@ -87,7 +88,7 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     fields: [
       { id: 'route', name: 'route', path: 'structs.frame.fields[0]', type: 'bytes', size: 8, sizeKind: 'fixed' },
       { id: 'nonce', name: 'nonce', path: 'structs.frame.fields[1]', type: 'bytes', size: 24, sizeKind: 'fixed' },
-      { id: 'kind', name: 'kind', path: 'structs.frame.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'frame_kind', codes: [1, 2, 3, 4, 5], reserved: [] },
+      { id: 'kind', name: 'kind', path: 'structs.frame.fields[2]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'frame_kind', codes: [1, 2, 3, 4, 5], reserved: [6] },
       { id: 'payload', name: 'payload', path: 'structs.frame.fields[3]', type: 'bytes', size: null, sizeKind: 'rest', rest: 64, maxLen: 65439 },
       { id: 'sig', name: 'sig', path: 'structs.frame.fields[4]', type: 'bytes', size: 64, sizeKind: 'fixed' },
     ],
@@ -668,9 +669,9 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     name: 'Ratchet',
     path: 'structs.ratchet',
     fixedSize: null,
-    minSize: 1515,
+    minSize: 331,
     fields: [
-      { id: 'header', name: 'header', path: 'structs.ratchet.fields[0]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, minLen: 1241, maxLen: 2329 },
+      { id: 'header', name: 'header', path: 'structs.ratchet.fields[0]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, minLen: 57, maxLen: 2329 },
       { id: 'body', name: 'body', path: 'structs.ratchet.fields[1]', type: 'bytes', size: null, sizeKind: 'eos', minLen: 272, maxLen: 63108 },
     ],
   },
@@ -684,9 +685,17 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
       { id: 'ratchet_key', name: 'ratchetKey', path: 'structs.ratchet_header.fields[0]', type: 'bytes', size: 32, sizeKind: 'fixed' },
       { id: 'prev_count', name: 'prevCount', path: 'structs.ratchet_header.fields[1]', type: 'u32', size: 4, sizeKind: 'fixed' },
       { id: 'number', name: 'number', path: 'structs.ratchet_header.fields[2]', type: 'u32', size: 4, sizeKind: 'fixed' },
-      { id: 'kem', name: 'kem', path: 'structs.ratchet_header.fields[3]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'ratchet_kem', codes: [1, 2], reserved: [] },
-      { id: 'kem_fields', name: 'kemFields', path: 'structs.ratchet_header.fields[4]', type: 'switch', size: null, sizeKind: 'eos', on: 'kem', enum: 'ratchet_kem', cases: { 1: 'ratchet_kem_key', 2: 'ratchet_kem_key_ciphertext' }, caseNames: { 1: 'key', 2: 'key_ciphertext' } },
+      { id: 'kem', name: 'kem', path: 'structs.ratchet_header.fields[3]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'ratchet_kem', codes: [0, 1, 2], reserved: [3] },
+      { id: 'kem_fields', name: 'kemFields', path: 'structs.ratchet_header.fields[4]', type: 'switch', size: null, sizeKind: 'eos', on: 'kem', enum: 'ratchet_kem', cases: { 0: 'ratchet_kem_none', 1: 'ratchet_kem_key', 2: 'ratchet_kem_key_ciphertext' }, caseNames: { 0: 'none', 1: 'key', 2: 'key_ciphertext' } },
     ],
+  },
+  ratchet_kem_none: {
+    id: 'ratchet_kem_none',
+    name: 'RatchetKemNone',
+    path: 'structs.ratchet_kem_none',
+    fixedSize: 0,
+    minSize: 0,
+    fields: [],
   },
   ratchet_kem_key: {
     id: 'ratchet_kem_key',
@@ -714,7 +723,7 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     name: 'RatchetState',
     path: 'structs.ratchet_state',
     fixedSize: null,
-    minSize: 196,
+    minSize: 197,
     fields: [
       { id: 'format', name: 'format', path: 'structs.ratchet_state.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', min: 2, max: 2 },
       { id: 'started_at', name: 'startedAt', path: 'structs.ratchet_state.fields[1]', type: 'u64', size: 8, sizeKind: 'fixed', max: 9007199254740991 },
@@ -736,7 +745,8 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
       { id: 'kem_public', name: 'kemPublic', path: 'structs.ratchet_state.fields[17]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, maxLen: 1184 },
       { id: 'kem_ciphertext', name: 'kemCiphertext', path: 'structs.ratchet_state.fields[18]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, maxLen: 1088 },
       { id: 'kem_remote', name: 'kemRemote', path: 'structs.ratchet_state.fields[19]', type: 'bytes', size: null, sizeKind: 'prefix', prefix: 2, maxLen: 1184 },
-      { id: 'skipped', name: 'skipped', path: 'structs.ratchet_state.fields[20]', type: 'list', size: null, sizeKind: 'count', prefix: 2, of: 'skipped_key', minCount: 0, maxCount: 2000 },
+      { id: 'kem_rearm', name: 'kemRearm', path: 'structs.ratchet_state.fields[20]', type: 'u8', size: 1, sizeKind: 'fixed', max: 1 },
+      { id: 'skipped', name: 'skipped', path: 'structs.ratchet_state.fields[21]', type: 'list', size: null, sizeKind: 'count', prefix: 2, of: 'skipped_key', minCount: 0, maxCount: 2000 },
     ],
   },
   skipped_key: {
@@ -759,7 +769,7 @@ export const Layouts: { readonly [K in StructId]: StructLayout } = {
     fixedSize: 49,
     minSize: 49,
     fields: [
-      { id: 'op', name: 'op', path: 'structs.session_control.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'session_op', codes: [1, 2, 3, 4], reserved: [] },
+      { id: 'op', name: 'op', path: 'structs.session_control.fields[0]', type: 'u8', size: 1, sizeKind: 'fixed', enum: 'session_op', codes: [1, 2, 3, 4], reserved: [5] },
       { id: 'ephemeral', name: 'ephemeral', path: 'structs.session_control.fields[1]', type: 'bytes', size: 32, sizeKind: 'fixed' },
       { id: 'answers', name: 'answers', path: 'structs.session_control.fields[2]', type: 'bytes', size: 16, sizeKind: 'fixed' },
     ],

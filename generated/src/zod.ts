@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, PresenceState, ReceiptStatus, RelayError, SdpType, SessionOp, ShutdownReason, WakeReason } from './enums.ts';
-import type { Frame, Challenge, Hello, HelloStatics, HelloProof, Welcome, WelcomeBody, ControlMessage, Empty, RegisterWake, RegisterMailboxSecret, PresentMailboxTokens, MailboxTokenEntry, Ring, Wake, TurnCredentials, TurnUrl, Shutdown, RelayErrorBody, MailboxDrained, FirstContact, FirstContactStatics, Envelope, OrderExtension, Extension, Text, Edit, Delete, Receipt, MsgRef, Presence, Typing, FileOffer, FileChunk, FileCancel, ContactRequest, ContactAccept, CallInvite, CallMember, CallRef, CallReject, CallSdp, CallIce, CallBye, PushRegisterWebpush, PushRegisterFcm, PushUnregister, MailboxTokenMessage, Invite, InviteV2, Ratchet, RatchetHeader, RatchetKemKey, RatchetKemKeyCiphertext, RatchetState, SkippedKey, SessionControl, SafetyQr, PushPayload } from './index.ts';
+import type { Frame, Challenge, Hello, HelloStatics, HelloProof, Welcome, WelcomeBody, ControlMessage, Empty, RegisterWake, RegisterMailboxSecret, PresentMailboxTokens, MailboxTokenEntry, Ring, Wake, TurnCredentials, TurnUrl, Shutdown, RelayErrorBody, MailboxDrained, FirstContact, FirstContactStatics, Envelope, OrderExtension, Extension, Text, Edit, Delete, Receipt, MsgRef, Presence, Typing, FileOffer, FileChunk, FileCancel, ContactRequest, ContactAccept, CallInvite, CallMember, CallRef, CallReject, CallSdp, CallIce, CallBye, PushRegisterWebpush, PushRegisterFcm, PushUnregister, MailboxTokenMessage, Invite, InviteV2, Ratchet, RatchetHeader, RatchetKemNone, RatchetKemKey, RatchetKemKeyCiphertext, RatchetState, SkippedKey, SessionControl, SafetyQr, PushPayload } from './index.ts';
 
 const encoder = new TextEncoder();
 
@@ -756,7 +756,7 @@ export const InviteV2Schema = z.strictObject({
  * From `structs.ratchet`.
  */
 export const RatchetSchema = z.strictObject({
-  header: bytes(1241, 2329),
+  header: bytes(57, 2329),
   body: bytes(272, 63108),
 }) satisfies z.ZodType<Ratchet>;
 
@@ -765,6 +765,13 @@ export const RatchetSchema = z.strictObject({
  * From `structs.ratchet_header`.
  */
 export const RatchetHeaderSchema = z.discriminatedUnion('kem', [
+    z.strictObject({
+      ratchetKey: bytes(32, 32),
+      prevCount: z.number().int().min(0).max(4294967295),
+      number: z.number().int().min(0).max(4294967295),
+      kem: z.literal(0),
+      kemFields: z.lazy(() => RatchetKemNoneSchema),
+    }),
     z.strictObject({
       ratchetKey: bytes(32, 32),
       prevCount: z.number().int().min(0).max(4294967295),
@@ -780,6 +787,13 @@ export const RatchetHeaderSchema = z.discriminatedUnion('kem', [
       kemFields: z.lazy(() => RatchetKemKeyCiphertextSchema),
     }),
 ]) satisfies z.ZodType<RatchetHeader>;
+
+/**
+ * The decoded value of ratchet_kem_none.
+ * From `structs.ratchet_kem_none`.
+ */
+export const RatchetKemNoneSchema = z.strictObject({
+}) satisfies z.ZodType<RatchetKemNone>;
 
 /**
  * The decoded value of ratchet_kem_key.
@@ -823,6 +837,7 @@ export const RatchetStateSchema = z.strictObject({
   kemPublic: bytes(0, 1184),
   kemCiphertext: bytes(0, 1088),
   kemRemote: bytes(0, 1184),
+  kemRearm: z.number().int().min(0).max(1),
   skipped: z.array(z.lazy(() => SkippedKeySchema)).min(0).max(2000),
 }) satisfies z.ZodType<RatchetState>;
 

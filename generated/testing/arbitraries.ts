@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { CallByeReason, CallMedia, CallRejectReason, ControlType, FileCancelReason, FrameKind, HandshakeType, PresenceState, ReceiptStatus, RelayError, SdpType, SessionOp, ShutdownReason, WakeReason } from '../src/enums.ts';
-import { encodedSizeCallBye, encodedSizeCallIce, encodedSizeCallInvite, encodedSizeCallRef, encodedSizeCallReject, encodedSizeCallSdp, encodedSizeContactAccept, encodedSizeContactRequest, encodedSizeDelete, encodedSizeEdit, encodedSizeFileCancel, encodedSizeFileChunk, encodedSizeFileOffer, encodedSizeMailboxTokenMessage, encodedSizePresence, encodedSizePushRegisterFcm, encodedSizePushRegisterWebpush, encodedSizePushUnregister, encodedSizeReceipt, encodedSizeSessionControl, encodedSizeText, encodedSizeTyping, type Frame, type Challenge, type Hello, type HelloStatics, type HelloProof, type Welcome, type WelcomeBody, type ControlMessage, type Empty, type RegisterWake, type RegisterMailboxSecret, type PresentMailboxTokens, type MailboxTokenEntry, type Ring, type Wake, type TurnCredentials, type TurnUrl, type Shutdown, type RelayErrorBody, type MailboxDrained, type FirstContact, type FirstContactStatics, type Envelope, type OrderExtension, type Extension, type Text, type Edit, type Delete, type Receipt, type MsgRef, type Presence, type Typing, type FileOffer, type FileChunk, type FileCancel, type ContactRequest, type ContactAccept, type CallInvite, type CallMember, type CallRef, type CallReject, type CallSdp, type CallIce, type CallBye, type PushRegisterWebpush, type PushRegisterFcm, type PushUnregister, type MailboxTokenMessage, type Invite, type InviteV2, type Ratchet, type RatchetHeader, type RatchetKemKey, type RatchetKemKeyCiphertext, type RatchetState, type SkippedKey, type SessionControl, type SafetyQr, type PushPayload } from '../src/index.ts';
+import { encodedSizeCallBye, encodedSizeCallIce, encodedSizeCallInvite, encodedSizeCallRef, encodedSizeCallReject, encodedSizeCallSdp, encodedSizeContactAccept, encodedSizeContactRequest, encodedSizeDelete, encodedSizeEdit, encodedSizeFileCancel, encodedSizeFileChunk, encodedSizeFileOffer, encodedSizeMailboxTokenMessage, encodedSizePresence, encodedSizePushRegisterFcm, encodedSizePushRegisterWebpush, encodedSizePushUnregister, encodedSizeReceipt, encodedSizeSessionControl, encodedSizeText, encodedSizeTyping, type Frame, type Challenge, type Hello, type HelloStatics, type HelloProof, type Welcome, type WelcomeBody, type ControlMessage, type Empty, type RegisterWake, type RegisterMailboxSecret, type PresentMailboxTokens, type MailboxTokenEntry, type Ring, type Wake, type TurnCredentials, type TurnUrl, type Shutdown, type RelayErrorBody, type MailboxDrained, type FirstContact, type FirstContactStatics, type Envelope, type OrderExtension, type Extension, type Text, type Edit, type Delete, type Receipt, type MsgRef, type Presence, type Typing, type FileOffer, type FileChunk, type FileCancel, type ContactRequest, type ContactAccept, type CallInvite, type CallMember, type CallRef, type CallReject, type CallSdp, type CallIce, type CallBye, type PushRegisterWebpush, type PushRegisterFcm, type PushUnregister, type MailboxTokenMessage, type Invite, type InviteV2, type Ratchet, type RatchetHeader, type RatchetKemNone, type RatchetKemKey, type RatchetKemKeyCiphertext, type RatchetState, type SkippedKey, type SessionControl, type SafetyQr, type PushPayload } from '../src/index.ts';
 import { bytes, padding, utf8, type ArbOptions } from './_arb.ts';
 
 export type { ArbOptions } from './_arb.ts';
@@ -914,7 +914,7 @@ export function arbInviteV2(o: ArbOptions = {}): fc.Arbitrary<InviteV2> {
  */
 export function arbRatchet(o: ArbOptions = {}): fc.Arbitrary<Ratchet> {
   return fc.record({
-    header: bytes(1241, 2329, o),
+    header: bytes(57, 2329, o),
     body: bytes(272, 63108, o),
   }) as fc.Arbitrary<Ratchet>;
 }
@@ -925,6 +925,13 @@ export function arbRatchet(o: ArbOptions = {}): fc.Arbitrary<Ratchet> {
  */
 export function arbRatchetHeader(o: ArbOptions = {}): fc.Arbitrary<RatchetHeader> {
   return fc.oneof(
+    fc.record({
+      ratchetKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      prevCount: fc.integer({ min: 0, max: 4294967295 }),
+      number: fc.integer({ min: 0, max: 4294967295 }),
+      kem: fc.constant(0 as const),
+      kemFields: arbRatchetKemNone(o),
+    }),
     fc.record({
       ratchetKey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
       prevCount: fc.integer({ min: 0, max: 4294967295 }),
@@ -940,6 +947,15 @@ export function arbRatchetHeader(o: ArbOptions = {}): fc.Arbitrary<RatchetHeader
       kemFields: arbRatchetKemKeyCiphertext(o),
     }),
   ) as fc.Arbitrary<RatchetHeader>;
+}
+
+/**
+ * Valid values of ratchet_kem_none.
+ * From `structs.ratchet_kem_none`.
+ */
+export function arbRatchetKemNone(o: ArbOptions = {}): fc.Arbitrary<RatchetKemNone> {
+  void o;
+  return fc.constant({});
 }
 
 /**
@@ -989,6 +1005,7 @@ export function arbRatchetState(o: ArbOptions = {}): fc.Arbitrary<RatchetState> 
     kemPublic: bytes(0, 1184, o),
     kemCiphertext: bytes(0, 1088, o),
     kemRemote: bytes(0, 1184, o),
+    kemRearm: fc.integer({ min: 0, max: 1 }),
     skipped: fc.array(arbSkippedKey(o), { minLength: 0, maxLength: 2000 }),
   }) as fc.Arbitrary<RatchetState>;
 }

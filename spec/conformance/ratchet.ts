@@ -8,11 +8,15 @@
  *   frames[]   → ratchet/seal/<label>   (op seal_ratchet: frame and new state byte-exact)
  *                ratchet/open/<label>   (op open_ratchet: plaintext, new state and step)
  *   invalid[]  → ratchet/open/<label>   (op open_ratchet: error code)
+ *   reset      → ratchet/reset/offer, ratchet/reset/answer, ratchet/reset/accept
+ *                (ops offer_session, answer_session, accept_session: frames and states byte-exact)
  */
 import { ConformanceError } from './errors.ts';
 
 /** The ops ratchet vectors need (PROTOCOL.md, "Ratchet ops"). */
-export const RATCHET_OPS = ['seal_ratchet', 'open_ratchet'] as const;
+export const SESSION_RATCHET_OPS = ['offer_session', 'answer_session', 'accept_session'] as const;
+export type SessionRatchetOp = (typeof SESSION_RATCHET_OPS)[number];
+export const RATCHET_OPS = ['seal_ratchet', 'open_ratchet', ...SESSION_RATCHET_OPS] as const;
 export type RatchetOp = (typeof RATCHET_OPS)[number];
 
 export interface RatchetCase {
@@ -89,5 +93,50 @@ export function ratchetCases(stem: string, doc: Entry, file: string): RatchetCas
       expect: { kind: 'error', code: str(c, 'error', where) },
     });
   });
+  if (doc.reset !== undefined) cases.push(...resetCases(stem, doc.reset, now, parties, { hex, hexList, fail }));
   return cases;
+}
+
+type Party = { seed: string; x25519: string; ed25519: string };
+
+/** The session reset: B's offer, A's answer (from its old session), B's acceptance. */
+function resetCases(
+  stem: string,
+  reset: unknown,
+  now: number,
+  parties: Map<string, Party>,
+  h: { hex: (e: Entry, key: string, where: string) => string; hexList: (e: Entry, key: string, where: string) => string[]; fail: (where: string, what: string) => never },
+): RatchetCase[] {
+  if (!isObject(reset)) return h.fail('reset', 'must be an object');
+  const sub = (key: string): Entry => (isObject(reset[key]) ? (reset[key] as Entry) : h.fail('reset', `"${key}" must be an object`));
+  const int = (e: Entry, key: string, where: string): number => (Number.isSafeInteger(e[key]) ? (e[key] as number) : h.fail(where, `"${key}" must be an integer`));
+  const offer = sub('offer');
+  const answer = sub('answer');
+  const alice = parties.get('alice')!;
+  const bob = parties.get('bob')!;
+  const keys = (p: Party) => ({ x25519: p.x25519, ed25519: p.ed25519 });
+  const offerSentAt = int(offer, 'sent_at', 'reset.offer');
+  const offerFrame = h.hex(offer, 'frame', 'reset.offer');
+  const answerFrame = h.hex(answer, 'frame', 'reset.answer');
+  const ephemeral = h.hex(offer, 'ephemeral_secret', 'reset.offer');
+  return [
+    {
+      name: `${stem}/reset/offer`,
+      op: 'offer_session',
+      request: { op: 'offer_session', sender_seed: bob.seed, recipient: keys(alice), session_op: 'reset_offer', msg_id: h.hex(offer, 'msg_id', 'reset.offer'), sent_at: offerSentAt, random: [ephemeral], nonce: h.hex(offer, 'nonce', 'reset.offer') },
+      expect: { kind: 'result', result: { frame: offerFrame } },
+    },
+    {
+      name: `${stem}/reset/answer`,
+      op: 'answer_session',
+      request: { op: 'answer_session', recipient_seed: alice.seed, sender: keys(bob), frame: offerFrame, state: h.hex(answer, 'a_state_before', 'reset.answer'), random: h.hexList(answer, 'random', 'reset.answer'), msg_id: h.hex(answer, 'msg_id', 'reset.answer'), sent_at: int(answer, 'sent_at', 'reset.answer'), nonce: h.hex(answer, 'nonce', 'reset.answer'), now: offerSentAt },
+      expect: { kind: 'result', result: { frame: answerFrame, state: h.hex(reset, 'a_state', 'reset') } },
+    },
+    {
+      name: `${stem}/reset/accept`,
+      op: 'accept_session',
+      request: { op: 'accept_session', recipient_seed: bob.seed, sender: keys(alice), frame: answerFrame, offer: { session_op: 'reset_offer', ephemeral_secret: ephemeral, msg_id: h.hex(offer, 'msg_id', 'reset.offer'), sent_at: offerSentAt }, now: Math.max(now, offerSentAt) },
+      expect: { kind: 'result', result: { state: h.hex(reset, 'b_state', 'reset') } },
+    },
+  ];
 }

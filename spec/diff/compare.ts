@@ -7,7 +7,7 @@
 import type { SpecIR } from '../generator/ir.ts';
 import { DiffContext } from './context.ts';
 import { compareContexts, compareDerivations, compareKinds, compareRegions, compareSignatures } from './crypto.ts';
-import { compareErrors, compareHandshake, compareProtocol, compareReceiveOrder, compareRules } from './prose.ts';
+import { compareErrors, compareHandshake, compareProtocol, compareReceiveOrder, compareRules, compareSessions } from './prose.ts';
 import { buildReport, type DiffReport } from './report.ts';
 import { compareStructs } from './structs.ts';
 import { compareConstants, compareEnums, compareStrings } from './values.ts';
@@ -28,5 +28,6 @@ export function diffSpecs(oldIr: SpecIR, newIr: SpecIR, files = { old: oldIr.sou
   compareHandshake(ctx);
   compareReceiveOrder(ctx);
   compareRules(ctx);
+  compareSessions(ctx);
   return buildReport(oldIr, newIr, files, ctx.out.list);
 }

@@ -1,4 +1,4 @@
-/** The protocol header, error codes, the handshake sequence and the receive order. */
+/** The protocol header, error codes, the handshake sequence, the receive order and the v2 sessions section. */
 import { alignList } from './align.ts';
 import type { DiffContext } from './context.ts';
 
@@ -89,4 +89,42 @@ export function compareReceiveOrder(ctx: DiffContext): void {
     const n = b[i] === undefined ? null : ctx.newAt(`receive_order[${i}]`);
     ctx.out.add('DOC_CHANGED', o, n, `receive_order step ${i + 1} ${a[i] === undefined ? 'added' : b[i] === undefined ? 'removed' : 'reworded'}`);
   }
+}
+
+/**
+ * The v2 sessions section (`sessions:`): auditor's prose. Its rules bind implementations as the
+ * receive order does, and like the receive order a change is reported as DOC_CHANGED, step by step.
+ */
+export function compareSessions(ctx: DiffContext): void {
+  const a = ctx.old.sessions;
+  const b = ctx.now.sessions;
+  if (!a || !b) {
+    if (a || b) ctx.out.add('DOC_CHANGED', a ? ctx.oldAt('sessions') : null, b ? ctx.newAt('sessions') : null, `sessions section ${a ? 'removed' : 'added'}`);
+    return;
+  }
+  ctx.doc('sessions doc', a.doc, b.doc, ctx.oldAt('sessions.doc'), ctx.newAt('sessions.doc'));
+  const list = (what: string, path: string, xs: string[], ys: string[]) => {
+    for (let i = 0; i < Math.max(xs.length, ys.length); i++) {
+      if (xs[i] === ys[i]) continue;
+      const o = xs[i] === undefined ? null : ctx.oldAt(`${path}[${i}]`);
+      const n = ys[i] === undefined ? null : ctx.newAt(`${path}[${i}]`);
+      ctx.out.add('DOC_CHANGED', o, n, `${what} ${i + 1} ${xs[i] === undefined ? 'added' : ys[i] === undefined ? 'removed' : 'changed'}`);
+    }
+  };
+  list('sessions.ratchet_order step', 'sessions.ratchet_order', a.ratchetOrder, b.ratchetOrder);
+  const oldStates = new Map(a.states.map((s) => [s.state, s.doc]));
+  const newStates = new Map(b.states.map((s) => [s.state, s.doc]));
+  for (const [state, doc] of oldStates) {
+    const at = a.states.findIndex((s) => s.state === state);
+    if (!newStates.has(state)) ctx.out.add('DOC_CHANGED', ctx.oldAt(`sessions.states[${at}]`), null, `session state ${state} removed`);
+    else ctx.doc(`session state ${state}`, doc, newStates.get(state), ctx.oldAt(`sessions.states[${at}]`), ctx.newAt(`sessions.states[${b.states.findIndex((s) => s.state === state)}]`));
+  }
+  b.states.forEach((s, i) => {
+    if (!oldStates.has(s.state)) ctx.out.add('DOC_CHANGED', null, ctx.newAt(`sessions.states[${i}]`), `session state ${s.state} added`);
+  });
+  const transition = (t: { from: string; on: string; to: string }) => `${t.from} → ${t.to} on "${t.on}"`;
+  list('sessions transition', 'sessions.transitions', a.transitions.map(transition), b.transitions.map(transition));
+  ctx.doc('sessions sequence doc', a.sequence.doc, b.sequence.doc, ctx.oldAt('sessions.sequence.doc'), ctx.newAt('sessions.sequence.doc'));
+  const step = (s: { from: string; to: string; message: string; note?: string }) => JSON.stringify([s.from, s.to, s.message, s.note ?? '']);
+  list('sessions sequence step', 'sessions.sequence.steps', a.sequence.steps.map(step), b.sequence.steps.map(step));
 }

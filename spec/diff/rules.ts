@@ -38,6 +38,7 @@ export const RULES = {
   WIRE_ENUM_TYPE_CHANGED: { severity: 'WIRE', summary: "An enum's integer width changed." },
   WIRE_ENUM_CODE_CHANGED: { severity: 'WIRE', summary: 'An enum value kept its name but got another code.' },
   WIRE_ENUM_CODE_REUSED: { severity: 'WIRE', summary: 'A code now means another value: it moved to a value that existed before, or a new name with a new doc took it.' },
+  WIRE_ENUM_RESERVED_USED: { severity: 'WIRE', summary: 'A reserved code was put to use (under its reserved name or a new one): old peers refuse it as reserved, or still read it with the meaning it had before it was retired.' },
   WIRE_ENUM_VALUE_REMOVED: { severity: 'WIRE', summary: 'An enum value (or a reservation) was removed instead of being kept with reserved: true.' },
   WIRE_ENUM_REMOVED: { severity: 'WIRE', summary: 'An enum was removed (enums such as close codes are on the wire even when no structure uses them).' },
   // Crypto inputs.
@@ -61,7 +62,7 @@ export const RULES = {
   API_ENUM_RENAMED: { severity: 'API', summary: 'An enum was renamed; its width and values are unchanged.' },
   API_ENUM_ADDED: { severity: 'API', summary: 'An enum was added.' },
   API_ENUM_VALUE_RENAMED: { severity: 'API', summary: 'An enum value was renamed; its code and doc are unchanged.' },
-  API_ENUM_VALUE_ADDED: { severity: 'API', summary: 'An enum value was added, or a reserved code was put to use.' },
+  API_ENUM_VALUE_ADDED: { severity: 'API', summary: 'An enum value was added under a code that was neither used nor reserved.' },
   API_ENUM_VALUE_RESERVED: { severity: 'API', summary: 'An enum value was retired and its code kept with reserved: true (or a new reservation was added).' },
   API_BOUND_LOOSENED: { severity: 'API', summary: 'A bound got laxer: max or max_count raised, min or min_count lowered, a bound removed, mask bits added.' },
   API_SWITCH_CASE_ADDED: { severity: 'API', summary: 'A switch got a case for a code it did not handle.' },
@@ -75,7 +76,7 @@ export const RULES = {
   API_ELEMENT_RENAMED: { severity: 'API', summary: 'A context, signature, region, region part or derivation was renamed with identical content.' },
   API_ERROR_CODE_CHANGED: { severity: 'API', summary: 'An error code was added, removed or moved to another group, or a handshake check now names another code.' },
   // Documentation and information.
-  DOC_CHANGED: { severity: 'DOC', summary: 'Documentation text changed: a doc, a kind description, a handshake step text, the receive order, the protocol name.' },
+  DOC_CHANGED: { severity: 'DOC', summary: 'Documentation text changed: a doc, a kind description, a handshake step text, the receive order, the v2 sessions section (ratchet order, states, transitions, sequence chart), the protocol name.' },
   INFO_PROTOCOL_VERSION_CHANGED: { severity: 'INFO', summary: 'protocol.version changed. Raising it lets WIRE changes pass.' },
 } as const satisfies Record<string, Rule>;
 

@@ -54,6 +54,8 @@ function compareValues(ctx: DiffContext, eo: EnumIR, en: EnumIR): void {
     const n = ctx.side(holder);
     if (oldIds.has(holder.id)) {
       ctx.out.add('WIRE_ENUM_CODE_REUSED', o, n, `code ${vo.value} of ${en.id} was ${vo.id}, now ${holder.id} (which had code ${eo.values.find((v) => v.id === holder.id)!.value})`);
+    } else if (vo.reserved && !holder.reserved) {
+      ctx.out.add('WIRE_ENUM_RESERVED_USED', o, n, `code ${vo.value} of ${en.id} was reserved (${vo.id}), now in use as ${holder.id}`);
     } else if (vo.reserved || holder.reserved || vo.doc === holder.doc) {
       ctx.out.add('API_ENUM_VALUE_RENAMED', o, n, `${en.id}.${vo.id} renamed ${holder.id}; code ${vo.value} unchanged`);
       reservation(ctx, vo, holder, name(holder));
@@ -71,7 +73,8 @@ function compareValues(ctx: DiffContext, eo: EnumIR, en: EnumIR): void {
 
 function reservation(ctx: DiffContext, vo: EnumValueIR, vn: EnumValueIR, label: string): void {
   if (!vo.reserved && vn.reserved) ctx.out.add('API_ENUM_VALUE_RESERVED', ctx.side(vo), ctx.side(vn), `${label} retired: kept as reserved`);
-  if (vo.reserved && !vn.reserved) ctx.out.add('API_ENUM_VALUE_ADDED', ctx.side(vo), ctx.side(vn), `${label} was reserved, now in use`);
+  // An old peer refuses a reserved code (UNKNOWN_CODE) or reads a retired one with its old meaning.
+  if (vo.reserved && !vn.reserved) ctx.out.add('WIRE_ENUM_RESERVED_USED', ctx.side(vo), ctx.side(vn), `${label} was reserved, now in use`);
 }
 
 export type ConstantClass = 'max' | 'min' | 'size' | 'other';

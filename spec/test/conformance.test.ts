@@ -46,11 +46,12 @@ describe('the TypeScript reference adapter', () => {
     expect(result.results.some((r) => r.op === 'encode')).toBe(true);
   });
 
-  it('passes every case of ratchet.json: each frame sealed and opened byte for byte, each invalid one refused with its code', async () => {
+  it('passes every case of ratchet.json: each frame sealed and opened byte for byte, each invalid one refused with its code, the session reset replayed', async () => {
     const { result } = await run([tsx, adapter], { vectors: [ratchetJson], quiet: true });
     expect(result.implementation.ops).toEqual(expect.arrayContaining([...RATCHET_OPS]));
     const doc = JSON.parse(readFileSync(ratchetJson, 'utf8'));
-    expect(result.results.length).toBe(2 * doc.frames.length + doc.invalid.length);
+    expect(result.results.length).toBe(2 * doc.frames.length + doc.invalid.length + 3);
+    expect(result.results.filter((r) => r.name.includes('/reset/')).map((r) => r.op).sort()).toEqual(['accept_session', 'answer_session', 'offer_session']);
     expect(result.results.filter((r) => r.status !== 'pass').map((r) => `${r.name}: ${r.code}: ${r.detail}`)).toEqual([]);
     expect(new Set(result.results.map((r) => r.op))).toEqual(new Set(RATCHET_OPS));
   }, 60_000);

@@ -55,6 +55,31 @@ describe('spec:diff rules, one fixture pair each', () => {
     expect(changes(withRule('A window.'), withRule('A window.'))).toEqual([]);
   });
 
+  it('reports a reserved code put to use under its reserved name as WIRE_ENUM_RESERVED_USED, not as an added value', () => {
+    const base = readFileSync(join(dir, 'base.yaml'), 'utf8');
+    const used = base.replace('future: { value: 9, doc: "Reserved for v2.", reserved: true }', 'future: { value: 9, doc: "Reserved for v2." }');
+    expect(used).not.toBe(base);
+    const changes = diffSpecs(loadSpec(base), loadSpec(used)).changes.map((c) => [c.rule, c.severity, c.message]);
+    expect(changes).toEqual([['WIRE_ENUM_RESERVED_USED', 'WIRE', 'frame_kind.future (9) was reserved, now in use']]);
+    // The other way round, retiring a code into a reservation, stays API.
+    expect(diffSpecs(loadSpec(used), loadSpec(base)).changes.map((c) => c.rule)).toEqual(['API_ENUM_VALUE_RESERVED']);
+  });
+
+  it('reports the sessions section (added, removed, each ratchet_order step, state, transition and sequence step) as DOC_CHANGED', () => {
+    const base = readFileSync(join(dir, 'base.yaml'), 'utf8');
+    const sessions = (order: string, state: string, step: string) =>
+      `${base.trimEnd()}\nsessions:\n  doc: "Sessions."\n  ratchet_order: ["Verify.", "${order}"]\n  states:\n    - { state: v1, doc: "No session." }\n    - { state: ${state}, doc: "Running." }\n  transitions:\n    - { from: v1, on: "a message", to: ${state} }\n  sequence:\n    doc: "A chart."\n    steps:\n      - { from: A, to: B, message: "${step}" }\n`;
+    const changes = (a: string, b: string) => diffSpecs(loadSpec(a), loadSpec(b)).changes.map((c) => [c.rule, c.new?.path ?? c.old?.path, c.message]);
+    const one = sessions('Open.', 'ratcheting', 'm1');
+    expect(changes(base, one)).toEqual([['DOC_CHANGED', 'sessions', 'sessions section added']]);
+    expect(changes(one, base)).toEqual([['DOC_CHANGED', 'sessions', 'sessions section removed']]);
+    expect(changes(one, one)).toEqual([]);
+    expect(changes(one, sessions('Open the body.', 'ratcheting', 'm1'))).toEqual([['DOC_CHANGED', 'sessions.ratchet_order[1]', 'sessions.ratchet_order step 2 changed']]);
+    expect(changes(one, sessions('Open.', 'ratcheting', 'm2'))).toEqual([['DOC_CHANGED', 'sessions.sequence.steps[0]', 'sessions sequence step 1 changed']]);
+    expect(changes(one, sessions('Open.', 'running', 'm1')).map((c) => c[2])).toEqual(['session state ratcheting removed', 'session state running added', 'sessions transition 1 changed']);
+    expect(changes(one, sessions('Open.', 'running', 'm1')).every((c) => c[0] === 'DOC_CHANGED')).toBe(true);
+  });
+
   it('reports nothing for identical specs', () => {
     const text = readFileSync(join(dir, 'base.yaml'), 'utf8');
     const report = diffSpecs(loadSpec(text), loadSpec(text));

@@ -9,6 +9,7 @@ import { R, type Run, changed, fail, fixedBytes, intBad, nest, obj, plain, put, 
 import { RatchetKem, RatchetKemNames } from '../enums.ts';
 import { readRatchetKemKey, sizeRatchetKemKey, writeRatchetKemKey, type RatchetKemKey } from './ratchet_kem_key.ts';
 import { readRatchetKemKeyCiphertext, sizeRatchetKemKeyCiphertext, writeRatchetKemKeyCiphertext, type RatchetKemKeyCiphertext } from './ratchet_kem_key_ciphertext.ts';
+import { readRatchetKemNone, sizeRatchetKemNone, writeRatchetKemNone, type RatchetKemNone } from './ratchet_kem_none.ts';
 
 /**
  * The fields of ratchet_header that do not depend on kem.
@@ -41,6 +42,7 @@ export interface RatchetHeaderCommon {
  * From `structs.ratchet_header.fields[4]`.
  */
 export type RatchetHeaderKemFields =
+  | { kem: typeof RatchetKem.none; kemFields: RatchetKemNone }
   | { kem: typeof RatchetKem.key; kemFields: RatchetKemKey }
   | { kem: typeof RatchetKem.keyCiphertext; kemFields: RatchetKemKeyCiphertext };
 /**
@@ -48,6 +50,8 @@ export type RatchetHeaderKemFields =
  * From `structs.ratchet_header.fields[4]`.
  */
 export interface RatchetHeaderKemFieldsByType {
+  /** none */
+  0: RatchetKemNone;
   /** key */
   1: RatchetKemKey;
   /** key_ciphertext */
@@ -71,7 +75,7 @@ export function readRatchetHeader(b: Uint8Array, o: number, end: number): Ratche
   const prevCount = ((b[o + 32]! | (b[o + 33]! << 8) | (b[o + 34]! << 16) | (b[o + 35]! << 24)) >>> 0);
   const number = ((b[o + 36]! | (b[o + 37]! << 8) | (b[o + 38]! << 16) | (b[o + 39]! << 24)) >>> 0);
   const kem = b[o + 40]!;
-  if (!(kem >= 1 && kem <= 2)) unknownCode(o + 40, 'kem', 'a code of ratchet_kem', kem);
+  if (!(kem >= 0 && kem <= 2)) unknownCode(o + 40, 'kem', 'a code of ratchet_kem', kem);
   o += 41;
   const kemFieldsN = end - o;
   const kemFieldsS = o;
@@ -79,6 +83,9 @@ export function readRatchetHeader(b: Uint8Array, o: number, end: number): Ratche
   let kemFields: RatchetHeaderKemFields['kemFields'];
   try {
     switch (kem) {
+      case 0: // none
+        kemFields = readRatchetKemNone(b, kemFieldsS, kemFieldsE);
+        break;
       case 1: // key
         kemFields = readRatchetKemKey(b, kemFieldsS, kemFieldsE);
         break;
@@ -107,10 +114,13 @@ export function sizeRatchetHeader(v: RatchetHeader): number {
   const number = v.number;
   if (number >>> 0 !== number) intBad('number', number, 'an integer 0..4294967295');
   const kem = v.kem;
-  if ((kem & 255) !== kem || !(kem >= 1 && kem <= 2)) intBad('kem', kem, 'a code of ratchet_kem');
+  if ((kem & 255) !== kem || !(kem >= 0 && kem <= 2)) intBad('kem', kem, 'a code of ratchet_kem');
   let kemFieldsSize = 0;
   try {
     switch (v.kem) {
+      case 0: // none
+        kemFieldsSize = sizeRatchetKemNone(v.kemFields);
+        break;
       case 1: // key
         kemFieldsSize = sizeRatchetKemKey(v.kemFields);
         break;
@@ -148,6 +158,9 @@ export function writeRatchetHeader(out: Uint8Array, o: number, v: RatchetHeader)
     const s = o;
     o += 0;
     switch (v.kem) {
+      case 0: // none
+        o = writeRatchetKemNone(out, o, v.kemFields);
+        break;
       case 1: // key
         o = writeRatchetKemKey(out, o, v.kemFields);
         break;

@@ -3,7 +3,7 @@
  * (ratchet secrets, KEM seeds, encapsulation randomness, nonces), every frame with the states
  * around it. Used by gen-ratchet.ts and by the runtime test that replays the file.
  */
-import { MSG_ID_SIZE, MessageType, SessionOp, encodeRatchetState, type Envelope, type RatchetHeader } from '@parley/generated';
+import { MSG_ID_SIZE, MessageType, RatchetKem, SessionOp, encodeRatchetState, type Envelope, type RatchetHeader } from '@parley/generated';
 import { keyedHash, toHex, utf8, type CryptoBackend } from '../../src/crypto/index.ts';
 import { makeEnvelope } from '../../src/protocol/envelope.ts';
 import { identityFromSeed, type Identity } from '../../src/protocol/identity.ts';
@@ -61,8 +61,10 @@ function keysOf(s: RatchetState): Record<string, string | number> {
   };
 }
 
+const KEM_NAMES: Record<number, string> = { [RatchetKem.none]: 'none', [RatchetKem.key]: 'key', [RatchetKem.keyCiphertext]: 'key_ciphertext' };
+
 function headerJson(h: RatchetHeader): object {
-  return { ratchet_key: toHex(h.ratchetKey), prev_count: h.prevCount, number: h.number, kem: h.kem === 1 ? 'key' : 'key_ciphertext' };
+  return { ratchet_key: toHex(h.ratchetKey), prev_count: h.prevCount, number: h.number, kem: KEM_NAMES[h.kem] };
 }
 
 interface Party {
@@ -158,24 +160,38 @@ export async function buildRatchetVectors(backend: CryptoBackend): Promise<objec
     invalid.push({ label, why, from: from.name, to: to.name, receiver_state: toHex(encodeRatchetState(to.state)), frame: toHex(frame), error });
   };
 
-  // A→B ×3 (A's first chain: KEM key only), B→A ×2 (DH and KEM step), A→B (KEM both ways).
+  // A→B ×3 (A's first chain: the KEM key on a1 only), B→A ×2 (DH and KEM step at A).
   for (const t of ['a1', 'a2', 'a3']) await seal(A, B, `hello ${t}`, t), await deliver(t);
   for (const t of ['b1', 'b2']) await seal(B, A, `hi ${t}`, t), await deliver(t);
-  // A skipped message delivered late: a4 is held back, a5 arrives first.
-  await seal(A, B, 'late a4', 'a4');
-  await seal(A, B, 'after a5', 'a5');
-  await deliver('a5');
+  // A's next chain: a4 carries the block, a5 and a6 none. a5 overtakes a4: KEM_MISSING, nothing
+  // changes; a4 takes the step, a6 skips a5, and a5 arrives late (its stored key).
+  await seal(A, B, 'first a4', 'a4');
+  await seal(A, B, 'late a5', 'a5');
+  await seal(A, B, 'after a6', 'a6');
+  await refuse('kem missing', pending.get('a5')!.frame, A, B, 'KEM_MISSING', 'a5 (N 1, kem none) is the first message of a new chain to arrive: its block rides on a4');
   await deliver('a4');
-  // A reordered pair in B's next chain: b4 before b3.
-  await seal(B, A, 'first b3', 'b3');
-  await seal(B, A, 'second b4', 'b4');
-  await deliver('b4');
-  await deliver('b3');
+  await deliver('a6');
+  await deliver('a5');
   // A replay of a5: refused, state unchanged.
   await refuse('replay a5', pending.get('a5')!.frame, A, B, 'KEY_USED', 'a5 again: its key was used');
+  // B's next chain: b3 (the block), then a reordered pair b5 before b4.
+  await seal(B, A, 'first b3', 'b3');
+  await deliver('b3');
+  await seal(B, A, 'first of pair b4', 'b4');
+  await seal(B, A, 'second of pair b5', 'b5');
+  await deliver('b5');
+  await deliver('b4');
+  // Re-arming: A seals a7 (its new chain's block), B, not having it, sends b6 on its current
+  // chain; b6 re-arms A's chain, so a8 (N 1) carries the block too and B steps from a8 alone.
+  await seal(A, B, 'held a7', 'a7');
+  await seal(B, A, 'crossing b6', 'b6');
+  await deliver('b6');
+  await seal(A, B, 're-armed a8', 'a8');
+  await deliver('a8');
+  await deliver('a7');
   // A header announcing a jump of MAX_SKIP_PER_CHAIN + 1 in the current chain (a sender state advanced by hand).
-  await seal(A, B, 'a6', 'a6');
-  await deliver('a6');
+  await seal(A, B, 'a9', 'a9');
+  await deliver('a9');
   const jumped = cloneState(A.state);
   for (let i = 0; i < 1001; i++) {
     const { messageKey, next } = kdfChain(jumped.sendChain);
@@ -186,7 +202,7 @@ export async function buildRatchetVectors(backend: CryptoBackend): Promise<objec
   const jumpFrame = await seal(A, B, 'too far', 'jump', jumped);
   await refuse('jump', jumpFrame, A, B, 'JUMP_TOO_LARGE', 'the header announces message number recv_count + MAX_SKIP_PER_CHAIN + 1');
   // A tampered frame: one bit of the header ciphertext flipped; the signature fails first.
-  const tampered = pending.get('a6')!.frame.slice();
+  const tampered = pending.get('a9')!.frame.slice();
   tampered[8 + 24 + 1 + 2]! ^= 1;
   await refuse('tampered', tampered, A, B, 'BAD_SIGNATURE', 'a bit of the header ciphertext flipped: the signature over the ciphertext region fails before any key is tried');
 
@@ -210,8 +226,8 @@ export async function buildRatchetVectors(backend: CryptoBackend): Promise<objec
   A.state = answered.state;
   B.state = accepted.state;
   const reset = {
-    offer: { frame: toHex(offerFrame), ephemeral_secret: offerDraws[0], nonce: toHex(offerNonce), sent_at: resetAt },
-    answer: { frame: toHex(answerFrame), random: answerDrawsBefore, nonce: toHex(answerNonce) },
+    offer: { frame: toHex(offerFrame), ephemeral_secret: offerDraws[0], nonce: toHex(offerNonce), sent_at: resetAt, msg_id: toHex(offerId) },
+    answer: { frame: toHex(answerFrame), random: answerDrawsBefore, nonce: toHex(answerNonce), sent_at: resetAt, msg_id: toHex(answerId), a_state_before: toHex(encodeRatchetState(oldA)) },
     a_state: toHex(encodeRatchetState(A.state)),
     b_state: toHex(encodeRatchetState(B.state)),
   };

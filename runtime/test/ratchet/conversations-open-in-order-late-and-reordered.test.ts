@@ -75,11 +75,18 @@ describe('a v2 conversation', () => {
     expect(await receive(b, a, m2)).toBe('m2'); // reordered pair, second first
     expect(await receive(b, a, m1)).toBe('m1');
     expect(b.state.skipped.length).toBe(0);
-    // B answers; A's next chain's first message is lost; the second one still takes the step.
+    // B answers; A's next chain's first message (the one with the KEM block) is late: the second
+    // is refused without a state change (KEM_MISSING) and opens after the outbox's resend.
     expect(await receive(a, b, await send(b, a, 'r0'))).toBe('r0');
-    await send(a, b, 'lost');
-    expect(await receive(b, a, await send(a, b, 'after-loss'))).toBe('after-loss');
+    const late = await send(a, b, 'late-first');
+    const afterLoss = await send(a, b, 'after-loss');
+    const before = hexOf(b);
+    expect(await codeOf(openAt(b, a, afterLoss))).toBe('KEM_MISSING');
+    expect(hexOf(b)).toBe(before);
+    expect(await receive(b, a, late)).toBe('late-first');
+    expect(await receive(b, a, afterLoss)).toBe('after-loss');
     // A message of B's previous chain arriving after B's chain changed opens from a skipped key.
+    expect(await receive(a, b, await send(b, a, 'chain-start'))).toBe('chain-start');
     const old = await send(b, a, 'old-chain');
     expect(await receive(a, b, await send(b, a, 'same-chain'))).toBe('same-chain');
     expect(await receive(b, a, await send(a, b, 'turn'))).toBe('turn');
@@ -90,6 +97,7 @@ describe('a v2 conversation', () => {
 
   it('a replayed frame is refused (KEY_USED) and changes nothing', async () => {
     const { a, b } = await startPair(backend, 'replay');
+    expect(await receive(b, a, await send(a, b, 'first'))).toBe('first');
     const f0 = await send(a, b, 'once');
     const f1 = await send(a, b, 'twice');
     expect(await receive(b, a, f1)).toBe('twice');
@@ -132,18 +140,20 @@ describe('a v2 conversation', () => {
     let now = T0;
     const { a, b } = await startPair(backend, 'cap', { now: () => now });
     const firstFrames: Uint8Array[] = [];
-    // Three chains of A, each leaving MAX_SKIP_PER_CHAIN keys skipped at B.
+    // Three chains of A, each leaving MAX_SKIP_PER_CHAIN keys skipped at B (its first message,
+    // which carries the KEM block, arrives; the next MAX_SKIP_PER_CHAIN do not).
     for (let chain = 0; chain < 3; chain++) {
       const frames: Uint8Array[] = [];
-      for (let i = 0; i <= MAX_SKIP_PER_CHAIN; i++) frames.push(await send(a, b, `c${chain}m${i}`));
-      firstFrames.push(frames[0]!);
-      expect(await receive(b, a, frames[MAX_SKIP_PER_CHAIN]!)).toBe(`c${chain}m${MAX_SKIP_PER_CHAIN}`);
+      for (let i = 0; i <= MAX_SKIP_PER_CHAIN + 1; i++) frames.push(await send(a, b, `c${chain}m${i}`));
+      firstFrames.push(frames[1]!);
+      expect(await receive(b, a, frames[0]!)).toBe(`c${chain}m0`);
+      expect(await receive(b, a, frames[MAX_SKIP_PER_CHAIN + 1]!)).toBe(`c${chain}m${MAX_SKIP_PER_CHAIN + 1}`);
       expect(await receive(a, b, await send(b, a, `turn${chain}`))).toBe(`turn${chain}`);
     }
     expect(b.state.skipped.length).toBe(MAX_SKIPPED_KEYS);
     // The oldest chain's keys were erased first; the newest chain's first message still opens.
     expect(await codeOf(openAt(b, a, firstFrames[0]!))).toMatch(/HEADER_FAILED|KEY_USED/);
-    expect(await receive(b, a, firstFrames[2]!)).toBe('c2m0');
+    expect(await receive(b, a, firstFrames[2]!)).toBe('c2m1');
     // Stored state grows by the skipped keys (reported by the bench) and stays decodable.
     expect(parseState(serializeState(b.state)).skipped.length).toBe(MAX_SKIPPED_KEYS - 1);
     now += SKIPPED_KEY_MAX_AGE_MS + 1;

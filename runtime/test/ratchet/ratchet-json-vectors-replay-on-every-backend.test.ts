@@ -2,13 +2,17 @@
  * generated/vectors/ratchet.json replayed as another implementation would: every frame is
  * re-sealed from the sender's state and recorded randomness (byte-identical frame and state)
  * and re-opened from the receiver's state (same plaintext and state); every invalid case fails
- * with its code. On the noble reference and the Node backend.
+ * with its code; the session reset (B's offer, A's answer, B's acceptance) is rebuilt frame for
+ * frame and state for state. On the noble reference and the Node backend.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MessageType, SessionOp, type SessionControl } from '@parley/generated';
 import { fromHex, toHex, type CryptoBackend } from '../../src/crypto/index.ts';
+import { makeEnvelope } from '../../src/protocol/envelope.ts';
 import { identityFromSeed, type Identity } from '../../src/protocol/identity.ts';
-import { openRatchetFrame, parseState, sealRatchetFrame, serializeState, type RatchetDeps } from '../../src/protocol/ratchet/index.ts';
+import { openPeer, sealPeer } from '../../src/protocol/peer.ts';
+import { acceptAnswer, answerOffer, createOffer, openRatchetFrame, parseState, sealRatchetFrame, serializeState, type RatchetDeps } from '../../src/protocol/ratchet/index.ts';
 import { BACKENDS } from '../protocol/_helpers.ts';
 import { codeOf } from './_conversation.ts';
 
@@ -30,7 +34,7 @@ describe('ratchet.json', () => {
     expect(steps).toContain('dh');
     expect(steps).toContain('chain');
     expect(steps).toContain('skipped');
-    expect(V.invalid.map((c: { error: string }) => c.error).sort()).toEqual(['BAD_SIGNATURE', 'HEADER_FAILED', 'JUMP_TOO_LARGE', 'KEY_USED']);
+    expect(V.invalid.map((c: { error: string }) => c.error).sort()).toEqual(['BAD_SIGNATURE', 'HEADER_FAILED', 'JUMP_TOO_LARGE', 'KEM_MISSING', 'KEY_USED']);
     expect(V.frames.length).toBeGreaterThanOrEqual(10);
   });
 });
@@ -56,6 +60,34 @@ describe.each(BACKENDS)('ratchet.json on the $name backend', (backend: CryptoBac
       expect(toHex(serializeState(opened.state)), f.label).toBe(f.receiver_state_after);
     }
   }, 60_000);
+
+  it('replays the session reset: the offer and answer frames byte for byte, both new sessions state for state', async () => {
+    const p = await people();
+    const R = V.reset;
+    const [alice, bob] = [p.alice!, p.bob!];
+    const control = (body: SessionControl, msgId: string, sentAt: number) => makeEnvelope({ type: MessageType.session, body, sentAt, msgId: fromHex(msgId) });
+    // B, having lost its state, offers a reset with its recorded ephemeral.
+    const offer = await createOffer(deps([R.offer.ephemeral_secret]), SessionOp.resetOffer, { msgId: fromHex(R.offer.msg_id), sentAt: R.offer.sent_at });
+    const offerFrame = await sealPeer({ backend, sender: bob, recipient: alice, envelope: control(offer.body, R.offer.msg_id, R.offer.sent_at), nonce: fromHex(R.offer.nonce) });
+    expect(toHex(offerFrame)).toBe(R.offer.frame);
+    // A opens it and answers from its old session (the reset is newer than it).
+    const got = (await openPeer({ backend, me: alice, candidates: [bob], frame: fromHex(R.offer.frame) })).envelope;
+    if (got.type !== MessageType.session) throw new Error('the offer frame holds no session control');
+    const policyA = { session: parseState(fromHex(R.answer.a_state_before)), pending: undefined, lastResetAt: undefined };
+    const answered = await answerOffer(deps(R.answer.random), alice, bob, got.body, got, policyA, R.offer.sent_at);
+    expect(answered.reset).toBe(true);
+    expect(toHex(serializeState(answered.state))).toBe(R.a_state);
+    const answerFrame = await sealPeer({ backend, sender: alice, recipient: bob, envelope: control(answered.body, R.answer.msg_id, R.answer.sent_at), nonce: fromHex(R.answer.nonce) });
+    expect(toHex(answerFrame)).toBe(R.answer.frame);
+    // B opens the answer and starts the new session from its pending offer.
+    const ans = (await openPeer({ backend, me: bob, candidates: [alice], frame: answerFrame })).envelope;
+    if (ans.type !== MessageType.session) throw new Error('the answer frame holds no session control');
+    const accepted = await acceptAnswer(deps([]), bob, alice, ans.body, { session: undefined, pending: offer.pending, lastResetAt: undefined }, R.offer.sent_at);
+    expect(toHex(serializeState(accepted.state))).toBe(R.b_state);
+    // The first frame of the new session opens from B's accepted state.
+    const r1 = V.frames.find((f: { label: string }) => f.label === 'r1');
+    expect(r1.receiver_state_before).toBe(R.b_state);
+  });
 
   it('refuses every invalid case with its code and leaves the state unchanged', async () => {
     const p = await people();

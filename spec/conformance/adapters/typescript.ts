@@ -22,6 +22,7 @@ import { RULE_OPS, type RuleOp } from '../rules.ts';
 import { loadRuleOps } from './typescript-rules.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, isFramingError, MessageReader } from '../framing.ts';
 import { RATCHET_OPS, type RatchetOp } from '../ratchet.ts';
+import { sessionOps } from './typescript-sessions.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GENERATED_INDEX = resolve(here, '../../../generated/src/index.ts');
@@ -320,6 +321,8 @@ export async function loadFrameOps(backendOverride?: CryptoBackend): Promise<Fra
       const opened = await P.openRatchetFrame({ deps, me, candidates: [{ contact: sender, state: P.parseState(hexArg(req, 'state')) }], frame: hexArg(req, 'frame') });
       return { plaintext: toHex(opened.plaintext), state: toHex(P.serializeState(opened.state)), step: opened.step };
     },
+
+    ...sessionOps(P, G, backend, { identity, keysOf, member, hex: hexArg, int: intArg, obj: objArg, draws, toHex, badRequest: (m) => new AdapterError('BAD_REQUEST', m) }),
 
     /** Seal with the session's keys for the direction, then mask the route to id 0 at `counter`. */
     async seal_control(req) {

@@ -3,16 +3,20 @@
  * sparse ML-KEM-768 step beside every DH step. Works on the ratchet payload (structs.ratchet);
  * the frame's signature and the envelope are frame.ts's.
  *
- *   seal: MK, CKs = KDF_CK(CKs); header = AEAD(HKs, nonce, header_ad, (DHs, PN, Ns, KEM fields));
- *         body = AEAD(MK, nonce, body_ad(header), envelope)
+ *   seal: MK, CKs = KDF_CK(CKs); header = AEAD(HKs, nonce, header_ad, (DHs, PN, Ns, KEM block
+ *         if Ns = 0 or the chain is re-armed, else none)); body = AEAD(MK, nonce, body_ad(header), envelope)
  *   open: 1. the header key of an earlier chain with stored skipped keys opens it: its key;
  *         2. HKr opens it: a stored key of this chain below Nr (KEY_USED if none), or skip to N;
- *         3. NHKr opens it: a DH (and KEM) step: skip the old chain to PN, then
+ *         3. NHKr opens it: a DH (and KEM) step: a header without the block is KEM_MISSING;
+ *            skip the old chain to PN, then
  *            RK, CKr, NHKr = KDF_RK(RK, X(DHs, DHr'), decaps(ct))   receiving half
  *            DHs' fresh; KEM seed fresh; (ct', ss') = encaps(kem pk in the header)
  *            RK, CKs, NHKs = KDF_RK(RK, X(DHs', DHr'), ss')           sending half
  *         4. otherwise HEADER_FAILED.
- * Every step works on a copy (state.ts): on any error the caller's state is untouched.
+ *         A message opened by 1 or 2 after this side sealed a message of its current chain
+ *         re-arms that chain (the contact may lack its block; spec sessions, "the KEM block").
+ * Every step works on a copy (state.ts): on any error the caller's state is untouched and the
+ * copy's secrets are wiped.
  */
 import {
   KEM_ENCAPS_SEED_SIZE,
@@ -36,7 +40,7 @@ import { RatchetError } from './errors.ts';
 import { kdfChain, kdfRoot } from './kdf.ts';
 import { kemDecapsulate, kemEncapsulate, kemPublicKey } from './kem.ts';
 import { checkJump, pruneSkipped, skipUntil, skippedHeaderKeys, takeSkipped } from './skipped.ts';
-import { cloneState, type RatchetState } from './state.ts';
+import { cloneState, wipeState, type RatchetState } from './state.ts';
 
 /** The two X25519 keys bound into a ratchet message's associated data. */
 export interface RatchetParties {
@@ -66,64 +70,95 @@ export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext
   if (state.sendCount >= MAX_CHAIN_MESSAGES) throw new RatchetError('SESSION_EXHAUSTED', `sending chain at ${state.sendCount} messages`);
   const s = cloneState(state);
   const { messageKey, next } = kdfChain(s.sendChain);
-  s.sendChain.fill(0);
-  s.sendChain = next;
-  const header = headerOf(s);
-  s.sendCount++;
-  const headerCt = await d.backend.xchachaSeal(s.sendHeader, nonce, encodeRatchetHeader(header), ratchetHeaderAd(parties));
-  const body = await d.backend.xchachaSeal(messageKey, nonce, plaintext, ratchetBodyAd({ ...parties, header: headerCt }));
-  messageKey.fill(0);
-  return { state: s, payload: encodeRatchet({ header: headerCt, body }), header };
+  try {
+    s.sendChain.fill(0);
+    s.sendChain = next;
+    const header = headerOf(s);
+    s.sendCount++;
+    const headerCt = await d.backend.xchachaSeal(s.sendHeader, nonce, encodeRatchetHeader(header), ratchetHeaderAd(parties));
+    const body = await d.backend.xchachaSeal(messageKey, nonce, plaintext, ratchetBodyAd({ ...parties, header: headerCt }));
+    return { state: s, payload: encodeRatchet({ header: headerCt, body }), header };
+  } catch (e) {
+    wipeState(s);
+    throw e;
+  } finally {
+    messageKey.fill(0);
+  }
 }
 
+/** The header of message Ns: the chain's KEM block on its first message and while re-armed. */
 function headerOf(s: RatchetState): RatchetHeader {
-  const common = { ratchetKey: s.dhPublic.slice(), prevCount: s.prevSendCount, number: s.sendCount };
+  const ratchetKey = s.dhPublic;
+  const prevCount = s.prevSendCount;
+  const number = s.sendCount;
+  if (number !== 0 && s.kemRearm === 0) return { ratchetKey, prevCount, number, kem: RatchetKem.none, kemFields: {} };
   return s.kemCiphertext.length === 0
-    ? { ...common, kem: RatchetKem.key, kemFields: { publicKey: s.kemPublic.slice() } }
-    : { ...common, kem: RatchetKem.keyCiphertext, kemFields: { publicKey: s.kemPublic.slice(), ciphertext: s.kemCiphertext.slice() } };
+    ? { ratchetKey, prevCount, number, kem: RatchetKem.key, kemFields: { publicKey: s.kemPublic } }
+    : { ratchetKey, prevCount, number, kem: RatchetKem.keyCiphertext, kemFields: { publicKey: s.kemPublic, ciphertext: s.kemCiphertext } };
 }
 
 /** Decrypts one ratchet payload; see the module comment for the order of attempts. */
 export async function ratchetOpen(d: RatchetDeps, state: RatchetState, payload: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Opened> {
   const p = decodeRatchet(payload);
-  const now = nowOf(d);
   const s = cloneState(state);
+  try {
+    const o = await openOn(d, s, p.header, p.body, parties, nonce);
+    // The contact sealed this before taking our current sending chain's step: it may lack the block.
+    if (o.step !== 'dh' && s.sendChain.length !== 0 && s.sendCount > 0) s.kemRearm = 1;
+    return { state: s, ...o };
+  } catch (e) {
+    wipeState(s);
+    throw e;
+  }
+}
+
+async function openOn(d: RatchetDeps, s: RatchetState, headerCt: Uint8Array, body: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Omit<Opened, 'state'>> {
+  const now = nowOf(d);
   pruneSkipped(s, now);
   const headerAd = ratchetHeaderAd(parties);
-  const bodyAd = ratchetBodyAd({ ...parties, header: p.header });
+  const bodyAd = ratchetBodyAd({ ...parties, header: headerCt });
 
   // 1. A skipped message of an earlier chain (the current chain's are step 2's).
   for (const hk of skippedHeaderKeys(s)) {
     if (s.recvHeader.length !== 0 && equalBytes(hk, s.recvHeader)) continue;
-    const header = await openHeader(d, hk, nonce, p.header, headerAd);
+    const header = await openHeader(d, hk, nonce, headerCt, headerAd);
     if (!header) continue;
     const mk = takeSkipped(s, hk, header.number);
     if (!mk) throw new RatchetError('KEY_USED', `message ${header.number} of a skipped chain was used or erased`);
-    return { state: s, plaintext: await openBody(d, mk, nonce, p.body, bodyAd), header, step: 'skipped' };
+    return { plaintext: await openBody(d, mk, nonce, body, bodyAd), header, step: 'skipped' };
   }
   // 2. The current receiving chain.
   if (s.recvHeader.length !== 0) {
-    const header = await openHeader(d, s.recvHeader, nonce, p.header, headerAd);
+    const header = await openHeader(d, s.recvHeader, nonce, headerCt, headerAd);
     if (header) {
       if (header.number < s.recvCount) {
         const mk = takeSkipped(s, s.recvHeader, header.number);
         if (!mk) throw new RatchetError('KEY_USED', `message ${header.number} of the current chain was used or erased (next is ${s.recvCount})`);
-        return { state: s, plaintext: await openBody(d, mk, nonce, p.body, bodyAd), header, step: 'skipped' };
+        return { plaintext: await openBody(d, mk, nonce, body, bodyAd), header, step: 'skipped' };
       }
       skipUntil(s, header.number, now);
-      return { state: s, plaintext: await nextMessage(d, s, nonce, p.body, bodyAd), header, step: 'chain' };
+      return { plaintext: await nextMessage(d, s, nonce, body, bodyAd), header, step: 'chain' };
     }
   }
   // 3. A new chain: a DH step (and a KEM step).
-  const header = await openHeader(d, s.nextRecvHeader, nonce, p.header, headerAd);
+  const header = await openHeader(d, s.nextRecvHeader, nonce, headerCt, headerAd);
   if (!header) throw new RatchetError('HEADER_FAILED', 'no header key of the session opens the header');
-  // Both jumps are checked before anything is derived, so a rejected header changes nothing.
+  // Jumps and the KEM block are checked before anything is derived, so a refused header changes nothing.
   if (s.recvChain.length !== 0) checkJump(s.recvCount, header.prevCount, 'previous chain');
   checkJump(0, header.number, 'new chain');
+  checkKem(s, header);
   skipUntil(s, header.prevCount, now);
   await dhStep(d, s, header);
   skipUntil(s, header.number, now);
-  return { state: s, plaintext: await nextMessage(d, s, nonce, p.body, bodyAd), header, step: 'dh' };
+  return { plaintext: await nextMessage(d, s, nonce, body, bodyAd), header, step: 'dh' };
+}
+
+/** The KEM block a new chain's header must carry (KEM_MISSING, BAD_KEM). */
+function checkKem(s: RatchetState, header: RatchetHeader): void {
+  if (header.kem === RatchetKem.none) throw new RatchetError('KEM_MISSING', `message ${header.number} of a new chain without its KEM block (the chain's first message has not arrived)`);
+  const published = s.kemSeed.length !== 0;
+  if (published && header.kem !== RatchetKem.keyCiphertext) throw new RatchetError('BAD_KEM', 'a new chain without an encapsulation to the KEM key this side published');
+  if (!published && header.kem !== RatchetKem.key) throw new RatchetError('BAD_KEM', 'an encapsulation although this side published no KEM key');
 }
 
 async function nextMessage(d: RatchetDeps, s: RatchetState, nonce: Uint8Array, body: Uint8Array, ad: Uint8Array): Promise<Uint8Array> {
@@ -162,13 +197,12 @@ async function openHeader(d: RatchetDeps, key: Uint8Array, nonce: Uint8Array, ct
 
 /** The DH and KEM step on receiving a new chain (module comment, step 3). */
 async function dhStep(d: RatchetDeps, s: RatchetState, header: RatchetHeader): Promise<void> {
-  const published = s.kemSeed.length !== 0;
-  if (published && header.kem !== RatchetKem.keyCiphertext) throw new RatchetError('BAD_KEM', 'a new chain without an encapsulation to the KEM key this side published');
-  if (!published && header.kem !== RatchetKem.key) throw new RatchetError('BAD_KEM', 'an encapsulation although this side published no KEM key');
+  if (header.kem === RatchetKem.none) throw new RatchetError('KEM_MISSING', 'a DH step without the KEM block'); // checkKem ran first
   const recvSecret = header.kem === RatchetKem.keyCiphertext ? kemDecapsulate(s.kemSeed, header.kemFields.ciphertext) : new Uint8Array(0);
 
   s.prevSendCount = s.sendCount;
   s.sendCount = 0;
+  s.kemRearm = 0;
   s.recvCount = 0;
   s.sendHeader = s.nextSendHeader;
   s.recvHeader = s.nextRecvHeader;
@@ -188,7 +222,9 @@ async function dhStep(d: RatchetDeps, s: RatchetState, header: RatchetHeader): P
   s.dhSecret = kp.secret;
   s.dhPublic = kp.publicKey;
   s.kemRemote = header.kemFields.publicKey.slice();
-  const enc = kemEncapsulate(s.kemRemote, rand(d, KEM_ENCAPS_SEED_SIZE));
+  const m = rand(d, KEM_ENCAPS_SEED_SIZE);
+  const enc = kemEncapsulate(s.kemRemote, m);
+  m.fill(0); // knowing m gives the shared secret
   s.kemSeed.fill(0);
   s.kemSeed = rand(d, KEM_SEED_SIZE);
   s.kemPublic = kemPublicKey(s.kemSeed);

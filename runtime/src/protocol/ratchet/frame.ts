@@ -30,7 +30,7 @@ import { rand, type RatchetDeps } from './deps.ts';
 import { ratchetOpen, ratchetSeal, type OpenStep } from './double-ratchet.ts';
 import { decodeEnvelopeRatchet, encodeEnvelopeRatchet, isRatchetBucketSize } from './envelope.ts';
 import { RatchetError } from './errors.ts';
-import type { RatchetState } from './state.ts';
+import { wipeState, type RatchetState } from './state.ts';
 import type { RatchetHeader } from '@parley/generated';
 
 export interface SealRatchetArgs {
@@ -97,7 +97,7 @@ export function checkRatchetShape(f: Frame): void {
 /**
  * Opens a ratchet frame. Throws CodecError (the frame does not decode), OpenError
  * UNKNOWN_SENDER, BAD_KIND, BAD_LENGTH, BAD_SIGNATURE (BAD_KEY), then RatchetError NO_SESSION,
- * HEADER_FAILED, JUMP_TOO_LARGE, KEY_USED, BAD_KEM, OpenError DECRYPT_FAILED, then the
+ * HEADER_FAILED, JUMP_TOO_LARGE, KEM_MISSING, BAD_KEM, KEY_USED, OpenError DECRYPT_FAILED, then the
  * envelope's BAD_LENGTH or CodecError. The candidate's state is never modified.
  */
 export async function openRatchetFrame<C extends PublicKeys>(args: OpenRatchetArgs<C>): Promise<OpenedRatchet<C>> {
@@ -128,6 +128,12 @@ export async function openRatchetFrame<C extends PublicKeys>(args: OpenRatchetAr
   }
   if (found.state === undefined) throw new RatchetError('NO_SESSION', 'a ratchet frame from a contact without a v2 session');
   const opened = await ratchetOpen(deps, found.state, f.payload, { senderX: found.contact.x, recipientX: me.x }, f.nonce);
-  const envelope = decodeEnvelopeRatchet(opened.plaintext);
+  let envelope: Envelope;
+  try {
+    envelope = decodeEnvelopeRatchet(opened.plaintext);
+  } catch (e) {
+    wipeState(opened.state); // never committed: its keys must not outlive the refusal
+    throw e;
+  }
   return { sender: found.contact, state: opened.state, envelope, plaintext: opened.plaintext, header: opened.header, step: opened.step };
 }

@@ -37,6 +37,7 @@ export function skipUntil(s: RatchetState, until: number, now: number): void {
 
 /** Erases keys older than SKIPPED_KEY_MAX_AGE_MS. */
 export function pruneSkipped(s: RatchetState, now: number): void {
+  if (!s.skipped.some((k) => now - k.storedAt > SKIPPED_KEY_MAX_AGE_MS)) return; // the usual case: nothing to erase
   const keep: SkippedKey[] = [];
   for (const k of s.skipped) {
     if (now - k.storedAt > SKIPPED_KEY_MAX_AGE_MS) erase(k);

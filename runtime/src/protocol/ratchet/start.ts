@@ -71,6 +71,7 @@ export async function startAsA(d: RatchetDeps, me: Identity, eA: Ephemeral, them
     kemPublic: kemPublicKey(kemSeed),
     kemCiphertext: empty(),
     kemRemote: empty(),
+    kemRearm: 0,
     skipped: [],
   };
 }
@@ -106,6 +107,7 @@ export async function startAsB(d: RatchetDeps, me: Identity, eB: Ephemeral, them
     kemPublic: empty(),
     kemCiphertext: empty(),
     kemRemote: empty(),
+    kemRearm: 0,
     skipped: [],
   };
 }
