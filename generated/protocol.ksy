@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 5395866d9603f2707c151fa16ac6a0e3bb279b6209d0286e1bcfc37d70519e5c
+  -parley-spec-hash: fc8629e2787278d8e08d72864079227755ea9fa1a0009afc5950e05ba4520b6f
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -1487,3 +1487,6 @@ enums:
     4009:
       id: too_many_connections
       doc: The address already holds MAX_CONNECTIONS_PER_ADDRESS connections or started too many handshakes.
+    4010:
+      id: reconnect_elsewhere
+      doc: This relay node is stopping or lost its shared state; the client reconnects at once to another endpoint of the same relay (the well-known document's list).

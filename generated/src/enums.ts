@@ -979,6 +979,11 @@ export const CloseCode = {
    * From `enums.close_code.values.too_many_connections`.
    */
   tooManyConnections: 4009,
+  /**
+   * This relay node is stopping or lost its shared state; the client reconnects at once to another endpoint of the same relay (the well-known document's list).
+   * From `enums.close_code.values.reconnect_elsewhere`.
+   */
+  reconnectElsewhere: 4010,
 } as const;
 /**
  * A valid code of close_code.
@@ -999,11 +1004,12 @@ export const CloseCodeNames: Readonly<Record<number, string>> = {
   4007: 'slow_reader',
   4008: 'shutting_down',
   4009: 'too_many_connections',
+  4010: 'reconnect_elsewhere',
 };
 /**
  * True if n is a valid (defined, not reserved) code of close_code.
  * From `enums.close_code`.
  */
 export function isCloseCode(n: unknown): n is CloseCode {
-  return typeof n === 'number' && ((n >= 4001 && n <= 4009));
+  return typeof n === 'number' && ((n >= 4001 && n <= 4010));
 }
