@@ -45,6 +45,8 @@ export interface RelayConfig {
   webRoot: string | undefined;
   /** A notifier.json file (the notifier's NOTIFIER_PUBLISH) served at NOTIFIER_JSON_PATH. */
   notifierJson?: string | undefined;
+  /** redis:// URL of the cluster's shared state (RELAY_REDIS_URL); unset: this process alone, in memory. */
+  redisUrl?: string | undefined;
   logLevel: LogLevel;
   limits: Limits;
 }
@@ -104,6 +106,13 @@ const BASE_SETTINGS: Setting[] = [
   { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', schema: z.string().min(16, 'must be at least 16 characters'), doc: 'coturn static-auth-secret' },
   { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', schema: urlList(['turn', 'turns']), doc: 'comma-separated turn: URLs' },
   { key: 'stunUrls', env: 'STUN_URLS', flag: 'stun-urls', schema: urlList(['stun', 'stuns']), doc: 'comma-separated stun: URLs' },
+  {
+    key: 'redisUrl',
+    env: 'RELAY_REDIS_URL',
+    flag: 'redis-url',
+    schema: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL'),
+    doc: 'join a relay cluster sharing state in this Redis (default: none, one process in memory)',
+  },
   { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', schema: z.string().min(1, 'must not be empty'), doc: 'built web app to serve (default: none)' },
   { key: 'notifierJson', env: 'NOTIFIER_JSON', flag: 'notifier-json', schema: z.string().min(1, 'must not be empty'), doc: `the notifier's notifier.json, served at ${NOTIFIER_JSON_PATH}` },
   {
@@ -226,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     stunUrls,
     webRoot: get<string>('webRoot'),
     notifierJson: get<string>('notifierJson'),
+    redisUrl: get<string>('redisUrl'),
     logLevel: get<LogLevel>('logLevel') ?? 'info',
     limits,
   };

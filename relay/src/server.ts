@@ -18,6 +18,7 @@ import type { Limits } from './limits.ts';
 import { type Logger, shortHash } from './logger.ts';
 import type { Mailboxes } from './mailbox.ts';
 import { MemoryState } from './memory-state.ts';
+import { RedisState } from './redis-state.ts';
 import { createMetrics, RelayStats } from './metrics.ts';
 import { AddressLimiter, TokenBucket } from './ratelimit.ts';
 import { Router } from './router.ts';
@@ -108,6 +109,7 @@ export class RelayServer implements RelayContext, StateHost {
         mailboxes: () => this.state.mailboxGauges().mailboxes,
       },
       opts.defaultMetrics ?? false,
+      this.state instanceof RedisState ? () => (this.state as RedisState).gauges : undefined,
     );
     const webRoot = config.webRoot !== undefined && existsSync(config.webRoot) && statSync(config.webRoot).isDirectory() ? config.webRoot : undefined;
     this.http = createServer(
@@ -177,6 +179,7 @@ export class RelayServer implements RelayContext, StateHost {
           ok();
         });
       });
+    await this.state.start();
     await listen(this.metricsHttp, metricsPort, metricsHost);
     try {
       await listen(this.http, port, host);
@@ -194,8 +197,9 @@ export class RelayServer implements RelayContext, StateHost {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.admission.settled(socket as Socket);
-    if (this.#stopping) {
-      socket.end(rawResponse(503, 'shutting down\n'));
+    if (this.#stopping || !this.state.ready) {
+      // A cluster node without Redis refuses sessions rather than half-working (healthz says so too).
+      socket.end(rawResponse(503, this.#stopping ? 'shutting down\n' : 'not ready\n'));
       return;
     }
     if (!isValidUpgrade(req)) {
@@ -373,17 +377,19 @@ export class RelayServer implements RelayContext, StateHost {
     for (const t of this.#timers) clearInterval(t);
     const httpClosed = new Promise<void>((ok) => this.http.close(() => ok()));
     const conns = [...this.#conns];
+    // A cluster node's clients go to the other nodes at once; a single relay's wait and come back.
+    const cluster = !(this.state instanceof MemoryState);
     await Promise.all(
       conns.map(async (c) => {
         if (c.state === State.Session) {
-          c.sendControl({ type: 'shutdown', reason: 'maintenance', retryAfterMs: this.limits.shutdownRetryAfterMs });
+          c.sendControl({ type: 'shutdown', reason: 'maintenance', retryAfterMs: cluster ? 0 : this.limits.shutdownRetryAfterMs });
           await c.flushed();
         }
         const closed = new Promise<void>((ok) => {
           if (c.ws.readyState === c.ws.CLOSED) ok();
           else c.ws.once('close', () => ok());
         });
-        c.close('shutting_down', 'relay stopping');
+        c.close(cluster ? 'reconnect_elsewhere' : 'shutting_down', 'relay stopping');
         await closed;
       }),
     );
