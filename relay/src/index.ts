@@ -66,6 +66,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     webRoot: options.webRoot,
     notifierJson: options.notifierJson,
     redisUrl: options.redisUrl,
+    trustedProxies: options.trustedProxies,
     logLevel: options.logLevel ?? 'info',
     limits,
   };

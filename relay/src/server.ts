@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from 'prom-client';
@@ -79,6 +79,8 @@ export class RelayServer implements RelayContext, StateHost {
   readonly #wss: WebSocketServer;
   readonly #addresses: AddressLimiter;
   readonly #conns = new Set<Connection>();
+  /** Source keys of trusted load balancers (RELAY_TRUSTED_PROXIES). */
+  readonly #proxies: ReadonlySet<string>;
   readonly #turn: TurnConfig | undefined;
   readonly notifier: NotifierRef | undefined;
   #serial = 0;
@@ -92,6 +94,7 @@ export class RelayServer implements RelayContext, StateHost {
     this.crypto = opts.crypto;
     this.#turn = config.turn;
     this.notifier = config.notifier;
+    this.#proxies = new Set((config.trustedProxies ?? []).map((a) => sourceKey(a)));
     const L = this.limits;
     this.router = new Router(L.maxKeypairsPerId);
     this.state = opts.sharedState?.(this) ?? new MemoryState(this);
@@ -124,6 +127,7 @@ export class RelayServer implements RelayContext, StateHost {
     this.admission = new Admission(
       {
         maxPerSource: L.maxConnectionsPerAddress,
+        exempt: this.#proxies,
         maxTotal: Math.max(1, Math.min(L.maxConnections, fdLimit === undefined ? Infinity : fdLimit - L.fdReserve)),
         maxPending: L.maxPendingConnections,
         pendingTimeoutMs: L.pendingTimeoutMs,
@@ -215,7 +219,7 @@ export class RelayServer implements RelayContext, StateHost {
   }
 
   #accept(ws: RelaySocket, req: IncomingMessage, socket: Duplex): void {
-    const address = sourceKey(req.socket.remoteAddress);
+    const address = this.#source(req);
     const admit = this.#addresses.admit(address);
     if (admit !== 'ok') {
       this.stats.drops.too_many_connections++;
@@ -230,6 +234,19 @@ export class RelayServer implements RelayContext, StateHost {
     const conn = new Connection(this, ws, address, ++this.#serial, socket);
     this.#conns.add(conn);
     void conn.start();
+  }
+
+  /**
+   * The client's source: the peer address, or behind a trusted load balancer the address it
+   * appended last to X-Forwarded-For (earlier entries are whatever the client sent).
+   */
+  #source(req: IncomingMessage): string {
+    const peer = sourceKey(req.socket.remoteAddress);
+    if (!this.#proxies.has(peer)) return peer;
+    const header = req.headers['x-forwarded-for'];
+    const list = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
+    const last = list[list.length - 1]!.trim();
+    return isIP(last) !== 0 ? sourceKey(last) : peer;
   }
 
   // ---- RelayContext ------------------------------------------------------------------------
