@@ -201,6 +201,11 @@ export class RelayServer implements RelayContext, StateHost {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.admission.settled(socket as Socket);
+    // Node's HTTP server stops listening to the socket at an upgrade: from here an error (a peer
+    // resetting a refused upgrade) needs a listener or it kills the process. A module-level
+    // listener: a closure here would share this call's context, which holds `req`, and keep the
+    // whole upgrade request alive as long as the socket.
+    socket.on('error', destroySocket);
     if (this.#stopping || !this.state.ready) {
       // A cluster node without Redis refuses sessions rather than half-working (healthz says so too).
       socket.end(rawResponse(503, this.#stopping ? 'shutting down\n' : 'not ready\n'));
@@ -210,9 +215,6 @@ export class RelayServer implements RelayContext, StateHost {
       socket.end(rawResponse(400, 'bad request\n'));
       return;
     }
-    // A module-level listener: a closure here would share this call's context, which holds
-    // `req`, and keep the whole upgrade request alive as long as the socket.
-    socket.on('error', destroySocket);
     // The 101 response and the CHALLENGE (built within this turn's microtasks) leave in one write.
     holdWrites(socket);
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws as RelaySocket, req, socket));
