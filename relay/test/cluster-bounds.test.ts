@@ -5,7 +5,8 @@
  * mailbox, one address flooding through every node is held to its share, an id's key pairs
  * are bounded cluster-wide and a reconnect elsewhere replaces the old connection, TURN limits
  * follow a key pair to another node, and a sender's frames keep their order when the
- * recipient comes back on another node.
+ * recipient comes back on another node. Wakes reach the notifier on whichever node it is, rate-limited
+ * cluster-wide.
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,6 +98,53 @@ describe('mailbox bounds across nodes', () => {
     expect(await sum('parley_relay_drops_total', '{reason="mailbox_source"}')).toBeGreaterThan(0);
   });
 
+  it('at the global cap the heaviest source loses its oldest frames, whichever node queued them; one key pair is held across nodes', { timeout: 60_000 }, async () => {
+    const KiB = 1024;
+    await cluster(3, { limits: { mailboxGlobalMaxBytes: 512 * KiB, mailboxSourceMaxBytes: 384 * KiB, mailboxIdentityMaxBytes: 96 * KiB } });
+    const victim = await client(nodes[2]!);
+    await offline(victim);
+    const chunk = new Uint8Array(16 * KiB);
+    // One key pair through two nodes: held to 96 KiB charged in all (5 frames of 16 KiB + 1 KiB charge).
+    const one = await client(nodes[0]!, '127.0.8.9');
+    const again = await client(nodes[1]!, '127.0.8.9', one.x, one.ed); // replaces `one`
+    for (let i = 0; i < 10; i++) again.sendPeer(randomBytes(8), chunk);
+    await until(async () => (await sum('parley_relay_drops_total', '{reason="mailbox_identity"}')) === 5, 'identity bound');
+    // Flooders from two addresses through every node fill the global cap...
+    for (const address of ['127.0.8.1', '127.0.8.2']) {
+      const sessions: ToyClient[] = [];
+      for (let i = 0; i < 6; i++) sessions.push(await client(nodes[i % 3]!, address));
+      for (let round = 0; round < 4; round++) for (const s of sessions) s.sendPeer(randomBytes(8), chunk);
+    }
+    const r = new Redis(redis!.url);
+    try {
+      await until(async () => Number(await r.hget('parley:g', 'bytes')) > 512 * KiB - 20 * KiB, 'global cap reached');
+      const evicted = await sum('parley_relay_drops_total', '{reason="mailbox_evicted"}');
+      // ...and a lighter source's letter still gets in: the heaviest source's oldest frame goes.
+      const alice = await client(nodes[1]!, '127.0.8.3');
+      alice.sendPeer(victim.id, Buffer.concat([Buffer.from('hello'), Buffer.alloc(16 * KiB)]));
+      await until(async () => (await sum('parley_relay_drops_total', '{reason="mailbox_evicted"}')) > evicted, 'room made');
+      expect(Number(await r.hget('parley:g', 'bytes'))).toBeLessThanOrEqual(512 * KiB);
+      const back = await client(nodes[0]!, '127.0.0.1', victim.x, victim.ed);
+      await back.waitFor((c) => c.peerFrames().length === 1);
+      expect(bodyOf(back.peerFrames()[0]!).startsWith('hello')).toBe(true);
+    } finally {
+      r.disconnect();
+    }
+  });
+
+  it('queued frames expire after MAILBOX_TTL_MS wherever they were queued', { timeout: 60_000 }, async () => {
+    const [n0, n1] = await cluster(2, { limits: { mailboxTtlMs: 300 } });
+    const bob = await client(n0!);
+    await offline(bob);
+    const a = await client(n1!);
+    a.sendPeer(bob.id, 'too old');
+    await until(async () => (await sum('parley_relay_frames_queued_total')) === 1, 'queued');
+    await sleep(500);
+    const back = await client(n0!, '127.0.0.1', bob.x, bob.ed);
+    expect(back.mailboxPending).toBe(0);
+    expect(await sum('parley_relay_drops_total', '{reason="mailbox_expired"}')).toBe(1);
+  });
+
   it('frames queued through two nodes come out in each sender\'s order on a third', { timeout: 60_000 }, async () => {
     const [n0, n1, n2] = await cluster(3);
     const bob = await client(n0!);
@@ -138,6 +186,31 @@ describe('routing across nodes', () => {
     await again.waitFor((c) => c.peerFrames().length === 1);
     await h0.waitFor((c) => c.peerFrames().length === 2);
     expect(squatter.peerFrames()).toHaveLength(0);
+  });
+
+  it('a frame queued through one node wakes the notifier on another, once per interval cluster-wide; RING too', { timeout: 60_000 }, async () => {
+    const nx = new Uint8Array(32).fill(0x55);
+    const [n0, n1, n2] = await cluster(3, { notifier: { kind: 'key', x: nx } });
+    const wakes = (c: ToyClient) => c.controls().filter((r) => r.control!.type === ControlType.wake).map((r) => r.control!.msg);
+    const notifier = await client(n0!, '127.0.0.1', nx);
+    const bob = await client(n1!);
+    bob.sendControl(ControlType.registerWake, new Uint8Array(16).fill(0xab));
+    await sleep(100);
+    await offline(bob);
+    const a = await client(n1!);
+    const c = await client(n2!);
+    a.sendPeer(bob.id, 'one');
+    await notifier.waitFor((x) => wakes(x).length === 1);
+    c.sendPeer(bob.id, 'two'); // another node, within WAKE_MIN_INTERVAL_MS: no second wake
+    await until(async () => (await sum('parley_relay_drops_total', '{reason="wake_rate_limited"}')) === 1, 'wake rate-limited cluster-wide');
+    expect(wakes(notifier)).toEqual([{ type: 'wake', tag: 'ab'.repeat(16), reason: 'message' }]);
+    c.sendControl(ControlType.ring, bob.id);
+    await notifier.waitFor((x) => wakes(x).length === 2);
+    expect(wakes(notifier)[1]).toMatchObject({ reason: 'call' });
+    // RING for an id connected on another node: nothing.
+    c.sendControl(ControlType.ring, a.id);
+    await sleep(200);
+    expect(wakes(notifier)).toHaveLength(2);
   });
 
   it('TURN limits follow a key pair to another node', { timeout: 60_000 }, async () => {
