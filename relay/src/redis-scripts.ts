@@ -130,7 +130,11 @@ end
 
 /**
  * ROUTE: ARGV id, node, msg (id ‖ frame, the frame's route holding the sender id), sender, source,
- * vouched (1/0), queueOnly (1/0), then the limits (LIMIT_ARGS order). Returns
+ * vouched (1/0), mode, then the limits (the order of RedisState's limit arguments). Mode 0
+ * routes; 1 only queues (frames put back); 2 routes again a frame published to this node that
+ * found no holder there (it left meanwhile): this node's bindings of the id are stale and dropped.
+ * A frame published to a node carries the sender's vouched flag, source and key pair, so that
+ * node can route it again with the same bounds. Returns
  * {local, remote, status, evicted, expired, wakesSent, wakeLimited, wakeNoNotifier}; status is
  * 'live', 'queued' or a mailbox drop reason.
  */
@@ -140,12 +144,14 @@ local rk = P .. 'route:' .. id
 if ARGV[7] ~= '1' then
   local h = redis.call('HGETALL', rk)
   local loc, remote, seen = 0, 0, {}
+  local out = 'F' .. v .. string.char(#src) .. src .. s .. msg
   for i = 1, #h, 2 do
     local node = h[i + 1]
-    if node == me then loc = 1
+    if node == me then
+      if ARGV[7] == '2' then redis.call('HDEL', rk, h[i]) else loc = 1 end
     else
       if seen[node] == nil then
-        local n = redis.call('PUBLISH', P .. 'node:' .. node, 'F' .. msg)
+        local n = redis.call('PUBLISH', P .. 'node:' .. node, out)
         seen[node] = n > 0
         if n > 0 then remote = remote + 1 end
       end

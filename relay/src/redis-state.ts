@@ -45,6 +45,11 @@ const SWEEP_BATCH = 1000;
 
 type ScriptFn = (...args: (string | Buffer | number)[]) => Promise<unknown>;
 
+/** ROUTE script modes (redis-scripts.ts). */
+const ROUTE_MODE = '0';
+const QUEUE_ONLY = '1';
+const REROUTE = '2';
+
 const MAILBOX_DROPS = new Set<string>(['mailbox_full', 'mailbox_sender_share', 'mailbox_strangers', 'mailbox_identity', 'mailbox_source', 'mailbox_global']);
 
 const hex = (latin1: string) => Buffer.from(latin1, 'latin1').toString('hex');
@@ -58,6 +63,7 @@ export class RedisState implements SharedState {
   #ready = false;
   #started = false;
   #closing = false;
+  #ticking = false;
   #lastPong = 0;
   #inflight = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -147,8 +153,9 @@ export class RedisState implements SharedState {
     const old = this.#node;
     this.#node = randomBytes(8).toString('hex');
     await this.#sub.subscribe(P + 'node:' + this.#node, P + 'all');
-    if (old !== this.#node) await this.#sub.unsubscribe(P + 'node:' + old).catch(() => {});
-    await this.#cmd.set(P + 'alive:' + this.#node, '1', 'PX', ALIVE_TTL_MS);
+    await this.#sub.unsubscribe(P + 'node:' + old).catch(() => {});
+    // The old incarnation's bindings stop counting for an id's maximum at once.
+    await this.#cmd.multi().del(P + 'alive:' + old).set(P + 'alive:' + this.#node, '1', 'PX', ALIVE_TTL_MS).exec();
     this.#lastPong = Date.now();
     this.#ready = true;
     this.#host.log.info({ node: this.#node }, 'joined the cluster');
@@ -162,7 +169,17 @@ export class RedisState implements SharedState {
   }
 
   async #tick(): Promise<void> {
-    if (this.#closing) return;
+    // One at a time: a slow Redis must not make two ticks join twice.
+    if (this.#closing || this.#ticking) return;
+    this.#ticking = true;
+    try {
+      await this.#tickOnce();
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  async #tickOnce(): Promise<void> {
     const t0 = process.hrtime.bigint();
     try {
       if (this.#cmd.status !== 'ready' || this.#sub.status !== 'ready') throw new Error(`redis ${this.#cmd.status}/${this.#sub.status}`);
@@ -226,11 +243,16 @@ export class RedisState implements SharedState {
   #onMessage(channel: Buffer, message: Buffer): void {
     const type = message[0];
     if (type === 0x46 /* F */) {
-      const holders = this.#host.router.holders(message.toString('latin1', 1, 1 + ID_SIZE));
+      // F, vouched (1 char), source length (1 byte), source, sender key pair (hex), id, frame
+      const srcEnd = 3 + message[2]!;
+      const senderEnd = srcEnd + 2 * KEY_SIZE * 2;
+      const msg = message.subarray(senderEnd);
       this.#host.stats.crossNodeIn++;
-      if (holders === undefined) return; // gone between the routing decision and now: the outbox resends
-      const frame = message.subarray(1 + ID_SIZE);
-      deliverAll(holders, frame);
+      const holders = this.#host.router.holders(msg.toString('latin1', 0, ID_SIZE));
+      if (holders !== undefined) return deliverAll(holders, msg.subarray(ID_SIZE));
+      // The holder left between the routing decision and now: route it again (its mailbox, or its new node).
+      const vouched = message[1] === 0x31 ? '1' : '0';
+      this.#call(Buffer.from(msg), message.toString('latin1', senderEnd - 4 * KEY_SIZE, senderEnd), message.toString('latin1', 3, srcEnd), vouched, REROUTE);
     } else if (type === 0x52 /* R */) {
       const holderKey = Buffer.from(message.toString('latin1', 1), 'hex').toString('latin1');
       for (const c of this.#host.router.holders(holderKey.slice(0, ID_SIZE)) ?? []) {
@@ -262,7 +284,7 @@ export class RedisState implements SharedState {
   }
 
   restore(conn: Connection, frames: Uint8Array[]): void {
-    for (const f of frames) this.#call(conn, Buffer.concat([Buffer.from(conn.idKey, 'latin1'), f]), 'restored', 'restored', '1', true);
+    for (const f of frames) this.#call(Buffer.concat([Buffer.from(conn.idKey, 'latin1'), f]), 'restored', 'restored', '1', QUEUE_ONLY);
   }
 
   route(from: Connection, frame: Buffer): void {
@@ -272,10 +294,11 @@ export class RedisState implements SharedState {
     from.id.copy(msg, ID_SIZE);
     frame.copy(msg, 2 * ID_SIZE, ID_SIZE);
     const vouched = from.vouch?.ids.has(msg.toString('latin1', 0, ID_SIZE)) ?? false;
-    this.#call(from, msg, hex(from.holderKey), from.address, vouched ? '1' : '0', false);
+    this.#call(msg, hex(from.holderKey), from.address, vouched ? '1' : '0', ROUTE_MODE);
   }
 
-  #call(from: Connection, msg: Buffer, sender: string, source: string, vouched: string, queueOnly: boolean): void {
+  /** Runs the ROUTE script for `msg` (id ‖ frame) and acts on its answer. */
+  #call(msg: Buffer, sender: string, source: string, vouched: string, mode: string): void {
     const stats = this.#host.stats;
     if (!this.#ready || this.#inflight + msg.length > MAX_INFLIGHT_BYTES) {
       stats.drops.cluster_unavailable++;
@@ -283,7 +306,7 @@ export class RedisState implements SharedState {
     }
     this.#inflight += msg.length;
     const idHex = msg.toString('hex', 0, ID_SIZE);
-    this.#script('route')(idHex, this.#node, msg, sender, source, vouched, queueOnly ? '1' : '0', ...this.#limitArgs, this.#notifierHex).then(
+    this.#script('route')(idHex, this.#node, msg, sender, source, vouched, mode, ...this.#limitArgs, this.#notifierHex).then(
       (res) => {
         this.#inflight -= msg.length;
         const [loc, remote, status, evicted, expired, sent, limited, nonot] = res as [number, number, Buffer, number, number, number, number, number];
@@ -299,12 +322,13 @@ export class RedisState implements SharedState {
         if (loc === 1) {
           const holders = this.#host.router.holders(msg.toString('latin1', 0, ID_SIZE));
           if (holders !== undefined) deliverAll(holders, msg.subarray(ID_SIZE));
+          else if (mode === ROUTE_MODE) this.#call(msg, sender, source, vouched, REROUTE); // left meanwhile
         }
       },
       (e: Error) => {
         this.#inflight -= msg.length;
         stats.drops.cluster_unavailable++;
-        this.#host.log.debug({ conn: from.serial, err: e.message }, 'routing through Redis failed');
+        this.#host.log.debug({ err: e.message }, 'routing through Redis failed');
       },
     );
   }
