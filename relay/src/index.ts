@@ -10,7 +10,6 @@ import type { RelayStats } from './metrics.ts';
 import { createRelayCrypto } from './protocol.ts';
 import { randomBytes } from './runtime.ts';
 import { relayFingerprint } from './keys.ts';
-import { RedisState } from './redis-state.ts';
 import { RelayServer } from './server.ts';
 import type { RelayCrypto } from './session-port.ts';
 import { SEED_SIZE } from './wire.ts';
@@ -75,12 +74,14 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const crypto = options.crypto ?? (await createRelayCrypto(seed));
   const fingerprint = relayFingerprint(crypto.publicX, crypto.publicEd);
   const redisUrl = config.redisUrl;
+  // Loaded only for a cluster node: a single process never loads the Redis client.
+  const RedisState = redisUrl === undefined ? undefined : (await import('./redis-state.ts')).RedisState;
   const server = new RelayServer({
     config,
     crypto,
     log,
     defaultMetrics: options.defaultMetrics ?? false,
-    sharedState: redisUrl === undefined ? undefined : (host) => new RedisState(host, { url: redisUrl, fingerprint }),
+    sharedState: RedisState === undefined || redisUrl === undefined ? undefined : (host) => new RedisState(host, { url: redisUrl, fingerprint }),
   });
   await server.listen();
   const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);

@@ -114,7 +114,7 @@ export class RedisState implements SharedState {
     return this.#node;
   }
 
-  get gauges(): ClusterGauges {
+  clusterGauges(): ClusterGauges {
     return this.#gauges;
   }
 

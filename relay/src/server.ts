@@ -18,7 +18,6 @@ import type { Limits } from './limits.ts';
 import { type Logger, shortHash } from './logger.ts';
 import type { Mailboxes } from './mailbox.ts';
 import { MemoryState } from './memory-state.ts';
-import { RedisState } from './redis-state.ts';
 import { createMetrics, RelayStats } from './metrics.ts';
 import { AddressLimiter, TokenBucket } from './ratelimit.ts';
 import { Router } from './router.ts';
@@ -112,7 +111,7 @@ export class RelayServer implements RelayContext, StateHost {
         mailboxes: () => this.state.mailboxGauges().mailboxes,
       },
       opts.defaultMetrics ?? false,
-      this.state instanceof RedisState ? () => (this.state as RedisState).gauges : undefined,
+      this.state.clusterGauges !== undefined ? () => this.state.clusterGauges!() : undefined,
     );
     const webRoot = config.webRoot !== undefined && existsSync(config.webRoot) && statSync(config.webRoot).isDirectory() ? config.webRoot : undefined;
     this.http = createServer(

@@ -10,7 +10,7 @@
 import type { Connection } from './connection.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
-import type { RelayStats } from './metrics.ts';
+import type { ClusterGauges, RelayStats } from './metrics.ts';
 import type { Router } from './router.ts';
 import type { NotifierRef } from './config.ts';
 
@@ -64,5 +64,7 @@ export interface SharedState {
   sweep(): void;
   /** Mailbox contents of this state (the whole cluster's for Redis, read at the last update). */
   mailboxGauges(): MailboxGauges;
+  /** A cluster node's view of the whole cluster (metrics); absent for a single process. */
+  clusterGauges?(): ClusterGauges;
   close(): Promise<void>;
 }
