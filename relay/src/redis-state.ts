@@ -54,6 +54,14 @@ const MAILBOX_DROPS = new Set<string>(['mailbox_full', 'mailbox_sender_share', '
 
 const hex = (latin1: string) => Buffer.from(latin1, 'latin1').toString('hex');
 
+/** A connection's key pair in hex, made once per connection (every frame it sends names it). */
+const holderHex = new WeakMap<Connection, string>();
+function senderHex(c: Connection): string {
+  let h = holderHex.get(c);
+  if (h === undefined) holderHex.set(c, (h = hex(c.holderKey)));
+  return h;
+}
+
 export class RedisState implements SharedState {
   readonly #cmd: Redis;
   readonly #sub: Redis;
@@ -294,7 +302,7 @@ export class RedisState implements SharedState {
     from.id.copy(msg, ID_SIZE);
     frame.copy(msg, 2 * ID_SIZE, ID_SIZE);
     const vouched = from.vouch?.ids.has(msg.toString('latin1', 0, ID_SIZE)) ?? false;
-    this.#call(msg, hex(from.holderKey), from.address, vouched ? '1' : '0', ROUTE_MODE);
+    this.#call(msg, senderHex(from), from.address, vouched ? '1' : '0', ROUTE_MODE);
   }
 
   /** Runs the ROUTE script for `msg` (id ‖ frame) and acts on its answer. */
