@@ -64,8 +64,11 @@ const sections: Section[] = [
   },
   {
     id: 'relay',
-    title: 'Relay (issue 4): Parley relay vs a bare ws forwarder',
-    run: async () => (await import('../relay/bench/relay.bench.ts')).benchRelay((line) => console.error(line)),
+    title: 'Relay (issues 4 and 20): Parley relay vs a bare ws forwarder; a relay cluster on Redis, same node vs across nodes',
+    run: async () => [
+      ...(await (await import('../relay/bench/relay.bench.ts')).benchRelay((line) => console.error(line))),
+      ...(await (await import('../relay/bench/cluster.bench.ts')).benchCluster((line) => console.error(line))),
+    ],
   },
   {
     id: 'files',

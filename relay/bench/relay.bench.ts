@@ -31,19 +31,20 @@ const IDLE_CONNECTIONS = 5000;
 const REPS = 3;
 
 /** The run with the median throughput; its latencies are reported with it. */
-function median(rs: ThroughputResult[]): ThroughputResult {
+export function median(rs: ThroughputResult[]): ThroughputResult {
   return [...rs].sort((a, b) => a.framesPerSec - b.framesPerSec)[Math.floor(rs.length / 2)]!;
 }
 
-interface Server {
+export interface Server {
   child: ChildProcess;
   port: number;
   keys?: { x: Uint8Array; ed: Uint8Array };
 }
 
-function spawnServer(mode: 'bare' | 'parley'): Promise<Server> {
+/** A server child; `args` and `env` go to server-child.ts (a cluster node: port, seed, BENCH_REDIS_URL). */
+export function spawnServer(mode: 'bare' | 'parley', args: string[] = [], env: Record<string, string> = {}): Promise<Server> {
   return new Promise((ok, fail) => {
-    const child = fork(CHILD, [mode], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(CHILD, [mode, ...args], { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
     const t = setTimeout(() => fail(new Error(`${mode} server did not start`)), 30_000);
     child.once('message', (m: { ready: { port: number; x?: string; ed?: string } }) => {
       clearTimeout(t);
@@ -75,7 +76,7 @@ function rss(s: Server): Promise<Mem> {
   });
 }
 
-function stop(s: Server): Promise<void> {
+export function stop(s: Server): Promise<void> {
   return new Promise((ok) => {
     s.child.once('exit', () => ok());
     s.child.send('stop');
@@ -83,7 +84,7 @@ function stop(s: Server): Promise<void> {
   });
 }
 
-async function dialer(s: Server): Promise<Dialer> {
+export async function dialer(s: Server): Promise<Dialer> {
   const url = `ws://127.0.0.1:${s.port}/`;
   return s.keys === undefined ? bareDialer(url, FrameKind.peer) : parleyDialer(url, s.keys, FrameKind.peer);
 }

@@ -3,7 +3,8 @@
  * first 8 bytes of a frame = recipient, forwarded verbatim, no crypto; a client registers by
  * sending its 8-byte id first) or `parley` (the real relay, limits raised for load).
  * `parley [port] [seedHex]` listens on a given port with a given identity seed, so the reconnect
- * storm (bench/sessions) can start the same relay again after killing it.
+ * storm (bench/sessions) can start the same relay again after killing it; with BENCH_REDIS_URL
+ * it is a node of a relay cluster (cluster.bench.ts).
  * Talks to the parent over IPC: {port, x, ed} once listening; 'rss' -> {rss, heap} after a GC (heap = V8 heap used + external).
  */
 import { createServer } from 'node:http';
@@ -47,6 +48,8 @@ async function parley(): Promise<{ port: number; x: string; ed: string }> {
     host: '127.0.0.1',
     port,
     ...(seedHex !== undefined ? { seed: Uint8Array.from(Buffer.from(seedHex, 'hex')) } : {}),
+    // A cluster node for the cluster bench (cluster.bench.ts).
+    ...(process.env.BENCH_REDIS_URL !== undefined ? { redisUrl: process.env.BENCH_REDIS_URL } : {}),
     limits: {
       maxConnectionsPerAddress: 100_000,
       handshakesPerAddressPerMinute: 10_000_000,

@@ -17,6 +17,8 @@ import { sourceKey } from './address.ts';
 
 export interface AdmissionLimits {
   maxPerSource: number;
+  /** Sources exempt from maxPerSource: trusted load balancers, whose clients are counted at the upgrade. */
+  exempt?: ReadonlySet<string>;
   maxTotal: number;
   maxPending: number;
   pendingTimeoutMs: number;
@@ -55,7 +57,7 @@ export class Admission {
     const key = sourceKey(socket.remoteAddress);
     const L = this.limits;
     const held = this.#bySource.get(key) ?? 0;
-    if (held >= L.maxPerSource) return this.#refuse(socket);
+    if (held >= L.maxPerSource && L.exempt?.has(key) !== true) return this.#refuse(socket);
     if (this.#total >= L.maxTotal && !this.#evictOldestPending()) return this.#refuse(socket);
     if (this.#pending.size >= L.maxPending) this.#evictOldestPending();
     this.#bySource.set(key, held + 1);

@@ -3,6 +3,7 @@
  * value validated with zod. A bad value raises ConfigError naming the setting (the env
  * variable or flag it came from); main.ts prints it and exits with code 2.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { readSettings, settingsHelp as formatSettings, type Setting } from '@parley/runtime/node';
 import { ConfigError } from './errors.ts';
@@ -50,6 +51,14 @@ export interface RelayConfig {
   webRoot: string | undefined;
   /** A notifier.json file (the notifier's NOTIFIER_PUBLISH) served at NOTIFIER_JSON_PATH. */
   notifierJson?: string | undefined;
+  /** redis:// URL of the cluster's shared state (RELAY_REDIS_URL); unset: this process alone, in memory. */
+  redisUrl?: string | undefined;
+  /**
+   * Addresses of load balancers in front of the relay (RELAY_TRUSTED_PROXIES): for connections
+   * from them the source is the last X-Forwarded-For address, and the accept-time per-source cap
+   * does not apply to the proxy itself. Empty: every peer address is the source.
+   */
+  trustedProxies?: string[] | undefined;
   logLevel: LogLevel;
   limits: Limits;
 }
@@ -125,6 +134,23 @@ const BASE_SETTINGS: Setting[] = [
   { key: 'turnSecret', env: 'TURN_SECRET', flag: 'turn-secret', schema: z.string().min(16, 'must be at least 16 characters'), doc: 'coturn static-auth-secret' },
   { key: 'turnUrls', env: 'TURN_URLS', flag: 'turn-urls', schema: urlList(['turn', 'turns']), doc: 'comma-separated turn: URLs' },
   { key: 'stunUrls', env: 'STUN_URLS', flag: 'stun-urls', schema: urlList(['stun', 'stuns']), doc: 'comma-separated stun: URLs' },
+  {
+    key: 'redisUrl',
+    env: 'RELAY_REDIS_URL',
+    flag: 'redis-url',
+    schema: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL'),
+    doc: 'join a relay cluster sharing state in this Redis (default: none, one process in memory)',
+  },
+  {
+    key: 'trustedProxies',
+    env: 'RELAY_TRUSTED_PROXIES',
+    flag: 'trusted-proxies',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((a) => a.trim()).filter((a) => a.length > 0))
+      .pipe(z.array(z.string().refine((a) => isIP(a) !== 0, 'each entry must be an IP address'))),
+    doc: 'comma-separated load balancer addresses whose X-Forwarded-For names the client (default: none)',
+  },
   { key: 'webRoot', env: 'WEB_ROOT', flag: 'web-root', schema: z.string().min(1, 'must not be empty'), doc: 'built web app to serve (default: none)' },
   { key: 'notifierJson', env: 'NOTIFIER_JSON', flag: 'notifier-json', schema: z.string().min(1, 'must not be empty'), doc: `the notifier's notifier.json, served at ${NOTIFIER_JSON_PATH}` },
   {
@@ -248,6 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     stunUrls,
     webRoot: get<string>('webRoot'),
     notifierJson: get<string>('notifierJson'),
+    redisUrl: get<string>('redisUrl'),
+    trustedProxies: get<string[]>('trustedProxies') ?? [],
     logLevel: get<LogLevel>('logLevel') ?? 'info',
     limits,
   };

@@ -37,14 +37,17 @@ export interface RelayContext {
   readonly stats: RelayStats;
   readonly log: Logger;
   readonly crypto: RelayCrypto;
-  /** Binds a freshly authenticated connection; returns the mailbox frames to deliver first. */
-  bindSession(conn: Connection): Uint8Array[];
+  /**
+   * Binds a freshly authenticated connection; returns the mailbox frames to deliver first (a
+   * promise on a cluster node, whose routing table and mailboxes are in Redis).
+   */
+  bindSession(conn: Connection): Uint8Array[] | Promise<Uint8Array[]>;
   /** Puts frames back into the mailbox of a connection that failed before its WELCOME went out. */
   restoreMailbox(conn: Connection, frames: Uint8Array[]): void;
   /** Routes a peer or first-contact frame whose route holds the recipient id (unmasked). */
   route(from: Connection, frame: Buffer): void;
-  /** Acts on a verified control message. */
-  control(conn: Connection, msg: ControlIn): void;
+  /** Acts on a verified control message (a promise when that takes the cluster's shared state). */
+  control(conn: Connection, msg: ControlIn): void | Promise<void>;
   /** The connection is gone: unbind it and release its address slot. */
   released(conn: Connection): void;
 }
@@ -261,8 +264,15 @@ export class Connection implements Holder {
       this.state = State.Welcoming;
       this.#early = [];
       this.#earlyFrom = [];
-      mailbox = this.ctx.bindSession(this);
+      const bound = this.ctx.bindSession(this);
+      // A cluster node: frames from other nodes may arrive (into #early) while the binding is made;
+      // the mailbox, taken atomically with the binding, holds older frames and goes first.
+      mailbox = bound instanceof Promise ? await bound : bound;
+      if (this.state !== State.Welcoming) return mailbox.length > 0 ? this.ctx.restoreMailbox(this, mailbox) : undefined;
+      const [arrived, arrivedFrom] = [this.#early!, this.#earlyFrom!];
+      [this.#early, this.#earlyFrom, this.#earlyBytes] = [[], [], 0];
       for (const f of mailbox) this.#pushEarly(Buffer.from(f.buffer, f.byteOffset, f.byteLength), null);
+      for (let i = 0; i < arrived.length && this.#early !== null; i++) this.#pushEarly(arrived[i]!, arrivedFrom[i]!);
       const L = this.ctx.limits;
       const { frame: welcome, session } = await hs.welcome({
         relayTime: Date.now(),
@@ -282,11 +292,8 @@ export class Connection implements Holder {
       this.state = State.Session;
       this.ctx.stats.handshakes++;
       this.lastSeen = Date.now();
-      const early = this.#early;
-      const earlyFrom = this.#earlyFrom!;
-      this.#early = null;
-      this.#earlyFrom = null;
-      this.#earlyBytes = 0;
+      const [early, earlyFrom] = [this.#early, this.#earlyFrom!];
+      [this.#early, this.#earlyFrom, this.#earlyBytes] = [null, null, 0];
       for (let i = 0; i < early.length; i++) this.deliver(early[i]!, earlyFrom[i] ?? early[i]!.subarray(0, ID_SIZE));
       // With nothing queued WELCOME said so (mailbox_pending 0): no MAILBOX_DRAINED (spec).
       if (mailbox.length > 0) this.sendControl({ type: 'mailbox_drained', delivered: mailbox.length });
@@ -390,7 +397,8 @@ export class Connection implements Holder {
         }
         if (this.state !== State.Session) return;
         this.ctx.stats.controlFrames++;
-        this.ctx.control(this, msg);
+        // A promise (cluster state) is chained: frames held behind this control frame wait for it.
+        return this.ctx.control(this, msg);
       })
       // A failure here must not reject the chain: every later control frame (and frame held
       // behind one) would be skipped silently.
@@ -445,8 +453,9 @@ export class Connection implements Holder {
   /** Closes once with a spec close code; the reason text on the wire stays empty. */
   close(name: CloseName, detail: string): void {
     if (this.state === State.Closed) return;
-    if (name !== 'handshake_failed' && name !== 'replaced' && name !== 'shutting_down') this.#count(name as DropReason);
-    if (name !== 'replaced' && name !== 'shutting_down') {
+    const leaving = name === 'shutting_down' || name === 'reconnect_elsewhere';
+    if (name !== 'handshake_failed' && name !== 'replaced' && !leaving) this.#count(name as DropReason);
+    if (name !== 'replaced' && !leaving) {
       this.ctx.log.debug({ conn: this.serial, close: name, detail }, 'closing connection');
     }
     this.#teardown();

@@ -4,7 +4,7 @@
  */
 import { CLOSE, type CloseName } from './wire.ts';
 
-export type RelayErrorCode = 'CONFIG' | 'KEY' | 'CLOSE';
+export type RelayErrorCode = 'CONFIG' | 'KEY' | 'CLUSTER' | 'CLOSE';
 
 export class RelayError extends Error {
   override name = 'RelayError';
@@ -32,6 +32,14 @@ export class KeyError extends RelayError {
   override name = 'KeyError';
   constructor(message: string) {
     super('KEY', message);
+  }
+}
+
+/** Raised if a cluster node cannot join: Redis unreachable at start, or other relay keys than the cluster's. Exit code 2. */
+export class ClusterError extends RelayError {
+  override name = 'ClusterError';
+  constructor(message: string) {
+    super('CLUSTER', message);
   }
 }
 

@@ -9,13 +9,14 @@ import { createLogger } from './logger.ts';
 import type { RelayStats } from './metrics.ts';
 import { createRelayCrypto } from './protocol.ts';
 import { randomBytes } from './runtime.ts';
+import { relayFingerprint } from './keys.ts';
 import { RelayServer } from './server.ts';
 import type { RelayCrypto } from './session-port.ts';
 import { SEED_SIZE } from './wire.ts';
 
 export { loadConfig, type RelayConfig } from './config.ts';
 export { DEFAULT_LIMITS, type Limits } from './limits.ts';
-export { ConfigError, KeyError, CloseError, RelayError, isRelayError } from './errors.ts';
+export { ClusterError, ConfigError, KeyError, CloseError, RelayError, isRelayError } from './errors.ts';
 export { relayFingerprint } from './keys.ts';
 export { CLOSE } from './wire.ts';
 
@@ -64,13 +65,25 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     stunUrls: options.stunUrls ?? [],
     webRoot: options.webRoot,
     notifierJson: options.notifierJson,
+    redisUrl: options.redisUrl,
+    trustedProxies: options.trustedProxies,
     logLevel: options.logLevel ?? 'info',
     limits,
   };
   const log = createLogger(config.logLevel, options.logDestination);
   const seed = options.seed ?? randomBytes(SEED_SIZE);
   const crypto = options.crypto ?? (await createRelayCrypto(seed));
-  const server = new RelayServer({ config, crypto, log, defaultMetrics: options.defaultMetrics ?? false });
+  const fingerprint = relayFingerprint(crypto.publicX, crypto.publicEd);
+  const redisUrl = config.redisUrl;
+  // Loaded only for a cluster node: a single process never loads the Redis client.
+  const RedisState = redisUrl === undefined ? undefined : (await import('./redis-state.ts')).RedisState;
+  const server = new RelayServer({
+    config,
+    crypto,
+    log,
+    defaultMetrics: options.defaultMetrics ?? false,
+    sharedState: RedisState === undefined || redisUrl === undefined ? undefined : (host) => new RedisState(host, { url: redisUrl, fingerprint }),
+  });
   await server.listen();
   const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
   const host = bracket(config.host);

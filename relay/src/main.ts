@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, settingsHelp } from './config.ts';
-import { ConfigError, KeyError } from './errors.ts';
+import { ClusterError, ConfigError, KeyError } from './errors.ts';
 import { keyLocation, loadOrCreateSeed, relayFingerprint, writeNewSeed } from './keys.ts';
 import { deriveRelayKeys } from './protocol.ts';
 import { toHex } from './runtime.ts';
@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`relay: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     return 2;
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof KeyError) {
+    if (e instanceof ConfigError || e instanceof KeyError || e instanceof ClusterError) {
       process.stderr.write(`relay: ${e.message}\n`);
       return 2;
     }

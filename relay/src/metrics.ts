@@ -37,6 +37,8 @@ export const DROP_REASONS = [
   'mailbox_evicted',
   /** A TURN credential request over its key pair's or its address's rate. */
   'turn_rate_limited',
+  /** A cluster node could not route a frame: Redis unreachable, or too many frames waiting for it. */
+  'cluster_unavailable',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -51,6 +53,9 @@ export class RelayStats {
   handshakes = 0;
   wakesSent = 0;
   turnCredentials = 0;
+  /** Frames this cluster node published to another node / received from one. */
+  crossNodeOut = 0;
+  crossNodeIn = 0;
   readonly drops: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   readonly handshakeFailures: Record<HandshakeFailure, number> = { invalid: 0, timeout: 0 };
 }
@@ -62,7 +67,17 @@ export interface Gauges {
   mailboxes(): number;
 }
 
-export function createMetrics(stats: RelayStats, gauges: Gauges, withDefaults = true): Registry {
+/** A cluster node's view of the whole cluster (redis-state.ts, refreshed every second). */
+export interface ClusterGauges {
+  nodes: number;
+  connections: number;
+  framesForwarded: number;
+  crossNodeFrames: number;
+  mailbox: { frames: number; bytes: number; mailboxes: number };
+  redisRttMs: number;
+}
+
+export function createMetrics(stats: RelayStats, gauges: Gauges, withDefaults = true, cluster?: () => ClusterGauges): Registry {
   const register = new Registry();
   const p = 'parley_relay_';
   const counter = (name: string, help: string, read: () => number) =>
@@ -137,6 +152,24 @@ export function createMetrics(stats: RelayStats, gauges: Gauges, withDefaults = 
       this.set(gauges.mailboxes());
     },
   });
+  if (cluster !== undefined) {
+    counter('cross_node_frames_sent_total', 'Frames this node published to another node for a holder there.', () => stats.crossNodeOut);
+    counter('cross_node_frames_received_total', 'Frames another node published to this one.', () => stats.crossNodeIn);
+    const gauge = (name: string, help: string, read: (c: ClusterGauges) => number) =>
+      new Gauge({
+        name: p + name,
+        help,
+        registers: [register],
+        collect() {
+          this.set(read(cluster()));
+        },
+      });
+    gauge('redis_rtt_seconds', 'Round-trip time of the last PING to Redis.', (c) => c.redisRttMs / 1000);
+    gauge('cluster_nodes', 'Nodes of the cluster seen alive in Redis.', (c) => c.nodes);
+    gauge('cluster_connections', 'Open connections on all nodes of the cluster.', (c) => c.connections);
+    gauge('cluster_frames_forwarded', 'Frames forwarded by all nodes (sum of their counters).', (c) => c.framesForwarded);
+    gauge('cluster_cross_node_frames', 'Frames published from one node to another, all nodes.', (c) => c.crossNodeFrames);
+  }
   if (withDefaults) collectDefaultMetrics({ register, prefix: p });
   return register;
 }

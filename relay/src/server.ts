@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from 'prom-client';
@@ -16,15 +16,15 @@ import { sourceKey } from './address.ts';
 import { WELL_KNOWN_PATH, clientErrorResponse, createHttpHandler, createMetricsHandler, rawResponse } from './http.ts';
 import type { Limits } from './limits.ts';
 import { type Logger, shortHash } from './logger.ts';
-import { Mailboxes } from './mailbox.ts';
+import type { Mailboxes } from './mailbox.ts';
+import { MemoryState } from './memory-state.ts';
 import { createMetrics, RelayStats } from './metrics.ts';
-import { AddressLimiter, KeyedBuckets, TokenBucket } from './ratelimit.ts';
-import { MailboxSecrets } from './vouch.ts';
+import { AddressLimiter, TokenBucket } from './ratelimit.ts';
 import { Router } from './router.ts';
 import type { ControlIn, RelayCrypto } from './session-port.ts';
+import type { SharedState, StateHost } from './shared-state.ts';
 import { turnCredentials } from './turn.ts';
-import { WakeRegistry, type WakeKind } from './wake.ts';
-import { CLOSE, CONTROL_CODE, ID_SIZE, KEY_SIZE, PROTOCOL_VERSION } from './wire.ts';
+import { CLOSE, CONTROL_CODE, PROTOCOL_VERSION } from './wire.ts';
 import { buildWellKnown, toHex, type WellKnownDocument } from './runtime.ts';
 
 export interface RelayServerOptions {
@@ -33,6 +33,11 @@ export interface RelayServerOptions {
   log: Logger;
   /** Register process-wide default metrics (event loop, memory). Off in tests running many relays. */
   defaultMetrics?: boolean;
+  /**
+   * The shared state of a cluster (redis-state.ts); absent: this process alone, in memory
+   * (memory-state.ts). Built from the server's StateHost, so passed as a factory.
+   */
+  sharedState?: (host: StateHost) => SharedState;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -57,16 +62,14 @@ function isValidUpgrade(req: IncomingMessage): boolean {
   );
 }
 
-export class RelayServer implements RelayContext {
+export class RelayServer implements RelayContext, StateHost {
   readonly limits: Limits;
   readonly stats = new RelayStats();
   readonly log: Logger;
   readonly crypto: RelayCrypto;
   readonly metrics: Registry;
   readonly router: Router<Connection>;
-  readonly mailboxes: Mailboxes;
-  readonly wake: WakeRegistry;
-  readonly secrets: MailboxSecrets;
+  readonly state: SharedState;
   readonly http: Server;
   /** The metrics listener (METRICS_HOST:METRICS_PORT), apart from the public one. */
   readonly metricsHttp: Server;
@@ -74,14 +77,11 @@ export class RelayServer implements RelayContext {
   readonly admission: Admission;
   readonly #wss: WebSocketServer;
   readonly #addresses: AddressLimiter;
-  /** TURN requests per key pair and per source address: reconnecting or fresh key pairs do not reset them. */
-  readonly #turnByHolder: KeyedBuckets;
-  /** id -> sessions holding a token for it that matched no secret yet (Connection.vouch.waiting). */
-  readonly #awaitingSecret = new Map<string, Set<Connection>>();
-  readonly #turnBySource: KeyedBuckets;
   readonly #conns = new Set<Connection>();
+  /** Source keys of trusted load balancers (RELAY_TRUSTED_PROXIES). */
+  readonly #proxies: ReadonlySet<string>;
   readonly #turn: TurnConfig | undefined;
-  readonly #notifier: NotifierRef | undefined;
+  readonly notifier: NotifierRef | undefined;
   #serial = 0;
   #timers: NodeJS.Timeout[] = [];
   #stopping = false;
@@ -92,24 +92,11 @@ export class RelayServer implements RelayContext {
     this.log = opts.log;
     this.crypto = opts.crypto;
     this.#turn = config.turn;
-    this.#notifier = config.notifier;
+    this.notifier = config.notifier;
+    this.#proxies = new Set((config.trustedProxies ?? []).map((a) => sourceKey(a)));
     const L = this.limits;
     this.router = new Router(L.maxKeypairsPerId);
-    this.mailboxes = new Mailboxes({
-      maxFrames: L.mailboxMaxFrames,
-      maxBytes: L.mailboxMaxBytes,
-      ttlMs: L.mailboxTtlMs,
-      globalMaxBytes: L.mailboxGlobalMaxBytes,
-      senderShareDivisor: L.mailboxSenderShareDivisor,
-      strangerShareDivisor: L.mailboxStrangerShareDivisor,
-      identityMaxBytes: L.mailboxIdentityMaxBytes,
-      sourceMaxBytes: L.mailboxSourceMaxBytes,
-      entryOverhead: L.mailboxEntryOverhead,
-    });
-    this.wake = new WakeRegistry(L);
-    this.secrets = new MailboxSecrets({ ttlMs: L.mailboxTtlMs, maxSecrets: L.maxMailboxSecrets });
-    this.#turnByHolder = new KeyedBuckets(L.turnRequestsPerMinute);
-    this.#turnBySource = new KeyedBuckets(L.turnRequestsPerAddressPerMinute);
+    this.state = opts.sharedState?.(this) ?? new MemoryState(this);
     this.#addresses = new AddressLimiter(L.maxConnectionsPerAddress, L.handshakesPerAddressPerMinute, L.maxConnections);
     this.metrics = createMetrics(
       this.stats,
@@ -119,11 +106,12 @@ export class RelayServer implements RelayContext {
           for (const c of this.#conns) if (c.state === State.Session) session++;
           return { handshake: this.#conns.size - session, session };
         },
-        mailboxFrames: () => this.mailboxes.frames,
-        mailboxBytes: () => this.mailboxes.bytes,
-        mailboxes: () => this.mailboxes.mailboxes,
+        mailboxFrames: () => this.state.mailboxGauges().frames,
+        mailboxBytes: () => this.state.mailboxGauges().bytes,
+        mailboxes: () => this.state.mailboxGauges().mailboxes,
       },
       opts.defaultMetrics ?? false,
+      this.state.clusterGauges !== undefined ? () => this.state.clusterGauges!() : undefined,
     );
     const webRoot = config.webRoot !== undefined && existsSync(config.webRoot) && statSync(config.webRoot).isDirectory() ? config.webRoot : undefined;
     this.http = createServer(
@@ -131,13 +119,14 @@ export class RelayServer implements RelayContext {
         webRoot,
         notifierJson: config.notifierJson,
         wellKnown: (req) => this.wellKnown(req),
-        healthy: () => !this.#stopping,
+        healthy: () => !this.#stopping && this.state.ready,
       }),
     );
     const fdLimit = descriptorLimit(() => readFileSync('/proc/self/limits', 'latin1'));
     this.admission = new Admission(
       {
         maxPerSource: L.maxConnectionsPerAddress,
+        exempt: this.#proxies,
         maxTotal: Math.max(1, Math.min(L.maxConnections, fdLimit === undefined ? Infinity : fdLimit - L.fdReserve)),
         maxPending: L.maxPendingConnections,
         pendingTimeoutMs: L.pendingTimeoutMs,
@@ -195,6 +184,7 @@ export class RelayServer implements RelayContext {
           ok();
         });
       });
+    await this.state.start();
     await listen(this.metricsHttp, metricsPort, metricsHost);
     try {
       await listen(this.http, port, host);
@@ -212,24 +202,27 @@ export class RelayServer implements RelayContext {
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.admission.settled(socket as Socket);
-    if (this.#stopping) {
-      socket.end(rawResponse(503, 'shutting down\n'));
+    // Node's HTTP server stops listening to the socket at an upgrade: from here an error (a peer
+    // resetting a refused upgrade) needs a listener or it kills the process. A module-level
+    // listener: a closure here would share this call's context, which holds `req`, and keep the
+    // whole upgrade request alive as long as the socket.
+    socket.on('error', destroySocket);
+    if (this.#stopping || !this.state.ready) {
+      // A cluster node without Redis refuses sessions rather than half-working (healthz says so too).
+      socket.end(rawResponse(503, this.#stopping ? 'shutting down\n' : 'not ready\n'));
       return;
     }
     if (!isValidUpgrade(req)) {
       socket.end(rawResponse(400, 'bad request\n'));
       return;
     }
-    // A module-level listener: a closure here would share this call's context, which holds
-    // `req`, and keep the whole upgrade request alive as long as the socket.
-    socket.on('error', destroySocket);
     // The 101 response and the CHALLENGE (built within this turn's microtasks) leave in one write.
     holdWrites(socket);
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws as RelaySocket, req, socket));
   }
 
   #accept(ws: RelaySocket, req: IncomingMessage, socket: Duplex): void {
-    const address = sourceKey(req.socket.remoteAddress);
+    const address = this.#source(req);
     const admit = this.#addresses.admit(address);
     if (admit !== 'ok') {
       this.stats.drops.too_many_connections++;
@@ -246,118 +239,89 @@ export class RelayServer implements RelayContext {
     void conn.start();
   }
 
+  /**
+   * The client's source: the peer address, or behind a trusted load balancer the address it
+   * appended last to X-Forwarded-For (earlier entries are whatever the client sent).
+   */
+  #source(req: IncomingMessage): string {
+    const peer = sourceKey(req.socket.remoteAddress);
+    if (!this.#proxies.has(peer)) return peer;
+    const header = req.headers['x-forwarded-for'];
+    const list = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',');
+    const last = list[list.length - 1]!.trim();
+    return isIP(last) !== 0 ? sourceKey(last) : peer;
+  }
+
   // ---- RelayContext ------------------------------------------------------------------------
 
-  bindSession(conn: Connection): Uint8Array[] {
+  /** The in-memory mailboxes of a single process (tests); a cluster's are in Redis. */
+  get mailboxes(): Mailboxes {
+    if (!(this.state instanceof MemoryState)) throw new TypeError('mailboxes: this relay keeps its mailboxes in Redis');
+    return this.state.mailboxes;
+  }
+
+  *allConnections(): IterableIterator<Connection> {
+    yield* this.#conns;
+  }
+
+  bindSession(conn: Connection): Uint8Array[] | Promise<Uint8Array[]> {
     const { replaced, bound } = this.router.bind(conn);
     conn.bound = bound;
     if (replaced !== undefined) {
       replaced.bound = false;
       replaced.close('replaced', 'same key pair connected again');
     }
-    this.secrets.touch(conn.holderKey);
+    this.state.touch(conn);
     if (!bound) {
       this.log.debug({ conn: conn.serial, id: shortHash(conn.id) }, 'key pair not bound: id holds the maximum');
       return [];
     }
-    return this.mailboxes.take(conn.idKey);
+    const r = this.state.bind(conn);
+    if (!(r instanceof Promise)) return r.mailbox;
+    return r.then((res) => {
+      if (!res.bound && conn.bound) {
+        // The id holds the maximum of key pairs on other nodes: not bound, as on one node.
+        this.router.unbind(conn);
+        conn.bound = false;
+        this.log.debug({ conn: conn.serial, id: shortHash(conn.id) }, 'key pair not bound: id holds the maximum');
+      }
+      return res.mailbox;
+    });
   }
 
   restoreMailbox(conn: Connection, frames: Uint8Array[]): void {
-    // Put back as they were taken (WELCOME failed): counted as vouched, from the relay itself.
-    for (const f of frames) this.mailboxes.put(conn.idKey, 'restored', 'restored', true, f);
+    this.state.restore(conn, frames);
   }
 
   route(from: Connection, frame: Buffer): void {
-    const idKey = frame.toString('latin1', 0, ID_SIZE);
-    const holders = this.router.holders(idKey);
-    if (holders === undefined) return this.#enqueue(idKey, from, frame);
-    const n = holders.length;
-    // Each recipient gets the sender's id in the route, masked for its connection; the last
-    // one gets the received buffer itself (no copy in the common single-holder case).
-    for (let i = 0; i < n - 1; i++) holders[i]!.deliver(Buffer.from(frame), from.id);
-    holders[n - 1]!.deliver(frame, from.id);
+    this.state.route(from, frame);
   }
 
-  #enqueue(idKey: string, from: Connection, frame: Buffer): void {
-    // The route holds the sender's id until delivery; the mailbox keeps its own copy (the
-    // received buffer may be a view into a larger socket chunk), so writing in place is fine.
-    from.id.copy(frame, 0);
-    const vouched = from.vouch?.ids.has(idKey) ?? false;
-    const drop = this.mailboxes.put(idKey, from.holderKey, from.address, vouched, frame);
-    this.stats.drops.mailbox_evicted += this.mailboxes.takeEvictedCount();
-    if (drop !== undefined) {
-      this.stats.drops[drop]++;
-      return;
-    }
-    this.stats.framesQueued++;
-    this.#wakeId(idKey, 'message');
-  }
-
-  #wakeId(idKey: string, reason: WakeKind): void {
-    const { tags, limited } = this.wake.due(idKey, reason);
-    this.stats.drops.wake_rate_limited += limited;
-    if (tags.length === 0) return;
-    const notifiers = this.#notifierConnections();
-    if (notifiers.length === 0) {
-      this.stats.drops.wake_no_notifier += tags.length;
-      return;
-    }
-    for (const tag of tags) {
-      for (const n of notifiers) n.sendControl({ type: 'wake', tag, reason });
-      this.stats.wakesSent++;
-    }
-  }
-
-  #notifierConnections(): Connection[] {
-    const ref = this.#notifier;
-    if (ref === undefined) return [];
-    const idKey = Buffer.from(ref.kind === 'key' ? ref.x.subarray(0, ID_SIZE) : ref.id).toString('latin1');
-    const holders = this.router.holders(idKey) ?? [];
-    if (ref.kind === 'id') return [...holders];
-    // holderKey = latin1(X25519 key) ‖ latin1(Ed25519 key)
-    const x = Buffer.from(ref.x).toString('latin1');
-    return holders.filter((h) => h.holderKey.startsWith(x));
-  }
-
-  control(conn: Connection, msg: ControlIn): void {
+  control(conn: Connection, msg: ControlIn): void | Promise<void> {
     const L = this.limits;
     switch (msg.type) {
       case 'register_wake':
-        this.wake.register(conn.idKey, conn.holderKey, msg.tag);
-        return;
+        return this.state.registerWake(conn, msg.tag);
       case 'turn_request': {
-        // Both buckets are spent only when both have a token: one key pair's requests do not
-        // drain its address's bucket once its own is empty.
-        if (!this.#turnByHolder.take(conn.holderKey) || !this.#turnBySource.take(conn.address)) {
-          this.stats.drops.turn_rate_limited++;
-          return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.turn_request });
-        }
-        if (this.#turn === undefined) {
-          return conn.sendControl({ type: 'error', code: 'unavailable', request: CONTROL_CODE.turn_request });
-        }
-        const c = turnCredentials(this.#turn, L.turnCredentialTtlS);
-        this.stats.turnCredentials++;
-        return conn.sendControl({ type: 'turn_credentials', ...c });
+        const allowed = this.state.turnAllowed(conn);
+        if (allowed instanceof Promise) return allowed.then((ok) => this.#answerTurn(conn, ok));
+        return this.#answerTurn(conn, allowed);
       }
       case 'ring': {
         conn.ringBucket ??= new TokenBucket(L.ringsPerMinute / 60, L.ringsPerMinute);
         if (!conn.ringBucket.take()) {
           return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.ring });
         }
-        const idKey = Buffer.from(msg.recipient).toString('latin1');
         // Nothing is answered either way: the caller learns nothing about the callee.
-        if (this.router.holders(idKey) === undefined) this.#wakeId(idKey, 'call');
-        return;
+        return this.state.ring(Buffer.from(msg.recipient).toString('latin1'));
       }
       case 'bye':
         conn.closeNormally();
         return;
       case 'register_mailbox_secret': {
-        this.secrets.register(conn.idKey, conn.holderKey, msg.secret);
+        const r = this.state.registerSecret(conn, msg.secret);
+        if (r instanceof Promise) return r.finally(() => msg.secret.fill(0));
         msg.secret.fill(0);
-        const waiting = this.#awaitingSecret.get(conn.idKey);
-        if (waiting !== undefined) for (const c of waiting) this.#vouchIfValid(c, conn.idKey, c.vouch!.waiting.get(conn.idKey)!);
         return;
       }
       case 'present_mailbox_tokens': {
@@ -367,8 +331,7 @@ export class RelayServer implements RelayContext {
         }
         vouch.checked += msg.tokens.length;
         // Nothing is answered either way: a presenter learns nothing about the recipient.
-        for (const { recipient, token } of msg.tokens) this.#vouchIfValid(conn, Buffer.from(recipient).toString('latin1'), token);
-        return;
+        return this.state.presentTokens(conn, msg.tokens);
       }
       case 'wrong_direction':
         conn.sendControl({ type: 'error', code: 'bad_request', request: msg.code });
@@ -376,36 +339,28 @@ export class RelayServer implements RelayContext {
     }
   }
 
-  /** Vouches `conn` for `idKey` if `token` matches a registered secret; else keeps it waiting for one. */
-  #vouchIfValid(conn: Connection, idKey: string, token: Uint8Array): void {
-    const vouch = conn.vouch!;
-    // holderKey = latin1(X25519 key) ‖ latin1(Ed25519 key)
-    const keys = Buffer.from(conn.holderKey, 'latin1');
-    const ok = this.secrets.check(idKey, keys.subarray(0, KEY_SIZE), keys.subarray(KEY_SIZE), token);
-    let waiting = this.#awaitingSecret.get(idKey);
-    if (ok) {
-      vouch.ids.add(idKey);
-      if (vouch.waiting.delete(idKey)) {
-        waiting?.delete(conn);
-        if (waiting?.size === 0) this.#awaitingSecret.delete(idKey);
-      }
-      return;
+  #answerTurn(conn: Connection, allowed: boolean): void {
+    if (!allowed) {
+      this.stats.drops.turn_rate_limited++;
+      return conn.sendControl({ type: 'error', code: 'rate_limited', request: CONTROL_CODE.turn_request });
     }
-    vouch.waiting.set(idKey, token);
-    if (waiting === undefined) this.#awaitingSecret.set(idKey, (waiting = new Set()));
-    waiting.add(conn);
+    if (this.#turn === undefined) {
+      return conn.sendControl({ type: 'error', code: 'unavailable', request: CONTROL_CODE.turn_request });
+    }
+    const c = turnCredentials(this.#turn, this.limits.turnCredentialTtlS);
+    this.stats.turnCredentials++;
+    return conn.sendControl({ type: 'turn_credentials', ...c });
   }
 
   released(conn: Connection): void {
     if (!this.#conns.delete(conn)) return;
-    for (const idKey of conn.vouch?.waiting.keys() ?? []) {
-      const waiting = this.#awaitingSecret.get(idKey);
-      waiting?.delete(conn);
-      if (waiting?.size === 0) this.#awaitingSecret.delete(idKey);
+    this.state.forget(conn);
+    if (conn.bound) {
+      this.router.unbind(conn);
+      this.state.unbound(conn);
     }
-    if (conn.bound) this.router.unbind(conn);
     conn.bound = false;
-    if (conn.holderKey !== '') this.secrets.touch(conn.holderKey);
+    if (conn.holderKey !== '') this.state.touch(conn);
     this.#addresses.release(conn.address);
   }
 
@@ -424,13 +379,8 @@ export class RelayServer implements RelayContext {
   }
 
   #sweep(): void {
-    this.mailboxes.sweep();
-    this.stats.drops.mailbox_expired += this.mailboxes.takeExpiredCount();
-    this.wake.sweep();
-    this.secrets.sweep();
+    this.state.sweep();
     this.#addresses.sweep();
-    this.#turnByHolder.sweep();
-    this.#turnBySource.sweep();
   }
 
   get connections(): number {
@@ -447,17 +397,19 @@ export class RelayServer implements RelayContext {
     for (const t of this.#timers) clearInterval(t);
     const httpClosed = new Promise<void>((ok) => this.http.close(() => ok()));
     const conns = [...this.#conns];
+    // A cluster node's clients go to the other nodes at once; a single relay's wait and come back.
+    const cluster = !(this.state instanceof MemoryState);
     await Promise.all(
       conns.map(async (c) => {
         if (c.state === State.Session) {
-          c.sendControl({ type: 'shutdown', reason: 'maintenance', retryAfterMs: this.limits.shutdownRetryAfterMs });
+          c.sendControl({ type: 'shutdown', reason: 'maintenance', retryAfterMs: cluster ? 0 : this.limits.shutdownRetryAfterMs });
           await c.flushed();
         }
         const closed = new Promise<void>((ok) => {
           if (c.ws.readyState === c.ws.CLOSED) ok();
           else c.ws.once('close', () => ok());
         });
-        c.close('shutting_down', 'relay stopping');
+        c.close(cluster ? 'reconnect_elsewhere' : 'shutting_down', 'relay stopping');
         await closed;
       }),
     );
@@ -467,7 +419,7 @@ export class RelayServer implements RelayContext {
       this.metricsHttp.close(() => ok());
       this.metricsHttp.closeAllConnections();
     });
-    this.mailboxes.clear();
+    await this.state.close();
     this.log.info({ closed: conns.length }, 'relay stopped');
   }
 }

@@ -81,6 +81,7 @@ export const CLOSE = {
   slow_reader: CloseCode.slowReader,
   shutting_down: CloseCode.shuttingDown,
   too_many_connections: CloseCode.tooManyConnections,
+  reconnect_elsewhere: CloseCode.reconnectElsewhere,
 } as const;
 export type CloseName = keyof typeof CLOSE;
 
