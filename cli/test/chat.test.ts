@@ -210,7 +210,9 @@ describe('wschat between two people', () => {
       expect(bridge.events.filter((e) => e.type === 'file-progress' && e.fileId === fileId.toString('hex')).at(-1)).toMatchObject({ chunks: chunkCount, totalChunks: chunkCount });
       expect(bridge.events.filter((e) => e.type === 'file')).toEqual([]);
       expect(await bridge.end()).toBe(0);
-      expect((await readdir(join(erin, 'downloads'))).filter((f) => f.startsWith('evil'))).toEqual([]);
+      // the folder is made with the first file saved: erin's holds none, or none of mallory's
+      const saved = await readdir(join(erin, 'downloads')).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e)));
+      expect(saved.filter((f) => f.startsWith('evil'))).toEqual([]);
     } finally {
       await mallory.stop();
     }
@@ -253,5 +255,5 @@ describe('wschat between two people', () => {
     const contacts = json(await w.ok(['contact', 'list', '--home', frank, '--json'])).contacts as { name: string }[];
     expect(contacts.map((c) => c.name).sort()).toEqual(['carol']);
     expect(json(await w.ok(['contact', 'list', '--home', carol, '--json'])).contacts).toEqual([]);
-  });
+  }, 150_000); // fourteen wschat runs, one after another: each pays a process start (seconds on a loaded CI)
 });
