@@ -255,5 +255,5 @@ describe('wschat between two people', () => {
     const contacts = json(await w.ok(['contact', 'list', '--home', frank, '--json'])).contacts as { name: string }[];
     expect(contacts.map((c) => c.name).sort()).toEqual(['carol']);
     expect(json(await w.ok(['contact', 'list', '--home', carol, '--json'])).contacts).toEqual([]);
-  }, 150_000); // fourteen wschat runs, one after another: each pays a process start (seconds on a loaded CI)
+  }, 150_000); // a dozen wschat runs, one after another: each pays a process start (seconds on a loaded CI)
 });

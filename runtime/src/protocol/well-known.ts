@@ -20,7 +20,12 @@ export type WellKnownErrorCode =
   /** `versions` does not include the version this client speaks. */
   | 'NO_COMMON_VERSION'
   /** `fingerprint` is not relay_fingerprint of `relay_x` and `relay_ed`. */
-  | 'FINGERPRINT_MISMATCH';
+  | 'FINGERPRINT_MISMATCH'
+  /**
+   * buildWellKnown: the URL to publish is no ws:// or wss:// URL the document can carry (a relay
+   * that builds it from a request's Host header answers 400: the request was wrong, not the relay).
+   */
+  | 'BAD_URL';
 
 export class WellKnownError extends Error {
   override readonly name = 'WellKnownError';
@@ -53,7 +58,7 @@ export interface WellKnownRelay {
   versions: number[];
 }
 
-/** The document a relay publishes (relay/src/server.ts). */
+/** The document a relay publishes (relay/src/server.ts). Throws WellKnownError BAD_URL for a URL no client would accept. */
 export function buildWellKnown(relay: { url: string; x: Uint8Array; ed: Uint8Array; versions?: readonly number[] }): WellKnownDocument {
   const doc: WellKnownDocument = {
     protocol: WELL_KNOWN_PROTOCOL,
@@ -64,7 +69,10 @@ export function buildWellKnown(relay: { url: string; x: Uint8Array; ed: Uint8Arr
     fingerprint: relayFingerprint(relay.x, relay.ed),
   };
   // what we publish must be what every client accepts
-  return WellKnownDocumentSchema.parse(doc);
+  const checked = WellKnownDocumentSchema.safeParse(doc);
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0];
+  throw new WellKnownError(issue?.path[0] === 'url' ? 'BAD_URL' : 'BAD_DOCUMENT', `cannot publish ${issue?.path.join('.') || 'the document'}: ${issue?.message ?? 'invalid'}`, { cause: checked.error });
 }
 
 /**
