@@ -80,6 +80,7 @@ export async function bootstrap(base: string, timeoutMs: number): Promise<Pinned
         throw new RelayUnreachableError(`${url.href} offers ${offered}; this wschat speaks version ${PROTOCOL_VERSION}`);
       }
       case 'BAD_DOCUMENT':
+      case 'BAD_URL': // buildWellKnown's; a parse never gives it
         throw new RelayUnreachableError(`${url.href} is not a Parley relay document (${err.message})`);
     }
   }

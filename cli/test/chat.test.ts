@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FILE_CHUNK_SIZE, FILE_ID_SIZE, HASH_SIZE, MessageType, WELL_KNOWN_PATH } from '@parley/generated';
+import { CONTACT_REQUEST_TTL_MS, FILE_CHUNK_SIZE, FILE_ID_SIZE, HASH_SIZE, MessageType, WELL_KNOWN_PATH } from '@parley/generated';
 import { pickBackend } from '@parley/runtime/crypto';
 import { Engine, MemoryStore } from '@parley/runtime/engine';
 import { NodeWsTransport } from '@parley/runtime/node';
@@ -225,6 +225,7 @@ describe('wschat between two people', () => {
   });
 
   it('init --invite, contact add - (stdin), requests reject, contact remove', async () => {
+    const started = Date.now();
     // homes of its own, so that nothing here depends on what an earlier test left
     const frank = await w.home('frank');
     const carol = await w.home('carol');
@@ -252,8 +253,15 @@ describe('wschat between two people', () => {
     const after = json(await w.ok(['requests', '--home', frank, '--json', '--offline'])).requests as { name: string }[];
     expect(after.map((r) => r.name)).toEqual(['carol']);
     // a rejected request is not a contact either
-    const contacts = json(await w.ok(['contact', 'list', '--home', frank, '--json'])).contacts as { name: string }[];
+    const contacts = json(await w.ok(['contact', 'list', '--home', frank, '--json'])).contacts as { name: string; expiresAt?: number }[];
     expect(contacts.map((c) => c.name).sort()).toEqual(['carol']);
+    // a request shows when it expires (ms), on both sides
+    expect(contacts[0]).toMatchObject({ state: 'pending', expiresAt: expect.any(Number) });
+    expect(json(added).contact).toMatchObject({ expiresAt: expect.any(Number) });
+    for (const at of [contacts[0]!.expiresAt!, (json(added).contact as { expiresAt: number }).expiresAt]) {
+      expect(at).toBeGreaterThan(started + CONTACT_REQUEST_TTL_MS - 1);
+      expect(at).toBeLessThanOrEqual(Date.now() + CONTACT_REQUEST_TTL_MS);
+    }
     expect(json(await w.ok(['contact', 'list', '--home', carol, '--json'])).contacts).toEqual([]);
   }, 150_000); // a dozen wschat runs, one after another: each pays a process start (seconds on a loaded CI)
 });

@@ -7,6 +7,7 @@
 import { CONTACT_REQUEST_TTL_MS } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { isEngineError } from '../../src/engine/errors.ts';
+import { K } from '../../src/engine/records.ts';
 import { isRequestExpired, requestExpiresAt } from '../../src/engine/request-expiry.ts';
 import { fakeRelay, peer, runningPeers, settle, waitFor } from './_setup.ts';
 
@@ -54,5 +55,27 @@ describe('contact requests expire visibly', () => {
     expect(isEngineError(err, 'NOT_ALLOWED')).toBe(true);
     expect((err as Error).message).toMatch(/request expired/);
     expect(owner.engine.contact(contact.key)!.state).toBe('pending');
+  });
+
+  it("the owner's engine removes an expired incoming request from storage, and says so", async () => {
+    let now = Date.now();
+    const relay = await fakeRelay();
+    const owner = await started(peer(relay, { now: () => now }));
+    const asker = await started(peer(relay, { now: () => now }));
+    const invite = await owner.engine.createInvite({ ttlSeconds: 30 * 86_400 });
+    const req = waitFor(owner.engine, 'contact-request');
+    await asker.engine.addContact(invite.link, { note: 'hello' });
+    const { contact } = await req;
+    await owner.engine.maintain(); // within the bound: kept
+    expect(owner.engine.contact(contact.key)?.state).toBe('pending');
+    expect(await owner.store.get(K.contact(contact.key))).toBeDefined();
+
+    now += CONTACT_REQUEST_TTL_MS + 1;
+    const expired = waitFor(owner.engine, 'contact-request-expired');
+    await owner.engine.maintain();
+    expect((await expired).contact).toMatchObject({ key: contact.key, state: 'pending' });
+    expect(owner.engine.contact(contact.key)).toBeUndefined();
+    expect(await owner.store.get(K.contact(contact.key))).toBeUndefined();
+    expect(await owner.store.list(K.contact(contact.key))).toEqual([]);
   });
 });
