@@ -13,10 +13,12 @@ import { pickBackend } from '@parley/runtime/crypto';
 import { Engine, MemoryStore } from '@parley/runtime/engine';
 import { NodeWsTransport } from '@parley/runtime/node';
 import { generateIdentity } from '@parley/runtime/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { relayFingerprint, type RunningRelay } from '@parley/relay';
 import { EventSchema } from '../src/bridge/schema.ts';
-import { World, json, pair } from './_harness.ts';
+import { CLI_CASE_TIMEOUT_MS, World, json, pair } from './_harness.ts';
+
+vi.setConfig({ testTimeout: CLI_CASE_TIMEOUT_MS });
 
 const w = new World();
 afterAll(() => w.cleanup());
@@ -263,5 +265,5 @@ describe('wschat between two people', () => {
       expect(at).toBeLessThanOrEqual(Date.now() + CONTACT_REQUEST_TTL_MS);
     }
     expect(json(await w.ok(['contact', 'list', '--home', carol, '--json'])).contacts).toEqual([]);
-  }, 150_000); // a dozen wschat runs, one after another: each pays a process start (seconds on a loaded CI)
+  });
 });

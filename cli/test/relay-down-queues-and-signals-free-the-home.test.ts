@@ -9,10 +9,12 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startRelay, type RunningRelay } from '@parley/relay';
 import { startTime } from '../src/home.ts';
-import { World, befriend, pair } from './_harness.ts';
+import { CLI_CASE_TIMEOUT_MS, World, befriend, pair } from './_harness.ts';
+
+vi.setConfig({ testTimeout: CLI_CASE_TIMEOUT_MS });
 
 const w = new World();
 afterAll(() => w.cleanup());
