@@ -23,7 +23,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('wschat send with the relay down', () => {
   it('keeps the text in the outbox, says so with its id (exit 6), and the next connecting command sends it', async () => {
-    // homes of its own, so a second attempt (vitest retry) starts from nothing
+    // homes of its own: nothing here depends on another case
     const w = new World();
     const seed = new Uint8Array(randomBytes(32));
     let relay: RunningRelay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', seed, limits: { shutdownRetryAfterMs: 0 } });
