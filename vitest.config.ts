@@ -9,11 +9,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Under CI a failed test runs once more. Known flaky under load (see the stop notes): web e2e's
-    // offline case (a locator meets the optimistic and the sent copy of one message at once), the
-    // cli relay-down and chat file cases (process start and reconnect timing). Each failure still
-    // shows in the output; a test that fails twice fails the run.
-    retry: process.env.CI ? 1 : 0,
     // clipanion 3's ES build imports a folder ('../platform'), which Node's ESM loader refuses:
     // let vite resolve it (the wschat launcher loads clipanion's CommonJS build instead)
     server: { deps: { inline: ['clipanion'] } },

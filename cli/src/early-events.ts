@@ -8,7 +8,7 @@
  */
 import type { Engine, EngineEvents } from '@parley/runtime/engine';
 
-export type EarlyEventName = 'history' | 'file-failed' | 'contact-request' | 'contact-accepted';
+export type EarlyEventName = 'history' | 'file-failed' | 'contact-request' | 'contact-accepted' | 'contact-request-expired';
 export type EarlyEvent = { [K in EarlyEventName]: { name: K; value: EngineEvents[K] } }[EarlyEventName];
 
 /** Events kept for the first reader; a mailbox drain of a few thousand receipts fits. */
@@ -25,6 +25,7 @@ export class EarlyEvents {
       engine.on('file-failed', (value) => this.#keep({ name: 'file-failed', value })),
       engine.on('contact-request', (value) => this.#keep({ name: 'contact-request', value })),
       engine.on('contact-accepted', (value) => this.#keep({ name: 'contact-accepted', value })),
+      engine.on('contact-request-expired', (value) => this.#keep({ name: 'contact-request-expired', value })),
     ];
   }
 

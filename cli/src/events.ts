@@ -6,7 +6,7 @@
  */
 import { MessageType, PresenceStateNames } from '@parley/generated';
 import { toHex } from '@parley/runtime/crypto';
-import type { Contact, Engine, EngineEvents, FileProgress, HistoryItem } from '@parley/runtime/engine';
+import { requestExpiresAt, type Contact, type Engine, type EngineEvents, type FileProgress, type HistoryItem } from '@parley/runtime/engine';
 import { classify, scrub } from './errors.ts';
 import type { OutEvent } from './bridge/schema.ts';
 import type { Session } from './session.ts';
@@ -104,6 +104,7 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
     }),
     engine.on('contact-request', (r) => onRequest(r)),
     engine.on('contact-accepted', (r) => onAccepted(r)),
+    engine.on('contact-request-expired', (r) => onExpired(r)),
   );
   // Receipts come from history records, not from the engine's sent/delivered events: those
   // also name file chunks, accepts and cancels, ids the user was never given. A history record
@@ -131,11 +132,16 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
   function onAccepted(r: EngineEvents['contact-accepted']): void {
     if (mine(r.contact.key)) emit({ type: 'contact-accepted', contact: peerOf(r.contact) });
   }
+  function onExpired(r: EngineEvents['contact-request-expired']): void {
+    const expiredAt = requestExpiresAt(r.contact);
+    if (mine(r.contact.key) && expiredAt !== undefined) emit({ type: 'contact-request-expired', contact: peerOf(r.contact), direction: r.contact.state === 'pending' ? 'in' : 'out', expiredAt });
+  }
   // What happened while the command waited for the relay, before this reader existed.
   for (const e of session.early.take().events) {
     if (e.name === 'history') onHistory(e.value);
     else if (e.name === 'file-failed') onFileFailed(e.value);
     else if (e.name === 'contact-request') onRequest(e.value);
+    else if (e.name === 'contact-request-expired') onExpired(e.value);
     else onAccepted(e.value);
   }
   if (o.state) {

@@ -37,6 +37,7 @@ export class Inbox {
   readonly #path: string;
   #state: InboxState;
   #dirty = false;
+  #flushing: Promise<void> = Promise.resolve();
 
   private constructor(path: string, state: InboxState) {
     this.#path = path;
@@ -96,28 +97,46 @@ export class Inbox {
     return this.#state.files[id];
   }
 
-  /** Raises each floor over handled messages (needs the engine's history), then writes the file. */
-  async flush(engine: Engine): Promise<void> {
+  /**
+   * Raises each floor over handled messages (needs the engine's history), then writes the file.
+   * Flushes run one at a time (the interval's and the final one overlap otherwise, and the older
+   * snapshot could be renamed over the newer), and marks made while one runs are kept: each
+   * contact's handled ids are read after its history (never a copy from before the wait), and
+   * the file is marked clean before its snapshot, so a later mark makes it dirty again.
+   */
+  flush(engine: Engine): Promise<void> {
+    const run = this.#flushing.then(() => this.#flushOnce(engine));
+    this.#flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #flushOnce(engine: Engine): Promise<void> {
     if (!this.#dirty) return;
-    const known = new Set(engine.contacts().map((c) => c.key));
-    for (const [key, mark] of Object.entries(this.#state.contacts)) {
-      if (!known.has(key)) {
-        delete this.#state.contacts[key];
-        continue;
-      }
-      const ids = new Set(mark.ids);
-      for (const item of await engine.history(key)) {
-        if (item.seq <= mark.floor) continue;
-        // a file still arriving holds the floor: it becomes a message when it is complete
-        if (item.dir === 'in' && item.kind === 'file' && item.file?.state === 'receiving') break;
-        if (!isIncoming(item)) continue;
-        if (!ids.has(item.id)) break;
-        mark.floor = item.seq;
-        ids.delete(item.id);
-      }
-      mark.ids = [...ids];
-    }
-    await writeKeyFile(this.#path, JSON.stringify(this.#state));
     this.#dirty = false;
+    try {
+      const known = new Set(engine.contacts().map((c) => c.key));
+      for (const [key, mark] of Object.entries(this.#state.contacts)) {
+        if (!known.has(key)) {
+          delete this.#state.contacts[key];
+          continue;
+        }
+        const history = await engine.history(key);
+        const ids = new Set(mark.ids);
+        for (const item of history) {
+          if (item.seq <= mark.floor) continue;
+          // a file still arriving holds the floor: it becomes a message when it is complete
+          if (item.dir === 'in' && item.kind === 'file' && item.file?.state === 'receiving') break;
+          if (!isIncoming(item)) continue;
+          if (!ids.has(item.id)) break;
+          mark.floor = item.seq;
+          ids.delete(item.id);
+        }
+        mark.ids = [...ids];
+      }
+      await writeKeyFile(this.#path, JSON.stringify(this.#state));
+    } catch (err) {
+      this.#dirty = true; // written next time
+      throw err;
+    }
   }
 }

@@ -57,6 +57,10 @@ export function humanLine(e: OutEvent): string | undefined {
       return `${who(e.contact)} (${e.contact.id}) asks to be your contact${e.note ? `: "${clean(e.note)}"` : ''}${e.keyChange ? ' — WARNING: their keys changed' : ''}; answer with wschat requests accept|reject ${e.contact.id}`;
     case 'contact-accepted':
       return `${who(e.contact)} (${e.contact.id}) is now a contact`;
+    case 'contact-request-expired':
+      return e.direction === 'out'
+        ? `your request to ${who(e.contact)} (${e.contact.id}) expired unanswered: maybe the invite was already used; ask them for a new one`
+        : `the request from ${who(e.contact)} (${e.contact.id}) expired unanswered and was removed`;
     default:
       return undefined;
   }

@@ -83,6 +83,7 @@ export async function bootstrap(base: string, timeoutMs: number): Promise<Pinned
         throw new RelayUnreachableError(`${url.href} offers ${offered}; this wschat speaks version ${PROTOCOL_VERSION}`);
       }
       case 'BAD_DOCUMENT':
+      case 'BAD_URL': // buildWellKnown's; a parse never gives it
         throw new RelayUnreachableError(`${url.href} is not a Parley relay document (${err.message})`);
       case 'BAD_ENDPOINTS':
         throw new RelayUnreachableError(`${url.href} lists relay endpoints this wschat cannot use (${err.message})`);

@@ -19,6 +19,13 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * How long one case of a file that runs wschat processes may take (vi.setConfig in each): a case
+ * runs up to a dozen one after another, each paying a process start, seconds apiece on a loaded
+ * 2-core CI machine; the suite's 60 s default was met there.
+ */
+export const CLI_CASE_TIMEOUT_MS = 150_000;
+
 export class World {
   readonly dirs: string[] = [];
   readonly relays: RunningRelay[] = [];

@@ -8,9 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FILE_CHUNK_SIZE } from '@parley/generated';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningRelay } from '@parley/relay';
-import { World, json, pair, type LongRun } from './_harness.ts';
+import { CLI_CASE_TIMEOUT_MS, World, json, pair, type LongRun } from './_harness.ts';
+
+vi.setConfig({ testTimeout: CLI_CASE_TIMEOUT_MS });
 
 const w = new World();
 afterAll(() => w.cleanup());

@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { MAX_INVITE_USES, PROTOCOL_VERSION, WELL_KNOWN_PATH } from '@parley/generated';
 import { toHex } from '@parley/runtime/crypto';
 import { relayFingerprint } from '@parley/runtime/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningRelay } from '@parley/relay';
-import { World, befriend, json, pair, type RunResult } from './_harness.ts';
+import { CLI_CASE_TIMEOUT_MS, World, befriend, json, pair, type RunResult } from './_harness.ts';
+
+vi.setConfig({ testTimeout: CLI_CASE_TIMEOUT_MS });
 
 const w = new World();
 afterAll(() => w.cleanup());

@@ -6,12 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { EventSchema, WhoamiSchema } from '../src/bridge/schema.ts';
 import { createCli, main } from '../src/main.ts';
 import { detectMime } from '../src/mime.ts';
 import { VALUE_NAMES, nameOptionValues } from '../src/value-names.ts';
-import { World, befriend, json, pair } from './_harness.ts';
+import { CLI_CASE_TIMEOUT_MS, World, befriend, json, pair } from './_harness.ts';
+
+vi.setConfig({ testTimeout: CLI_CASE_TIMEOUT_MS });
 
 const w = new World();
 afterAll(() => w.cleanup());

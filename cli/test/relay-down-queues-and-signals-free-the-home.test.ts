@@ -9,10 +9,12 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startRelay, type RunningRelay } from '@parley/relay';
 import { startTime } from '../src/home.ts';
-import { World, befriend, pair } from './_harness.ts';
+import { CLI_CASE_TIMEOUT_MS, World, befriend, pair } from './_harness.ts';
+
+vi.setConfig({ testTimeout: CLI_CASE_TIMEOUT_MS });
 
 const w = new World();
 afterAll(() => w.cleanup());
@@ -21,7 +23,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('wschat send with the relay down', () => {
   it('keeps the text in the outbox, says so with its id (exit 6), and the next connecting command sends it', async () => {
-    // homes of its own, so a second attempt (vitest retry) starts from nothing
+    // homes of its own: nothing here depends on another case
     const w = new World();
     const seed = new Uint8Array(randomBytes(32));
     let relay: RunningRelay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', seed, limits: { shutdownRetryAfterMs: 0 } });

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { MAX_INVITE_USES, MAX_TEXT_BYTES, MessageType } from '@parley/generated';
+import { CONTACT_REQUEST_TTL_MS, MAX_INVITE_USES, MAX_TEXT_BYTES, MessageType } from '@parley/generated';
 import { randomBytes, toHex } from '@parley/runtime/crypto';
 import { Emitter, type Engine, type EngineEvents, type HistoryItem } from '@parley/runtime/engine';
 import { relayFingerprint } from '@parley/runtime/protocol';
@@ -19,7 +19,7 @@ import { scrub } from '../src/errors.ts';
 import { EarlyEvents, MAX_EARLY_EVENTS } from '../src/early-events.ts';
 import { watch } from '../src/events.ts';
 import { inviteOptions } from '../src/invites.ts';
-import { writeJson } from '../src/output.ts';
+import { humanLine, writeJson } from '../src/output.ts';
 import { renderQr } from '../src/qr.ts';
 import { fetchFailure, resolveRelay } from '../src/relay-config.ts';
 import type { OutEvent } from '../src/bridge/schema.ts';
@@ -197,6 +197,27 @@ describe('engine events as wschat events', () => {
     // handed over once: a second reader does not see them again, and nothing more is kept
     engine.fire('history', item('06'.repeat(16), 'delivered'));
     expect(early.take().events).toEqual([]);
+  });
+
+  it('says when a request expires, ours or theirs, in JSON (schema-checked) and in words', () => {
+    const { engine, out } = watching();
+    const createdAt = Date.now() - CONTACT_REQUEST_TTL_MS - 1;
+    const contact = (state: 'requested' | 'pending') => ({ ...engine.contact(key), state, createdAt }) as never;
+    engine.fire('contact-request-expired', { contact: contact('requested') });
+    engine.fire('contact-request-expired', { contact: contact('pending') });
+    expect(out).toEqual([
+      { type: 'contact-request-expired', contact: { id: key.slice(0, 16), name: 'bob' }, direction: 'out', expiredAt: createdAt + CONTACT_REQUEST_TTL_MS },
+      { type: 'contact-request-expired', contact: { id: key.slice(0, 16), name: 'bob' }, direction: 'in', expiredAt: createdAt + CONTACT_REQUEST_TTL_MS },
+    ]);
+    for (const e of out) expect(EventSchema.safeParse(e).success).toBe(true);
+    expect(humanLine(out[0]!)).toBe(`your request to bob (${key.slice(0, 16)}) expired unanswered: maybe the invite was already used; ask them for a new one`);
+    expect(humanLine(out[1]!)).toBe(`the request from bob (${key.slice(0, 16)}) expired unanswered and was removed`);
+    // one that fired while the command synced reaches the first reader too
+    const early = new EarlyEvents(engine as unknown as Engine);
+    engine.fire('contact-request-expired', { contact: contact('requested') });
+    const later: OutEvent[] = [];
+    watch({ engine, onFile: () => () => undefined, early } as unknown as Session, (e) => void later.push(e));
+    expect(later.map((e) => e.type)).toEqual(['contact-request-expired']);
   });
 
   it('keeps at most MAX_EARLY_EVENTS before a reader listens, dropping the oldest', () => {

@@ -10,6 +10,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { isWellKnownError } from './runtime.ts';
 import { NOTIFIER_JSON_PATH, WELL_KNOWN_PATH } from './wire.ts';
 import type { Registry } from 'prom-client';
 
@@ -99,7 +100,16 @@ async function handle(opts: HttpOptions, root: string | undefined, req: Incoming
   if (path === WELL_KNOWN_PATH) {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'no-cache');
-    return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(opts.wellKnown(req), null, 2) + '\n', req.method);
+    let doc: object;
+    try {
+      doc = opts.wellKnown(req);
+    } catch (err) {
+      // Without PUBLIC_URL the document's URL comes from the Host header: one no client could
+      // connect to (too long, spaces) is the request's fault, not the relay's.
+      if (isWellKnownError(err, 'BAD_URL')) return send(res, 400, 'text/plain; charset=utf-8', 'bad request: the Host header makes no relay URL\n');
+      throw err;
+    }
+    return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(doc, null, 2) + '\n', req.method);
   }
   if (path === NOTIFIER_JSON_PATH && opts.notifierJson !== undefined) {
     // Public (keys and an invite for push registrations); re-read each time: the notifier replaces it.

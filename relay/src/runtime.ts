@@ -17,6 +17,7 @@ export {
   RelaySession,
   buildWellKnown,
   identityFromSeed,
+  isWellKnownError,
   mailboxToken,
   mailboxTokenKey,
   mailboxTokensEqual,

@@ -4,67 +4,24 @@
  * tokens after connecting, so while Bob is offline Alice's frames go to the contacts' share of
  * his mailbox, where a crowd of stranger key pairs cannot push them out.
  */
-import { MessageType } from '@parley/generated';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pickBackend } from '@parley/runtime/crypto';
-import { Engine, MemoryStore, type EngineEvents } from '@parley/runtime/engine';
-import { NodeWsTransport } from '@parley/runtime/node';
-import { generateIdentity, type Identity } from '@parley/runtime/protocol';
 import { startRelay, type RunningRelay } from '../src/index.ts';
+import { befriend, enginePeers, until, type EnginePeer } from './helpers/engine-peer.ts';
 import { RealClient } from './helpers/real-client.ts';
 import { metric } from './helpers/relay.ts';
 
 let relay: RunningRelay | undefined;
-const engines: Engine[] = [];
 const clients: RealClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
-  for (const e of engines.splice(0)) await e.stop();
   await relay?.close();
   relay = undefined;
 });
-
-interface Peer {
-  engine: Engine;
-  identity: Identity;
-  store: MemoryStore;
-  texts: string[];
-}
-
-async function peer(r: RunningRelay, name: string, from?: Peer): Promise<Peer> {
-  const backend = await pickBackend();
-  const identity = from?.identity ?? (await generateIdentity(backend));
-  const store = from?.store ?? new MemoryStore();
-  const engine = new Engine({ identity, store, backend, relay: { url: r.url, x: r.publicKeys.x, ed: r.publicKeys.ed }, transport: new NodeWsTransport(), displayName: name, random: () => 0.01 });
-  const p: Peer = { engine, identity, store, texts: [] };
-  engine.on('message', (m: EngineEvents['message']) => {
-    if (m.type === MessageType.text) p.texts.push(m.body.text);
-  });
-  engines.push(engine);
-  await engine.start();
-  await until(() => engine.state.state === 'online', 'online');
-  return p;
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function once<K extends keyof EngineEvents>(e: Engine, name: K): Promise<EngineEvents[K]> {
-  return new Promise((ok) => {
-    const off = e.on(name, (v) => {
-      off();
-      ok(v);
-    });
-  });
-}
+// registered after the relay's hook, so it runs first: engines stop while their relay is up
+const { peer, stop } = enginePeers();
 
 /** The tokens an engine holds from its contacts (its store record), by contact key. */
-async function tokensHeld(p: Peer): Promise<string[]> {
+async function tokensHeld(p: EnginePeer): Promise<string[]> {
   const b = await p.store.get('engine/mailbox-tokens');
   return b === undefined ? [] : Object.keys((JSON.parse(new TextDecoder().decode(b)) as { in: object }).in);
 }
@@ -75,17 +32,11 @@ describe('engines vouch for each other', () => {
     relay = await startRelay({ logLevel: 'silent', webRoot: '/nonexistent', limits: { mailboxMaxFrames: MAX, shutdownRetryAfterMs: 0 } });
     const a = await peer(relay, 'alice');
     let b = await peer(relay, 'bob');
-    const invite = await a.engine.createInvite({ name: 'alice' });
-    const request = once(a.engine, 'contact-request');
-    const bSeesA = await b.engine.addContact(invite.link, { note: 'hi' });
-    const accepted = once(b.engine, 'contact-accepted');
-    const aSeesB = await a.engine.acceptContact((await request).contact.key);
-    await accepted;
+    const { aSeesB, bSeesA } = await befriend(a, b);
     await until(async () => (await tokensHeld(a)).includes(aSeesB.key) && (await tokensHeld(b)).includes(bSeesA.key), 'tokens exchanged');
     await until(() => a.engine.outboxSize === 0 && b.engine.outboxSize === 0, 'outboxes drained');
 
-    await b.engine.stop();
-    engines.splice(engines.indexOf(b.engine), 1);
+    await stop(b);
     // Strangers (fresh key pairs, from several addresses) write to Bob first...
     const bob = { x: b.identity.x, ed: b.identity.ed };
     for (let i = 0; i < 12; i++) {

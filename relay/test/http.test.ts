@@ -41,6 +41,24 @@ describe('HTTP', () => {
     });
   });
 
+  it('answers 400, not 500, when the Host header makes no relay URL', async () => {
+    relay = await testRelay();
+    const asked = (host: string) =>
+      new Promise<string>((ok, fail) => {
+        const s = connect(relay!.port, '127.0.0.1', () => s.end(`GET /.well-known/parley.json HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+        let got = '';
+        s.on('data', (d) => (got += d.toString('latin1')));
+        s.on('close', () => ok(got));
+        s.on('error', fail);
+      });
+    for (const host of ['h'.repeat(300), 'a b']) {
+      const answer = await asked(host);
+      expect(answer.slice(0, 40)).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('the Host header makes no relay URL');
+    }
+    expect((await asked(`127.0.0.1:${relay.port}`)).slice(0, 40)).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('uses PUBLIC_URL when set', async () => {
     relay = await testRelay({ publicUrl: 'wss://relay.example/' });
     const doc = (await (await fetch(`${relay.httpUrl}/.well-known/parley.json`)).json()) as { url: string };

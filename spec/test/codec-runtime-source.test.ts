@@ -19,6 +19,10 @@ function compilerExports(text: string): string[] {
   const sf = ts.createSourceFile('x.ts', text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const names: string[] = [];
   for (const st of sf.statements) {
+    if (ts.isExportDeclaration(st)) {
+      if (st.exportClause && ts.isNamedExports(st.exportClause)) for (const e of st.exportClause.elements) names.push(e.name.text);
+      continue;
+    }
     if (!ts.canHaveModifiers(st) || !ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
     if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) names.push(d.name.getText(sf));
     else if ('name' in st && st.name) names.push((st.name as ts.Identifier).text);
@@ -34,9 +38,27 @@ describe('spec/generator/codec-runtime', () => {
     expect(RUNTIME_EXPORTS.has('fail') && RUNTIME_EXPORTS.has('strPut')).toBe(true);
   });
 
-  it('the export scan sees every declaration form, and leaves out what is not exported', () => {
-    const text = "export const a = 1;\nexport function b() {}\nexport async function c() {}\nexport class D {}\nexport interface E {}\nexport type F = 1;\nconst g = 2;\nexport { g };\n";
-    expect(exportedNames(text)).toEqual(['D', 'E', 'F', 'a', 'b', 'c']);
+  it('the export scan sees every declaration form and export list, and leaves out what is not exported', () => {
+    const text = [
+      'export const a = 1;',
+      'export function b() {}',
+      'export async function c() {}',
+      'export class D {}',
+      'export interface E {}',
+      'export type F = 1;',
+      'const g = 2;',
+      'const h = 3;',
+      'interface J {}',
+      'const hidden = 4;',
+      'export { g };',
+      'export {',
+      '  h as i, // renamed',
+      '};',
+      'export type { J };',
+      "export { k } from './k.ts';",
+    ].join('\n');
+    expect(exportedNames(text)).toEqual(['D', 'E', 'F', 'J', 'a', 'b', 'c', 'g', 'i', 'k']);
+    expect(exportedNames(text)).toEqual(compilerExports(text));
   });
 
   it('every .ts file of the folder (and no .d.ts stand-in) is copied verbatim under its header', () => {

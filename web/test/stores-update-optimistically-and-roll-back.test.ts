@@ -28,7 +28,8 @@ describe('createConversation', () => {
     expect(isLocal(c.state.items[0]!)).toBe(true);
     expect(c.state.items[0]!.status).toBe('queued');
     const stored = item({ id: 'm1', seq: 10, text: 'hello' });
-    emit('history', stored); // the worker's event may come before the answer
+    emit('history', stored); // the worker's event comes before the answer
+    expect(c.state.items.map((i) => i.id)).toEqual(['m1']); // never both at once
     resolve(stored);
     await p;
     expect(c.state.items.map((i) => i.id)).toEqual(['m1']);

@@ -7,9 +7,8 @@
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FILE_CHUNK_SIZE } from '@parley/generated';
-import type { Contact } from '@parley/runtime/engine';
 import { acceptRequest, requestContact } from '../actions.ts';
-import { findContact } from '../contacts.ts';
+import { contactInfo as info, findContact } from '../contacts.ts';
 import { UnknownIdError, classify, scrub } from '../errors.ts';
 import { inviteOptions } from '../invites.ts';
 import { writeJson } from '../output.ts';
@@ -22,10 +21,6 @@ import { Pending } from './pending.ts';
 import { CommandSchema, MAX_LINE_BYTES, describeIssues, type Command, type OutEvent } from './schema.ts';
 
 type Result = Extract<OutEvent, { type: 'result' }>['data'];
-
-function info(c: Contact): { id: string; name: string; state: Contact['state']; verified: boolean } {
-  return { id: c.id, name: c.name, state: c.state, verified: c.verified };
-}
 
 export class Bridge {
   readonly #s: Session;

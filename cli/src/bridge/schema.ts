@@ -59,6 +59,8 @@ export const ContactInfoSchema = z.strictObject({
   name: z.string(),
   state: z.enum(['requested', 'pending', 'accepted']),
   verified: z.boolean(),
+  /** requested and pending only: when the request expires (ms; CONTACT_REQUEST_TTL_MS after it was made) */
+  expiresAt: EpochMsSchema.optional(),
 });
 const HistoryEntrySchema = z.strictObject({
   id: MsgIdSchema,
@@ -138,6 +140,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file-failed'), contact: PeerSchema, fileId: FileIdSchema, direction: z.enum(['in', 'out']), reason: z.string() }),
   z.strictObject({ type: z.literal('contact-request'), contact: PeerSchema, note: z.string(), keyChange: z.boolean() }),
   z.strictObject({ type: z.literal('contact-accepted'), contact: PeerSchema }),
+  // out: our request got no answer in time (maybe the invite was used); in: theirs, now removed
+  z.strictObject({ type: z.literal('contact-request-expired'), contact: PeerSchema, direction: z.enum(['in', 'out']), expiredAt: EpochMsSchema }),
   z.strictObject({ type: z.literal('result'), ref: z.string().optional(), cmd: z.string(), ok: z.literal(true), data: ResultData }),
   z.strictObject({ type: z.literal('error'), ref: z.string().optional(), cmd: z.string().optional(), code: z.string(), message: z.string() }),
 ]);

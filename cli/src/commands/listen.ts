@@ -14,7 +14,7 @@ export class ListenCommand extends OnlineCommand {
     details: `
       Prints messages as they arrive, first any that arrived while nothing was listening (the backlog). Files are received into the downloads folder, with a progress bar on a terminal. Contact requests are shown but never accepted on their own.
 
-      \`--json\` prints one JSON object a line (the event schema of cli/AGENTS.md): message, file, file-progress, file-failed, receipt, presence, typing, contact-request, contact-accepted, state. Stop with Ctrl-C (or SIGTERM); \`--count N\` stops after N messages or files.
+      \`--json\` prints one JSON object a line (the event schema of cli/AGENTS.md): message, file, file-progress, file-failed, receipt, presence, typing, contact-request, contact-accepted, contact-request-expired, state. Stop with Ctrl-C (or SIGTERM); \`--count N\` stops after N messages or files.
     `,
     examples: [
       ['Listen', '$0 listen'],

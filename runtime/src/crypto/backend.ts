@@ -7,16 +7,20 @@
  * XChaCha20-Poly1305: draft-irtf-cfrg-xchacha-03 over RFC 8439.
  */
 
+import { KEY_SIZE, NONCE_SIZE, SIG_SIZE, TAG_SIZE } from '@parley/generated';
+
 export type BackendName = 'noble' | 'node' | 'webcrypto';
 export const BACKEND_NAMES: readonly BackendName[] = ['noble', 'node', 'webcrypto'];
 
-export const X25519_KEY_LENGTH = 32;
-export const ED25519_SEED_LENGTH = 32;
-export const ED25519_PUBLIC_KEY_LENGTH = 32;
-export const ED25519_SIGNATURE_LENGTH = 64;
-export const XCHACHA_KEY_LENGTH = 32;
-export const XCHACHA_NONCE_LENGTH = 24;
-export const AEAD_TAG_LENGTH = 16;
+// The primitives' sizes, as the spec states them (spec/protocol.yaml constants): one source, so
+// a backend cannot disagree with the frames it encrypts.
+export const X25519_KEY_LENGTH = KEY_SIZE;
+export const ED25519_SEED_LENGTH = KEY_SIZE;
+export const ED25519_PUBLIC_KEY_LENGTH = KEY_SIZE;
+export const ED25519_SIGNATURE_LENGTH = SIG_SIZE;
+export const XCHACHA_KEY_LENGTH = KEY_SIZE;
+export const XCHACHA_NONCE_LENGTH = NONCE_SIZE;
+export const AEAD_TAG_LENGTH = TAG_SIZE;
 
 /**
  * An X25519 key pair for one exchange (a handshake's e_R or e_C). On webcrypto the secret

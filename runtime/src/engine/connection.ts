@@ -83,6 +83,8 @@ export class Connection {
   #pacer: Pacer | undefined;
   #wake: (() => void) | undefined;
   #onIdle: (() => void) | undefined;
+  /** stop() waiting for the relay to close the socket after the farewell. */
+  #onSocketClosed: (() => void) | undefined;
   #state: ConnectionState = { state: 'stopped' };
   readonly #endpoints: EndpointRing;
 
@@ -113,7 +115,8 @@ export class Connection {
 
   /**
    * Stops reconnecting and closes the connection. If online, what is queued goes first, then
-   * `farewell` (at most `graceMs` are spent waiting).
+   * `farewell`, and the stop waits for the relay to close the socket (it has then unbound this
+   * session); at most `graceMs` are spent waiting.
    */
   async stop(farewell?: Outgoing, graceMs = 1000): Promise<void> {
     if (!this.#running) return;
@@ -127,13 +130,19 @@ export class Connection {
           clearTimeout(t);
           resolve();
         };
-        this.#high.push({ ...farewell, sent: done });
+        // Sent is not enough: until the relay has read the farewell it keeps this session bound
+        // and forwards frames to it, lost until their senders resend. The relay closes the socket
+        // once it has unbound us, so the stop waits for that close.
+        let sent = false;
+        this.#onSocketClosed = done;
+        this.#high.push({ ...farewell, sent: () => void (sent = true) });
         void this.#pump();
-        // a failed build, or the connection closing, ends the wait too
-        this.#onIdle = done;
+        // a failed build (nothing was sent) ends the wait too
+        this.#onIdle = () => void (sent || done());
       });
     }
     this.#onIdle = undefined;
+    this.#onSocketClosed = undefined;
     this.#teardown();
     socket?.close(1000, 'bye');
     this.#setState({ state: 'stopped' });
@@ -201,6 +210,7 @@ export class Connection {
     socket.onClose((code, reason) => {
       closed = { code, reason };
       notify?.();
+      if (this.#socket === socket) this.#onSocketClosed?.();
       if (this.#socket !== socket) return;
       this.#teardown();
       const name = CloseCodeNames[code];

@@ -296,6 +296,20 @@ export class ContactBook {
     await this.#d.store.batch(await this.removeOps(key));
   }
 
+  /**
+   * Removes incoming requests older than CONTACT_REQUEST_TTL_MS (request-expiry.ts): they can no
+   * longer be accepted, and keeping them would store a stranger's name and note for good. Each
+   * removal emits 'contact-request-expired', as the requester's side does when its copy expires.
+   */
+  async dropExpiredRequests(): Promise<void> {
+    const now = this.#d.clock.now();
+    for (const c of this.#list.all()) {
+      if (c.state !== 'pending' || !isRequestExpired(c, now) || !this.#list.has(c.key)) continue;
+      await this.#d.store.batch(await this.removeOps(c.key));
+      this.#d.emit('contact-request-expired', { contact: c });
+    }
+  }
+
   /** Store operations that remove a contact; the contact leaves memory now. */
   async removeOps(key: string): Promise<StoreOp[]> {
     const c = this.#list.require(key);

@@ -126,16 +126,17 @@ export class Engine extends Emitter<EngineEvents> {
       await ctx.sender.tick().catch((error) => report(emit, 'tick', error));
       await ctx.receiver.releaseExpired().catch((error) => report(emit, 'held messages', error));
       await ctx.files.expireIncoming().catch((error) => report(emit, 'file expiry', error));
+      await ctx.contacts.dropExpiredRequests().catch((error) => report(emit, 'request expiry', error));
     };
     this.#tick = unref(setInterval(() => void this.maintain(), TICK_MS));
     ctx.conn.start();
   }
 
   /**
-   * Runs the periodic duties now (they also run every TICK_MS): expire old requests and messages,
-   * resend what is due, show held messages whose gap waited ORDER_GAP_TIMEOUT_MS, and fail incoming
-   * transfers that left the replay window. Apps call it when they resume (browsers throttle
-   * timers in background tabs).
+   * Runs the periodic duties now (they also run every TICK_MS): expire old requests (ours, and
+   * those we received, which leave storage) and messages, resend what is due, show held messages
+   * whose gap waited ORDER_GAP_TIMEOUT_MS, and fail incoming transfers that left the replay window.
+   * Apps call it when they resume (browsers throttle timers in background tabs).
    */
   async maintain(): Promise<void> {
     await this.#maintain?.();

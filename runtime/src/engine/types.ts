@@ -122,7 +122,10 @@ export interface EngineEvents {
   'key-change': { contact: Contact; previous: Contact };
   /** Our request was accepted (or we accepted theirs). */
   'contact-accepted': { contact: Contact };
-  /** Our contact request was not accepted before the invite expired. */
+  /**
+   * A request expired (request-expiry.ts): ours (`contact.state` 'requested') was not accepted in
+   * time, or one we received ('pending') was not accepted in time and was removed.
+   */
   'contact-request-expired': { contact: Contact };
   'file-progress': FileProgress;
   file: ReceivedFile;

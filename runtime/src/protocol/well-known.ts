@@ -29,7 +29,13 @@ export type WellKnownErrorCode =
    * `endpoints` is not 1 to MAX_RELAY_ENDPOINTS distinct ws(s) URLs, or lists a cleartext ws://
    * endpoint for a relay whose `url` is wss:// (a document must not downgrade its own transport).
    */
-  | 'BAD_ENDPOINTS';
+  | 'BAD_ENDPOINTS'
+  /**
+   * buildWellKnown: the URL to publish is no ws:// or wss:// URL the document can carry (a relay
+   * that builds it from a request's Host header answers 400: the request was wrong, not the relay).
+   */
+  | 'BAD_URL';
+
 
 export class WellKnownError extends Error {
   override readonly name = 'WellKnownError';
@@ -64,7 +70,7 @@ export interface WellKnownRelay {
   versions: number[];
 }
 
-/** The document a relay publishes (relay/src/server.ts). */
+/** The document a relay publishes (relay/src/server.ts). Throws WellKnownError BAD_URL for a URL no client would accept. */
 export function buildWellKnown(relay: { url: string; endpoints?: readonly string[]; x: Uint8Array; ed: Uint8Array; versions?: readonly number[] }): WellKnownDocument {
   const doc: WellKnownDocument = {
     protocol: WELL_KNOWN_PROTOCOL,
@@ -76,7 +82,10 @@ export function buildWellKnown(relay: { url: string; endpoints?: readonly string
     fingerprint: relayFingerprint(relay.x, relay.ed),
   };
   // what we publish must be what every client accepts
-  return WellKnownDocumentSchema.parse(doc);
+  const checked = WellKnownDocumentSchema.safeParse(doc);
+  if (checked.success) return checked.data;
+  const issue = checked.error.issues[0];
+  throw new WellKnownError(issue?.path[0] === 'url' ? 'BAD_URL' : 'BAD_DOCUMENT', `cannot publish ${issue?.path.join('.') || 'the document'}: ${issue?.message ?? 'invalid'}`, { cause: checked.error });
 }
 
 /**

@@ -7,10 +7,23 @@
 import { CONTACT_REQUEST_TTL_MS } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { isEngineError } from '../../src/engine/errors.ts';
+import { K } from '../../src/engine/records.ts';
 import { isRequestExpired, requestExpiresAt } from '../../src/engine/request-expiry.ts';
-import { fakeRelay, peer, runningPeers, settle, waitFor } from './_setup.ts';
+import type { Contact } from '../../src/engine/types.ts';
+import { fakeRelay, peer, runningPeers, settle, waitFor, type TestPeer } from './_setup.ts';
 
 const { started } = runningPeers();
+
+/** An owner holding a request from someone who used its invite; `clock.now` is both engines' time. */
+async function ownerWithRequest(clock: { now: number }): Promise<{ owner: TestPeer; contact: Contact }> {
+  const relay = await fakeRelay();
+  const owner = await started(peer(relay, { now: () => clock.now }));
+  const asker = await started(peer(relay, { now: () => clock.now }));
+  const invite = await owner.engine.createInvite({ ttlSeconds: 30 * 86_400 });
+  const req = waitFor(owner.engine, 'contact-request');
+  await asker.engine.addContact(invite.link, { note: 'hello' });
+  return { owner, contact: (await req).contact };
+}
 
 describe('contact requests expire visibly', () => {
   it('a used invite: the owner drops the second request silently; the requester sees it expire after the bound', async () => {
@@ -41,18 +54,28 @@ describe('contact requests expire visibly', () => {
   });
 
   it('an owner cannot accept a request older than the bound', async () => {
-    let now = Date.now();
-    const relay = await fakeRelay();
-    const owner = await started(peer(relay, { now: () => now }));
-    const asker = await started(peer(relay, { now: () => now }));
-    const invite = await owner.engine.createInvite({ ttlSeconds: 30 * 86_400 });
-    const req = waitFor(owner.engine, 'contact-request');
-    await asker.engine.addContact(invite.link);
-    const { contact } = await req;
-    now += CONTACT_REQUEST_TTL_MS + 1;
+    const clock = { now: Date.now() };
+    const { owner, contact } = await ownerWithRequest(clock);
+    clock.now += CONTACT_REQUEST_TTL_MS + 1;
     const err = await owner.engine.acceptContact(contact.key).catch((e: unknown) => e);
     expect(isEngineError(err, 'NOT_ALLOWED')).toBe(true);
     expect((err as Error).message).toMatch(/request expired/);
     expect(owner.engine.contact(contact.key)!.state).toBe('pending');
+  });
+
+  it("the owner's engine removes an expired incoming request from storage, and says so", async () => {
+    const clock = { now: Date.now() };
+    const { owner, contact } = await ownerWithRequest(clock);
+    await owner.engine.maintain(); // within the bound: kept
+    expect(owner.engine.contact(contact.key)?.state).toBe('pending');
+    expect(await owner.store.get(K.contact(contact.key))).toBeDefined();
+
+    clock.now += CONTACT_REQUEST_TTL_MS + 1;
+    const expired = waitFor(owner.engine, 'contact-request-expired');
+    await owner.engine.maintain();
+    expect((await expired).contact).toMatchObject({ key: contact.key, state: 'pending' });
+    expect(owner.engine.contact(contact.key)).toBeUndefined();
+    expect(await owner.store.get(K.contact(contact.key))).toBeUndefined();
+    expect(await owner.store.list(K.contact(contact.key))).toEqual([]);
   });
 });

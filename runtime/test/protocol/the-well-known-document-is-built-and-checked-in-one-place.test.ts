@@ -67,6 +67,15 @@ describe('the well-known document', () => {
 
   it('the generated schema and the relay agree: the built document is schema-valid', () => {
     expect(WellKnownDocumentSchema.safeParse(doc).success).toBe(true);
-    expect(() => buildWellKnown({ url: 'http://not-a-ws-url/', x, ed })).toThrow();
+    const built = (url: string) => {
+      try {
+        return buildWellKnown({ url, x, ed }).url;
+      } catch (e) {
+        return isWellKnownError(e) ? e.code : e;
+      }
+    };
+    expect(built('http://not-a-ws-url/')).toBe('BAD_URL');
+    expect(built(`ws://${'h'.repeat(260)}/`)).toBe('BAD_URL'); // over the document's 255 bytes
+    expect(built('ws://a b/')).toBe('BAD_URL');
   });
 });

@@ -2,7 +2,8 @@
  * createConversation: one conversation's history, file progress and actions.
  *
  * - `send` shows the text at once as a local pending item; when the worker has stored it in the
- *   outbox the real record (status `queued`, then sent, delivered, read) replaces it. If the
+ *   outbox the real record (status `queued`, then sent, delivered, read) replaces it, in one change
+ *   whichever comes first, its history event or sendText's answer. If the
  *   worker refuses (OUTBOX_FULL, TOO_LARGE...), the local item is removed and the error rethrown.
  * - `edit` and `remove` change the item first and restore it if the worker fails, then rethrow.
  * - History events from the worker are the truth: they upsert by id and keep `seq` order.
@@ -38,6 +39,10 @@ export function createConversation(client: Client, contact: string) {
     setState(
       'items',
       produce((items) => {
+        // The stored copy of a text sent from here takes its local item's place in this same change:
+        // the worker's history event comes before sendText's answer, and a user must never see both.
+        const local = item.dir === 'out' && item.kind === 'text' ? items.findIndex((i) => isLocal(i) && i.text === item.text) : -1;
+        if (local >= 0) items.splice(local, 1);
         let pos = items.length;
         while (pos > 0 && isLocal(items[pos - 1]!)) pos--; // local items stay last until replaced
         while (pos > 0 && items[pos - 1]!.seq > item.seq) pos--;

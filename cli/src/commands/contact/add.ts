@@ -2,7 +2,7 @@ import { MAX_NAME_BYTES } from '@parley/generated';
 import { requestExpiresAt } from '@parley/runtime/engine';
 import { Command, Option } from 'clipanion';
 import { requestContact } from '../../actions.ts';
-import { label } from '../../contacts.ts';
+import { contactInfo, label } from '../../contacts.ts';
 import { BadInviteError, BadUsageError } from '../../errors.ts';
 import { OnlineCommand } from '../base.ts';
 
@@ -36,7 +36,7 @@ export class ContactAddCommand extends OnlineCommand {
     const invite = this.invite === '-' ? await readAll(this.context.stdin) : this.invite;
     return this.online(async (s) => {
       const c = await requestContact(s, invite, { ...(this.name !== undefined ? { name: this.name } : {}), ...(this.note !== undefined ? { note: this.note } : {}) }, this.timeoutMs());
-      if (this.json) this.outJson({ contact: { id: c.id, name: c.name, state: c.state, verified: c.verified } });
+      if (this.json) this.outJson({ contact: contactInfo(c) });
       else {
         this.out(`Asked ${label(c)} to be your contact. It is "requested" until they accept.`);
         // the owner answers nothing to a request it drops (an invite already used): say the bound now

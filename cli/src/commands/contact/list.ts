@@ -1,5 +1,6 @@
 import { isRequestExpired } from '@parley/runtime/engine';
 import { Command } from 'clipanion';
+import { contactInfo } from '../../contacts.ts';
 import { clean } from '../../output.ts';
 import { BaseCommand } from '../base.ts';
 
@@ -9,7 +10,7 @@ export class ContactListCommand extends BaseCommand {
     category: 'Contacts',
     description: 'list your contacts',
     details: `
-      One line per contact: id, name, state (accepted; requested: waiting for their accept; pending: they asked you, see \`wschat requests\`), and whether you verified the safety number.
+      One line per contact: id, name, state (accepted; requested: waiting for their accept; pending: they asked you, see \`wschat requests\`), and whether you verified the safety number. A request unanswered for CONTACT_REQUEST_TTL_MS (3 days) expires; \`--json\` gives each request's \`expiresAt\` (ms).
     `,
     examples: [['List contacts', '$0 contact list'], ['As JSON', '$0 contact list --json']],
   });
@@ -18,7 +19,7 @@ export class ContactListCommand extends BaseCommand {
     return this.local(async (s) => {
       const contacts = s.engine.contacts().sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
       if (this.json) {
-        this.outJson({ contacts: contacts.map((c) => ({ id: c.id, name: c.name, state: c.state, verified: c.verified })) });
+        this.outJson({ contacts: contacts.map(contactInfo) });
         return 0;
       }
       if (contacts.length === 0) {

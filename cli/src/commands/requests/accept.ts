@@ -1,7 +1,7 @@
 import { MAX_NAME_BYTES } from '@parley/generated';
 import { Command, Option } from 'clipanion';
 import { acceptRequest } from '../../actions.ts';
-import { label } from '../../contacts.ts';
+import { contactInfo, label } from '../../contacts.ts';
 import { BadUsageError } from '../../errors.ts';
 import { OnlineCommand } from '../base.ts';
 
@@ -21,7 +21,7 @@ export class RequestsAcceptCommand extends OnlineCommand {
     if (this.name !== undefined && new TextEncoder().encode(this.name).length > MAX_NAME_BYTES) throw new BadUsageError(`--name may have at most ${MAX_NAME_BYTES} bytes`);
     return this.online(async (s) => {
       const c = await acceptRequest(s, this.contact, this.name !== undefined ? { name: this.name } : {}, this.timeoutMs());
-      if (this.json) this.outJson({ contact: { id: c.id, name: c.name, state: c.state, verified: c.verified } });
+      if (this.json) this.outJson({ contact: contactInfo(c) });
       else this.out(`${label(c)} is now a contact. Compare safety numbers with: wschat contact verify ${c.id}`);
       return 0;
     });

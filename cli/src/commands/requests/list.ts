@@ -1,3 +1,4 @@
+import { requestExpiresAt } from '@parley/runtime/engine';
 import { Command, Option } from 'clipanion';
 import type { Session } from '../../session.ts';
 import { clean } from '../../output.ts';
@@ -20,7 +21,7 @@ export class RequestsListCommand extends OnlineCommand {
     const run = async (s: Session): Promise<number> => {
       const pending = s.engine.contacts().filter((c) => c.state === 'pending');
       if (this.json) {
-        this.outJson({ requests: pending.map((c) => ({ id: c.id, name: c.name, note: c.note, keyChange: c.keyChangeOf !== undefined })) });
+        this.outJson({ requests: pending.map((c) => ({ id: c.id, name: c.name, note: c.note, keyChange: c.keyChangeOf !== undefined, expiresAt: requestExpiresAt(c)! })) });
         return 0;
       }
       if (pending.length === 0) this.out('No contact requests.');

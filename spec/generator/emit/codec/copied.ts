@@ -26,13 +26,22 @@ export function emitCopied(folder: 'src' | 'testing'): GeneratedFile[] {
 
 /**
  * The names a module exports at top level (`export function|const|let|class|interface|type|enum
- * name`), by a scan of its text: the codec runtime's exports, which generated code imports and
- * its local names must not shadow. The spec tests compare this scan with the TypeScript
- * compiler's view of the same file.
+ * name`, and the lists `export { a, b as c }`, `export type { T }`, with or without `from`), by
+ * a scan of its text: the codec runtime's exports, which generated code imports and its local
+ * names must not shadow. The spec tests compare this scan with the TypeScript compiler's view of
+ * the same file. (`export *` names nothing here: the runtime source has none.)
  */
 export function exportedNames(text: string): string[] {
-  const names = [...text.matchAll(/^export\s+(?:declare\s+)?(?:async\s+)?(?:function\*?|const|let|var|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!);
-  return [...new Set(names)].sort();
+  const declared = [...text.matchAll(/^export\s+(?:declare\s+)?(?:async\s+)?(?:function\*?|const|let|var|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]!);
+  const listed = [...text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}/gm)].flatMap((m) =>
+    m[1]!
+      .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+      .split(',')
+      .map((item) => item.trim().replace(/^type\s+/, ''))
+      .filter((item) => item !== '')
+      .map((item) => item.split(/\s+as\s+/).at(-1)!),
+  );
+  return [...new Set([...declared, ...listed])].sort();
 }
 
 /** Every export of generated/src/_runtime.ts, read from its source. */
