@@ -31,7 +31,8 @@ afterEach(async () => {
 
 async function store(): Promise<FileStore> {
   const d = await mkdtemp(join(tmpdir(), 'parley-failover-'));
-  cleanups.push(() => rm(d, { recursive: true, force: true }));
+  // a store write the stopped engine had in flight may still land while the folder goes
+  cleanups.push(() => rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
   return FileStore.open(join(d, 'state'), { fsync: false });
 }
 
