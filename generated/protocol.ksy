@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 5395866d9603f2707c151fa16ac6a0e3bb279b6209d0286e1bcfc37d70519e5c
+  -parley-spec-hash: 5846349559a3b1dd33d72675ffa43e06380fec86c9bbf2dfe0d54843bd737825
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -102,11 +102,11 @@ types:
       - id: relay_ephemeral
         size: 32
         -parley-size: KEY_SIZE
-        doc: "E_R: the relay's fresh X25519 ephemeral public key for this connection; the challenge."
+        doc: "E_R: the relay's X25519 ephemeral public key of the current challenge epoch (at most CHALLENGE_EPOCH_MS, shared by the connections opened in it)."
       - id: relay_time
         type: u8
         valid: {max: 9007199254740991}
-        doc: The relay's clock, ms since the Unix epoch.
+        doc: The relay's clock when the challenge epoch began, ms since the Unix epoch (informative; clients take the relay's time from WELCOME).
   hello:
     doc: Payload of the client's handshake frame. Signed by the client (signature `hello`, region `hello_signed`).
     -parley-fixed-size: 138
@@ -1232,7 +1232,7 @@ enums:
   handshake_type:
     1:
       id: challenge
-      doc: "Relay to client: the relay's ephemeral key is the challenge."
+      doc: "Relay to client: the challenge is the relay's ephemeral key of the current challenge epoch and this connection's nonce."
     2:
       id: hello
       doc: "Client to relay: the client's keys, bound to the challenge."
