@@ -4,12 +4,12 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 5846349559a3b1dd33d72675ffa43e06380fec86c9bbf2dfe0d54843bd737825
+  -parley-spec-hash: 49c3b19db4a60e7b5acf34c669841c251e1fd523dbe87cf08a8187ffac2ace46
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
 doc: |-
-  End-to-end encrypted messaging through a relay that routes opaque ciphertext by a masked 8-byte id. Version 2 adds end-to-end sessions between contacts (a post-quantum hybrid double ratchet with encrypted headers, the `ratchet` frame kind); the relay handshake, the route masking and the v1 frame kinds are unchanged and still carry PROTOCOL_VERSION. All integers are little-endian. `DK(label, m)` is BLAKE3 derive_key with the context `"parley v1 " + label`; `KH(k, m)` is BLAKE3 keyed_hash; `X` is X25519; every variable-length part of hashed, signed or associated data is prefixed with its u32 length. Test vectors: generated/vectors/codec.json (every struct), generated/vectors/frames.json (complete frames: handshakes, peer, control and first-contact frames, valid and broken) and generated/vectors/rules.json (key and signature rules, the replay window, invites that verify, fingerprints, safety numbers, file digests, the order extension, handshake failures). `npm run conformance` runs another implementation against them over the conformance protocol, spec/conformance/PROTOCOL.md. Why each construction is what it is: spec/DESIGN.md.
+  End-to-end encrypted messaging through a relay that routes opaque ciphertext by a masked 8-byte id. Version 2 adds end-to-end sessions between contacts (a post-quantum hybrid double ratchet with encrypted headers, the `ratchet` frame kind); the relay handshake, the route masking and the v1 frame kinds still carry PROTOCOL_VERSION (the CHALLENGE signature covers a challenge epoch, CHALLENGE_EPOCH_MS, not one connection's nonce). All integers are little-endian. `DK(label, m)` is BLAKE3 derive_key with the context `"parley v1 " + label`; `KH(k, m)` is BLAKE3 keyed_hash; `X` is X25519; every variable-length part of hashed, signed or associated data is prefixed with its u32 length. Test vectors: generated/vectors/codec.json (every struct), generated/vectors/frames.json (complete frames: handshakes, peer, control and first-contact frames, valid and broken) and generated/vectors/rules.json (key and signature rules, the replay window, invites that verify, fingerprints, safety numbers, file digests, the order extension, handshake failures). `npm run conformance` runs another implementation against them over the conformance protocol, spec/conformance/PROTOCOL.md. Why each construction is what it is: spec/DESIGN.md.
 
   The root type parses one frame; every struct of the spec is a type below.
 
