@@ -7,9 +7,10 @@
  * connection comes from the CHALLENGE frame's own random nonce, which th0 (the hash of the
  * whole frame) carries into every key and signature of HELLO and WELCOME.
  *
- * e_R lives as long as a handshake may still use it: a retired epoch (a newer one exists) is
- * destroyed when its last handshake has released it, and at the latest HANDSHAKE_TIMEOUT_MS
- * after its last CHALLENGE (a HELLO after that fails the relay's timeout check anyway).
+ * e_R lives as long as a handshake may still use it: an epoch is retired CHALLENGE_EPOCH_MS
+ * after it began (by a timer, so an idle relay does not keep it), destroyed when its last
+ * handshake has released it, and at the latest HANDSHAKE_TIMEOUT_MS after its last CHALLENGE
+ * (a HELLO after that fails the relay's timeout check anyway).
  */
 import {
   CHALLENGE_EPOCH_MS,
@@ -126,6 +127,18 @@ export class ChallengeEpochs {
     this.#retired = [];
   }
 
+  #retire(epoch: ChallengeEpoch): void {
+    epoch.retire();
+    this.#retired.push(epoch);
+    // Erased by HANDSHAKE_TIMEOUT_MS after its last CHALLENGE whoever still holds it (held by
+    // a handshake nobody destroyed); the sweep in #next catches it earlier under load.
+    unrefd(setTimeout(() => {
+      const i = this.#retired.indexOf(epoch);
+      if (i >= 0) this.#retired.splice(i, 1);
+      epoch.erase();
+    }, HANDSHAKE_TIMEOUT_MS + 1));
+  }
+
   async #next(now: number): Promise<ChallengeEpoch> {
     try {
       if (this.#closed) throw new Error('challenge epochs destroyed');
@@ -144,10 +157,13 @@ export class ChallengeEpochs {
       }
       const old = this.#current;
       this.#current = epoch;
-      if (old !== undefined) {
-        old.retire();
-        this.#retired.push(old);
-      }
+      if (old !== undefined) this.#retire(old);
+      // Retire it on time even if no connection comes to replace it.
+      unrefd(setTimeout(() => {
+        if (this.#current !== epoch) return;
+        this.#current = undefined;
+        this.#retire(epoch);
+      }, this.#epochMs));
       // Retired epochs past their last possible HELLO go now, whoever still holds them.
       const t = this.#now();
       this.#retired = this.#retired.filter((e) => {
@@ -160,6 +176,11 @@ export class ChallengeEpochs {
       this.#pending = undefined;
     }
   }
+}
+
+/** Timers of the epochs never keep a process alive (Node); browsers have no unref. */
+function unrefd(t: ReturnType<typeof setTimeout>): void {
+  (t as { unref?: () => void }).unref?.();
 }
 
 /** The CHALLENGE payload and signature of an epoch of `eR` that begins at `startedAt`. */

@@ -5,7 +5,7 @@
  * own nonce, so th0, the session keys and everything HELLO binds differ, and a HELLO replayed
  * on another connection of the same epoch fails. Epochs rotate after CHALLENGE_EPOCH_MS and
  * an old e_R is erased once no handshake holds it, or HANDSHAKE_TIMEOUT_MS after its last
- * CHALLENGE.
+ * CHALLENGE; an idle relay's epoch is retired on time, not when the next connection comes.
  */
 import { CHALLENGE_EPOCH_MS, HANDSHAKE_TIMEOUT_MS, decodeChallenge, decodeFrame, encodeFrame } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
@@ -129,6 +129,27 @@ describe.each(BACKENDS)('challenge epochs on the $name backend', (backend) => {
     clock += HANDSHAKE_TIMEOUT_MS + 1;
     (await epochs.take()).release(); // e3: e1 is past any HELLO
     await expect(e1.eR.dh(relay.x)).rejects.toThrow(/after destroy/);
+  });
+
+  it('retires and erases an idle epoch on time, without a new connection to replace it', async () => {
+    await setup();
+    const epochs = new ChallengeEpochs({ backend, relay, epochMs: 30 });
+    const e1 = await epochs.take();
+    e1.release();
+    const until = Date.now() + 5000;
+    let erased = false;
+    while (!erased && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+      erased = await e1.eR.dh(relay.x).then(
+        () => false,
+        () => true,
+      );
+    }
+    expect(erased).toBe(true);
+    const e2 = await epochs.take();
+    e2.release();
+    expect(e2).not.toBe(e1);
+    epochs.destroy();
   });
 
   it('releases the epoch of a handshake destroyed before HELLO', async () => {
