@@ -4,12 +4,12 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 205419e1c8906d8cea9ecc65bc46b8c45a62a74367f08c23589c75c21972f53f
+  -parley-spec-hash: 20b3d78d02b4b084f1b41f9264e11a819098aa0246897c65ab16ff23f4e6406c
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
 doc: |-
-  End-to-end encrypted messaging through a relay that routes opaque ciphertext by a masked 8-byte id. Version 2 adds end-to-end sessions between contacts (a post-quantum hybrid double ratchet with encrypted headers, the `ratchet` frame kind); the relay handshake, the route masking and the v1 frame kinds are unchanged and still carry PROTOCOL_VERSION. All integers are little-endian. `DK(label, m)` is BLAKE3 derive_key with the context `"parley v1 " + label`; `KH(k, m)` is BLAKE3 keyed_hash; `X` is X25519; every variable-length part of hashed, signed or associated data is prefixed with its u32 length. Test vectors: generated/vectors/codec.json (every struct), generated/vectors/frames.json (complete frames: handshakes, peer, control and first-contact frames, valid and broken) and generated/vectors/rules.json (key and signature rules, the replay window, invites that verify, fingerprints, safety numbers, file digests, the order extension, handshake failures). `npm run conformance` runs another implementation against them over the conformance protocol, spec/conformance/PROTOCOL.md. Why each construction is what it is: spec/DESIGN.md.
+  End-to-end encrypted messaging through a relay that routes opaque ciphertext by a masked 8-byte id. Version 2 adds end-to-end sessions between contacts (a post-quantum hybrid double ratchet with encrypted headers, the `ratchet` frame kind); the relay handshake, the route masking and the v1 frame kinds still carry PROTOCOL_VERSION (the CHALLENGE signature covers a challenge epoch, CHALLENGE_EPOCH_MS, not one connection's nonce). All integers are little-endian. `DK(label, m)` is BLAKE3 derive_key with the context `"parley v1 " + label`; `KH(k, m)` is BLAKE3 keyed_hash; `X` is X25519; every variable-length part of hashed, signed or associated data is prefixed with its u32 length. Test vectors: generated/vectors/codec.json (every struct), generated/vectors/frames.json (complete frames: handshakes, peer, control and first-contact frames, valid and broken) and generated/vectors/rules.json (key and signature rules, the replay window, invites that verify, fingerprints, safety numbers, file digests, the order extension, handshake failures). `npm run conformance` runs another implementation against them over the conformance protocol, spec/conformance/PROTOCOL.md. Why each construction is what it is: spec/DESIGN.md.
 
   The root type parses one frame; every struct of the spec is a type below.
 
@@ -102,11 +102,11 @@ types:
       - id: relay_ephemeral
         size: 32
         -parley-size: KEY_SIZE
-        doc: "E_R: the relay's fresh X25519 ephemeral public key for this connection; the challenge."
+        doc: "E_R: the relay's X25519 ephemeral public key of the current challenge epoch (at most CHALLENGE_EPOCH_MS, shared by the connections opened in it)."
       - id: relay_time
         type: u8
         valid: {max: 9007199254740991}
-        doc: The relay's clock, ms since the Unix epoch.
+        doc: The relay's clock when the challenge epoch began, ms since the Unix epoch (informative; clients take the relay's time from WELCOME).
   hello:
     doc: Payload of the client's handshake frame. Signed by the client (signature `hello`, region `hello_signed`).
     -parley-fixed-size: 138
@@ -1245,7 +1245,7 @@ enums:
   handshake_type:
     1:
       id: challenge
-      doc: "Relay to client: the relay's ephemeral key is the challenge."
+      doc: "Relay to client: the challenge is the relay's ephemeral key of the current challenge epoch and this connection's nonce."
     2:
       id: hello
       doc: "Client to relay: the client's keys, bound to the challenge."

@@ -408,6 +408,12 @@ export const INVITE_FIRST_CONTACTS_PER_MINUTE = 10;
 export const HANDSHAKE_TIMEOUT_MS = 10000;
 
 /**
+ * Longest a relay uses one challenge epoch (its ephemeral key pair e_R, E_R, its relay_time and the one CHALLENGE signature over them) for new connections; it erases e_R at most HANDSHAKE_TIMEOUT_MS after the epoch's last CHALLENGE. Each connection's CHALLENGE still has its own random nonce, which th0 covers (spec/DESIGN.md, Relay sessions and handshake cost).
+ * From `constants.CHALLENGE_EPOCH_MS`.
+ */
+export const CHALLENGE_EPOCH_MS = 10000;
+
+/**
  * Largest accepted difference between a timestamp and the receiver's clock in the future direction.
  * From `constants.MAX_CLOCK_SKEW_MS`.
  */

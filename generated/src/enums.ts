@@ -78,7 +78,7 @@ export function isFrameKind(n: unknown): n is FrameKind {
  */
 export const HandshakeType = {
   /**
-   * Relay to client: the relay's ephemeral key is the challenge.
+   * Relay to client: the challenge is the relay's ephemeral key of the current challenge epoch and this connection's nonce.
    * From `enums.handshake_type.values.challenge`.
    */
   challenge: 1,

@@ -187,38 +187,31 @@ export interface ChallengeSignedParts {
    */
   relayX: Uint8Array;
   /**
-   * Exactly 24 bytes (NONCE_SIZE).
-   * From `regions.challenge_signed.parts[3]`.
-   */
-  nonce: Uint8Array;
-  /**
    * Any length, written after its u32 length.
-   * From `regions.challenge_signed.parts[4]`.
+   * From `regions.challenge_signed.parts[3]`.
    */
   payload: Uint8Array;
 }
 
 /**
- * Bytes bound by the CHALLENGE signature.
- * Bytes: version u8 = PROTOCOL_VERSION (1) || kind u8 = frame_kind.handshake (1) || relay_x 32 (KEY_SIZE) || nonce 24 (NONCE_SIZE) || u32(len(payload)) || payload.
+ * Bytes bound by the CHALLENGE signature: the challenge epoch's payload, not the frame's nonce, so that one signature serves every connection of the epoch. The nonce, random per connection, is still in th0 (the whole frame), which every key and signature of HELLO and WELCOME depends on.
+ * Bytes: version u8 = PROTOCOL_VERSION (1) || kind u8 = frame_kind.handshake (1) || relay_x 32 (KEY_SIZE) || u32(len(payload)) || payload.
  * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
  * From `regions.challenge_signed`.
  */
 export function challengeSigned(i: ChallengeSignedParts): Uint8Array {
   obj(i, 'challenge_signed');
   const relayX = bytesOf(i.relayX, 32, 'challenge_signed.relay_x');
-  const nonce = bytesOf(i.nonce, 24, 'challenge_signed.nonce');
   const payload = bytesOf(i.payload, -1, 'challenge_signed.payload');
-  const out = new Uint8Array(62 + payload.length);
+  const out = new Uint8Array(38 + payload.length);
   out[0] = 1;
   out[1] = 1;
   out.set(relayX, 2);
-  out.set(nonce, 34);
-  out[58] = payload.length;
-  out[59] = payload.length >>> 8;
-  out[60] = payload.length >>> 16;
-  out[61] = payload.length >>> 24;
-  out.set(payload, 62);
+  out[34] = payload.length;
+  out[35] = payload.length >>> 8;
+  out[36] = payload.length >>> 16;
+  out[37] = payload.length >>> 24;
+  out.set(payload, 38);
   return out;
 }
 

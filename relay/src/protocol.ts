@@ -7,6 +7,7 @@
  */
 import { ControlType, RelayError, ShutdownReason, WakeReason, type ControlMessage } from '@parley/generated';
 import {
+  ChallengeEpochs,
   RelayHandshake,
   RelaySession,
   identityFromSeed,
@@ -26,10 +27,13 @@ export async function deriveRelayKeys(seed: Uint8Array): Promise<{ x: Uint8Array
 export async function createRelayCrypto(seed: Uint8Array, backend?: CryptoBackend): Promise<RelayCrypto> {
   const b = backend ?? (await pickBackend());
   const relay = await identityFromSeed(b, seed);
+  // One E_R and one CHALLENGE signature per CHALLENGE_EPOCH_MS for every connection (spec
+  // handshake; spec/DESIGN.md "Relay sessions and handshake cost").
+  const epochs = new ChallengeEpochs({ backend: b, relay });
   return {
     publicX: relay.x,
     publicEd: relay.ed,
-    newHandshake: () => new Handshake(b, relay),
+    newHandshake: () => new Handshake(b, relay, epochs),
   };
 }
 
@@ -39,8 +43,9 @@ class Handshake implements HandshakePort {
   constructor(
     readonly backend: CryptoBackend,
     readonly relay: Identity,
+    epochs: ChallengeEpochs,
   ) {
-    this.#hs = new RelayHandshake({ backend, relay });
+    this.#hs = new RelayHandshake({ backend, relay, epochs });
   }
 
   challenge(): Promise<Uint8Array> {

@@ -13,6 +13,7 @@ export {
 export {
   FRAME_KIND_OFFSET,
   FRAME_NONCE_OFFSET,
+  ChallengeEpochs,
   RelayHandshake,
   RelaySession,
   buildWellKnown,

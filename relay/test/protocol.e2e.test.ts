@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode, ControlType, RelayError } from '@parley/generated';
+import { CloseCode, ControlType, RelayError, decodeFrame } from '@parley/generated';
 import { generateIdentity, isOpenError } from '@parley/runtime/protocol';
 import { startRelay, type RunningRelay } from '../src/index.ts';
 import { RealClient, backend } from './helpers/real-client.ts';
@@ -97,13 +97,18 @@ describe('end to end', () => {
     expect(await b2.open(b2.peerFrames()[0]!, [keysOf(a)])).toBe('after');
   });
 
-  it('a replayed HELLO is refused (handshake_failed)', async () => {
+  it('a replayed HELLO is refused (handshake_failed), within the same challenge epoch too', async () => {
     const r = await relay();
     const a = await client(r);
     const hello = a.sent[0]!;
     const replay = await RealClient.create(pin(r), a.identity);
     await replay.connect(r.url, { hello });
     expect(await replay.closed).toBe(CloseCode.handshakeFailed);
+    // Both connections got the epoch's E_R and signature; only the nonce (hence th0) differs.
+    const [c1, c2] = [decodeFrame(a.challenges[0]!), decodeFrame(replay.challenges[0]!)];
+    expect(hex(c1.payload)).toBe(hex(c2.payload));
+    expect(hex(c1.sig)).toBe(hex(c2.sig));
+    expect(hex(c1.nonce)).not.toBe(hex(c2.nonce));
     expect(a.ws.readyState).toBe(a.ws.OPEN); // the real session is untouched
   });
 

@@ -26,13 +26,13 @@ export interface Challenge {
    */
   versions: number[];
   /**
-   * E_R: the relay's fresh X25519 ephemeral public key for this connection; the challenge.
+   * E_R: the relay's X25519 ephemeral public key of the current challenge epoch (at most CHALLENGE_EPOCH_MS, shared by the connections opened in it).
    * Wire: bytes, 32 bytes (KEY_SIZE).
    * From `structs.challenge.fields[2]`.
    */
   relayEphemeral: Uint8Array;
   /**
-   * The relay's clock, ms since the Unix epoch.
+   * The relay's clock when the challenge epoch began, ms since the Unix epoch (informative; clients take the relay's time from WELCOME).
    * Wire: u64.
    * From `structs.challenge.fields[3]`.
    */

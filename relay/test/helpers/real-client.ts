@@ -33,6 +33,8 @@ export class RealClient {
   session!: ClientSession;
   mailboxPending = -1;
   readonly received: Received[] = [];
+  /** CHALLENGE frames as received, one per connect(). */
+  readonly challenges: Uint8Array[] = [];
   /** Raw frames as sent on the socket (HELLO first). */
   readonly sent: Uint8Array[] = [];
   closed!: Promise<number>;
@@ -66,6 +68,7 @@ export class RealClient {
         last = last.then(async () => {
           if (step === 0) {
             step = 1;
+            this.challenges.push(frame);
             const hello = opts.hello ?? (await hs.onChallenge(frame));
             this.#send(hello);
             return;

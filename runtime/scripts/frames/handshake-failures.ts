@@ -80,15 +80,20 @@ export async function handshakeFailureCases(backend: CryptoBackend, p: Parties, 
     { name: 'wrong_relay_key', description: "handshake alice's genuine CHALLENGE, but the client pinned Mallory's keys as the relay's.", client_seed: hex(p.alice.seed), pinned_relay: keys('mallory'), ...clientInputs, challenge: hex(alice.challenge), error: 'BAD_RELAY' },
     { name: 'tampered_welcome', description: "handshake alice's CHALLENGE, then its WELCOME with a bit of the sealed body flipped: the signature covers it.", client_seed: hex(p.alice.seed), pinned_relay: keys('relay'), ...clientInputs, challenge: hex(alice.challenge), welcome: hex(flipLast(alice.welcome, SIG_SIZE + 1)), error: 'BAD_RELAY' },
   ];
-  const relayInputs = (r: Run) => ({ relay_ephemeral_secret: hex(r.inputs.relay_ephemeral_secret!), challenge_nonce: hex(r.inputs.challenge_nonce!), welcome_nonce: hex(r.inputs.welcome_nonce!), relay_time: now });
-  const relayCase = async (name: string, description: string, r: Run, helloAt: number, hello: Uint8Array) => {
-    const reason = await relayVerdict(backend, p, r.inputs, now, helloAt, hello);
-    return { name, description, relay_seed: hex(p.relay.seed), ...relayInputs(r), hello_at: helloAt, hello: hex(hello), ...(reason === 'ok' ? { result: 'ok' } : { error: 'HANDSHAKE_FAILED', reason }) };
+  const relayInputs = (i: Record<string, Uint8Array>) => ({ relay_ephemeral_secret: hex(i.relay_ephemeral_secret!), challenge_nonce: hex(i.challenge_nonce!), welcome_nonce: hex(i.welcome_nonce!), relay_time: now });
+  const relayCase = async (name: string, description: string, r: Run | Record<string, Uint8Array>, helloAt: number, hello: Uint8Array) => {
+    const inputs = 'inputs' in r ? (r as Run).inputs : (r as Record<string, Uint8Array>);
+    const reason = await relayVerdict(backend, p, inputs, now, helloAt, hello);
+    return { name, description, relay_seed: hex(p.relay.seed), ...relayInputs(inputs), hello_at: helloAt, hello: hex(hello), ...(reason === 'ok' ? { result: 'ok' } : { error: 'HANDSHAKE_FAILED', reason }) };
   };
+  // Another connection in the challenge epoch of handshake alice: the same e_R and relay_time
+  // (so the same CHALLENGE payload and signature), only the CHALLENGE nonce is its own.
+  const sameEpoch = { ...alice.inputs, challenge_nonce: fixed('handshake alice same epoch challenge nonce', NONCE_SIZE) };
   const relay = [
     await relayCase('hello_at_deadline', "handshake alice's HELLO arriving exactly HANDSHAKE_TIMEOUT_MS after CHALLENGE: accepted.", alice, now + HANDSHAKE_TIMEOUT_MS, alice.hello),
     await relayCase('stale_hello', "handshake alice's HELLO arriving HANDSHAKE_TIMEOUT_MS + 1 ms after CHALLENGE.", alice, now + HANDSHAKE_TIMEOUT_MS + 1, alice.hello),
     await relayCase('replayed_hello', "handshake alice's HELLO replayed on the connection of handshake bob (another E_R and th0): statics does not open.", bob, now + 1, alice.hello),
+    await relayCase('replayed_hello_same_epoch', "handshake alice's HELLO replayed on another connection of the same challenge epoch (the same E_R, relay_time and CHALLENGE signature, another CHALLENGE nonce, hence another th0): statics does not open.", sameEpoch, now + 1, alice.hello),
     await relayCase('bad_hello_signature', "handshake alice's HELLO with a signature bit flipped.", alice, now + 1, flipLast(alice.hello, SIG_SIZE)),
   ];
   return { client, relay };

@@ -134,9 +134,10 @@ export class ClientHandshake {
     } catch (cause) {
       throw new HandshakeError('UNEXPECTED_MESSAGE', 'expected CHALLENGE', { cause });
     }
-    // signature with the pinned relay keys
+    // signature with the pinned relay keys, over the challenge epoch's payload (the nonce is
+    // per connection and unsigned: it reaches every later key and signature through th0)
     const bind = deriveChallengeBind(H, { relayX: relay.x, relayEd: relay.ed });
-    const message = signatureMessageChallenge(H, bind, { relayX: relay.x, nonce: frame.nonce, payload: frame.payload });
+    const message = signatureMessageChallenge(H, bind, { relayX: relay.x, payload: frame.payload });
     if (!(await backend.ed25519Verify(relay.ed, message, frame.sig))) {
       throw new HandshakeError('BAD_RELAY', 'CHALLENGE does not verify with the pinned relay key');
     }

@@ -1,25 +1,26 @@
 /**
  * The relay side of the handshake (spec `handshake`): a pure state machine, no I/O.
  *
- *   challenge()            → CHALLENGE (a fresh ephemeral E_R is the challenge)
+ *   challenge()            → CHALLENGE (the challenge epoch's E_R and signature, and a fresh
+ *                            nonce for this connection: handshake-epoch.ts)
  *   onHello(HELLO)         → the client's proven keys; every check of the spec's hello step,
  *                            each failing with HandshakeError HANDSHAKE_FAILED and a `reason`
  *                            for logs (the client only sees close code handshake_failed)
  *   welcome({ ... })       → WELCOME and the session keys
  *
  * Exactly one HELLO is accepted, within HANDSHAKE_TIMEOUT_MS of CHALLENGE. A replayed HELLO
- * fails on any other connection because E_R and the CHALLENGE (th0) differ. e_R is a key pair
- * made inside the backend (`x25519Ephemeral`) and destroyed when onHello ends; k_proof,
- * k_welcome and the session secret are erased when welcome ends (or on any failure).
+ * fails on any other connection because the CHALLENGE's nonce, hence th0, differs (and E_R too
+ * in another epoch). e_R is a key pair made inside the backend (`x25519Ephemeral`), shared by
+ * the connections of one challenge epoch when the relay passes `epochs` (else made for this
+ * handshake alone) and released when onHello ends; k_proof, k_welcome and the session secret
+ * are erased when welcome ends (or on any failure).
  */
 import {
   BYTE_RATE_PER_SECOND,
   FRAME_RATE_PER_SECOND,
   FrameKind,
   HANDSHAKE_TIMEOUT_MS,
-  HandshakeType,
   ID_SIZE,
-  KEY_SIZE,
   MAX_FRAME_SIZE,
   NONCE_SIZE,
   PROTOCOL_VERSION,
@@ -27,7 +28,6 @@ import {
   decodeHello,
   decodeHelloProof,
   decodeHelloStatics,
-  deriveChallengeBind,
   deriveHelloBind,
   deriveHelloProof,
   deriveHelloStatics,
@@ -36,22 +36,22 @@ import {
   deriveTranscriptWelcome,
   deriveWelcomeBind,
   deriveWelcomeKey,
-  encodeChallenge,
   encodeWelcome,
   encodeWelcomeBody,
   helloProofAd,
   helloStaticsAd,
-  signatureMessageChallenge,
+  HandshakeType,
   signatureMessageHello,
   signatureMessageWelcome,
   welcomeAd,
   type Hello,
 } from '@parley/generated';
 import { ed25519PointAcceptable } from '../crypto/_rules.ts';
-import type { CryptoBackend, X25519Ephemeral } from '../crypto/index.ts';
+import type { CryptoBackend } from '../crypto/index.ts';
 import { H } from './_blake3.ts';
 import { HandshakeError, isHandshakeError, type HandshakeFailReason } from './errors.ts';
 import { buildFrame } from './frame.ts';
+import { makeEpoch, type ChallengeEpoch, type ChallengeEpochs } from './handshake-epoch.ts';
 import { defaults, deriveSessionKeys, erase, isHandshakeFrame, newEphemeral, type HandshakeOptions, type SessionKeys, type Transcript } from './handshake.ts';
 import type { Identity } from './identity.ts';
 
@@ -59,8 +59,13 @@ export interface RelayHandshakeOptions extends HandshakeOptions {
   backend: CryptoBackend;
   /** The relay's own identity (R_x, R_ed and their secrets). */
   relay: Identity;
-  /** Versions the relay offers (default [PROTOCOL_VERSION]). */
+  /** Versions the relay offers (default [PROTOCOL_VERSION]); the same as `epochs` was given. */
   versions?: readonly number[];
+  /**
+   * The relay's challenge epochs (one E_R and CHALLENGE signature per CHALLENGE_EPOCH_MS).
+   * Without them, or with injected `random` (vectors), this handshake makes an epoch of its own.
+   */
+  epochs?: ChallengeEpochs;
 }
 
 /** The limits a WELCOME announces (defaults: the spec's constants). */
@@ -93,7 +98,7 @@ export class RelayHandshake {
   readonly #o: Required<HandshakeOptions> & RelayHandshakeOptions;
   readonly #versions: readonly number[];
   #state: State = 'start';
-  #eR: X25519Ephemeral | undefined;
+  #epoch: ChallengeEpoch | undefined;
   #challengeAt = 0;
   #version = 0;
   #kProof: Uint8Array | undefined;
@@ -113,25 +118,21 @@ export class RelayHandshake {
     return this.#challengeAt + HANDSHAKE_TIMEOUT_MS;
   }
 
-  /** The first message: CHALLENGE, signed with R_ed. */
+  /** The first message: CHALLENGE, the epoch's payload signed with R_ed, with this connection's nonce. */
   async challenge(): Promise<Uint8Array> {
     this.#enter('start');
     const { backend, relay, random, now } = this.#o;
     try {
-      // e_R from the injected `random` (vectors), else generated inside the backend.
-      const eR = await newEphemeral(backend, this.#injectedRandom ? random : undefined);
+      const epoch = await this.#takeEpoch();
       if (this.#state !== 'busy') {
-        eR.destroy(); // destroy() was called meanwhile
+        epoch.release(); // destroy() was called meanwhile
         throw failed('OUT_OF_ORDER', 'handshake abandoned during CHALLENGE');
       }
-      this.#eR = eR;
-      const relayEphemeral = eR.publicKey;
+      this.#epoch = epoch;
       this.#challengeAt = now();
+      // Per connection: the nonce makes this CHALLENGE, hence th0 and everything HELLO binds, unique.
       const nonce = random(NONCE_SIZE);
-      const payload = encodeChallenge({ type: HandshakeType.challenge, versions: [...this.#versions], relayEphemeral, relayTime: this.#challengeAt });
-      const bind = deriveChallengeBind(H, { relayX: relay.x, relayEd: relay.ed });
-      const sig = await backend.ed25519Sign(relay.edSeed, signatureMessageChallenge(H, bind, { relayX: relay.x, nonce, payload }));
-      const frame = buildFrame({ nonce, kind: FrameKind.handshake, payload, sig });
+      const frame = buildFrame({ nonce, kind: FrameKind.handshake, payload: epoch.payload, sig: epoch.sig });
       this.transcript.th0 = deriveTranscriptChallenge(H, { frame });
       this.#state = 'challenged';
       return frame;
@@ -156,8 +157,8 @@ export class RelayHandshake {
     } catch (e) {
       throw this.#fail(isHandshakeError(e) ? e : failed('MALFORMED', 'HELLO rejected', e));
     } finally {
-      this.#eR?.destroy();
-      this.#eR = undefined;
+      this.#epoch?.release();
+      this.#epoch = undefined;
     }
   }
 
@@ -207,16 +208,33 @@ export class RelayHandshake {
 
   #fail(e: unknown): unknown {
     this.#state = 'failed';
-    this.#eR?.destroy();
+    this.#epoch?.release();
     erase(this.#kProof);
-    this.#eR = undefined;
+    this.#epoch = undefined;
     this.#kProof = undefined;
     return e;
   }
 
+  /** The relay's current epoch, or one for this handshake alone (e_R from injected `random` for vectors). */
+  async #takeEpoch(): Promise<ChallengeEpoch> {
+    const { backend, relay, random, now, epochs } = this.#o;
+    if (epochs !== undefined && !this.#injectedRandom) return epochs.take();
+    const eR = await newEphemeral(backend, this.#injectedRandom ? random : undefined);
+    try {
+      const at = now();
+      const epoch = await makeEpoch(backend, relay, this.#versions, eR, at);
+      epoch.take(at);
+      epoch.retire(); // e_R goes when this handshake releases it
+      return epoch;
+    } catch (e) {
+      eR.destroy();
+      throw e;
+    }
+  }
+
   async #hello(frameBytes: Uint8Array): Promise<HelloResult> {
     const { backend, relay } = this.#o;
-    const eR = this.#eR!;
+    const eR = this.#epoch!.eR;
     const th0 = this.transcript.th0!;
     // The frame decodes, kind is handshake, route is zero, type is hello.
     let hello: Hello;

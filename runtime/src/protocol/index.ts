@@ -30,6 +30,8 @@ export type { SessionKind } from './frame.ts';
 export { ClientHandshake } from './handshake-client.ts';
 export type { ClientHandshakeOptions } from './handshake-client.ts';
 export { RelayHandshake, DEFAULT_WELCOME_LIMITS } from './handshake-relay.ts';
+export { ChallengeEpochs, ChallengeEpoch } from './handshake-epoch.ts';
+export type { ChallengeEpochsOptions } from './handshake-epoch.ts';
 export type { RelayHandshakeOptions, HelloResult, WelcomeLimits } from './handshake-relay.ts';
 export { deriveSessionKeys, destroySessionKeys } from './handshake.ts';
 export type { HandshakeOptions, SessionKeys, Transcript } from './handshake.ts';
