@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 5395866d9603f2707c151fa16ac6a0e3bb279b6209d0286e1bcfc37d70519e5c
+  -parley-spec-hash: c333ba67b31a3d03ca9ea4f7354b8d12e126d8197b393f77ade5e14456248fbf
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
