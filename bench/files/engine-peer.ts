@@ -38,10 +38,10 @@ const [url, xHex, edHex, name] = process.argv.slice(2) as [string, string, strin
 const dir = mkdtempSync(join(tmpdir(), 'parley-bench-files-'));
 const send = (r: PeerReply) => process.send!(r);
 
-let baseline = process.memoryUsage().rss;
+let baseline = process.memoryUsage.rss();
 let peak = baseline;
 const sampler = setInterval(() => {
-  const r = process.memoryUsage().rss;
+  const r = process.memoryUsage.rss();
   if (r > peak) peak = r;
 }, RSS_SAMPLE_MS);
 
@@ -62,9 +62,8 @@ let chunkAt: number[] = [];
 let sentAt: number[] = [];
 let lastSent = 0;
 engine.on('contact-request', ({ contact }) => void engine.acceptContact(contact.key).then(() => send({ contact: contact.key })));
-engine.on('error', (e) => process.stderr.write(name + ' error ' + String((e as {error: unknown}).error) + ' ' + (e as {context: string}).context + '\n'));
+engine.on('error', (e) => process.stderr.write(`${name}: ${e.context}: ${String(e.error)}\n`));
 engine.on('file-progress', (p) => {
-  if (process.env.DBG) process.stderr.write(name + ' ' + p.direction + ' ' + p.chunks + ' ' + p.sent + '\n');
   if (p.direction === 'in') {
     while (chunkAt.length < p.chunks) chunkAt.push(now());
   } else if (p.sent !== undefined && p.sent > lastSent) {
@@ -98,7 +97,7 @@ process.on('message', (m: PeerCommand) => {
       chunkAt = [];
       sentAt = [];
       lastSent = 0;
-      baseline = peak = process.memoryUsage().rss;
+      baseline = peak = process.memoryUsage.rss();
       send({ ready: true });
     } else if (m.cmd === 'send') {
       // The file is written to disk first (outside the measurement) and read by the engine in

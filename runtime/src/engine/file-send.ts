@@ -44,6 +44,8 @@ interface Slot {
   ids: string[];
   lastSentAt?: number;
   sentOnce?: boolean;
+  /** Order of the last sealing among all chunks (see `acked`: what was sent before an acknowledged chunk). */
+  order?: number;
 }
 
 interface OutT {
@@ -90,9 +92,11 @@ const chunkLength = (size: number, index: number) => Math.min(FILE_CHUNK_SIZE, s
 export class OutgoingFiles {
   readonly #d: OutgoingFilesDeps;
   readonly #t = new Map<string, OutT>();
-  readonly #byMsg = new Map<string, { fileId: string; index: number }>();
+  /** Chunk ids waiting for a receipt, with the order of that sealing. */
+  readonly #byMsg = new Map<string, { fileId: string; index: number; order: number }>();
   /** Frame size of a sealed chunk (all are padded to the largest bucket); learned at the first seal. */
   #frameSize = FILE_CHUNK_SIZE;
+  #order = 0;
   /** Per contact, which transfer goes next (round robin). */
   readonly #turn = new Map<string, number>();
 
@@ -190,19 +194,30 @@ export class OutgoingFiles {
    */
   async acked(contact: string, ids: readonly string[]): Promise<boolean> {
     const touched = new Set<OutT>();
+    let last = -1;
     for (const id of ids) {
       const hit = this.#byMsg.get(id);
       if (!hit) continue;
       this.#byMsg.delete(id);
       const t = this.#t.get(hit.fileId);
       if (!t || t.rec.contact !== contact) continue;
-      for (const other of t.inflight.get(hit.index)?.ids ?? []) this.#byMsg.delete(other);
+      const slot = t.inflight.get(hit.index);
+      if (hit.order > last) last = hit.order;
+      for (const other of slot?.ids ?? []) this.#byMsg.delete(other);
       t.inflight.delete(hit.index);
       if (has(t.rec.acked, hit.index)) continue;
       set(t.rec.acked, hit.index);
       t.ackedCount++;
       t.unsaved++;
       touched.add(t);
+    }
+    // The receiver acknowledges in the order it received (groups are made durable in order), so
+    // a chunk sealed before an acknowledged one and still unacknowledged was lost (a receiver that
+    // restarted, a connection that died on its side): it goes again now, not after RESEND_INTERVAL_MS.
+    const now = this.#d.clock.now();
+    for (const t of this.#t.values()) {
+      if (t.rec.contact !== contact) continue;
+      for (const s of t.inflight.values()) if (s.order !== undefined && s.order < last && s.lastSentAt !== undefined) s.lastSentAt = now - RESEND_INTERVAL_MS;
     }
     for (const t of touched) {
       const { fileId } = t.rec;
@@ -284,7 +299,8 @@ export class OutgoingFiles {
         const data = await d.blobs.read(outBlob(fileId), index * FILE_CHUNK_SIZE, chunkLength(size, index));
         const sealed = await d.seal(c, { type: MessageType.fileChunk, body: { fileId: fromHex(fileId), index, data } });
         this.#frameSize = sealed.frame.length;
-        this.#byMsg.set(sealed.msgId, { fileId, index });
+        slot.order = ++this.#order;
+        this.#byMsg.set(sealed.msgId, { fileId, index, order: slot.order });
         slot.ids.push(sealed.msgId);
         return s.route(sealed.frame, id);
       },

@@ -117,8 +117,9 @@ interface InT {
   meta: InMeta;
   /** Chunks in the part file (durable or in the open group). */
   have: Uint8Array;
-  /** Chunks durable (what the record says). */
+  /** Chunks durable (what the record says), and how many. */
   durable: Uint8Array;
+  durableCount: number;
   count: number;
   group: Group;
   /** Groups being made durable, one after another (outside the receive lane: chunks keep coming meanwhile). */
@@ -344,7 +345,7 @@ export class FileTransfers implements PerContactState {
       this.#in.set(`${c.key}/${fileId}`, t);
       ctx.emit('history', { item });
       this.#progressIn(t);
-      if (countBits(t.durable, meta.chunkCount) === meta.chunkCount) await this.#complete(c, t);
+      if (t.durableCount === meta.chunkCount) await this.#complete(c, t);
     });
   }
 
@@ -427,11 +428,12 @@ export class FileTransfers implements PerContactState {
           return;
         }
         t.durable = durable;
+        t.durableCount += g.fresh.length;
       }
       for (const a of g.acks) a();
       if (t.dropped) return;
       if (g.fresh.length > 0) this.#progressIn(t);
-      if (countBits(t.durable, m.chunkCount) === m.chunkCount && !t.meta.held && !t.meta.done) {
+      if (t.durableCount === m.chunkCount && !t.meta.held && !t.meta.done) {
         void ctx.serial.run(() => this.#complete(c, t)).catch((err) => report(ctx.emit, 'file complete', err));
       }
     });
@@ -495,10 +497,11 @@ export class FileTransfers implements PerContactState {
     return ops;
   }
 
+  /** Progress counts the chunks durable (those a crash keeps). */
   #progressIn(t: InT): void {
     const m = t.meta;
-    const bytes = Math.min(m.size, t.count * m.chunkSize);
-    this.#ctx.emit('file-progress', { contact: m.contact, fileId: m.fileId, direction: 'in', chunks: t.count, totalChunks: m.chunkCount, bytes, size: m.size });
+    const bytes = Math.min(m.size, t.durableCount * m.chunkSize);
+    this.#ctx.emit('file-progress', { contact: m.contact, fileId: m.fileId, direction: 'in', chunks: t.durableCount, totalChunks: m.chunkCount, bytes, size: m.size });
   }
 
   /** True if the part file holds every chunk and its digest matches the offer's (streamed). */
@@ -605,7 +608,8 @@ export class FileTransfers implements PerContactState {
 
   #fresh(meta: InMeta): InT {
     const have = meta.have?.slice() ?? bitmap(meta.chunkCount);
-    return { meta, have, durable: have.slice(), count: countBits(have, meta.chunkCount), group: { fresh: [], ops: [], acks: [] }, flushing: Promise.resolve() };
+    const count = countBits(have, meta.chunkCount);
+    return { meta, have, durable: have.slice(), count, durableCount: count, group: { fresh: [], ops: [], acks: [] }, flushing: Promise.resolve() };
   }
 
   async #loadIn(contact: string, fileId: string): Promise<InT | undefined> {
