@@ -19,28 +19,15 @@
  * until the app calls `release` after storing the bytes; until then every start emits `file`
  * again, so a crash between the event and the app's write loses nothing.
  */
-import {
-  Contexts,
-  FILE_ACK_DELAY_MS,
-  FILE_ACK_GROUP_CHUNKS,
-  FILE_CHUNK_SIZE,
-  FILE_ID_SIZE,
-  FileCancelReason,
-  FileCancelReasonNames,
-  MAX_FILENAME_BYTES,
-  MAX_FILE_SIZE,
-  MAX_MIME_BYTES,
-  MessageType,
-  REPLAY_WINDOW_MS,
-  type Envelope,
-  type FileCancel,
-} from '@parley/generated';
-import { Blake3Hasher, equalBytes, fromHex, toHex } from '../crypto/index.ts';
+import { FILE_ACK_DELAY_MS, FILE_ACK_GROUP_CHUNKS, FileCancelReason, FileCancelReasonNames, MessageType, REPLAY_WINDOW_MS, type Envelope, type FileCancel } from '@parley/generated';
+import { fromHex, toHex } from '../crypto/index.ts';
 import { OpenError } from '../protocol/errors.ts';
 import type { BlobStore } from './blobs.ts';
 import { EngineError } from './errors.ts';
+import { freshIn, inBlob, safeName, verifyPart, type InMeta, type InT } from './file-in.ts';
+import { offerFile } from './file-offer.ts';
 import type { OutgoingFileProgress } from './file-progress.ts';
-import { bitmap, countBits, hasBit, outBlob, setBit, type FileSource, type OutgoingFiles } from './file-send.ts';
+import { countBits, hasBit, setBit, type FileSource, type OutgoingFiles } from './file-send.ts';
 import type { History, HistoryItem } from './history.ts';
 import { MAX_INCOMING_TRANSFERS_PER_CONTACT } from './limits.ts';
 import type { Outbox } from './outbox.ts';
@@ -49,6 +36,9 @@ import { K, del, getRecord, listRecords, putRecord } from './records.ts';
 import type { Serial } from './serial.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact, FileFailed } from './types.ts';
+
+export { fileDigest, fileDigestHasher, inBlob } from './file-in.ts';
+export { bytesSource } from './file-offer.ts';
 
 type Env<T extends number> = Extract<Envelope, { type: T }>;
 
@@ -71,77 +61,6 @@ export interface FileTransfersDeps {
   progress: OutgoingFileProgress;
 }
 
-/** A streaming DK(file digest, content) (spec derivations.file_digest). */
-export function fileDigestHasher(): { update(b: Uint8Array): void; digest(): Uint8Array } {
-  return Blake3Hasher.deriveKey(Contexts.fileDigest);
-}
-
-export function fileDigest(content: Uint8Array): Uint8Array {
-  const h = fileDigestHasher();
-  for (let at = 0; at < content.length; at += FILE_CHUNK_SIZE) h.update(content.subarray(at, at + FILE_CHUNK_SIZE));
-  return h.digest();
-}
-
-interface InMeta {
-  contact: string;
-  fileId: string;
-  /** The offer's message id. */
-  msgId: string;
-  name: string;
-  mime: string;
-  size: number;
-  chunkSize: number;
-  chunkCount: number;
-  digest: Uint8Array;
-  /** The offer is held for ordering (order.ts): chunks are stored, the record and events wait. */
-  held?: boolean;
-  /** Complete and emitted; the part file kept until the app releases it (holdReceivedFiles). */
-  done?: boolean;
-  /** Cancelled by the sender while the offer was held: a tombstone until the offer is acted on. */
-  cancelled?: boolean;
-  /** The offer's timestamp (sender's clock): the transfer expires when it leaves the replay window. */
-  sentAt?: number;
-  /** Chunks durable in the part file (bit i: chunk i). */
-  have?: Uint8Array;
-}
-
-/** Chunks written but not yet durable, with what waits for them. */
-interface Group {
-  fresh: number[];
-  ops: StoreOp[];
-  acks: (() => void)[];
-  timer?: ReturnType<typeof setTimeout>;
-}
-
-interface InT {
-  meta: InMeta;
-  /** Chunks in the part file (durable or in the open group). */
-  have: Uint8Array;
-  /** Chunks durable (what the record says), and how many. */
-  durable: Uint8Array;
-  durableCount: number;
-  count: number;
-  group: Group;
-  /** Groups being made durable, one after another (outside the receive lane: chunks keep coming meanwhile). */
-  flushing: Promise<void>;
-  /** Removed (cancelled, failed, released): groups still syncing only acknowledge. */
-  dropped?: boolean;
-  completing?: boolean;
-}
-
-export const inBlob = (contact: string, fileId: string) => `in-${contact}-${fileId}`;
-
-/** A received name without any path, control characters or leading dots. */
-function safeName(name: string): string {
-  const base = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^\.+/, '').trim();
-  return base === '' ? 'file' : base;
-}
-
-/** A source over bytes in memory. */
-export function bytesSource(bytes: Uint8Array): FileSource {
-  return { size: bytes.length, read: async (at, n) => bytes.subarray(at, at + n) };
-}
-
 export class FileTransfers implements PerContactState {
   readonly #ctx: FileTransfersDeps;
   readonly #in = new Map<string, InT>();
@@ -161,7 +80,7 @@ export class FileTransfers implements PerContactState {
       live.add(inBlob(m.contact, m.fileId));
       if (!m.done || !ctx.contacts.get(m.contact)) continue;
       const t = await this.#loadIn(m.contact, m.fileId);
-      if (t && (await this.#verify(m))) await this.#emitFile(t);
+      if (t && (await verifyPart(this.#ctx.blobs, m))) await this.#emitFile(t);
     }
     for (const name of await ctx.blobs.list('in-')) if (!live.has(name)) await ctx.blobs.delete(name);
     // crashes of the previous format (chunks in the outbox): their markers only
@@ -171,44 +90,10 @@ export class FileTransfers implements PerContactState {
     }
   }
 
-  /** Offers a file: reads it once (digest and spooled copy), then queues the offer; chunks follow. */
-  async send(c: Contact, file: { name: string; mime?: string; bytes?: Uint8Array; source?: FileSource }): Promise<{ id: string; fileId: string }> {
-    const ctx = this.#ctx;
-    const src = file.source ?? (file.bytes instanceof Uint8Array ? bytesSource(file.bytes) : undefined);
-    if (!src) throw new TypeError('file.bytes must be a Uint8Array (or file.source a reader)');
-    const mime = file.mime ?? '';
-    if (src.size > MAX_FILE_SIZE) throw new EngineError('TOO_LARGE', `a file may have at most ${MAX_FILE_SIZE} bytes, got ${src.size}`);
-    const nameLen = new TextEncoder().encode(file.name).length;
-    if (nameLen < 1 || nameLen > MAX_FILENAME_BYTES) throw new EngineError('TOO_LARGE', `a file name has 1 to ${MAX_FILENAME_BYTES} bytes, got ${nameLen}`);
-    if (new TextEncoder().encode(mime).length > MAX_MIME_BYTES) throw new EngineError('TOO_LARGE', `a MIME type has at most ${MAX_MIME_BYTES} bytes`);
-    const chunkCount = Math.ceil(src.size / FILE_CHUNK_SIZE);
-    const slot = ctx.outbox.reserve(1);
-    try {
-      const fileIdBytes = ctx.clock.randomBytes(FILE_ID_SIZE);
-      const fileId = toHex(fileIdBytes);
-      const digest = await ctx.outgoing.spool(fileId, src, fileDigestHasher());
-      const offer = await ctx.send.sealDurable(
-        c,
-        { type: MessageType.fileOffer, body: { fileId: fileIdBytes, name: file.name, mime, size: src.size, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest } },
-        { fileId, history: { kind: 'file', file: { fileId, name: file.name, mime, size: src.size, state: 'sending' } } },
-      );
-      const rec = { contact: c.key, fileId, msgId: offer.entry.msgId, size: src.size, chunkCount, acked: bitmap(chunkCount), createdAt: ctx.clock.now() };
-      try {
-        await ctx.store.batch(chunkCount > 0 ? [...offer.ops, ctx.outgoing.recordOp(rec)] : offer.ops);
-      } catch (err) {
-        await ctx.outgoing.forget(fileId);
-        throw err;
-      }
-      ctx.progress.start(c.key, fileId, { total: chunkCount, size: src.size, delivered: 0, sent: 0 });
-      if (chunkCount > 0) ctx.outgoing.add(rec);
-      else await ctx.outgoing.forget(fileId);
-      ctx.send.commit([offer]);
-      return { id: offer.entry.msgId, fileId };
-    } finally {
-      slot.release();
-    }
+  /** Offers a file: reads it once (digest and spooled copy), then queues the offer; chunks follow (file-offer.ts). */
+  send(c: Contact, file: { name: string; mime?: string; bytes?: Uint8Array; source?: FileSource }): Promise<{ id: string; fileId: string }> {
+    return offerFile(this.#ctx, c, file);
   }
-
   /** Stops a transfer in either direction and tells the peer (file_cancel, reason cancelled). */
   cancel(c: Contact, fileId: string): Promise<void> {
     return this.#ctx.serial.run(() => this.#cancel(c, fileId));
@@ -340,7 +225,7 @@ export class FileTransfers implements PerContactState {
     }
     act.ops.push(putRecord(K.fileIn(c.key, fileId), { ...meta, ...(opened ? { have: opened.durable } : {}) }), ctx.history.put(item));
     act.after.push(async () => {
-      const t = opened ?? this.#fresh(meta);
+      const t = opened ?? freshIn(meta);
       t.meta = meta; // no longer held
       this.#in.set(`${c.key}/${fileId}`, t);
       ctx.emit('history', { item });
@@ -504,19 +389,6 @@ export class FileTransfers implements PerContactState {
     this.#ctx.emit('file-progress', { contact: m.contact, fileId: m.fileId, direction: 'in', chunks: t.durableCount, totalChunks: m.chunkCount, bytes, size: m.size });
   }
 
-  /** True if the part file holds every chunk and its digest matches the offer's (streamed). */
-  async #verify(m: InMeta): Promise<boolean> {
-    const h = fileDigestHasher();
-    const blob = inBlob(m.contact, m.fileId);
-    for (let i = 0; i < m.chunkCount; i++) {
-      const want = Math.min(m.chunkSize, m.size - i * m.chunkSize);
-      const data = await this.#ctx.blobs.read(blob, i * m.chunkSize, want);
-      if (data.length !== want) return false;
-      h.update(data);
-    }
-    return equalBytes(h.digest(), m.digest);
-  }
-
   /** `file`: `read` over the part file, and `bytes` unless streamReceivedFiles. */
   async #emitFile(t: InT): Promise<void> {
     const ctx = this.#ctx;
@@ -536,7 +408,7 @@ export class FileTransfers implements PerContactState {
     const m = t.meta;
     if (t.completing || t.dropped) return;
     t.completing = true;
-    const ok = await this.#verify(m);
+    const ok = await verifyPart(this.#ctx.blobs, m);
     const item = await ctx.history.get(c.key, m.msgId);
     const keep = ok && ctx.holdReceivedFiles;
     const ops: StoreOp[] = [];
@@ -606,19 +478,13 @@ export class FileTransfers implements PerContactState {
     await this.#ctx.blobs.delete(inBlob(t.meta.contact, t.meta.fileId));
   }
 
-  #fresh(meta: InMeta): InT {
-    const have = meta.have?.slice() ?? bitmap(meta.chunkCount);
-    const count = countBits(have, meta.chunkCount);
-    return { meta, have, durable: have.slice(), count, durableCount: count, group: { fresh: [], ops: [], acks: [] }, flushing: Promise.resolve() };
-  }
-
   async #loadIn(contact: string, fileId: string): Promise<InT | undefined> {
     const key = `${contact}/${fileId}`;
     const hit = this.#in.get(key);
     if (hit) return hit;
     const meta = await getRecord<InMeta>(this.#ctx.store, K.fileIn(contact, fileId));
     if (!meta) return undefined;
-    const t = this.#fresh(meta);
+    const t = freshIn(meta);
     delete t.meta.have;
     this.#in.set(key, t);
     return t;
@@ -630,4 +496,3 @@ function reasonName(c: FileCancel): FileFailed['reason'] {
   return n === 'too_large' || n === 'corrupt' ? n : 'cancelled';
 }
 
-export { outBlob };
