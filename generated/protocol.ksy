@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: c333ba67b31a3d03ca9ea4f7354b8d12e126d8197b393f77ade5e14456248fbf
+  -parley-spec-hash: bff87d748a2c339c371d2149edc2ceddb437bf40fa87e7020bf819c660c8b39e
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -1328,7 +1328,7 @@ enums:
       doc: "Announces a file transfer: name, type, size, digest."
     8:
       id: file_chunk
-      doc: One chunk of a file transfer.
+      doc: One chunk of a file transfer. A receiver counts each index once (a resend may carry a new message id), acknowledges a chunk only once it is durable (in groups of at most FILE_ACK_GROUP_CHUNKS), and keeps what it holds across restarts, so an interrupted transfer continues where it stopped.
     9:
       id: file_cancel
       doc: Stops a file transfer.
