@@ -45,6 +45,8 @@ export interface InMeta {
 /** Chunks written but not yet durable, with what waits for them. */
 export interface Group {
   fresh: number[];
+  /** The part-file writes of `fresh`: each resolves with its error, if any. */
+  writes: Promise<unknown>[];
   ops: StoreOp[];
   acks: (() => void)[];
   timer?: ReturnType<typeof setTimeout>;
@@ -79,7 +81,7 @@ export function safeName(name: string): string {
 export function freshIn(meta: InMeta): InT {
   const have = meta.have?.slice() ?? bitmap(meta.chunkCount);
   const count = countBits(have, meta.chunkCount);
-  return { meta, have, durable: have.slice(), count, durableCount: count, group: { fresh: [], ops: [], acks: [] }, flushing: Promise.resolve() };
+  return { meta, have, durable: have.slice(), count, durableCount: count, group: { fresh: [], writes: [], ops: [], acks: [] }, flushing: Promise.resolve() };
 }
 
 /** True if the part file holds every chunk and its digest matches the offer's (streamed). */

@@ -291,12 +291,16 @@ export class OutgoingFiles {
     slot.lastSentAt = undefined;
     t.inflight.set(index, slot);
     const id = fromHex(c.id);
+    // read now, so the reads of a window overlap (each waits for the disk or the thread pool)
+    // while the send loop seals the chunks before it
+    const reading = d.blobs.read(outBlob(fileId), index * FILE_CHUNK_SIZE, chunkLength(size, index));
+    reading.catch(() => undefined); // a transfer dropped meanwhile: its chunk is not built
     send({
       size: this.#frameSize,
       bulk: true,
       build: async (s) => {
         if (this.#t.get(fileId) !== t || has(t.rec.acked, index)) return undefined;
-        const data = await d.blobs.read(outBlob(fileId), index * FILE_CHUNK_SIZE, chunkLength(size, index));
+        const data = await reading;
         const sealed = await d.seal(c, { type: MessageType.fileChunk, body: { fileId: fromHex(fileId), index, data } });
         this.#frameSize = sealed.frame.length;
         slot.order = ++this.#order;

@@ -259,22 +259,15 @@ export class FileTransfers implements PerContactState {
       await this.#failIn(c, m.fileId, 'invalid', FileCancelReason.corrupt);
       return;
     }
-    let fresh = false;
-    if (!hasBit(t.have, ch.index)) {
-      setBit(t.have, ch.index); // before the write: a copy arriving meanwhile is a duplicate
-      t.count++;
-      try {
-        await ctx.blobs.write(inBlob(m.contact, m.fileId), ch.index * m.chunkSize, ch.data);
-      } catch (err) {
-        t.have[ch.index >> 3]! &= ~(1 << (ch.index & 7));
-        t.count--;
-        throw err; // not acknowledged: the sender resends it
-      }
-      fresh = true;
-    }
-    // the group open now (a timer may have closed the one open before the write)
     const g = t.group;
-    if (fresh) g.fresh.push(ch.index);
+    if (!hasBit(t.have, ch.index)) {
+      // Written without waiting (the next chunk is opened meanwhile); the group's sync waits
+      // for its writes, and a failed write fails the group (not acknowledged, resent).
+      setBit(t.have, ch.index);
+      t.count++;
+      g.fresh.push(ch.index);
+      g.writes.push(ctx.blobs.write(inBlob(m.contact, m.fileId), ch.index * m.chunkSize, ch.data).then(() => undefined, (err: unknown) => err ?? new Error('write failed')));
+    }
     // The chunk's replay-window entry stays in memory: what makes a chunk count once is the
     // transfer's bitmap, written with the group (a chunk replayed after a restart finds its index
     // held, or its transfer gone, and changes nothing). One stored key per chunk would cost a
@@ -294,7 +287,7 @@ export class FileTransfers implements PerContactState {
     const ctx = this.#ctx;
     const g = t.group;
     clearTimeout(g.timer);
-    t.group = { fresh: [], ops: [], acks: [] };
+    t.group = { fresh: [], writes: [], ops: [], acks: [] };
     if (g.acks.length === 0) return;
     t.flushing = t.flushing.then(async () => {
       const m = t.meta;
@@ -302,6 +295,8 @@ export class FileTransfers implements PerContactState {
         const durable = t.durable.slice();
         for (const i of g.fresh) setBit(durable, i);
         try {
+          const failed = (await Promise.all(g.writes)).find((e) => e !== undefined);
+          if (failed !== undefined) throw failed;
           if (g.fresh.length > 0) await ctx.blobs.sync(inBlob(m.contact, m.fileId));
           // checked and written in one step: a drop after this writes its delete after this put
           if (!t.dropped && g.fresh.length > 0) await ctx.store.batch([putRecord(K.fileIn(m.contact, m.fileId), { ...t.meta, have: durable })]);
@@ -467,7 +462,7 @@ export class FileTransfers implements PerContactState {
     const g = t.group;
     clearTimeout(g.timer);
     t.dropped = true;
-    t.group = { fresh: [], ops: [], acks: [] };
+    t.group = { fresh: [], writes: [], ops: [], acks: [] };
     ops.push(...g.ops, del(K.fileIn(t.meta.contact, t.meta.fileId)));
     return g.acks;
   }
