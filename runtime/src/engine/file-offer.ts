@@ -37,7 +37,9 @@ export async function offerFile(ctx: OfferDeps, c: Contact, file: { name: string
   if (nameLen < 1 || nameLen > MAX_FILENAME_BYTES) throw new EngineError('TOO_LARGE', `a file name has 1 to ${MAX_FILENAME_BYTES} bytes, got ${nameLen}`);
   if (new TextEncoder().encode(mime).length > MAX_MIME_BYTES) throw new EngineError('TOO_LARGE', `a MIME type has at most ${MAX_MIME_BYTES} bytes`);
   const chunkCount = Math.ceil(src.size / FILE_CHUNK_SIZE);
-  const slot = ctx.outbox.reserve(1);
+  // Queued chunks count like outbox messages, as when they were outbox entries: bounds the
+  // spooled copies on disk (OUTBOX_MAX_MESSAGES chunks, about 480 MB).
+  const slot = ctx.outbox.reserve(1 + chunkCount + ctx.outgoing.unacked());
   try {
     const fileIdBytes = ctx.clock.randomBytes(FILE_ID_SIZE);
     const fileId = toHex(fileIdBytes);

@@ -152,6 +152,13 @@ export class OutgoingFiles {
     return [...this.#t.values()].map((t) => t.rec);
   }
 
+  /** Chunks of every transfer not acknowledged yet (they count against OUTBOX_MAX_MESSAGES). */
+  unacked(): number {
+    let n = 0;
+    for (const t of this.#t.values()) n += t.rec.chunkCount - t.ackedCount;
+    return n;
+  }
+
   /** True while any transfer is in progress. */
   hasAny(): boolean {
     return this.#t.size > 0;
