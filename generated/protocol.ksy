@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 20b3d78d02b4b084f1b41f9264e11a819098aa0246897c65ab16ff23f4e6406c
+  -parley-spec-hash: 3748278a22230f9516e28f692d6dc66978ad320d478966edc3a0d6615d1650ad
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -1341,7 +1341,7 @@ enums:
       doc: "Announces a file transfer: name, type, size, digest."
     8:
       id: file_chunk
-      doc: One chunk of a file transfer.
+      doc: One chunk of a file transfer. A receiver counts each index once (a resend may carry a new message id), acknowledges a chunk only once it is durable (in groups of at most FILE_ACK_GROUP_CHUNKS), and keeps what it holds across restarts, so an interrupted transfer continues where it stopped.
     9:
       id: file_cancel
       doc: Stops a file transfer.

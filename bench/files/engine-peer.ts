@@ -7,12 +7,12 @@
  * (performance.timeOrigin + now), comparable across processes on the same machine.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Engine, generateIdentity, pickBackend } from '@parley/runtime';
-import { FileStore, NodeWsTransport } from '@parley/runtime/node';
+import { FileBlobs, FileStore, NodeWsTransport } from '@parley/runtime/node';
 
 /** How often the process samples its RSS; a transfer of 1 MB takes tens of ms at least. */
 const RSS_SAMPLE_MS = 10;
@@ -38,10 +38,10 @@ const [url, xHex, edHex, name] = process.argv.slice(2) as [string, string, strin
 const dir = mkdtempSync(join(tmpdir(), 'parley-bench-files-'));
 const send = (r: PeerReply) => process.send!(r);
 
-let baseline = process.memoryUsage().rss;
+let baseline = process.memoryUsage.rss();
 let peak = baseline;
 const sampler = setInterval(() => {
-  const r = process.memoryUsage().rss;
+  const r = process.memoryUsage.rss();
   if (r > peak) peak = r;
 }, RSS_SAMPLE_MS);
 
@@ -49,6 +49,9 @@ const engine = new Engine({
   identity: await generateIdentity(await pickBackend()),
   relay: { url, x: Uint8Array.from(Buffer.from(xHex, 'hex')), ed: Uint8Array.from(Buffer.from(edHex, 'hex')) },
   store: await FileStore.open(join(dir, 'state')),
+  blobs: await FileBlobs.open(join(dir, 'blobs')),
+  holdReceivedFiles: true,
+  streamReceivedFiles: true, // as the CLI: the file is read from its part file, never whole in memory
   transport: new NodeWsTransport(),
   displayName: name,
   registerWake: false,
@@ -59,6 +62,7 @@ let chunkAt: number[] = [];
 let sentAt: number[] = [];
 let lastSent = 0;
 engine.on('contact-request', ({ contact }) => void engine.acceptContact(contact.key).then(() => send({ contact: contact.key })));
+engine.on('error', (e) => process.stderr.write(`${name}: ${e.context}: ${String(e.error)}\n`));
 engine.on('file-progress', (p) => {
   if (p.direction === 'in') {
     while (chunkAt.length < p.chunks) chunkAt.push(now());
@@ -69,7 +73,8 @@ engine.on('file-progress', (p) => {
 });
 engine.on('file', (f) => {
   const doneAt = now();
-  send({ received: true, size: f.bytes.length, chunkAt, doneAt, peakRssGrowth: peak - baseline });
+  send({ received: true, size: f.size, chunkAt, doneAt, peakRssGrowth: peak - baseline });
+  void engine.releaseFile(f.contact, f.fileId);
 });
 
 function stop(): void {
@@ -92,13 +97,31 @@ process.on('message', (m: PeerCommand) => {
       chunkAt = [];
       sentAt = [];
       lastSent = 0;
-      baseline = peak = process.memoryUsage().rss;
+      baseline = peak = process.memoryUsage.rss();
       send({ ready: true });
     } else if (m.cmd === 'send') {
-      // The engine API takes the whole file in memory: its bytes count in the sender's growth.
-      const bytes = randomBytes(m.size);
+      // The file is written to disk first (outside the measurement) and read by the engine in
+      // chunks, as the CLI sends a file.
+      const path = join(dir, 'bench.bin');
+      const out = openSync(path, 'w');
+      for (let at = 0; at < m.size; at += 1 << 20) writeSync(out, randomBytes(Math.min(1 << 20, m.size - at)));
+      closeSync(out);
+      (globalThis as { gc?: () => void }).gc?.();
+      const fd = openSync(path, 'r');
+      const source = {
+        size: m.size,
+        read: async (at: number, n: number) => {
+          const b = new Uint8Array(n);
+          const got = readSync(fd, b, 0, n, at);
+          return b.subarray(0, got);
+        },
+      };
       const startedAt = now();
-      await engine.sendFile(m.contact, { name: 'bench.bin', mime: 'application/octet-stream', bytes });
+      try {
+        await engine.sendFile(m.contact, { name: 'bench.bin', mime: 'application/octet-stream', source });
+      } finally {
+        closeSync(fd);
+      }
       send({ queued: true, startedAt, sentAt });
     } else if (m.cmd === 'stop') stop();
   };

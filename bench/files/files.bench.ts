@@ -192,7 +192,7 @@ export async function benchFiles(log: (line: string) => void = () => {}): Promis
       note:
         `Throughput ratio = file bytes/s (send call to complete file at the receiver) / the bare ws forwarder's payload bytes/s with ${CHUNK_FRAME_SIZE}-byte frames and ${WINDOW_FRAMES} in flight (the engine's window), same run. ` +
         'Targets (issue 19): ratio >= 0.3; RSS growth <= 64 MiB at 256 MB on both sides. First byte: send call to the first chunk stored at the receiver. p99 chunk: first send to stored, per chunk. ' +
-        'engine-engine: the engine API holds the whole file in memory, so the sender\'s growth includes the file. Shared 2-core host: figures are noisy (±25% or worse).',
+        'Both pairs send from a file on disk (read once into a spooled copy, chunks sealed as the window allows) and receive into a part file (streamReceivedFiles). Shared 2-core host: figures are noisy (±25% or worse).',
       rows,
     },
   ];

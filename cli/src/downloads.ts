@@ -4,7 +4,7 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import { extname, join } from 'node:path';
-import { MAX_FILENAME_BYTES } from '@parley/generated';
+import { FILE_CHUNK_SIZE, MAX_FILENAME_BYTES } from '@parley/generated';
 import { FileError } from './errors.ts';
 
 /** Attempts at a free name before giving up: bounds the loop on a folder full of copies. */
@@ -19,7 +19,11 @@ export function safeFileName(name: string): string {
   return base;
 }
 
-export async function saveDownload(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+/** Bytes copied per read while saving (the protocol's chunk size: what a part file is read in). */
+const COPY_BYTES = FILE_CHUNK_SIZE;
+
+/** Writes a received file, read in pieces (`read`) or whole (`bytes`). */
+export async function saveDownload(dir: string, name: string, file: { size: number; read(offset: number, length: number): Promise<Uint8Array> } | Uint8Array): Promise<string> {
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
@@ -38,7 +42,14 @@ export async function saveDownload(dir: string, name: string, bytes: Uint8Array)
       throw new FileError(`cannot write ${path}: ${(err as Error).message}`);
     }
     try {
-      await fh.writeFile(bytes);
+      if (file instanceof Uint8Array) await fh.writeFile(file);
+      else {
+        for (let at = 0; at < file.size; at += COPY_BYTES) {
+          const piece = await file.read(at, Math.min(COPY_BYTES, file.size - at));
+          if (piece.length === 0) throw new Error(`the received file ended at ${at} of ${file.size} bytes`);
+          await fh.write(piece, 0, piece.length, at);
+        }
+      }
     } catch (err) {
       await fh.close();
       await fs.rm(path, { force: true });

@@ -98,7 +98,7 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
     session.onFile(({ file, path, error }) => {
       if (!mine(file.contact)) return;
       emit({
-        type: 'file', id: file.id, fileId: file.fileId, from: peer(engine, file.contact), name: file.name, mime: file.mime, size: file.bytes.length,
+        type: 'file', id: file.id, fileId: file.fileId, from: peer(engine, file.contact), name: file.name, mime: file.mime, size: file.size,
         ...(path !== undefined ? { path } : {}), ...(error !== undefined ? { error } : {}),
       }, file.contact);
     }),

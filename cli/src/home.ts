@@ -24,6 +24,8 @@ export const IDENTITY_FILE = 'identity.json';
 export const CONFIG_FILE = 'config.json';
 export const INBOX_FILE = 'inbox.json';
 export const STATE_DIR = 'state';
+/** Part files of incoming transfers and spooled outgoing files (runtime FileBlobs). */
+export const BLOBS_DIR = 'blobs';
 export const DOWNLOADS_DIR = 'downloads';
 const LOCK_FILE = 'lock';
 

@@ -5,10 +5,10 @@
  */
 import { fromHex } from '@parley/runtime/crypto';
 import { Engine, type ConnectionState, type EngineEvents, type ReceivedFile, type Socket, type Transport } from '@parley/runtime/engine';
-import { FileStore, NodeWsTransport } from '@parley/runtime/node';
+import { FileBlobs, FileStore, NodeWsTransport } from '@parley/runtime/node';
 import type { Identity } from '@parley/runtime/protocol';
 import { RelayUnreachableError, TimeoutError, WrongRelayKeyError, classify } from './errors.ts';
-import { STATE_DIR, type Config, type Home } from './home.ts';
+import { BLOBS_DIR, STATE_DIR, type Config, type Home } from './home.ts';
 import { saveDownload } from './downloads.ts';
 import { Inbox } from './inbox.ts';
 import { refreshedEndpoints } from './relay-config.ts';
@@ -78,7 +78,10 @@ export class Session {
     const release = await o.home.lock();
     try {
       // WSCHAT_FSYNC=0 (tests only) skips fsync: faster on a busy disk, but a crash may lose the last writes
-      const store = await FileStore.open(o.home.path(STATE_DIR), { fsync: process.env.WSCHAT_FSYNC !== '0' });
+      const fsync = process.env.WSCHAT_FSYNC !== '0';
+      const store = await FileStore.open(o.home.path(STATE_DIR), { fsync });
+      // part files of incoming transfers and spooled copies of outgoing ones, beside the store
+      const blobs = await FileBlobs.open(o.home.path(BLOBS_DIR), { fsync });
       const engine = new Engine({
         identity,
         relay: { url: config.relay.url, endpoints: config.relay.endpoints, x: fromHex(config.relay.x), ed: fromHex(config.relay.ed) },
@@ -86,9 +89,12 @@ export class Session {
         transport: o.online ? new NodeWsTransport() : new OfflineTransport(),
         displayName: config.name,
         holdReceivedFiles: true, // released once the file is in the downloads folder
+        streamReceivedFiles: true, // copied from the part file in chunks: never whole in memory
+        blobs,
       });
       const inbox = await Inbox.load(o.home);
       const session = new Session(o, engine, identity, config, store, inbox, release);
+      session.#blobs = blobs;
       await engine.start();
       if (o.online) session.#refreshEndpoints(o.home);
       return session;
@@ -122,7 +128,7 @@ export class Session {
   #save(file: ReceivedFile): void {
     // Emitted again after a restart if it was not released: one already saved is not saved twice.
     const already = this.inbox.savedPath(file.id);
-    const p = (already !== undefined ? Promise.resolve(already) : saveDownload(this.downloads, file.name, file.bytes))
+    const p = (already !== undefined ? Promise.resolve(already) : saveDownload(this.downloads, file.name, file))
       .then(async (path) => {
         this.inbox.saved(file.id, path);
         // not released (engine stopping): emitted again at the next start, and not saved twice
@@ -201,6 +207,8 @@ export class Session {
   }
 
   /** Waits for pending file saves, writes the inbox, stops the engine and unlocks the folder. */
+  #blobs: FileBlobs | undefined;
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -211,6 +219,7 @@ export class Session {
       await this.engine.stop();
       await this.inbox.flush(this.engine).catch(() => undefined);
       await this.#store.close();
+      await this.#blobs?.close();
     } finally {
       await this.#release();
     }

@@ -287,6 +287,24 @@ export const FILE_CHUNK_SIZE = 49152;
 export const MAX_FILE_CHUNKS = 5462;
 
 /**
+ * A receiver makes the chunks of a transfer durable in groups (one sync of its part file, one record of the chunks it holds, the group's replay-window entries) and acknowledges a chunk only once its group is durable: at most this many chunks wait. Below the sender's window of chunks in flight (MAILBOX_MAX_BYTES / MAILBOX_SENDER_SHARE_DIVISOR / 2 bytes, 85 chunks), so acknowledgements keep a transfer moving.
+ * From `constants.FILE_ACK_GROUP_CHUNKS`.
+ */
+export const FILE_ACK_GROUP_CHUNKS = 32;
+
+/**
+ * Longest a received chunk waits for its group to fill before the group is made durable and acknowledged anyway (the end of a transfer, a slow link).
+ * From `constants.FILE_ACK_DELAY_MS`.
+ */
+export const FILE_ACK_DELAY_MS = 25;
+
+/**
+ * A sender records which chunks the receiver acknowledged at least every this many acknowledgements (and at the end): after a crash it resends at most these, which the receiver acknowledges again without storing them twice.
+ * From `constants.FILE_SEND_SAVE_CHUNKS`.
+ */
+export const FILE_SEND_SAVE_CHUNKS = 64;
+
+/**
  * Bytes of one WebRTC session description.
  * From `constants.MAX_SDP_BYTES`.
  */

@@ -407,7 +407,7 @@ export const MessageType = {
    */
   fileOffer: 7,
   /**
-   * One chunk of a file transfer.
+   * One chunk of a file transfer. A receiver counts each index once (a resend may carry a new message id), acknowledges a chunk only once it is durable (in groups of at most FILE_ACK_GROUP_CHUNKS), and keeps what it holds across restarts, so an interrupted transfer continues where it stopped.
    * From `enums.message_type.values.file_chunk`.
    */
   fileChunk: 8,

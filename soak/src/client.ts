@@ -142,7 +142,8 @@ export class Client {
     });
     e.on('file', (f) => {
       const s = parseFileName(f.name);
-      if (!s || !checkFileBytes(s, f.bytes)) return void this.#bad++;
+      // bytes: this engine does not stream received files (streamReceivedFiles)
+      if (!s || !f.bytes || !checkFileBytes(s, f.bytes)) return void this.#bad++;
       record(this.#filesIn, f.contact, s.seq);
     });
     e.on('file-progress', (p) => {

@@ -118,11 +118,11 @@ export class Bridge {
       }
       case 'file': {
         const to = findContact(engine, c.to, ['accepted', 'requested']);
-        const { path, bytes } = await readSendable(c.path);
+        const { path, size, head, source } = await readSendable(c.path);
         const offer = async (): Promise<{ id: string; fileId: string; file: { fileId: string; totalChunks: number } }> => {
           const name = c.name ?? basename(path);
-          const r = await engine.sendFile(to.key, { name, mime: c.mime ?? detectMime(name, bytes), bytes });
-          return { ...r, file: { fileId: r.fileId, totalChunks: Math.ceil(bytes.length / FILE_CHUNK_SIZE) } };
+          const r = await engine.sendFile(to.key, { name, mime: c.mime ?? detectMime(name, head), source }).finally(() => source.close());
+          return { ...r, file: { fileId: r.fileId, totalChunks: Math.ceil(size / FILE_CHUNK_SIZE) } };
         };
         const r = to.state === 'accepted' ? await this.#pending.track(offer) : await offer();
         return { id: r.id, fileId: r.fileId };

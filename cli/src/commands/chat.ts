@@ -99,10 +99,10 @@ export class ChatCommand extends OnlineCommand {
               if (text === '/quit') return lines.close();
               if (text === '/help') return print('/file <path> sends a file; /quit ends the chat');
               if (text.startsWith('/file ')) {
-                const { path, bytes } = await readSendable(text.slice(6).trim());
+                const { path, size, head, source } = await readSendable(text.slice(6).trim());
                 const offer = async (): Promise<{ id: string; file: { fileId: string; totalChunks: number } }> => {
-                  const r = await s.engine.sendFile(c.key, { name: basename(path), mime: detectMime(basename(path), bytes), bytes });
-                  return { id: r.id, file: { fileId: r.fileId, totalChunks: Math.ceil(bytes.length / FILE_CHUNK_SIZE) } };
+                  const r = await s.engine.sendFile(c.key, { name: basename(path), mime: detectMime(basename(path), head), source }).finally(() => source.close());
+                  return { id: r.id, file: { fileId: r.fileId, totalChunks: Math.ceil(size / FILE_CHUNK_SIZE) } };
                 };
                 await (accepted() ? queued.track(offer) : offer());
                 return print(`  sending ${basename(path)}…`);

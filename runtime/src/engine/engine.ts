@@ -18,6 +18,8 @@ import type { HistoryItem } from './history.ts';
 import { report, unref, type Emit } from './parts.ts';
 import { SILENT_FLAG } from './receive.ts';
 import { EPHEMERAL_TYPES } from './sender.ts';
+import type { BlobStore } from './blobs.ts';
+import type { FileSource } from './file-send.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
 import type { ConnectionState, Contact, EngineEvents } from './types.ts';
@@ -52,6 +54,16 @@ export interface EngineOptions {
    * start, so a crash between the two loses nothing. Default false: chunks go with the event.
    */
   holdReceivedFiles?: boolean;
+  /**
+   * The `file` event carries `size` and `read` but not the whole file as `bytes`, so a large file
+   * is never in memory (the app copies it out with `read`; needs holdReceivedFiles). Default false.
+   */
+  streamReceivedFiles?: boolean;
+  /**
+   * Where part files of incoming transfers and spooled copies of outgoing ones go (Node:
+   * FileBlobs in a folder beside the store). Default: in `store`, one key per chunk.
+   */
+  blobs?: BlobStore;
   /** Register a wake tag with the relay after each handshake (default true). */
   registerWake?: boolean;
 }
@@ -114,6 +126,8 @@ export class Engine extends Emitter<EngineEvents> {
         linkBase: o.linkBase ?? o.relay.url.replace(/^ws/, 'http'),
         autoAccept: o.autoAccept ?? false,
         holdReceivedFiles: o.holdReceivedFiles ?? false,
+        streamReceivedFiles: o.streamReceivedFiles ?? false,
+        ...(o.blobs ? { blobs: o.blobs } : {}),
         registerWake: o.registerWake ?? true,
       },
       emit,
@@ -303,8 +317,12 @@ export class Engine extends Emitter<EngineEvents> {
     return (await ctx.sender.sendDurable(ctx.contactList.require(key, ['accepted', 'requested']), message, { flags })).id;
   }
 
-  /** Offers a file and queues its chunks; progress and the result come as events. */
-  sendFile(key: string, file: { name: string; mime?: string; bytes: Uint8Array }): Promise<{ id: string; fileId: string }> {
+  /**
+   * Offers a file: its bytes, or a `source` read once, in chunks (digest and a spooled copy, so
+   * the transfer survives restarts without the source); its chunks go as the window allows.
+   * Progress and the result come as events.
+   */
+  sendFile(key: string, file: { name: string; mime?: string; bytes?: Uint8Array; source?: FileSource }): Promise<{ id: string; fileId: string }> {
     const ctx = this.#need();
     return ctx.files.send(ctx.contactList.require(key, ['accepted', 'requested']), file);
   }

@@ -51,6 +51,27 @@ export class OutgoingFileProgress {
     this.#emit(e.contact, e.fileId!, p);
   }
 
+  /** A chunk of a transfer went on the wire for the first time (file-send.ts). */
+  sent(contact: string, fileId: string): void {
+    const p = this.#out.get(`${contact}/${fileId}`);
+    if (!p) return;
+    p.sent++;
+    this.#emit(contact, fileId, p);
+  }
+
+  /** The receiver has acknowledged `acked` chunks of a transfer (file-send.ts). */
+  delivered(contact: string, fileId: string, acked: number): void {
+    const key = `${contact}/${fileId}`;
+    const p = this.#out.get(key);
+    if (!p) return;
+    p.delivered = acked;
+    this.#emit(contact, fileId, p);
+    if (p.delivered >= p.total) {
+      this.#out.delete(key);
+      void this.#d.serial.run(() => this.#markSent(contact, fileId)).catch((err) => report(this.#d.emit, 'file history', err));
+    }
+  }
+
   /** Delivered receipts named these entries. */
   chunksAcked(entries: readonly OutboxEntry[]): void {
     for (const e of entries) {

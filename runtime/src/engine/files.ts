@@ -1,47 +1,44 @@
 /**
  * File transfers (spec file_offer, file_chunk, file_cancel; FILE_CHUNK_SIZE, MAX_FILE_SIZE,
- * derivation file_digest).
+ * FILE_ACK_GROUP_CHUNKS, FILE_ACK_DELAY_MS, derivation file_digest).
  *
- * Sending: the offer (with the digest of the whole content) and then every chunk go through the
- * outbox like any durable message, so a transfer survives restarts on both ends. A marker
- * `fw/<file>` is written with the offer and removed with the last chunk: if the process dies in
- * between, the next start removes the half-written transfer and cancels it at the peer.
+ * Sending: file-send.ts (the source spooled into a blob, chunks sealed as the window allows).
  *
  * Receiving: the offer opens a transfer (at most MAX_INCOMING_TRANSFERS_PER_CONTACT per
- * contact); each chunk is stored under its own key in the same batch as its replay-window entry;
- * when the last one is in, the digest is computed over the chunks in order (streamed) and
- * compared. A mismatch, or chunks that do not fit the offer, fail the transfer and cancel it at
- * the sender (reason corrupt). Events: `file-progress`, then `file` or `file-failed`. With
- * holdReceivedFiles the chunks stay (the record marked done) until the app calls `release`
- * after storing the bytes; until then every start emits `file` again, so a crash between the
- * event and the app's write loses nothing.
+ * contact) and its part file, a blob as large as the file. Each chunk is written at its place
+ * in the part file; chunks are made durable in groups (receive.ts `stage`): one sync of the part
+ * file and one batch with the transfer's record (`have`, the bitmap of chunks held) and the
+ * group's replay-window entries, at least every FILE_ACK_GROUP_CHUNKS chunks or
+ * FILE_ACK_DELAY_MS; only then are they acknowledged. So a chunk acknowledged is on disk, and
+ * after a crash or a disconnect the sender resends only what is not, and the transfer continues
+ * from what this side holds. A chunk whose index is held already is acknowledged, not stored
+ * again (a resend carries a new message id). When every chunk is in, the digest is computed over
+ * the part file (streamed) and compared. A mismatch, or chunks that do not fit the offer, fail
+ * the transfer and cancel it at the sender (reason corrupt). Events: `file-progress`, then
+ * `file` or `file-failed`. With holdReceivedFiles the part file stays (the record marked done)
+ * until the app calls `release` after storing the bytes; until then every start emits `file`
+ * again, so a crash between the event and the app's write loses nothing.
  */
-import {
-  Contexts,
-  FILE_CHUNK_SIZE,
-  FILE_ID_SIZE,
-  FileCancelReason,
-  FileCancelReasonNames,
-  MAX_FILENAME_BYTES,
-  MAX_FILE_SIZE,
-  MAX_MIME_BYTES,
-  MessageType,
-  REPLAY_WINDOW_MS,
-  type Envelope,
-  type FileCancel,
-} from '@parley/generated';
-import { Blake3Hasher, equalBytes, fromHex, toHex } from '../crypto/index.ts';
+import { FILE_ACK_DELAY_MS, FILE_ACK_GROUP_CHUNKS, FileCancelReason, FileCancelReasonNames, MessageType, REPLAY_WINDOW_MS, type Envelope, type FileCancel } from '@parley/generated';
+import { fromHex, toHex } from '../crypto/index.ts';
 import { OpenError } from '../protocol/errors.ts';
+import type { BlobStore } from './blobs.ts';
 import { EngineError } from './errors.ts';
+import { freshIn, inBlob, safeName, verifyPart, type InMeta, type InT } from './file-in.ts';
+import { offerFile } from './file-offer.ts';
 import type { OutgoingFileProgress } from './file-progress.ts';
+import { countBits, hasBit, setBit, type FileSource, type OutgoingFiles } from './file-send.ts';
 import type { History, HistoryItem } from './history.ts';
 import { MAX_INCOMING_TRANSFERS_PER_CONTACT } from './limits.ts';
 import type { Outbox } from './outbox.ts';
-import type { Act, Clock, ContactLookup, Emit, EnvelopeOf, MessageHandler, PerContactState, Received, Sealed, Send } from './parts.ts';
+import { report, unref, type Act, type Clock, type ContactLookup, type Emit, type EnvelopeOf, type MessageHandler, type PerContactState, type Send } from './parts.ts';
 import { K, del, getRecord, listRecords, putRecord } from './records.ts';
 import type { Serial } from './serial.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact, FileFailed } from './types.ts';
+
+export { fileDigest, fileDigestHasher, inBlob } from './file-in.ts';
+export { bytesSource } from './file-offer.ts';
 
 type Env<T extends number> = Extract<Envelope, { type: T }>;
 
@@ -50,140 +47,53 @@ export interface FileTransfersDeps {
   clock: Clock;
   emit: Emit;
   store: Store;
+  blobs: BlobStore;
   serial: Serial;
-  /** Received files keep their chunks until released (EngineOptions.holdReceivedFiles). */
+  /** Received files keep their part file until released (EngineOptions.holdReceivedFiles). */
   holdReceivedFiles: boolean;
+  /** The `file` event carries `read` only, not the whole file as `bytes` (EngineOptions.streamReceivedFiles). */
+  streamReceivedFiles: boolean;
   contacts: Pick<ContactLookup, 'get' | 'all'>;
-  outbox: Pick<Outbox, 'reserve' | 'remove' | 'ofContact' | 'removeOps' | 'forget'>;
+  outbox: Pick<Outbox, 'reserve' | 'ofContact' | 'removeOps' | 'forget'>;
+  outgoing: OutgoingFiles;
   history: Pick<History, 'get' | 'list' | 'put' | 'nextSeq'>;
-  send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable'>;
+  send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable' | 'pump'>;
   progress: OutgoingFileProgress;
-}
-
-/** Chunks sealed and written per store batch while sending. */
-const WRITE_GROUP = 32;
-
-/** A streaming DK(file digest, content) (spec derivations.file_digest). */
-export function fileDigestHasher(): { update(b: Uint8Array): void; digest(): Uint8Array } {
-  return Blake3Hasher.deriveKey(Contexts.fileDigest);
-}
-
-export function fileDigest(content: Uint8Array): Uint8Array {
-  const h = fileDigestHasher();
-  for (let at = 0; at < content.length; at += FILE_CHUNK_SIZE) h.update(content.subarray(at, at + FILE_CHUNK_SIZE));
-  return h.digest();
-}
-
-interface InMeta {
-  contact: string;
-  fileId: string;
-  /** The offer's message id. */
-  msgId: string;
-  name: string;
-  mime: string;
-  size: number;
-  chunkSize: number;
-  chunkCount: number;
-  digest: Uint8Array;
-  /** The offer is held for ordering (order.ts): chunks are stored, the record and events wait. */
-  held?: boolean;
-  /** Complete and emitted; chunks kept until the app releases it (holdReceivedFiles). */
-  done?: boolean;
-  /** Cancelled by the sender while the offer was held: a tombstone until the offer is acted on. */
-  cancelled?: boolean;
-  /** The offer's timestamp (sender's clock): the transfer expires when it leaves the replay window. */
-  sentAt?: number;
-}
-
-/** A received name without any path, control characters or leading dots. */
-function safeName(name: string): string {
-  const base = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^\.+/, '').trim();
-  return base === '' ? 'file' : base;
 }
 
 export class FileTransfers implements PerContactState {
   readonly #ctx: FileTransfersDeps;
-  readonly #in = new Map<string, { meta: InMeta; received: Set<number> }>();
+  readonly #in = new Map<string, InT>();
 
   constructor(deps: FileTransfersDeps) {
     this.#ctx = deps;
   }
 
   /**
-   * Cleans up sends that a crash interrupted (see the module comment), and emits again the
-   * received files the app had not released (holdReceivedFiles).
+   * Picks up outgoing transfers (file-send.ts), emits again the received files the app had not
+   * released (holdReceivedFiles), and removes part files no transfer owns.
    */
   async load(): Promise<void> {
     const ctx = this.#ctx;
+    const live = new Set<string>();
     for (const [, m] of await listRecords<InMeta>(ctx.store, K.allFilesIn)) {
+      live.add(inBlob(m.contact, m.fileId));
       if (!m.done || !ctx.contacts.get(m.contact)) continue;
-      const bytes = await this.#assemble(m);
-      if (bytes) ctx.emit('file', { contact: m.contact, fileId: m.fileId, id: m.msgId, name: m.name, mime: m.mime, bytes });
+      const t = await this.#loadIn(m.contact, m.fileId);
+      if (t && (await verifyPart(this.#ctx.blobs, m))) await this.#emitFile(t);
     }
-    for (const [key, rec] of await listRecords<{ contact: string; msgId: string }>(ctx.store, K.filesWriting)) {
-      const fileId = key.slice(K.filesWriting.length);
-      await ctx.outbox.remove(ctx.outbox.ofContact(rec.contact).filter((e) => e.fileId === fileId));
-      await ctx.store.delete(key);
-      const c = ctx.contacts.get(rec.contact);
-      await this.#failOutgoing(rec.contact, fileId, rec.msgId);
-      if (c) await ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
-    }
-    // outgoing progress of transfers still in the outbox
-    const left = new Map<string, number>();
-    for (const c of ctx.contacts.all()) {
-      for (const e of ctx.outbox.ofContact(c.key)) {
-        if (e.fileId !== undefined && e.chunk !== undefined) left.set(`${c.key}/${e.fileId}`, (left.get(`${c.key}/${e.fileId}`) ?? 0) + 1);
-      }
-    }
-    for (const [key, n] of left) {
-      const [contact, fileId] = key.split('/') as [string, string];
-      const item = (await ctx.history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
-      if (!item?.file) continue;
-      const total = Math.ceil(item.file.size / FILE_CHUNK_SIZE);
-      ctx.progress.start(contact, fileId, { total, size: item.file.size, delivered: total - n, sent: total - n });
+    for (const name of await ctx.blobs.list('in-')) if (!live.has(name)) await ctx.blobs.delete(name);
+    // crashes of the previous format (chunks in the outbox): their markers only
+    for (const [key] of await listRecords(ctx.store, K.filesWriting)) await ctx.store.delete(key);
+    for (const rec of await ctx.outgoing.load()) {
+      ctx.progress.start(rec.contact, rec.fileId, { total: rec.chunkCount, size: rec.size, delivered: countBits(rec.acked, rec.chunkCount), sent: countBits(rec.acked, rec.chunkCount) });
     }
   }
 
-  /** Offers a file and queues all of its chunks (OUTBOX_FULL if they do not fit). */
-  async send(c: Contact, file: { name: string; mime?: string; bytes: Uint8Array }): Promise<{ id: string; fileId: string }> {
-    const ctx = this.#ctx;
-    const { bytes } = file;
-    const mime = file.mime ?? '';
-    if (!(bytes instanceof Uint8Array)) throw new TypeError('file.bytes must be a Uint8Array');
-    if (bytes.length > MAX_FILE_SIZE) throw new EngineError('TOO_LARGE', `a file may have at most ${MAX_FILE_SIZE} bytes, got ${bytes.length}`);
-    const nameLen = new TextEncoder().encode(file.name).length;
-    if (nameLen < 1 || nameLen > MAX_FILENAME_BYTES) throw new EngineError('TOO_LARGE', `a file name has 1 to ${MAX_FILENAME_BYTES} bytes, got ${nameLen}`);
-    if (new TextEncoder().encode(mime).length > MAX_MIME_BYTES) throw new EngineError('TOO_LARGE', `a MIME type has at most ${MAX_MIME_BYTES} bytes`);
-    const chunkCount = Math.ceil(bytes.length / FILE_CHUNK_SIZE);
-    const slot = ctx.outbox.reserve(1 + chunkCount);
-    try {
-      const fileIdBytes = ctx.clock.randomBytes(FILE_ID_SIZE);
-      const fileId = toHex(fileIdBytes);
-      const offer = await ctx.send.sealDurable(
-        c,
-        { type: MessageType.fileOffer, body: { fileId: fileIdBytes, name: file.name, mime, size: bytes.length, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest: fileDigest(bytes) } },
-        { fileId, history: { kind: 'file', file: { fileId, name: file.name, mime, size: bytes.length, state: 'sending' } } },
-      );
-      const marker = putRecord(K.fileWriting(fileId), { contact: c.key, msgId: offer.entry.msgId });
-      await ctx.store.batch([...offer.ops, marker]);
-      ctx.progress.start(c.key, fileId, { total: chunkCount, size: bytes.length, delivered: 0, sent: 0 });
-      ctx.send.commit([offer]);
-      for (let first = 0; first < chunkCount; first += WRITE_GROUP) {
-        const group: Sealed[] = [];
-        for (let index = first; index < Math.min(chunkCount, first + WRITE_GROUP); index++) {
-          const data = bytes.subarray(index * FILE_CHUNK_SIZE, (index + 1) * FILE_CHUNK_SIZE);
-          group.push(await ctx.send.sealDurable(c, { type: MessageType.fileChunk, body: { fileId: fileIdBytes, index, data } }, { fileId, chunk: index }));
-        }
-        await ctx.store.batch(group.flatMap((s) => s.ops));
-        ctx.send.commit(group);
-      }
-      await ctx.store.delete(K.fileWriting(fileId));
-      return { id: offer.entry.msgId, fileId };
-    } finally {
-      slot.release();
-    }
+  /** Offers a file: reads it once (digest and spooled copy), then queues the offer; chunks follow (file-offer.ts). */
+  send(c: Contact, file: { name: string; mime?: string; bytes?: Uint8Array; source?: FileSource }): Promise<{ id: string; fileId: string }> {
+    return offerFile(this.#ctx, c, file);
   }
-
   /** Stops a transfer in either direction and tells the peer (file_cancel, reason cancelled). */
   cancel(c: Contact, fileId: string): Promise<void> {
     return this.#ctx.serial.run(() => this.#cancel(c, fileId));
@@ -191,15 +101,17 @@ export class FileTransfers implements PerContactState {
 
   async #cancel(c: Contact, fileId: string): Promise<void> {
     const ctx = this.#ctx;
-    const ops: StoreOp[] = [];
     const entries = ctx.outbox.ofContact(c.key).filter((e) => e.fileId === fileId);
+    const out = ctx.outgoing.get(fileId);
+    const sending = out?.contact === c.key;
     const t = await this.#loadIn(c.key, fileId);
-    if (entries.length === 0 && !t) throw new EngineError('NOT_ALLOWED', `no transfer ${fileId} with ${c.key}`);
-    ops.push(...ctx.outbox.removeOps(entries));
-    if (t) ops.push(...(await this.#dropInOps(t.meta)));
+    if (entries.length === 0 && !sending && !t) throw new EngineError('NOT_ALLOWED', `no transfer ${fileId} with ${c.key}`);
+    const ops: StoreOp[] = [...ctx.outbox.removeOps(entries), ...(sending ? ctx.outgoing.dropOps(fileId) : [])];
+    const acks = t ? this.#dropIn(t, ops) : [];
     await ctx.store.batch(ops);
     ctx.outbox.forget(entries);
-    this.#in.delete(`${c.key}/${fileId}`);
+    if (sending) await ctx.outgoing.forget(fileId);
+    if (t) await this.#afterDrop(t, acks);
     ctx.progress.end(c.key, fileId);
     await ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
   }
@@ -214,9 +126,9 @@ export class FileTransfers implements PerContactState {
       offer: { holdOps: (m) => this.holdOps(m.contact, m.env, m.id), act: (m, act) => this.onOffer(m.contact, m.env, m.id, act) },
       chunk: {
         event: false,
-        defer: async (m: Received<EnvelopeOf<typeof MessageType.fileChunk>>) =>
-          (await this.knows(m.contact.key, m.env.body.fileId)) ? undefined : 'a chunk of a transfer whose offer has not arrived',
-        act: (m, act) => this.onChunk(m.contact, m.env, act),
+        defer: async (m) => ((await this.knows(m.contact.key, m.env.body.fileId)) ? undefined : 'a chunk of a transfer whose offer has not arrived'),
+        stage: (m, ops, ack) => this.stageChunk(m.contact, m.env, ops, ack),
+        act: () => undefined, // staged instead (receive.ts)
       },
       cancel: { act: (m, act) => this.onCancel(m.contact, m.env, act) },
     };
@@ -250,8 +162,8 @@ export class FileTransfers implements PerContactState {
 
   /**
    * Fails incoming transfers whose offer has left the replay window (REPLAY_WINDOW_MS): their
-   * chunks, sealed with the offer, would be refused as STALE, and the sender has given them up
-   * (its outbox drops what the window refuses), so they could only wait forever.
+   * chunks, sealed after the offer, would soon be refused as STALE, and the sender gives them up
+   * at the same age, so they could only wait forever. Outgoing ones of that age go too.
    */
   expireIncoming(): Promise<void> {
     const ctx = this.#ctx;
@@ -259,16 +171,25 @@ export class FileTransfers implements PerContactState {
       const floor = ctx.clock.now() - REPLAY_WINDOW_MS;
       for (const [, m] of await listRecords<InMeta>(ctx.store, K.allFilesIn)) {
         if (m.done || m.sentAt === undefined || m.sentAt >= floor) continue;
-        const ops = await this.#dropInOps(m);
+        const t = (await this.#loadIn(m.contact, m.fileId))!;
+        const ops: StoreOp[] = [];
+        const acks = this.#dropIn(t, ops);
         const item = await ctx.history.get(m.contact, m.msgId);
         if (item?.file) {
           item.file.state = 'failed';
           ops.push(ctx.history.put(item));
         }
         await ctx.store.batch(ops);
-        this.#in.delete(`${m.contact}/${m.fileId}`);
+        await this.#afterDrop(t, acks);
         if (item) ctx.emit('history', { item });
         ctx.emit('file-failed', { contact: m.contact, fileId: m.fileId, direction: 'in', reason: 'expired' });
+      }
+      for (const rec of ctx.outgoing.expired(ctx.clock.now())) {
+        await ctx.store.batch(ctx.outgoing.dropOps(rec.fileId));
+        await ctx.outgoing.forget(rec.fileId);
+        ctx.progress.end(rec.contact, rec.fileId);
+        await this.#failOutgoing(rec.contact, rec.fileId, rec.msgId);
+        ctx.emit('file-failed', { contact: rec.contact, fileId: rec.fileId, direction: 'out', reason: 'expired' });
       }
     });
   }
@@ -279,6 +200,7 @@ export class FileTransfers implements PerContactState {
     const fileId = toHex(o.fileId);
     if (o.chunkCount !== Math.ceil(o.size / o.chunkSize)) throw new OpenError('BAD_MESSAGE', 'the chunk count does not match the size');
     const opened = await this.#loadIn(c.key, fileId);
+    await opened?.flushing; // a record written by a group of the held transfer lands before this one
     if (opened && !(opened.meta.held && opened.meta.msgId === id)) return; // the same transfer offered again under another id
     const meta = this.#meta(c, env, id);
     const item: HistoryItem = {
@@ -301,34 +223,99 @@ export class FileTransfers implements PerContactState {
       act.after.push(() => this.#failIn(c, fileId, 'too_large', FileCancelReason.tooLarge));
       return;
     }
-    act.ops.push(putRecord(K.fileIn(c.key, fileId), meta), ctx.history.put(item));
+    act.ops.push(putRecord(K.fileIn(c.key, fileId), { ...meta, ...(opened ? { have: opened.durable } : {}) }), ctx.history.put(item));
     act.after.push(async () => {
-      const t = opened ?? { meta, received: new Set<number>() };
+      const t = opened ?? freshIn(meta);
       t.meta = meta; // no longer held
       this.#in.set(`${c.key}/${fileId}`, t);
       ctx.emit('history', { item });
       this.#progressIn(t);
-      if (t.received.size === meta.chunkCount) await this.#complete(c, t);
+      if (t.durableCount === meta.chunkCount) await this.#complete(c, t);
     });
   }
 
-  async onChunk(c: Contact, env: Env<typeof MessageType.fileChunk>, act: Act): Promise<void> {
+  /**
+   * A chunk (receive.ts, after the replay window): written into the part file now, made durable
+   * and acknowledged with its group. `replayOps` persist the chunk's replay-window entry.
+   */
+  async stageChunk(c: Contact, env: Env<typeof MessageType.fileChunk>, replayOps: StoreOp[], ack: () => void): Promise<void> {
+    const ctx = this.#ctx;
     const ch = env.body;
-    const t = (await this.#loadIn(c.key, toHex(ch.fileId)))!;
+    const t = await this.#loadIn(c.key, toHex(ch.fileId));
+    if (!t) return ack(); // a duplicate of a transfer that ended (it was durable then)
     const m = t.meta;
-    if (m.cancelled) return; // a chunk still in flight when the sender cancelled: acknowledged, dropped
+    if (m.cancelled || m.done) {
+      // a chunk still in flight when the transfer ended: recorded, acknowledged, dropped
+      await ctx.store.batch(replayOps);
+      return ack();
+    }
     const expected = ch.index === m.chunkCount - 1 ? m.size - (m.chunkCount - 1) * m.chunkSize : m.chunkSize;
     if (ch.index >= m.chunkCount || ch.data.length !== expected) {
-      act.ops.push(...(await this.#dropInOps(m)));
-      act.after.push(() => this.#failIn(c, m.fileId, 'invalid', FileCancelReason.corrupt));
+      const ops = [...replayOps];
+      const acks = this.#dropIn(t, ops);
+      await ctx.store.batch(ops);
+      await this.#afterDrop(t, acks);
+      ack();
+      await this.#failIn(c, m.fileId, 'invalid', FileCancelReason.corrupt);
       return;
     }
-    if (t.received.has(ch.index)) return;
-    act.ops.push({ op: 'put', key: K.chunk(c.key, m.fileId, ch.index), value: ch.data.slice() });
-    act.after.push(async () => {
-      t.received.add(ch.index);
-      this.#progressIn(t);
-      if (t.received.size === m.chunkCount && !t.meta.held) await this.#complete(c, t);
+    const g = t.group;
+    if (!hasBit(t.have, ch.index)) {
+      // Written without waiting (the next chunk is opened meanwhile); the group's sync waits
+      // for its writes, and a failed write fails the group (not acknowledged, resent).
+      setBit(t.have, ch.index);
+      t.count++;
+      g.fresh.push(ch.index);
+      g.writes.push(ctx.blobs.write(inBlob(m.contact, m.fileId), ch.index * m.chunkSize, ch.data).then(() => undefined, (err: unknown) => err ?? new Error('write failed')));
+    }
+    // The chunk's replay-window entry stays in memory: what makes a chunk count once is the
+    // transfer's bitmap, written with the group (a chunk replayed after a restart finds its index
+    // held, or its transfer gone, and changes nothing). One stored key per chunk would cost a
+    // synced file each (spec/DESIGN.md "File transfers").
+    void replayOps;
+    g.acks.push(ack);
+    if (g.acks.length >= FILE_ACK_GROUP_CHUNKS || t.count === m.chunkCount) this.#flush(c, t);
+    else g.timer ??= unref(setTimeout(() => t.group === g && this.#flush(c, t), FILE_ACK_DELAY_MS));
+  }
+
+  /**
+   * Closes the open group and makes it durable after the groups before it: the part file synced,
+   * then the record of the chunks held; then acknowledges it. Runs beside the receive lane, so
+   * the next group is written while this one syncs; a completed transfer is finished in the lane.
+   */
+  #flush(c: Contact, t: InT): void {
+    const ctx = this.#ctx;
+    const g = t.group;
+    clearTimeout(g.timer);
+    t.group = { fresh: [], writes: [], ops: [], acks: [] };
+    if (g.acks.length === 0) return;
+    t.flushing = t.flushing.then(async () => {
+      const m = t.meta;
+      if (!t.dropped) {
+        const durable = t.durable.slice();
+        for (const i of g.fresh) setBit(durable, i);
+        try {
+          const failed = (await Promise.all(g.writes)).find((e) => e !== undefined);
+          if (failed !== undefined) throw failed;
+          if (g.fresh.length > 0) await ctx.blobs.sync(inBlob(m.contact, m.fileId));
+          // checked and written in one step: a drop after this writes its delete after this put
+          if (!t.dropped && g.fresh.length > 0) await ctx.store.batch([putRecord(K.fileIn(m.contact, m.fileId), { ...t.meta, have: durable })]);
+        } catch (err) {
+          // nothing acknowledged: the sender resends these chunks
+          for (const i of g.fresh) t.have[i >> 3]! &= ~(1 << (i & 7));
+          t.count -= g.fresh.length;
+          report(ctx.emit, 'store file chunks', err);
+          return;
+        }
+        t.durable = durable;
+        t.durableCount += g.fresh.length;
+      }
+      for (const a of g.acks) a();
+      if (t.dropped) return;
+      if (g.fresh.length > 0) this.#progressIn(t);
+      if (t.durableCount === m.chunkCount && !t.meta.held && !t.meta.done) {
+        void ctx.serial.run(() => this.#complete(c, t)).catch((err) => report(ctx.emit, 'file complete', err));
+      }
     });
   }
 
@@ -340,28 +327,30 @@ export class FileTransfers implements PerContactState {
     if (t?.meta.held) {
       // The offer is held for ordering and not shown yet: keep a tombstone so that, when it is
       // acted on, it shows as failed instead of opening the transfer again.
-      const chunks = await this.#ctx.store.list(K.chunks(c.key, fileId));
-      act.ops.push(...chunks.map(del), putRecord(K.fileIn(c.key, fileId), { ...t.meta, cancelled: true }));
-      act.after.push(() => void this.#in.delete(`${c.key}/${fileId}`));
+      const acks = this.#dropIn(t, act.ops);
+      act.ops.push(putRecord(K.fileIn(c.key, fileId), { ...t.meta, cancelled: true }));
+      act.after.push(() => this.#afterDrop(t, acks));
     } else if (t && !t.meta.cancelled) {
-      act.ops.push(...(await this.#dropInOps(t.meta)));
+      const acks = this.#dropIn(t, act.ops);
       const item = await ctx.history.get(c.key, t.meta.msgId);
       if (item?.file && item.file.state === 'receiving') {
         item.file.state = 'failed';
         act.ops.push(ctx.history.put(item));
       }
-      act.after.push(() => {
-        this.#in.delete(`${c.key}/${fileId}`);
+      act.after.push(async () => {
+        await this.#afterDrop(t, acks);
         if (item) ctx.emit('history', { item });
         ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
       });
     }
     const entries = ctx.outbox.ofContact(c.key).filter((e) => e.fileId === fileId);
+    const sending = ctx.outgoing.get(fileId)?.contact === c.key;
     const offer = (await ctx.history.list(c.key)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
-    if (entries.length > 0 || (offer && offer.file!.state === 'sending')) {
-      act.ops.push(...ctx.outbox.removeOps(entries));
+    if (entries.length > 0 || sending || (offer && offer.file!.state === 'sending')) {
+      act.ops.push(...ctx.outbox.removeOps(entries), ...(sending ? ctx.outgoing.dropOps(fileId) : []));
       act.after.push(async () => {
         ctx.outbox.forget(entries);
+        if (sending) await ctx.outgoing.forget(fileId);
         ctx.progress.end(c.key, fileId);
         if (offer) await this.#failOutgoing(c.key, fileId, offer.id);
         ctx.emit('file-failed', { contact: c.key, fileId, direction: 'out', reason });
@@ -370,49 +359,66 @@ export class FileTransfers implements PerContactState {
   }
 
   async removeOps(c: Contact): Promise<StoreOp[]> {
+    const ctx = this.#ctx;
     const contact = c.key;
-    for (const k of [...this.#in.keys()]) if (k.startsWith(`${contact}/`)) this.#in.delete(k);
-    const keys = [...(await this.#ctx.store.list(K.filesIn(contact))), ...(await this.#ctx.store.list(K.allChunks(contact)))];
-    return keys.map(del);
-  }
-
-  #progressIn(t: { meta: InMeta; received: Set<number> }): void {
-    const m = t.meta;
-    const bytes = Math.min(m.size, t.received.size * m.chunkSize);
-    this.#ctx.emit('file-progress', { contact: m.contact, fileId: m.fileId, direction: 'in', chunks: t.received.size, totalChunks: m.chunkCount, bytes, size: m.size });
-  }
-
-  /** The transfer's content from its stored chunks, if every chunk is there and the digest matches. */
-  async #assemble(m: InMeta): Promise<Uint8Array | undefined> {
-    const h = fileDigestHasher();
-    const out = new Uint8Array(m.size);
-    for (let i = 0; i < m.chunkCount; i++) {
-      const data = await this.#ctx.store.get(K.chunk(m.contact, m.fileId, i));
-      if (!data) return undefined;
-      h.update(data);
-      out.set(data, i * m.chunkSize);
+    for (const [k, t] of [...this.#in]) {
+      if (!k.startsWith(`${contact}/`)) continue;
+      clearTimeout(t.group.timer);
+      t.dropped = true;
+      this.#in.delete(k);
     }
-    return equalBytes(h.digest(), m.digest) ? out : undefined;
+    const ops = (await ctx.store.list(K.filesIn(contact))).map(del);
+    for (const rec of ctx.outgoing.ofContact(contact)) {
+      ops.push(...ctx.outgoing.dropOps(rec.fileId));
+      await ctx.outgoing.forget(rec.fileId);
+    }
+    // part files go now; a crash before the records do leaves records whose digest check fails
+    for (const name of await ctx.blobs.list(`in-${contact}-`)) await ctx.blobs.delete(name);
+    return ops;
   }
 
-  async #complete(c: Contact, t: { meta: InMeta; received: Set<number> }): Promise<void> {
+  /** Progress counts the chunks durable (those a crash keeps). */
+  #progressIn(t: InT): void {
+    const m = t.meta;
+    const bytes = Math.min(m.size, t.durableCount * m.chunkSize);
+    this.#ctx.emit('file-progress', { contact: m.contact, fileId: m.fileId, direction: 'in', chunks: t.durableCount, totalChunks: m.chunkCount, bytes, size: m.size });
+  }
+
+  /** `file`: `read` over the part file, and `bytes` unless streamReceivedFiles. */
+  async #emitFile(t: InT): Promise<void> {
     const ctx = this.#ctx;
     const m = t.meta;
-    const out = await this.#assemble(m);
-    const ok = out !== undefined;
+    const blob = inBlob(m.contact, m.fileId);
+    const read = (offset: number, length: number) => ctx.blobs.read(blob, offset, Math.max(0, Math.min(length, m.size - offset)));
+    let bytes: Uint8Array | undefined;
+    if (!ctx.streamReceivedFiles) {
+      bytes = new Uint8Array(m.size);
+      for (let at = 0; at < m.size; at += m.chunkSize) bytes.set(await read(at, m.chunkSize), at);
+    }
+    ctx.emit('file', { contact: m.contact, fileId: m.fileId, id: m.msgId, name: m.name, mime: m.mime, size: m.size, read, ...(bytes ? { bytes } : {}) });
+  }
+
+  async #complete(c: Contact, t: InT): Promise<void> {
+    const ctx = this.#ctx;
+    const m = t.meta;
+    if (t.completing || t.dropped) return;
+    t.completing = true;
+    const ok = await verifyPart(this.#ctx.blobs, m);
     const item = await ctx.history.get(c.key, m.msgId);
     const keep = ok && ctx.holdReceivedFiles;
-    const ops = keep ? [putRecord(K.fileIn(c.key, m.fileId), { ...m, done: true })] : await this.#dropInOps(m);
+    const ops: StoreOp[] = [];
+    const acks = keep ? [] : this.#dropIn(t, ops);
+    if (keep) ops.push(putRecord(K.fileIn(c.key, m.fileId), { ...m, have: t.durable, done: true }));
     if (item?.file) {
       item.file.state = ok ? 'received' : 'failed';
       ops.push(ctx.history.put(item));
     }
     await ctx.store.batch(ops);
     if (keep) m.done = true;
-    else this.#in.delete(`${c.key}/${m.fileId}`);
     if (item) ctx.emit('history', { item });
-    if (ok) ctx.emit('file', { contact: c.key, fileId: m.fileId, id: m.msgId, name: m.name, mime: m.mime, bytes: out });
-    else await this.#failIn(c, m.fileId, 'corrupt', FileCancelReason.corrupt);
+    if (ok) await this.#emitFile(t);
+    if (!keep) await this.#afterDrop(t, acks);
+    if (!ok) await this.#failIn(c, m.fileId, 'corrupt', FileCancelReason.corrupt);
   }
 
   async #failIn(c: Contact, fileId: string, reason: FileFailed['reason'], code: FileCancel['reason']): Promise<void> {
@@ -434,31 +440,47 @@ export class FileTransfers implements PerContactState {
     return (await listRecords<InMeta>(this.#ctx.store, K.filesIn(contact))).filter(([, m]) => !m.done && !m.cancelled).length;
   }
 
-  /** Drops the kept chunks of a received file the app has stored (holdReceivedFiles). */
+  /** Drops the part file of a received file the app has stored (holdReceivedFiles). */
   release(contact: string, fileId: string): Promise<void> {
     const ctx = this.#ctx;
     return ctx.serial.run(async () => {
       const meta = await getRecord<InMeta>(ctx.store, K.fileIn(contact, fileId));
       if (!meta?.done) return;
-      await ctx.store.batch(await this.#dropInOps(meta));
-      this.#in.delete(`${contact}/${fileId}`);
+      const t = (await this.#loadIn(contact, fileId))!;
+      const ops: StoreOp[] = [];
+      const acks = this.#dropIn(t, ops);
+      await ctx.store.batch(ops);
+      await this.#afterDrop(t, acks);
     });
   }
 
-  async #dropInOps(m: InMeta): Promise<StoreOp[]> {
-    const keys = await this.#ctx.store.list(K.chunks(m.contact, m.fileId));
-    return [...keys.map(del), del(K.fileIn(m.contact, m.fileId))];
+  /**
+   * Adds to `ops` what removes an incoming transfer (its record, and the replay entries of its
+   * open group); returns the group's acknowledgements, to call with `#afterDrop` once `ops` landed.
+   */
+  #dropIn(t: InT, ops: StoreOp[]): (() => void)[] {
+    const g = t.group;
+    clearTimeout(g.timer);
+    t.dropped = true;
+    t.group = { fresh: [], writes: [], ops: [], acks: [] };
+    ops.push(...g.ops, del(K.fileIn(t.meta.contact, t.meta.fileId)));
+    return g.acks;
   }
 
-  async #loadIn(contact: string, fileId: string): Promise<{ meta: InMeta; received: Set<number> } | undefined> {
+  async #afterDrop(t: InT, acks: (() => void)[]): Promise<void> {
+    this.#in.delete(`${t.meta.contact}/${t.meta.fileId}`);
+    for (const a of acks) a();
+    await this.#ctx.blobs.delete(inBlob(t.meta.contact, t.meta.fileId));
+  }
+
+  async #loadIn(contact: string, fileId: string): Promise<InT | undefined> {
     const key = `${contact}/${fileId}`;
-    const have = this.#in.get(key);
-    if (have) return have;
+    const hit = this.#in.get(key);
+    if (hit) return hit;
     const meta = await getRecord<InMeta>(this.#ctx.store, K.fileIn(contact, fileId));
     if (!meta) return undefined;
-    const prefix = K.chunks(contact, fileId);
-    const received = new Set((await this.#ctx.store.list(prefix)).map((k) => Number(k.slice(prefix.length))));
-    const t = { meta, received };
+    const t = freshIn(meta);
+    delete t.meta.have;
     this.#in.set(key, t);
     return t;
   }
@@ -468,3 +490,4 @@ function reasonName(c: FileCancel): FileFailed['reason'] {
   const n = FileCancelReasonNames[c.reason];
   return n === 'too_large' || n === 'corrupt' ? n : 'cancelled';
 }
+

@@ -9,6 +9,8 @@ export { MemoryStore, MAX_STORE_KEY_LENGTH, checkKey, checkOps, type Store, type
 export { WebSocketTransport, SocketCallbacks, type Socket, type Transport } from './transport.ts';
 export { backoffDelay, Pacer } from './backoff.ts';
 export { fileDigest, fileDigestHasher } from './files.ts';
+export { StoreBlobs, checkBlobName, type BlobStore } from './blobs.ts';
+export type { FileSource } from './file-send.ts';
 export { ORDERED_TYPES, readOrder, type OrderMark } from './order.ts';
 export { EPHEMERAL_TYPES } from './sender.ts';
 export { isRequestExpired, requestExpiresAt } from './request-expiry.ts';

@@ -190,11 +190,15 @@ export class Outbox {
   /**
    * The entries to put on the wire now, in send order: per contact, those inside the window that
    * were not yet sent in this connection `epoch`, or were sent more than RESEND_INTERVAL_MS ago.
-   * `sendable(contact, kind)` says whether a contact's entries of that kind may go now.
+   * `sendable(contact, kind)` says whether a contact's entries of that kind may go now. `used`
+   * gets each contact's share of the window in use (file chunks take what is left).
    */
-  due(epoch: number, sendable: (contact: string, kind: OutboxEntry['kind']) => boolean): OutboxEntry[] {
+  due(
+    epoch: number,
+    sendable: (contact: string, kind: OutboxEntry['kind']) => boolean,
+    used = new Map<string, { frames: number; bytes: number }>(),
+  ): OutboxEntry[] {
     const now = this.#now();
-    const used = new Map<string, { frames: number; bytes: number }>();
     const out: OutboxEntry[] = [];
     for (const e of this.#entries.values()) {
       if (!sendable(e.contact, e.kind)) continue;

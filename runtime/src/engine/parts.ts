@@ -115,6 +115,12 @@ export interface MessageHandler<E extends Envelope = Envelope> {
   defer?(m: Received<E>): Promise<string | undefined>;
   /** Store operations for a message held for ordering (its effects wait until it is acted on). */
   holdOps?(m: Received<E>): Promise<StoreOp[]>;
+  /**
+   * Instead of `act`, for messages made durable in groups (file chunks): takes the message and
+   * its replay-window operations, writes them when its group is made durable, and only then
+   * calls `ack` (receive.ts). A failed group is not acknowledged, so the sender resends it.
+   */
+  stage?(m: Received<E>, replayOps: StoreOp[], ack: () => void): Promise<void>;
   /** Adds the message's effects to `act`; throws OpenError BAD_MESSAGE to refuse it. */
   act(m: Received<E>, act: Act): void | Promise<void>;
   /** False: no `message` event (file chunks: the transfer's events say it). Default true. */

@@ -11,6 +11,7 @@ import { MessageType, ReceiptStatus } from '@parley/generated';
 import { toHex } from '../crypto/index.ts';
 import { OpenError } from '../protocol/errors.ts';
 import type { OutgoingFileProgress } from './file-progress.ts';
+import type { OutgoingFiles } from './file-send.ts';
 import type { FileTransfers } from './files.ts';
 import type { History, HistoryItem } from './history.ts';
 import type { MailboxTokens } from './mailbox-tokens.ts';
@@ -25,6 +26,8 @@ export interface HandlerDeps {
   history: Pick<History, 'get' | 'put' | 'nextSeq' | 'receiptOps'>;
   outbox: Pick<Outbox, 'ackOps' | 'forget' | 'expedite'>;
   progress: Pick<OutgoingFileProgress, 'chunksAcked'>;
+  /** Outgoing transfers: their chunks are acknowledged by receipts too (file-send.ts). */
+  outgoing: Pick<OutgoingFiles, 'owns' | 'acked'>;
   send: Pick<Send, 'pump'>;
   files: Pick<FileTransfers, 'handlers'>;
   mailboxTokens: Pick<MailboxTokens, 'handler'>;
@@ -130,7 +133,16 @@ function editOrDelete(d: HandlerDeps): MessageHandler<EnvelopeOf<typeof MessageT
 function receipt(d: HandlerDeps): MessageHandler<EnvelopeOf<typeof MessageType.receipt>> {
   return {
     async act({ contact: c, env }, act) {
-      const ids = env.body.ids.map((r) => toHex(r.id));
+      const all = env.body.ids.map((r) => toHex(r.id));
+      const chunks = all.filter((id) => d.outgoing.owns(id));
+      const ids = chunks.length === 0 ? all : all.filter((id) => !d.outgoing.owns(id));
+      if (ids.length === 0) {
+        // file chunks only: their transfer records them (no outbox entry, no history)
+        act.after.push(async () => {
+          if (await d.outgoing.acked(c.key, chunks)) d.send.pump();
+        });
+        return;
+      }
       const { entries, ops } = d.outbox.ackOps(c.key, ids); // a read receipt also says delivered
       const { ops: hops, changed } = await d.history.receiptOps(c.key, ids, env.body.status === ReceiptStatus.delivered ? 'delivered' : 'read');
       act.ops.push(...ops, ...hops);
@@ -146,6 +158,7 @@ function receipt(d: HandlerDeps): MessageHandler<EnvelopeOf<typeof MessageType.r
           if (item) d.emit('history', { item });
         }
         d.progress.chunksAcked(entries);
+        if (chunks.length > 0) await d.outgoing.acked(c.key, chunks);
         d.send.pump();
       });
     },

@@ -105,7 +105,7 @@ export class Receiver {
     const id = toHex(env.msgId);
     const ack = env.type !== MessageType.receipt;
     if (await ctx.replay.has(c.key, env.msgId)) {
-      if (ack) ctx.acks.queueAck(c.key, id);
+      if (ack) await this.#ackDuplicate(c, env, id);
       return;
     }
     const handler = this.#handler(env);
@@ -122,7 +122,12 @@ export class Receiver {
       return;
     }
     if (checked.verdict === 'duplicate') {
-      if (ack) ctx.acks.queueAck(c.key, id);
+      if (ack) await this.#ackDuplicate(c, env, id);
+      return;
+    }
+    if (handler.stage && c.state !== 'requested') {
+      // made durable with its group (file chunks), acknowledged then
+      await handler.stage({ contact: c, env, id }, checked.ops, () => ctx.acks.queueAck(c.key, id));
       return;
     }
     const act: Act = { ops: [...checked.ops], after: [] };
@@ -166,6 +171,17 @@ export class Receiver {
     if (!(await this.#apply(c, env, id, act, { mark, advance: admission.advance }))) return;
     ctx.acks.queueAck(c.key, id);
     await this.#releaseReady(c);
+  }
+
+  /**
+   * A duplicate is acknowledged again; one of a staged type waits for its group, in case the
+   * first copy is not durable yet (an early acknowledgement would lose it in a crash).
+   */
+  async #ackDuplicate(c: Contact, env: Envelope, id: string): Promise<void> {
+    const ack = () => this.#ctx.acks.queueAck(c.key, id);
+    const stage = this.#handler(env).stage;
+    if (stage) await stage({ contact: c, env, id }, [], ack);
+    else ack();
   }
 
   /** Writes `act.ops` and runs `act.after`; false (nothing acknowledged, window reloaded) if the store failed. */

@@ -41,6 +41,9 @@ export const K = {
   chunk: (c: string, f: string, i: number) => `fc/${c}/${f}/${seqKey(i)}`,
   chunks: (c: string, f: string) => `fc/${c}/${f}/`,
   allChunks: (c: string) => `fc/${c}/`,
+  /** An outgoing transfer (file-send.ts): its offer, size and the chunks acknowledged so far. */
+  fileOut: (f: string) => `fo/${f}`,
+  filesOut: 'fo/',
   /** An outgoing transfer being written to the outbox (removed when all chunks are in). */
   fileWriting: (f: string) => `fw/${f}`,
   filesWriting: 'fw/',

@@ -22,7 +22,8 @@ import { EngineError } from './errors.ts';
 import type { History, HistoryItem } from './history.ts';
 import { MAX_PENDING_READ_IDS, READ_RESEND_WINDOW_MS } from './limits.ts';
 import { ORDERED_TYPES, type OrderOut } from './order.ts';
-import type { Outbox, OutboxEntry } from './outbox.ts';
+import type { OutgoingFiles } from './file-send.ts';
+import { WINDOW_BYTES, WINDOW_FRAMES, type Outbox, type OutboxEntry } from './outbox.ts';
 import { report, type Clock, type ContactLookup, type DurableOptions, type Emit, type PerContactState, type Sealed, type Send, type Wire } from './parts.ts';
 import { K, del, getRecord, putRecord } from './records.ts';
 import type { Serial } from './serial.ts';
@@ -54,6 +55,8 @@ export interface SenderDeps {
   contacts: Pick<ContactLookup, 'get' | 'all'>;
   /** A file chunk went on the wire for the first time (outgoing transfer progress). */
   chunkSent(e: OutboxEntry): void;
+  /** Outgoing file transfers: chunks sealed when the window has room (file-send.ts). */
+  files: Pick<OutgoingFiles, 'due' | 'hasAny'>;
 }
 
 export class Sender implements Send, PerContactState {
@@ -146,7 +149,8 @@ export class Sender implements Send, PerContactState {
       const c = contacts.get(key);
       return c !== undefined && (kind === 'peer' ? c.state === 'accepted' : c.state === 'requested');
     };
-    for (const e of outbox.due(epoch, sendable)) {
+    const used = new Map<string, { frames: number; bytes: number }>();
+    for (const e of outbox.due(epoch, sendable, used)) {
       const c = contacts.get(e.contact)!;
       const id = fromHex(c.id);
       outbox.queued(e.seq, epoch);
@@ -160,6 +164,19 @@ export class Sender implements Send, PerContactState {
         sent: () => this.#sent(e),
       });
     }
+    if (!this.#ctx.files.hasAny()) return;
+    // file chunks in what the outbox left of each contact's window
+    for (const c of contacts.all()) {
+      if (c.state !== 'accepted') continue;
+      const u = used.get(c.key) ?? { frames: 0, bytes: 0 };
+      this.#ctx.files.due(c, { frames: WINDOW_FRAMES - u.frames, bytes: WINDOW_BYTES - u.bytes }, epoch, (o) => conn.send(o));
+    }
+  }
+
+  /** Seals a message for `c` without an outbox entry (file chunks: file-send.ts keeps them). */
+  async sealOnly(c: Contact, body: EnvelopeBody): Promise<{ frame: Uint8Array; msgId: string }> {
+    const envelope = this.envelope(body);
+    return { frame: await this.seal(c, envelope), msgId: toHex(envelope.msgId) };
   }
 
   #sent(e: OutboxEntry): void {

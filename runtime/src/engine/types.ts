@@ -93,7 +93,15 @@ export interface ReceivedFile {
   id: string;
   name: string;
   mime: string;
-  bytes: Uint8Array;
+  size: number;
+  /**
+   * Reads the received file in pieces (at most FILE_CHUNK_SIZE bytes each for an engine on a
+   * plain Store). Valid until the app calls `releaseFile` (holdReceivedFiles), else only while the
+   * listener runs synchronously.
+   */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /** The whole file, unless EngineOptions.streamReceivedFiles (then use `read`). */
+  bytes?: Uint8Array;
 }
 
 export interface FileFailed {

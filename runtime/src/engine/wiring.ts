@@ -17,7 +17,9 @@ import type { Identity } from '../protocol/identity.ts';
 import { Connection } from './connection.ts';
 import { ContactList } from './contact-list.ts';
 import { ContactBook } from './contacts.ts';
+import { StoreBlobs, type BlobStore } from './blobs.ts';
 import { OutgoingFileProgress } from './file-progress.ts';
+import { OutgoingFiles } from './file-send.ts';
 import { FileTransfers } from './files.ts';
 import { History } from './history.ts';
 import { OrderIn, OrderOut } from './order.ts';
@@ -47,6 +49,9 @@ export interface WiringOptions {
   linkBase: string;
   autoAccept: boolean;
   holdReceivedFiles: boolean;
+  streamReceivedFiles: boolean;
+  /** Part files and spooled outgoing files (default: over `store`, StoreBlobs). */
+  blobs?: BlobStore;
   registerWake: boolean;
 }
 
@@ -82,6 +87,10 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
   const replay = new ReplayStore(store);
   const contactList = new ContactList(store);
   const progress = new OutgoingFileProgress({ emit, store, serial, history });
+  const blobs = o.blobs ?? new StoreBlobs(store);
+  const outgoing: OutgoingFiles = new OutgoingFiles({
+    clock, emit, store, blobs, contacts: contactList, progress, seal: (c, body) => sender.sealOnly(c, body),
+  });
 
   // The connection calls back into parts built below; it is started only after all of them.
   const conn: Connection = new Connection(
@@ -110,10 +119,11 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
 
   const sender = new Sender({
     clock, emit, store, serial, sessions, wire: conn, outbox, history, orderOut, contacts: contactList,
-    chunkSent: (e) => progress.chunkSent(e),
+    chunkSent: (e) => progress.chunkSent(e), files: outgoing,
   });
   const files = new FileTransfers({
-    clock, emit, store, serial, holdReceivedFiles: o.holdReceivedFiles, contacts: contactList, outbox, history, send: sender, progress,
+    clock, emit, store, blobs, serial, holdReceivedFiles: o.holdReceivedFiles, streamReceivedFiles: o.streamReceivedFiles,
+    contacts: contactList, outbox, outgoing, history, send: sender, progress,
   });
   // Everything kept per contact, removed with it (v2: its per-device sessions are in `sessions`).
   const perContact: PerContactState[] = [
@@ -139,7 +149,7 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
   });
   const services = new RelayServices({ clock, emit, store, wire: conn, registerWake: o.registerWake });
   const mailboxTokens = new MailboxTokens({ clock, emit, store, contacts: contactList, wire: conn, send: sender });
-  const handlers = handlerTable({ clock, emit, history, outbox, progress, send: sender, files, mailboxTokens });
+  const handlers = handlerTable({ clock, emit, history, outbox, progress, outgoing, send: sender, files, mailboxTokens });
   const receiver = new Receiver({
     clock, emit, store, serial, contacts: contactList, intake: contacts, sessions, replay, orderIn, acks: sender, handlers,
   });

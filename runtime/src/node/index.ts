@@ -14,5 +14,6 @@ export {
   type KeyFileErrorCode,
 } from './keyfile.ts';
 export { FileStore, type FileStoreOptions } from './file-store.ts';
+export { FileBlobs, type FileBlobsOptions } from './file-blobs.ts';
 export { NodeWsTransport, type NodeWsTransportOptions } from './ws-transport.ts';
 export { readSettings, settingsHelp, type Setting, type SettingValues } from './settings.ts';

@@ -1,8 +1,8 @@
-import { FILE_CHUNK_SIZE, FILE_ID_SIZE, FileCancelReason, FrameKind, MessageType, REPLAY_WINDOW_MS, deriveFileDigest } from '@parley/generated';
+import { FILE_ACK_GROUP_CHUNKS, FILE_CHUNK_SIZE, FILE_ID_SIZE, FileCancelReason, FrameKind, MessageType, REPLAY_WINDOW_MS, deriveFileDigest } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { deriveKey, fromHex, keyedHash, randomBytes } from '../../src/crypto/index.ts';
 import { fileDigest } from '../../src/engine/files.ts';
-import { K, encodeRecord } from '../../src/engine/records.ts';
+import { K } from '../../src/engine/records.ts';
 import { MemoryStore } from '../../src/engine/storage.ts';
 import { befriend, fakeRelay, peer, runningPeers, settle, until, waitFor } from './_setup.ts';
 
@@ -24,19 +24,23 @@ describe('file transfer', () => {
     const file = await done;
     expect(file.fileId).toBe(fileId);
     expect(file.name).toBe('report.bin'); // no path survives
-    expect(file.bytes.length).toBe(bytes.length);
-    expect(Buffer.from(file.bytes).equals(Buffer.from(bytes))).toBe(true);
+    expect(file.bytes!.length).toBe(bytes.length);
+    expect(Buffer.from(file.bytes!).equals(Buffer.from(bytes))).toBe(true);
     const chunks = Math.ceil(bytes.length / FILE_CHUNK_SIZE);
     const inProgress = b.of('file-progress').filter((p) => p.fileId === fileId);
     expect(inProgress.at(-1)).toMatchObject({ direction: 'in', chunks, totalChunks: chunks, bytes: bytes.length, size: bytes.length });
-    expect(inProgress.map((p) => p.chunks)).toEqual([...Array(chunks + 1).keys()]);
-    await until(() => a.engine.outboxSize === 0, 20_000, 'all chunks acknowledged');
+    // from 0 up to every chunk, a step per durable group (FILE_ACK_GROUP_CHUNKS)
+    const steps = inProgress.map((p) => p.chunks);
+    expect(steps[0]).toBe(0);
+    expect(steps.every((n, i) => i === 0 || n > steps[i - 1]!)).toBe(true);
+    expect(steps.length).toBeGreaterThanOrEqual(Math.ceil(chunks / FILE_ACK_GROUP_CHUNKS) + 1);
+    await until(() => a.engine.outboxSize === 0 && a.of('file-progress').some((p) => p.direction === 'out' && p.chunks === chunks), 20_000, 'all chunks acknowledged');
     const outProgress = a.of('file-progress').filter((p) => p.fileId === fileId && p.direction === 'out');
     expect(outProgress.at(-1)).toMatchObject({ chunks, totalChunks: chunks, bytes: bytes.length });
     await until(async () => (await a.engine.history(aSeesB.key)).some((h) => h.file?.fileId === fileId && h.file.state === 'sent'), 5000, 'sent');
     expect((await b.engine.history(bSeesA.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('received');
     // no chunk stays behind in the receiver's store
-    expect(await b.store.list('fc/')).toEqual([]);
+    expect(await b.store.list('blob/')).toEqual([]);
   });
 
   it('a corrupted chunk fails the digest check and cancels the transfer at the sender', async () => {
@@ -59,7 +63,7 @@ describe('file transfer', () => {
     const cancel = await cancelled;
     expect(cancel.type === MessageType.fileCancel && cancel.body.reason).toBe(FileCancelReason.corrupt);
     expect(b.of('file')).toHaveLength(0);
-    expect(await b.store.list('fc/')).toEqual([]);
+    expect(await b.store.list('blob/')).toEqual([]);
     expect((await b.engine.history(bSeesA.key)).find((h) => h.kind === 'file')!.file!.state).toBe('failed');
   });
 
@@ -84,33 +88,40 @@ describe('file transfer', () => {
     const { a, b, aSeesB } = await friends();
     const empty = waitFor(b.engine, 'file');
     await a.engine.sendFile(aSeesB.key, { name: 'empty.txt', mime: 'text/plain', bytes: new Uint8Array(0) });
-    expect((await empty).bytes.length).toBe(0);
+    expect((await empty).bytes!.length).toBe(0);
     await until(() => a.engine.outboxSize === 0, 5000, 'offer acknowledged');
-    // B goes away; A cancels a queued transfer: its chunks leave the outbox
+    // B goes away; A cancels a queued transfer: its record and spooled copy go
     await b.engine.stop();
     running.splice(running.indexOf(b), 1);
     const { fileId } = await a.engine.sendFile(aSeesB.key, { name: 'big', bytes: randomBytes(10 * FILE_CHUNK_SIZE) });
-    expect(a.engine.outboxSize).toBe(11);
+    expect(a.engine.outboxSize).toBe(1); // the offer: chunks are read from the spooled copy as the window allows
+    expect(await a.store.list(K.filesOut)).toEqual([K.fileOut(fileId)]);
+    expect(await a.store.list(`blob/out-${fileId}/`)).toHaveLength(10);
     await a.engine.cancelFile(aSeesB.key, fileId);
     expect(a.engine.outboxSize).toBe(1); // the file_cancel itself
+    expect(await a.store.list(K.filesOut)).toEqual([]);
+    expect(await a.store.list('blob/')).toEqual([]);
     expect(fromHex(fileId).length).toBe(FILE_ID_SIZE);
   });
 
-  it('a send interrupted by a crash is removed at the next start and cancelled at the peer', async () => {
+  it('a spooled copy left by a crash before its offer was written is removed at the next start, and a queued transfer goes on after one', async () => {
     const { relay, a, b, aSeesB } = await friends();
     await b.engine.stop();
     running.splice(running.indexOf(b), 1);
-    const { id, fileId } = await a.engine.sendFile(aSeesB.key, { name: 'half', bytes: randomBytes(5 * FILE_CHUNK_SIZE) });
+    const bytes = randomBytes(5 * FILE_CHUNK_SIZE + 3);
+    const { id, fileId } = await a.engine.sendFile(aSeesB.key, { name: 'later.bin', bytes });
     await a.engine.stop();
     running.splice(running.indexOf(a), 1);
-    // as if the process died before the last chunks were written
-    await a.store.put(K.fileWriting(fileId), encodeRecord({ contact: aSeesB.key, msgId: id }));
-    const a2 = await peer(relay, { identity: a.identity, store: a.store });
-    running.push(a2);
-    await a2.engine.start();
-    expect(a2.engine.outboxSize).toBe(1); // only the file_cancel
-    expect((await a2.engine.history(aSeesB.key)).find((h) => h.id === id)!.file!.state).toBe('failed');
-    expect(await a.store.list(K.filesWriting)).toEqual([]);
+    // as if the process died while reading another file, before its offer was written
+    await a.store.put('blob/out-00112233445566778899aabbccddeeff/00000000', randomBytes(10));
+    const a2 = await started(peer(relay, { identity: a.identity, store: a.store }));
+    expect(await a.store.list('blob/out-00112233445566778899aabbccddeeff/')).toEqual([]);
+    const b2 = await started(peer(relay, { identity: b.identity, store: b.store }));
+    await until(() => b2.of('file').length > 0, 10_000, 'the file at B');
+    const got = b2.of('file')[0]!;
+    expect([got.id, got.fileId, got.bytes]).toEqual([id, fileId, bytes]);
+    await until(async () => (await a2.engine.history(aSeesB.key)).find((h) => h.id === id)?.file?.state === 'sent', 10_000, 'marked sent');
+    expect(await a.store.list('blob/')).toEqual([]);
   });
 
   it('with holdReceivedFiles a received file keeps its chunks until released, and comes again after a restart until then', async () => {
@@ -123,7 +134,7 @@ describe('file transfer', () => {
     const got = waitFor(b.engine, 'file');
     const { fileId } = await a.engine.sendFile(aSeesB.key, { name: 'kept.bin', bytes });
     expect((await got).bytes).toEqual(bytes);
-    expect(await store.list(K.chunks(bSeesA.key, fileId))).toHaveLength(4);
+    expect(await store.list(`blob/in-${bSeesA.key}-${fileId}/`)).toHaveLength(4); // the part file, in pieces
     expect((await b.engine.history(bSeesA.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('received');
 
     // The app died before storing it: the next start emits it again.
@@ -136,7 +147,7 @@ describe('file transfer', () => {
 
     // Stored and released: the chunks go, and a restart has nothing to emit.
     await b2.engine.releaseFile(bSeesA.key, fileId);
-    expect(await store.list('fc/')).toEqual([]);
+    expect(await store.list('blob/')).toEqual([]);
     expect(await store.list(K.filesIn(bSeesA.key))).toEqual([]);
     await b2.engine.stop();
     running.splice(running.indexOf(b2), 1);
@@ -176,7 +187,7 @@ describe('file transfer', () => {
     expect(await failed).toEqual({ contact: bSeesA.key, fileId, direction: 'in', reason: 'cancelled' });
     expect((await b.engine.history(bSeesA.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('failed');
     expect(await b.store.list(K.filesIn(bSeesA.key))).toEqual([]);
-    expect(await b.store.list('fc/')).toEqual([]);
+    expect(await b.store.list('blob/')).toEqual([]);
   });
 
   it('a cancel that overtakes its held offer leaves the offer shown as failed, after the text before it', async () => {
@@ -204,6 +215,6 @@ describe('file transfer', () => {
     const shown = await b.engine.history(bSeesA.key);
     expect(shown.map((h) => h.text ?? `${h.file!.name}:${h.file!.state}`)).toEqual(['before the file', 'held.bin:failed']);
     expect(await b.store.list(K.filesIn(bSeesA.key))).toEqual([]);
-    expect(await b.store.list('fc/')).toEqual([]);
+    expect(await b.store.list('blob/')).toEqual([]);
   });
 });

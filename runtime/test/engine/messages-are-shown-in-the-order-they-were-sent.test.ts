@@ -82,7 +82,7 @@ describe('messages are shown in the order they were sent', () => {
     relay.kick(a.engine.id); // its expedited resend was lost too; a reconnect sends it again
     await until(() => shown(b).length === 2, 5000, 'both shown');
     expect(shown(b)).toEqual(['look at this', 'file:photo.bin']);
-    expect(hex((await file).bytes)).toBe(hex(bytes));
+    expect(hex((await file).bytes!)).toBe(hex(bytes));
     const names = b.events.filter((e) => e.name === 'message' || e.name === 'file').map((e) => e.name);
     expect(names.slice(-3)).toEqual(['message', 'message', 'file']);
   });

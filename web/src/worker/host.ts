@@ -250,7 +250,7 @@ export class Host {
     engine.on('file', (f) =>
       this.enqueue(async () => {
         const key = `${f.contact}/${f.fileId}`;
-        await this.files.put(key, { name: f.name, mime: f.mime, bytes: f.bytes });
+        await this.files.put(key, { name: f.name, mime: f.mime, bytes: f.bytes! }); // not streamed (no streamReceivedFiles)
         // not released (engine stopping): emitted again at the next start; the put is idempotent
         await engine.releaseFile(f.contact, f.fileId).catch(() => undefined);
         const item = this.#held.get(key);

@@ -32,7 +32,7 @@ export class FileSendCommand extends OnlineCommand {
   wait = Option.String('--wait', 'delivered', { description: 'delivered (default) or sent', validator: t.isEnum(['sent', 'delivered'] as const) });
 
   protected async run(): Promise<number> {
-    const { path, bytes } = await readSendable(this.file);
+    const { path, size: fileSize, head, source } = await readSendable(this.file);
     const name = this.name ?? basename(path);
     const timeoutMs = this.timeoutMs();
     return this.online(async (s) => {
@@ -69,11 +69,11 @@ export class FileSendCommand extends OnlineCommand {
         }),
       ];
       try {
-        const r = await s.engine.sendFile(c.key, { name, mime: this.mime ?? detectMime(name, bytes), bytes });
+        const r = await s.engine.sendFile(c.key, { name, mime: this.mime ?? detectMime(name, head), source }).finally(() => source.close());
         fileId = r.fileId;
         offerId = r.id;
         if (c.state === 'accepted') {
-          const expected = Math.ceil(bytes.length / FILE_CHUNK_SIZE);
+          const expected = Math.ceil(fileSize / FILE_CHUNK_SIZE);
           await new Promise<void>((resolveWait, reject) => {
             let timer = setTimeout(() => undefined, 0);
             const arm = (): void => {
@@ -96,7 +96,7 @@ export class FileSendCommand extends OnlineCommand {
         const status = c.state === 'accepted' ? this.wait : 'queued';
         if (this.json) writeJson(this.context.stdout, { type: 'result', cmd: 'file', ok: true, data: { id: offerId!, fileId: fileId!, status } });
         else if (status === 'queued') this.out(`Queued ${name} for ${label(c)}: it goes out once they accept your request.`);
-        else this.out(`${status === 'delivered' ? '✓ delivered' : 'sent'} ${name} (${size(bytes.length)}) to ${label(c)}`);
+        else this.out(`${status === 'delivered' ? '✓ delivered' : 'sent'} ${name} (${size(fileSize)}) to ${label(c)}`);
         return 0;
       } finally {
         bar?.done();
