@@ -20,7 +20,7 @@ import { SILENT_FLAG } from './receive.ts';
 import { EPHEMERAL_TYPES } from './sender.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
-import type { ConnectionState, Contact, EngineEvents } from './types.ts';
+import type { ConnectionState, Contact, EngineEvents, ConversationProtection } from './types.ts';
 import { wireEngine, type EngineParts } from './wiring.ts';
 
 export interface EngineOptions {
@@ -191,13 +191,38 @@ export class Engine extends Emitter<EngineEvents> {
     return this.#need().contacts.update(key, { name });
   }
 
+  /** Every contact, each with its `protection`. */
   contacts(): Contact[] {
-    return this.#need().contactList.all();
+    const ctx = this.#need();
+    return ctx.contactList.all().map((c) => ({ ...c, protection: ctx.sessions.protection(c.key) }));
   }
 
   contact(key: string): Contact | undefined {
-    const c = this.#need().contactList.get(key);
-    return c && snapshot(c);
+    const ctx = this.#need();
+    const c = ctx.contactList.get(key);
+    return c && { ...snapshot(c), protection: ctx.sessions.protection(c.key) };
+  }
+
+  /**
+   * What protects the conversation with a contact now: `{ version: 2, forwardSecrecy: true,
+   * postQuantum, label }` with a v2 session, `{ version: 1, forwardSecrecy: false, ... }` on the
+   * v1 static pair keys. Changes are reported by the `protection` event.
+   */
+  protection(key: string): ConversationProtection {
+    const ctx = this.#need();
+    ctx.contactList.require(key);
+    return ctx.sessions.protection(key);
+  }
+
+  /**
+   * Asks an accepted contact for a new v2 session (this device lost or restored its state, or the
+   * conversation stopped opening): our session is dropped and a signed reset offer goes out; the
+   * contact accepts at most one reset per SESSION_RESET_INTERVAL_MS. Both sides get a
+   * `session-reset` event when it is done.
+   */
+  async resetSession(key: string): Promise<void> {
+    const ctx = this.#need();
+    await ctx.sessionControl.reset(ctx.contactList.require(key, ['accepted']));
   }
 
   /** A contact by key, id, or unique name (case-insensitive); UNKNOWN_CONTACT otherwise. */

@@ -56,7 +56,7 @@ export interface FileTransfersDeps {
   contacts: Pick<ContactLookup, 'get' | 'all'>;
   outbox: Pick<Outbox, 'reserve' | 'remove' | 'ofContact' | 'removeOps' | 'forget'>;
   history: Pick<History, 'get' | 'list' | 'put' | 'nextSeq'>;
-  send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable'>;
+  send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable' | 'exclusive'>;
   progress: OutgoingFileProgress;
 }
 
@@ -159,22 +159,29 @@ export class FileTransfers implements PerContactState {
     try {
       const fileIdBytes = ctx.clock.randomBytes(FILE_ID_SIZE);
       const fileId = toHex(fileIdBytes);
-      const offer = await ctx.send.sealDurable(
-        c,
-        { type: MessageType.fileOffer, body: { fileId: fileIdBytes, name: file.name, mime, size: bytes.length, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest: fileDigest(bytes) } },
-        { fileId, history: { kind: 'file', file: { fileId, name: file.name, mime, size: bytes.length, state: 'sending' } } },
-      );
-      const marker = putRecord(K.fileWriting(fileId), { contact: c.key, msgId: offer.entry.msgId });
-      await ctx.store.batch([...offer.ops, marker]);
+      const offer = await ctx.send.exclusive(c, async () => {
+        const sealed = await ctx.send.sealDurable(
+          c,
+          { type: MessageType.fileOffer, body: { fileId: fileIdBytes, name: file.name, mime, size: bytes.length, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest: fileDigest(bytes) } },
+          { fileId, history: { kind: 'file', file: { fileId, name: file.name, mime, size: bytes.length, state: 'sending' } } },
+        );
+        const marker = putRecord(K.fileWriting(fileId), { contact: c.key, msgId: sealed.entry.msgId });
+        await ctx.store.batch([...sealed.ops, marker]);
+        return sealed;
+      });
       ctx.progress.start(c.key, fileId, { total: chunkCount, size: bytes.length, delivered: 0, sent: 0 });
       ctx.send.commit([offer]);
       for (let first = 0; first < chunkCount; first += WRITE_GROUP) {
-        const group: Sealed[] = [];
-        for (let index = first; index < Math.min(chunkCount, first + WRITE_GROUP); index++) {
-          const data = bytes.subarray(index * FILE_CHUNK_SIZE, (index + 1) * FILE_CHUNK_SIZE);
-          group.push(await ctx.send.sealDurable(c, { type: MessageType.fileChunk, body: { fileId: fileIdBytes, index, data } }, { fileId, chunk: index }));
-        }
-        await ctx.store.batch(group.flatMap((s) => s.ops));
+        // one lane turn per group: a v2 session's state lands in seal order (Sender.exclusive)
+        const group = await ctx.send.exclusive(c, async () => {
+          const sealed: Sealed[] = [];
+          for (let index = first; index < Math.min(chunkCount, first + WRITE_GROUP); index++) {
+            const data = bytes.subarray(index * FILE_CHUNK_SIZE, (index + 1) * FILE_CHUNK_SIZE);
+            sealed.push(await ctx.send.sealDurable(c, { type: MessageType.fileChunk, body: { fileId: fileIdBytes, index, data } }, { fileId, chunk: index }));
+          }
+          await ctx.store.batch(sealed.flatMap((s) => s.ops));
+          return sealed;
+        });
         ctx.send.commit(group);
       }
       await ctx.store.delete(K.fileWriting(fileId));
