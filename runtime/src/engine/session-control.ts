@@ -10,8 +10,10 @@
  *   on v1; a v2 engine answers (it becomes A and seals with the ratchet at once), and the
  *   answer makes us B (v1 until the contact's first ratchet message opens; from then on its v1
  *   frames other than session control are refused, DOWNGRADE).
- * - Reset: `reset(key)` (the user, or a ratchet frame from the contact that finds no session
- *   here, at most once per SESSION_RESET_INTERVAL_MS) drops our state and sends a reset offer.
+ * - Reset: `reset(key)` (the user; or, at most once per SESSION_RESET_INTERVAL_MS, a ratchet
+ *   frame from the contact that finds no session here, or a v2 contact without a session after a
+ *   handshake: this device lost or restored its state) sends a reset offer; our session, if any,
+ *   stays until the answer replaces it.
  *   The contact accepts it only if it is newer than its session and at most once per
  *   SESSION_RESET_INTERVAL_MS; both sides emit `session-reset`. A reset the relay or a stranger
  *   made does not verify, and a replayed one is a duplicate in the replay window: neither
@@ -52,18 +54,22 @@ export class SessionControl {
     this.#d = deps;
   }
 
-  /** After a handshake: offers the upgrade to every accepted contact still on v1. */
+  /**
+   * After a handshake: every accepted contact without a v2 session gets an offer: an upgrade if
+   * it is still on v1, a reset if it was on v2 (this device lost or restored its state).
+   */
   async offerUpgrades(): Promise<void> {
     for (const c of this.#d.contacts.all()) {
       if (c.state !== 'accepted' || this.#d.sessions.state(c.key)) continue;
       const live = this.#d.contacts.get(c.key);
-      if (live) await this.#offer(live, SessionOp.upgradeOffer).catch((err) => report(this.#d.emit, 'session upgrade offer', err));
+      const op = c.version >= SESSION_VERSION ? SessionOp.resetOffer : SessionOp.upgradeOffer;
+      if (live) await this.#offer(live, op, true).catch((err) => report(this.#d.emit, 'session offer', err));
     }
   }
 
   /** Drops the contact's session and asks it for a new one (a device that lost or restored its state). */
   reset(c: Contact): Promise<void> {
-    return this.#offer(c, SessionOp.resetOffer);
+    return this.#offer(c, SessionOp.resetOffer, false);
   }
 
   /** A ratchet frame from a single candidate found no session here: our state is gone, ask for a new one. */
@@ -76,16 +82,17 @@ export class SessionControl {
     const last = this.#autoReset.get(c.key) ?? p.lastResetAt;
     if (last !== undefined && now - last < SESSION_RESET_INTERVAL_MS) return;
     this.#autoReset.set(c.key, now);
-    void this.reset(c).catch((e) => report(this.#d.emit, 'session reset offer', e));
+    void this.#offer(c, SessionOp.resetOffer, true).catch((e) => report(this.#d.emit, 'session reset offer', e));
   }
 
-  async #offer(c: Contact, op: PendingOffer['op']): Promise<void> {
+  /** Sends an offer; `onlyIfMissing`: not if a session exists or an offer waits for its answer. */
+  async #offer(c: Contact, op: PendingOffer['op'], onlyIfMissing: boolean): Promise<void> {
     const d = this.#d;
     await d.send.exclusive(c, () =>
       d.sessions.exclusive([c.key], async () => {
         const now = d.clock.now();
         const policy = d.sessions.policy(c.key);
-        if (op === SessionOp.upgradeOffer) {
+        if (onlyIfMissing) {
           if (policy.session) return;
           if (policy.pending && now - policy.pending.sentAt <= SESSION_OFFER_TTL_MS) return; // offered already; waiting
         }
@@ -95,8 +102,8 @@ export class SessionControl {
           const sealed = await d.send.sealDurable(c, { type: MessageType.session, body });
           pending.msgId = sealed.envelope.msgId.slice();
           pending.sentAt = sealed.envelope.sentAt;
-          // a reset drops our state now: until the answer we seal with v1, which the contact takes once it answered
-          const ch = d.sessions.change(c.key, op === SessionOp.resetOffer ? { pending, state: null } : { pending });
+          // A session we still have stays until the answer: a reset the contact refuses (rate limit) changes nothing.
+          const ch = d.sessions.change(c.key, { pending });
           await d.store.batch([...sealed.ops, ...ch.ops]);
           ch.apply();
           d.send.commit([sealed]);
