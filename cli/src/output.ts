@@ -57,6 +57,8 @@ export function humanLine(e: OutEvent): string | undefined {
       return `${who(e.contact)} (${e.contact.id}) asks to be your contact${e.note ? `: "${clean(e.note)}"` : ''}${e.keyChange ? ' — WARNING: their keys changed' : ''}; answer with wschat requests accept|reject ${e.contact.id}`;
     case 'contact-accepted':
       return `${who(e.contact)} (${e.contact.id}) is now a contact`;
+    case 'session-reset':
+      return `NOTICE: the secure session with ${who(e.contact)} (${e.contact.id}) was reset (${e.by === 'them' ? 'their device lost or restored its state' : 'this device asked for it'}); messages sent around that time may be missing. Now: ${e.protection.label}`;
     default:
       return undefined;
   }

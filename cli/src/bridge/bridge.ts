@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FILE_CHUNK_SIZE } from '@parley/generated';
-import type { Contact } from '@parley/runtime/engine';
+import { V1_PROTECTION, type Contact, type ConversationProtection } from '@parley/runtime/engine';
 import { acceptRequest, requestContact } from '../actions.ts';
 import { findContact } from '../contacts.ts';
 import { UnknownIdError, classify, scrub } from '../errors.ts';
@@ -23,8 +23,8 @@ import { CommandSchema, MAX_LINE_BYTES, describeIssues, type Command, type OutEv
 
 type Result = Extract<OutEvent, { type: 'result' }>['data'];
 
-function info(c: Contact): { id: string; name: string; state: Contact['state']; verified: boolean } {
-  return { id: c.id, name: c.name, state: c.state, verified: c.verified };
+function info(c: Contact): { id: string; name: string; state: Contact['state']; verified: boolean; protection: ConversationProtection } {
+  return { id: c.id, name: c.name, state: c.state, verified: c.verified, protection: c.protection ?? V1_PROTECTION };
 }
 
 export class Bridge {

@@ -54,11 +54,22 @@ export type CommandType = Command['type'];
 
 /** A contact in events: its id and local name, never its keys. */
 export const PeerSchema = z.strictObject({ id: ContactIdSchema, name: z.string() });
+/**
+ * What protects a conversation (the engine's ConversationProtection): version 2 is a v2 session
+ * (double ratchet: forward secrecy; post-quantum after the first round trip), 1 the static v1 keys.
+ */
+export const ProtectionSchema = z.strictObject({
+  version: z.union([z.literal(1), z.literal(2)]),
+  forwardSecrecy: z.boolean(),
+  postQuantum: z.boolean(),
+  label: z.string(),
+});
 export const ContactInfoSchema = z.strictObject({
   id: ContactIdSchema,
   name: z.string(),
   state: z.enum(['requested', 'pending', 'accepted']),
   verified: z.boolean(),
+  protection: ProtectionSchema,
 });
 const HistoryEntrySchema = z.strictObject({
   id: MsgIdSchema,
@@ -138,6 +149,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file-failed'), contact: PeerSchema, fileId: FileIdSchema, direction: z.enum(['in', 'out']), reason: z.string() }),
   z.strictObject({ type: z.literal('contact-request'), contact: PeerSchema, note: z.string(), keyChange: z.boolean() }),
   z.strictObject({ type: z.literal('contact-accepted'), contact: PeerSchema }),
+  /** A contact's session was reset (by: 'them', their device lost or restored its state; 'us', ours): messages in between may be missing. */
+  z.strictObject({ type: z.literal('session-reset'), contact: PeerSchema, by: z.enum(['us', 'them']), protection: ProtectionSchema }),
   z.strictObject({ type: z.literal('result'), ref: z.string().optional(), cmd: z.string(), ok: z.literal(true), data: ResultData }),
   z.strictObject({ type: z.literal('error'), ref: z.string().optional(), cmd: z.string().optional(), code: z.string(), message: z.string() }),
 ]);

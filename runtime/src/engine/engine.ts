@@ -166,12 +166,17 @@ export class Engine extends Emitter<EngineEvents> {
   }
 
   /** Uses someone's invite: they become `requested` until they accept. */
-  addContact(invite: string | Uint8Array, o: AddContactOptions = {}): Promise<Contact> {
-    return this.#need().contacts.addFromInvite(invite, o);
+  async addContact(invite: string | Uint8Array, o: AddContactOptions = {}): Promise<Contact> {
+    return this.#view(await this.#need().contacts.addFromInvite(invite, o));
   }
 
-  acceptContact(key: string, o: { name?: string } = {}): Promise<Contact> {
-    return this.#need().contacts.accept(key, o);
+  async acceptContact(key: string, o: { name?: string } = {}): Promise<Contact> {
+    return this.#view(await this.#need().contacts.accept(key, o));
+  }
+
+  /** A contact snapshot with its current protection. */
+  #view(c: Contact): Contact {
+    return { ...c, protection: this.#need().sessions.protection(c.key) };
   }
 
   rejectContact(key: string): Promise<void> {
@@ -183,12 +188,12 @@ export class Engine extends Emitter<EngineEvents> {
   }
 
   /** Marks a contact verified (the user compared safety numbers) or not. */
-  verifyContact(key: string, verified = true): Promise<Contact> {
-    return this.#need().contacts.update(key, { verified });
+  async verifyContact(key: string, verified = true): Promise<Contact> {
+    return this.#view(await this.#need().contacts.update(key, { verified }));
   }
 
-  renameContact(key: string, name: string): Promise<Contact> {
-    return this.#need().contacts.update(key, { name });
+  async renameContact(key: string, name: string): Promise<Contact> {
+    return this.#view(await this.#need().contacts.update(key, { name }));
   }
 
   /** Every contact, each with its `protection`. */
@@ -198,9 +203,8 @@ export class Engine extends Emitter<EngineEvents> {
   }
 
   contact(key: string): Contact | undefined {
-    const ctx = this.#need();
-    const c = ctx.contactList.get(key);
-    return c && { ...snapshot(c), protection: ctx.sessions.protection(c.key) };
+    const c = this.#need().contactList.get(key);
+    return c && this.#view(snapshot(c));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { isRequestExpired } from '@parley/runtime/engine';
+import { V1_PROTECTION, isRequestExpired } from '@parley/runtime/engine';
 import { Command } from 'clipanion';
 import { clean } from '../../output.ts';
 import { BaseCommand } from '../base.ts';
@@ -9,7 +9,7 @@ export class ContactListCommand extends BaseCommand {
     category: 'Contacts',
     description: 'list your contacts',
     details: `
-      One line per contact: id, name, state (accepted; requested: waiting for their accept; pending: they asked you, see \`wschat requests\`), and whether you verified the safety number.
+      One line per contact: id, name, state (accepted; requested: waiting for their accept; pending: they asked you, see \`wschat requests\`), whether you verified the safety number, and what protects the conversation ("forward secrecy · post-quantum" on a v2 session after the first round trip, "forward secrecy" before it, "static keys (no forward secrecy)" with a contact still on protocol v1). \`--json\` gives it as \`protection\`: { version, forwardSecrecy, postQuantum, label }.
     `,
     examples: [['List contacts', '$0 contact list'], ['As JSON', '$0 contact list --json']],
   });
@@ -18,7 +18,7 @@ export class ContactListCommand extends BaseCommand {
     return this.local(async (s) => {
       const contacts = s.engine.contacts().sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
       if (this.json) {
-        this.outJson({ contacts: contacts.map((c) => ({ id: c.id, name: c.name, state: c.state, verified: c.verified })) });
+        this.outJson({ contacts: contacts.map((c) => ({ id: c.id, name: c.name, state: c.state, verified: c.verified, protection: c.protection ?? V1_PROTECTION })) });
         return 0;
       }
       if (contacts.length === 0) {
@@ -27,7 +27,7 @@ export class ContactListCommand extends BaseCommand {
       }
       for (const c of contacts) {
         const expired = isRequestExpired(c, Date.now()) ? (c.state === 'requested' ? '  EXPIRED: no answer; ask them for a new invite' : '  EXPIRED: too old to accept') : '';
-        this.out(`${c.id}  ${clean(c.name || '-').padEnd(20)}  ${c.state.padEnd(9)}  ${c.verified ? 'verified' : 'unverified'}${c.keyChangeOf ? '  KEYS CHANGED' : ''}${expired}`);
+        this.out(`${c.id}  ${clean(c.name || '-').padEnd(20)}  ${c.state.padEnd(9)}  ${(c.verified ? 'verified' : 'unverified').padEnd(10)}  ${(c.protection ?? V1_PROTECTION).label}${c.keyChangeOf ? '  KEYS CHANGED' : ''}${expired}`);
       }
       return 0;
     });
