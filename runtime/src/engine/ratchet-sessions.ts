@@ -43,6 +43,7 @@ import {
   type RatchetState,
   type SessionPolicyState,
 } from '../protocol/ratchet/index.ts';
+import { EngineError } from './errors.ts';
 import { RECENT_FRAME_TAG_BYTES, RECENT_RATCHET_FRAMES } from './limits.ts';
 import { K, del, getRecord, putRecord } from './records.ts';
 import { stateless, type DuplicateFrame, type OpenedSession, type PeerSessions, type SealedFrame } from './sessions.ts';
@@ -95,6 +96,8 @@ export class RatchetSessions implements PeerSessions {
   readonly #pairs: PairCache;
   readonly #sessions = new Map<string, Session>();
   readonly #locks = new Map<string, Promise<void>>();
+  /** Set by `clear` (the engine stopped): nothing seals or opens any more. */
+  #closed = false;
 
   constructor(d: RatchetSessionsDeps) {
     this.#d = d;
@@ -147,9 +150,14 @@ export class RatchetSessions implements PeerSessions {
   async #lockAll(keys: readonly string[]): Promise<() => void> {
     const unlocks: (() => void)[] = [];
     for (const k of [...new Set(keys)].sort()) unlocks.push(await this.#lock(k));
-    return () => {
+    const release = (): void => {
       for (const u of unlocks.reverse()) u();
     };
+    if (this.#closed) {
+      release();
+      throw new EngineError('STOPPED', 'the engine stopped');
+    }
+    return release;
   }
 
   async #lock(key: string): Promise<() => void> {
@@ -228,7 +236,7 @@ export class RatchetSessions implements PeerSessions {
   async seal(c: Contact, envelope: Envelope): Promise<SealedFrame> {
     const { backend, me } = this.#d;
     if (envelope.type !== MessageType.session) {
-      const unlock = await this.#lock(c.key);
+      const unlock = await this.#lockAll([c.key]);
       try {
         const s = this.#sessions.get(c.key);
         const state = s?.state;
@@ -287,6 +295,11 @@ export class RatchetSessions implements PeerSessions {
       commit: () => {
         if (committed) return;
         committed = true;
+        if (this.#closed) {
+          wipeState(opened.state);
+          release();
+          return;
+        }
         const old = this.#session(key);
         if (old.state && old.state !== opened.state) wipeState(old.state);
         this.#sessions.set(key, { ...old, state: opened.state, recent });
@@ -312,10 +325,19 @@ export class RatchetSessions implements PeerSessions {
     return [del(K.session(c.key)), del(K.sessionMeta(c.key))];
   }
 
+  /**
+   * The engine stopped: no more seals or opens; each session's keys are wiped as soon as a
+   * step still running on it (a seal, or an open until its release) is done with them, so it
+   * never continues on zeroed keys (it would store a wrong state).
+   */
   clear(): void {
-    for (const s of this.#sessions.values()) {
-      if (s.state) wipeState(s.state);
-      s.pending?.ephemeral.secret.fill(0);
+    this.#closed = true;
+    for (const [key, s] of this.#sessions) {
+      void this.#lock(key).then((unlock) => {
+        if (s.state) wipeState(s.state);
+        s.pending?.ephemeral.secret.fill(0);
+        unlock();
+      });
     }
     this.#sessions.clear();
     this.#pairs.clear();
