@@ -47,7 +47,12 @@ import { K, del, encodeRecord, getRecord } from './records.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
-/** The versions this engine speaks: 2 is a v2 session (double ratchet) with the contact. */
+/**
+ * The versions this engine speaks: 2 is a v2 session (double ratchet) with the contact. A
+ * contact's `version` is 2 once a session exists (a v2 invite, or the upgrade); a contact met
+ * over v1 that also speaks 2 stays at 1 until its upgrade, so a contact at 2 without a session
+ * means this device lost it (session-control.ts then asks for a reset, not an upgrade).
+ */
 export const VERSIONS: readonly number[] = [PROTOCOL_VERSION, SESSION_VERSION];
 
 function highestCommon(theirs: readonly number[]): number {
@@ -106,7 +111,7 @@ export interface ContactBookDeps {
   /** Everything else kept per contact: removed with the contact. */
   perContact: readonly PerContactState[];
   /** v2 sessions: a first contact on a v2 invite starts one on both sides. */
-  sessions: Pick<RatchetSessions, 'deps' | 'change' | 'exclusive'>;
+  sessions: Pick<RatchetSessions, 'deps' | 'change' | 'exclusive' | 'state'>;
 }
 
 export class ContactBook {
@@ -279,7 +284,9 @@ export class ContactBook {
     const rec = this.#book.get(opened.inviteId);
     // used up: its ephemeral is erased, so no later frame can start a session from it
     if (!rec || rec.uses >= rec.invite.maxUses) ops.push(...this.#dropEphemeral(inviteHex));
-    const version = highestCommon(request.versions);
+    // 2 only with a session: a v1 first contact from an engine that also speaks v2 upgrades later (session-control.ts)
+    const spoken = highestCommon(request.versions);
+    const version = spoken === 0 ? 0 : Math.min(spoken, state ? SESSION_VERSION : PROTOCOL_VERSION);
     let contact = this.#list.get(key);
     let previous: Contact | undefined;
     if (version === 0) {
@@ -400,7 +407,7 @@ export class ContactBook {
   onAccept(c: Contact, body?: ContactAccept): { ops: StoreOp[]; changed: boolean } {
     const changed = c.state === 'requested';
     if (body) {
-      c.version = Math.max(c.version, highestCommon(body.versions));
+      c.version = Math.max(c.version, Math.min(highestCommon(body.versions), this.#d.sessions.state(c.key) ? SESSION_VERSION : PROTOCOL_VERSION));
       if (c.name === '') c.name = body.name;
     }
     c.state = 'accepted';

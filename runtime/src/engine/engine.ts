@@ -117,7 +117,11 @@ export class Engine extends Emitter<EngineEvents> {
     );
     this.#ctx = ctx;
     // every accepted contact gets its mailbox token (once per secret; mailbox-tokens.ts)
-    this.on('contact-accepted', ({ contact }) => ctx.mailboxTokens.sendTo(contact.key));
+    this.on('contact-accepted', ({ contact }) => {
+      ctx.mailboxTokens.sendTo(contact.key);
+      // a contact met over v1 (an older invite) upgrades to a v2 session now, not at the next handshake
+      if (!ctx.sessions.state(contact.key)) void ctx.sessionControl.offerUpgrades();
+    });
     await ctx.load();
     this.#maintain = async () => {
       await ctx.sender.tick().catch((error) => report(emit, 'tick', error));

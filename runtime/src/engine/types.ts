@@ -28,7 +28,7 @@ export interface Contact {
   state: ContactState;
   /** The user compared safety numbers and confirmed. Reset when keys change. */
   verified: boolean;
-  /** Highest protocol version both sides speak; never lowered. */
+  /** The conversation's protocol version: 2 once a v2 session exists (see `protection`), else 1; never lowered. */
   version: number;
   createdAt: number;
   /** A pending request whose id belongs to an existing contact with other keys: the key of that contact. */

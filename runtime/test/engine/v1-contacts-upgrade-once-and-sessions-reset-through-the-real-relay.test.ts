@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/index.ts';
 import { K, MemoryStore, encodeRecord, type Contact } from '../../src/engine/index.ts';
 import { generateIdentity, idHex, type Identity } from '../../src/protocol/identity.ts';
+import { InviteBook } from '../../src/protocol/invite-book.ts';
+import { createInvite, inviteLink } from '../../src/protocol/invite.ts';
 import { parseState } from '../../src/protocol/ratchet/index.ts';
 import { recordingRelays } from './_recording-relay.ts';
 import { backend, befriend, texts, until, waitFor, type TestPeer } from './_setup.ts';
@@ -62,6 +64,30 @@ describe('session control through the real relay', () => {
     await downgrade;
     expect(texts(b)).not.toContain('v1 again');
     expect(b.engine.protection(aKey).version).toBe(2);
+  });
+
+  it('a contact met through an older v1 invite gets a v2 session once accepted, with no reset notice', async () => {
+    const r = await recordingRelay();
+    const idB = await generateIdentity(await backend());
+    // B's engine still holds an invite it made before v2 (a v1 invite in its invite book)
+    const old = createInvite({ owner: idB, relay: r.keys, name: 'bob', maxUses: 1 });
+    const store = new MemoryStore();
+    const book = new InviteBook();
+    book.add(old);
+    await store.put(K.invites, encodeRecord(book.toJSON()));
+    const b = await client(r, { identity: idB, store, name: 'bob' });
+    const a = await client(r, { name: 'alice' });
+    const req = waitFor(b.engine, 'contact-request');
+    const bob = await a.engine.addContact(inviteLink(r.relay.httpUrl, old));
+    expect(a.engine.protection(bob.key).version).toBe(1);
+    const { contact } = await req;
+    expect(r.between(a.engine.id, b.engine.id).map((f) => f.kind)).toEqual([FrameKind.firstContact]);
+    await b.engine.acceptContact(contact.key);
+    await until(() => a.engine.protection(bob.key).version === 2 && b.engine.protection(contact.key).version === 2, 10_000, 'upgraded');
+    await say(a, b, bob.key, 'over v2 now');
+    await say(b, a, contact.key, 'yes');
+    expect([...a.of('session-reset'), ...b.of('session-reset')]).toEqual([]);
+    expect(a.engine.contact(bob.key)!.version).toBe(2);
   });
 
   it('a device that lost its state gets a new session by a signed reset; one the relay altered in flight changes nothing', async () => {
