@@ -79,6 +79,8 @@ export interface RatchetSessionsDeps {
   store: Store;
   now: () => number;
   randomBytes: (n: number) => Uint8Array;
+  /** A contact's session became post-quantum through a message (its first KEM step landed). */
+  protectionChanged?: (key: string) => void;
 }
 
 /** What the UI shows for a contact with no v2 session. */
@@ -242,8 +244,10 @@ export class RatchetSessions implements PeerSessions {
         const state = s?.state;
         if (s && state && state.sendChain.length > 0) {
           const r = await sealRatchetFrame({ deps: this.#deps, sender: me, recipient: c, state, envelope, pair: await this.#pairs.get(c) });
+          const was = protectionOf(state).postQuantum;
           s.state = r.state;
           wipeState(state);
+          if (!was && protectionOf(r.state).postQuantum) this.#d.protectionChanged?.(c.key);
           return { frame: r.frame, ops: [this.#stateOp(c.key, r.state)] };
         }
       } finally {
@@ -301,9 +305,11 @@ export class RatchetSessions implements PeerSessions {
           return;
         }
         const old = this.#session(key);
+        const was = old.state && protectionOf(old.state).postQuantum;
         if (old.state && old.state !== opened.state) wipeState(old.state);
         this.#sessions.set(key, { ...old, state: opened.state, recent });
         release();
+        if (was === false && protectionOf(opened.state).postQuantum) this.#d.protectionChanged?.(key);
       },
       release: () => {
         if (!committed) {

@@ -15,7 +15,7 @@
 import type { CryptoBackend } from '../crypto/index.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { Connection } from './connection.ts';
-import { ContactList } from './contact-list.ts';
+import { ContactList, snapshot } from './contact-list.ts';
 import { ContactBook } from './contacts.ts';
 import { OutgoingFileProgress } from './file-progress.ts';
 import { FileTransfers } from './files.ts';
@@ -77,7 +77,13 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
   const { identity, backend, store } = o;
   const clock: Clock = { now: () => o.now(), randomBytes: (n) => o.randomBytes(n) };
   const serial = new Serial();
-  const sessions = new RatchetSessions({ backend, me: identity, store, now: () => o.now(), randomBytes: (n) => o.randomBytes(n) });
+  const sessions = new RatchetSessions({
+    backend, me: identity, store, now: () => o.now(), randomBytes: (n) => o.randomBytes(n),
+    protectionChanged: (key) => {
+      const c = contactList.get(key);
+      if (c) emit('protection', { contact: { ...snapshot(c), protection: sessions.protection(key) }, protection: sessions.protection(key) });
+    },
+  });
   const outbox = new Outbox(store, o.now);
   const history = new History(store, o.now);
   const orderOut = new OrderOut(store, o.randomBytes);
