@@ -66,6 +66,10 @@ describe('v2 sessions through the real relay', () => {
       expect(p).toEqual({ version: 2, forwardSecrecy: true, postQuantum: true, label: 'forward secrecy · post-quantum' });
     }
     expect(a.engine.contacts()[0]!.protection!.postQuantum).toBe(true);
+    // the side that used the invite was told when its session turned post-quantum (its first
+    // chain could only publish a KEM key); the invite's owner was post-quantum from its first reply
+    expect(b.of('protection').map((e) => e.protection.label)).toEqual(['forward secrecy · post-quantum']);
+    expect(a.of('protection')).toEqual([]);
     // every frame between them after the first contact is a ratchet frame: no v1 frame was used
     const kinds = new Set([...r.between(b.engine.id, a.engine.id), ...r.between(a.engine.id, b.engine.id)].map((f) => f.kind));
     expect([...kinds].sort()).toEqual([FrameKind.firstContact, FrameKind.ratchet].sort());
