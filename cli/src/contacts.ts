@@ -3,7 +3,7 @@
  * id (hex). A reference that matches several contacts is a usage error listing them; keys are
  * never printed, only names and ids.
  */
-import { requestExpiresAt, type Contact, type Engine } from '@parley/runtime/engine';
+import { V1_PROTECTION, requestExpiresAt, type Contact, type Engine } from '@parley/runtime/engine';
 import type { z } from 'zod';
 import type { ContactInfoSchema } from './bridge/schema.ts';
 import { AmbiguousContactError, BadUsageError, UnknownContactError } from './errors.ts';
@@ -14,7 +14,7 @@ export const MIN_ID_PREFIX = 4;
 /** A contact as `contact list --json` and the bridge show it: never its keys; a request's expiry. */
 export function contactInfo(c: Contact): z.infer<typeof ContactInfoSchema> {
   const expiresAt = requestExpiresAt(c);
-  return { id: c.id, name: c.name, state: c.state, verified: c.verified, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+  return { id: c.id, name: c.name, state: c.state, verified: c.verified, protection: c.protection ?? V1_PROTECTION, ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }
 
 /** `name (id)` for messages. */

@@ -105,6 +105,9 @@ export function watch(session: Session, emit: Emit, o: WatchOptions = {}): () =>
     engine.on('contact-request', (r) => onRequest(r)),
     engine.on('contact-accepted', (r) => onAccepted(r)),
     engine.on('contact-request-expired', (r) => onExpired(r)),
+    engine.on('session-reset', (r) => {
+      if (mine(r.contact.key)) emit({ type: 'session-reset', contact: peerOf(r.contact), by: r.by, protection: r.protection });
+    }),
   );
   // Receipts come from history records, not from the engine's sent/delivered events: those
   // also name file chunks, accepts and cancels, ids the user was never given. A history record

@@ -61,6 +61,8 @@ export function humanLine(e: OutEvent): string | undefined {
       return e.direction === 'out'
         ? `your request to ${who(e.contact)} (${e.contact.id}) expired unanswered: maybe the invite was already used; ask them for a new one`
         : `the request from ${who(e.contact)} (${e.contact.id}) expired unanswered and was removed`;
+    case 'session-reset':
+      return `NOTICE: the secure session with ${who(e.contact)} (${e.contact.id}) was reset (${e.by === 'them' ? 'their device lost or restored its state' : 'this device asked for it'}); messages sent around that time may be missing. Now: ${e.protection.label}`;
     default:
       return undefined;
   }

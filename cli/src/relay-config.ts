@@ -6,7 +6,7 @@
  */
 import { KEY_SIZE, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL } from '@parley/generated';
 import { fromHex, toHex } from '@parley/runtime/crypto';
-import { isWellKnownError, parseInvite, parseWellKnown, relayFingerprint, type WellKnownRelay } from '@parley/runtime/protocol';
+import { isWellKnownError, parseAnyInvite, parseWellKnown, relayFingerprint, type WellKnownRelay } from '@parley/runtime/protocol';
 import { BadInviteError, BadUsageError, RelayUnreachableError, WrongRelayKeyError } from './errors.ts';
 import type { Config } from './home.ts';
 
@@ -153,7 +153,7 @@ export async function resolveRelay(s: RelaySources): Promise<{ relay: PinnedRela
   if (s.invite !== undefined) {
     let inv;
     try {
-      inv = parseInvite(s.invite);
+      inv = parseAnyInvite(s.invite);
     } catch (err) {
       throw new BadInviteError(`bad invite: ${(err as Error).message}`, { cause: err });
     }

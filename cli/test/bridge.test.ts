@@ -67,7 +67,9 @@ describe('wschat bridge', () => {
     await ba.event('message', (e) => e.text === 'pong');
 
     ba.send(JSON.stringify({ type: 'contacts', ref: 'c' }));
-    expect((await ba.event('result', (e) => e.ref === 'c')).data).toEqual({ contacts: [{ id: expect.any(String), name: 'bob', state: 'accepted', verified: false }] });
+    // after a round trip the v2 session is post-quantum in both directions
+    const protection = { version: 2, forwardSecrecy: true, postQuantum: true, label: 'forward secrecy · post-quantum' };
+    expect((await ba.event('result', (e) => e.ref === 'c')).data).toEqual({ contacts: [{ id: expect.any(String), name: 'bob', state: 'accepted', verified: false, protection }] });
 
     expectNoSecrets(ba, [...(await secretsOf(a)), ...(await secretsOf(b))]);
     expectNoSecrets(bb, [...(await secretsOf(a)), ...(await secretsOf(b))]);

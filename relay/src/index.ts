@@ -19,6 +19,9 @@ export { DEFAULT_LIMITS, type Limits } from './limits.ts';
 export { ClusterError, ConfigError, KeyError, CloseError, RelayError, isRelayError } from './errors.ts';
 export { relayFingerprint } from './keys.ts';
 export { CLOSE } from './wire.ts';
+/** The relay's protocol layer, for tests that wrap it (record or tamper with what is forwarded). */
+export { createRelayCrypto } from './protocol.ts';
+export type { RelayCrypto, HandshakePort, SessionPort } from './session-port.ts';
 
 export interface StartRelayOptions extends Partial<Omit<RelayConfig, 'limits'>> {
   limits?: Partial<Limits>;

@@ -1,6 +1,7 @@
 /**
  * Says in the app's live region (the toast) what the worker reports about contacts while the
- * app runs: a contact request arrived, or someone claims a contact's id with other keys. The
+ * app runs: a contact request arrived, someone claims a contact's id with other keys, or a
+ * contact's secure session was reset (their device lost its data: messages may be missing). The
  * lists update from the `contacts` event; this is what tells a screen reader user, or someone
  * looking at another screen, that something waits for a decision.
  */
@@ -17,6 +18,11 @@ export function announceContactEvents(client: Pick<Client, 'on'>, toast: (messag
     }),
     client.on('key-change', ({ previous }) =>
       toast(`Security warning: someone claims to be ${previous.name || 'one of your contacts'} with different keys. Nothing was accepted.`),
+    ),
+    client.on('session-reset', ({ contact, by }) =>
+      toast(
+        `The secure session with ${contact.name || 'a contact'} was reset (${by === 'them' ? 'their device lost or restored its data' : 'this device asked for it'}). Messages sent around that time may be missing.`,
+      ),
     ),
   ];
   return () => offs.forEach((off) => off());

@@ -365,6 +365,36 @@ describe.sequential('web app end to end', () => {
     }
   });
 
+  it('a conversation shows its protection (v2: forward secrecy, post-quantum after a round trip), and a session reset is announced', async () => {
+    // Frank (an engine outside the browser) invites Alice; later his device asks for a new session
+    const { engine: frank } = await nodePeer('Frank');
+    try {
+      const invite = await frank.createInvite({ name: 'Frank' });
+      const request = new Promise<string>((resolve) => frank.on('contact-request', ({ contact }) => resolve(contact.key)));
+      await alice.page.goto(invite.link);
+      await alice.page.getByTestId('invite-preview').waitFor();
+      await alice.page.getByTestId('send-request').click();
+      const aliceKey = await request;
+      await frank.acceptContact(aliceKey);
+      await alice.page.getByTestId('awaiting-accept').waitFor({ state: 'detached' });
+      await alice.page.getByTestId('protection').getByText(/forward secrecy/).waitFor();
+      // a round trip: both directions then descend from a root step with an ML-KEM secret
+      const reply = new Promise<void>((resolve) => frank.on('message', (m) => m.contact.key === aliceKey && resolve()));
+      await frank.sendText(aliceKey, 'Hi Alice, Frank here');
+      await message(alice, 'Hi Alice, Frank here').waitFor();
+      await send(alice, 'Hi Frank');
+      await reply;
+      await alice.page.getByTestId('protection').getByText('forward secrecy · post-quantum').waitFor();
+      const reset = new Promise<string>((resolve) => frank.on('session-reset', ({ by }) => resolve(by)));
+      await frank.resetSession(aliceKey);
+      await alice.page.getByTestId('toast').getByText('The secure session with Frank was reset').waitFor();
+      expect(await reset).toBe('us');
+      await shot(alice, 'session-reset-notice');
+    } finally {
+      await frank.stop();
+    }
+  });
+
   it('no page error or CSP violation happened', async () => {
     const manifest = JSON.parse(await readFile(fileURLToPath(new URL('../dist/manifest.webmanifest', import.meta.url)), 'utf8'));
     expect(manifest.icons.length).toBeGreaterThan(0);

@@ -54,6 +54,16 @@ export type CommandType = Command['type'];
 
 /** A contact in events: its id and local name, never its keys. */
 export const PeerSchema = z.strictObject({ id: ContactIdSchema, name: z.string() });
+/**
+ * What protects a conversation (the engine's ConversationProtection): version 2 is a v2 session
+ * (double ratchet: forward secrecy; post-quantum after the first round trip), 1 the static v1 keys.
+ */
+export const ProtectionSchema = z.strictObject({
+  version: z.union([z.literal(1), z.literal(2)]),
+  forwardSecrecy: z.boolean(),
+  postQuantum: z.boolean(),
+  label: z.string(),
+});
 export const ContactInfoSchema = z.strictObject({
   id: ContactIdSchema,
   name: z.string(),
@@ -61,6 +71,7 @@ export const ContactInfoSchema = z.strictObject({
   verified: z.boolean(),
   /** requested and pending only: when the request expires (ms; CONTACT_REQUEST_TTL_MS after it was made) */
   expiresAt: EpochMsSchema.optional(),
+  protection: ProtectionSchema,
 });
 const HistoryEntrySchema = z.strictObject({
   id: MsgIdSchema,
@@ -142,6 +153,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('contact-accepted'), contact: PeerSchema }),
   // out: our request got no answer in time (maybe the invite was used); in: theirs, now removed
   z.strictObject({ type: z.literal('contact-request-expired'), contact: PeerSchema, direction: z.enum(['in', 'out']), expiredAt: EpochMsSchema }),
+  /** A contact's session was reset (by: 'them', their device lost or restored its state; 'us', ours): messages in between may be missing. */
+  z.strictObject({ type: z.literal('session-reset'), contact: PeerSchema, by: z.enum(['us', 'them']), protection: ProtectionSchema }),
   z.strictObject({ type: z.literal('result'), ref: z.string().optional(), cmd: z.string(), ok: z.literal(true), data: ResultData }),
   z.strictObject({ type: z.literal('error'), ref: z.string().optional(), cmd: z.string().optional(), code: z.string(), message: z.string() }),
 ]);

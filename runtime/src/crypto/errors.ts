@@ -31,7 +31,14 @@ export class CryptoError extends Error {
   }
 }
 
-/** True if `e` is a CryptoError (optionally: with the given code). */
+/**
+ * True if `e` is a CryptoError (optionally: with the given code). Recognised by name as well as
+ * by class: a loader may hold this module twice (wschat runs under tsx with both CommonJS and ESM
+ * hooks, and the crypto backend is loaded with `import()`), and then a backend's CryptoError is
+ * not an instance of the class the caller sees; a tag that fails to open must still read as
+ * DECRYPT_FAILED (the ratchet tries the next header key on it).
+ */
 export function isCryptoError(e: unknown, code?: CryptoErrorCode): e is CryptoError {
-  return e instanceof CryptoError && (code === undefined || e.code === code);
+  const named = e instanceof CryptoError || (e instanceof Error && e.name === 'CryptoError' && typeof (e as { code?: unknown }).code === 'string');
+  return named && (code === undefined || (e as CryptoError).code === code);
 }

@@ -10,13 +10,27 @@
  *   event. The protocol's KEY_CONFLICT check is done here instead, so the new keys can be shown.
  * - The highest common protocol version is remembered per contact and never lowered.
  */
-import { MessageType, PROTOCOL_VERSION, type ContactAccept, type Invite } from '@parley/generated';
+import { MessageType, PROTOCOL_VERSION, SESSION_VERSION, TAG_SIZE, decodeRatchet, type ContactAccept, type Invite } from '@parley/generated';
 import { equalBytes, fromHex, toHex } from '../crypto/index.ts';
 import { makeEnvelope } from '../protocol/envelope.ts';
-import { createFirstContact, openFirstContact } from '../protocol/first-contact.ts';
+import { createFirstContact, decodeFirstContactFrame, openFirstContact } from '../protocol/first-contact.ts';
 import { idHex, sameKeys, type PublicKeys } from '../protocol/identity.ts';
 import { InviteBook } from '../protocol/invite-book.ts';
-import { createInvite, encodeInviteBytes, inviteLink, inviteOwner, inviteToText, inviteUri, parseInvite } from '../protocol/invite.ts';
+import { INVITE_LINK_FRAGMENT, INVITE_URI_PREFIX, inviteBytes, inviteOwner, parseInvite } from '../protocol/invite.ts';
+import {
+  createFirstContactV2,
+  createInviteV2,
+  encodeInviteV2Bytes,
+  inviteFields,
+  inviteV2ToText,
+  isRatchetBucketSize,
+  newEphemeral,
+  openFirstContactV2,
+  parseInviteV2,
+  type Ephemeral,
+  type InviteV2,
+  type RatchetState,
+} from '../protocol/ratchet/index.ts';
 import { InviteProblemError } from '../protocol/invite-words.ts';
 import { isRequestExpired, requestExpiresAt } from './request-expiry.ts';
 import { safetyNumber, safetyQr, verifySafetyQr } from '../protocol/safety.ts';
@@ -27,13 +41,19 @@ import { snapshot, type ContactList } from './contact-list.ts';
 import { EngineError } from './errors.ts';
 import { MAX_PENDING_REQUESTS } from './limits.ts';
 import type { Outbox } from './outbox.ts';
+import type { RatchetSessions } from './ratchet-sessions.ts';
 import { dropInfo, type Clock, type Emit, type PerContactState, type Send } from './parts.ts';
 import { K, del, encodeRecord, getRecord } from './records.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
-/** The versions this engine speaks. */
-export const VERSIONS: readonly number[] = [PROTOCOL_VERSION];
+/**
+ * The versions this engine speaks: 2 is a v2 session (double ratchet) with the contact. A
+ * contact's `version` is 2 once a session exists (a v2 invite, or the upgrade); a contact met
+ * over v1 that also speaks 2 stays at 1 until its upgrade, so a contact at 2 without a session
+ * means this device lost it (session-control.ts then asks for a reset, not an upgrade).
+ */
+export const VERSIONS: readonly number[] = [PROTOCOL_VERSION, SESSION_VERSION];
 
 function highestCommon(theirs: readonly number[]): number {
   const common = VERSIONS.filter((v) => theirs.includes(v));
@@ -90,12 +110,16 @@ export interface ContactBookDeps {
   send: Pick<Send, 'pump' | 'sendDurable'>;
   /** Everything else kept per contact: removed with the contact. */
   perContact: readonly PerContactState[];
+  /** v2 sessions: a first contact on a v2 invite starts one on both sides. */
+  sessions: Pick<RatchetSessions, 'deps' | 'change' | 'exclusive' | 'state'>;
 }
 
 export class ContactBook {
   readonly #d: ContactBookDeps;
   readonly #list: ContactList;
   #book = new InviteBook();
+  /** The one-time ephemerals (e_B) of our v2 invites, by hex invite id; erased when used up or expired. */
+  readonly #ephemerals = new Map<string, Ephemeral>();
 
   constructor(deps: ContactBookDeps) {
     this.#d = deps;
@@ -106,12 +130,28 @@ export class ContactBook {
     await this.#list.load();
     const book = await getRecord<unknown>(this.#d.store, K.invites);
     if (book !== undefined) this.#book = InviteBook.fromJSON(book);
+    const stale: StoreOp[] = [];
+    const nowS = Math.floor(this.#d.clock.now() / 1000);
+    for (const key of await this.#d.store.list(K.inviteEphemerals)) {
+      const id = key.slice(K.inviteEphemerals.length);
+      const rec = this.#book.get(fromHex(id));
+      const secret = await this.#d.store.get(key);
+      if (!secret || !rec || rec.uses >= rec.invite.maxUses || nowS > rec.invite.expiresAt) {
+        stale.push(del(key));
+        secret?.fill(0);
+        continue;
+      }
+      this.#ephemerals.set(id, { secret, publicKey: await this.#d.backend.x25519PublicKey(secret) });
+    }
+    if (stale.length > 0) await this.#d.store.batch(stale);
   }
 
   async createInvite(o: CreateInviteOptions = {}): Promise<InviteInfo> {
     const { identity, relay, clock } = this.#d;
     const { now, randomBytes } = clock;
-    const invite = createInvite({
+    // v2 (spec invite_v2): the invite carries a one-time ephemeral, so the first contact starts a v2 session
+    const ephemeral = await newEphemeral(this.#d.sessions.deps);
+    const invite = createInviteV2({
       owner: identity,
       relay,
       name: o.name ?? this.#d.displayName,
@@ -119,15 +159,20 @@ export class ContactBook {
       ...(o.ttlSeconds !== undefined ? { ttlSeconds: o.ttlSeconds } : {}),
       now: () => now(),
       random: (n) => randomBytes(n),
+      ephemeral: ephemeral.publicKey,
     });
-    const rec = this.#book.add(invite);
-    await this.#d.store.put(K.invites, encodeBook(this.#book));
+    const rec = this.#book.add(inviteFields(invite));
+    const id = toHex(rec.keys.inviteId);
+    await this.#d.store.batch([{ op: 'put', key: K.invites, value: encodeBook(this.#book) }, { op: 'put', key: K.inviteEphemeral(id), value: ephemeral.secret }]);
+    this.#ephemerals.set(id, ephemeral);
+    const text = inviteV2ToText(invite);
+    if (this.#d.linkBase.includes('#')) throw new RangeError('the link base must not have a fragment');
     return {
-      id: toHex(rec.keys.inviteId),
-      link: inviteLink(this.#d.linkBase, invite),
-      uri: inviteUri(invite),
-      text: inviteToText(invite),
-      qr: encodeInviteBytes(invite),
+      id,
+      link: this.#d.linkBase + INVITE_LINK_FRAGMENT + text,
+      uri: INVITE_URI_PREFIX + text,
+      text,
+      qr: encodeInviteV2Bytes(invite),
       expiresAt: invite.expiresAt,
       maxUses: invite.maxUses,
     };
@@ -136,7 +181,7 @@ export class ContactBook {
   /** Forgets one of our invites: first contacts that use it later are dropped. */
   async revokeInvite(idHex: string): Promise<boolean> {
     const done = this.#book.revoke(fromHex(idHex));
-    if (done) await this.#d.store.put(K.invites, encodeBook(this.#book));
+    if (done) await this.#d.store.batch([{ op: 'put', key: K.invites, value: encodeBook(this.#book) }, ...this.#dropEphemeral(idHex)]);
     return done;
   }
 
@@ -144,8 +189,11 @@ export class ContactBook {
   async addFromInvite(input: string | Uint8Array, o: AddContactOptions = {}): Promise<Contact> {
     const ctx = this.#d;
     let invite: Invite;
+    let v2: InviteV2 | undefined;
     try {
-      invite = parseInvite(input, ctx.clock.now());
+      const bytes = inviteBytes(input);
+      if (bytes[0] === SESSION_VERSION) invite = inviteFields((v2 = parseInviteV2(bytes, ctx.clock.now())));
+      else invite = parseInvite(bytes, ctx.clock.now());
     } catch (cause) {
       throw new EngineError('BAD_INVITE', `the invite is not usable: ${(cause as Error).message}`, { cause });
     }
@@ -179,7 +227,10 @@ export class ContactBook {
       { type: MessageType.contactRequest, body: { name: ctx.displayName, versions: [...VERSIONS], note: o.note ?? '' } },
       { now: ctx.clock.now, random: ctx.clock.randomBytes },
     );
-    const frame = await createFirstContact({ backend: ctx.backend, sender: ctx.identity, invite, envelope });
+    let frame: Uint8Array;
+    let state: RatchetState | undefined;
+    if (v2) ({ frame, state } = await createFirstContactV2({ deps: ctx.sessions.deps, sender: ctx.identity, invite: v2, envelope }));
+    else frame = await createFirstContact({ backend: ctx.backend, sender: ctx.identity, invite, envelope });
     const slot = ctx.outbox.reserve(1);
     try {
       const { entry, ops } = ctx.outbox.prepare(
@@ -187,7 +238,12 @@ export class ContactBook {
         { contact: key, msgId: toHex(envelope.msgId), type: MessageType.contactRequest, kind: 'first_contact', expiresAt: Math.min(invite.expiresAt * 1000, requestExpiresAt(contact)!) },
         frame,
       );
-      await ctx.store.batch([this.#list.putOp(contact), ...ops]);
+      // the v2 session (we are A) lands with the contact and its request
+      await ctx.sessions.exclusive([key], async () => {
+        const ch = state ? ctx.sessions.change(key, { state }) : undefined;
+        await ctx.store.batch([this.#list.putOp(contact), ...ops, ...(ch?.ops ?? [])]);
+        ch?.apply();
+      });
       this.#list.set(contact);
       ctx.outbox.commit(entry);
     } finally {
@@ -202,9 +258,21 @@ export class ContactBook {
   async onFirstContact(route: IncomingRoute, frame: Uint8Array): Promise<void> {
     const ctx = this.#d;
     let opened;
+    let state: RatchetState | undefined;
+    let inviteHex: string;
     try {
+      const { fc } = decodeFirstContactFrame(frame);
+      inviteHex = toHex(fc.inviteId);
       // Existing contacts with this id are checked below (key change), not by the opener.
-      opened = await openFirstContact({ backend: ctx.backend, me: ctx.identity, book: this.#book, frame, routeId: route.id, contactsWithId: [], now: ctx.clock.now() });
+      const args = { me: ctx.identity, book: this.#book, frame, routeId: route.id, contactsWithId: [], now: ctx.clock.now() };
+      // a v2 invite of ours (its ephemeral is kept), or a v2 request on one used up or expired (BAD_INVITE, as v1)
+      if (this.#ephemerals.has(inviteHex) || isRatchetRequest(fc.request)) {
+        // one of our v2 invites: the request is the first ratchet message and starts our session (we are B)
+        opened = await openFirstContactV2({ ...args, deps: ctx.sessions.deps, ephemeralOf: (id) => this.#ephemerals.get(toHex(id)) });
+        state = opened.state;
+      } else {
+        opened = await openFirstContact({ ...args, backend: ctx.backend });
+      }
     } catch (err) {
       ctx.emit('dropped', dropInfo('first_contact', err));
       // a use may not have been recorded; nothing to persist
@@ -213,7 +281,12 @@ export class ContactBook {
     const { sender, request } = opened;
     const key = toHex(sender.x);
     const ops: StoreOp[] = [{ op: 'put', key: K.invites, value: encodeBook(this.#book) }];
-    const version = highestCommon(request.versions);
+    const rec = this.#book.get(opened.inviteId);
+    // used up: its ephemeral is erased, so no later frame can start a session from it
+    if (!rec || rec.uses >= rec.invite.maxUses) ops.push(...this.#dropEphemeral(inviteHex));
+    // 2 only with a session: a v1 first contact from an engine that also speaks v2 upgrades later (session-control.ts)
+    const spoken = highestCommon(request.versions);
+    const version = spoken === 0 ? 0 : Math.min(spoken, state ? SESSION_VERSION : PROTOCOL_VERSION);
     let contact = this.#list.get(key);
     let previous: Contact | undefined;
     if (version === 0) {
@@ -248,8 +321,13 @@ export class ContactBook {
       };
     }
     ops.push(this.#list.putOp(contact));
-    await ctx.store.batch(ops);
-    this.#list.set(contact);
+    const c = contact;
+    await ctx.sessions.exclusive([key], async () => {
+      const ch = state ? ctx.sessions.change(key, { state }) : undefined;
+      await ctx.store.batch([...ops, ...(ch?.ops ?? [])]);
+      ch?.apply();
+    });
+    this.#list.set(c);
     if (previous) ctx.emit('key-change', { contact: snapshot(contact), previous: snapshot(previous) });
     if (ctx.autoAccept && contact.state === 'pending' && !previous) {
       await this.accept(key);
@@ -343,7 +421,7 @@ export class ContactBook {
   onAccept(c: Contact, body?: ContactAccept): { ops: StoreOp[]; changed: boolean } {
     const changed = c.state === 'requested';
     if (body) {
-      c.version = Math.max(c.version, highestCommon(body.versions));
+      c.version = Math.max(c.version, Math.min(highestCommon(body.versions), this.#d.sessions.state(c.key) ? SESSION_VERSION : PROTOCOL_VERSION));
       if (c.name === '') c.name = body.name;
     }
     c.state = 'accepted';
@@ -357,9 +435,27 @@ export class ContactBook {
     this.#d.send.pump();
   }
 
+  /** Erases a v2 invite's ephemeral (used up, revoked); the store operation that deletes it. */
+  #dropEphemeral(idHex: string): StoreOp[] {
+    const e = this.#ephemerals.get(idHex);
+    if (!e) return [];
+    e.secret.fill(0);
+    this.#ephemerals.delete(idHex);
+    return [del(K.inviteEphemeral(idHex))];
+  }
+
   /** An existing contact with the same id as `keys` but other keys (a key change). */
   #conflicting(keys: PublicKeys): Contact | undefined {
     return this.#list.byId(idHex(keys.x)).find((c) => !sameKeys(c, keys));
+  }
+}
+
+/** True if a first contact's request has the shape of a ratchet message (a v2 first contact). */
+function isRatchetRequest(request: Uint8Array): boolean {
+  try {
+    return isRatchetBucketSize(decodeRatchet(request).body.length - TAG_SIZE);
+  } catch {
+    return false;
   }
 }
 

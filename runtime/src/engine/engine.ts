@@ -22,7 +22,7 @@ import type { BlobStore } from './blobs.ts';
 import type { FileSource } from './file-send.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
-import type { ConnectionState, Contact, EngineEvents } from './types.ts';
+import type { ConnectionState, Contact, EngineEvents, ConversationProtection } from './types.ts';
 import { wireEngine, type EngineParts } from './wiring.ts';
 
 export interface EngineOptions {
@@ -134,7 +134,11 @@ export class Engine extends Emitter<EngineEvents> {
     );
     this.#ctx = ctx;
     // every accepted contact gets its mailbox token (once per secret; mailbox-tokens.ts)
-    this.on('contact-accepted', ({ contact }) => ctx.mailboxTokens.sendTo(contact.key));
+    this.on('contact-accepted', ({ contact }) => {
+      ctx.mailboxTokens.sendTo(contact.key);
+      // a contact met over v1 (an older invite) upgrades to a v2 session now, not at the next handshake
+      if (!ctx.sessions.state(contact.key)) void ctx.sessionControl.offerUpgrades();
+    });
     await ctx.load();
     this.#maintain = async () => {
       await ctx.sender.tick().catch((error) => report(emit, 'tick', error));
@@ -184,12 +188,17 @@ export class Engine extends Emitter<EngineEvents> {
   }
 
   /** Uses someone's invite: they become `requested` until they accept. */
-  addContact(invite: string | Uint8Array, o: AddContactOptions = {}): Promise<Contact> {
-    return this.#need().contacts.addFromInvite(invite, o);
+  async addContact(invite: string | Uint8Array, o: AddContactOptions = {}): Promise<Contact> {
+    return this.#view(await this.#need().contacts.addFromInvite(invite, o));
   }
 
-  acceptContact(key: string, o: { name?: string } = {}): Promise<Contact> {
-    return this.#need().contacts.accept(key, o);
+  async acceptContact(key: string, o: { name?: string } = {}): Promise<Contact> {
+    return this.#view(await this.#need().contacts.accept(key, o));
+  }
+
+  /** A contact snapshot with its current protection. */
+  #view(c: Contact): Contact {
+    return { ...c, protection: this.#need().sessions.protection(c.key) };
   }
 
   rejectContact(key: string): Promise<void> {
@@ -201,21 +210,45 @@ export class Engine extends Emitter<EngineEvents> {
   }
 
   /** Marks a contact verified (the user compared safety numbers) or not. */
-  verifyContact(key: string, verified = true): Promise<Contact> {
-    return this.#need().contacts.update(key, { verified });
+  async verifyContact(key: string, verified = true): Promise<Contact> {
+    return this.#view(await this.#need().contacts.update(key, { verified }));
   }
 
-  renameContact(key: string, name: string): Promise<Contact> {
-    return this.#need().contacts.update(key, { name });
+  async renameContact(key: string, name: string): Promise<Contact> {
+    return this.#view(await this.#need().contacts.update(key, { name }));
   }
 
+  /** Every contact, each with its `protection`. */
   contacts(): Contact[] {
-    return this.#need().contactList.all();
+    const ctx = this.#need();
+    return ctx.contactList.all().map((c) => ({ ...c, protection: ctx.sessions.protection(c.key) }));
   }
 
   contact(key: string): Contact | undefined {
     const c = this.#need().contactList.get(key);
-    return c && snapshot(c);
+    return c && this.#view(snapshot(c));
+  }
+
+  /**
+   * What protects the conversation with a contact now: `{ version: 2, forwardSecrecy: true,
+   * postQuantum, label }` with a v2 session, `{ version: 1, forwardSecrecy: false, ... }` on the
+   * v1 static pair keys. Changes are reported by the `protection` event.
+   */
+  protection(key: string): ConversationProtection {
+    const ctx = this.#need();
+    ctx.contactList.require(key);
+    return ctx.sessions.protection(key);
+  }
+
+  /**
+   * Asks an accepted contact for a new v2 session (this device lost or restored its state, or the
+   * conversation stopped opening): our session is dropped and a signed reset offer goes out; the
+   * contact accepts at most one reset per SESSION_RESET_INTERVAL_MS. Both sides get a
+   * `session-reset` event when it is done.
+   */
+  async resetSession(key: string): Promise<void> {
+    const ctx = this.#need();
+    await ctx.sessionControl.reset(ctx.contactList.require(key, ['accepted']));
   }
 
   /** A contact by key, id, or unique name (case-insensitive); UNKNOWN_CONTACT otherwise. */

@@ -19,7 +19,7 @@ export interface OfferDeps {
   store: Store;
   outbox: Pick<Outbox, 'reserve'>;
   outgoing: OutgoingFiles;
-  send: Pick<Send, 'sealDurable' | 'commit'>;
+  send: Pick<Send, 'sealDurable' | 'commit' | 'exclusive'>;
   progress: OutgoingFileProgress;
 }
 
@@ -44,18 +44,22 @@ export async function offerFile(ctx: OfferDeps, c: Contact, file: { name: string
     const fileIdBytes = ctx.clock.randomBytes(FILE_ID_SIZE);
     const fileId = toHex(fileIdBytes);
     const digest = await ctx.outgoing.spool(fileId, src, fileDigestHasher());
-    const offer = await ctx.send.sealDurable(
-      c,
-      { type: MessageType.fileOffer, body: { fileId: fileIdBytes, name: file.name, mime, size: src.size, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest } },
-      { fileId, history: { kind: 'file', file: { fileId, name: file.name, mime, size: src.size, state: 'sending' } } },
-    );
-    const rec = { contact: c.key, fileId, msgId: offer.entry.msgId, size: src.size, chunkCount, acked: bitmap(chunkCount), createdAt: ctx.clock.now() };
-    try {
-      await ctx.store.batch(chunkCount > 0 ? [...offer.ops, ctx.outgoing.recordOp(rec)] : offer.ops);
-    } catch (err) {
-      await ctx.outgoing.forget(fileId);
-      throw err;
-    }
+    // in the contact's send lane: a v2 session's state lands in seal order (Sender.exclusive)
+    const { offer, rec } = await ctx.send.exclusive(c, async () => {
+      const offer = await ctx.send.sealDurable(
+        c,
+        { type: MessageType.fileOffer, body: { fileId: fileIdBytes, name: file.name, mime, size: src.size, chunkSize: FILE_CHUNK_SIZE, chunkCount, digest } },
+        { fileId, history: { kind: 'file', file: { fileId, name: file.name, mime, size: src.size, state: 'sending' } } },
+      );
+      const rec = { contact: c.key, fileId, msgId: offer.entry.msgId, size: src.size, chunkCount, acked: bitmap(chunkCount), createdAt: ctx.clock.now() };
+      try {
+        await ctx.store.batch(chunkCount > 0 ? [...offer.ops, ctx.outgoing.recordOp(rec)] : offer.ops);
+      } catch (err) {
+        await ctx.outgoing.forget(fileId);
+        throw err;
+      }
+      return { offer, rec };
+    });
     ctx.progress.start(c.key, fileId, { total: chunkCount, size: src.size, delivered: 0, sent: 0 });
     if (chunkCount > 0) ctx.outgoing.add(rec);
     else await ctx.outgoing.forget(fileId);

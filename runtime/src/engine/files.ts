@@ -57,7 +57,7 @@ export interface FileTransfersDeps {
   outbox: Pick<Outbox, 'reserve' | 'ofContact' | 'removeOps' | 'forget'>;
   outgoing: OutgoingFiles;
   history: Pick<History, 'get' | 'list' | 'put' | 'nextSeq'>;
-  send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable' | 'pump'>;
+  send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable' | 'pump' | 'exclusive'>;
   progress: OutgoingFileProgress;
 }
 

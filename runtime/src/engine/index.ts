@@ -28,6 +28,8 @@ export type {
   FileFailed,
   FileProgress,
   IncomingMessage,
+  ConversationProtection,
   ReceivedFile,
 } from './types.ts';
+export { V1_PROTECTION, protectionOfState } from './ratchet-sessions.ts';
 export * as limits from './limits.ts';

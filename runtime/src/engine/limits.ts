@@ -30,3 +30,14 @@ export const MAX_PENDING_READ_IDS = 4096;
  * ignores a repeat). Bounds both the repeat traffic and how long the ids are kept.
  */
 export const READ_RESEND_WINDOW_MS = 5 * 60_000;
+
+/**
+ * v2: the ratchet frames of a contact remembered after they opened (a prefix of the signature and
+ * the message id). A resent frame whose acknowledgement was lost can no longer be opened (its
+ * message key is erased), so it is recognised here and acknowledged again instead of being
+ * dropped and resent forever. Covers several sender windows of unacknowledged frames.
+ */
+export const RECENT_RATCHET_FRAMES = 256;
+
+/** v2: bytes of a frame's signature that name it among the recent frames (unique per frame). */
+export const RECENT_FRAME_TAG_BYTES = 16;

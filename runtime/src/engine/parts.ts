@@ -66,6 +66,8 @@ export interface Send {
   /** Seals a durable message; the caller holds an outbox reservation, writes `ops`, then commits. */
   sealDurable(c: Contact, body: EnvelopeBody, o?: DurableOptions): Promise<Sealed>;
   commit(sealed: readonly Sealed[]): void;
+  /** Runs `fn` in the contact's send lane (seal + the batch that stores it; see Sender.exclusive). */
+  exclusive<T>(c: Contact, fn: () => Promise<T>): Promise<T>;
   /** Acknowledges a received message (batched `delivered` receipt). */
   queueAck(contact: string, msgId: string): void;
 }
@@ -86,6 +88,8 @@ export interface Act {
   after: (() => void | Promise<void>)[];
   /** Edits and deletes: whether the target was there. */
   applied?: boolean;
+  /** Runs once `ops` landed, before `after` (the receive path: a v2 session's new state becomes current). */
+  landed?: (() => void) | undefined;
 }
 
 /** A message type's code (spec enums.message_type). */

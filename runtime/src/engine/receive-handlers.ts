@@ -15,6 +15,7 @@ import type { OutgoingFiles } from './file-send.ts';
 import type { FileTransfers } from './files.ts';
 import type { History, HistoryItem } from './history.ts';
 import type { MailboxTokens } from './mailbox-tokens.ts';
+import type { SessionControl } from './session-control.ts';
 import { ORDERED_TYPES } from './order.ts';
 import type { Outbox } from './outbox.ts';
 import type { Act, Clock, Emit, EnvelopeOf, HandlerTable, MessageHandler, Send } from './parts.ts';
@@ -31,6 +32,7 @@ export interface HandlerDeps {
   send: Pick<Send, 'pump'>;
   files: Pick<FileTransfers, 'handlers'>;
   mailboxTokens: Pick<MailboxTokens, 'handler'>;
+  sessionControl: Pick<SessionControl, 'handler'>;
 }
 
 /** The message event is the whole action (presence, typing, calls, push registrations). */
@@ -67,13 +69,8 @@ export function handlerTable(d: HandlerDeps): HandlerTable {
     [MessageType.pushRegisterFcm]: EVENT_ONLY,
     [MessageType.pushUnregister]: EVENT_ONLY,
     [MessageType.mailboxToken]: d.mailboxTokens.handler(),
-    // v2 session control (upgrade, reset) is not spoken by this engine yet: the contact versions it
-    // announces stop at 1, so a peer has no reason to send one (runtime README, "Where v2 plugs in").
-    [MessageType.session]: {
-      act: () => {
-        throw new OpenError('BAD_MESSAGE', 'v2 session control: this engine speaks protocol version 1 with its contacts');
-      },
-    },
+    // v2 session control: the upgrade of a v1 contact, session resets (session-control.ts)
+    [MessageType.session]: d.sessionControl.handler(),
   };
 }
 

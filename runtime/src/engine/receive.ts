@@ -32,7 +32,7 @@ import { readOrder, type OrderIn, type OrderMark } from './order.ts';
 import { dropInfo, report, type Act, type Clock, type ContactLookup, type Emit, type HandlerTable, type MessageHandler, type Send } from './parts.ts';
 import type { ReplayStore } from './replay-store.ts';
 import type { Serial } from './serial.ts';
-import type { PeerSessions } from './sessions.ts';
+import type { DuplicateFrame, OpenedSession, PeerSessions } from './sessions.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
@@ -60,8 +60,10 @@ export interface ReceiverDeps {
   serial: Serial;
   contacts: Pick<ContactLookup, 'get' | 'byId'>;
   intake: ContactIntake;
-  /** Peer frames are opened here (the session layer: where v2 ratchets plug in). */
+  /** Peer and ratchet frames are opened here (the session layer, sessions.ts / ratchet-sessions.ts). */
   sessions: Pick<PeerSessions, 'open'>;
+  /** A frame from these candidates did not open (session control may ask for a new session). */
+  openFailed?(candidates: readonly Contact[], err: unknown): void;
   replay: ReplayStore;
   orderIn: OrderIn;
   acks: Pick<Send, 'queueAck'>;
@@ -82,6 +84,7 @@ export class Receiver {
 
   async #onFrame(route: IncomingRoute, frame: Uint8Array): Promise<void> {
     try {
+      // peer (v1) and ratchet (v2) frames: the session layer tells them apart by kind
       if (route.kind === FrameKind.firstContact) await this.#ctx.intake.onFirstContact(route, frame);
       else await this.#peer(route, frame);
     } catch (err) {
@@ -93,18 +96,40 @@ export class Receiver {
     const ctx = this.#ctx;
     // Pending requests are not contacts yet: nothing of theirs is opened before the user accepts.
     const candidates = ctx.contacts.byId(toHex(route.id)).filter((c) => c.state !== 'pending');
-    let opened;
+    let opened: OpenedSession | DuplicateFrame;
     try {
       opened = await ctx.sessions.open(candidates, frame);
     } catch (err) {
       ctx.emit('dropped', dropInfo('peer', err));
+      ctx.openFailed?.(candidates, err);
       return;
     }
+    if ('duplicate' in opened) {
+      // a v2 frame taken before whose acknowledgement was lost (its key is erased): acknowledge again
+      ctx.acks.queueAck(opened.sender.key, opened.msgId);
+      return;
+    }
+    try {
+      await this.#opened(opened);
+    } finally {
+      opened.release();
+    }
+  }
+
+  /** Stores only the session's new state (a message recorded before, opened again). */
+  async #landState(opened: OpenedSession): Promise<void> {
+    if (opened.ops.length === 0) return;
+    await this.#land(opened.sender, { ops: [...opened.ops], after: [], landed: () => opened.commit() });
+  }
+
+  async #opened(opened: OpenedSession): Promise<void> {
+    const ctx = this.#ctx;
     const c = opened.sender;
     const env = opened.envelope;
     const id = toHex(env.msgId);
     const ack = env.type !== MessageType.receipt;
     if (await ctx.replay.has(c.key, env.msgId)) {
+      await this.#landState(opened);
       if (ack) await this.#ackDuplicate(c, env, id);
       return;
     }
@@ -122,15 +147,19 @@ export class Receiver {
       return;
     }
     if (checked.verdict === 'duplicate') {
+      await this.#landState(opened);
       if (ack) await this.#ackDuplicate(c, env, id);
       return;
     }
     if (handler.stage && c.state !== 'requested') {
-      // made durable with its group (file chunks), acknowledged then
+      // A v2 state lands now (the next frame opens with it); the chunk is made durable with its
+      // group (file chunks) and acknowledged then.
+      await this.#landState(opened);
       await handler.stage({ contact: c, env, id }, checked.ops, () => ctx.acks.queueAck(c.key, id));
       return;
     }
-    const act: Act = { ops: [...checked.ops], after: [] };
+    // the session's new state lands with the message's records, then becomes current
+    const act: Act = { ops: [...checked.ops, ...opened.ops], after: [], landed: () => opened.commit() };
     if (c.state === 'requested') {
       // A verified peer frame from someone we asked means they accepted (the accept itself may
       // have been lost or overtaken by this frame).
@@ -195,6 +224,8 @@ export class Receiver {
       report(ctx.emit, 'store received message', err);
       return false;
     }
+    act.landed?.();
+    act.landed = undefined;
     for (const f of act.after) await f();
     return true;
   }

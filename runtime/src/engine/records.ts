@@ -54,6 +54,14 @@ export const K = {
   orderHeld: (c: string, seq: number) => `oh/${c}/${seqKey(seq)}`,
   orderHelds: (c: string) => `oh/${c}/`,
   allOrderHeld: 'oh/',
+  /** v2 sessions (ratchet-sessions.ts): the ratchet state (spec ratchet_state bytes) and its record (offer, resets, recent frames). */
+  session: (c: string) => `sv/${c}`,
+  sessions: 'sv/',
+  sessionMeta: (c: string) => `sm/${c}`,
+  sessionMetas: 'sm/',
+  /** The one-time ephemeral secret of a v2 invite of ours, until it is used up or expires. */
+  inviteEphemeral: (id: string) => `ie/${id}`,
+  inviteEphemerals: 'ie/',
 } as const;
 
 function replacer(_k: string, v: unknown): unknown {

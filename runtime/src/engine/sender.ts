@@ -26,8 +26,8 @@ import type { OutgoingFiles } from './file-send.ts';
 import { WINDOW_BYTES, WINDOW_FRAMES, type Outbox, type OutboxEntry } from './outbox.ts';
 import { report, type Clock, type ContactLookup, type DurableOptions, type Emit, type PerContactState, type Sealed, type Send, type Wire } from './parts.ts';
 import { K, del, getRecord, putRecord } from './records.ts';
-import type { Serial } from './serial.ts';
-import type { PeerSessions } from './sessions.ts';
+import { Serial } from './serial.ts';
+import type { PeerSessions, SealedFrame } from './sessions.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
@@ -62,6 +62,7 @@ export interface SenderDeps {
 export class Sender implements Send, PerContactState {
   readonly #ctx: SenderDeps;
   readonly #acks = new Map<string, Set<string>>();
+  readonly #lanes = new Map<string, Serial>();
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(deps: SenderDeps) {
@@ -72,8 +73,19 @@ export class Sender implements Send, PerContactState {
     return makeEnvelope({ ...body, flags, extensions } as Parameters<typeof makeEnvelope>[0], { now: this.#ctx.clock.now, random: this.#ctx.clock.randomBytes });
   }
 
-  seal(c: Contact, envelope: Envelope): Promise<Uint8Array> {
+  seal(c: Contact, envelope: Envelope): Promise<SealedFrame> {
     return this.#ctx.sessions.seal(c, envelope);
+  }
+
+  /**
+   * Runs `fn` in the contact's send lane: seals and the batches that store them run one at a
+   * time per contact, so a v2 session's state writes land in the order the frames were sealed
+   * (the stored state is never older than a frame that left). Not reentrant.
+   */
+  exclusive<T>(c: Contact, fn: () => Promise<T>): Promise<T> {
+    let lane = this.#lanes.get(c.key);
+    if (!lane) this.#lanes.set(c.key, (lane = new Serial()));
+    return lane.run(fn);
   }
 
   /** The read receipts kept for a removed contact. */
@@ -89,7 +101,7 @@ export class Sender implements Send, PerContactState {
     const ctx = this.#ctx;
     const order = ORDERED_TYPES.has(body.type) ? await ctx.orderOut.next(c.key) : undefined;
     const envelope = this.envelope(body, o.flags ?? 0, order ? [order.extension] : []);
-    const frame = await this.seal(c, envelope);
+    const { frame, ops: stateOps } = await this.seal(c, envelope);
     const id = toHex(envelope.msgId);
     const { entry, ops } = ctx.outbox.prepare(
       { contact: c.key, msgId: id, type: body.type, kind: 'peer', ...(o.fileId !== undefined ? { fileId: o.fileId } : {}), ...(o.chunk !== undefined ? { chunk: o.chunk } : {}) },
@@ -102,6 +114,7 @@ export class Sender implements Send, PerContactState {
     }
     if (o.ops) ops.push(...o.ops);
     if (order) ops.push(...order.ops);
+    ops.push(...stateOps);
     return { envelope, entry, ops, ...(item ? { item } : {}) };
   }
 
@@ -118,10 +131,12 @@ export class Sender implements Send, PerContactState {
   async sendDurable(c: Contact, body: EnvelopeBody, o: DurableOptions = {}): Promise<{ id: string; item?: HistoryItem }> {
     const slot = this.#ctx.outbox.reserve(1);
     try {
-      const sealed = await this.sealDurable(c, body, o);
-      await this.#ctx.store.batch(sealed.ops);
-      this.commit([sealed]);
-      return { id: sealed.entry.msgId, ...(sealed.item ? { item: sealed.item } : {}) };
+      return await this.exclusive(c, async () => {
+        const sealed = await this.sealDurable(c, body, o);
+        await this.#ctx.store.batch(sealed.ops);
+        this.commit([sealed]);
+        return { id: sealed.entry.msgId, ...(sealed.item ? { item: sealed.item } : {}) };
+      });
     } finally {
       slot.release();
     }
@@ -132,11 +147,15 @@ export class Sender implements Send, PerContactState {
     const conn = this.#ctx.wire;
     if (!conn.online) throw new EngineError('NOT_CONNECTED', 'not connected to the relay');
     const envelope = this.envelope(body, flags);
-    const frame = await this.seal(c, envelope);
     const id = fromHex(c.id);
-    if (!conn.send({ size: frame.length, build: (s) => s.route(frame, id) })) {
-      throw new EngineError('NOT_CONNECTED', 'not connected to the relay');
-    }
+    await this.exclusive(c, async () => {
+      const { frame, ops } = await this.seal(c, envelope);
+      // a v2 state is stored before its frame leaves (a restart never seals with a used key)
+      if (ops.length > 0) await this.#ctx.store.batch(ops);
+      if (!conn.send({ size: frame.length, build: (s) => s.route(frame, id) })) {
+        throw new EngineError('NOT_CONNECTED', 'not connected to the relay');
+      }
+    });
     return toHex(envelope.msgId);
   }
 
@@ -173,10 +192,19 @@ export class Sender implements Send, PerContactState {
     }
   }
 
-  /** Seals a message for `c` without an outbox entry (file chunks: file-send.ts keeps them). */
+  /**
+   * Seals a message for `c` without an outbox entry (file chunks: file-send.ts keeps them). A v2
+   * session's new state is stored before the frame is returned, in the contact's send lane, so a
+   * restart never seals with a key a frame already used.
+   */
   async sealOnly(c: Contact, body: EnvelopeBody): Promise<{ frame: Uint8Array; msgId: string }> {
     const envelope = this.envelope(body);
-    return { frame: await this.seal(c, envelope), msgId: toHex(envelope.msgId) };
+    const frame = await this.exclusive(c, async () => {
+      const { frame, ops } = await this.seal(c, envelope);
+      if (ops.length > 0) await this.#ctx.store.batch(ops);
+      return frame;
+    });
+    return { frame, msgId: toHex(envelope.msgId) };
   }
 
   #sent(e: OutboxEntry): void {

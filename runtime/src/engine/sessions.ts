@@ -6,13 +6,13 @@
  * derivations.pair_key, one X25519 per contact, cached in a PairCache); there is no per-message
  * state, so sealing and opening need no store writes.
  *
- * v2 plugs in here: a ratcheting implementation keeps a session per (contact, device), advances
- * it on every seal and open, and returns the store operations of the new chain state with the
- * sealed frame or the opened envelope, so they land in the same batch as the outbox entry or the
- * replay-window entry (nothing is acted on before its state is stored). Removing a contact drops
- * its sessions through `removeOps` (PerContactState). See the engine README, "Where v2 plugs in".
+ * v2 (`RatchetSessions`, ratchet-sessions.ts): a double ratchet per contact, advanced on every
+ * seal and open. `seal` returns the store operations of the new chain state with the sealed frame
+ * and `open` with the opened envelope, so they land in the same batch as the outbox entry or the
+ * message's records (nothing is acted on before its state is stored). Removing a contact drops
+ * its session through `removeOps` (PerContactState). See the engine README, "v2 sessions".
  */
-import type { Envelope } from '@parley/generated';
+import type { Envelope, Frame } from '@parley/generated';
 import type { CryptoBackend } from '../crypto/index.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { PairCache } from '../protocol/pair.ts';
@@ -29,14 +29,42 @@ export interface OpenedFrame {
   plaintext: Uint8Array;
 }
 
+/** A sealed frame and the store operations of the session state that sealed it (v1: none). */
+export interface SealedFrame {
+  frame: Uint8Array;
+  /** Write these in the same batch as the frame's outbox entry (or before an ephemeral send). */
+  ops: StoreOp[];
+}
+
+/**
+ * An opened frame as the receive path handles it: `ops` (the session's new state) land in the
+ * message's batch; `commit` after they landed makes the new state current; `release` ends the
+ * open either way (without a commit the state stays as it was, so a resend of the same frame
+ * opens again). Until `release`, nothing else seals or opens for this contact.
+ */
+export interface OpenedSession extends OpenedFrame {
+  ops: StoreOp[];
+  commit(): void;
+  release(): void;
+}
+
+/** A frame this contact sent before and we already took (its key is used): acknowledge `msgId` again. */
+export interface DuplicateFrame {
+  duplicate: true;
+  sender: Contact;
+  /** Hex of the message id recorded for it. */
+  msgId: string;
+}
+
 export interface PeerSessions extends PerContactState {
-  /** Seals a peer frame to `c` (route zero: the relay session masks it at send time). */
-  seal(c: Contact, envelope: Envelope): Promise<Uint8Array>;
+  /** Seals a frame to `c` (route zero: the relay session masks it at send time). */
+  seal(c: Contact, envelope: Envelope): Promise<SealedFrame>;
   /**
-   * Opens a peer frame from one of `candidates` (the contacts whose id the route unmasked to),
-   * in the spec's receive order; throws OpenError (or CodecError) with the step that failed.
+   * Opens a peer or ratchet frame from one of `candidates` (the contacts whose id the route
+   * unmasked to), in the spec's receive order; throws OpenError, RatchetError (or CodecError)
+   * with the step that failed.
    */
-  open(candidates: readonly Contact[], frame: Uint8Array): Promise<OpenedFrame>;
+  open(candidates: readonly Contact[], frame: Uint8Array): Promise<OpenedSession | DuplicateFrame>;
   /** Wipes every key held in memory (the engine stopped). */
   clear(): void;
 }
@@ -53,12 +81,12 @@ export class PairSessions implements PeerSessions {
     this.#pairs = new PairCache(backend, me);
   }
 
-  async seal(c: Contact, envelope: Envelope): Promise<Uint8Array> {
-    return sealPeer({ backend: this.#backend, sender: this.#me, recipient: c, envelope, pair: await this.#pairs.get(c) });
+  async seal(c: Contact, envelope: Envelope): Promise<SealedFrame> {
+    return { frame: await sealPeer({ backend: this.#backend, sender: this.#me, recipient: c, envelope, pair: await this.#pairs.get(c) }), ops: [] };
   }
 
-  open(candidates: readonly Contact[], frame: Uint8Array): Promise<OpenedFrame> {
-    return openPeer({ backend: this.#backend, me: this.#me, candidates, frame, pairs: this.#pairs });
+  async open(candidates: readonly Contact[], frame: Uint8Array | Frame): Promise<OpenedSession> {
+    return stateless(await openPeer({ backend: this.#backend, me: this.#me, candidates, frame, pairs: this.#pairs }));
   }
 
   /** Pair keys are derived, not stored: nothing to delete, the cached keys are wiped. */
@@ -70,4 +98,9 @@ export class PairSessions implements PeerSessions {
   clear(): void {
     this.#pairs.clear();
   }
+}
+
+/** An opened v1 frame: no session state to store. */
+export function stateless(o: OpenedFrame): OpenedSession {
+  return { ...o, ops: [], commit: () => undefined, release: () => undefined };
 }

@@ -28,11 +28,27 @@ export interface Contact {
   state: ContactState;
   /** The user compared safety numbers and confirmed. Reset when keys change. */
   verified: boolean;
-  /** Highest protocol version both sides speak; never lowered. */
+  /** The conversation's protocol version: 2 once a v2 session exists (see `protection`), else 1; never lowered. */
   version: number;
   createdAt: number;
   /** A pending request whose id belongs to an existing contact with other keys: the key of that contact. */
   keyChangeOf?: string;
+  /** What protects the conversation now (filled in by the engine's `contacts()`, `contact()`, `findContact()`; never stored). */
+  protection?: ConversationProtection;
+}
+
+/**
+ * A conversation's protection, for the UI: v1 static pair keys, or a v2 session (double ratchet:
+ * forward secrecy and post-compromise security; post-quantum once an ML-KEM secret entered its
+ * root, from the first round trip on).
+ */
+export interface ConversationProtection {
+  /** 2: a v2 session; 1: the v1 static pair keys. */
+  version: 1 | 2;
+  forwardSecrecy: boolean;
+  postQuantum: boolean;
+  /** What apps show: "forward secrecy · post-quantum", "forward secrecy" or "static keys (no forward secrecy)". */
+  label: string;
 }
 
 export type ConnectionState =
@@ -151,6 +167,14 @@ export interface EngineEvents {
   dropped: { kind: string; code: string; message: string; contact?: string };
   /** Every accepted envelope, duplicates excluded, before the engine acts on it (hooks). */
   envelope: { contact: Contact; envelope: EnvelopeBody & { msgId: Uint8Array; sentAt: number; flags: number } };
+  /**
+   * A v2 session was reset: `by` 'them' (the contact's device lost or restored its state and asked
+   * for a new session; we answered) or 'us' (our reset offer was answered). Apps show a notice:
+   * messages sent to or by the old session in the meantime may not have arrived.
+   */
+  'session-reset': { contact: Contact; by: 'us' | 'them'; protection: ConversationProtection };
+  /** A contact's protection changed (upgrade to v2, first post-quantum step, reset). */
+  protection: { contact: Contact; protection: ConversationProtection };
   /** Something failed inside the engine (e.g. the store); the engine keeps running. */
   error: { error: unknown; context: string };
 }

@@ -15,7 +15,7 @@
 import type { CryptoBackend } from '../crypto/index.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { Connection } from './connection.ts';
-import { ContactList } from './contact-list.ts';
+import { ContactList, snapshot } from './contact-list.ts';
 import { ContactBook } from './contacts.ts';
 import { StoreBlobs, type BlobStore } from './blobs.ts';
 import { OutgoingFileProgress } from './file-progress.ts';
@@ -32,7 +32,8 @@ import { RelayServices } from './relay-services.ts';
 import { ReplayStore } from './replay-store.ts';
 import { Sender } from './sender.ts';
 import { Serial } from './serial.ts';
-import { PairSessions, type PeerSessions } from './sessions.ts';
+import { RatchetSessions } from './ratchet-sessions.ts';
+import { SessionControl } from './session-control.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
 
@@ -61,7 +62,9 @@ export interface EngineParts {
   store: Store;
   serial: Serial;
   conn: Connection;
-  sessions: PeerSessions;
+  /** v2 sessions where the contact has one, v1 pair keys otherwise (ratchet-sessions.ts). */
+  sessions: RatchetSessions;
+  sessionControl: SessionControl;
   outbox: Outbox;
   history: History;
   contactList: ContactList;
@@ -79,7 +82,13 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
   const { identity, backend, store } = o;
   const clock: Clock = { now: () => o.now(), randomBytes: (n) => o.randomBytes(n) };
   const serial = new Serial();
-  const sessions = new PairSessions(backend, identity);
+  const sessions = new RatchetSessions({
+    backend, me: identity, store, now: () => o.now(), randomBytes: (n) => o.randomBytes(n),
+    protectionChanged: (key) => {
+      const c = contactList.get(key);
+      if (c) emit('protection', { contact: { ...snapshot(c), protection: sessions.protection(key) }, protection: sessions.protection(key) });
+    },
+  });
   const outbox = new Outbox(store, o.now);
   const history = new History(store, o.now);
   const orderOut = new OrderOut(store, o.randomBytes);
@@ -104,6 +113,7 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
         services.online();
         mailboxTokens.online(); // before anything queued goes out
         sender.pump();
+        void sessionControl.offerUpgrades(); // contacts still on v1 (session-control.ts)
         void serial
           .run(async () => {
             await sender.resendRecentReads();
@@ -125,7 +135,7 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
     clock, emit, store, blobs, serial, holdReceivedFiles: o.holdReceivedFiles, streamReceivedFiles: o.streamReceivedFiles,
     contacts: contactList, outbox, outgoing, history, send: sender, progress,
   });
-  // Everything kept per contact, removed with it (v2: its per-device sessions are in `sessions`).
+  // Everything kept per contact, removed with it (v2: its session is in `sessions`).
   const perContact: PerContactState[] = [
     sender, // queued and recently sent read receipts
     { removeOps: (c) => replay.removeOps(c.key) },
@@ -145,19 +155,22 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
   ];
   const contacts = new ContactBook({
     identity, backend, store, clock, emit, relay: o.relay, linkBase: o.linkBase, displayName: o.displayName, autoAccept: o.autoAccept,
-    list: contactList, outbox, send: sender, perContact,
+    list: contactList, outbox, send: sender, perContact, sessions,
   });
+  const sessionControl = new SessionControl({ identity, clock, emit, store, sessions, contacts: contactList, outbox, send: sender });
   const services = new RelayServices({ clock, emit, store, wire: conn, registerWake: o.registerWake });
   const mailboxTokens = new MailboxTokens({ clock, emit, store, contacts: contactList, wire: conn, send: sender });
-  const handlers = handlerTable({ clock, emit, history, outbox, progress, outgoing, send: sender, files, mailboxTokens });
+  const handlers = handlerTable({ clock, emit, history, outbox, progress, outgoing, send: sender, files, mailboxTokens, sessionControl });
   const receiver = new Receiver({
     clock, emit, store, serial, contacts: contactList, intake: contacts, sessions, replay, orderIn, acks: sender, handlers,
+    openFailed: (candidates, err) => sessionControl.openFailed(candidates, err),
   });
 
   return {
-    clock, store, serial, conn, sessions, outbox, history, contactList, contacts, sender, files, services, mailboxTokens, receiver,
+    clock, store, serial, conn, sessions, sessionControl, outbox, history, contactList, contacts, sender, files, services, mailboxTokens, receiver,
     async load() {
       await contacts.load();
+      await sessions.load();
       await outbox.load();
       await orderOut.load();
       await orderIn.load();

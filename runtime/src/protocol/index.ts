@@ -63,6 +63,7 @@ export {
   parseInvite,
 } from './invite.ts';
 export type { CreateInviteArgs, InviteKeys } from './invite.ts';
+export { parseAnyInvite } from './invite-any.ts';
 export { InviteBook } from './invite-book.ts';
 export { InviteProblemError, inviteProblemOf, inviteProblemText } from './invite-words.ts';
 export type { InviteProblem } from './invite-words.ts';

@@ -30,7 +30,7 @@ export interface TestPeer {
 const NAMES: (keyof EngineEvents)[] = [
   'state', 'synced', 'message', 'sent', 'delivered', 'read', 'contact-request', 'key-change', 'contact-accepted',
   'contact-request-expired', 'file-progress', 'file', 'file-failed', 'history', 'wake-tag', 'wake', 'turn-credentials',
-  'relay-error', 'dropped', 'error',
+  'relay-error', 'dropped', 'error', 'session-reset', 'protection',
 ];
 
 export async function peer(

@@ -1,4 +1,4 @@
-import { MessageType, PROTOCOL_VERSION } from '@parley/generated';
+import { MessageType, SESSION_VERSION } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { isEngineError } from '../../src/engine/errors.ts';
 import { fakeRelay, peer, runningPeers, settle, type TestPeer, until, waitFor } from './_setup.ts';
@@ -27,7 +27,7 @@ describe('contacts', () => {
     await a.engine.acceptContact(contact.key);
     await accepted;
     expect(b.engine.contact(added.key)!.state).toBe('accepted');
-    expect(b.engine.contact(added.key)!.version).toBe(PROTOCOL_VERSION);
+    expect(b.engine.contact(added.key)!.version).toBe(SESSION_VERSION);
     // the request left B's outbox once accepted; the accept left A's once delivered
     await until(() => a.engine.outboxSize === 0 && b.engine.outboxSize === 0, 5000, 'outboxes empty');
     expect(a.engine.safetyNumber(contact.key).number).toBe(b.engine.safetyNumber(added.key).number);

@@ -14,7 +14,7 @@ describe('delivery', () => {
     const { relay, a, b, aSeesB } = await friends();
     let dropped: Uint8Array | undefined;
     relay.drop = (s) => {
-      if (s.from === a.engine.id && s.kind === FrameKind.peer && !dropped) {
+      if (s.from === a.engine.id && (s.kind === FrameKind.peer || s.kind === FrameKind.ratchet) && !dropped) {
         dropped = s.frame;
         return true;
       }
@@ -123,11 +123,11 @@ describe('delivery', () => {
       const b = await started(peer(relay, { now }));
       const { aSeesB } = await befriend(a, b);
       let drops = 2;
-      relay.drop = (s) => s.from === a.engine.id && s.kind === FrameKind.peer && drops-- > 0;
+      relay.drop = (s) => s.from === a.engine.id && (s.kind === FrameKind.peer || s.kind === FrameKind.ratchet) && drops-- > 0;
       const { id } = await a.engine.sendText(aSeesB.key, 'third time lucky');
       await settle();
       expect(relay.between(a.engine.id, b.engine.id).length).toBeGreaterThan(0);
-      const sends = () => relay.between(a.engine.id, b.engine.id).filter((s) => s.kind === FrameKind.peer).length;
+      const sends = () => relay.between(a.engine.id, b.engine.id).filter((s) => (s.kind === FrameKind.peer || s.kind === FrameKind.ratchet)).length;
       const before = sends();
       // not yet due
       clock += RESEND_INTERVAL_MS / 2;
@@ -203,7 +203,7 @@ describe('delivery', () => {
     const readAt = (p: TestPeer) => p.of('read').flatMap((r) => r.ids);
     // The read receipt leaves b but dies with the connection.
     let lose = true;
-    relay.drop = (s) => s.from === b.engine.id && s.kind === FrameKind.peer && lose && !(lose = false);
+    relay.drop = (s) => s.from === b.engine.id && (s.kind === FrameKind.peer || s.kind === FrameKind.ratchet) && lose && !(lose = false);
     await b.engine.markRead(bSeesA.key, [ids[0]!]);
     await settle();
     expect(readAt(a)).toEqual([]);

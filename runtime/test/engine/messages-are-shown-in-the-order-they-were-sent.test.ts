@@ -23,7 +23,7 @@ function loseNext(relay: Awaited<ReturnType<typeof fakeRelay>>, from: string, al
   let lost: string | undefined;
   let healed = false;
   relay.drop = (s: Seen) => {
-    if (healed || s.from !== from || s.kind !== FrameKind.peer) return false;
+    if (healed || s.from !== from || (s.kind !== FrameKind.peer && s.kind !== FrameKind.ratchet)) return false;
     if (lost === undefined) {
       lost = hex(s.frame);
       return true;

@@ -41,7 +41,7 @@ describe('persistence with a FileStore', () => {
     const { id } = await a.engine.sendText(aSeesB.key, 'only once');
     await got;
     await until(() => a.engine.outboxSize === 0, 5000, 'delivered');
-    const frame = relay.between(a.engine.id, b.engine.id).filter((s) => s.kind === FrameKind.peer).at(-1)!;
+    const frame = relay.between(a.engine.id, b.engine.id).filter((s) => (s.kind === FrameKind.peer || s.kind === FrameKind.ratchet)).at(-1)!;
     await stopped(b);
 
     // a new process on the same state directory

@@ -1,5 +1,6 @@
 /**
- * The conversation's header: back (phone layout), the contact, its verification, and an
+ * The conversation's header: back (phone layout), the contact, its verification and protection (v2
+ * session: forward secrecy, post-quantum after the first round trip), and an
  * `actions` slot on the right where the call buttons go (issue 7).
  */
 import { Show, type JSX } from 'solid-js';
@@ -30,6 +31,14 @@ export function ConversationHeader(props: ConversationHeaderProps) {
               <span class="verified">
                 <Icon name="shield" /> Verified
               </span>
+            </Show>
+            <Show when={props.contact.protection}>
+              {(p) => (
+                <span class="protection" data-testid="protection" title={p().version === 2 ? 'A new key for every message: messages already read stay safe if a key leaks later' : 'This contact uses an older version: no forward secrecy yet'}>
+                  {' · '}
+                  {p().label}
+                </span>
+              )}
             </Show>
           </span>
         </span>

@@ -168,6 +168,8 @@ export interface WorkerEvents {
   'contact-request': { contact: Contact; note: string };
   /** Someone claims a contact's id with other keys (announced as a security warning; never accepted silently). */
   'key-change': { contact: Contact; previous: Contact };
+  /** A contact's v2 session was reset (`them`: their device lost or restored its state; `us`: ours asked): announced, messages around it may be missing. */
+  'session-reset': { contact: Contact; by: 'us' | 'them' };
   progress: FileProgress;
   'file-failed': FileFailed;
   /** A new text or file arrived (for notifications; no content). */

@@ -3,7 +3,7 @@
  * nothing the engine checks itself and converts keys to hex for the UI. Lifecycle calls
  * (status, create, unlock, trustRelay) run one at a time, so two calls never start two engines.
  */
-import { fromHex, inviteProblemOf, inviteProblemText, parseInvite, toHex } from '@parley/runtime';
+import { fromHex, inviteProblemOf, inviteProblemText, parseAnyInvite, toHex } from '@parley/runtime';
 import type { Host } from './host.ts';
 import type { Api, Remote, Summary } from '../messages/protocol.ts';
 import { PushAgent } from './push-host.ts';
@@ -78,7 +78,7 @@ export function createApi(host: Host): Remote<Api> {
     previewInvite: async ({ text }) => {
       let invite;
       try {
-        invite = parseInvite(text.trim(), Date.now());
+        invite = parseAnyInvite(text.trim(), Date.now());
       } catch (err) {
         throw inviteError(err);
       }

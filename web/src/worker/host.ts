@@ -279,6 +279,12 @@ export class Host {
     });
     engine.on('contact-accepted', () => this.contactsChanged());
     engine.on('contact-request-expired', () => this.contactsChanged());
+    // v2 sessions: a contact's protection changed (upgrade, reset), or its session was reset
+    engine.on('protection', () => this.contactsChanged());
+    engine.on('session-reset', (r) => {
+      this.enqueue(() => emit({ event: 'session-reset', data: { contact: r.contact, by: r.by } }));
+      this.contactsChanged();
+    });
     engine.on('error', ({ error, context }) => this.enqueue(() => emit({ event: 'error', data: { context, message: String((error as Error)?.message ?? error) } })));
   }
 }
