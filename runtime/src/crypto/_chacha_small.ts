@@ -21,8 +21,7 @@ const BLOCK = new Uint8Array(64); // keystream block
 const POLY_KEY = new Uint8Array(32);
 const R = new Float64Array(10);
 const H = new Float64Array(10);
-const D = new Float64Array(10); // finish()'s h - p
-const MAC_IN = new Uint8Array(2 * SMALL_AEAD_MAX + 64); // ad and ciphertext padded, lengths; larger ad: own array
+const PAD = new Uint8Array(16); // a part's partial last block, the lengths block
 
 const rd = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
 
@@ -64,35 +63,49 @@ function chachaBlock(key: Uint8Array, counter: number, nonce: Uint8Array, out: U
   wr(out, 48, x12 + j12); wr(out, 52, x13 + j13); wr(out, 56, x14 + j14); wr(out, 60, x15 + j15);
 }
 
-/** Limb i (13 bits) of the little-endian number in b[o..o+17) (bytes past `end` read as 0). */
-function limb(b: Uint8Array, o: number, i: number, end: number): number {
-  const bit = 13 * i;
-  const p = o + (bit >>> 3);
-  const v = (p < end ? b[p]! : 0) | (p + 1 < end ? b[p + 1]! << 8 : 0) | (p + 2 < end ? b[p + 2]! << 16 : 0);
-  return (v >>> (bit & 7)) & 0x1fff;
-}
-
-/** tag = Poly1305(POLY_KEY, msg[0..len)), len a multiple of 16 (the AEAD pads every part). */
-function poly1305(msg: Uint8Array, len: number, tag: Uint8Array, tagAt: number): void {
-  // r clamped (RFC 8439 §2.5): clear the top 4 bits of bytes 3, 7, 11, 15 and the low 2 of 4, 8, 12.
-  const r = POLY_KEY;
-  const saved3 = r[3]!, saved7 = r[7]!, saved11 = r[11]!, saved15 = r[15]!, saved4 = r[4]!, saved8 = r[8]!, saved12 = r[12]!;
-  r[3]! &= 15; r[7]! &= 15; r[11]! &= 15; r[15]! &= 15; r[4]! &= 252; r[8]! &= 252; r[12]! &= 252;
-  for (let i = 0; i < 10; i++) R[i] = limb(r, 0, i, 16);
-  r[3] = saved3; r[7] = saved7; r[11] = saved11; r[15] = saved15; r[4] = saved4; r[8] = saved8; r[12] = saved12;
+/**
+ * tag = Poly1305(POLY_KEY, ad || pad || ct[0..ctLen) || pad || u64 len(ad) || u64 ctLen), the
+ * MAC input of RFC 8439 §2.8, read in place: only each part's partial last block is copied.
+ */
+// prettier-ignore
+function aeadTag(ad: Uint8Array, ct: Uint8Array, ctLen: number, tag: Uint8Array, tagAt: number): void {
+  // r clamped (RFC 8439 §2.5), straight into 13-bit limbs: the masks clear the clamped bits.
+  const k = POLY_KEY;
+  const t0 = k[0]! | (k[1]! << 8), t1 = k[2]! | (k[3]! << 8), t2 = k[4]! | (k[5]! << 8), t3 = k[6]! | (k[7]! << 8);
+  const t4 = k[8]! | (k[9]! << 8), t5 = k[10]! | (k[11]! << 8), t6 = k[12]! | (k[13]! << 8), t7 = k[14]! | (k[15]! << 8);
+  R[0] = t0 & 0x1fff; R[1] = ((t0 >>> 13) | (t1 << 3)) & 0x1fff; R[2] = ((t1 >>> 10) | (t2 << 6)) & 0x1f03;
+  R[3] = ((t2 >>> 7) | (t3 << 9)) & 0x1fff; R[4] = ((t3 >>> 4) | (t4 << 12)) & 0x00ff; R[5] = (t4 >>> 1) & 0x1ffe;
+  R[6] = ((t4 >>> 14) | (t5 << 2)) & 0x1fff; R[7] = ((t5 >>> 11) | (t6 << 5)) & 0x1f81; R[8] = ((t6 >>> 8) | (t7 << 8)) & 0x1fff;
+  R[9] = (t7 >>> 5) & 0x007f;
   H.fill(0);
-  polyBlocks(msg, len);
+  part(ad, ad.length);
+  part(ct, ctLen);
+  PAD.fill(0);
+  wr(PAD, 0, ad.length); // lengths < 2^32: the high words stay zero
+  wr(PAD, 8, ctLen);
+  polyBlocks(PAD, 0, 16);
+  PAD.fill(0);
   finish(tag, tagAt);
 }
 
-/** Adds the 16-byte blocks of msg[0..len) (each with its 2^128 bit) into h, multiplying by r mod 2^130 - 5. */
+/** One part of the MAC input: its whole blocks in place, the rest zero-padded in PAD. */
+function part(b: Uint8Array, len: number): void {
+  const whole = len & ~15;
+  polyBlocks(b, 0, whole);
+  if (whole === len) return;
+  PAD.fill(0);
+  for (let i = whole; i < len; i++) PAD[i - whole] = b[i]!;
+  polyBlocks(PAD, 0, 16);
+}
+
+/** Adds the 16-byte blocks of msg[from..to) (each with its 2^128 bit) into h, multiplying by r mod 2^130 - 5. */
 // prettier-ignore
-function polyBlocks(msg: Uint8Array, len: number): void {
+function polyBlocks(msg: Uint8Array, from: number, to: number): void {
   const r0 = R[0]!, r1 = R[1]!, r2 = R[2]!, r3 = R[3]!, r4 = R[4]!, r5 = R[5]!, r6 = R[6]!, r7 = R[7]!, r8 = R[8]!, r9 = R[9]!;
   // a product landing at limb k >= 10 wraps to limb k - 10 times 5 (2^130 = 5 mod p)
   const s1 = 5 * r1, s2 = 5 * r2, s3 = 5 * r3, s4 = 5 * r4, s5 = 5 * r5, s6 = 5 * r6, s7 = 5 * r7, s8 = 5 * r8, s9 = 5 * r9;
   let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!, h6 = H[6]!, h7 = H[7]!, h8 = H[8]!, h9 = H[9]!;
-  for (let o = 0; o < len; o += 16) {
+  for (let o = from; o < to; o += 16) {
     // 16-bit words of the block, then its 13-bit limbs; bit 128 is bit 11 of limb 9
     const t0 = msg[o + 0]! | (msg[o + 1]! << 8); const t1 = msg[o + 2]! | (msg[o + 3]! << 8); const t2 = msg[o + 4]! | (msg[o + 5]! << 8); const t3 = msg[o + 6]! | (msg[o + 7]! << 8);
     const t4 = msg[o + 8]! | (msg[o + 9]! << 8); const t5 = msg[o + 10]! | (msg[o + 11]! << 8); const t6 = msg[o + 12]! | (msg[o + 13]! << 8); const t7 = msg[o + 14]! | (msg[o + 15]! << 8);
@@ -142,61 +155,36 @@ function polyBlocks(msg: Uint8Array, len: number): void {
   H[0] = h0; H[1] = h1; H[2] = h2; H[3] = h3; H[4] = h4; H[5] = h5; H[6] = h6; H[7] = h7; H[8] = h8; H[9] = h9;
 }
 
-/** Fully reduces H mod 2^130 - 5, adds s = POLY_KEY[16..32) mod 2^128, writes 16 bytes. */
+/** Fully reduces h mod 2^130 - 5, adds s = POLY_KEY[16..32) mod 2^128, writes 16 bytes. */
+// prettier-ignore
 function finish(tag: Uint8Array, at: number): void {
+  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!, h6 = H[6]!, h7 = H[7]!, h8 = H[8]!, h9 = H[9]!;
   let c = 0;
+  // three carry passes: afterwards h < 2^130 and every limb has 13 bits
   for (let pass = 0; pass < 3; pass++) {
-    // after the third pass h < 2^130 and every limb has 13 bits
-    for (let i = 0; i < 10; i++) {
-      const v = H[i]! + c;
-      c = v >>> 13;
-      H[i] = v & 0x1fff;
-    }
-    H[0]! += 5 * c;
-    c = 0;
+    c = h0 >>> 13; h0 &= 0x1fff; h1 += c; c = h1 >>> 13; h1 &= 0x1fff; h2 += c; c = h2 >>> 13; h2 &= 0x1fff; h3 += c; c = h3 >>> 13; h3 &= 0x1fff; h4 += c;
+    c = h4 >>> 13; h4 &= 0x1fff; h5 += c; c = h5 >>> 13; h5 &= 0x1fff; h6 += c; c = h6 >>> 13; h6 &= 0x1fff; h7 += c; c = h7 >>> 13; h7 &= 0x1fff; h8 += c; c = h8 >>> 13; h8 &= 0x1fff; h9 += c;
+    c = h9 >>> 13; h9 &= 0x1fff; h0 += 5 * c;
   }
-  // g = h + 5 - 2^130; h >= p exactly when g does not borrow, i.e. h + 5 reaches bit 130.
-  const g = D;
+  // g = h + 5 - 2^130; h >= p exactly when h + 5 reaches bit 130 (then h mod p = g)
   c = 5;
-  for (let i = 0; i < 10; i++) {
-    const v = H[i]! + c;
-    c = v >>> 13;
-    g[i] = v & 0x1fff;
-  }
-  const useG = -c; // c is 0 or 1: mask 0 or all ones
-  for (let i = 0; i < 10; i++) H[i] = (H[i]! & ~useG) | (g[i]! & useG);
-  // 128 low bits of h, plus s, byte by byte with carry
-  let carry = 0;
-  for (let k = 0; k < 16; k++) {
-    const bit = 8 * k;
-    const i = (bit / 13) | 0;
-    const off = bit - 13 * i;
-    const v = ((H[i]! >>> off) | (i + 1 < 10 ? H[i + 1]! << (13 - off) : 0) | (i + 2 < 10 ? H[i + 2]! << (26 - off) : 0)) & 0xff;
-    const sum = v + POLY_KEY[16 + k]! + carry;
-    tag[at + k] = sum & 0xff;
-    carry = sum >>> 8;
-  }
+  const g0 = (h0 + c) & 0x1fff; c = (h0 + c) >>> 13; const g1 = (h1 + c) & 0x1fff; c = (h1 + c) >>> 13; const g2 = (h2 + c) & 0x1fff; c = (h2 + c) >>> 13; const g3 = (h3 + c) & 0x1fff; c = (h3 + c) >>> 13; const g4 = (h4 + c) & 0x1fff; c = (h4 + c) >>> 13;
+  const g5 = (h5 + c) & 0x1fff; c = (h5 + c) >>> 13; const g6 = (h6 + c) & 0x1fff; c = (h6 + c) >>> 13; const g7 = (h7 + c) & 0x1fff; c = (h7 + c) >>> 13; const g8 = (h8 + c) & 0x1fff; c = (h8 + c) >>> 13; const g9 = (h9 + c) & 0x1fff; c = (h9 + c) >>> 13;
+  const useG = -c; // c is 0 or 1: a mask of all zeros or all ones
+  h0 = (h0 & ~useG) | (g0 & useG); h1 = (h1 & ~useG) | (g1 & useG); h2 = (h2 & ~useG) | (g2 & useG); h3 = (h3 & ~useG) | (g3 & useG); h4 = (h4 & ~useG) | (g4 & useG);
+  h5 = (h5 & ~useG) | (g5 & useG); h6 = (h6 & ~useG) | (g6 & useG); h7 = (h7 & ~useG) | (g7 & useG); h8 = (h8 & ~useG) | (g8 & useG); h9 = (h9 & ~useG) | (g9 & useG);
+  // the 128 low bits of h as 16-bit words, plus s mod 2^128
+  c = 0;
+  c += ((h0 | (h1 << 13)) & 0xffff) + (POLY_KEY[16]! | (POLY_KEY[17]! << 8)); tag[at + 0] = c; tag[at + 1] = c >>> 8; c >>>= 16;
+  c += (((h1 >>> 3) | (h2 << 10)) & 0xffff) + (POLY_KEY[18]! | (POLY_KEY[19]! << 8)); tag[at + 2] = c; tag[at + 3] = c >>> 8; c >>>= 16;
+  c += (((h2 >>> 6) | (h3 << 7)) & 0xffff) + (POLY_KEY[20]! | (POLY_KEY[21]! << 8)); tag[at + 4] = c; tag[at + 5] = c >>> 8; c >>>= 16;
+  c += (((h3 >>> 9) | (h4 << 4)) & 0xffff) + (POLY_KEY[22]! | (POLY_KEY[23]! << 8)); tag[at + 6] = c; tag[at + 7] = c >>> 8; c >>>= 16;
+  c += (((h4 >>> 12) | (h5 << 1) | (h6 << 14)) & 0xffff) + (POLY_KEY[24]! | (POLY_KEY[25]! << 8)); tag[at + 8] = c; tag[at + 9] = c >>> 8; c >>>= 16;
+  c += (((h6 >>> 2) | (h7 << 11)) & 0xffff) + (POLY_KEY[26]! | (POLY_KEY[27]! << 8)); tag[at + 10] = c; tag[at + 11] = c >>> 8; c >>>= 16;
+  c += (((h7 >>> 5) | (h8 << 8)) & 0xffff) + (POLY_KEY[28]! | (POLY_KEY[29]! << 8)); tag[at + 12] = c; tag[at + 13] = c >>> 8; c >>>= 16;
+  c += (((h8 >>> 8) | (h9 << 5)) & 0xffff) + (POLY_KEY[30]! | (POLY_KEY[31]! << 8)); tag[at + 14] = c; tag[at + 15] = c >>> 8; c >>>= 16;
   H.fill(0);
-  D.fill(0);
   R.fill(0);
-}
-
-/** The MAC input of RFC 8439 §2.8: ad, pad, ciphertext, pad, u64 lengths. Returns its length. */
-function macInput(ad: Uint8Array, ct: Uint8Array, ctLen: number, buf: Uint8Array): number {
-  const adPadded = (ad.length + 15) & ~15;
-  const ctPadded = (ctLen + 15) & ~15;
-  const n = adPadded + ctPadded + 16;
-  buf.fill(0, 0, n);
-  buf.set(ad, 0);
-  buf.set(ct.subarray(0, ctLen), adPadded);
-  wr(buf, adPadded + ctPadded, ad.length); // lengths < 2^32: high words stay zero
-  wr(buf, adPadded + ctPadded + 8, ctLen);
-  return n;
-}
-
-function macBuffer(ad: Uint8Array, ctLen: number): Uint8Array {
-  const n = ((ad.length + 15) & ~15) + ((ctLen + 15) & ~15) + 16;
-  return n <= MAC_IN.length ? MAC_IN : new Uint8Array(n);
 }
 
 /** XOR with the keystream from block 1 on; sets POLY_KEY from block 0. */
@@ -211,14 +199,12 @@ function crypt(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, len: numbe
   BLOCK.fill(0);
 }
 
-/** ciphertext || tag. `plaintext.length <= SMALL_AEAD_MAX` keeps the scratch buffer; longer works too. */
+/** ciphertext || tag (any length works; above SMALL_AEAD_MAX OpenSSL is faster). */
 export function chachaSmallSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
   const n = plaintext.length;
   const out = new Uint8Array(n + TAG);
   crypt(key, nonce, plaintext, n, out);
-  const buf = macBuffer(ad, n);
-  poly1305(buf, macInput(ad, out, n, buf), out, n);
-  buf.fill(0);
+  aeadTag(ad, out, n, out, n);
   POLY_KEY.fill(0);
   return out;
 }
@@ -229,10 +215,8 @@ export function chachaSmallOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: 
   chachaBlock(key, 0, nonce, BLOCK);
   POLY_KEY.set(BLOCK.subarray(0, 32));
   BLOCK.fill(0);
-  const buf = macBuffer(ad, n);
   const expected = new Uint8Array(TAG);
-  poly1305(buf, macInput(ad, ciphertext, n, buf), expected, 0);
-  buf.fill(0);
+  aeadTag(ad, ciphertext, n, expected, 0);
   POLY_KEY.fill(0);
   let diff = 0;
   for (let i = 0; i < TAG; i++) diff |= expected[i]! ^ ciphertext[n + i]!;

@@ -2,7 +2,9 @@
  * The node backend's JS ChaCha20-Poly1305 for short messages (`_chacha_small.ts`, used up to
  * SMALL_AEAD_MAX plaintext bytes instead of OpenSSL) computes exactly RFC 8439 §2.8: the
  * §2.8.2 vector, noble's output on random keys, nonces, lengths and associated data (across the
- * block and padding boundaries and past the threshold), and a tag that fails on any changed bit.
+ * block and padding boundaries and past the threshold), every Wycheproof chacha20_poly1305 case
+ * with a 96-bit nonce (their special cases hit Poly1305's final reduction), and a tag that fails
+ * on any changed bit.
  */
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import fc from 'fast-check';
@@ -10,6 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { SMALL_AEAD_MAX, chachaSmallOpen, chachaSmallSeal } from '../../src/crypto/_chacha_small.ts';
 import { fromHex, toHex } from '../../src/crypto/bytes.ts';
 import { nodeBackend } from '../../src/crypto/node.ts';
+import { readVectors, wycheproofCases, type AeadCase, type WycheproofFile } from './_vectors.ts';
+
+const wycheproof = wycheproofCases(readVectors<WycheproofFile<{ tests: AeadCase[] }>>('wycheproof/chacha20_poly1305_test.json')).filter((t) => t.iv.length === 24);
 
 const bytes = (min: number, max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: min, maxLength: max });
 
@@ -23,6 +28,17 @@ describe('small-message ChaCha20-Poly1305', () => {
     expect(toHex(out.subarray(pt.length))).toBe('1ae10b594f09e26a7e902ecbd0600691');
     expect(toHex(out.subarray(0, 16))).toBe('d31a8d34648e60db7b86afbc53ef7ec2');
     expect(chachaSmallOpen(key, nonce, out, ad)).toEqual(pt);
+  });
+
+  it.each(wycheproof)('passes Wycheproof tcId $tcId $result $comment', (t) => {
+    const [key, iv, aad, msg] = [fromHex(t.key), fromHex(t.iv), fromHex(t.aad), fromHex(t.msg)];
+    const sealed = fromHex(t.ct + t.tag);
+    if (t.result === 'valid') {
+      expect(toHex(chachaSmallSeal(key, iv, msg, aad))).toBe(t.ct + t.tag);
+      expect(chachaSmallOpen(key, iv, sealed, aad)).toEqual(msg);
+    } else {
+      expect(chachaSmallOpen(key, iv, sealed, aad)).toBeNull();
+    }
   });
 
   it('matches noble on random keys, nonces, plaintexts and associated data', () => {
