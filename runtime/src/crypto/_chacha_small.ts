@@ -187,10 +187,14 @@ function finish(tag: Uint8Array, at: number): void {
   R.fill(0);
 }
 
-/** XOR with the keystream from block 1 on; sets POLY_KEY from block 0. */
-function crypt(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, len: number, out: Uint8Array): void {
+/** POLY_KEY = the first 32 bytes of keystream block 0 (RFC 8439 §2.6). */
+function polyKey(key: Uint8Array, nonce: Uint8Array): void {
   chachaBlock(key, 0, nonce, BLOCK);
-  POLY_KEY.set(BLOCK.subarray(0, 32));
+  for (let i = 0; i < 32; i++) POLY_KEY[i] = BLOCK[i]!;
+}
+
+/** XOR with the keystream from block 1 on. */
+function crypt(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, len: number, out: Uint8Array): void {
   for (let o = 0, ctr = 1; o < len; o += 64, ctr++) {
     chachaBlock(key, ctr, nonce, BLOCK);
     const n = Math.min(64, len - o);
@@ -203,6 +207,7 @@ function crypt(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, len: numbe
 export function chachaSmallSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
   const n = plaintext.length;
   const out = new Uint8Array(n + TAG);
+  polyKey(key, nonce);
   crypt(key, nonce, plaintext, n, out);
   aeadTag(ad, out, n, out, n);
   POLY_KEY.fill(0);
@@ -212,8 +217,7 @@ export function chachaSmallSeal(key: Uint8Array, nonce: Uint8Array, plaintext: U
 /** The plaintext, or null if the tag does not verify (nothing is decrypted then). */
 export function chachaSmallOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | null {
   const n = ciphertext.length - TAG;
-  chachaBlock(key, 0, nonce, BLOCK);
-  POLY_KEY.set(BLOCK.subarray(0, 32));
+  polyKey(key, nonce);
   BLOCK.fill(0);
   const expected = new Uint8Array(TAG);
   aeadTag(ad, ciphertext, n, expected, 0);
@@ -223,6 +227,5 @@ export function chachaSmallOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: 
   if (diff !== 0) return null;
   const out = new Uint8Array(n);
   crypt(key, nonce, ciphertext, n, out);
-  POLY_KEY.fill(0);
   return out;
 }
