@@ -36,6 +36,7 @@ import {
 } from 'node:crypto';
 import { abytes } from './_assert.ts';
 import { defineBackend, type BackendCore } from './_define.ts';
+import { SMALL_AEAD_MAX, chachaSmallOpen, chachaSmallSeal } from './_chacha_small.ts';
 import { hchacha20 } from './_hchacha.ts';
 import { PublicKeyCache, SecretKeyCache } from './_keycache.ts';
 import { AEAD_TAG_LENGTH, type CryptoBackend } from './backend.ts';
@@ -162,6 +163,8 @@ const nodeCore: BackendCore = {
   xchachaSeal(key, nonce, plaintext, ad) {
     extendNonce(key, nonce);
     try {
+      // Short messages (ratchet headers): OpenSSL's fixed cost per call exceeds the JS computation.
+      if (plaintext.length <= SMALL_AEAD_MAX) return chachaSmallSeal(SUBKEY, IETF_NONCE, plaintext, ad);
       return ietfSeal(SUBKEY, IETF_NONCE, plaintext, ad);
     } finally {
       SUBKEY.fill(0);
@@ -170,6 +173,11 @@ const nodeCore: BackendCore = {
   xchachaOpen(key, nonce, ciphertext, ad) {
     extendNonce(key, nonce);
     try {
+      if (ciphertext.length - AEAD_TAG_LENGTH <= SMALL_AEAD_MAX) {
+        const plaintext = chachaSmallOpen(SUBKEY, IETF_NONCE, ciphertext, ad);
+        if (plaintext === null) throw new CryptoError('DECRYPT_FAILED', 'authentication failed');
+        return plaintext;
+      }
       return ietfOpen(SUBKEY, IETF_NONCE, ciphertext, ad);
     } finally {
       SUBKEY.fill(0);

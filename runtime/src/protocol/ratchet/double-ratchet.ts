@@ -76,7 +76,7 @@ export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext
     const header = headerOf(s);
     s.sendCount++;
     const headerCt = await d.backend.xchachaSeal(s.sendHeader, nonce, encodeRatchetHeader(header), ratchetHeaderAd(parties));
-    const body = await d.backend.xchachaSeal(messageKey, nonce, plaintext, ratchetBodyAd({ ...parties, header: headerCt }));
+    const body = await d.backend.xchachaSeal(messageKey, nonce, plaintext, ratchetBodyAd({ senderX: parties.senderX, recipientX: parties.recipientX, header: headerCt }));
     return { state: s, payload: encodeRatchet({ header: headerCt, body }), header };
   } catch (e) {
     wipeState(s);
@@ -105,7 +105,7 @@ export async function ratchetOpen(d: RatchetDeps, state: RatchetState, payload: 
     const o = await openOn(d, s, p.header, p.body, parties, nonce);
     // The contact sealed this before taking our current sending chain's step: it may lack the block.
     if (o.step !== 'dh' && s.sendChain.length !== 0 && s.sendCount > 0) s.kemRearm = 1;
-    return { state: s, ...o };
+    return { state: s, plaintext: o.plaintext, header: o.header, step: o.step };
   } catch (e) {
     wipeState(s);
     throw e;
@@ -116,7 +116,7 @@ async function openOn(d: RatchetDeps, s: RatchetState, headerCt: Uint8Array, bod
   const now = nowOf(d);
   pruneSkipped(s, now);
   const headerAd = ratchetHeaderAd(parties);
-  const bodyAd = ratchetBodyAd({ ...parties, header: headerCt });
+  const bodyAd = ratchetBodyAd({ senderX: parties.senderX, recipientX: parties.recipientX, header: headerCt });
 
   // 1. A skipped message of an earlier chain (the current chain's are step 2's).
   for (const hk of skippedHeaderKeys(s)) {
