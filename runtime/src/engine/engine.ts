@@ -169,6 +169,9 @@ export class Engine extends Emitter<EngineEvents> {
     ctx.services.stop();
     await ctx.sender.flushAcks();
     await ctx.conn.stop({ size: 0, build: (s) => s.sealControl({ type: ControlType.bye, body: {} }) });
+    // No frame arrives any more: let the work already queued land (received frames, seals and
+    // their batches), so nothing writes to the store after stop() returned.
+    await Promise.all([ctx.serial.run(() => undefined), ctx.sender.idle()]);
     ctx.sessions.clear();
   }
 

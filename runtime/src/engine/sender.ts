@@ -88,6 +88,11 @@ export class Sender implements Send, PerContactState {
     return lane.run(fn);
   }
 
+  /** Resolves when every contact's send lane has finished what was queued in it (Engine.stop). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#lanes.values()].map((lane) => lane.run(() => undefined)));
+  }
+
   /** The read receipts kept for a removed contact. */
   removeOps(c: Contact): StoreOp[] {
     return [del(K.readQueue(c.key)), del(K.readSent(c.key))];

@@ -21,7 +21,7 @@
  * - A refused offer or answer (RatchetError) is dropped as BAD_MESSAGE: recorded and
  *   acknowledged, so it is not resent forever.
  */
-import { MSG_ID_SIZE, MessageType, SESSION_OFFER_TTL_MS, SESSION_RESET_INTERVAL_MS, SESSION_VERSION, SessionOp } from '@parley/generated';
+import { MSG_ID_SIZE, MessageType, PresenceState, RESEND_INTERVAL_MS, SESSION_OFFER_TTL_MS, SESSION_RESET_INTERVAL_MS, SESSION_VERSION, SessionOp } from '@parley/generated';
 import { OpenError } from '../protocol/errors.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { acceptAnswer, answerOffer, createOffer, isRatchetError, type PendingOffer } from '../protocol/ratchet/index.ts';
@@ -40,7 +40,7 @@ export interface SessionControlDeps {
   sessions: RatchetSessions;
   contacts: Pick<ContactLookup, 'get' | 'all'> & { putOp(c: Contact): StoreOp };
   outbox: Pick<Outbox, 'reserve'>;
-  send: Pick<Send, 'sealDurable' | 'commit' | 'exclusive'>;
+  send: Pick<Send, 'sealDurable' | 'commit' | 'exclusive' | 'sendEphemeral'>;
 }
 
 type SessionEnvelope = EnvelopeOf<typeof MessageType.session>;
@@ -49,6 +49,8 @@ export class SessionControl {
   readonly #d: SessionControlDeps;
   /** When we last asked a contact for a new session on our own (no session for its ratchet frame). */
   readonly #autoReset = new Map<string, number>();
+  /** When each contact was last nudged after a KEM_MISSING refusal. */
+  readonly #kemNudged = new Map<string, number>();
 
   constructor(deps: SessionControlDeps) {
     this.#d = deps;
@@ -74,6 +76,7 @@ export class SessionControl {
 
   /** A ratchet frame from a single candidate found no session here: our state is gone, ask for a new one. */
   openFailed(candidates: readonly Contact[], err: unknown): void {
+    if (candidates.length === 1 && isRatchetError(err, 'KEM_MISSING')) return this.#nudgeKem(candidates[0]!);
     if (candidates.length !== 1 || !isRatchetError(err, 'NO_SESSION')) return;
     const c = candidates[0]!;
     const now = this.#d.clock.now();
@@ -83,6 +86,24 @@ export class SessionControl {
     if (last !== undefined && now - last < SESSION_RESET_INTERVAL_MS) return;
     this.#autoReset.set(c.key, now);
     void this.#offer(c, SessionOp.resetOffer, true).catch((e) => report(this.#d.emit, 'session reset offer', e));
+  }
+
+  /**
+   * A chain's first message (the one with the KEM block) never reached us, e.g. a receipt lost
+   * in a crash, and receipts are not resent: a message of ours on our current chain tells the
+   * contact we have not taken its step, which re-arms its chain (spec sessions, the KEM block),
+   * so its next message carries the block and the refused ones open on their resend. A presence
+   * message is enough; at most one per contact per RESEND_INTERVAL_MS (the refused frames come
+   * back at that pace).
+   */
+  #nudgeKem(c: Contact): void {
+    const now = this.#d.clock.now();
+    const last = this.#kemNudged.get(c.key);
+    if (c.state !== 'accepted' || (last !== undefined && now - last < RESEND_INTERVAL_MS)) return;
+    this.#kemNudged.set(c.key, now);
+    void this.#d.send.sendEphemeral(c, { type: MessageType.presence, body: { state: PresenceState.online } }).catch(() => {
+      this.#kemNudged.delete(c.key); // offline: the next refusal tries again
+    });
   }
 
   /** Sends an offer; `onlyIfMissing`: not if a session exists or an offer waits for its answer. */
