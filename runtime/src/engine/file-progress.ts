@@ -16,6 +16,8 @@ export interface OutProgress {
   size: number;
   delivered: number;
   sent: number;
+  /** The user paused the transfer (file-send.ts setPaused). */
+  paused?: boolean;
 }
 
 export interface FileProgressDeps {
@@ -41,6 +43,14 @@ export class OutgoingFileProgress {
   /** The transfer was cancelled or failed: no more progress. */
   end(contact: string, fileId: string): void {
     this.#out.delete(`${contact}/${fileId}`);
+  }
+
+  /** The transfer was paused or resumed: said at once, so the app shows it. */
+  paused(contact: string, fileId: string, paused: boolean): void {
+    const p = this.#out.get(`${contact}/${fileId}`);
+    if (!p) return;
+    p.paused = paused;
+    this.#emit(contact, fileId, p);
   }
 
   /** A chunk went on the wire for the first time. */
@@ -90,7 +100,7 @@ export class OutgoingFileProgress {
 
   #emit(contact: string, fileId: string, p: OutProgress): void {
     const bytes = Math.min(p.size, p.delivered * FILE_CHUNK_SIZE);
-    this.#d.emit('file-progress', { contact, fileId, direction: 'out', chunks: p.delivered, sent: p.sent, totalChunks: p.total, bytes, size: p.size });
+    this.#d.emit('file-progress', { contact, fileId, direction: 'out', chunks: p.delivered, sent: p.sent, totalChunks: p.total, bytes, size: p.size, ...(p.paused ? { paused: true } : {}) });
   }
 
   async #markSent(contact: string, fileId: string): Promise<void> {

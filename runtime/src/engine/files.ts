@@ -64,7 +64,6 @@ export interface FileTransfersDeps {
 export class FileTransfers implements PerContactState {
   readonly #ctx: FileTransfersDeps;
   readonly #in = new Map<string, InT>();
-
   constructor(deps: FileTransfersDeps) {
     this.#ctx = deps;
   }
@@ -86,7 +85,7 @@ export class FileTransfers implements PerContactState {
     // crashes of the previous format (chunks in the outbox): their markers only
     for (const [key] of await listRecords(ctx.store, K.filesWriting)) await ctx.store.delete(key);
     for (const rec of await ctx.outgoing.load()) {
-      ctx.progress.start(rec.contact, rec.fileId, { total: rec.chunkCount, size: rec.size, delivered: countBits(rec.acked, rec.chunkCount), sent: countBits(rec.acked, rec.chunkCount) });
+      ctx.progress.start(rec.contact, rec.fileId, { total: rec.chunkCount, size: rec.size, delivered: countBits(rec.acked, rec.chunkCount), sent: countBits(rec.acked, rec.chunkCount), ...(rec.paused ? { paused: true } : {}) });
     }
   }
 
@@ -94,11 +93,20 @@ export class FileTransfers implements PerContactState {
   send(c: Contact, file: { name: string; mime?: string; bytes?: Uint8Array; source?: FileSource }): Promise<{ id: string; fileId: string }> {
     return offerFile(this.#ctx, c, file);
   }
+  /** Pauses or resumes an outgoing transfer (file-send.ts setPaused); the receiver just waits. */
+  setPaused(c: Contact, fileId: string, paused: boolean): Promise<void> {
+    return this.#ctx.serial.run(async () => {
+      if (this.#ctx.outgoing.get(fileId)?.contact !== c.key) throw new EngineError('NOT_ALLOWED', `no outgoing transfer ${fileId} to ${c.key}`);
+      await this.#ctx.outgoing.setPaused(fileId, paused);
+      this.#ctx.progress.paused(c.key, fileId, paused);
+      if (!paused) this.#ctx.send.pump();
+    });
+  }
+
   /** Stops a transfer in either direction and tells the peer (file_cancel, reason cancelled). */
   cancel(c: Contact, fileId: string): Promise<void> {
     return this.#ctx.serial.run(() => this.#cancel(c, fileId));
   }
-
   async #cancel(c: Contact, fileId: string): Promise<void> {
     const ctx = this.#ctx;
     const entries = ctx.outbox.ofContact(c.key).filter((e) => e.fileId === fileId);
@@ -426,7 +434,6 @@ export class FileTransfers implements PerContactState {
     this.#ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
     await this.#ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: code } });
   }
-
   async #failOutgoing(contact: string, fileId: string, msgId: string): Promise<void> {
     const item = await this.#ctx.history.get(contact, msgId);
     if (!item?.file) return;
@@ -434,7 +441,6 @@ export class FileTransfers implements PerContactState {
     await this.#ctx.store.batch([this.#ctx.history.put(item)]);
     this.#ctx.emit('history', { item });
   }
-
   /** Incoming transfers of `contact` still running (not complete and waiting for release). */
   async #openIn(contact: string): Promise<number> {
     return (await listRecords<InMeta>(this.#ctx.store, K.filesIn(contact))).filter(([, m]) => !m.done && !m.cancelled).length;
