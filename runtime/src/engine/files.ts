@@ -121,9 +121,10 @@ export class FileTransfers implements PerContactState {
     if (sending) await ctx.outgoing.forget(fileId);
     if (t) await this.#afterDrop(t, acks);
     ctx.progress.end(c.key, fileId);
+    const msgId = t?.meta.msgId ?? (sending ? out.msgId : undefined); // shown as failed on this side too
+    if (msgId && !t?.meta.done) await this.#markFailed(c.key, fileId, msgId);
     await ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
   }
-
   /** The receive path's handlers of the file messages (receive-handlers.ts puts them in the table). */
   handlers(): {
     offer: MessageHandler<EnvelopeOf<typeof MessageType.fileOffer>>;
@@ -141,7 +142,6 @@ export class FileTransfers implements PerContactState {
       cancel: { act: (m, act) => this.onCancel(m.contact, m.env, act) },
     };
   }
-
   /** True if an offer for this transfer arrived and the transfer is open. */
   async knows(contact: string, fileId: Uint8Array): Promise<boolean> {
     return (await this.#loadIn(contact, toHex(fileId))) !== undefined;
@@ -196,7 +196,7 @@ export class FileTransfers implements PerContactState {
         await ctx.store.batch(ctx.outgoing.dropOps(rec.fileId));
         await ctx.outgoing.forget(rec.fileId);
         ctx.progress.end(rec.contact, rec.fileId);
-        await this.#failOutgoing(rec.contact, rec.fileId, rec.msgId);
+        await this.#markFailed(rec.contact, rec.fileId, rec.msgId);
         ctx.emit('file-failed', { contact: rec.contact, fileId: rec.fileId, direction: 'out', reason: 'expired' });
       }
     });
@@ -360,7 +360,7 @@ export class FileTransfers implements PerContactState {
         ctx.outbox.forget(entries);
         if (sending) await ctx.outgoing.forget(fileId);
         ctx.progress.end(c.key, fileId);
-        if (offer) await this.#failOutgoing(c.key, fileId, offer.id);
+        if (offer) await this.#markFailed(c.key, fileId, offer.id);
         ctx.emit('file-failed', { contact: c.key, fileId, direction: 'out', reason });
       });
     }
@@ -434,7 +434,7 @@ export class FileTransfers implements PerContactState {
     this.#ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
     await this.#ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: code } });
   }
-  async #failOutgoing(contact: string, fileId: string, msgId: string): Promise<void> {
+  async #markFailed(contact: string, fileId: string, msgId: string): Promise<void> {
     const item = await this.#ctx.history.get(contact, msgId);
     if (!item?.file) return;
     item.file.state = 'failed';
