@@ -126,7 +126,7 @@ export function FileAttachment(props: FileAttachmentProps) {
           </button>
         </Show>
         <Show when={props.file.state === 'failed' && props.dir === 'out' && props.onRetry}>
-          <button type="button" class="small-button" aria-label={`Send ${props.file.name} again`} onClick={() => props.onRetry!()}>
+          <button type="button" class="small-button" aria-label={`Send again: ${props.file.name}`} onClick={() => props.onRetry!()}>
             Send again
           </button>
         </Show>

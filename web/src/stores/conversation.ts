@@ -89,7 +89,8 @@ export function createConversation(client: Client, contact: string) {
     client.on('progress', (p) => {
       if (p.contact !== contact) return;
       if (p.chunks >= p.totalChunks) return endTransfer(p.fileId);
-      setState('progress', p.fileId, p);
+      // `paused` written out: the store merges objects, and a resumed transfer's event omits it
+      setState('progress', p.fileId, { ...p, paused: p.paused ?? false });
       sample(p);
     }),
     client.on('file-failed', (f) => {
