@@ -121,7 +121,7 @@ describe.sequential('large files in the web app', () => {
     const rate = /^\d+(\.\d)? (KB|MB)\/s · (\d+ s left|\d+ min left|\d+ h \d+ min left)$/;
     const bobRate = fileMessage(bob, 'video.bin').getByTestId('transfer-rate');
     const aliceRate = fileMessage(alice, 'video.bin').getByTestId('transfer-rate');
-    const seen = (l: typeof bobRate) => expect.poll(async () => (await l.textContent({ timeout: 500 }).catch(() => '')) ?? '', { timeout: 30_000, intervals: [100] }).toMatch(rate);
+    const seen = (l: typeof bobRate) => expect.poll(async () => (await l.textContent({ timeout: 500 }).catch(() => '')) ?? '', { timeout: 30_000, interval: 100 }).toMatch(rate);
     await Promise.all([seen(aliceRate), seen(bobRate)]);
     await shot(alice, 'file-transfer-desktop');
     expect(await axe(alice.page)).toEqual([]);
