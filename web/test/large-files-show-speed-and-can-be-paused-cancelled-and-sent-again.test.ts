@@ -1,7 +1,7 @@
 /**
  * Large file transfers in the web app (issue 19): between two browser profiles (a desktop and a
  * phone width) through a real relay on 127.0.0.1 serving web/dist, the sender pauses a file of
- * several MB (the receiver's bar stops), resumes it, both sides show its speed and time left,
+ * several MB (the receiver's bar stops; a reload still shows it paused), resumes it, both sides show its speed and time left,
  * and it arrives with the right bytes. A second file is cancelled by the receiver; the sender sees
  * it cancelled and sends it again, and that copy arrives whole.
  */
@@ -116,6 +116,10 @@ describe.sequential('large files in the web app', () => {
     await shot(bob, 'file-transfer-paused-phone');
     expect(await axe(bob.page)).toEqual([]);
 
+    // a reload of the sender's page still shows it paused, with its Resume button
+    await bob.page.reload();
+    await bob.page.getByTestId('app-ready').waitFor();
+    await fileMessage(bob, 'video.bin').getByTestId('file-status').getByText('paused').waitFor();
     await bob.page.getByRole('button', { name: 'Resume video.bin' }).click();
     // a speed in words and a time left, not only a bar, on both sides while it moves
     const rate = /^\d+(\.\d)? (KB|MB)\/s · (\d+ s left|\d+ min left|\d+ h \d+ min left)$/;

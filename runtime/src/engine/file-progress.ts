@@ -45,12 +45,23 @@ export class OutgoingFileProgress {
     this.#out.delete(`${contact}/${fileId}`);
   }
 
-  /** The transfer was paused or resumed: said at once, so the app shows it. */
-  paused(contact: string, fileId: string, paused: boolean): void {
+  /**
+   * The transfer was paused or resumed: said at once, so the app shows it, and written on the
+   * offer's history record, so a view opened later (or after a restart) shows it too.
+   */
+  async paused(contact: string, fileId: string, paused: boolean): Promise<void> {
     const p = this.#out.get(`${contact}/${fileId}`);
-    if (!p) return;
-    p.paused = paused;
-    this.#emit(contact, fileId, p);
+    if (p) {
+      p.paused = paused;
+      this.#emit(contact, fileId, p);
+    }
+    const { history, store, emit } = this.#d;
+    const item = (await history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
+    if (!item?.file || item.file.state !== 'sending' || !!item.file.paused === paused) return;
+    if (paused) item.file.paused = true;
+    else delete item.file.paused;
+    await store.batch([history.put(item)]);
+    emit('history', { item });
   }
 
   /** A chunk went on the wire for the first time. */
@@ -108,6 +119,7 @@ export class OutgoingFileProgress {
     const item = (await history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
     if (!item?.file || item.file.state !== 'sending') return;
     item.file.state = 'sent';
+    delete item.file.paused;
     await store.batch([history.put(item)]);
     emit('history', { item });
   }

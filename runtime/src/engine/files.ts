@@ -98,7 +98,7 @@ export class FileTransfers implements PerContactState {
     return this.#ctx.serial.run(async () => {
       if (this.#ctx.outgoing.get(fileId)?.contact !== c.key) throw new EngineError('NOT_ALLOWED', `no outgoing transfer ${fileId} to ${c.key}`);
       await this.#ctx.outgoing.setPaused(fileId, paused);
-      this.#ctx.progress.paused(c.key, fileId, paused);
+      await this.#ctx.progress.paused(c.key, fileId, paused);
       if (!paused) this.#ctx.send.pump();
     });
   }

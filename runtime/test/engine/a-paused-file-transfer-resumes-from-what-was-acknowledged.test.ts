@@ -74,10 +74,14 @@ describe('a paused file transfer', () => {
     await settle(2000);
     expect(stored()).toBe(atPause);
     expect(b.of('file')).toHaveLength(0);
+    const offer = async () => (await a.engine.history(aSeesB.key)).find((h) => h.file?.fileId === fileId)!.file!;
+    expect(await offer()).toMatchObject({ state: 'sending', paused: true }); // a view opened now shows it paused
 
     await a.engine.resumeFile(aSeesB.key, fileId);
     await until(() => b.of('file').length === 1, 120_000, 'the file');
     expect(Buffer.from(b.of('file')[0]!.bytes!).equals(Buffer.from(bytes))).toBe(true);
+    await until(async () => (await offer()).state === 'sent', 30_000, 'the offer marked sent');
+    expect((await offer()).paused).toBeUndefined();
     // the resumed transfer went on from what b held: b never stored fewer chunks than at the pause
     const after = b.of('file-progress').filter((p) => p.fileId === fileId).map((p) => p.chunks);
     expect(Math.min(...after.slice(after.indexOf(atPause)))).toBe(atPause);

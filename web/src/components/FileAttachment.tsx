@@ -59,7 +59,7 @@ export function FileAttachment(props: FileAttachmentProps) {
   onCleanup(() => setTimeout(() => urls.forEach((u) => URL.revokeObjectURL(u)), REVOKE_DELAY_MS));
 
   const running = () => props.file.state === 'sending' || props.file.state === 'receiving';
-  const paused = () => !!props.progress?.paused;
+  const paused = () => props.progress?.paused ?? !!props.file.paused; // the record says so before any progress event
   const shownRate = () => (props.progress && !paused() && worthShowing(props.file.size, props.rate) ? props.rate : undefined);
   const status = () => {
     if (props.file.state === 'failed') return ` · ${props.ended ? ENDED[props.ended] : 'failed'}`;
