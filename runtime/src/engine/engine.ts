@@ -368,6 +368,19 @@ export class Engine extends Emitter<EngineEvents> {
     return this.#need().files.release(key, fileId);
   }
 
+  /** Pauses an outgoing transfer: no new chunk goes, its record stays (a restart keeps it paused). */
+  pauseFile(key: string, fileId: string): Promise<void> {
+    const ctx = this.#need();
+    return ctx.files.setPaused(ctx.contactList.require(key), fileId, true);
+  }
+
+  /** Resumes a paused outgoing transfer from the chunks the receiver acknowledged. */
+  resumeFile(key: string, fileId: string): Promise<void> {
+    const ctx = this.#need();
+    return ctx.files.setPaused(ctx.contactList.require(key), fileId, false);
+  }
+
+  /** Stops a transfer in either direction; the peer is told (file_cancel) and shows it failed. */
   cancelFile(key: string, fileId: string): Promise<void> {
     const ctx = this.#need();
     return ctx.files.cancel(ctx.contactList.require(key), fileId);

@@ -16,6 +16,8 @@ export interface OutProgress {
   size: number;
   delivered: number;
   sent: number;
+  /** The user paused the transfer (file-send.ts setPaused). */
+  paused?: boolean;
 }
 
 export interface FileProgressDeps {
@@ -41,6 +43,25 @@ export class OutgoingFileProgress {
   /** The transfer was cancelled or failed: no more progress. */
   end(contact: string, fileId: string): void {
     this.#out.delete(`${contact}/${fileId}`);
+  }
+
+  /**
+   * The transfer was paused or resumed: said at once, so the app shows it, and written on the
+   * offer's history record, so a view opened later (or after a restart) shows it too.
+   */
+  async paused(contact: string, fileId: string, paused: boolean): Promise<void> {
+    const p = this.#out.get(`${contact}/${fileId}`);
+    if (p) {
+      p.paused = paused;
+      this.#emit(contact, fileId, p);
+    }
+    const { history, store, emit } = this.#d;
+    const item = (await history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
+    if (!item?.file || item.file.state !== 'sending' || !!item.file.paused === paused) return;
+    if (paused) item.file.paused = true;
+    else delete item.file.paused;
+    await store.batch([history.put(item)]);
+    emit('history', { item });
   }
 
   /** A chunk went on the wire for the first time. */
@@ -90,7 +111,7 @@ export class OutgoingFileProgress {
 
   #emit(contact: string, fileId: string, p: OutProgress): void {
     const bytes = Math.min(p.size, p.delivered * FILE_CHUNK_SIZE);
-    this.#d.emit('file-progress', { contact, fileId, direction: 'out', chunks: p.delivered, sent: p.sent, totalChunks: p.total, bytes, size: p.size });
+    this.#d.emit('file-progress', { contact, fileId, direction: 'out', chunks: p.delivered, sent: p.sent, totalChunks: p.total, bytes, size: p.size, ...(p.paused ? { paused: true } : {}) });
   }
 
   async #markSent(contact: string, fileId: string): Promise<void> {
@@ -98,6 +119,7 @@ export class OutgoingFileProgress {
     const item = (await history.list(contact)).find((i) => i.dir === 'out' && i.file?.fileId === fileId);
     if (!item?.file || item.file.state !== 'sending') return;
     item.file.state = 'sent';
+    delete item.file.paused;
     await store.batch([history.put(item)]);
     emit('history', { item });
   }

@@ -36,6 +36,8 @@ export interface OutRecord {
   /** Bit i set: the receiver acknowledged chunk i. */
   acked: Uint8Array;
   createdAt: number;
+  /** Paused by the user: no new chunk is sealed until resumed (kept across restarts). */
+  paused?: boolean;
 }
 
 interface Slot {
@@ -190,6 +192,20 @@ export class OutgoingFiles {
     await this.#d.blobs.delete(outBlob(fileId));
   }
 
+  /**
+   * Pauses or resumes a transfer: a paused one seals no new chunk (those in flight may still be
+   * resent and acknowledged); resuming goes on from the chunks acknowledged. The flag is written
+   * to the transfer's record, so a restart keeps it paused. The caller pumps the sender after a resume.
+   */
+  async setPaused(fileId: string, paused: boolean): Promise<OutRecord | undefined> {
+    const t = this.#t.get(fileId);
+    if (!t) return undefined;
+    if (paused) t.rec.paused = true;
+    else delete t.rec.paused;
+    await this.#d.store.batch([this.recordOp(t.rec)]);
+    return t.rec;
+  }
+
   /** Transfers started longer than the replay window ago: their chunks would be refused (STALE). */
   expired(now: number): OutRecord[] {
     return [...this.#t.values()].filter((t) => t.rec.createdAt < now - REPLAY_WINDOW_MS).map((t) => t.rec);
@@ -276,6 +292,10 @@ export class OutgoingFiles {
     let idle = 0;
     for (let k = start; fits() && idle < transfers.length; k = (k + 1) % transfers.length) {
       const t = transfers[k]!;
+      if (t.rec.paused) {
+        idle++;
+        continue;
+      }
       while (t.next < t.rec.chunkCount && (has(t.rec.acked, t.next) || t.inflight.has(t.next))) t.next++;
       if (t.next >= t.rec.chunkCount) {
         idle++;

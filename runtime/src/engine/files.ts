@@ -64,7 +64,6 @@ export interface FileTransfersDeps {
 export class FileTransfers implements PerContactState {
   readonly #ctx: FileTransfersDeps;
   readonly #in = new Map<string, InT>();
-
   constructor(deps: FileTransfersDeps) {
     this.#ctx = deps;
   }
@@ -86,7 +85,7 @@ export class FileTransfers implements PerContactState {
     // crashes of the previous format (chunks in the outbox): their markers only
     for (const [key] of await listRecords(ctx.store, K.filesWriting)) await ctx.store.delete(key);
     for (const rec of await ctx.outgoing.load()) {
-      ctx.progress.start(rec.contact, rec.fileId, { total: rec.chunkCount, size: rec.size, delivered: countBits(rec.acked, rec.chunkCount), sent: countBits(rec.acked, rec.chunkCount) });
+      ctx.progress.start(rec.contact, rec.fileId, { total: rec.chunkCount, size: rec.size, delivered: countBits(rec.acked, rec.chunkCount), sent: countBits(rec.acked, rec.chunkCount), ...(rec.paused ? { paused: true } : {}) });
     }
   }
 
@@ -94,11 +93,20 @@ export class FileTransfers implements PerContactState {
   send(c: Contact, file: { name: string; mime?: string; bytes?: Uint8Array; source?: FileSource }): Promise<{ id: string; fileId: string }> {
     return offerFile(this.#ctx, c, file);
   }
+  /** Pauses or resumes an outgoing transfer (file-send.ts setPaused); the receiver just waits. */
+  setPaused(c: Contact, fileId: string, paused: boolean): Promise<void> {
+    return this.#ctx.serial.run(async () => {
+      if (this.#ctx.outgoing.get(fileId)?.contact !== c.key) throw new EngineError('NOT_ALLOWED', `no outgoing transfer ${fileId} to ${c.key}`);
+      await this.#ctx.outgoing.setPaused(fileId, paused);
+      await this.#ctx.progress.paused(c.key, fileId, paused);
+      if (!paused) this.#ctx.send.pump();
+    });
+  }
+
   /** Stops a transfer in either direction and tells the peer (file_cancel, reason cancelled). */
   cancel(c: Contact, fileId: string): Promise<void> {
     return this.#ctx.serial.run(() => this.#cancel(c, fileId));
   }
-
   async #cancel(c: Contact, fileId: string): Promise<void> {
     const ctx = this.#ctx;
     const entries = ctx.outbox.ofContact(c.key).filter((e) => e.fileId === fileId);
@@ -113,9 +121,10 @@ export class FileTransfers implements PerContactState {
     if (sending) await ctx.outgoing.forget(fileId);
     if (t) await this.#afterDrop(t, acks);
     ctx.progress.end(c.key, fileId);
+    const msgId = t?.meta.msgId ?? (sending ? out.msgId : undefined); // shown as failed on this side too
+    if (msgId && !t?.meta.done) await this.#markFailed(c.key, fileId, msgId);
     await ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
   }
-
   /** The receive path's handlers of the file messages (receive-handlers.ts puts them in the table). */
   handlers(): {
     offer: MessageHandler<EnvelopeOf<typeof MessageType.fileOffer>>;
@@ -133,7 +142,6 @@ export class FileTransfers implements PerContactState {
       cancel: { act: (m, act) => this.onCancel(m.contact, m.env, act) },
     };
   }
-
   /** True if an offer for this transfer arrived and the transfer is open. */
   async knows(contact: string, fileId: Uint8Array): Promise<boolean> {
     return (await this.#loadIn(contact, toHex(fileId))) !== undefined;
@@ -188,7 +196,7 @@ export class FileTransfers implements PerContactState {
         await ctx.store.batch(ctx.outgoing.dropOps(rec.fileId));
         await ctx.outgoing.forget(rec.fileId);
         ctx.progress.end(rec.contact, rec.fileId);
-        await this.#failOutgoing(rec.contact, rec.fileId, rec.msgId);
+        await this.#markFailed(rec.contact, rec.fileId, rec.msgId);
         ctx.emit('file-failed', { contact: rec.contact, fileId: rec.fileId, direction: 'out', reason: 'expired' });
       }
     });
@@ -352,7 +360,7 @@ export class FileTransfers implements PerContactState {
         ctx.outbox.forget(entries);
         if (sending) await ctx.outgoing.forget(fileId);
         ctx.progress.end(c.key, fileId);
-        if (offer) await this.#failOutgoing(c.key, fileId, offer.id);
+        if (offer) await this.#markFailed(c.key, fileId, offer.id);
         ctx.emit('file-failed', { contact: c.key, fileId, direction: 'out', reason });
       });
     }
@@ -426,15 +434,13 @@ export class FileTransfers implements PerContactState {
     this.#ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
     await this.#ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: code } });
   }
-
-  async #failOutgoing(contact: string, fileId: string, msgId: string): Promise<void> {
+  async #markFailed(contact: string, fileId: string, msgId: string): Promise<void> {
     const item = await this.#ctx.history.get(contact, msgId);
     if (!item?.file) return;
     item.file.state = 'failed';
     await this.#ctx.store.batch([this.#ctx.history.put(item)]);
     this.#ctx.emit('history', { item });
   }
-
   /** Incoming transfers of `contact` still running (not complete and waiting for release). */
   async #openIn(contact: string): Promise<number> {
     return (await listRecords<InMeta>(this.#ctx.store, K.filesIn(contact))).filter(([, m]) => !m.done && !m.cancelled).length;

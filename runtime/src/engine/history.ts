@@ -16,6 +16,8 @@ export interface HistoryFile {
   mime: string;
   size: number;
   state: 'sending' | 'sent' | 'receiving' | 'received' | 'failed';
+  /** Sending, paused by the user (Engine.pauseFile); kept here so a view opened later shows it. */
+  paused?: boolean;
 }
 
 export interface HistoryItem {

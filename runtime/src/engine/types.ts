@@ -100,6 +100,8 @@ export interface FileProgress {
   totalChunks: number;
   bytes: number;
   size: number;
+  /** out: the user paused it (Engine.pauseFile); no new chunk goes until resumeFile. */
+  paused?: boolean;
 }
 
 export interface ReceivedFile {

@@ -186,6 +186,8 @@ describe('file transfer', () => {
     await a.engine.cancelFile(aSeesB.key, fileId);
     expect(await failed).toEqual({ contact: bSeesA.key, fileId, direction: 'in', reason: 'cancelled' });
     expect((await b.engine.history(bSeesA.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('failed');
+    // the side that cancelled shows it failed too, not sending forever
+    expect((await a.engine.history(aSeesB.key)).find((h) => h.file?.fileId === fileId)!.file!.state).toBe('failed');
     expect(await b.store.list(K.filesIn(bSeesA.key))).toEqual([]);
     expect(await b.store.list('blob/')).toEqual([]);
   });

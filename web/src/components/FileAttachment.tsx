@@ -1,10 +1,13 @@
 /**
  * A file message: images inline, other files as a download link, with a progress bar while the
- * transfer runs. Bytes come from `load` (the app's file shelf in the worker) as a blob: URL,
+ * transfer runs, and for large or long transfers the speed and time left as text (read by screen
+ * readers with the bar; transfer-rate.ts). The sender can pause, resume and cancel; the receiver
+ * can cancel; a sent file that ended without arriving can be sent again. Bytes come from `load` (the app's file shelf in the worker) as a blob: URL,
  * revoked when the view goes away. SVG is offered as a download only, never rendered.
  */
 import { Match, Show, Switch, createResource, onCleanup } from 'solid-js';
-import type { FileProgress, HistoryItem, StoredFile } from '../messages/protocol.ts';
+import type { FileFailed, FileProgress, HistoryItem, StoredFile } from '../messages/protocol.ts';
+import { formatSpeed, formatTimeLeft, worthShowing, type Rate } from '../stores/transfer-rate.ts';
 import { Icon } from './Icon.tsx';
 
 type HistoryFile = NonNullable<HistoryItem['file']>;
@@ -13,7 +16,25 @@ export interface FileAttachmentProps {
   file: HistoryFile;
   progress?: FileProgress;
   load: () => Promise<StoredFile | undefined>;
+  /** Our file (sending) or theirs (receiving). */
+  dir?: 'in' | 'out';
+  rate?: Rate;
+  /** Why the transfer ended without the file, when known. */
+  ended?: FileFailed['reason'];
+  /** Transfer controls; a control shows only when its handler is given and it applies. */
+  onPause?: () => void;
+  onResume?: () => void;
+  onCancel?: () => void;
+  onRetry?: () => void;
 }
+
+const ENDED: Record<FileFailed['reason'], string> = {
+  cancelled: 'cancelled',
+  too_large: 'refused (too large)',
+  corrupt: 'failed (damaged)',
+  invalid: 'failed',
+  expired: 'failed (took too long)',
+};
 
 const INLINE = /^image\/(png|jpeg|gif|webp|avif|bmp)$/;
 const REVOKE_DELAY_MS = 10_000;
@@ -37,6 +58,14 @@ export function FileAttachment(props: FileAttachmentProps) {
   // Revoked a little later: an image still decoding when its view goes away must not fail.
   onCleanup(() => setTimeout(() => urls.forEach((u) => URL.revokeObjectURL(u)), REVOKE_DELAY_MS));
 
+  const running = () => props.file.state === 'sending' || props.file.state === 'receiving';
+  const paused = () => props.progress?.paused ?? !!props.file.paused; // the record says so before any progress event
+  const shownRate = () => (props.progress && !paused() && worthShowing(props.file.size, props.rate) ? props.rate : undefined);
+  const status = () => {
+    if (props.file.state === 'failed') return ` · ${props.ended ? ENDED[props.ended] : 'failed'}`;
+    if (paused()) return ' · paused';
+    return props.file.state === 'receiving' ? ' · receiving' : '';
+  };
   const pct = () => (props.progress ? Math.round((100 * props.progress.chunks) / Math.max(1, props.progress.totalChunks)) : 0);
 
   return (
@@ -58,7 +87,7 @@ export function FileAttachment(props: FileAttachmentProps) {
               </Show>
               <span class="file-size">
                 {formatSize(props.file.size)}
-                {props.file.state === 'failed' ? ' · failed' : props.file.state === 'receiving' ? ' · receiving' : ''}
+                <span data-testid="file-status">{status()}</span>
               </span>
             </span>
           </div>
@@ -73,6 +102,35 @@ export function FileAttachment(props: FileAttachmentProps) {
           </span>
         </label>
       </Show>
+      <Show when={shownRate()}>
+        {(r) => (
+          <p class="transfer-rate" data-testid="transfer-rate">
+            <span data-testid="speed">{formatSpeed(r().bytesPerSecond)}</span> · <span data-testid="time-left">{formatTimeLeft(r().secondsLeft)}</span>
+          </p>
+        )}
+      </Show>
+      <div class="transfer-actions">
+        <Show when={running() && props.dir === 'out' && props.progress && !paused() && props.onPause}>
+          <button type="button" class="small-button" aria-label={`Pause ${props.file.name}`} onClick={() => props.onPause!()}>
+            Pause
+          </button>
+        </Show>
+        <Show when={running() && props.dir === 'out' && paused() && props.onResume}>
+          <button type="button" class="small-button" aria-label={`Resume ${props.file.name}`} onClick={() => props.onResume!()}>
+            Resume
+          </button>
+        </Show>
+        <Show when={running() && props.onCancel}>
+          <button type="button" class="small-button" aria-label={`Cancel ${props.file.name}`} onClick={() => props.onCancel!()}>
+            Cancel
+          </button>
+        </Show>
+        <Show when={props.file.state === 'failed' && props.dir === 'out' && props.onRetry}>
+          <button type="button" class="small-button" aria-label={`Send again: ${props.file.name}`} onClick={() => props.onRetry!()}>
+            Send again
+          </button>
+        </Show>
+      </div>
     </div>
   );
 }

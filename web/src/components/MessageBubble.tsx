@@ -5,13 +5,15 @@
  */
 import { Show, createSignal } from 'solid-js';
 import type { FileProgress, HistoryItem, StoredFile } from '../messages/protocol.ts';
-import { FileAttachment } from './FileAttachment.tsx';
+import { FileAttachment, type FileAttachmentProps } from './FileAttachment.tsx';
 import { StatusIcon } from './StatusIcon.tsx';
 import { isOnlyEmoji } from './grouping.ts';
 
 export interface MessageBubbleProps {
   item: HistoryItem;
   progress?: FileProgress;
+  /** A file's speed, why it ended, and its transfer controls (FileAttachment). */
+  transfer?: Pick<FileAttachmentProps, 'rate' | 'ended' | 'onPause' | 'onResume' | 'onCancel' | 'onRetry'>;
   loadFile: (fileId: string) => Promise<StoredFile | undefined>;
   onEdit: (item: HistoryItem) => void;
   onDelete: (item: HistoryItem) => void;
@@ -36,7 +38,7 @@ export function MessageBubble(props: MessageBubbleProps) {
       <div class="bubble">
         <Show when={!props.item.deleted} fallback={<p class="msg-text deleted-text">This message was deleted</p>}>
           <Show when={props.item.kind === 'file' && props.item.file} fallback={<p class="msg-text">{props.item.text}</p>}>
-            <FileAttachment file={props.item.file!} load={() => props.loadFile(props.item.file!.fileId)} {...(props.progress ? { progress: props.progress } : {})} />
+            <FileAttachment file={props.item.file!} load={() => props.loadFile(props.item.file!.fileId)} dir={props.item.dir === 'in' ? 'in' : 'out'} {...(props.progress ? { progress: props.progress } : {})} {...(props.transfer ?? {})} />
           </Show>
         </Show>
         <p class="msg-meta">

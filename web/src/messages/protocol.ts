@@ -113,6 +113,9 @@ export interface Api {
   markRead(o: { contact: string; ids: string[] }): void;
   sendFile(o: { contact: string; name: string; mime: string; bytes: Uint8Array }): { id: string; fileId: string };
   cancelFile(o: { contact: string; fileId: string }): void;
+  /** Outgoing transfers only: no new chunk goes until resumeFile (progress says `paused`). */
+  pauseFile(o: { contact: string; fileId: string }): void;
+  resumeFile(o: { contact: string; fileId: string }): void;
   /** A file's bytes, kept by the app once sent or received (undefined if not here). */
   fileBytes(o: { contact: string; fileId: string }): StoredFile | undefined;
 

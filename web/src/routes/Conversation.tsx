@@ -54,6 +54,19 @@ export default function ConversationView(props: { contactKey: string }) {
   const places = createMemo(() => placeRows(rows().map((r) => (isCallEntry(r) ? { side: 'call', at: r.at } : { side: r.dir, at: r.sentAt }))));
   const connection = () => app.session.state.connection.state;
   const fail = (err: unknown) => app.toast((err as Error).message);
+  /** A file's speed, why it ended, and its controls (read from the store when the view reads them). */
+  const transferOf = (fileId: string) => {
+    const rate = conv.state.rates[fileId];
+    const ended = conv.state.ended[fileId];
+    return {
+      ...(rate ? { rate } : {}),
+      ...(ended ? { ended } : {}),
+      onPause: () => void conv.pauseFile(fileId).catch(fail),
+      onResume: () => void conv.resumeFile(fileId).catch(fail),
+      onCancel: () => void conv.cancelFile(fileId).catch(fail),
+      onRetry: () => void conv.retryFile(fileId).catch(fail),
+    };
+  };
   const keyChange = () => app.contacts.requests().find((r) => r.keyChangeOf === props.contactKey);
 
   return (
@@ -113,6 +126,7 @@ export default function ConversationView(props: { contactKey: string }) {
                       groupStart={places()[i()]?.groupStart ?? true}
                       groupEnd={places()[i()]?.groupEnd ?? true}
                       {...(item.file && conv.state.progress[item.file.fileId] ? { progress: conv.state.progress[item.file.fileId]! } : {})}
+                      {...(item.file ? { transfer: transferOf(item.file.fileId) } : {})}
                       loadFile={(fileId) => app.client.api.fileBytes({ contact: props.contactKey, fileId })}
                       onEdit={(i) => setEditing(i)}
                       onDelete={(i) => conv.remove(i.id).catch(fail)}

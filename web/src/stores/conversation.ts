@@ -7,15 +7,23 @@
  *   worker refuses (OUTBOX_FULL, TOO_LARGE...), the local item is removed and the error rethrown.
  * - `edit` and `remove` change the item first and restore it if the worker fails, then rethrow.
  * - History events from the worker are the truth: they upsert by id and keep `seq` order.
+ * - File transfers: progress, speed and time left (transfer-rate.ts; sampled again every
+ *   second, so a stalled transfer's speed falls), why one ended, and pause, resume, cancel and
+ *   send again.
  */
 import { createStore, produce, reconcile, unwrap } from 'solid-js/store';
 import type { Client } from '../ui-thread/client.ts';
-import type { FileProgress, HistoryItem } from '../messages/protocol.ts';
+import type { FileFailed, FileProgress, HistoryItem } from '../messages/protocol.ts';
+import { RateMeter, type Rate } from './transfer-rate.ts';
 
 export interface ConversationState {
   items: HistoryItem[];
   /** Transfers in progress, by fileId. */
   progress: Record<string, FileProgress>;
+  /** Speed and time left of transfers in progress (not paused), by fileId. */
+  rates: Record<string, Rate>;
+  /** Why a transfer ended without the file (seen during this session), by fileId. */
+  ended: Record<string, FileFailed['reason']>;
   loaded: boolean;
 }
 
@@ -29,7 +37,9 @@ export function isLocal(item: HistoryItem): boolean {
 }
 
 export function createConversation(client: Client, contact: string) {
-  const [state, setState] = createStore<ConversationState>({ items: [], progress: {}, loaded: false });
+  const [state, setState] = createStore<ConversationState>({ items: [], progress: {}, rates: {}, ended: {}, loaded: false });
+  const meters = new Map<string, RateMeter>();
+  const RESAMPLE_MS = 1_000;
 
   function upsert(item: HistoryItem): void {
     if (item.contact !== contact || item.kind === 'pending') return;
@@ -55,15 +65,44 @@ export function createConversation(client: Client, contact: string) {
     setState('items', (items) => items.filter((i) => i.id !== id));
   }
 
+  function endTransfer(fileId: string): void {
+    meters.delete(fileId);
+    setState('progress', produce((all) => void delete all[fileId]));
+    setState('rates', produce((all) => void delete all[fileId]));
+  }
+
+  function sample(p: FileProgress): void {
+    let m = meters.get(p.fileId);
+    if (!m) meters.set(p.fileId, (m = new RateMeter()));
+    if (p.paused) {
+      m.reset();
+      setState('rates', produce((all) => void delete all[p.fileId]));
+      return;
+    }
+    m.add(Date.now(), p.bytes);
+    const r = m.rate(p.size);
+    if (r) setState('rates', p.fileId, r);
+  }
+
   const offs = [
     client.on('history', upsert),
     client.on('progress', (p) => {
       if (p.contact !== contact) return;
-      if (p.chunks >= p.totalChunks) setState('progress', produce((all) => void delete all[p.fileId]));
-      else setState('progress', p.fileId, p);
+      if (p.chunks >= p.totalChunks) return endTransfer(p.fileId);
+      // `paused` written out: the store merges objects, and a resumed transfer's event omits it
+      setState('progress', p.fileId, { ...p, paused: p.paused ?? false });
+      sample(p);
     }),
-    client.on('file-failed', (f) => f.contact === contact && setState('progress', produce((all) => void delete all[f.fileId]))),
+    client.on('file-failed', (f) => {
+      if (f.contact !== contact) return;
+      endTransfer(f.fileId);
+      setState('ended', f.fileId, f.reason);
+    }),
   ];
+  // A transfer that stalls sends no progress: sampled again with the same bytes, its speed falls.
+  const resample = setInterval(() => {
+    for (const p of Object.values(state.progress)) sample({ ...unwrap(p) });
+  }, RESAMPLE_MS);
 
   /** A detached copy (store items are updated in place). */
   const copy = (i: HistoryItem): HistoryItem => structuredClone(unwrap(i));
@@ -119,6 +158,22 @@ export function createConversation(client: Client, contact: string) {
       return client.api.sendFile({ contact, name: file.name, mime: file.type, bytes });
     },
 
+    pauseFile: (fileId: string) => client.api.pauseFile({ contact, fileId }),
+    resumeFile: (fileId: string) => client.api.resumeFile({ contact, fileId }),
+    /** Cancels a transfer either way; the peer is told (it sees file-failed, this side does not). */
+    async cancelFile(fileId: string): Promise<void> {
+      await client.api.cancelFile({ contact, fileId });
+      endTransfer(fileId);
+      setState('ended', fileId, 'cancelled');
+    },
+
+    /** Offers a sent file again (its bytes were kept when it was first sent), as a new transfer. */
+    async retryFile(fileId: string): Promise<{ id: string; fileId: string }> {
+      const f = await client.api.fileBytes({ contact, fileId });
+      if (!f) throw new Error('this file is no longer kept here: choose it again to send it');
+      return client.api.sendFile({ contact, name: f.name, mime: f.mime, bytes: f.bytes });
+    },
+
     /** Incoming messages shown but not read yet. */
     unreadIds: () => state.items.filter((i) => i.dir === 'in' && !i.read && !i.deleted).map((i) => i.id),
 
@@ -136,6 +191,7 @@ export function createConversation(client: Client, contact: string) {
     },
 
     dispose(): void {
+      clearInterval(resample);
       for (const off of offs) off();
     },
   };

@@ -72,6 +72,8 @@ export function createApi(host: Host): Remote<Api> {
       return e().sendFile(contact, { name, mime, bytes });
     },
     cancelFile: async ({ contact, fileId }) => e().cancelFile(contact, fileId),
+    pauseFile: async ({ contact, fileId }) => e().pauseFile(contact, fileId),
+    resumeFile: async ({ contact, fileId }) => e().resumeFile(contact, fileId),
     fileBytes: async ({ contact, fileId }) => host.files.get(`${contact}/${fileId}`),
 
     createInvite: async (o) => e().createInvite(o),
