@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { FILE_CHUNK_SIZE, MAX_FILE_SIZE } from '@parley/generated';
+import type { FileProgress } from '@parley/runtime/engine';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { findContact, label } from '../../contacts.ts';
@@ -48,14 +49,22 @@ export class FileSendCommand extends OnlineCommand {
       let total = -1;
       let failed: string | undefined;
       let kick = (): void => undefined;
+      const early: FileProgress[] = [];
+      const onProgress = (p: FileProgress): void => {
+        if (p.fileId !== fileId) return;
+        total = p.totalChunks;
+        chunksDone = this.wait === 'sent' ? (p.sent ?? p.chunks) : p.chunks;
+        bar?.update(Math.min(p.size, Math.round((chunksDone / Math.max(1, p.totalChunks)) * p.size)), p.size);
+        if (this.json && steps.pass(p)) writeJson(this.context.stdout, progressEvent(s.engine, p));
+        kick();
+      };
       const offs = [
         s.engine.on('file-progress', (p) => {
-          if (p.direction !== 'out' || p.contact !== c.key || (fileId !== undefined && p.fileId !== fileId)) return;
-          total = p.totalChunks;
-          chunksDone = this.wait === 'sent' ? (p.sent ?? p.chunks) : p.chunks;
-          bar?.update(Math.min(p.size, Math.round((chunksDone / Math.max(1, p.totalChunks)) * p.size)), p.size);
-          if (this.json && steps.pass(p)) writeJson(this.context.stdout, progressEvent(s.engine, p));
-          kick();
+          if (p.direction !== 'out' || p.contact !== c.key) return;
+          // Until sendFile answers, this file's id is unknown and another transfer to the same
+          // contact (one an earlier command left, resumed now) may report too: held until then.
+          if (fileId === undefined) early.push(p);
+          else onProgress(p);
         }),
         s.engine.on(this.wait === 'sent' ? 'sent' : 'delivered', (e) => {
           for (const id of 'ids' in e ? e.ids : [e.id]) offerDone.add(id);
@@ -72,6 +81,7 @@ export class FileSendCommand extends OnlineCommand {
         const r = await s.engine.sendFile(c.key, { name, mime: this.mime ?? detectMime(name, head), source }).finally(() => source.close());
         fileId = r.fileId;
         offerId = r.id;
+        for (const p of early.splice(0)) onProgress(p);
         if (c.state === 'accepted') {
           const expected = Math.ceil(fileSize / FILE_CHUNK_SIZE);
           await new Promise<void>((resolveWait, reject) => {
