@@ -67,14 +67,16 @@ export function contactGraph(n: number, r: () => number): [number, number][] {
 }
 
 /**
- * The outage plan: the lone relay's kills, or a cluster's node kills and Redis restarts
- * interleaved (node, redis, node, ...) while both last.
+ * The outage plan: the lone relay's kills, or a cluster's Redis restarts and node kills
+ * interleaved (redis, node, redis, ...) while both last. A Redis restart goes first: what an
+ * emptied Redis loses can take one or two RESEND_INTERVAL_MS to come back (README "On a
+ * cluster"), so it gets the most time before the drain ends.
  */
 export function outagePlan(o: Pick<SoakOptions, 'kills' | 'nodeKills' | 'redisRestarts'>): ('relay' | 'node' | 'redis')[] {
   const out: ('relay' | 'node' | 'redis')[] = Array.from({ length: o.kills }, () => 'relay');
   for (let n = o.nodeKills, r = o.redisRestarts; n + r > 0; ) {
-    if (n > 0) (n--, out.push('node'));
     if (r > 0) (r--, out.push('redis'));
+    if (n > 0) (n--, out.push('node'));
   }
   return out;
 }

@@ -117,7 +117,7 @@ describe('flags', () => {
   it('take a cluster: nodes, node kills and Redis restarts, interleaved on the timeline', () => {
     const o = parseArgs(['--nodes', '3', '--node-kills', '2', '--redis-restarts', '1']) as Exclude<ReturnType<typeof parseArgs>, 'help'>;
     expect(o).toMatchObject({ nodes: 3, nodeKills: 2, redisRestarts: 1, kills: 0 });
-    expect(outagePlan(o)).toEqual(['node', 'redis', 'node']);
+    expect(outagePlan(o)).toEqual(['redis', 'node', 'node']);
     expect(outagePlan({ kills: 2, nodeKills: 0, redisRestarts: 0 })).toEqual(['relay', 'relay']);
     expect(parseArgs([])).toMatchObject({ nodes: 1, nodeKills: 0, redisRestarts: 0 });
   });
