@@ -39,7 +39,8 @@ export class CuttableTransport implements Transport {
 }
 
 export interface ClientHooks {
-  relay: { url: string; x: Uint8Array; ed: Uint8Array };
+  /** `endpoints`: every node of a relay cluster (the engine fails over between them). */
+  relay: { url: string; endpoints?: string[] | undefined; x: Uint8Array; ed: Uint8Array };
   backend: CryptoBackend;
   latency(sentAt: number, ms: number): void;
   dropped(code: string): void;
@@ -87,6 +88,10 @@ export class Client {
   readonly #errors: string[] = [];
   readonly #oooSamples: string[] = [];
   #disconnects = 0;
+  /** Outbox resends of engines already stopped ("restart" disconnects). */
+  #resendsBefore = 0;
+  /** The relay node the engine was last online on (cluster runs kill one node at a time). */
+  endpoint: string | undefined;
   #bad = 0;
   #chain: Promise<void> = Promise.resolve();
   pending = 0;
@@ -223,6 +228,7 @@ export class Client {
       this.engine = undefined;
       await this.#chain;
       await e?.stop();
+      this.#resendsBefore += e?.outboxResends ?? 0;
     }
     await sleep(offlineUntil - Date.now());
     await this.reconnect();
@@ -261,6 +267,7 @@ export class Client {
       historyDup,
       historyMissing,
       outbox: this.engine?.outboxSize ?? -1,
+      resends: this.#resendsBefore + (this.engine?.outboxResends ?? 0),
       fileFailures: this.#fileFailures,
       engineErrors: this.#errors,
       oooSamples: this.#oooSamples,

@@ -11,7 +11,8 @@ import { fromHex, pickBackend } from '@parley/runtime/crypto';
 import { flood, slowReader, type FloodResult, type SlowReaderResult } from './faults.ts';
 import type { Disconnect, WorkerReport, WorkerStatus } from './ipc.ts';
 import { prng } from './messages.ts';
-import { SETUP_SHARE, TIMELINE, drainReserveMs, finishReserveMs, type SoakOptions } from './options.ts';
+import { NODE_DOWN_MS, SETUP_SHARE, TIMELINE, drainReserveMs, finishReserveMs, type SoakOptions } from './options.ts';
+import { RedisProcess } from './redis-process.ts';
 import { RelayProcess, freePort } from './relay-process.ts';
 import { WorkerProc } from './workers.ts';
 
@@ -19,11 +20,16 @@ export interface RunData {
   options: SoakOptions;
   timing: { relayStartMs: number; initMs: number; connectMs: number; pairMs: number; setupMs: number; loadMs: number; drainMs: number | null; totalMs: number };
   edges: number;
-  kills: { k: number; atMs: number; restartMs: number; killAt: number }[];
+  /**
+   * The outages, in order: `relay` a lone relay's SIGKILL, `node` one cluster node's (`node` its
+   * index), `redis` redis-server's. `restartMs`: from the kill until the relay (or every node,
+   * after Redis) answered /healthz again.
+   */
+  kills: { k: number; what: 'relay' | 'node' | 'redis'; node?: number; atMs: number; restartMs: number; killAt: number }[];
   reports: WorkerReport[];
   flood: FloodResult | null;
   slow: SlowReaderResult | null;
-  relay: { peakRssKiB: number; startRssKiB: number; cpuMs: number; crashes: string[]; counters: Record<string, number> };
+  relay: { nodes: number; peakRssKiB: number; startRssKiB: number; cpuMs: number; crashes: string[]; counters: Record<string, number> };
   /** CPU time of this (coordinator) process, ms: the raw fault clients run here. */
   cpuMs: number;
   crashes: string[];
@@ -40,6 +46,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 const IPC_TIMEOUT_MS = 60_000;
 /** No kill later than this before the load ends. */
 const KILL_MARGIN_MS = 2000;
+/** How long redis-server stays down in a Redis restart. */
+const REDIS_DOWN_MS = 2000;
+/** Longest a relay or node may take to answer /healthz after a (re)start. */
+const RESTART_TIMEOUT_MS = 60_000;
 
 /** Ring i → i+1, plus n/2 random chords; each edge is [inviter, invitee]. */
 export function contactGraph(n: number, r: () => number): [number, number][] {
@@ -56,28 +66,63 @@ export function contactGraph(n: number, r: () => number): [number, number][] {
   return out;
 }
 
-/** Runs the soak; `dir` (empty, private) takes the relay's key file and log. */
+/**
+ * The outage plan: the lone relay's kills, or a cluster's Redis restarts and node kills
+ * interleaved (redis, node, redis, ...) while both last. A Redis restart goes first: what an
+ * emptied Redis loses can take one or two RESEND_INTERVAL_MS to come back (README "On a
+ * cluster"), so it gets the most time before the drain ends.
+ */
+export function outagePlan(o: Pick<SoakOptions, 'kills' | 'nodeKills' | 'redisRestarts'>): ('relay' | 'node' | 'redis')[] {
+  const out: ('relay' | 'node' | 'redis')[] = Array.from({ length: o.kills }, () => 'relay');
+  for (let n = o.nodeKills, r = o.redisRestarts; n + r > 0; ) {
+    if (r > 0) (r--, out.push('redis'));
+    if (n > 0) (n--, out.push('node'));
+  }
+  return out;
+}
+
+/** Runs the soak; `dir` (empty, private) takes the relay's key file and the logs. */
 export async function runSoak(o: SoakOptions, dir: string, say: (line: string) => void): Promise<RunData> {
   const t0 = Date.now();
   const r = prng(o.seed);
   const keyFile = join(dir, 'relay.key');
   writeFileSync(keyFile, randomBytes(SEED_SIZE).toString('hex') + '\n', { mode: 0o600 });
-  const relay = new RelayProcess({
-    port: await freePort(),
-    metricsPort: await freePort(),
-    keyFile,
-    logFile: join(dir, 'relay.log'),
-    noWebRoot: join(dir, 'no-web'),
-    maxConnectionsPerAddress: o.clients + 1000,
-    handshakesPerAddressPerMinute: Number.MAX_SAFE_INTEGER,
-  });
+  // a cluster: redis-server, and nodes that share the key file and list each other as endpoints
+  const cluster = o.nodes > 1;
+  const redis = cluster ? new RedisProcess(await freePort(), dir, join(dir, 'redis.log')) : undefined;
+  const ports: number[] = [];
+  for (let i = 0; i < o.nodes; i++) ports.push(await freePort());
+  const endpoints = ports.map((p) => `ws://127.0.0.1:${p}/`);
+  const nodes: RelayProcess[] = [];
+  for (let i = 0; i < o.nodes; i++) {
+    nodes.push(new RelayProcess({
+      port: ports[i]!,
+      metricsPort: await freePort(),
+      keyFile,
+      logFile: join(dir, cluster ? `relay-${i}.log` : 'relay.log'),
+      noWebRoot: join(dir, 'no-web'),
+      maxConnectionsPerAddress: o.clients + 1000,
+      handshakesPerAddressPerMinute: Number.MAX_SAFE_INTEGER,
+      extraArgs: redis ? ['--redis-url', redis.url, '--endpoints', endpoints.join(',')] : [],
+    }));
+  }
+  // the faults' raw clients and the slow reader's metrics use the first node
+  const relay = nodes[0]!;
   const workers: WorkerProc[] = [];
   const counters: Record<string, number> = {};
-  const snapshot = async () => {
+  /** Adds a node's counters: once per incarnation, before its kill and at the end. */
+  const snapshot = async (node: RelayProcess) => {
     try {
-      for (const [k, v] of await relay.metrics()) if (/^parley_relay_\w+_total\b/.test(k)) counters[k] = (counters[k] ?? 0) + v;
+      for (const [k, v] of await node.metrics()) if (/^parley_relay_\w+_total\b/.test(k)) counters[k] = (counters[k] ?? 0) + v;
     } catch {
-      // the relay is down: that incarnation's last counters are lost
+      // the node is down: that incarnation's last counters are lost
+    }
+  };
+  const allReady = async (timeoutMs: number) => {
+    const t = Date.now();
+    while (!(await Promise.all(nodes.map((n) => n.ready()))).every(Boolean)) {
+      if (Date.now() - t > timeoutMs) throw new Error(`not every node was ready within ${timeoutMs} ms after Redis came back`);
+      await sleep(100);
     }
   };
   const all = <T>(f: (w: WorkerProc) => Promise<T>) => Promise.all(workers.map(f));
@@ -86,11 +131,14 @@ export async function runSoak(o: SoakOptions, dir: string, say: (line: string) =
     const setupLeft = () => Math.max(1000, setupDeadline - Date.now());
     // anything failing before the load starts is a setup failure (exit 2)
     const setup = <T>(p: Promise<T>): Promise<T> => p.catch((e: Error) => Promise.reject(e instanceof SetupError ? e : new SetupError(e.message)));
-    const relayStartMs = await setup(relay.start(setupLeft()));
+    if (redis) await setup(redis.start());
+    const relayStartMs = Math.max(...(await setup(Promise.all(nodes.map((n) => n.start(setupLeft()))))));
     if (o.kills > 0) relay.prepare();
-    const address = await relay.address();
+    const address = { ...(await relay.address()), ...(cluster ? { endpoints } : {}) };
     const keys = { x: fromHex(address.x), ed: fromHex(address.ed) };
-    say(`relay up on ${address.url} in ${(relayStartMs / 1000).toFixed(1)} s (pid ${relay.pid}); ${o.workers} load processes`);
+    say(cluster
+      ? `${o.nodes} relay nodes on ${redis!.url} up in ${(relayStartMs / 1000).toFixed(1)} s (${endpoints.join(' ')}); ${o.workers} load processes`
+      : `relay up on ${address.url} in ${(relayStartMs / 1000).toFixed(1)} s (pid ${relay.pid}); ${o.workers} load processes`);
 
     // clients, round-robin over the load processes
     const owner = (i: number) => workers[i % o.workers]!;
@@ -144,7 +192,8 @@ export async function runSoak(o: SoakOptions, dir: string, say: (line: string) =
     await all((w) =>
       w.request({ t: 'load', rate: (o.rate * countOf(o, w.index)) / o.clients, fileShare: o.fileShare, disconnects: disconnects.filter((d) => owner(d.client) === w) }, 'ok', IPC_TIMEOUT_MS),
     );
-    say(`load for ${(loadMs / 1000).toFixed(0)} s at ${o.rate} msg/s; ${disconnects.length} clients disconnect abruptly; ${o.kills} relay kill(s)`);
+    const plan = outagePlan(o);
+    say(`load for ${(loadMs / 1000).toFixed(0)} s at ${o.rate} msg/s; ${disconnects.length} clients disconnect abruptly; ${cluster ? `${o.nodeKills} node kill(s), ${o.redisRestarts} Redis restart(s)` : `${o.kills} relay kill(s)`}`);
 
     const backend = await pickBackend();
     // fault tasks run beside the load; a failure is reported, never left unhandled
@@ -164,25 +213,48 @@ export async function runSoak(o: SoakOptions, dir: string, say: (line: string) =
     }).catch(onError('slow reader'));
     const kills: RunData['kills'] = [];
     const killTask = (async () => {
-      for (let k = 0; k < o.kills; k++) {
-        await sleep(at(T.killsFrom + (T.killsSpan * k) / o.kills) - Date.now());
-        // each kill finds every client online, so its reconnect figures stand alone
+      let nodeKills = 0;
+      for (let k = 0; k < plan.length; k++) {
+        const what = plan[k]!;
+        await sleep(at(T.killsFrom + (T.killsSpan * k) / plan.length) - Date.now());
+        // each outage finds every client online, so its reconnect figures stand alone
         const last = loadStart + loadMs - KILL_MARGIN_MS;
         while (Date.now() < last && !(await status(workers).then((s) => s.online === s.clients, () => false))) await sleep(250);
         if (Date.now() >= last) {
-          say(`kill ${k + 1} skipped: not every client was back online before the end of the load`);
+          say(`outage ${k + 1} (${what}) skipped: not every client was back online before the end of the load`);
           break;
         }
-        await snapshot();
-        await all((w) => w.request({ t: 'kill', k }, 'ok', IPC_TIMEOUT_MS));
+        if (what === 'redis') {
+          // every node closes its sessions when Redis goes: every client is watched
+          await all((w) => w.request({ t: 'kill', k }, 'ok', IPC_TIMEOUT_MS));
+          const killAt = Date.now();
+          await redis!.kill();
+          await sleep(REDIS_DOWN_MS);
+          await redis!.start();
+          await allReady(RESTART_TIMEOUT_MS);
+          const restartMs = Date.now() - killAt;
+          kills.push({ k, what, atMs: killAt - loadStart, restartMs, killAt });
+          say(`outage ${k + 1}: Redis SIGKILL at +${((killAt - loadStart) / 1000).toFixed(1)} s, every node ready again ${(restartMs / 1000).toFixed(1)} s later`);
+          continue;
+        }
+        const i = what === 'node' ? nodeKills++ % nodes.length : 0;
+        const node = nodes[i]!;
+        await snapshot(node);
+        await all((w) => w.request(cluster ? { t: 'kill', k, node: node.wsUrl } : { t: 'kill', k }, 'ok', IPC_TIMEOUT_MS));
         const killAt = Date.now();
-        await relay.kill();
-        const restartMs = await relay.start(60_000);
-        const again = await relay.address();
+        await node.kill();
+        if (what === 'node') {
+          node.prepare(); // loads while the node is down
+          await sleep(NODE_DOWN_MS);
+        }
+        const restartMs = await node.start(RESTART_TIMEOUT_MS);
+        const again = await node.address();
         if (again.x !== address.x || again.ed !== address.ed) throw new Error('the restarted relay has other keys');
-        kills.push({ k, atMs: killAt - loadStart, restartMs, killAt });
-        if (k + 1 < o.kills) relay.prepare();
-        say(`kill ${k + 1}: SIGKILL at +${((killAt - loadStart) / 1000).toFixed(1)} s, relay back in ${(restartMs / 1000).toFixed(1)} s`);
+        kills.push({ k, what, ...(what === 'node' ? { node: i } : {}), atMs: killAt - loadStart, restartMs, killAt });
+        if (what === 'relay' && k + 1 < plan.length) relay.prepare();
+        say(what === 'node'
+          ? `outage ${k + 1}: node ${i} SIGKILL at +${((killAt - loadStart) / 1000).toFixed(1)} s, down ${NODE_DOWN_MS / 1000} s, back in ${(restartMs / 1000).toFixed(1)} s`
+          : `kill ${k + 1}: SIGKILL at +${((killAt - loadStart) / 1000).toFixed(1)} s, relay back in ${(restartMs / 1000).toFixed(1)} s`);
       }
     })().catch(onError('relay kill'));
     const progress = setInterval(() => {
@@ -204,7 +276,7 @@ export async function runSoak(o: SoakOptions, dir: string, say: (line: string) =
     clearInterval(progress);
     say(drainMs === null ? 'drain did not finish in time' : `drained in ${(drainMs / 1000).toFixed(1)} s`);
     const [floodRes, slowRes] = await Promise.all([floodTask, slowTask, killTask]);
-    await snapshot();
+    for (const n of nodes) await snapshot(n);
     const reports = await all(async (w) => (await w.request({ t: 'report' }, 'report', IPC_TIMEOUT_MS)).report);
     return {
       options: o,
@@ -214,14 +286,22 @@ export async function runSoak(o: SoakOptions, dir: string, say: (line: string) =
       reports,
       flood: floodRes,
       slow: slowRes,
-      relay: { peakRssKiB: relay.peakRssKiB, startRssKiB: relay.startRssKiB ?? 0, cpuMs: relay.cpuMs, crashes: relay.crashes, counters },
+      relay: {
+        nodes: o.nodes,
+        peakRssKiB: Math.max(...nodes.map((n) => n.peakRssKiB)),
+        startRssKiB: Math.max(...nodes.map((n) => n.startRssKiB ?? 0)),
+        cpuMs: nodes.reduce((a, n) => a + n.cpuMs, 0),
+        crashes: [...nodes.flatMap((n, i) => n.crashes.map((c) => (cluster ? `node ${i}: ${c}` : c))), ...(redis?.crashes.map((c) => `redis-server: ${c}`) ?? [])],
+        counters,
+      },
       cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
       crashes: workers.flatMap((w) => w.crashes),
       errors,
     };
   } finally {
     await Promise.all(workers.map((w) => w.exit(10_000)));
-    await relay.stop();
+    await Promise.all(nodes.map((n) => n.stop()));
+    await redis?.kill();
   }
 }
 

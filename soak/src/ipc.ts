@@ -6,6 +6,8 @@
 
 export interface RelayAddress {
   url: string;
+  /** A cluster's node URLs (the engine fails over between them); unset: `url` alone. */
+  endpoints?: string[];
   /** Hex of the relay's pinned X25519 and Ed25519 public keys. */
   x: string;
   ed: string;
@@ -27,7 +29,8 @@ export type ToWorker =
   | { t: 'invite'; rid: number; edges: { e: number; a: number }[] }
   | { t: 'add'; rid: number; deadline: number; items: { e: number; b: number; link: string }[] }
   | { t: 'load'; rid: number; rate: number; fileShare: number; disconnects: Disconnect[] }
-  | { t: 'kill'; rid: number; k: number }
+  /** Kill `k` is about to happen; `node`: only clients online on that node URL are hit. */
+  | { t: 'kill'; rid: number; k: number; node?: string }
   | { t: 'drain'; rid: number }
   | { t: 'status'; rid: number }
   | { t: 'report'; rid: number }
@@ -67,6 +70,8 @@ export interface ClientRecord {
   historyDup: number;
   historyMissing: number;
   outbox: number;
+  /** Outbox frames the client's engines put on the wire again (Engine.outboxResends, summed). */
+  resends: number;
   fileFailures: string[];
   engineErrors: string[];
   /** A few texts shown after a later one from the same sender. */

@@ -18,7 +18,20 @@ export interface SoakOptions {
   faults: boolean;
   seed: number;
   json: boolean;
+  /** Relay nodes: 1 is one relay process without Redis; 2..5 a cluster on a redis-server. */
+  nodes: number;
+  /** Cluster runs: SIGKILL of one node (restarted after NODE_DOWN_MS). */
+  nodeKills: number;
+  /** Cluster runs: SIGKILL of redis-server (restarted on the same port, empty). */
+  redisRestarts: number;
 }
+
+/** Bounds of the cluster flags (a node kill and a Redis restart each cost a reconnect storm). */
+export const MAX_NODES = 5;
+export const MAX_NODE_KILLS = 20;
+export const MAX_REDIS_RESTARTS = 10;
+/** How long a killed node stays down before it is started again. */
+export const NODE_DOWN_MS = 2000;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -31,7 +44,10 @@ Usage: npm run soak -- [options]
 
   --clients N    clients (runtime engines on 127.0.0.1)               default 1000
   --seconds S    the whole run's budget, setup to report              default 180
-  --kills K      relay SIGKILL + restart (same port, same key)        default 2
+  --kills K      relay SIGKILL + restart (same port, same key)        default 2 (0 with --nodes > 1)
+  --nodes N      relay nodes: 1 alone, 2..5 a cluster on redis-server default 1
+  --node-kills K cluster: SIGKILL one node, restart it after 2 s      default 0
+  --redis-restarts K  cluster: SIGKILL redis-server and start it again  default 0
   --rate R       messages per second, all clients together            default 100
   --files F      share of messages that are files (0..1)              default 0.05
   --workers W    load processes                                       default 2..4 by N
@@ -71,21 +87,33 @@ export function parseArgs(argv: string[]): SoakOptions | 'help' {
       case '--rate': o.rate = num(flag, value(), 0.1, 100_000, false); break;
       case '--files': o.fileShare = num(flag, value(), 0, 1, false); break;
       case '--workers': o.workers = num(flag, value(), 1, 64); break;
+      case '--nodes': o.nodes = num(flag, value(), 1, MAX_NODES); break;
+      case '--node-kills': o.nodeKills = num(flag, value(), 0, MAX_NODE_KILLS); break;
+      case '--redis-restarts': o.redisRestarts = num(flag, value(), 0, MAX_REDIS_RESTARTS); break;
       case '--seed': o.seed = num(flag, value(), 0, 2 ** 32 - 1); break;
       default: throw new UsageError(`unknown option ${JSON.stringify(a)}`);
     }
   }
   const clients = o.clients ?? 1000;
+  const nodes = o.nodes ?? 1;
+  if (nodes === 1 && ((o.nodeKills ?? 0) > 0 || (o.redisRestarts ?? 0) > 0)) {
+    throw new UsageError('--node-kills and --redis-restarts need a cluster: add --nodes 2 or more');
+  }
+  // a cluster's nodes are killed one at a time (--node-kills); --kills is the lone relay's
+  if (nodes > 1 && (o.kills ?? 0) > 0) throw new UsageError('--kills is for one relay; a cluster takes --node-kills');
   return {
     clients,
     seconds: o.seconds ?? 180,
-    kills: o.kills ?? 2,
+    kills: o.kills ?? (nodes > 1 ? 0 : 2),
     rate: o.rate ?? 100,
     fileShare: o.fileShare ?? 0.05,
     workers: Math.min(o.workers ?? defaultWorkers(clients), clients),
     faults: o.faults ?? true,
     seed: o.seed ?? Math.floor(Math.random() * 2 ** 32),
     json: o.json ?? false,
+    nodes,
+    nodeKills: o.nodeKills ?? 0,
+    redisRestarts: o.redisRestarts ?? 0,
   };
 }
 
@@ -95,12 +123,17 @@ export const SETUP_SHARE = 0.5;
 export const finishReserveMs = (o: SoakOptions): number => 5000 + o.clients;
 
 /**
- * The drain's reserve. With kills, every client reconnects after the last one and resends
- * at once; without, a frame lost to a cut socket is resent only after RESEND_INTERVAL_MS
- * (checked every third of it), so the drain must cover that (unless nothing is cut).
+ * The drain's reserve. With kills of a lone relay, every client reconnects after the last one
+ * and resends at once; without, a frame lost to a cut socket is resent only after
+ * RESEND_INTERVAL_MS (checked every third of it), so the drain must cover that (unless nothing
+ * is cut). A cluster always needs that cover: a node's SIGKILL loses frames in flight from
+ * senders on other nodes, which stay online and resend only after the interval, and an emptied
+ * Redis loses receipts that open a chain (never resent), so the messages after them wait for
+ * the receiver's KEM_MISSING nudge and their resend.
  */
 export function drainReserveMs(o: SoakOptions, remainingMs: number): number {
-  const floor = o.kills > 0 || !o.faults ? 15_000 : Math.ceil((RESEND_INTERVAL_MS * 4) / 3) + 5000;
+  const resendFloor = Math.ceil((RESEND_INTERVAL_MS * 4) / 3) + 5000;
+  const floor = o.nodeKills + o.redisRestarts > 0 ? resendFloor : o.kills > 0 || !o.faults ? 15_000 : resendFloor;
   return Math.max(floor, 0.3 * remainingMs);
 }
 

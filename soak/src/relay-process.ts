@@ -28,6 +28,8 @@ export interface RelayProcessOptions {
   /** Every client connects from 127.0.0.1: the per-address caps are raised to this. */
   maxConnectionsPerAddress: number;
   handshakesPerAddressPerMinute: number;
+  /** A cluster node's settings (`--redis-url`, `--endpoints`); none for a lone relay. */
+  extraArgs?: string[];
 }
 
 /** A free TCP port on 127.0.0.1 (bound, then released). */
@@ -66,10 +68,17 @@ export class RelayProcess {
   /** Exits we did not cause (a relay crash), with their code or signal. */
   readonly crashes: string[] = [];
   readonly httpUrl: string;
+  readonly wsUrl: string;
 
   constructor(o: RelayProcessOptions) {
     this.#o = o;
     this.httpUrl = `http://127.0.0.1:${o.port}`;
+    this.wsUrl = `ws://127.0.0.1:${o.port}/`;
+  }
+
+  /** Whether /healthz answers 200 (a cluster node says 503 while it cannot reach Redis). */
+  ready(): Promise<boolean> {
+    return fetch(`${this.httpUrl}/healthz`).then((r) => r.ok, () => false);
   }
 
   /** CPU time of every incarnation, as last sampled, ms. */
@@ -92,6 +101,7 @@ export class RelayProcess {
       'start', '--host', '127.0.0.1', '--port', String(o.port), '--metrics-host', '127.0.0.1', '--metrics-port', String(o.metricsPort), '--key-file', o.keyFile, '--log-level', 'warn', '--web-root', o.noWebRoot,
       '--max-connections-per-address', String(o.maxConnectionsPerAddress),
       '--handshakes-per-address-per-minute', String(o.handshakesPerAddressPerMinute),
+      ...(o.extraArgs ?? []),
     ];
     const child = fork(RELAY_CHILD, args, { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', log, log, 'ipc'] });
     closeSync(log);
@@ -181,6 +191,6 @@ export class RelayProcess {
 
   async address(): Promise<RelayAddress> {
     const doc = (await (await fetch(this.httpUrl + WELL_KNOWN_PATH)).json()) as { relay_x: string; relay_ed: string };
-    return { url: `ws://127.0.0.1:${this.#o.port}/`, x: doc.relay_x, ed: doc.relay_ed };
+    return { url: this.wsUrl, x: doc.relay_x, ed: doc.relay_ed };
   }
 }

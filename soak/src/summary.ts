@@ -7,6 +7,9 @@ import type { RunData } from './coordinator.ts';
 import { percentile, timeToShare, verify, type Tally } from './verify.ts';
 
 export interface KillReport {
+  /** `relay`: the lone relay; `node`: one cluster node (`node` its index); `redis`: redis-server. */
+  what: 'relay' | 'node' | 'redis';
+  node?: number;
   atS: number;
   restartMs: number;
   watched: number;
@@ -30,6 +33,11 @@ export interface SoakReport {
   history: { duplicates: number; missing: number };
   badPayloads: number;
   outboxLeft: number;
+  /**
+   * Outbox frames the clients' engines put on the wire again (Engine.outboxResends summed over
+   * every client and engine): what reconnects, kills and Redis losing its mailboxes cost.
+   */
+  resends: { total: number; clients: number; max: number };
   /** Send to display, texts: all, and those sent while the relay was up and its clients back. */
   latencyMs: Latency & { outsideOutages: Latency };
   /** CPU seconds used: the relay (all incarnations), the load processes, the coordinator. */
@@ -61,6 +69,12 @@ const merge = (ms: Record<string, number>[]) => {
   return out;
 };
 
+function resends(perClient: number[]): SoakReport['resends'] {
+  return { total: sum(perClient), clients: perClient.filter((n) => n > 0).length, max: perClient.reduce((a, b) => Math.max(a, b), 0) };
+}
+
+const outageName = (k: KillReport): string => (k.what === 'node' ? `node ${k.node} kill` : k.what === 'redis' ? 'Redis restart' : 'kill');
+
 export function summarize(run: RunData): SoakReport {
   const reps = run.reports;
   const v = verify(reps.flatMap((w) => w.clients));
@@ -74,7 +88,7 @@ export function summarize(run: RunData): SoakReport {
       while (backPerSecond.length <= s) backPerSecond.push(0);
       backPerSecond[s]!++;
     }
-    return { atS: k.atMs / 1000, restartMs: k.restartMs, watched, back: delays.length, online95Ms: timeToShare(delays, watched, 0.95), online100Ms: timeToShare(delays, watched, 1), backPerSecond };
+    return { what: k.what, ...(k.node !== undefined ? { node: k.node } : {}), atS: k.atMs / 1000, restartMs: k.restartMs, watched, back: delays.length, online95Ms: timeToShare(delays, watched, 0.95), online100Ms: timeToShare(delays, watched, 1), backPerSecond };
   });
   // outages: from each kill until every client was back (or the next kill, or the end)
   const outages = run.kills.map((k, i) => [k.killAt, k.killAt + (kills[i]!.online100Ms ?? Infinity)] as const);
@@ -103,9 +117,10 @@ export function summarize(run: RunData): SoakReport {
   check(crashes.length > 0, `${crashes.length} client crash(es)`);
   check(v.engineErrors.length > 0, `${v.engineErrors.length} engine error event(s)`);
   check(run.relay.crashes.length > 0, `the relay crashed: ${run.relay.crashes.join(', ')}`);
-  check(run.kills.length < run.options.kills, `${run.kills.length} of ${run.options.kills} relay kills happened`);
-  check(kills.some((k) => k.online100Ms === null), 'after a kill, not every client came back before the next one or the end');
   const o = run.options;
+  const planned = o.kills + o.nodeKills + o.redisRestarts;
+  check(run.kills.length < planned, `${run.kills.length} of ${planned} planned outages (relay kills, node kills, Redis restarts) happened`);
+  check(kills.some((k) => k.online100Ms === null), 'after an outage, not every client came back before the next one or the end');
   check(o.faults && (run.flood === null || run.flood.unexpected > 0 || run.flood.connections === 0), 'the relay did not close every malformed connection as the spec says');
   check(o.faults && (run.slow === null || !run.slow.dropped || !run.slow.senderOpen), 'the slow reader was not dropped, or its sender was');
   for (const e of run.errors) f.push(e);
@@ -122,6 +137,7 @@ export function summarize(run: RunData): SoakReport {
     history: { duplicates: v.historyDuplicates, missing: v.historyMissing },
     badPayloads: v.badPayloads,
     outboxLeft: v.outboxLeft,
+    resends: resends(reps.flatMap((w) => w.clients.map((c) => c.resends))),
     latencyMs: { ...latency(all), outsideOutages: latency(steady) },
     cpuSeconds: {
       relay: Number((run.relay.cpuMs / 1000).toFixed(1)),
@@ -151,17 +167,18 @@ export function formatReport(r: SoakReport): string {
   const fl = r.faults.flood;
   const sr = r.faults.slowReader;
   const lines = [
-    `Parley soak: ${n(c.clients)} clients in ${c.workers} load processes, ${c.seconds} s budget, ${c.kills} relay kill(s), ${c.rate} msg/s (seed ${c.seed}; ${c.cores} cores, load ${c.loadavg.join(' ')})`,
+    `Parley soak: ${n(c.clients)} clients in ${c.workers} load processes, ${c.seconds} s budget, ${c.nodes > 1 ? `${c.nodes} relay nodes on Redis, ${c.nodeKills} node kill(s), ${c.redisRestarts} Redis restart(s)` : `${c.kills} relay kill(s)`}, ${c.rate} msg/s (seed ${c.seed}; ${c.cores} cores, load ${c.loadavg.join(' ')})`,
     `setup     relay up ${s1(t.relayStartMs)}; load processes ready ${s1(t.initMs)}; clients online in ${s1(t.connectMs)}; ${n(r.contacts)} contacts paired by invite in ${s1(t.pairMs)}`,
     `load      ${s1(t.loadMs)}: ${n(r.texts.sent)} texts and ${n(r.files.sent)} files sent (${n(r.load.offered)} offered, ${n(r.load.skipped)} skipped: client busy or restarting)`,
     `drain     ${t.drainMs === null ? 'NOT finished' : `everything delivered ${s1(t.drainMs)} after sending stopped`}; total ${s1(t.totalMs)}`,
     `faults    ${r.faults.disconnects.cut} socket cuts + ${r.faults.disconnects.restart} engine restarts (no bye), then back`,
     fl ? `          malformed: ${fl.connections} connections (${fl.notEstablished} more not established), ${fl.unexpected} not closed as specified (${Object.entries(fl.closes).map(([k, v]) => `${k}: ${Object.entries(v).map(([code, x]) => `${code}×${x}`).join(',')}`).join('; ')})` : '          malformed: did not run',
     sr ? `          slow reader: ${sr.dropped ? `dropped after ${s1(sr.afterMs)}` : 'NOT dropped'} (${n(Math.round(sr.bytesSent / 1024))} KiB sent to it), sender ${sr.senderOpen ? 'unaffected' : 'CLOSED'}` : '          slow reader: did not run',
-    ...r.relay.kills.map((k, i) => `          kill ${i + 1} at +${k.atS.toFixed(1)} s: relay back in ${s1(k.restartMs)}; 95% of ${n(k.watched)} clients online in ${s1(k.online95Ms)}, 100% in ${s1(k.online100Ms)} (back per second: ${k.backPerSecond.join(' ')})`),
+    ...r.relay.kills.map((k, i) => `          ${outageName(k)} ${i + 1} at +${k.atS.toFixed(1)} s: ${k.what === 'redis' ? 'every node ready again' : k.what === 'node' ? 'node back' : 'relay back'} in ${s1(k.restartMs)}; 95% of ${n(k.watched)} clients online in ${s1(k.online95Ms)}, 100% in ${s1(k.online100Ms)} (back per second: ${k.backPerSecond.join(' ')})`),
     `texts     sent ${n(r.texts.sent)}, delivered ${n(r.texts.delivered)}, duplicates ${r.texts.duplicates}, lost ${r.texts.lost}, out of order ${r.texts.outOfOrder}`,
     `files     sent ${n(r.files.sent)}, delivered ${n(r.files.delivered)}, duplicates ${r.files.duplicates}, lost ${r.files.lost}, failed ${r.files.failures}`,
     `history   stored twice ${r.history.duplicates}, missing ${r.history.missing}; outboxes left ${r.outboxLeft}`,
+    `resends   ${n(r.resends.total)} outbox frames sent again, by ${n(r.resends.clients)} clients (at most ${n(r.resends.max)} by one)`,
     `latency   texts, send to display: p50 ${ms(r.latencyMs.p50)}, p90 ${ms(r.latencyMs.p90)}, p99 ${ms(r.latencyMs.p99)}, max ${ms(r.latencyMs.max)} (${n(r.latencyMs.samples)} samples)`,
     `          sent outside relay outages: p50 ${ms(r.latencyMs.outsideOutages.p50)}, p99 ${ms(r.latencyMs.outsideOutages.p99)} (${n(r.latencyMs.outsideOutages.samples)} samples)`,
     `relay     RSS ${r.relay.startRssMiB} MiB at start, peak ${r.relay.peakRssMiB} MiB; ${n(r.relay.counters['parley_relay_frames_forwarded_total'] ?? 0)} frames forwarded, ${n(r.relay.counters['parley_relay_handshakes_total'] ?? 0)} handshakes`,

@@ -59,12 +59,13 @@ async function handle(m: ToWorker): Promise<FromWorker> {
       r = prng(m.seed);
       concurrency = m.concurrency;
       const hooks: ClientHooks = {
-        relay: { url: m.relay.url, x: fromHex(m.relay.x), ed: fromHex(m.relay.ed) },
+        relay: { url: m.relay.url, endpoints: m.relay.endpoints, x: fromHex(m.relay.x), ed: fromHex(m.relay.ed) },
         backend,
         latency: (sentAt, ms) => report.latencies.push(Math.round(sentAt), Math.round(ms * 10) / 10),
         dropped: (code) => count(report.dropped, code),
         sendFailed: (code) => count(report.sendFailures, code),
         state: (c, s) => {
+          if (s.state === 'online') c.endpoint = s.endpoint;
           if (s.state === 'offline') count(report.offline, s.closeCode !== undefined ? `${s.closeCode} ${s.reason}` : s.reason);
           const w = watches.get(c);
           if (!w) return;
@@ -146,7 +147,7 @@ async function handle(m: ToWorker): Promise<FromWorker> {
       let watched = 0;
       onlineAt.set(m.k, []);
       for (const c of clients) {
-        if (c.down) continue;
+        if (c.down || (m.node !== undefined && c.endpoint !== m.node)) continue;
         watched++;
         watches.set(c, { k: m.k, sawOffline: !c.online });
       }

@@ -4,7 +4,7 @@
  */
 import { FILE_CHUNK_SIZE, MAX_TEXT_BYTES, RESEND_INTERVAL_MS } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
-import { contactGraph } from '../src/coordinator.ts';
+import { contactGraph, outagePlan } from '../src/coordinator.ts';
 import type { ClientRecord, PairRecv } from '../src/ipc.ts';
 import * as msg from '../src/messages.ts';
 import { UsageError, drainReserveMs, parseArgs } from '../src/options.ts';
@@ -13,7 +13,7 @@ import { percentile, timeToShare, verify } from '../src/verify.ts';
 function client(index: number, o: Partial<ClientRecord> = {}): ClientRecord {
   return {
     index, key: `k${index}`, texts: {}, files: {}, textsIn: {}, filesIn: {}, bad: 0, historyDup: 0, historyMissing: 0,
-    outbox: 0, fileFailures: [], engineErrors: [], oooSamples: [], ...o,
+    outbox: 0, resends: 0, fileFailures: [], engineErrors: [], oooSamples: [], ...o,
   };
 }
 const got = (distinct: number, max = distinct, dup = 0, ooo = 0): PairRecv => ({ distinct, max, dup, ooo });
@@ -105,6 +105,21 @@ describe('flags', () => {
     expect(() => parseArgs(['--clients', '1'])).toThrow(UsageError);
     expect(() => parseArgs(['--kills', 'two'])).toThrow(/--kills/);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option/);
+    expect(() => parseArgs(['--nodes', '6'])).toThrow(/--nodes/);
+    expect(() => parseArgs(['--nodes', '0'])).toThrow(/--nodes/);
+    expect(() => parseArgs(['--nodes', '3', '--node-kills', '21'])).toThrow(/--node-kills/);
+    expect(() => parseArgs(['--nodes', '3', '--redis-restarts', '11'])).toThrow(/--redis-restarts/);
+    // node kills and Redis restarts need a cluster; a cluster's kills are --node-kills
+    expect(() => parseArgs(['--node-kills', '1'])).toThrow(/--nodes 2/);
+    expect(() => parseArgs(['--nodes', '3', '--kills', '1'])).toThrow(/--node-kills/);
+  });
+
+  it('take a cluster: nodes, node kills and Redis restarts, interleaved on the timeline', () => {
+    const o = parseArgs(['--nodes', '3', '--node-kills', '2', '--redis-restarts', '1']) as Exclude<ReturnType<typeof parseArgs>, 'help'>;
+    expect(o).toMatchObject({ nodes: 3, nodeKills: 2, redisRestarts: 1, kills: 0 });
+    expect(outagePlan(o)).toEqual(['redis', 'node', 'node']);
+    expect(outagePlan({ kills: 2, nodeKills: 0, redisRestarts: 0 })).toEqual(['relay', 'relay']);
+    expect(parseArgs([])).toMatchObject({ nodes: 1, nodeKills: 0, redisRestarts: 0 });
   });
 
   it('keep a drain long enough for a resend when no kill forces one', () => {

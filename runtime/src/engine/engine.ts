@@ -396,6 +396,11 @@ export class Engine extends Emitter<EngineEvents> {
     return this.#ctx?.outbox.size ?? 0;
   }
 
+  /** Outbox frames put on the wire again since start (after a reconnect, or RESEND_INTERVAL_MS without a receipt). */
+  get outboxResends(): number {
+    return this.#ctx?.outbox.resends ?? 0;
+  }
+
   // ---- relay services ---------------------------------------------------------------------
 
   /** The current wake tag (register it with the notifier; `wake-tag` announces a new one). */

@@ -64,6 +64,12 @@ export class Outbox {
   readonly #byMsg = new Map<string, number>();
   #nextSeq = 1;
   #reserved = 0;
+  /**
+   * Frames put on the wire again by this engine (an entry it sent before; the first send of one
+   * found in the store at start is not counted). Counted so a soak can report what reconnects,
+   * relay restarts and lost mailboxes cost in resends.
+   */
+  #resends = 0;
 
   constructor(store: Store, now: () => number) {
     this.#store = store;
@@ -80,6 +86,11 @@ export class Outbox {
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** Frames resent so far (see #resends). */
+  get resends(): number {
+    return this.#resends;
   }
 
   /** Reserves room for `n` entries (OUTBOX_FULL if there is none); call `release` after adding. */
@@ -230,6 +241,7 @@ export class Outbox {
     e.lastSentAt = this.#now();
     const first = !e.sentOnce;
     e.sentOnce = true;
+    if (!first) this.#resends++;
     return first;
   }
 }
