@@ -162,12 +162,17 @@ describe('a file transfer interrupted half way continues from what the receiver 
     const cut = await waitHeld(listen, HELD);
     send.child.kill('SIGKILL');
     await send.exited;
+    // A loaded machine lets the sender run ahead of the receiver's acknowledgements, so what the
+    // relay forwarded before the kill says little; what it forwards after it must be less than the
+    // whole file again (sending from zero).
+    expect(cut).toBeGreaterThanOrEqual(HELD);
+    const atKill = relay.stats.framesForwarded;
     // any command that connects sends what is queued: here alice listens, and goes on from the
     // chunks she had recorded as acknowledged
     const alice = s.w.start(['listen', '--json', '--home', s.a]);
     await received(s, listen);
     const resumed = alice.events.find((e) => e.type === 'file-progress' && e.direction === 'out')!;
     expect(resumed.chunks as number).toBeGreaterThan(0);
-    notFromZero(relay.stats.framesForwarded, cut);
+    expect(relay.stats.framesForwarded - atKill).toBeLessThan(CHUNKS);
   }, 300_000);
 });
