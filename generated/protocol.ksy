@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 3748278a22230f9516e28f692d6dc66978ad320d478966edc3a0d6615d1650ad
+  -parley-spec-hash: 7358362f1a9486185c368c0857e061a23584185e130a871f5c77e329354fb70e
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict

@@ -636,6 +636,12 @@ export const RESEND_INTERVAL_MS = 30000;
 export const ORDER_EPOCH_SIZE = 8;
 
 /**
+ * Ratchet frames a receiver holds per contact after refusing them with KEM_MISSING (a later message of a chain overtook the chain's first one, e.g. an ephemeral receipt sent while a durable message sealed before it waited in the outbox); each is opened again after the next frame of that contact opens. At the cap the oldest is dropped (a durable one comes back with the outbox's resend).
+ * From `constants.KEM_MISSING_HOLD_MAX`.
+ */
+export const KEM_MISSING_HOLD_MAX = 64;
+
+/**
  * Ordered messages a receiver holds per contact while an earlier one is missing; at the cap it gives up on the gap and shows what it holds, in order.
  * From `constants.ORDER_HOLD_MAX`.
  */

@@ -22,9 +22,10 @@
  * module is the order every message goes through. Frames are opened by the session layer
  * (sessions.ts), first-contact frames by the contact book.
  */
-import { FrameKind, Layouts, MessageType, type ContactAccept, type Envelope } from '@parley/generated';
+import { FrameKind, KEM_MISSING_HOLD_MAX, Layouts, MessageType, type ContactAccept, type Envelope } from '@parley/generated';
 import { toHex } from '../crypto/index.ts';
 import { isOpenError } from '../protocol/errors.ts';
+import { isRatchetError } from '../protocol/ratchet/index.ts';
 import { decodeEnvelopeChecked } from '../protocol/envelope.ts';
 import type { IncomingRoute } from '../protocol/session.ts';
 import { snapshot } from './contact-list.ts';
@@ -78,6 +79,9 @@ export class Receiver {
     this.#ctx = deps;
   }
 
+  /** Ratchet frames refused with KEM_MISSING, per contact key, waiting for another frame to open. */
+  readonly #kemHeld = new Map<string, { route: IncomingRoute; frame: Uint8Array }[]>();
+
   onFrame(route: IncomingRoute, frame: Uint8Array): Promise<void> {
     return this.#ctx.serial.run(() => this.#onFrame(route, frame));
   }
@@ -100,10 +104,38 @@ export class Receiver {
     try {
       opened = await ctx.sessions.open(candidates, frame);
     } catch (err) {
-      ctx.emit('dropped', dropInfo('peer', err));
+      if (candidates.length === 1 && isRatchetError(err, 'KEM_MISSING')) this.#holdKemMissing(candidates[0]!.key, route, frame);
+      else ctx.emit('dropped', dropInfo('peer', err));
       ctx.openFailed?.(candidates, err);
       return;
     }
+    // a frame of this contact opened: those held for a chain start may open now (after this one)
+    const retry = this.#kemHeld.get(opened.sender.key);
+    if (retry) this.#kemHeld.delete(opened.sender.key);
+    try {
+      await this.#openedOrDuplicate(opened);
+    } finally {
+      for (const h of retry ?? []) await this.#peer(h.route, h.frame);
+    }
+  }
+
+  /**
+   * A ratchet frame refused with KEM_MISSING changed nothing: it waits (KEM_MISSING_HOLD_MAX per
+   * contact, oldest dropped first) for the next frame of the contact that opens, usually the
+   * chain's first message that it overtook (spec sessions, the KEM block).
+   */
+  #holdKemMissing(key: string, route: IncomingRoute, frame: Uint8Array): void {
+    let held = this.#kemHeld.get(key);
+    if (!held) this.#kemHeld.set(key, (held = []));
+    held.push({ route: { ...route, id: route.id.slice() }, frame: frame.slice() });
+    if (held.length > KEM_MISSING_HOLD_MAX) {
+      held.shift();
+      this.#ctx.emit('dropped', { kind: 'peer', code: 'KEM_MISSING', message: `more than ${KEM_MISSING_HOLD_MAX} frames wait for a chain's first message: the oldest is dropped`, contact: key });
+    }
+  }
+
+  async #openedOrDuplicate(opened: OpenedSession | DuplicateFrame): Promise<void> {
+    const ctx = this.#ctx;
     if ('duplicate' in opened) {
       // a v2 frame taken before whose acknowledgement was lost (its key is erased): acknowledge again
       ctx.acks.queueAck(opened.sender.key, opened.msgId);
