@@ -11,17 +11,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pickBackend } from '@parley/runtime/crypto';
 import { Engine, MemoryStore, type EngineEvents } from '@parley/runtime/engine';
 import { NodeWsTransport } from '@parley/runtime/node';
-import { generateIdentity, type Identity } from '@parley/runtime/protocol';
+import { generateIdentity, isOpenError, type Identity } from '@parley/runtime/protocol';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { clusterKeyFile, scrape, startNode, startRedis, until, type NodeChild, type RedisChild } from './helpers/cluster.ts';
+import { RealClient } from './helpers/real-client.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 const engines: Engine[] = [];
 const nodes: NodeChild[] = [];
 const redises: RedisChild[] = [];
+const realClients: RealClient[] = [];
 afterEach(async () => {
+  for (const c of realClients.splice(0)) c.close();
   for (const e of engines.splice(0)) await e.stop();
   for (const n of nodes.splice(0)) await n.stop();
   for (const r of redises.splice(0)) await r.kill();
@@ -204,5 +207,28 @@ describe('relay cluster (three nodes on Redis, separate processes)', () => {
     const code = await new Promise<number | null>((ok) => child.on('exit', ok));
     expect(code).toBe(2);
     expect(err).toMatch(/differ from the cluster's/);
+  });
+  it('re-addressed and reflected frames across nodes are forwarded as on one node, and their receivers reject them', async () => {
+    const { nodes: [n1, n2, n3] } = await cluster(3);
+    const connect = async (n: NodeChild) => {
+      const c = await (await RealClient.create({ x: n.keys.x, ed: n.keys.ed })).connect(n.url);
+      realClients.push(c);
+      return c;
+    };
+    const a = await connect(n1!);
+    const b = await connect(n2!);
+    const c = await connect(n3!);
+    const keysOf = (x: RealClient) => ({ x: x.identity.x, ed: x.identity.ed });
+    const sealed = await a.sendText(keysOf(b), 'for b only');
+    await b.waitFor(() => b.peerFrames().length === 1);
+    // reflected: A's frame to B comes back to A through another node
+    b.sendRouted(sealed.slice(), a.identity.id);
+    await a.waitFor(() => a.peerFrames().length === 1);
+    await expect(a.open(a.peerFrames()[0]!, [keysOf(b)])).rejects.toSatisfy((e) => isOpenError(e, 'BAD_SIGNATURE'));
+    // re-addressed: B sends A's frame on to C, on a third node
+    b.sendRouted(sealed.slice(), c.identity.id);
+    await c.waitFor(() => c.peerFrames().length === 1);
+    await expect(c.open(c.peerFrames()[0]!, [keysOf(b)])).rejects.toSatisfy((e) => isOpenError(e, 'BAD_SIGNATURE'));
+    await expect(c.open(c.peerFrames()[0]!, [keysOf(a)])).rejects.toSatisfy((e) => isOpenError(e, 'BAD_SIGNATURE'));
   });
 });
