@@ -48,10 +48,10 @@ describe('concurrent updates of one record', () => {
       ids.push((await a.engine.sendFile(aSeesB.key, { name: `f${i}.bin`, bytes: randomBytes(100 + i) })).id);
       ids.push((await a.engine.sendText(aSeesB.key, `text ${i}`)).id);
     }
-    await until(async () => (await b.engine.history(bSeesA.key)).filter((h) => h.file?.state === 'received').length === FILES, 20_000, 'files received');
+    await until(async () => (await b.engine.history(bSeesA.key)).filter((h) => h.file?.state === 'received').length === FILES, 60_000, 'files received');
     await until(() => marks.length >= 2 * FILES, 10_000, 'marks issued');
     await Promise.all(marks);
-    await until(async () => (await a.engine.history(aSeesB.key)).filter((h) => ids.includes(h.id) && h.status === 'read').length === ids.length, 20_000, 'read at the sender');
+    await until(async () => (await a.engine.history(aSeesB.key)).filter((h) => ids.includes(h.id) && h.status === 'read').length === ids.length, 60_000, 'read at the sender');
 
     const got = (await b.engine.history(bSeesA.key)).filter((h) => h.dir === 'in');
     expect(got.filter((h) => h.file).map((h) => h.file!.state)).toEqual(Array(FILES).fill('received'));
@@ -59,5 +59,6 @@ describe('concurrent updates of one record', () => {
     const sent = (await a.engine.history(aSeesB.key)).filter((h) => ids.includes(h.id));
     expect(sent.map((h) => h.status)).toEqual(Array(ids.length).fill('read'));
     expect(sent.filter((h) => h.file).map((h) => h.file!.state)).toEqual(Array(FILES).fill('sent'));
-  });
+    // bounds for a loaded CI machine: every chunk's v2 state is stored before it leaves, on slow stores
+  }, 180_000);
 });
