@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 7358362f1a9486185c368c0857e061a23584185e130a871f5c77e329354fb70e
+  -parley-spec-hash: a4d1de73335d2ca73859b6507848d1e9dc0cb149bb0bf4f57b609d45b9d4258f
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict

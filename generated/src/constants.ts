@@ -749,6 +749,12 @@ export const MAX_SKIPPED_KEYS = 2000;
 export const SKIPPED_KEY_MAX_AGE_MS = 2592000000;
 
 /**
+ * A sender of bulk messages (file chunks) stores its v2 state once per this many messages: the stored state's sending chain is advanced this many keys ahead of the last message sealed (a reservation), written before the first message of the run leaves, and the messages of the run are sealed with the keys in between, held only in memory. A crash skips the unused keys of the run (the receiver keeps them as skipped keys, at most this many); no key is ever used twice. Equal to FILE_ACK_GROUP_CHUNKS: one state write per acknowledged group.
+ * From `constants.RATCHET_SEND_RESERVE`.
+ */
+export const RATCHET_SEND_RESERVE = 32;
+
+/**
  * Largest message number in one chain (u32); a sender that reaches it takes a fresh ratchet step (SESSION_EXHAUSTED otherwise).
  * From `constants.MAX_CHAIN_MESSAGES`.
  */

@@ -172,6 +172,8 @@ export class Engine extends Emitter<EngineEvents> {
     // No frame arrives any more: let the work already queued land (received frames, seals and
     // their batches), so nothing writes to the store after stop() returned.
     await Promise.all([ctx.serial.run(() => undefined), ctx.sender.idle()]);
+    // states of file chunks opened since their group stored it (a crash would skip their keys instead)
+    await Promise.all(ctx.sessions.unsaved().map((k) => ctx.sessions.save(k).catch((err: unknown) => report((event, value) => this.emit(event, value), 'store session', err))));
     ctx.sessions.clear();
   }
 

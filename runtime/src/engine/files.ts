@@ -59,6 +59,8 @@ export interface FileTransfersDeps {
   history: Pick<History, 'get' | 'list' | 'put' | 'nextSeq'>;
   send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable' | 'pump' | 'exclusive'>;
   progress: OutgoingFileProgress;
+  /** Stores the contact's v2 session state left unsaved by the chunks of a group (RatchetSessions.save). */
+  saveSession(contact: string): Promise<void>;
 }
 
 export class FileTransfers implements PerContactState {
@@ -308,6 +310,8 @@ export class FileTransfers implements PerContactState {
           if (g.fresh.length > 0) await ctx.blobs.sync(inBlob(m.contact, m.fileId));
           // checked and written in one step: a drop after this writes its delete after this put
           if (!t.dropped && g.fresh.length > 0) await ctx.store.batch([putRecord(K.fileIn(m.contact, m.fileId), { ...t.meta, have: durable })]);
+          // the session state that opened the group's chunks (not stored per chunk: receive.ts)
+          await ctx.saveSession(m.contact);
         } catch (err) {
           // nothing acknowledged: the sender resends these chunks
           for (const i of g.fresh) t.have[i >> 3]! &= ~(1 << (i & 7));

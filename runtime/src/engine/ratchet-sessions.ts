@@ -23,8 +23,8 @@
  * - v1 frames of a contact whose ratchet messages already opened are refused (DOWNGRADE) unless
  *   they carry session control.
  */
-import { FrameKind, MessageType, decodeFrame, type Envelope, type Frame } from '@parley/generated';
-import { toHex, type CryptoBackend } from '../crypto/index.ts';
+import { FrameKind, MAX_CHAIN_MESSAGES, MessageType, decodeFrame, type Envelope, type Frame } from '@parley/generated';
+import { equalBytes, toHex, type CryptoBackend } from '../crypto/index.ts';
 import { OpenError } from '../protocol/errors.ts';
 import type { Identity } from '../protocol/identity.ts';
 import { PairCache } from '../protocol/pair.ts';
@@ -32,6 +32,7 @@ import { openPeer, sealPeer } from '../protocol/peer.ts';
 import {
   checkV1Message,
   isRatchetError,
+  kdfChain,
   openRatchetFrame,
   parseState,
   protectionOf,
@@ -63,6 +64,39 @@ interface Session {
   lastResetAt: number | undefined;
   /** Signature prefix (hex) → message id (hex), oldest first. */
   recent: Map<string, string>;
+  /** The sending chain as stored, when it is ahead of `state`'s (RATCHET_SEND_RESERVE, see `seal`). */
+  reserve?: Reserve;
+  /** Opened messages whose new state is not stored yet (`OpenedSession.defer`; `save` stores it). */
+  unsaved?: boolean;
+}
+
+/**
+ * A reservation of sending keys: the stored state's sending chain (header key `header`) is at
+ * message `count`, ahead of the state in memory; the keys in between are used from memory
+ * without a store write. `chain` is the chain key at `count` (a secret: wiped when replaced).
+ */
+interface Reserve {
+  header: Uint8Array;
+  count: number;
+  chain: Uint8Array;
+}
+
+/** The chain `n` keys ahead of `s`'s sending chain (the derived message keys are wiped at once). */
+function reserveAhead(s: RatchetState, n: number): Reserve {
+  const count = Math.min(MAX_CHAIN_MESSAGES, s.sendCount + n);
+  let chain: Uint8Array = s.sendChain.slice();
+  for (let i = s.sendCount; i < count; i++) {
+    const k = kdfChain(chain);
+    k.messageKey.fill(0);
+    chain.fill(0);
+    chain = k.next;
+  }
+  return { header: s.sendHeader.slice(), count, chain };
+}
+
+function dropReserve(s: Session | undefined): void {
+  s?.reserve?.chain.fill(0);
+  if (s) delete s.reserve;
 }
 
 /** A change of a contact's session record (session control: upgrade, reset, offers). */
@@ -206,6 +240,8 @@ export class RatchetSessions implements PeerSessions {
       pending: ch.pending === undefined ? cur.pending : (ch.pending ?? undefined),
       lastResetAt: ch.lastResetAt ?? cur.lastResetAt,
       recent: ch.state === undefined ? cur.recent : new Map(),
+      ...(cur.reserve ? { reserve: cur.reserve } : {}),
+      ...(cur.unsaved ? { unsaved: true } : {}),
     };
     const ops: StoreOp[] = [this.#metaOp(key, next)];
     if (ch.state !== undefined) ops.push(next.state ? this.#stateOp(key, next.state) : del(K.session(key)));
@@ -214,13 +250,26 @@ export class RatchetSessions implements PeerSessions {
       apply: () => {
         const old = this.#session(key);
         if (ch.state !== undefined && old.state && old.state !== next.state) wipeState(old.state);
+        if (ch.state !== undefined && old.reserve && !(next.state && equalBytes(old.reserve.header, next.state.sendHeader))) {
+          dropReserve(old);
+          delete next.reserve;
+        }
         if (ch.pending !== undefined && old.pending && old.pending !== next.pending) old.pending.ephemeral.secret.fill(0);
         this.#sessions.set(key, next);
       },
     };
   }
 
+  /**
+   * The put of `s` as it is stored: with the contact's reservation, if `s` is still on the
+   * reserved chain, as the chain at the reservation's end (re-armed: after a crash the next
+   * message may be the first of its chain to arrive, so it carries the chain's KEM block).
+   */
   #stateOp(key: string, s: RatchetState): StoreOp {
+    const r = this.#sessions.get(key)?.reserve;
+    if (r && s.sendChain.length !== 0 && r.count > s.sendCount && equalBytes(r.header, s.sendHeader)) {
+      return { op: 'put', key: K.session(key), value: serializeState({ ...s, sendChain: r.chain, sendCount: r.count, kemRearm: 1 }) };
+    }
     return { op: 'put', key: K.session(key), value: serializeState(s) };
   }
 
@@ -235,7 +284,7 @@ export class RatchetSessions implements PeerSessions {
    * Seals with the ratchet when the contact's session can send; with the v1 pair keys otherwise
    * and always for session control (spec: control travels in peer frames).
    */
-  async seal(c: Contact, envelope: Envelope): Promise<SealedFrame> {
+  async seal(c: Contact, envelope: Envelope, opts: { reserve?: number } = {}): Promise<SealedFrame> {
     const { backend, me } = this.#d;
     if (envelope.type !== MessageType.session) {
       const unlock = await this.#lockAll([c.key]);
@@ -248,6 +297,12 @@ export class RatchetSessions implements PeerSessions {
           s.state = r.state;
           wipeState(state);
           if (!was && protectionOf(r.state).postQuantum) this.#d.protectionChanged?.(c.key);
+          // A key inside the stored reservation: the stored state is already past it (no write).
+          const res = s.reserve;
+          if (res && r.state.sendCount <= res.count && equalBytes(res.header, r.state.sendHeader)) return { frame: r.frame, ops: [] };
+          dropReserve(s);
+          // Bulk senders reserve the next keys: this write (landing before the frame leaves) covers them.
+          if (opts.reserve !== undefined && opts.reserve > 0) s.reserve = reserveAhead(r.state, opts.reserve);
           return { frame: r.frame, ops: [this.#stateOp(c.key, r.state)] };
         }
       } finally {
@@ -291,26 +346,31 @@ export class RatchetSessions implements PeerSessions {
     }
     const next: Session = { ...s, state: opened.state, recent };
     let committed = false;
+    const commit = (unsaved: boolean): void => {
+      if (committed) return;
+      committed = true;
+      if (this.#closed) {
+        wipeState(opened.state);
+        release();
+        return;
+      }
+      const old = this.#session(key);
+      const was = old.state && protectionOf(old.state).postQuantum;
+      if (old.state && old.state !== opened.state) wipeState(old.state);
+      const cur: Session = { ...old, state: opened.state, recent };
+      if (unsaved) cur.unsaved = true;
+      if (cur.reserve && !equalBytes(cur.reserve.header, opened.state.sendHeader)) dropReserve(cur);
+      this.#sessions.set(key, cur);
+      release();
+      if (was === false && protectionOf(opened.state).postQuantum) this.#d.protectionChanged?.(key);
+    };
     return {
       sender: opened.sender,
       envelope: opened.envelope,
       plaintext: opened.plaintext,
       ops: [this.#stateOp(key, opened.state), this.#metaOp(key, next)],
-      commit: () => {
-        if (committed) return;
-        committed = true;
-        if (this.#closed) {
-          wipeState(opened.state);
-          release();
-          return;
-        }
-        const old = this.#session(key);
-        const was = old.state && protectionOf(old.state).postQuantum;
-        if (old.state && old.state !== opened.state) wipeState(old.state);
-        this.#sessions.set(key, { ...old, state: opened.state, recent });
-        release();
-        if (was === false && protectionOf(opened.state).postQuantum) this.#d.protectionChanged?.(key);
-      },
+      commit: () => commit(false),
+      defer: () => commit(true),
       release: () => {
         if (!committed) {
           committed = true;
@@ -321,9 +381,35 @@ export class RatchetSessions implements PeerSessions {
     };
   }
 
+  /**
+   * Stores the contact's session if opens were committed without their state (`defer`: file
+   * chunks, whose group stores it). Until then the stored state is behind by those messages: a
+   * crash before this makes the receiver keep their keys as skipped ones (spec/DESIGN.md,
+   * "Bulk messages and the ratchet"). Runs in the contact's lane, so no older state overtakes it.
+   */
+  async save(key: string): Promise<void> {
+    await this.exclusive([key], async () => {
+      const s = this.#sessions.get(key);
+      if (!s?.unsaved || !s.state) return;
+      s.unsaved = false;
+      try {
+        await this.#d.store.batch([this.#stateOp(key, s.state), this.#metaOp(key, s)]);
+      } catch (err) {
+        s.unsaved = true;
+        throw err;
+      }
+    });
+  }
+
+  /** Contacts whose session has opens not stored yet (Engine.stop stores them). */
+  unsaved(): string[] {
+    return [...this.#sessions].filter(([, s]) => s.unsaved).map(([k]) => k);
+  }
+
   /** The contact's session goes with it; its keys are wiped now. */
   removeOps(c: Contact): StoreOp[] {
     const s = this.#sessions.get(c.key);
+    dropReserve(s);
     if (s?.state) wipeState(s.state);
     s?.pending?.ephemeral.secret.fill(0);
     this.#sessions.delete(c.key);
@@ -341,6 +427,7 @@ export class RatchetSessions implements PeerSessions {
     for (const [key, s] of this.#sessions) {
       void this.#lock(key).then((unlock) => {
         if (s.state) wipeState(s.state);
+        dropReserve(s);
         s.pending?.ephemeral.secret.fill(0);
         unlock();
       });

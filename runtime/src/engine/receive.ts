@@ -184,9 +184,11 @@ export class Receiver {
       return;
     }
     if (handler.stage && c.state !== 'requested') {
-      // A v2 state lands now (the next frame opens with it); the chunk is made durable with its
-      // group (file chunks) and acknowledged then.
-      await this.#landState(opened);
+      // The chunk is made durable with its group (file chunks) and acknowledged then; a v2 state
+      // becomes current now (the next frame opens with it) and is stored with the group
+      // (RatchetSessions.save), not once per chunk (spec/DESIGN.md "Bulk messages and the ratchet").
+      if (opened.defer) opened.defer();
+      else await this.#landState(opened);
       await handler.stage({ contact: c, env, id }, checked.ops, () => ctx.acks.queueAck(c.key, id));
       return;
     }

@@ -14,7 +14,7 @@
  * Delivered receipts are batched: ids collect per contact and go out when the incoming burst
  * has been handled, or as soon as MAX_RECEIPT_IDS are waiting.
  */
-import { MAX_RECEIPT_IDS, MessageType, REPLAY_WINDOW_MS, ReceiptStatus, type Envelope, type EnvelopeBody, type Extension } from '@parley/generated';
+import { MAX_RECEIPT_IDS, MessageType, RATCHET_SEND_RESERVE, REPLAY_WINDOW_MS, ReceiptStatus, type Envelope, type EnvelopeBody, type Extension } from '@parley/generated';
 import { fromHex, toHex } from '../crypto/index.ts';
 import { makeEnvelope } from '../protocol/envelope.ts';
 import { snapshot } from './contact-list.ts';
@@ -27,7 +27,7 @@ import { WINDOW_BYTES, WINDOW_FRAMES, type Outbox, type OutboxEntry } from './ou
 import { report, type Clock, type ContactLookup, type DurableOptions, type Emit, type PerContactState, type Sealed, type Send, type Wire } from './parts.ts';
 import { K, del, getRecord, putRecord } from './records.ts';
 import { Serial } from './serial.ts';
-import type { PeerSessions, SealedFrame } from './sessions.ts';
+import type { PeerSessions, SealOptions, SealedFrame } from './sessions.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact } from './types.ts';
 
@@ -73,8 +73,8 @@ export class Sender implements Send, PerContactState {
     return makeEnvelope({ ...body, flags, extensions } as Parameters<typeof makeEnvelope>[0], { now: this.#ctx.clock.now, random: this.#ctx.clock.randomBytes });
   }
 
-  seal(c: Contact, envelope: Envelope): Promise<SealedFrame> {
-    return this.#ctx.sessions.seal(c, envelope);
+  seal(c: Contact, envelope: Envelope, opts?: SealOptions): Promise<SealedFrame> {
+    return this.#ctx.sessions.seal(c, envelope, opts);
   }
 
   /**
@@ -200,12 +200,13 @@ export class Sender implements Send, PerContactState {
   /**
    * Seals a message for `c` without an outbox entry (file chunks: file-send.ts keeps them). A v2
    * session's new state is stored before the frame is returned, in the contact's send lane, so a
-   * restart never seals with a key a frame already used.
+   * restart never seals with a key a frame already used; it reserves RATCHET_SEND_RESERVE keys
+   * at a time, so only one chunk of each run waits for a store write.
    */
   async sealOnly(c: Contact, body: EnvelopeBody): Promise<{ frame: Uint8Array; msgId: string }> {
     const envelope = this.envelope(body);
     const frame = await this.exclusive(c, async () => {
-      const { frame, ops } = await this.seal(c, envelope);
+      const { frame, ops } = await this.seal(c, envelope, { reserve: RATCHET_SEND_RESERVE });
       if (ops.length > 0) await this.#ctx.store.batch(ops);
       return frame;
     });

@@ -45,6 +45,11 @@ export interface SealedFrame {
 export interface OpenedSession extends OpenedFrame {
   ops: StoreOp[];
   commit(): void;
+  /**
+   * Like `commit`, without landing `ops`: the session stores its state later (`save`), once
+   * per group of file chunks instead of once per chunk (v2 only; see RatchetSessions.save).
+   */
+  defer?(): void;
   release(): void;
 }
 
@@ -56,9 +61,14 @@ export interface DuplicateFrame {
   msgId: string;
 }
 
+/** How a frame is sealed: `reserve` keys of the sending chain at once (bulk senders, RATCHET_SEND_RESERVE). */
+export interface SealOptions {
+  reserve?: number;
+}
+
 export interface PeerSessions extends PerContactState {
   /** Seals a frame to `c` (route zero: the relay session masks it at send time). */
-  seal(c: Contact, envelope: Envelope): Promise<SealedFrame>;
+  seal(c: Contact, envelope: Envelope, opts?: SealOptions): Promise<SealedFrame>;
   /**
    * Opens a peer or ratchet frame from one of `candidates` (the contacts whose id the route
    * unmasked to), in the spec's receive order; throws OpenError, RatchetError (or CodecError)

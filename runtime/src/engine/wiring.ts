@@ -133,7 +133,7 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
   });
   const files = new FileTransfers({
     clock, emit, store, blobs, serial, holdReceivedFiles: o.holdReceivedFiles, streamReceivedFiles: o.streamReceivedFiles,
-    contacts: contactList, outbox, outgoing, history, send: sender, progress,
+    contacts: contactList, outbox, outgoing, history, send: sender, progress, saveSession: (key) => sessions.save(key),
   });
   // Everything kept per contact, removed with it (v2: its session is in `sessions`).
   const perContact: PerContactState[] = [
