@@ -301,8 +301,20 @@ export class RatchetSessions implements PeerSessions {
           const res = s.reserve;
           if (res && r.state.sendCount <= res.count && equalBytes(res.header, r.state.sendHeader)) return { frame: r.frame, ops: [] };
           dropReserve(s);
-          // Bulk senders reserve the next keys: this write (landing before the frame leaves) covers them.
-          if (opts.reserve !== undefined && opts.reserve > 0) s.reserve = reserveAhead(r.state, opts.reserve);
+          if (opts.reserve !== undefined && opts.reserve > 0) {
+            // Bulk senders reserve the next keys. The reservation counts only once it is stored
+            // (written here, in the lane): if the write fails, the next seal tries again, and no
+            // frame sealed under it leaves before.
+            const reserve = reserveAhead(r.state, opts.reserve);
+            s.reserve = reserve;
+            try {
+              await this.#d.store.batch([this.#stateOp(c.key, r.state)]);
+            } catch (err) {
+              if (s.reserve === reserve) dropReserve(s);
+              throw err;
+            }
+            return { frame: r.frame, ops: [] };
+          }
           return { frame: r.frame, ops: [this.#stateOp(c.key, r.state)] };
         }
       } finally {
