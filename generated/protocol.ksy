@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: a4d1de73335d2ca73859b6507848d1e9dc0cb149bb0bf4f57b609d45b9d4258f
+  -parley-spec-hash: 80fec4cb81df1f1b4dc255daad55267cf4229e9f2ee824c556af3e7d42dc2832
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
