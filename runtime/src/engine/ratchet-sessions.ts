@@ -357,6 +357,9 @@ export class RatchetSessions implements PeerSessions {
       recent.delete(k);
     }
     const next: Session = { ...s, state: opened.state, recent };
+    let ops: StoreOp[] | undefined;
+    const stateOp = () => this.#stateOp(key, opened.state);
+    const metaOp = () => this.#metaOp(key, next);
     let committed = false;
     const commit = (unsaved: boolean): void => {
       if (committed) return;
@@ -380,7 +383,11 @@ export class RatchetSessions implements PeerSessions {
       sender: opened.sender,
       envelope: opened.envelope,
       plaintext: opened.plaintext,
-      ops: [this.#stateOp(key, opened.state), this.#metaOp(key, next)],
+      // built when read: a chunk's open is deferred (`defer`) and never stores them, so it does
+      // not pay for serialising the state and the recent frames per chunk
+      get ops(): StoreOp[] {
+        return (ops ??= [stateOp(), metaOp()]);
+      },
       commit: () => commit(false),
       defer: () => commit(true),
       release: () => {
