@@ -39,7 +39,6 @@ import type { Contact, FileFailed } from './types.ts';
 
 export { fileDigest, fileDigestHasher, inBlob } from './file-in.ts';
 export { bytesSource } from './file-offer.ts';
-
 type Env<T extends number> = Extract<Envelope, { type: T }>;
 
 /** What file transfers use. */
@@ -59,8 +58,7 @@ export interface FileTransfersDeps {
   history: Pick<History, 'get' | 'list' | 'put' | 'nextSeq'>;
   send: Pick<Send, 'sealDurable' | 'commit' | 'sendDurable' | 'pump' | 'exclusive'>;
   progress: OutgoingFileProgress;
-  /** Stores the contact's v2 session state left unsaved by the chunks of a group (RatchetSessions.save). */
-  saveSession(contact: string): Promise<void>;
+  saveSession(contact: string): Promise<void>; // stores a v2 state left unsaved by a group's chunks
 }
 
 export class FileTransfers implements PerContactState {
@@ -310,8 +308,7 @@ export class FileTransfers implements PerContactState {
           if (g.fresh.length > 0) await ctx.blobs.sync(inBlob(m.contact, m.fileId));
           // checked and written in one step: a drop after this writes its delete after this put
           if (!t.dropped && g.fresh.length > 0) await ctx.store.batch([putRecord(K.fileIn(m.contact, m.fileId), { ...t.meta, have: durable })]);
-          // the session state that opened the group's chunks (not stored per chunk: receive.ts)
-          await ctx.saveSession(m.contact);
+          await ctx.saveSession(m.contact); // the v2 state that opened the group (receive.ts defers it)
         } catch (err) {
           // nothing acknowledged: the sender resends these chunks
           for (const i of g.fresh) t.have[i >> 3]! &= ~(1 << (i & 7));
