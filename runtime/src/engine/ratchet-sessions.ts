@@ -350,16 +350,22 @@ export class RatchetSessions implements PeerSessions {
     }
     const key = opened.sender.key;
     const s = this.#session(key);
-    const recent = new Map(s.recent);
-    recent.set(toHex(f.sig.subarray(0, RECENT_FRAME_TAG_BYTES)), toHex(opened.envelope.msgId));
-    for (const k of recent.keys()) {
-      if (recent.size <= RECENT_RATCHET_FRAMES) break;
-      recent.delete(k);
-    }
-    const next: Session = { ...s, state: opened.state, recent };
+    const tag = toHex(f.sig.subarray(0, RECENT_FRAME_TAG_BYTES));
+    const msgHex = toHex(opened.envelope.msgId);
+    // this frame added to the recent ones (oldest dropped): a copy for the stored record, in place
+    // at commit (copying RECENT_RATCHET_FRAMES entries per chunk was most of a chunk's garbage)
+    const withThis = (m: Map<string, string>): Map<string, string> => {
+      m.delete(tag);
+      m.set(tag, msgHex);
+      for (const k of m.keys()) {
+        if (m.size <= RECENT_RATCHET_FRAMES) break;
+        m.delete(k);
+      }
+      return m;
+    };
     let ops: StoreOp[] | undefined;
     const stateOp = () => this.#stateOp(key, opened.state);
-    const metaOp = () => this.#metaOp(key, next);
+    const metaOp = () => this.#metaOp(key, { ...s, state: opened.state, recent: withThis(new Map(s.recent)) });
     let committed = false;
     const commit = (unsaved: boolean): void => {
       if (committed) return;
@@ -372,7 +378,7 @@ export class RatchetSessions implements PeerSessions {
       const old = this.#session(key);
       const was = old.state && protectionOf(old.state).postQuantum;
       if (old.state && old.state !== opened.state) wipeState(old.state);
-      const cur: Session = { ...old, state: opened.state, recent };
+      const cur: Session = { ...old, state: opened.state, recent: withThis(old.recent) };
       if (unsaved) cur.unsaved = true;
       if (cur.reserve && !equalBytes(cur.reserve.header, opened.state.sendHeader)) dropReserve(cur);
       this.#sessions.set(key, cur);
