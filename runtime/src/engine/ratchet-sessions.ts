@@ -37,6 +37,8 @@ import {
   protectionOf,
   sealRatchetFrame,
   serializeState,
+  discardState,
+  supersedeState,
   wipeState,
   type PendingOffer,
   type RatchetDeps,
@@ -213,7 +215,7 @@ export class RatchetSessions implements PeerSessions {
       ops,
       apply: () => {
         const old = this.#session(key);
-        if (ch.state !== undefined && old.state && old.state !== next.state) wipeState(old.state);
+        if (ch.state !== undefined && old.state) supersedeState(old.state, next.state);
         if (ch.pending !== undefined && old.pending && old.pending !== next.pending) old.pending.ephemeral.secret.fill(0);
         this.#sessions.set(key, next);
       },
@@ -246,7 +248,7 @@ export class RatchetSessions implements PeerSessions {
           const r = await sealRatchetFrame({ deps: this.#deps, sender: me, recipient: c, state, envelope, pair: await this.#pairs.get(c) });
           const was = protectionOf(state).postQuantum;
           s.state = r.state;
-          wipeState(state);
+          supersedeState(state, r.state);
           if (!was && protectionOf(r.state).postQuantum) this.#d.protectionChanged?.(c.key);
           return { frame: r.frame, ops: [this.#stateOp(c.key, r.state)] };
         }
@@ -300,13 +302,13 @@ export class RatchetSessions implements PeerSessions {
         if (committed) return;
         committed = true;
         if (this.#closed) {
-          wipeState(opened.state);
+          discardState(opened.state, this.#sessions.get(key)?.state);
           release();
           return;
         }
         const old = this.#session(key);
         const was = old.state && protectionOf(old.state).postQuantum;
-        if (old.state && old.state !== opened.state) wipeState(old.state);
+        if (old.state) supersedeState(old.state, opened.state);
         this.#sessions.set(key, { ...old, state: opened.state, recent });
         release();
         if (was === false && protectionOf(opened.state).postQuantum) this.#d.protectionChanged?.(key);
@@ -314,7 +316,7 @@ export class RatchetSessions implements PeerSessions {
       release: () => {
         if (!committed) {
           committed = true;
-          wipeState(opened.state);
+          discardState(opened.state, this.#sessions.get(key)?.state);
         }
         release();
       },
