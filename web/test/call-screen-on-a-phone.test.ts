@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, shot, type User } from './_harness.ts';
+import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, obstructed, shot, type User } from './_harness.ts';
 import { befriend, mediaFlows, openCallUser, openChat, startCallStack, type CallStack } from './_calls-harness.ts';
 
 let stack: CallStack;
@@ -45,24 +45,28 @@ describe.sequential('the call screen', () => {
     await alice.page.getByTestId('call-audio').click();
     await phase(bob, 'incoming').waitFor();
     expect(await bob.page.getByTestId('call-kind').textContent()).toBe('Incoming voice call');
+    expect(await bob.page.getByTestId('call-kind').locator('svg').getAttribute('data-icon')).toBe('phone');
+    expect(await obstructed(bob.page, '[data-testid="call"]')).toEqual([]);
     await shot(bob, 'call-incoming-voice-phone');
     await bob.page.getByTestId('call-accept').click();
     await phase(bob, 'active').waitFor();
     await phase(alice, 'active').waitFor();
 
-    // camera off: the button offers to turn it on, with the camera icon
+    // camera off: the button offers to turn it on, with the camera icon (the one drawn)
     const camera = bob.page.getByTestId('call-camera');
-    expect(await camera.textContent()).toContain('Turn camera on');
-    expect(await camera.getAttribute('data-icon')).toBe('video');
+    expect((await camera.textContent())?.trim()).toBe('Turn camera on');
+    expect(await camera.locator('svg').getAttribute('data-icon')).toBe('video');
     await camera.click();
     await selfViewPlays(bob.page); // the element came first, the stream after getUserMedia
-    expect(await camera.textContent()).toContain('Turn camera off');
-    expect(await camera.getAttribute('data-icon')).toBe('videoOff');
+    expect((await camera.textContent())?.trim()).toBe('Turn camera off');
+    expect(await camera.locator('svg').getAttribute('data-icon')).toBe('videoOff');
     await mediaFlows(alice, 1);
 
     for (const width of [360, 390, 430]) {
       await bob.page.setViewportSize({ width, height: PHONE.height });
       expect(await covered(bob.page, '[data-testid="call-self"]'), `${width} px`).toEqual([]);
+      // and nothing else covers a control or pushes one off screen (tiles, preview, header)
+      expect(await obstructed(bob.page, '[data-testid="call"]'), `${width} px`).toEqual([]);
     }
     await bob.page.setViewportSize(PHONE);
     await shot(bob, 'call-camera-on-phone');
@@ -74,6 +78,34 @@ describe.sequential('the call screen', () => {
     await bob.page.getByTestId('call-self').waitFor({ state: 'detached' });
     await camera.click();
     await selfViewPlays(bob.page);
+
+    // a camera that fails (the browser refuses it): the toast says so above the call screen,
+    // where it is seen, and covers no control
+    await camera.click();
+    await bob.page.getByTestId('call-self').waitFor({ state: 'detached' });
+    await bob.page.evaluate(() => {
+      const md = navigator.mediaDevices;
+      const real = md.getUserMedia.bind(md);
+      (window as unknown as { realGum: typeof real }).realGum = real;
+      md.getUserMedia = (c) => (c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(c));
+    });
+    try {
+      await camera.click();
+      await bob.page.getByTestId('toast').getByText(/^Camera: /).waitFor();
+      const seen = await bob.page.getByTestId('toast').evaluate((t) => {
+        const r = t.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return hit !== null && t.contains(hit);
+      });
+      expect(seen).toBe(true);
+      expect(await obstructed(bob.page, '[data-testid="call"]')).toEqual([]);
+      expect((await camera.textContent())?.trim()).toBe('Turn camera on');
+      await shot(bob, 'call-toast-phone');
+    } finally {
+      await bob.page.evaluate(() => {
+        navigator.mediaDevices.getUserMedia = (window as unknown as { realGum: MediaDevices['getUserMedia'] }).realGum;
+      });
+    }
   });
 
   it('an ended call shows one state: its outcome and length, nothing still connecting', async () => {
@@ -90,11 +122,15 @@ describe.sequential('the call screen', () => {
     await alice.page.getByTestId('call-video').click();
     await phase(bob, 'incoming').waitFor();
     expect(await bob.page.getByTestId('call-kind').textContent()).toBe('Incoming video call');
+    expect(await bob.page.getByTestId('call-kind').locator('svg').getAttribute('data-icon')).toBe('video');
+    expect(await obstructed(bob.page, '[data-testid="call"]')).toEqual([]);
     await bob.page.getByTestId('call-accept').click();
     await phase(alice, 'active').waitFor();
     await selfViewPlays(alice.page); // a video call: the stream may come before the element
     await selfViewPlays(bob.page);
     expect(await covered(alice.page, '[data-testid="call-self"]')).toEqual([]);
+    expect(await obstructed(alice.page, '[data-testid="call"]')).toEqual([]);
+    expect(await obstructed(bob.page, '[data-testid="call"]')).toEqual([]);
     await shot(alice, 'call-video-desktop');
     await shot(bob, 'call-video-phone');
     await bob.page.getByTestId('call-hangup').click();
