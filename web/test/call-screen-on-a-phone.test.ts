@@ -91,7 +91,8 @@ describe.sequential('the call screen', () => {
     });
     try {
       await camera.click();
-      await bob.page.getByTestId('toast').getByText(/^Camera: /).waitFor();
+      // in words a person can act on, not the browser's "Permission denied"
+      await bob.page.getByTestId('toast').getByText('Camera: the browser is not allowed to use it; allow it for this site in the browser’s settings').waitFor();
       const seen = await bob.page.getByTestId('toast').evaluate((t) => {
         const r = t.getBoundingClientRect();
         const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
