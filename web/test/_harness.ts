@@ -207,7 +207,7 @@ export async function covered(page: Page, selector: string): Promise<string[]> {
 
 /**
  * The controls inside `scope` that a person cannot fully see or press: for every visible
- * control (button, link, input, select, textarea, [role="button"]), five points (its centre and
+ * control larger than 1 px (button, link, input, select, textarea, [role="button"]), five points (its centre and
  * four points a quarter in from its corners) must lie in the viewport and hit the control
  * itself (or something inside it) when the browser hit-tests them. Whatever covers it, from
  * inside the scope or outside, or a layout that pushes it off screen, shows up here, described
@@ -222,7 +222,8 @@ export async function obstructed(page: Page, scope: string): Promise<string[]> {
     for (const el of Array.from(root.querySelectorAll('button, a[href], input, select, textarea, [role="button"]'))) {
       const r = el.getBoundingClientRect();
       const style = getComputedStyle(el);
-      if (r.width === 0 || r.height === 0 || style.visibility === 'hidden' || style.display === 'none') continue;
+      // visually hidden ones (1 px, clipped: a file input inside its label) are pressed through their label
+      if (r.width <= 1 || r.height <= 1 || style.visibility === 'hidden' || style.display === 'none') continue;
       const points = [
         [r.left + r.width / 2, r.top + r.height / 2],
         [r.left + r.width / 4, r.top + r.height / 4],

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@parley/relay';
 import { CONTACT_REQUEST_TTL_MS } from '@parley/generated';
 import { K, decodeRecord, encodeRecord } from '@parley/runtime/engine';
-import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, launch, message, openUser, send, shot, startStack, type User } from './_harness.ts';
+import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, launch, message, obstructed, openUser, send, shot, startStack, type User } from './_harness.ts';
 
 let relay: RunningRelay;
 let browser: Browser;
@@ -118,6 +118,11 @@ describe.sequential('what a first-time user meets', () => {
     await bob.page.goto(usedLink);
     await bob.page.getByTestId('send-request').click();
     await bob.page.getByTestId('awaiting-accept').waitFor();
+    // on a phone too: the toast neither covers the conversation's name nor any of its controls
+    await bob.page.getByTestId('toast').getByText('Request sent to Alice.').waitFor();
+    expect(await covered(bob.page, '[data-testid="toast"] p')).toEqual([]);
+    expect(await obstructed(bob.page, '.conversation')).toEqual([]);
+    await shot(bob, 'toast-phone');
     const toast = alice.page.getByTestId('toast').getByText('Contact request from Bob. Accept it in Contact requests.');
     await toast.waitFor();
     expect(await covered(alice.page, '[data-testid="toast"] p')).toEqual([]);
