@@ -2,7 +2,9 @@
  * The call screen as a first-time user meets it, on a phone (390×844) and a laptop (1280×800):
  * the incoming screen says voice or video; turning the camera on during a voice call shows our
  * own preview (whatever the order of element and stream); nothing covers a control at 360 to
- * 430 px; the camera button's words and icon say the same thing; an ended call shows one state.
+ * 430 px (every control hit-tested, obstructed()); the camera button's words and icon say the
+ * same thing; a camera that fails is said in a toast seen above the call; an ended call shows
+ * one state. Screenshots at 390×844 and 1280×800.
  * Same stack as calls-e2e.test.ts (_calls-harness.ts), without TURN.
  */
 import type { Page } from 'playwright-core';
@@ -135,7 +137,24 @@ describe.sequential('the call screen', () => {
     await shot(alice, 'call-video-desktop');
     await shot(bob, 'call-video-phone');
     await bob.page.getByTestId('call-hangup').click();
+    // the ended screen on a laptop: one state too
+    await phase(alice, 'ended').waitFor();
+    const text = (await alice.page.getByTestId('call').textContent()) ?? '';
+    expect(text).toMatch(/Call ended · \d+:\d\d/);
+    expect(text).not.toMatch(/Connecting|Calling|Ringing/);
+    await shot(alice, 'call-ended-desktop');
     await alice.page.getByTestId('call').waitFor({ state: 'detached', timeout: 15_000 });
+  });
+
+  it('on a laptop too, the incoming screen says voice call and covers no control', async () => {
+    await bob.page.getByTestId('call-audio').click();
+    await phase(alice, 'incoming').waitFor();
+    expect(await alice.page.getByTestId('call-kind').textContent()).toBe('Incoming voice call');
+    expect(await obstructed(alice.page, '[data-testid="call"]')).toEqual([]);
+    await shot(alice, 'call-incoming-voice-desktop');
+    await alice.page.getByTestId('call-decline').click();
+    await alice.page.getByTestId('call').waitFor({ state: 'detached', timeout: 15_000 });
+    await bob.page.getByTestId('call').waitFor({ state: 'detached', timeout: 15_000 });
   });
 
   it('no page error happened', () => {

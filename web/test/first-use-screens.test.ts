@@ -113,6 +113,12 @@ describe.sequential('what a first-time user meets', () => {
     alice = await person('Alice');
     await createIdentity(alice);
     await alice.page.getByTestId('add-contact').click();
+    // the invite error on a laptop, as on the phone above
+    await alice.page.getByTestId('invite-input').fill('hello');
+    await alice.page.getByRole('button', { name: 'Check invite' }).click();
+    await alice.page.locator('.form-error').getByText("This isn't a Parley invite link. Ask your contact for a new one.").waitFor();
+    await shot(alice, 'invite-error-desktop');
+    await alice.page.getByTestId('invite-input').fill('');
     await alice.page.getByTestId('create-invite').click();
     usedLink = await alice.page.getByTestId('invite-link').inputValue();
     await bob.page.goto(usedLink);
