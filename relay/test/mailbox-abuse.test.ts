@@ -219,5 +219,16 @@ describe('TURN credentials are limited per key pair and per address, not per con
     expect(await ask(await client('127.0.9.2'), 2)).toEqual({ creds: 2, errors: 0 });
     expect(await metric(relay, 'parley_relay_drops_total', '{reason="turn_rate_limited"}')).toBe(5);
   });
+
+  it('a request refused for its address does not spend the key pair\'s own limit', async () => {
+    relay = await testRelay({ turn, limits: { turnRequestsPerMinute: 2, turnRequestsPerAddressPerMinute: 3 } });
+    expect(await ask(await client('127.0.9.3'), 2)).toEqual({ creds: 2, errors: 0 });
+    expect(await ask(await client('127.0.9.3'), 1)).toEqual({ creds: 1, errors: 0 }); // the address's three are spent
+    const a = await client('127.0.9.3');
+    expect(await ask(a, 2)).toEqual({ creds: 0, errors: 2 }); // refused for the address
+    a.close();
+    // From another address, the key pair still has both of its own.
+    expect(await ask(await client('127.0.9.4', a.x, a.ed), 2)).toEqual({ creds: 2, errors: 0 });
+  });
 });
 
