@@ -28,7 +28,11 @@ const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
 const SIZES = [128, 1024, 16384];
 const PAIRS = [1, 10, 100];
 const IDLE_CONNECTIONS = 5000;
-const REPS = 3;
+/** Alternating runs per row (odd, so the median is a run): BENCH_RELAY_REPS, 1 to 15, default 3; more on a busy machine. */
+const REPS = (() => {
+  const n = Number(process.env.BENCH_RELAY_REPS ?? 3);
+  return Number.isInteger(n) && n >= 1 && n <= 15 ? n | 1 : 3;
+})();
 
 /** The run with the median throughput; its latencies are reported with it. */
 export function median(rs: ThroughputResult[]): ThroughputResult {
@@ -161,7 +165,7 @@ export async function benchRelay(log: (line: string) => void = () => {}): Promis
   return [
     {
       title: 'Relay: forwarded frames/s and latency, Parley vs a bare ws forwarder (same run, 127.0.0.1)',
-      note: 'Targets: throughput ratio >= 0.85, p99 ratio <= 1.5. Each pair keeps max(2, 128/pairs) frames in flight; latency is send to receive; median of 3 alternating runs of 1 s.',
+      note: `Targets: throughput ratio >= 0.85, p99 ratio <= 1.5. Each pair keeps max(2, 128/pairs) frames in flight; latency is send to receive; median of ${REPS} alternating runs of 1 s.`,
       rows,
     },
     {
