@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 7358362f1a9486185c368c0857e061a23584185e130a871f5c77e329354fb70e
+  -parley-spec-hash: e10def721f6410c0ea37f41ddd4001eba69197f740d126c08c1124e0cb9a226b
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -1510,7 +1510,7 @@ enums:
       doc: The relay is stopping (after a control SHUTDOWN).
     4009:
       id: too_many_connections
-      doc: The address already holds MAX_CONNECTIONS_PER_ADDRESS connections or started too many handshakes.
+      doc: The source started more than HANDSHAKES_PER_ADDRESS_PER_MINUTE handshakes, or (behind a trusted load balancer) the client's address already holds MAX_CONNECTIONS_PER_ADDRESS sessions. A connection over the cap at accept time is cut without a close frame.
     4010:
       id: reconnect_elsewhere
       doc: "This node of a relay cluster is leaving (a graceful shutdown or drain) while the relay goes on: the client reconnects at once, without backoff, to another endpoint of the well-known document (documents.well_known endpoints), and re-sends what the relay did not acknowledge."

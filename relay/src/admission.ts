@@ -62,14 +62,7 @@ export class Admission {
     if (this.#pending.size >= L.maxPending) this.#evictOldestPending();
     this.#bySource.set(key, held + 1);
     this.#total++;
-    const timer = setTimeout(() => {
-      if (!this.#pending.has(socket)) return;
-      this.#release(socket, key);
-      this.dropped('pending_timeout');
-      socket.destroy();
-    }, L.pendingTimeoutMs);
-    timer.unref();
-    this.#pending.set(socket, { timer });
+    this.#arm(socket, key);
     // Kept on the socket for its 'close' and for an eviction (which releases it at once:
     // destroy() frees the descriptor now, 'close' comes a turn later). A module-level listener,
     // not a closure: an idle connection should hold as little as possible.
@@ -99,12 +92,37 @@ export class Admission {
     this.#settle(socket);
   }
 
+  /**
+   * An HTTP response went out and the socket stays open for another request (keep-alive): until
+   * that request completes it is pending again, under the same timeout and eviction. Otherwise
+   * one complete request followed by a slow second one would hold a descriptor for Node's
+   * header timeout (checked only every 30 s), out of reach of eviction.
+   */
+  awaitingRequest(socket: Socket): void {
+    const key = (socket as AdmittedSocket)[SOURCE];
+    if (key === undefined || released.has(socket) || socket.destroyed || this.#pending.has(socket)) return;
+    if (this.#pending.size >= this.limits.maxPending) this.#evictOldestPending();
+    this.#arm(socket, key);
+  }
+
   get total(): number {
     return this.#total;
   }
 
   get pending(): number {
     return this.#pending.size;
+  }
+
+  /** Makes the socket pending: destroyed after pendingTimeoutMs unless it settles first. */
+  #arm(socket: Socket, key: string): void {
+    const timer = setTimeout(() => {
+      if (!this.#pending.has(socket)) return;
+      this.#release(socket, key);
+      this.dropped('pending_timeout');
+      socket.destroy();
+    }, this.limits.pendingTimeoutMs);
+    timer.unref();
+    this.#pending.set(socket, { timer });
   }
 
   #settle(socket: Socket): void {

@@ -3,7 +3,7 @@
  * registry, the per-address limits, the metrics and the periodic sweeps (ping and idle,
  * mailbox expiry), and routes frames between connections.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -134,7 +134,10 @@ export class RelayServer implements RelayContext, StateHost {
       (why) => this.stats.drops[why]++,
     );
     this.http.on('connection', (socket: Socket) => this.admission.accept(socket));
-    this.http.on('request', (req: IncomingMessage) => this.admission.settled(req.socket));
+    this.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.admission.settled(req.socket);
+      res.once('finish', () => this.admission.awaitingRequest(req.socket));
+    });
     // Node's own answers to requests it cannot parse (400, 431) get the app's headers too.
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       if (socket.writable && (socket as Socket).bytesWritten === 0) socket.end(clientErrorResponse(err));
