@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 34761e713cc5cf76888ed1ea444f9472df7ef1c57199484f47de6e4b1494fb0c
+  -parley-spec-hash: d4bacb3e20f5eb497a7582c91b6922fae0fd29cd6bff6dc2a881b771117c6889
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
