@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: d4bacb3e20f5eb497a7582c91b6922fae0fd29cd6bff6dc2a881b771117c6889
+  -parley-spec-hash: 6a0452880eef70b49a9b88969a676a859c6ded129d7cdbf4053e8280b614e546
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
