@@ -203,10 +203,11 @@ export function inviteCases(p: Parties): object {
   const v2Text = inviteV2ToText(v2);
   const v2Keys = inviteKeys(v2.secret);
   const valid = [
-    { name: 'single_use_until_2100', description: 'A single-use invite of Bob\'s with expires_at 4102444800 (2100-01-01T00:00:00Z): accepted at any clock before 4102444801000 ms.', ...single.json },
-    { name: 'multi_use_until_2100', description: 'A 1000-use invite of Bob\'s with the same expiry.', ...multi.json },
+    { name: 'single_use_until_2100', struct: 'invite', description: 'A single-use invite of Bob\'s with expires_at 4102444800 (2100-01-01T00:00:00Z): accepted at any clock before 4102444801000 ms.', ...single.json },
+    { name: 'multi_use_until_2100', struct: 'invite', description: 'A 1000-use invite of Bob\'s with the same expiry.', ...multi.json },
     {
       name: 'v2_single_use_until_2100',
+      struct: 'invite_v2',
       description: 'A single-use v2 invite (structs.invite_v2, first byte SESSION_VERSION) of Bob\'s with the same expiry; owner_ephemeral is the X25519 key of a fixed secret.',
       hex: hex(v2Bytes),
       link: `https://parley.example/${INVITE_LINK_FRAGMENT}${v2Text}`,
