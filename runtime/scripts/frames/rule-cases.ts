@@ -32,6 +32,7 @@ import {
 } from '@parley/generated';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { deriveKey, keyedHash, utf8, type CryptoBackend } from '../../src/crypto/index.ts';
 import { encodeEnvelopePadded, makeEnvelope } from '../../src/protocol/envelope.ts';
 import type { PublicKeys } from '../../src/protocol/identity.ts';
@@ -82,8 +83,8 @@ export async function keyCases(backend: CryptoBackend, p: Parties): Promise<obje
   const message = utf8('parley frames.json ed25519 message');
   const sig = await backend.ed25519Sign(me.edSeed, message);
   const ed: object[] = [];
-  const addE = (name: string, description: string, publicKey: Uint8Array, signature: Uint8Array, valid: boolean, keyAcceptable: boolean) => {
-    ed.push({ name, description, public_key: hex(publicKey), message: hex(message), signature: hex(signature), valid, key_acceptable: keyAcceptable });
+  const addE = (name: string, description: string, publicKey: Uint8Array, signature: Uint8Array, valid: boolean, keyAcceptable: boolean, signed = message) => {
+    ed.push({ name, description, public_key: hex(publicKey), message: hex(signed), signature: hex(signature), valid, key_acceptable: keyAcceptable });
   };
   const b = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
   const withR = (r: Uint8Array) => Uint8Array.of(...r, ...sig.subarray(32));
@@ -111,7 +112,53 @@ export async function keyCases(backend: CryptoBackend, p: Parties): Promise<obje
   flipped[0]! ^= 0x01;
   addE('r_tampered', "Alice's signature with a bit of R flipped.", me.ed, flipped, false, true);
   addE('other_key', "Alice's signature checked with Bob's key.", p.bob.ed, sig, false, true);
+  mixedOrderCases(me.edSeed, addE);
   return { x25519_secret: hex(me.xSecret), x25519, ed25519: ed };
+}
+
+/**
+ * Cases that tell the cofactorless equation from the cofactored one (rules.ed25519_signatures),
+ * with T a point of order 8 and a Alice's secret scalar: R = rB + T under her key (the cofactored
+ * equation holds, the cofactorless one never), and her signatures under the mixed-order key
+ * A' = aB + T, which pass the key rules: they verify exactly when k = SHA-512(R || A' || M) mod L
+ * is a multiple of 8, so that [k]T = 0.
+ */
+function mixedOrderCases(
+  edSeed: Uint8Array,
+  addE: (name: string, description: string, publicKey: Uint8Array, signature: Uint8Array, valid: boolean, keyAcceptable: boolean, signed: Uint8Array) => void,
+): void {
+  const Pt = ed25519.Point;
+  const T = Pt.fromBytes(Uint8Array.from(Buffer.from(SMALL_ORDER_Y.order_8, 'hex')));
+  const a = ed25519.utils.getExtendedPublicKey(edSeed).scalar;
+  const k = (R: Uint8Array, A: Uint8Array, m: Uint8Array) => Pt.Fn.create(bytesToNumberLE(sha512(Uint8Array.of(...R, ...A, ...m))));
+  const sign = (A: Uint8Array, r: bigint, R: Uint8Array, m: Uint8Array) => Uint8Array.of(...R, ...le32(Pt.Fn.create(r + k(R, A, m) * a)));
+  const honestA = Pt.BASE.multiply(a).toBytes();
+  const mixedA = Pt.BASE.multiply(a).add(T).toBytes();
+  const nonce = (label: string) => Pt.Fn.create(bytesToNumberLE(fixed(`ed25519 mixed-order ${label}`, 64))) || 1n;
+
+  const m0 = utf8('parley rules.json ed25519 R with torsion');
+  const r0 = nonce('r');
+  addE('r_with_torsion', "Alice's key, R = rB + T with T of order 8 and S = r + k a: the cofactored equation holds, the cofactorless one does not.", honestA, sign(honestA, r0, Pt.BASE.multiply(r0).add(T).toBytes(), m0), false, true, m0);
+
+  let found = { zero: false, other: false };
+  for (let i = 0; i < 256 && !(found.zero && found.other); i++) {
+    const m = utf8(`parley rules.json ed25519 mixed-order key ${i}`);
+    const r = nonce(String(i));
+    const R = Pt.BASE.multiply(r).toBytes();
+    const multiple = k(R, mixedA, m) % 8n === 0n;
+    if (multiple ? found.zero : found.other) continue;
+    found = { ...found, [multiple ? 'zero' : 'other']: true };
+    addE(
+      multiple ? 'mixed_order_key_k_multiple_of_8' : 'mixed_order_key_k_not_multiple_of_8',
+      `The mixed-order key A' = aB + T (it passes the key rules), signed with a: k mod 8 = ${k(R, mixedA, m) % 8n}, so [k]T ${multiple ? 'vanishes and the cofactorless equation holds' : 'does not vanish: the cofactorless equation fails (the cofactored one would hold)'}.`,
+      mixedA,
+      sign(mixedA, r, R, m),
+      multiple,
+      true,
+      m,
+    );
+  }
+  if (!(found.zero && found.other)) throw new Error('rules.json: no mixed-order key case of each kind in 256 messages');
 }
 
 /** Replay-window cases: a window state, then checks in order, each with its result and the floor after it. */

@@ -74,7 +74,7 @@ describe('rules.json', () => {
     expect(V.handshake_failures.relay.map((c: any) => c.name)).toEqual(expect.arrayContaining(['stale_hello', 'replayed_hello']));
     // The key vectors cover each rule: both reasons for X25519, and S >= L, small order and non-canonical for Ed25519.
     expect(new Set(V.keys.x25519.map((c: any) => c.reason))).toEqual(new Set([undefined, 'LOW_ORDER', 'NON_CANONICAL']));
-    expect(V.keys.ed25519.map((c: any) => c.name)).toEqual(expect.arrayContaining(['s_plus_l', 'a_order_8', 'a_non_canonical_y_p', 'r_order_8', 'r_non_canonical']));
+    expect(V.keys.ed25519.map((c: any) => c.name)).toEqual(expect.arrayContaining(['s_plus_l', 'a_order_8', 'a_non_canonical_y_p', 'r_order_8', 'r_non_canonical', 'r_with_torsion', 'mixed_order_key_k_multiple_of_8', 'mixed_order_key_k_not_multiple_of_8']));
   });
 
   it('replays every replay-window case on ReplayWindow', () => {
