@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 6a0452880eef70b49a9b88969a676a859c6ded129d7cdbf4053e8280b614e546
+  -parley-spec-hash: 7e0043bf59d10b9c7cdb8121f6d089ecbf1c51449de9ae7f638f9e9ec118dbfd
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict

@@ -1,8 +1,9 @@
 /**
- * The `stage` of every invalid peer frame in generated/vectors/frames.json names a step of the
- * spec's receive_order (PROTOCOL.md section 11, "(stage <name>)"), and the vector's error is one
- * that step raises: an implementer who follows the receive order in the document fails each
- * vector where the vector says (a tampered kind at `frame`, before the route is unmasked).
+ * The `stage` of every invalid peer and first-contact frame in generated/vectors/frames.json
+ * names a step of the spec's receive_order or first_contact_order (PROTOCOL.md section 11,
+ * "(stage <name>)"), and the vector's error is one that step raises: an implementer who follows
+ * the receive order in the document fails each vector where the vector says (a tampered kind at
+ * `frame`, before the route is unmasked).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +54,20 @@ describe('invalid frame vectors and the receive order', () => {
       expect(step, `${v.name}: stage ${v.stage}`).toBeDefined();
       expect([...step!.errors], `${v.name}: ${v.error} at stage ${v.stage}`).toContain(v.error);
     }
+  });
+
+  it('gives every invalid first contact a stage of first_contact_order (or the shape step before it) and an error that stage raises', () => {
+    const fcStages = stagesOf(ir.firstContactOrder, openCodes);
+    // Every step that raises an error carries a label; the last one (record and queue) raises none.
+    expect(fcStages.size).toBe(ir.firstContactOrder.filter((t) => (t.match(/\b[A-Z][A-Z_]+\b/g) ?? []).some((w) => openCodes.has(w))).length);
+    const invalid: { name: string; stage: string; error: string }[] = frames.first_contact.invalid;
+    expect(invalid.length).toBeGreaterThan(5);
+    for (const v of invalid) {
+      const step = v.stage === 'shape' ? stages.get('shape') : fcStages.get(v.stage);
+      expect(step, `${v.name}: stage ${v.stage}`).toBeDefined();
+      expect([...step!.errors], `${v.name}: ${v.error} at stage ${v.stage}`).toContain(v.error);
+    }
+    for (const s of fcStages.keys()) expect(protocolMd).toContain(`(stage ${s})`);
   });
 
   it('catches a tampered kind at the first stage, before the route is unmasked', () => {
