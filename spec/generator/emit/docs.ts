@@ -397,7 +397,7 @@ function examples(ir: SpecIR, extras: DocsExtras): string {
     '',
     'Codec vectors from `generated/vectors/codec.json`, every byte labelled with its field. Offsets are hexadecimal; long fields show their first 16 bytes.',
     '',
-    '**Structure only:** the values of codec vectors are random within each field\'s bounds, so a checksum, key, signature or ciphertext in them does not verify (the invite below fails its checksum). Vectors that verify are in `generated/vectors/frames.json` (complete frames) and `generated/vectors/rules.json` (under `invites`, invites with a real checksum and an expiry far in the future; annotated at the end of this section).',
+    '**Structure only:** the values of codec vectors are random within each field\'s bounds, so a checksum, key, signature or ciphertext in them does not verify (the invite codec vector below fails its checksum). Vectors that verify are in `generated/vectors/frames.json` (complete frames) and `generated/vectors/rules.json` (under `invites`, invites with a real checksum and an expiry far in the future; annotated at the end of this section).',
     '',
   ];
   const { valid } = buildVectors(ir);
