@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: e10def721f6410c0ea37f41ddd4001eba69197f740d126c08c1124e0cb9a226b
+  -parley-spec-hash: df39c07eb6a396e4f580a17fd989942b606604d5abb6096097af5c45b760c161
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -952,7 +952,7 @@ types:
       - id: expires_at
         type: u8
         valid: {max: 9007199254740}
-        doc: Seconds since the Unix epoch after which the invite is refused.
+        doc: "Last second (since the Unix epoch) in which the invite is accepted: refused when floor(now_ms / 1000) > expires_at (see rules.invite_expiry)."
       - id: max_uses
         type: u2
         valid: {min: 1, max: 1000}
@@ -973,7 +973,7 @@ types:
       - id: checksum
         size: 4
         -parley-size: CHECKSUM_SIZE
-        doc: DK(invite checksum, every preceding byte)[0..4].
+        doc: "As in an invite: derivation invite_checksum, DK(invite checksum, u32(n) || the n bytes before this field)[0..CHECKSUM_SIZE] (region invite_checksum_input), recomputed before any other check of the invite's values (BAD_INVITE)."
   ratchet:
     doc: "Payload of a ratchet frame (and the request of a v2 first contact): the encrypted header, then the encrypted envelope. header = AEAD(header key, nonce, ratchet_header_ad, ratchet_header); body = AEAD(message key, nonce, ratchet_body_ad, envelope), whose associated data holds the header ciphertext, so a body cannot move under another header."
     seq:
