@@ -76,6 +76,8 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
    * registers again (idempotent); a store failure throws, so nothing is recorded or acknowledged.
    */
   const verdicts = new Map<string, Verdict>();
+  /** Senders being removed: a message of theirs still in the engine's lane must not mark them seen again. */
+  const removing = new Set<string>();
   const engine = new Engine({
     identity: keys.identity,
     relay: config.relay,
@@ -83,7 +85,9 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
     transport: new NodeWsTransport(),
     displayName: 'Parley notifier',
     autoAccept: true,
-    beforeRecord: (m) => void verdicts.set(m.id, registrar.onMessage(m)),
+    beforeRecord: (m) => {
+      if (!removing.has(m.contact.key)) verdicts.set(m.id, registrar.onMessage(m));
+    },
     registerWake: false,
     now,
   });
@@ -102,7 +106,6 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
     log,
   });
 
-  const removing = new Set<string>();
   const removeSender = (key: string, why: string) => {
     if (removing.has(key)) return;
     removing.add(key);
