@@ -13,6 +13,7 @@ import { saveDownload } from './downloads.ts';
 import { Inbox } from './inbox.ts';
 import { refreshedEndpoints } from './relay-config.ts';
 import { EarlyEvents } from './early-events.ts';
+import { withKillPoint } from './crash-seam.ts';
 
 /** A transport that never connects: commands that only read or change local state. */
 class OfflineTransport implements Transport {
@@ -85,7 +86,8 @@ export class Session {
       const engine = new Engine({
         identity,
         relay: { url: config.relay.url, endpoints: config.relay.endpoints, x: fromHex(config.relay.x), ed: fromHex(config.relay.ed) },
-        store,
+        // the store as it is, unless a crash test set WSCHAT_TEST_KILL_AT_WRITE (crash-seam.ts)
+        store: withKillPoint(store),
         transport: o.online ? new NodeWsTransport() : new OfflineTransport(),
         displayName: config.name,
         holdReceivedFiles: true, // released once the file is in the downloads folder

@@ -36,6 +36,7 @@ import { RatchetSessions } from './ratchet-sessions.ts';
 import { SessionControl } from './session-control.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
+import type { IncomingMessage } from './types.ts';
 
 export interface WiringOptions {
   identity: Identity;
@@ -49,6 +50,8 @@ export interface WiringOptions {
   displayName: string;
   linkBase: string;
   autoAccept: boolean;
+  /** EngineOptions.beforeRecord. */
+  beforeRecord?: (m: IncomingMessage) => void;
   holdReceivedFiles: boolean;
   streamReceivedFiles: boolean;
   /** Part files and spooled outgoing files (default: over `store`, StoreBlobs). */
@@ -164,6 +167,7 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
   const receiver = new Receiver({
     clock, emit, store, serial, contacts: contactList, intake: contacts, sessions, replay, orderIn, acks: sender, handlers,
     openFailed: (candidates, err) => sessionControl.openFailed(candidates, err),
+    ...(o.beforeRecord ? { beforeRecord: o.beforeRecord } : {}),
   });
 
   return {
