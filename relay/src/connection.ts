@@ -9,8 +9,9 @@
  * counter as it is handed to the socket; a control frame reserves its counter when its
  * sealing starts, and frames behind it wait in `#queue` until it is sealed.
  */
-import type { Duplex } from 'node:stream';
+import { Writable, type Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import type { Deadlines } from './deadlines.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
 import type { DropReason, RelayStats } from './metrics.ts';
@@ -37,6 +38,8 @@ export interface RelayContext {
   readonly stats: RelayStats;
   readonly log: Logger;
   readonly crypto: RelayCrypto;
+  /** Connections still in their handshake, each until handshakeTimeoutMs (one shared timer). */
+  readonly handshakes: Deadlines<Connection>;
   /**
    * Binds a freshly authenticated connection; returns the mailbox frames to deliver first (a
    * promise on a cluster node, whose routing table and mailboxes are in Redis).
@@ -78,7 +81,16 @@ interface PendingControl {
  */
 export function holdWrites(socket: Duplex): void {
   socket.cork();
-  setImmediate(() => socket.uncork());
+  // One setImmediate for every socket held in this turn, not one (and a closure) per socket.
+  if (held.push(socket) === 1) setImmediate(releaseHeld);
+}
+
+let held: Duplex[] = [];
+
+function releaseHeld(): void {
+  const sockets = held;
+  held = [];
+  for (const s of sockets) s.uncork();
 }
 
 /**
@@ -108,6 +120,24 @@ export class RelaySocket extends WebSocket {
     this.conn?.wsProtocolError(mapped.reason);
     super.close(mapped.code, data);
   }
+}
+
+/**
+ * ws ends its frame parser twice when a client goes without a close frame (socket 'end', then
+ * 'close'); the second `end()` makes Node build an ERR_STREAM_ALREADY_FINISHED error with its
+ * stack trace and formatted message, about 5 % of the relay's CPU per session when clients
+ * simply disconnect (bench/results/sessions-profile.md). An `end` that returns once ending was
+ * asked does the same with no error; module-level, set on each parser (no closure).
+ */
+function endOnce(this: Writable, ...args: unknown[]): Writable {
+  if (this.writableEnded) return this;
+  return (Writable.prototype.end as (...a: unknown[]) => Writable).apply(this, args);
+}
+
+/** Swaps the parser's `end` for endOnce (ws's `_receiver`; left alone if ws ever renames it). */
+function endParserOnce(ws: WebSocket): void {
+  const receiver = (ws as unknown as { _receiver?: unknown })._receiver;
+  if (receiver instanceof Writable) (receiver as { end: unknown }).end = endOnce;
 }
 
 // ws calls listeners with `this` = the socket (a RelaySocket: the server's WebSocket class).
@@ -157,7 +187,6 @@ export class Connection implements Holder {
   #hs: HandshakePort | undefined;
   #session: SessionPort | undefined;
   #bucket: FrameByteBucket;
-  #timer: NodeJS.Timeout | undefined;
   #queue: (Buffer | PendingControl)[] | null = null;
   #queuedBytes = 0;
   #early: Buffer[] | null = null;
@@ -181,6 +210,7 @@ export class Connection implements Holder {
     this.#bucket = new FrameByteBucket(L.frameRate, L.frameBurst, L.byteRate, L.byteBurst);
     this.lastSeen = Date.now();
     ws.conn = this;
+    endParserOnce(ws);
     ws.on('message', onWsMessage);
     ws.on('pong', onWsPong);
     ws.on('ping', onWsPing);
@@ -209,7 +239,7 @@ export class Connection implements Holder {
   /** Sends CHALLENGE and arms the handshake timeout. */
   async start(): Promise<void> {
     const hs = (this.#hs = this.ctx.crypto.newHandshake());
-    this.#timer = setTimeout(() => this.#handshakeTimeout(), this.ctx.limits.handshakeTimeoutMs);
+    this.ctx.handshakes.add(this);
     try {
       const challenge = await hs.challenge(Date.now());
       if (this.state !== State.Challenge) return;
@@ -256,8 +286,7 @@ export class Connection implements Holder {
     try {
       const keys = await hs.hello(frame);
       if (this.state !== State.Verifying) return;
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+      this.ctx.handshakes.delete(this);
       this.id = Buffer.from(keys.x.subarray(0, ID_SIZE));
       this.idKey = this.id.toString('latin1');
       this.holderKey = Buffer.from(keys.x).toString('latin1') + Buffer.from(keys.ed).toString('latin1');
@@ -431,7 +460,8 @@ export class Connection implements Holder {
     });
   }
 
-  #handshakeTimeout(): void {
+  /** No HELLO within handshakeTimeoutMs (called by `ctx.handshakes`). */
+  handshakeTimedOut(): void {
     if (this.state >= State.Welcoming) return;
     this.ctx.stats.handshakeFailures.timeout++;
     this.ctx.log.debug({ conn: this.serial }, 'handshake timed out');
@@ -486,8 +516,7 @@ export class Connection implements Holder {
   #teardown(): void {
     if (this.state === State.Closed) return;
     this.state = State.Closed;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.ctx.handshakes.delete(this);
     this.#hs?.destroy();
     this.#hs = undefined;
     this.#session?.destroy();
