@@ -125,7 +125,7 @@ export class RelaySocket extends WebSocket {
 /**
  * ws ends its frame parser twice when a client goes without a close frame (socket 'end', then
  * 'close'); the second `end()` makes Node build an ERR_STREAM_ALREADY_FINISHED error with its
- * stack trace and formatted message, about 5 % of the relay's CPU per session when clients
+ * stack trace and formatted message, about 2 % of the relay's CPU per session when clients
  * simply disconnect (bench/results/sessions-profile.md). An `end` that returns once ending was
  * asked does the same with no error; module-level, set on each parser (no closure).
  */
