@@ -10,8 +10,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from 'prom-client';
 import type { RelayConfig, TurnConfig, NotifierRef } from './config.ts';
-import { Connection, RelaySocket, State, holdWrites, type RelayContext } from './connection.ts';
+import { Connection, RelaySocket, State, type RelayContext } from './connection.ts';
+import { holdWrites } from './socket-io.ts';
 import { Admission, descriptorLimit } from './admission.ts';
+import { Deadlines } from './deadlines.ts';
 import { sourceKey } from './address.ts';
 import { WELL_KNOWN_PATH, clientErrorResponse, createHttpHandler, createMetricsHandler, rawResponse } from './http.ts';
 import type { Limits } from './limits.ts';
@@ -75,6 +77,7 @@ export class RelayServer implements RelayContext, StateHost {
   readonly metricsHttp: Server;
   /** Accept-time bounds of the public listener (admission.ts). */
   readonly admission: Admission;
+  readonly handshakes: Deadlines<Connection>;
   readonly #wss: WebSocketServer;
   readonly #addresses: AddressLimiter;
   readonly #conns = new Set<Connection>();
@@ -97,6 +100,7 @@ export class RelayServer implements RelayContext, StateHost {
     const L = this.limits;
     this.router = new Router(L.maxKeypairsPerId);
     this.state = opts.sharedState?.(this) ?? new MemoryState(this);
+    this.handshakes = new Deadlines(L.handshakeTimeoutMs, (c) => c.handshakeTimedOut());
     this.#addresses = new AddressLimiter(L.maxConnectionsPerAddress, L.handshakesPerAddressPerMinute, L.maxConnections);
     this.metrics = createMetrics(
       this.stats,
@@ -422,6 +426,7 @@ export class RelayServer implements RelayContext, StateHost {
       this.metricsHttp.close(() => ok());
       this.metricsHttp.closeAllConnections();
     });
+    this.handshakes.clear();
     await this.state.close();
     this.log.info({ closed: conns.length }, 'relay stopped');
   }
