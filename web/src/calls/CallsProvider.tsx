@@ -3,12 +3,18 @@
  * start), gives it to the screens through useCalls(), and shows the call screen over whatever
  * route is open. `window.parleyCallDebug` exposes the call's state and live link statistics
  * (tests and the bench read inbound-rtp bytes through it; it holds no secret).
+ *
+ * The call screen is a lazy chunk, fetched when a call starts or rings (the service worker
+ * precaches it): the first screen never needs it. calls.css stays here, in the app's CSS, since
+ * the call buttons and the call log use it too.
  */
-import { createContext, createEffect, onCleanup, useContext, type JSX } from 'solid-js';
+import { Show, Suspense, createContext, createEffect, lazy, onCleanup, useContext, type JSX } from 'solid-js';
 import type { AppCtx } from '../context.ts';
 import { browserNotifyEnv } from '../ui-thread/notify.ts';
-import { CallScreen } from './CallScreen.tsx';
 import { createCalls, type Calls } from './calls.ts';
+import './calls.css';
+
+const CallScreen = lazy(() => import('./CallScreen.tsx').then((m) => ({ default: m.CallScreen })));
 
 const CallsContext = createContext<Calls>();
 
@@ -51,7 +57,12 @@ export function CallsProvider(props: { app: AppCtx; children: JSX.Element }) {
   return (
     <CallsContext.Provider value={calls}>
       {props.children}
-      <CallScreen calls={calls} contacts={calls.contacts} />
+      <Show when={calls.state.call}>
+        {/* its own boundary: while the chunk loads, nothing else is suspended */}
+        <Suspense>
+          <CallScreen calls={calls} contacts={calls.contacts} />
+        </Suspense>
+      </Show>
     </CallsContext.Provider>
   );
 }
