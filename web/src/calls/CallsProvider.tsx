@@ -4,8 +4,9 @@
  * live link statistics (tests and the bench read inbound-rtp bytes through it; it holds no secret).
  *
  * The call engine (calls.ts: the state machine, media, links, ring tone, call log) and the call
- * screen are lazy chunks, off the first load (web/bench): the engine is fetched once the identity
- * is open and the page is idle, or at once when a call message arrives first; the screen when a
+ * screen are lazy chunks, off the first load (web/bench): the engine is fetched once the
+ * conversations are loaded (the screen is usable) and the page is idle, or at once when a call
+ * message arrives first; the screen when a
  * call starts or rings. Call messages that arrive before the engine are held here and handed to
  * it (createCalls `held`), so a call that rings at start-up is not lost. The service worker
  * precaches both chunks, so calls work offline-first like the rest. calls.css stays here, in
@@ -86,7 +87,7 @@ export function CallsProvider(props: { app: AppCtx; children: JSX.Element }) {
   }
 
   createEffect(() => {
-    if (!me() || calls()) return;
+    if (!me() || !app.contacts.state.loaded || calls()) return;
     const idle = (globalThis as { requestIdleCallback?: (fn: () => void, o: { timeout: number }) => number }).requestIdleCallback;
     if (idle) idle(() => void load(), { timeout: IDLE_LOAD_TIMEOUT_MS });
     else setTimeout(() => void load(), 0);
