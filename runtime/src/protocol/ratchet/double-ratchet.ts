@@ -264,7 +264,7 @@ async function openHeader(d: RatchetDeps, key: Uint8Array, nonce: Uint8Array, ct
 /** The DH and KEM step on receiving a new chain (module comment, step 3). */
 async function dhStep(d: RatchetDeps, s: RatchetState, header: RatchetHeader): Promise<void> {
   if (header.kem === RatchetKem.none) throw new RatchetError('KEM_MISSING', 'a DH step without the KEM block'); // checkKem ran first
-  const recvSecret = header.kem === RatchetKem.keyCiphertext ? kemDecapsulate(s.kemSeed, header.kemFields.ciphertext) : new Uint8Array(0);
+  const recvSecret = header.kem === RatchetKem.keyCiphertext ? await kemDecapsulate(s.kemSeed, header.kemFields.ciphertext) : new Uint8Array(0);
 
   s.prevSendCount = s.sendCount;
   s.sendCount = 0;
@@ -289,11 +289,11 @@ async function dhStep(d: RatchetDeps, s: RatchetState, header: RatchetHeader): P
   s.dhPublic = kp.publicKey;
   s.kemRemote = header.kemFields.publicKey.slice();
   const m = rand(d, KEM_ENCAPS_SEED_SIZE);
-  const enc = kemEncapsulate(s.kemRemote, m);
+  const enc = await kemEncapsulate(s.kemRemote, m);
   m.fill(0); // knowing m gives the shared secret
   s.kemSeed.fill(0);
   s.kemSeed = rand(d, KEM_SEED_SIZE);
-  s.kemPublic = kemPublicKey(s.kemSeed);
+  s.kemPublic = await kemPublicKey(s.kemSeed);
   s.kemCiphertext = enc.ciphertext;
   const dhSend = await dhOf(d, s.dhSecret, s.dhRemote, 'ratchet key');
   const t = kdfRoot(s.rootKey, dhSend, enc.secret);

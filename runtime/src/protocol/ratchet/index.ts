@@ -6,7 +6,7 @@ export { RatchetError, isRatchetError } from './errors.ts';
 export type { RatchetErrorCode } from './errors.ts';
 export type { RatchetDeps } from './deps.ts';
 export { kdfRoot, kdfChain, kdfSessionStart } from './kdf.ts';
-export { kemPublicKey, kemEncapsulate, kemDecapsulate } from './kem.ts';
+export { loadKem, kemPublicKey, kemEncapsulate, kemDecapsulate } from './kem.ts';
 export { cloneState, shareState, wipeState, supersedeState, discardState, serializeState, parseState, protectionOf } from './state.ts';
 export type { RatchetState, SessionProtection } from './state.ts';
 export { ratchetSeal, ratchetOpen } from './double-ratchet.ts';
