@@ -9,6 +9,7 @@ import { ContactAddCommand } from './commands/contact/add.ts';
 import { ContactListCommand } from './commands/contact/list.ts';
 import { ContactRemoveCommand } from './commands/contact/remove.ts';
 import { ContactVerifyCommand } from './commands/contact/verify.ts';
+import { FilePauseCommand, FileResumeCommand } from './commands/file/pause.ts';
 import { FileSendCommand } from './commands/file/send.ts';
 import { GroupCommand, groupHelp, isGroup } from './commands/group.ts';
 import { HelpCommand, rootHelp } from './commands/help.ts';
@@ -39,7 +40,7 @@ export function createCli(): Cli {
     InitCommand, WhoamiCommand,
     ContactAddCommand, ContactListCommand, ContactRemoveCommand, ContactVerifyCommand,
     RequestsListCommand, RequestsAcceptCommand, RequestsRejectCommand,
-    SendCommand, ListenCommand, ChatCommand, FileSendCommand, BridgeCommand, GroupCommand,
+    SendCommand, ListenCommand, ChatCommand, FileSendCommand, FilePauseCommand, FileResumeCommand, BridgeCommand, GroupCommand,
     HelpCommand, Builtins.VersionCommand,
   ]) cli.register(c);
   return cli;
