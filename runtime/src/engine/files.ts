@@ -122,7 +122,7 @@ export class FileTransfers implements PerContactState {
     if (t) await this.#afterDrop(t, acks);
     ctx.progress.end(c.key, fileId);
     const msgId = t?.meta.msgId ?? (sending ? out.msgId : undefined); // shown as failed on this side too
-    if (msgId && !t?.meta.done) await this.#markFailed(c.key, fileId, msgId);
+    if (msgId && !t?.meta.done) await this.#markFailed(c.key, fileId, msgId, 'cancelled');
     await ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: FileCancelReason.cancelled } });
   }
   /** The receive path's handlers of the file messages (receive-handlers.ts puts them in the table). */
@@ -184,7 +184,7 @@ export class FileTransfers implements PerContactState {
         const acks = this.#dropIn(t, ops);
         const item = await ctx.history.get(m.contact, m.msgId);
         if (item?.file) {
-          item.file.state = 'failed';
+          Object.assign(item.file, { state: 'failed', reason: 'expired' } as const);
           ops.push(ctx.history.put(item));
         }
         await ctx.store.batch(ops);
@@ -196,7 +196,7 @@ export class FileTransfers implements PerContactState {
         await ctx.store.batch(ctx.outgoing.dropOps(rec.fileId));
         await ctx.outgoing.forget(rec.fileId);
         ctx.progress.end(rec.contact, rec.fileId);
-        await this.#markFailed(rec.contact, rec.fileId, rec.msgId);
+        await this.#markFailed(rec.contact, rec.fileId, rec.msgId, 'expired');
         ctx.emit('file-failed', { contact: rec.contact, fileId: rec.fileId, direction: 'out', reason: 'expired' });
       }
     });
@@ -217,7 +217,7 @@ export class FileTransfers implements PerContactState {
     };
     if (opened?.meta.cancelled) {
       // cancelled while held: shown, as failed
-      item.file!.state = 'failed';
+      Object.assign(item.file!, { state: 'failed', reason: 'cancelled' } as const);
       act.ops.push(del(K.fileIn(c.key, fileId)), ctx.history.put(item));
       act.after.push(() => {
         this.#in.delete(`${c.key}/${fileId}`);
@@ -226,7 +226,7 @@ export class FileTransfers implements PerContactState {
       return;
     }
     if (!opened && (await this.#openIn(c.key)) >= MAX_INCOMING_TRANSFERS_PER_CONTACT) {
-      item.file!.state = 'failed';
+      Object.assign(item.file!, { state: 'failed', reason: 'too_large' } as const);
       act.ops.push(ctx.history.put(item));
       act.after.push(() => this.#failIn(c, fileId, 'too_large', FileCancelReason.tooLarge));
       return;
@@ -342,7 +342,7 @@ export class FileTransfers implements PerContactState {
       const acks = this.#dropIn(t, act.ops);
       const item = await ctx.history.get(c.key, t.meta.msgId);
       if (item?.file && item.file.state === 'receiving') {
-        item.file.state = 'failed';
+        Object.assign(item.file, { state: 'failed', reason });
         act.ops.push(ctx.history.put(item));
       }
       act.after.push(async () => {
@@ -360,7 +360,7 @@ export class FileTransfers implements PerContactState {
         ctx.outbox.forget(entries);
         if (sending) await ctx.outgoing.forget(fileId);
         ctx.progress.end(c.key, fileId);
-        if (offer) await this.#markFailed(c.key, fileId, offer.id);
+        if (offer) await this.#markFailed(c.key, fileId, offer.id, reason);
         ctx.emit('file-failed', { contact: c.key, fileId, direction: 'out', reason });
       });
     }
@@ -434,10 +434,10 @@ export class FileTransfers implements PerContactState {
     this.#ctx.emit('file-failed', { contact: c.key, fileId, direction: 'in', reason });
     await this.#ctx.send.sendDurable(c, { type: MessageType.fileCancel, body: { fileId: fromHex(fileId), reason: code } });
   }
-  async #markFailed(contact: string, fileId: string, msgId: string): Promise<void> {
+  async #markFailed(contact: string, fileId: string, msgId: string, reason: FileFailed['reason']): Promise<void> {
     const item = await this.#ctx.history.get(contact, msgId);
     if (!item?.file) return;
-    item.file.state = 'failed';
+    Object.assign(item.file, { state: 'failed', reason });
     await this.#ctx.store.batch([this.#ctx.history.put(item)]);
     this.#ctx.emit('history', { item });
   }

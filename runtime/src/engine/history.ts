@@ -10,6 +10,12 @@ import type { Store, StoreOp } from './storage.ts';
 
 export type OutStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 
+/**
+ * Why a transfer ended without the file: corrupt (digest mismatch), cancelled, too_large,
+ * invalid (chunks that do not fit the offer), or expired (the offer left the replay window).
+ */
+export type FileEndReason = 'corrupt' | 'cancelled' | 'too_large' | 'invalid' | 'expired';
+
 export interface HistoryFile {
   fileId: string;
   name: string;
@@ -18,6 +24,8 @@ export interface HistoryFile {
   state: 'sending' | 'sent' | 'receiving' | 'received' | 'failed';
   /** Sending, paused by the user (Engine.pauseFile); kept here so a view opened later shows it. */
   paused?: boolean;
+  /** Failed: why (the `file-failed` event's reason), kept so a view opened later shows it. */
+  reason?: FileEndReason;
 }
 
 export interface HistoryItem {

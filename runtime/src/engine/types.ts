@@ -4,7 +4,7 @@
  * types (`EnvelopeBody`: a union on `type`, a MessageType code, with its `body`).
  */
 import type { EnvelopeBody, Extension, TurnCredentials } from '@parley/generated';
-import type { HistoryItem } from './history.ts';
+import type { FileEndReason, HistoryItem } from './history.ts';
 
 /**
  * - `requested`: we sent a contact request (first contact) and wait for their accept; messages
@@ -130,7 +130,7 @@ export interface FileFailed {
    * corrupt (digest mismatch), cancelled, too_large, invalid (chunks that do not fit the offer),
    * or expired (incoming: the offer left the replay window, so its chunks can never be accepted).
    */
-  reason: 'corrupt' | 'cancelled' | 'too_large' | 'invalid' | 'expired';
+  reason: FileEndReason;
 }
 
 export interface EngineEvents {

@@ -62,7 +62,9 @@ export function FileAttachment(props: FileAttachmentProps) {
   const paused = () => props.progress?.paused ?? !!props.file.paused; // the record says so before any progress event
   const shownRate = () => (props.progress && !paused() && worthShowing(props.file.size, props.rate) ? props.rate : undefined);
   const status = () => {
-    if (props.file.state === 'failed') return ` · ${props.ended ? ENDED[props.ended] : 'failed'}`;
+    // the event's reason while the view is open, the history's after a reload
+    const ended = props.ended ?? props.file.reason;
+    if (props.file.state === 'failed') return ` · ${ended ? ENDED[ended] : 'failed'}`;
     if (paused()) return ' · paused';
     return props.file.state === 'receiving' ? ' · receiving' : '';
   };
