@@ -3,7 +3,7 @@
  * phone width) through a real relay on 127.0.0.1 serving web/dist, the sender pauses a file of
  * several MB (the receiver's bar stops; a reload still shows it paused), resumes it, both sides show its speed and time left,
  * and it arrives with the right bytes. A second file is cancelled by the receiver; the sender sees
- * it cancelled and sends it again, and that copy arrives whole.
+ * it cancelled (and the receiver still does after a reload) and sends it again, and that copy arrives whole.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -144,6 +144,9 @@ describe.sequential('large files in the web app', () => {
     await shot(bob, 'file-cancelled-phone');
     expect(await axe(bob.page)).toEqual([]);
     expect(await fileMessage(alice, 'second.bin').getByTestId('download').count()).toBe(0);
+    // a reload still says why it ended (the history keeps the reason), not just "failed"
+    await alice.page.reload();
+    await fileMessage(alice, 'second.bin').getByTestId('file-status').getByText('cancelled').waitFor({ timeout: 30_000 });
 
     await bob.page.getByRole('button', { name: 'Send again: second.bin' }).click();
     await expect.poll(() => fileMessage(alice, 'second.bin').count(), { timeout: 30_000 }).toBe(2);
