@@ -29,6 +29,16 @@ async function say(from: TestPeer, to: TestPeer, key: string, text: string): Pro
   await shown;
 }
 
+/** The signatures (hex) of the text frames in a peer's outbox, as stored. */
+async function storedTextSigs(p: TestPeer): Promise<Set<string>> {
+  const sigs = new Set<string>();
+  for (const key of await p.store.list(K.outMetas)) {
+    const e = decodeRecord<{ seq: number; type: number }>((await p.store.get(key))!, key);
+    if (e.type === MessageType.text) sigs.add(toHex((await p.store.get(K.outFrame(e.seq)))!.subarray(-64)));
+  }
+  return sigs;
+}
+
 /** A store holding `them` as an accepted v1 contact, as an engine before v2 left it. */
 function v1Store(them: Identity): MemoryStore {
   const s = new MemoryStore();
@@ -53,17 +63,19 @@ describe('queued messages survive a change of session', () => {
 
     // Bob takes 'zero' but his receipts are lost: Alice keeps it in her outbox
     let dropReceipts = true;
-    let loseTexts = false;
-    r.tamper = (f) => f.kind === FrameKind.ratchet && ((dropReceipts && f.from === bId && f.to === aId) || (loseTexts && f.from === aId && f.to === bId));
+    const lost = new Set<string>();
+    r.tamper = (f) => (dropReceipts && f.kind === FrameKind.ratchet && f.from === bId && f.to === aId) || lost.has(toHex(f.frame.subarray(-64)));
     await say(a, b, bKey, 'zero');
 
-    // Bob goes offline; Alice queues the rest, and their frames are altered on the way to his mailbox
+    // Bob goes offline; Alice queues the rest, and the relay alters those frames when it delivers them
     await stop(b);
     dropReceipts = false;
-    loseTexts = true;
+    const zero = await storedTextSigs(a);
     const sent = a.of('sent').length;
     for (const t of QUEUED) await a.engine.sendText(bKey, t);
     await until(() => a.of('sent').length >= sent + QUEUED.length, 10_000, 'queued texts sent to the relay');
+    for (const sig of await storedTextSigs(a)) if (!zero.has(sig)) lost.add(sig);
+    expect(lost.size).toBe(QUEUED.length);
     clock += 1000; // a reset must be newer than the session it replaces
     if (who === 'sender') await a.engine.resetSession(bKey); // the offer waits behind the texts
 
@@ -72,8 +84,9 @@ describe('queued messages survive a change of session', () => {
     await until(() => a.of('session-reset').length === 1 && bAgain.of('session-reset').length === 1, 15_000, 'the reset on both sides');
     expect(a.of('session-reset')[0]!.by).toBe(who === 'sender' ? 'us' : 'them');
 
+    await until(() => bAgain.of('dropped').filter((d) => d.code === 'BAD_SIGNATURE').length >= QUEUED.length, 10_000, 'the queued texts refused');
     // nothing is lost in flight any more; the resends (and the resealed frames) get through
-    loseTexts = false;
+    lost.clear();
     clock += RESEND_INTERVAL_MS + 1;
     await a.engine.maintain();
     await bAgain.engine.maintain();
@@ -98,11 +111,7 @@ describe('queued messages survive a change of session', () => {
     const sent = a.of('sent').length;
     for (const t of QUEUED) await a.engine.sendText(bKey, t);
     await until(() => a.of('sent').length >= sent + QUEUED.length, 10_000, 'queued texts sent to the relay');
-    const lost = new Set<string>();
-    for (const key of await a.store.list(K.outMetas)) {
-      const e = decodeRecord<{ seq: number; type: number }>((await a.store.get(key))!, key);
-      if (e.type === MessageType.text) lost.add(toHex((await a.store.get(K.outFrame(e.seq)))!.subarray(-64)));
-    }
+    const lost = await storedTextSigs(a);
     expect(lost.size).toBe(QUEUED.length);
     let losing = true;
     r.tamper = (f) => losing && lost.has(toHex(f.frame.subarray(-64)));
