@@ -254,13 +254,16 @@ export class Sender implements Send, PerContactState {
         done.push({ entry: r.entry, frame: sealed.frame });
       }
       if (ops.length > 0) await ctx.store.batch(ops);
+      // The new frames go out now, in order, built from these bytes rather than read back from the
+      // outbox: one may be its chain's first message (the KEM block), and a chain whose first
+      // message never left cannot be opened by the contact (KEM_MISSING). So a frame whose entry
+      // was acknowledged meanwhile still goes out once (the contact takes it as a duplicate).
       const id = fromHex(c.id);
+      const epoch = ctx.wire.epoch;
       for (const { entry, frame } of done) {
-        if (ctx.outbox.resealed(entry)) continue;
-        // Acknowledged while it was resealed: the new frame still goes out once. It may be its
-        // chain's first message, the one with the KEM block; a chain whose first message never
-        // left cannot be opened by the contact (KEM_MISSING). The contact takes it as a duplicate.
-        ctx.wire.send({ size: frame.length, build: (s) => s.route(frame, id) });
+        const live = ctx.outbox.resealed(entry);
+        const queued = ctx.wire.send({ size: frame.length, build: (s) => s.route(frame, id), ...(live ? { sent: () => this.#sent(entry) } : {}) });
+        if (live && queued) ctx.outbox.queued(entry.seq, epoch);
       }
     })
       .catch((err) => {
