@@ -240,6 +240,7 @@ export class Sender implements Send, PerContactState {
     const c = ctx.contacts.get(key);
     if (!c) return;
     this.#resealing.add(key);
+    let moved = false;
     void this.exclusive(c, async () => {
       const ops: StoreOp[] = [];
       const done: { entry: OutboxEntry; frame: Uint8Array }[] = [];
@@ -247,7 +248,10 @@ export class Sender implements Send, PerContactState {
         const cur = ctx.outbox.get(e.seq);
         if (!cur || cur.sealedUnder === undefined || cur.sealedUnder === ctx.sessions.sealTag(key)) continue; // acknowledged, or current
         const bytes = await ctx.outbox.envelope(e.seq);
-        if (!bytes) continue;
+        if (!bytes) {
+          ctx.outbox.resealed({ ...cur, sealedUnder: undefined }); // its envelope is gone: sent as stored
+          continue;
+        }
         const sealed = await this.seal(c, decodeEnvelope(bytes));
         const r = ctx.outbox.resealOps(cur, sealed.frame, sealed.tag);
         ops.push(...r.ops, ...sealed.ops); // a later state put supersedes an earlier one in the batch
@@ -265,6 +269,7 @@ export class Sender implements Send, PerContactState {
         const queued = ctx.wire.send({ size: frame.length, build: (s) => s.route(frame, id), ...(live ? { sent: () => this.#sent(entry) } : {}) });
         if (live && queued) ctx.outbox.queued(entry.seq, epoch);
       }
+      moved = true;
     })
       .catch((err) => {
         // stopped: the entries keep their old tag and are resealed after the next start
@@ -272,7 +277,9 @@ export class Sender implements Send, PerContactState {
       })
       .finally(() => {
         this.#resealing.delete(key);
-        this.pump();
+        // the contact's later entries waited for this job; after a failure (the store) the stale
+        // entries wait for the next pump (tick, receipt, reconnect), not a retry loop at once
+        if (moved) this.pump();
       });
   }
 

@@ -10,10 +10,12 @@
  * Before resealing, the resends were the old frames byte for byte, and Bob refused them forever
  * (HEADER_FAILED under the new session, DOWNGRADE for v1 frames after the upgrade).
  */
+import { join } from 'node:path';
 import { FrameKind, MessageType, RESEND_INTERVAL_MS } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/index.ts';
-import { K, MemoryStore, decodeRecord, encodeRecord, type Contact } from '../../src/engine/index.ts';
+import { K, MemoryStore, decodeRecord, encodeRecord, type Contact, type Store, type StoreOp } from '../../src/engine/index.ts';
+import { FileStore } from '../../src/node/file-store.ts';
 import { generateIdentity, idHex, type Identity } from '../../src/protocol/identity.ts';
 import { parseState } from '../../src/protocol/ratchet/index.ts';
 import { recordingRelays } from './_recording-relay.ts';
@@ -37,6 +39,42 @@ async function storedTextSigs(p: TestPeer): Promise<Set<string>> {
     if (e.type === MessageType.text) sigs.add(toHex((await p.store.get(K.outFrame(e.seq)))!.subarray(-64)));
   }
   return sigs;
+}
+
+/** A store whose process "dies" at the first batch `fatal` picks: that batch and every later call fail. */
+class DyingStore implements Store {
+  dead = false;
+  constructor(
+    readonly inner: Store,
+    readonly fatal: (ops: readonly StoreOp[]) => boolean,
+  ) {}
+  #alive(): void {
+    if (this.dead) throw new Error('the process died');
+  }
+  async get(key: string) {
+    this.#alive();
+    return this.inner.get(key);
+  }
+  async put(key: string, value: Uint8Array) {
+    this.#alive();
+    return this.inner.put(key, value);
+  }
+  async delete(key: string) {
+    this.#alive();
+    return this.inner.delete(key);
+  }
+  async list(prefix: string) {
+    this.#alive();
+    return this.inner.list(prefix);
+  }
+  async batch(ops: readonly StoreOp[]) {
+    this.#alive();
+    if (this.fatal(ops)) {
+      this.dead = true;
+      throw new Error('the process died');
+    }
+    return this.inner.batch(ops);
+  }
 }
 
 /** A store holding `them` as an accepted v1 contact, as an engine before v2 left it. */
@@ -140,5 +178,52 @@ describe('queued messages survive a change of session', () => {
     expect(texts(b)).toEqual([...QUEUED, 'after the upgrade']);
     expect(b.of('dropped').filter((d) => d.code === 'DOWNGRADE')).toEqual([]);
     expect(a.engine.protection(bKey).version).toBe(2);
+  });
+
+  it('a crash between the reset and the reseal loses nothing: the restarted engine reseals what its outbox holds', async () => {
+    const r = await recordingRelay();
+    let clock = Date.now();
+    const now = () => clock;
+    const a0 = await client(r, { name: 'alice', now });
+    const b = await client(r, { name: 'bob', now });
+    const { aSeesB, bSeesA } = await befriend(a0, b);
+    const [aKey, bKey] = [bSeesA.key, aSeesB.key];
+    await say(a0, b, bKey, 'hello');
+    await say(b, a0, aKey, 'hi');
+    // Alice runs on a store that dies at the batch rewriting one of the queued texts' frames (the reseal)
+    await stop(a0);
+    let queuedFrames = new Set<string>();
+    const dying = new DyingStore(await FileStore.open(join(dir(a0), 'state'), { fsync: false }), (ops) =>
+      ops.some((o) => o.op === 'put' && queuedFrames.has(o.key)),
+    );
+    const a = await client(r, { identity: a0.identity, dir: dir(a0), store: dying, name: 'alice', now });
+
+    await stop(b);
+    const sent = a.of('sent').length;
+    for (const t of QUEUED) await a.engine.sendText(bKey, t);
+    await until(() => a.of('sent').length >= sent + QUEUED.length, 10_000, 'queued texts sent to the relay');
+    const lost = await storedTextSigs(a);
+    queuedFrames = new Set((await a.store.list('of/')).filter((k) => k.startsWith('of/')));
+    r.tamper = (f) => lost.has(toHex(f.frame.subarray(-64)));
+
+    const bAgain = await client(r, { identity: b.identity, dir: dir(b), name: 'bob again', now });
+    clock += 1000;
+    await bAgain.engine.resetSession(aKey);
+    await until(() => dying.dead, 15_000, 'alice died resealing');
+    expect(a.of('session-reset')).toHaveLength(1); // the new session landed before the reseal
+
+    // the "process" is gone: restart it on what reached the disk
+    await stop(a);
+    await (dying.inner as FileStore).close();
+    lost.clear();
+    const aAgain = await client(r, { identity: a0.identity, dir: dir(a0), name: 'alice again', now });
+    clock += RESEND_INTERVAL_MS + 1;
+    await aAgain.engine.maintain();
+    await bAgain.engine.maintain();
+    const shown = () => [...texts(b), ...texts(bAgain)];
+    await until(() => shown().length >= 1 + QUEUED.length, 15_000, 'every queued text shown');
+    await until(() => aAgain.engine.outboxSize === 0, 15_000, "alice's outbox acknowledged");
+    await say(aAgain, bAgain, bKey, 'after');
+    expect(shown()).toEqual(['hello', ...QUEUED, 'after']);
   });
 });
