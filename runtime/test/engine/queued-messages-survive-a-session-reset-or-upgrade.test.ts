@@ -35,8 +35,10 @@ async function say(from: TestPeer, to: TestPeer, key: string, text: string): Pro
 async function storedTextSigs(p: TestPeer): Promise<Set<string>> {
   const sigs = new Set<string>();
   for (const key of await p.store.list(K.outMetas)) {
-    const e = decodeRecord<{ seq: number; type: number }>((await p.store.get(key))!, key);
-    if (e.type === MessageType.text) sigs.add(toHex((await p.store.get(K.outFrame(e.seq)))!.subarray(-64)));
+    const meta = await p.store.get(key);
+    const e = meta && decodeRecord<{ seq: number; type: number }>(meta, key);
+    const frame = e && e.type === MessageType.text ? await p.store.get(K.outFrame(e.seq)) : undefined;
+    if (frame) sigs.add(toHex(frame.subarray(-64))); // (an entry acknowledged meanwhile is gone)
   }
   return sigs;
 }
@@ -225,5 +227,39 @@ describe('queued messages survive a change of session', () => {
     await until(() => aAgain.engine.outboxSize === 0, 15_000, "alice's outbox acknowledged");
     await say(aAgain, bAgain, bKey, 'after');
     expect(shown()).toEqual(['hello', ...QUEUED, 'after']);
+  });
+
+  it('both sides reset at once: one session wins, and texts lost in flight both ways arrive once each, in order', async () => {
+    const r = await recordingRelay();
+    let clock = Date.now();
+    const now = () => clock;
+    const a = await client(r, { name: 'alice', now });
+    const b = await client(r, { name: 'bob', now });
+    const { aSeesB, bSeesA } = await befriend(a, b);
+    const [aKey, bKey] = [bSeesA.key, aSeesB.key];
+    await say(a, b, bKey, 'hello');
+    await say(b, a, aKey, 'hi');
+    // each sends the other texts, and the relay alters all of them in flight (ratchet frames)
+    let losing = true;
+    r.tamper = (f) => losing && f.kind === FrameKind.ratchet;
+    for (const t of QUEUED.slice(0, 3)) {
+      await a.engine.sendText(bKey, `a ${t}`);
+      await b.engine.sendText(aKey, `b ${t}`);
+    }
+    const refused = (p: TestPeer) => p.of('dropped').filter((d) => d.code === 'BAD_SIGNATURE').length;
+    await until(() => refused(a) >= 3 && refused(b) >= 3, 10_000, 'the texts refused on both sides');
+    losing = false;
+    clock += 1000;
+    await Promise.all([a.engine.resetSession(bKey), b.engine.resetSession(aKey)]);
+    await until(() => a.of('session-reset').length === 1 && b.of('session-reset').length === 1, 15_000, 'one reset on both sides');
+
+    clock += RESEND_INTERVAL_MS + 1;
+    await a.engine.maintain();
+    await b.engine.maintain();
+    await until(() => texts(b).length >= 4 && texts(a).length >= 4, 15_000, 'every queued text shown');
+    await until(() => a.engine.outboxSize === 0 && b.engine.outboxSize === 0, 15_000, 'both outboxes acknowledged');
+    expect(texts(b)).toEqual(['hello', 'a one', 'a two', 'a three']);
+    expect(texts(a)).toEqual(['hi', 'b one', 'b two', 'b three']);
+    expect([a.of('session-reset')[0]!.by, b.of('session-reset')[0]!.by].sort()).toEqual(['them', 'us']);
   });
 });
