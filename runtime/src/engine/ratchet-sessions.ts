@@ -48,7 +48,7 @@ import {
 import { EngineError } from './errors.ts';
 import { RECENT_FRAME_TAG_BYTES, RECENT_RATCHET_FRAMES } from './limits.ts';
 import { K, del, getRecord, putRecord } from './records.ts';
-import { stateless, type DuplicateFrame, type OpenedSession, type PeerSessions, type SealedFrame } from './sessions.ts';
+import { V1_SEAL_TAG, stateless, type DuplicateFrame, type OpenedSession, type PeerSessions, type SealedFrame } from './sessions.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact, ConversationProtection } from './types.ts';
 
@@ -83,6 +83,16 @@ export interface RatchetSessionsDeps {
   randomBytes: (n: number) => Uint8Array;
   /** A contact's session became post-quantum through a message (its first KEM step landed). */
   protectionChanged?: (key: string) => void;
+  /**
+   * A received message changed what we seal under for `key` (B's first sending chain: `v1` to
+   * the session's tag), after its state landed: the outbox reseals what it holds for the contact.
+   */
+  sealTagChanged?: (key: string) => void;
+}
+
+/** The seal tag of a state (see PeerSessions.sealTag): v1 until it has a sending chain. */
+function tagOf(s: RatchetState | undefined): string {
+  return s && s.sendChain.length > 0 ? `v2:${s.startedAt}` : V1_SEAL_TAG;
 }
 
 /** What the UI shows for a contact with no v2 session. */
@@ -191,6 +201,10 @@ export class RatchetSessions implements PeerSessions {
     return { session: s?.state, pending: s?.pending, lastResetAt: s?.lastResetAt };
   }
 
+  sealTag(key: string): string {
+    return tagOf(this.#sessions.get(key)?.state);
+  }
+
   /** What the contact's conversation has: v1 static keys, or v2 forward secrecy (and post-quantum). */
   protection(key: string): ConversationProtection {
     const s = this.#sessions.get(key)?.state;
@@ -250,13 +264,13 @@ export class RatchetSessions implements PeerSessions {
           s.state = r.state;
           supersedeState(state, r.state);
           if (!was && protectionOf(r.state).postQuantum) this.#d.protectionChanged?.(c.key);
-          return { frame: r.frame, ops: [this.#stateOp(c.key, r.state)] };
+          return { frame: r.frame, ops: [this.#stateOp(c.key, r.state)], tag: tagOf(r.state) };
         }
       } finally {
         unlock();
       }
     }
-    return { frame: await sealPeer({ backend, sender: me, recipient: c, envelope, pair: await this.#pairs.get(c) }), ops: [] };
+    return { frame: await sealPeer({ backend, sender: me, recipient: c, envelope, pair: await this.#pairs.get(c) }), ops: [], tag: V1_SEAL_TAG };
   }
 
   async open(candidates: readonly Contact[], frame: Uint8Array): Promise<OpenedSession | DuplicateFrame> {
@@ -308,10 +322,12 @@ export class RatchetSessions implements PeerSessions {
         }
         const old = this.#session(key);
         const was = old.state && protectionOf(old.state).postQuantum;
+        const tagWas = tagOf(old.state);
         if (old.state) supersedeState(old.state, opened.state);
         this.#sessions.set(key, { ...old, state: opened.state, recent });
         release();
         if (was === false && protectionOf(opened.state).postQuantum) this.#d.protectionChanged?.(key);
+        if (tagWas !== tagOf(opened.state)) this.#d.sealTagChanged?.(key);
       },
       release: () => {
         if (!committed) {

@@ -91,6 +91,8 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
       const c = contactList.get(key);
       if (c) emit('protection', { contact: { ...snapshot(c), protection: sessions.protection(key) }, protection: sessions.protection(key) });
     },
+    // B's first sending chain: what the outbox sealed with v1 pair keys is resealed under the session
+    sealTagChanged: (key) => sender.sessionChanged(key),
   });
   const outbox = new Outbox(store, o.now);
   const history = new History(store, o.now);
