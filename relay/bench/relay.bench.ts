@@ -7,7 +7,8 @@
  *   new sessions/s: authenticated Parley sessions vs bare WebSocket connections
  *   resident memory per idle connection at 5,000 connections (server RSS delta after GC)
  *
- * Targets (issue 4): throughput >= 0.85 of bare, p99 <= 1.5x, sessions/s >= 0.5 of bare
+ * Targets (issue 4): throughput >= 0.85 of bare, p99 <= 1.5x; sessions/s against bare is a
+ * diagnostic since issue 19 replaced it with CPU per session against TLS 1.3 (bench/sessions)
  * connections/s, memory/connection <= 1.5x. The bench raises the relay's per-address caps and
  * per-connection rate limits (all load comes from one address and few connections).
  * Run standalone: npx tsx relay/bench/relay.bench.ts
@@ -197,9 +198,9 @@ export async function benchRelay(log: (line: string) => void = () => {}): Promis
     },
     {
       title: 'Relay: new sessions/s and memory per idle connection',
-      note: 'Targets: sessions/s ratio >= 0.5 (authenticated Parley sessions vs bare WebSocket connections), memory ratio <= 1.5 (server RSS delta at 5,000 idle connections).',
+      note: 'Target: memory ratio <= 1.5 (server RSS delta at 5,000 idle connections). Sessions/s against bare WebSocket connections compares a cryptographic handshake with a plaintext connection: a diagnostic since issue 19, whose target is the relay CPU per session against TLS 1.3 (the sessions section).',
       rows: [
-        { metric: 'new sessions/s', bare: Math.round(sessions.bare), parley: Math.round(sessions.parley), ratio: ratio(sessions.parley, sessions.bare), target: '>= 0.5' },
+        { metric: 'new sessions/s', bare: Math.round(sessions.bare), parley: Math.round(sessions.parley), ratio: ratio(sessions.parley, sessions.bare), target: '(diagnostic)' },
         {
           metric: `RSS KiB per idle connection (${IDLE_CONNECTIONS})`,
           bare: Number((mem.bare.rss / 1024).toFixed(1)),
