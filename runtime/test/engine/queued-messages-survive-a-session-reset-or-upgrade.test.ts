@@ -14,10 +14,11 @@ import { join } from 'node:path';
 import { FrameKind, MessageType, RESEND_INTERVAL_MS } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/index.ts';
-import { K, MemoryStore, decodeRecord, encodeRecord, type Contact, type Store, type StoreOp } from '../../src/engine/index.ts';
+import { K, MemoryStore, decodeRecord, encodeRecord, type Contact } from '../../src/engine/index.ts';
 import { FileStore } from '../../src/node/file-store.ts';
 import { generateIdentity, idHex, type Identity } from '../../src/protocol/identity.ts';
 import { parseState } from '../../src/protocol/ratchet/index.ts';
+import { DyingStore } from './_dying-store.ts';
 import { recordingRelays } from './_recording-relay.ts';
 import { backend, befriend, texts, until, waitFor, type TestPeer } from './_setup.ts';
 
@@ -41,42 +42,6 @@ async function storedTextSigs(p: TestPeer): Promise<Set<string>> {
     if (frame) sigs.add(toHex(frame.subarray(-64))); // (an entry acknowledged meanwhile is gone)
   }
   return sigs;
-}
-
-/** A store whose process "dies" at the first batch `fatal` picks: that batch and every later call fail. */
-class DyingStore implements Store {
-  dead = false;
-  constructor(
-    readonly inner: Store,
-    readonly fatal: (ops: readonly StoreOp[]) => boolean,
-  ) {}
-  #alive(): void {
-    if (this.dead) throw new Error('the process died');
-  }
-  async get(key: string) {
-    this.#alive();
-    return this.inner.get(key);
-  }
-  async put(key: string, value: Uint8Array) {
-    this.#alive();
-    return this.inner.put(key, value);
-  }
-  async delete(key: string) {
-    this.#alive();
-    return this.inner.delete(key);
-  }
-  async list(prefix: string) {
-    this.#alive();
-    return this.inner.list(prefix);
-  }
-  async batch(ops: readonly StoreOp[]) {
-    this.#alive();
-    if (this.fatal(ops)) {
-      this.dead = true;
-      throw new Error('the process died');
-    }
-    return this.inner.batch(ops);
-  }
 }
 
 /** A store holding `them` as an accepted v1 contact, as an engine before v2 left it. */
