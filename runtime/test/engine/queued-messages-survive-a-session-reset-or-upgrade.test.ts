@@ -53,18 +53,24 @@ function v1Store(them: Identity): MemoryStore {
   return s;
 }
 
+/** Alice and Bob, friends through a recording relay, on a clock the test moves; each said one text. */
+async function talkingPair() {
+  const r = await recordingRelay();
+  const clock = { ms: Date.now() };
+  const now = () => clock.ms;
+  const a = await client(r, { name: 'alice', now });
+  const b = await client(r, { name: 'bob', now });
+  const { aSeesB, bSeesA } = await befriend(a, b);
+  const [aKey, bKey] = [bSeesA.key, aSeesB.key];
+  await say(a, b, bKey, 'hello');
+  await say(b, a, aKey, 'hi');
+  return { r, clock, now, a, b, aKey, bKey };
+}
+
 describe('queued messages survive a change of session', () => {
   it.each(['sender', 'receiver'] as const)('texts queued for an offline contact arrive once each, in order, after the %s resets the session', async (who) => {
-    const r = await recordingRelay();
-    let clock = Date.now();
-    const now = () => clock;
-    const a = await client(r, { name: 'alice', now });
-    const b = await client(r, { name: 'bob', now });
-    const { aSeesB, bSeesA } = await befriend(a, b);
-    const [aKey, bKey] = [bSeesA.key, aSeesB.key];
+    const { r, clock, now, a, b, aKey, bKey } = await talkingPair();
     const [aId, bId] = [a.engine.id, b.engine.id];
-    await say(a, b, bKey, 'hello');
-    await say(b, a, aKey, 'hi');
 
     // Bob takes 'zero' but his receipts are lost: Alice keeps it in her outbox
     let dropReceipts = true;
@@ -81,7 +87,7 @@ describe('queued messages survive a change of session', () => {
     await until(() => a.of('sent').length >= sent + QUEUED.length, 10_000, 'queued texts sent to the relay');
     for (const sig of await storedTextSigs(a)) if (!zero.has(sig)) lost.add(sig);
     expect(lost.size).toBe(QUEUED.length);
-    clock += 1000; // a reset must be newer than the session it replaces
+    clock.ms += 1000; // a reset must be newer than the session it replaces
     if (who === 'sender') await a.engine.resetSession(bKey); // the offer waits behind the texts
 
     const bAgain = await client(r, { identity: b.identity, dir: dir(b), name: 'bob again', now });
@@ -92,7 +98,7 @@ describe('queued messages survive a change of session', () => {
     await until(() => bAgain.of('dropped').filter((d) => d.code === 'BAD_SIGNATURE').length >= QUEUED.length, 10_000, 'the queued texts refused');
     // nothing is lost in flight any more; the resends (and the resealed frames) get through
     lost.clear();
-    clock += RESEND_INTERVAL_MS + 1;
+    clock.ms += RESEND_INTERVAL_MS + 1;
     await a.engine.maintain();
     await bAgain.engine.maintain();
     const shown = () => [...texts(b), ...texts(bAgain)];
@@ -105,8 +111,8 @@ describe('queued messages survive a change of session', () => {
 
   it('texts queued as v1 frames for an offline contact arrive once each, in order, across the upgrade to v2', async () => {
     const r = await recordingRelay();
-    let clock = Date.now();
-    const now = () => clock;
+    const clock = { ms: Date.now() };
+    const now = () => clock.ms;
     const idA = await generateIdentity(await backend());
     const idB = await generateIdentity(await backend());
     const [aKey, bKey] = [toHex(idA.x), toHex(idB.x)];
@@ -138,7 +144,7 @@ describe('queued messages survive a change of session', () => {
 
     // the resends get through now
     losing = false;
-    clock += RESEND_INTERVAL_MS + 1;
+    clock.ms += RESEND_INTERVAL_MS + 1;
     await a.engine.maintain();
     await until(() => texts(b).length >= QUEUED.length + 1, 15_000, 'every queued text shown');
     await until(() => a.engine.outboxSize === 0, 15_000, "alice's outbox acknowledged");
@@ -148,15 +154,7 @@ describe('queued messages survive a change of session', () => {
   });
 
   it('a crash between the reset and the reseal loses nothing: the restarted engine reseals what its outbox holds', async () => {
-    const r = await recordingRelay();
-    let clock = Date.now();
-    const now = () => clock;
-    const a0 = await client(r, { name: 'alice', now });
-    const b = await client(r, { name: 'bob', now });
-    const { aSeesB, bSeesA } = await befriend(a0, b);
-    const [aKey, bKey] = [bSeesA.key, aSeesB.key];
-    await say(a0, b, bKey, 'hello');
-    await say(b, a0, aKey, 'hi');
+    const { r, clock, now, a: a0, b, aKey, bKey } = await talkingPair();
     // Alice runs on a store that dies at the batch rewriting one of the queued texts' frames (the reseal)
     await stop(a0);
     let queuedFrames = new Set<string>();
@@ -174,7 +172,7 @@ describe('queued messages survive a change of session', () => {
     r.tamper = (f) => lost.has(toHex(f.frame.subarray(-64)));
 
     const bAgain = await client(r, { identity: b.identity, dir: dir(b), name: 'bob again', now });
-    clock += 1000;
+    clock.ms += 1000;
     await bAgain.engine.resetSession(aKey);
     await until(() => dying.dead, 15_000, 'alice died resealing');
     expect(a.of('session-reset')).toHaveLength(1); // the new session landed before the reseal
@@ -184,7 +182,7 @@ describe('queued messages survive a change of session', () => {
     await (dying.inner as FileStore).close();
     lost.clear();
     const aAgain = await client(r, { identity: a0.identity, dir: dir(a0), name: 'alice again', now });
-    clock += RESEND_INTERVAL_MS + 1;
+    clock.ms += RESEND_INTERVAL_MS + 1;
     await aAgain.engine.maintain();
     await bAgain.engine.maintain();
     const shown = () => [...texts(b), ...texts(bAgain)];
@@ -195,15 +193,7 @@ describe('queued messages survive a change of session', () => {
   });
 
   it('both sides reset at once: one session wins, and texts lost in flight both ways arrive once each, in order', async () => {
-    const r = await recordingRelay();
-    let clock = Date.now();
-    const now = () => clock;
-    const a = await client(r, { name: 'alice', now });
-    const b = await client(r, { name: 'bob', now });
-    const { aSeesB, bSeesA } = await befriend(a, b);
-    const [aKey, bKey] = [bSeesA.key, aSeesB.key];
-    await say(a, b, bKey, 'hello');
-    await say(b, a, aKey, 'hi');
+    const { r, clock, now, a, b, aKey, bKey } = await talkingPair();
     // each sends the other texts, and the relay alters all of them in flight (ratchet frames)
     let losing = true;
     r.tamper = (f) => losing && f.kind === FrameKind.ratchet;
@@ -214,11 +204,11 @@ describe('queued messages survive a change of session', () => {
     const refused = (p: TestPeer) => p.of('dropped').filter((d) => d.code === 'BAD_SIGNATURE').length;
     await until(() => refused(a) >= 3 && refused(b) >= 3, 10_000, 'the texts refused on both sides');
     losing = false;
-    clock += 1000;
+    clock.ms += 1000;
     await Promise.all([a.engine.resetSession(bKey), b.engine.resetSession(aKey)]);
     await until(() => a.of('session-reset').length === 1 && b.of('session-reset').length === 1, 15_000, 'one reset on both sides');
 
-    clock += RESEND_INTERVAL_MS + 1;
+    clock.ms += RESEND_INTERVAL_MS + 1;
     await a.engine.maintain();
     await b.engine.maintain();
     await until(() => texts(b).length >= 4 && texts(a).length >= 4, 15_000, 'every queued text shown');
