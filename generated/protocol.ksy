@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: 80fec4cb81df1f1b4dc255daad55267cf4229e9f2ee824c556af3e7d42dc2832
+  -parley-spec-hash: d5bfc43c12a42dd571c074eddc76f71e1b53be9fb2dc92704f5cfde15af86dc2
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -952,7 +952,7 @@ types:
       - id: expires_at
         type: u8
         valid: {max: 9007199254740}
-        doc: Seconds since the Unix epoch after which the invite is refused.
+        doc: "Last second (since the Unix epoch) in which the invite is accepted: refused when floor(now_ms / 1000) > expires_at (see rules.invite_expiry)."
       - id: max_uses
         type: u2
         valid: {min: 1, max: 1000}
@@ -973,7 +973,7 @@ types:
       - id: checksum
         size: 4
         -parley-size: CHECKSUM_SIZE
-        doc: DK(invite checksum, every preceding byte)[0..4].
+        doc: "As in an invite: derivation invite_checksum, DK(invite checksum, u32(n) || the n bytes before this field)[0..CHECKSUM_SIZE] (region invite_checksum_input), recomputed before any other check of the invite's values (BAD_INVITE)."
   ratchet:
     doc: "Payload of a ratchet frame (and the request of a v2 first contact): the encrypted header, then the encrypted envelope. header = AEAD(header key, nonce, ratchet_header_ad, ratchet_header); body = AEAD(message key, nonce, ratchet_body_ad, envelope), whose associated data holds the header ciphertext, so a body cannot move under another header."
     seq:
@@ -1510,7 +1510,7 @@ enums:
       doc: The relay is stopping (after a control SHUTDOWN).
     4009:
       id: too_many_connections
-      doc: The address already holds MAX_CONNECTIONS_PER_ADDRESS connections or started too many handshakes.
+      doc: The source started more than HANDSHAKES_PER_ADDRESS_PER_MINUTE handshakes, or (behind a trusted load balancer) the client's address already holds MAX_CONNECTIONS_PER_ADDRESS sessions. A connection over the cap at accept time is cut without a close frame.
     4010:
       id: reconnect_elsewhere
       doc: "This node of a relay cluster is leaving (a graceful shutdown or drain) while the relay goes on: the client reconnects at once, without backoff, to another endpoint of the well-known document (documents.well_known endpoints), and re-sends what the relay did not acknowledge."

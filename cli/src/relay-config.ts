@@ -95,6 +95,9 @@ export async function bootstrap(base: string, timeoutMs: number): Promise<Pinned
 /** How long a session's background refresh of the relay's endpoints may take. */
 export const ENDPOINTS_REFRESH_TIMEOUT_MS = 5_000;
 
+/** How long closing a session waits for a refresh still under way before aborting it. */
+export const ENDPOINTS_REFRESH_CLOSE_GRACE_MS = 2_000;
+
 /**
  * The pinned relay with the endpoints its well-known document lists now (nodes come and go), or
  * undefined when nothing changed or the document cannot be used: unreachable, refused by

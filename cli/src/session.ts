@@ -11,8 +11,9 @@ import { RelayUnreachableError, TimeoutError, WrongRelayKeyError, classify } fro
 import { BLOBS_DIR, STATE_DIR, type Config, type Home } from './home.ts';
 import { saveDownload } from './downloads.ts';
 import { Inbox } from './inbox.ts';
-import { refreshedEndpoints } from './relay-config.ts';
+import { ENDPOINTS_REFRESH_CLOSE_GRACE_MS, refreshedEndpoints } from './relay-config.ts';
 import { EarlyEvents } from './early-events.ts';
+import { withKillPoint } from './crash-seam.ts';
 
 /** A transport that never connects: commands that only read or change local state. */
 class OfflineTransport implements Transport {
@@ -85,7 +86,8 @@ export class Session {
       const engine = new Engine({
         identity,
         relay: { url: config.relay.url, endpoints: config.relay.endpoints, x: fromHex(config.relay.x), ed: fromHex(config.relay.ed) },
-        store,
+        // the store as it is, unless a crash test set WSCHAT_TEST_KILL_AT_WRITE (crash-seam.ts)
+        store: withKillPoint(store),
         transport: o.online ? new NodeWsTransport() : new OfflineTransport(),
         displayName: config.name,
         holdReceivedFiles: true, // released once the file is in the downloads folder
@@ -117,6 +119,21 @@ export class Session {
       })
       .catch(() => undefined);
     this.#refresh = { abort, done };
+  }
+
+  /**
+   * A short command (`requests list`) is often done before the refresh's fetch is: cutting it
+   * off at once would mean such commands never keep a new node list. It gets up to
+   * ENDPOINTS_REFRESH_CLOSE_GRACE_MS more, then is aborted (its own timeout is longer).
+   */
+  async #endRefresh(): Promise<void> {
+    const r = this.#refresh;
+    if (!r) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([r.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, ENDPOINTS_REFRESH_CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
+    r.abort.abort();
+    await r.done;
   }
 
   /** Called with every received file once it is saved (or failed to save). */
@@ -213,8 +230,7 @@ export class Session {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      this.#refresh?.abort.abort();
-      await this.#refresh?.done;
+      await this.#endRefresh();
       await Promise.allSettled([...this.#saving]);
       await this.engine.stop();
       await this.inbox.flush(this.engine).catch(() => undefined);

@@ -1,6 +1,7 @@
 /**
  * What a first-time user meets when things are not running: `send` with the relay down keeps
- * the text and says so (and the next connecting command sends it); `npx wschat listen` stopped
+ * the text and says so (and the next connecting command sends it); a request sent with a used
+ * invite says by when it expires, and says it expired once it did; `npx wschat listen` stopped
  * with SIGTERM frees the home folder; a lock left by a dead process is taken over.
  */
 import { spawn } from 'node:child_process';
@@ -11,6 +12,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startRelay, type RunningRelay } from '@parley/relay';
+import { CONTACT_REQUEST_TTL_MS } from '@parley/generated';
+import { K, decodeRecord, encodeRecord } from '@parley/runtime/engine';
+import { FileStore } from '@parley/runtime/node';
 import { startTime } from '../src/home.ts';
 import { CLI_CASE_TIMEOUT_MS, World, befriend, pair } from './_harness.ts';
 
@@ -67,7 +71,7 @@ describe('a used one-time invite', () => {
   afterAll(() => w.cleanup());
   afterEach(() => w.stopAll());
 
-  it('contact add says by when the request expires and why there may be no answer', async () => {
+  it('contact add says by when the request expires and why there may be no answer; after the bound, contact list and listen say it expired', async () => {
     const relay = await w.relay();
     const { a, b } = await pair(w, relay);
     const link = JSON.parse((await w.ok(['whoami', '--home', b, '--json'])).stdout).link as string;
@@ -79,7 +83,39 @@ describe('a used one-time invite', () => {
     const requests = await w.ok(['requests', '--home', b]);
     expect(requests.stdout).toContain('alice');
     expect(requests.stdout).not.toContain('late'); // the owner never sees the second use
-  }, 180_000);
+
+    // CONTACT_REQUEST_TTL_MS later (the request's records made older, as the engine stores
+    // them: the contact's createdAt, and the resent request's expiresAt in the outbox): the
+    // requester is told plainly, in the list and by listen, in words and in JSON
+    const { contacts } = JSON.parse((await w.ok(['contact', 'list', '--home', late, '--json'])).stdout) as { contacts: { id: string; state: string; expiresAt: number }[] };
+    expect(contacts).toMatchObject([{ state: 'requested' }]);
+    const store = await FileStore.open(join(late, 'state'), { fsync: false });
+    try {
+      const createdAt = Date.now() - CONTACT_REQUEST_TTL_MS - 60_000;
+      const key = (await store.list(K.contact(contacts[0]!.id))).find((k) => /^c\/[0-9a-f]{64}$/.test(k))!;
+      const record = decodeRecord<Record<string, unknown>>((await store.get(key))!, key);
+      await store.put(key, encodeRecord({ ...record, createdAt }));
+      let requests = 0;
+      for (const k of await store.list(K.outMetas)) {
+        const entry = decodeRecord<Record<string, unknown>>((await store.get(k))!, k);
+        if (entry.kind !== 'first_contact' || `c/${String(entry.contact)}` !== key) continue;
+        await store.put(k, encodeRecord({ ...entry, expiresAt: createdAt + CONTACT_REQUEST_TTL_MS }));
+        requests++;
+      }
+      expect(requests).toBe(1);
+    } finally {
+      await store.close();
+    }
+    const listed = await w.ok(['contact', 'list', '--home', late]);
+    expect(listed.stdout).toMatch(/requested .*EXPIRED: no answer; ask them for a new invite/);
+    const after = JSON.parse((await w.ok(['contact', 'list', '--home', late, '--json'])).stdout) as { contacts: { expiresAt: number }[] };
+    expect(after.contacts[0]!.expiresAt).toBeLessThan(Date.now());
+    const listen = w.start(['listen', '--home', late, '--json']);
+    // the engine's periodic duties (every RESEND_INTERVAL_MS / 3) find it expired
+    const expired = await listen.event('contact-request-expired', () => true, 60_000);
+    expect(expired).toMatchObject({ direction: 'out', contact: { id: contacts[0]!.id } });
+    await listen.stop();
+  }, 300_000); // five wschat runs, one listen waiting for the engine's periodic duties
 });
 
 describe('the home folder lock', () => {

@@ -456,13 +456,13 @@ export const IDLE_TIMEOUT_MS = 75000;
 export const MAX_KEYPAIRS_PER_ID = 4;
 
 /**
- * Default cap on simultaneous connections from one IP address.
+ * Default cap on simultaneous TCP connections from one source (an IPv4 address, an IPv6 /64), counted when the relay accepts them, HTTP or WebSocket, whether or not they ever send a byte; one more is cut at once, without an answer. Behind a trusted load balancer, sessions are counted per client address at the upgrade instead (close too_many_connections).
  * From `constants.MAX_CONNECTIONS_PER_ADDRESS`.
  */
 export const MAX_CONNECTIONS_PER_ADDRESS = 64;
 
 /**
- * Default cap on handshakes started from one IP address per minute.
+ * Default cap on handshakes started from one source (an IPv4 address, an IPv6 /64) per minute.
  * From `constants.HANDSHAKES_PER_ADDRESS_PER_MINUTE`.
  */
 export const HANDSHAKES_PER_ADDRESS_PER_MINUTE = 600;

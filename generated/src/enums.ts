@@ -1014,7 +1014,7 @@ export const CloseCode = {
    */
   shuttingDown: 4008,
   /**
-   * The address already holds MAX_CONNECTIONS_PER_ADDRESS connections or started too many handshakes.
+   * The source started more than HANDSHAKES_PER_ADDRESS_PER_MINUTE handshakes, or (behind a trusted load balancer) the client's address already holds MAX_CONNECTIONS_PER_ADDRESS sessions. A connection over the cap at accept time is cut without a close frame.
    * From `enums.close_code.values.too_many_connections`.
    */
   tooManyConnections: 4009,

@@ -72,3 +72,4 @@ export * from './derive.ts';
 export * from './layouts.ts';
 export * from './zod.ts';
 export * from './documents.ts';
+export * from './document-checks.ts';

@@ -1090,7 +1090,7 @@ export interface InviteChecksumInputParts {
 }
 
 /**
- * The encoded invite up to, not including, its checksum field (every byte from version to the end of name), prefixed with its u32 length like every part without a fixed size: DK(invite checksum, u32(n) || body).
+ * The encoded invite (structs.invite or structs.invite_v2) up to, not including, its checksum field (every byte from version to the end of name), prefixed with its u32 length like every part without a fixed size: DK(invite checksum, u32(n) || body).
  * Bytes: u32(len(body)) || body.
  * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
  * From `regions.invite_checksum_input`.

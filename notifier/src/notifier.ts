@@ -6,16 +6,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Engine, type IncomingMessage } from '@parley/runtime';
-import { FileStore, NodeWsTransport } from '@parley/runtime/node';
+import { FileStore, NodeWsTransport, killPointStore, parseKillPoint } from '@parley/runtime/node';
+import type { Store } from '@parley/runtime/engine';
 import type { DestinationStream } from 'pino';
 import { requireRun, type NotifierConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
 import { FcmSender, loadServiceAccount } from './fcm.ts';
 import { InvitePublisher, type InviteSlot } from './invites.ts';
 import { loadKeys, publicInfo, type NotifierKeys } from './keys.ts';
 import { createLogger, ref, type Logger } from './logger.ts';
 import { WakeLimiter } from './ratelimit.ts';
 import { signUpsPerDay } from './limits.ts';
-import { Registrar } from './registrar.ts';
+import { Registrar, type Verdict } from './registrar.ts';
 import { RegistrationStore } from './registrations.ts';
 import { makeRoom } from './senders.ts';
 import { WakeHandler, type WakeStats } from './wake.ts';
@@ -67,13 +69,25 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
   const wake = new WakeHandler({ store, limiter, webpush, fcm, limits: L, log });
   const registrar = new Registrar({ store, limiter, endpointAllowed: (e) => webpush.allowed(e), fcmEnabled: fcm !== undefined, log, now });
 
+  /**
+   * A registration is written to its store before the engine records the message (its replay
+   * entry and the sender's new ratchet state, one batch) and acknowledges it: a kill between the
+   * two leaves the registration stored and the message key unused, and the sender's resend
+   * registers again (idempotent); a store failure throws, so nothing is recorded or acknowledged.
+   */
+  const verdicts = new Map<string, Verdict>();
+  /** Senders being removed: a message of theirs still in the engine's lane must not mark them seen again. */
+  const removing = new Set<string>();
   const engine = new Engine({
     identity: keys.identity,
     relay: config.relay,
-    store: await FileStore.open(join(config.dataDir, 'engine'), { fsync: o.fsync ?? true }),
+    store: withKillPoint(await FileStore.open(join(config.dataDir, 'engine'), { fsync: o.fsync ?? true })),
     transport: new NodeWsTransport(),
     displayName: 'Parley notifier',
     autoAccept: true,
+    beforeRecord: (m) => {
+      if (!removing.has(m.contact.key)) verdicts.set(m.id, registrar.onMessage(m));
+    },
     registerWake: false,
     now,
   });
@@ -92,7 +106,6 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
     log,
   });
 
-  const removing = new Set<string>();
   const removeSender = (key: string, why: string) => {
     if (removing.has(key)) return;
     removing.add(key);
@@ -130,7 +143,9 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
   const offs = [
     engine.on('wake', guard('wake', (w) => wake.onWake(w.tag, w.reason))),
     engine.on('message', guard('message', (m: IncomingMessage) => {
-      if (registrar.onMessage(m) === 'abuse') removeSender(m.contact.key, 'sent a message a notifier does not take');
+      const verdict = verdicts.get(m.id);
+      verdicts.delete(m.id);
+      if (verdict === 'abuse') removeSender(m.contact.key, 'sent a message a notifier does not take');
     })),
     engine.on('file-progress', guard('file', (f) => {
       if (f.direction === 'in') removeSender(f.contact, 'sent a file');
@@ -198,4 +213,15 @@ export async function startNotifier(config: NotifierConfig, o: StartOptions = {}
         store.close();
       })()),
   };
+}
+
+/** Crash tests only: NOTIFIER_TEST_KILL_AT_WRITE=<n>:before|after SIGKILLs the process at the engine store's n-th write. */
+export const KILL_AT_WRITE_ENV = 'NOTIFIER_TEST_KILL_AT_WRITE';
+
+function withKillPoint(store: Store, env: NodeJS.ProcessEnv = process.env): Store {
+  const spec = env[KILL_AT_WRITE_ENV];
+  if (spec === undefined) return store;
+  const point = parseKillPoint(spec);
+  if (!point) throw new ConfigError(KILL_AT_WRITE_ENV, `must be <n>:before or <n>:after (n from 1), not "${spec}"`);
+  return killPointStore(store, point);
 }

@@ -14,6 +14,7 @@
  */
 import type { Socket } from 'node:net';
 import { sourceKey } from './address.ts';
+import { Deadlines } from './deadlines.ts';
 
 export interface AdmissionLimits {
   maxPerSource: number;
@@ -27,10 +28,6 @@ export interface AdmissionLimits {
 /** Why a socket was refused or cut (counted in the metrics). */
 export type AdmissionDrop = 'too_many_connections' | 'pending_timeout' | 'pending_evicted';
 
-interface Pending {
-  timer: NodeJS.Timeout;
-}
-
 /** Marks a socket already released (counted out), so its later 'close' does not count it twice. */
 const released = new WeakSet<Socket>();
 const SOURCE = Symbol('admission source');
@@ -43,14 +40,20 @@ function onAdmittedClose(this: Socket): void {
 
 export class Admission {
   readonly #bySource = new Map<string, number>();
-  /** Pending sockets, oldest first (Map keeps insertion order). */
-  readonly #pending = new Map<Socket, Pending>();
+  /** Pending sockets, oldest first, under one shared timer (deadlines.ts). */
+  readonly #pending: Deadlines<Socket>;
   #total = 0;
 
   constructor(
     readonly limits: AdmissionLimits,
     readonly dropped: (why: AdmissionDrop) => void,
-  ) {}
+  ) {
+    this.#pending = new Deadlines(limits.pendingTimeoutMs, (socket) => {
+      this.release(socket);
+      this.dropped('pending_timeout');
+      socket.destroy();
+    });
+  }
 
   /** Called for every accepted socket; destroys it at once if over a bound. */
   accept(socket: Socket): void {
@@ -62,14 +65,7 @@ export class Admission {
     if (this.#pending.size >= L.maxPending) this.#evictOldestPending();
     this.#bySource.set(key, held + 1);
     this.#total++;
-    const timer = setTimeout(() => {
-      if (!this.#pending.has(socket)) return;
-      this.#release(socket, key);
-      this.dropped('pending_timeout');
-      socket.destroy();
-    }, L.pendingTimeoutMs);
-    timer.unref();
-    this.#pending.set(socket, { timer });
+    this.#pending.add(socket);
     // Kept on the socket for its 'close' and for an eviction (which releases it at once:
     // destroy() frees the descriptor now, 'close' comes a turn later). A module-level listener,
     // not a closure: an idle connection should hold as little as possible.
@@ -94,6 +90,19 @@ export class Admission {
     this.#total--;
   }
 
+  /**
+   * An HTTP response went out and the socket stays open for another request (keep-alive): until
+   * that request completes it is pending again, under the same timeout and eviction. Otherwise
+   * one complete request followed by a slow second one would hold a descriptor for Node's
+   * header timeout (checked only every 30 s), out of reach of eviction.
+   */
+  awaitingRequest(socket: Socket): void {
+    const key = (socket as AdmittedSocket)[SOURCE];
+    if (key === undefined || released.has(socket) || socket.destroyed || this.#pending.has(socket)) return;
+    if (this.#pending.size >= this.limits.maxPending) this.#evictOldestPending();
+    this.#pending.add(socket);
+  }
+
   /** The socket completed an HTTP request or the upgrade: it is no longer pending. */
   settled(socket: Socket): void {
     this.#settle(socket);
@@ -108,16 +117,12 @@ export class Admission {
   }
 
   #settle(socket: Socket): void {
-    const p = this.#pending.get(socket);
-    if (p === undefined) return;
-    clearTimeout(p.timer);
     this.#pending.delete(socket);
   }
 
   #evictOldestPending(): boolean {
-    const oldest = this.#pending.keys().next();
-    if (oldest.done === true) return false;
-    const socket = oldest.value;
+    const socket = this.#pending.oldest();
+    if (socket === undefined) return false;
     this.release(socket);
     this.dropped('pending_evicted');
     socket.destroy();

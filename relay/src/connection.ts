@@ -11,6 +11,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import type { Deadlines } from './deadlines.ts';
+import { endParserOnce, holdWrites } from './socket-io.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
 import type { DropReason, RelayStats } from './metrics.ts';
@@ -37,6 +39,8 @@ export interface RelayContext {
   readonly stats: RelayStats;
   readonly log: Logger;
   readonly crypto: RelayCrypto;
+  /** Connections still in their handshake, each until handshakeTimeoutMs (one shared timer). */
+  readonly handshakes: Deadlines<Connection>;
   /**
    * Binds a freshly authenticated connection; returns the mailbox frames to deliver first (a
    * promise on a cluster node, whose routing table and mailboxes are in Redis).
@@ -67,18 +71,6 @@ export const enum State {
 
 interface PendingControl {
   frame: Buffer | null;
-}
-
-/**
- * Holds a socket's writes until the end of this turn of the event loop (after its
- * microtasks), so that messages sent in between leave in one write: one syscall and one
- * packet instead of one per message. Sealing with the node backend resolves within
- * microtasks, so CHALLENGE joins the 101 response, and WELCOME, the mailbox and
- * MAILBOX_DRAINED go together. `end()` and `destroy()` are unaffected (end() flushes).
- */
-export function holdWrites(socket: Duplex): void {
-  socket.cork();
-  setImmediate(() => socket.uncork());
 }
 
 /**
@@ -157,7 +149,6 @@ export class Connection implements Holder {
   #hs: HandshakePort | undefined;
   #session: SessionPort | undefined;
   #bucket: FrameByteBucket;
-  #timer: NodeJS.Timeout | undefined;
   #queue: (Buffer | PendingControl)[] | null = null;
   #queuedBytes = 0;
   #early: Buffer[] | null = null;
@@ -181,6 +172,7 @@ export class Connection implements Holder {
     this.#bucket = new FrameByteBucket(L.frameRate, L.frameBurst, L.byteRate, L.byteBurst);
     this.lastSeen = Date.now();
     ws.conn = this;
+    endParserOnce(ws);
     ws.on('message', onWsMessage);
     ws.on('pong', onWsPong);
     ws.on('ping', onWsPing);
@@ -209,7 +201,7 @@ export class Connection implements Holder {
   /** Sends CHALLENGE and arms the handshake timeout. */
   async start(): Promise<void> {
     const hs = (this.#hs = this.ctx.crypto.newHandshake());
-    this.#timer = setTimeout(() => this.#handshakeTimeout(), this.ctx.limits.handshakeTimeoutMs);
+    this.ctx.handshakes.add(this);
     try {
       const challenge = await hs.challenge(Date.now());
       if (this.state !== State.Challenge) return;
@@ -256,8 +248,7 @@ export class Connection implements Holder {
     try {
       const keys = await hs.hello(frame);
       if (this.state !== State.Verifying) return;
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+      this.ctx.handshakes.delete(this);
       this.id = Buffer.from(keys.x.subarray(0, ID_SIZE));
       this.idKey = this.id.toString('latin1');
       this.holderKey = Buffer.from(keys.x).toString('latin1') + Buffer.from(keys.ed).toString('latin1');
@@ -431,7 +422,8 @@ export class Connection implements Holder {
     });
   }
 
-  #handshakeTimeout(): void {
+  /** No HELLO within handshakeTimeoutMs (called by `ctx.handshakes`). */
+  handshakeTimedOut(): void {
     if (this.state >= State.Welcoming) return;
     this.ctx.stats.handshakeFailures.timeout++;
     this.ctx.log.debug({ conn: this.serial }, 'handshake timed out');
@@ -486,8 +478,7 @@ export class Connection implements Holder {
   #teardown(): void {
     if (this.state === State.Closed) return;
     this.state = State.Closed;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.ctx.handshakes.delete(this);
     this.#hs?.destroy();
     this.#hs = undefined;
     this.#session?.destroy();

@@ -63,7 +63,7 @@ export interface Limits {
   fdReserve: number;
   /** Relay-local: accepted sockets that have not completed an HTTP request or the upgrade; the oldest makes room for a new one, so silent sockets cannot lock new clients out. */
   maxPendingConnections: number;
-  /** Relay-local: accept to a complete HTTP request or WebSocket upgrade; a socket silent longer is destroyed (it held a descriptor for nothing). */
+  /** Relay-local: accept (or a response on a kept-alive connection) to a complete HTTP request or WebSocket upgrade; a socket silent longer is destroyed (it held a descriptor for nothing). */
   pendingTimeoutMs: number;
   /** Distinct key pairs bound to one id (ids can be ground; frames go to each holder). */
   maxKeypairsPerId: number;

@@ -150,8 +150,9 @@ export class MemoryState implements SharedState {
 
   turnAllowed(conn: Connection): boolean {
     // Both buckets are spent only when both have a token: one key pair's requests do not
-    // drain its address's bucket once its own is empty.
-    return this.#turnByHolder.take(conn.holderKey) && this.#turnBySource.take(conn.address);
+    // drain its address's bucket once its own is empty, nor its own bucket while its address
+    // is refused (the Redis state does the same in one script).
+    return this.#turnByHolder.takeBoth(this.#turnBySource, conn.holderKey, conn.address);
   }
 
   sweep(): void {

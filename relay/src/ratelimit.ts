@@ -178,6 +178,17 @@ export class KeyedBuckets {
     return b.take(1);
   }
 
+  /** True if `key`'s bucket holds a token now (spends nothing; an unknown key's bucket is full). */
+  has(key: string): boolean {
+    return (this.#buckets.get(key)?.tokens ?? this.perMinute) >= 1;
+  }
+
+  /** Spends a token of `a` and one of `b`, or neither when either bucket is empty. */
+  takeBoth(other: KeyedBuckets, a: string, b: string): boolean {
+    if (!this.has(a) || !other.has(b)) return false;
+    return this.take(a) && other.take(b);
+  }
+
   /** Forgets full buckets (call periodically). */
   sweep(): void {
     for (const [k, b] of this.#buckets) if (b.full) this.#buckets.delete(k);

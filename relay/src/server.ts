@@ -3,15 +3,17 @@
  * registry, the per-address limits, the metrics and the periodic sweeps (ping and idle,
  * mailbox expiry), and routes frames between connections.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Registry } from 'prom-client';
 import type { RelayConfig, TurnConfig, NotifierRef } from './config.ts';
-import { Connection, RelaySocket, State, holdWrites, type RelayContext } from './connection.ts';
+import { Connection, RelaySocket, State, type RelayContext } from './connection.ts';
+import { holdWrites } from './socket-io.ts';
 import { Admission, descriptorLimit } from './admission.ts';
+import { Deadlines } from './deadlines.ts';
 import { sourceKey } from './address.ts';
 import { WELL_KNOWN_PATH, clientErrorResponse, createHttpHandler, createMetricsHandler, rawResponse } from './http.ts';
 import type { Limits } from './limits.ts';
@@ -75,6 +77,7 @@ export class RelayServer implements RelayContext, StateHost {
   readonly metricsHttp: Server;
   /** Accept-time bounds of the public listener (admission.ts). */
   readonly admission: Admission;
+  readonly handshakes: Deadlines<Connection>;
   readonly #wss: WebSocketServer;
   readonly #addresses: AddressLimiter;
   readonly #conns = new Set<Connection>();
@@ -97,6 +100,7 @@ export class RelayServer implements RelayContext, StateHost {
     const L = this.limits;
     this.router = new Router(L.maxKeypairsPerId);
     this.state = opts.sharedState?.(this) ?? new MemoryState(this);
+    this.handshakes = new Deadlines(L.handshakeTimeoutMs, (c) => c.handshakeTimedOut());
     this.#addresses = new AddressLimiter(L.maxConnectionsPerAddress, L.handshakesPerAddressPerMinute, L.maxConnections);
     this.metrics = createMetrics(
       this.stats,
@@ -134,7 +138,10 @@ export class RelayServer implements RelayContext, StateHost {
       (why) => this.stats.drops[why]++,
     );
     this.http.on('connection', (socket: Socket) => this.admission.accept(socket));
-    this.http.on('request', (req: IncomingMessage) => this.admission.settled(req.socket));
+    this.http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.admission.settled(req.socket);
+      res.once('finish', () => this.admission.awaitingRequest(req.socket));
+    });
     // Node's own answers to requests it cannot parse (400, 431) get the app's headers too.
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       if (socket.writable && (socket as Socket).bytesWritten === 0) socket.end(clientErrorResponse(err));
@@ -419,6 +426,7 @@ export class RelayServer implements RelayContext, StateHost {
       this.metricsHttp.close(() => ok());
       this.metricsHttp.closeAllConnections();
     });
+    this.handshakes.clear();
     await this.state.close();
     this.log.info({ closed: conns.length }, 'relay stopped');
   }

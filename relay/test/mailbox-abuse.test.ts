@@ -118,6 +118,10 @@ describe('one address cannot deny offline delivery to everyone', () => {
     relay = await testRelay({ limits: { mailboxGlobalMaxBytes: 2 * MiB, mailboxSourceMaxBytes: 1 * MiB } });
     const victim = await client();
     await offline(victim);
+    // A contact's frame queued before the flood: evicting the globally oldest frame would take it.
+    const alice = await client('127.0.8.3');
+    alice.sendPeer(victim.id, 'queued before the flood');
+    await sleep(50);
     const chunk = new Uint8Array(16 * 1024);
     const flood = async (address: string) => {
       const sessions: ToyClient[] = [];
@@ -140,15 +144,42 @@ describe('one address cannot deny offline delivery to everyone', () => {
     const evicted = await metric(relay, 'parley_relay_drops_total', '{reason="mailbox_evicted"}');
     expect(evicted).toBeGreaterThan(0);
     // ...and still a contact's message from another address gets in: a flooder's oldest goes.
-    const alice = await client('127.0.8.3');
     const letter = Buffer.concat([Buffer.from('hello bob'), Buffer.alloc(16 * 1024)]); // needs room to be made
     alice.sendPeer(victim.id, letter);
     await sleep(100);
     expect(await metric(relay, 'parley_relay_drops_total', '{reason="mailbox_evicted"}')).toBeGreaterThan(evicted);
     expect(relay.server.mailboxes.bytes).toBeLessThanOrEqual(2 * MiB);
     const back = await client('127.0.0.1', victim.x, victim.ed);
-    await back.waitFor((c) => c.peerFrames().length === 1);
-    expect(bodyOf(back.peerFrames()[0]!)).toBe(letter.toString());
+    await back.waitFor((c) => c.peerFrames().length === back.mailboxPending);
+    expect(back.peerFrames().map(bodyOf)).toEqual(['queued before the flood', letter.toString()]);
+  });
+
+  it('IPv6 sources are counted by /64: key pairs from many addresses of one /64 share MAILBOX_SOURCE_MAX_BYTES', async () => {
+    // Loopback has one IPv6 address, so the clients' addresses come through a trusted proxy's
+    // X-Forwarded-For (the relay believes it from 127.0.0.1 only), over real sockets.
+    const KiB = 1024;
+    relay = await testRelay({ trustedProxies: ['127.0.0.1'], limits: { mailboxSourceMaxBytes: 64 * KiB } });
+    const from = async (address: string) => {
+      const c = await new ToyClient().connect(relay!.url, { headers: { 'X-Forwarded-For': address } });
+      clients.push(c);
+      return c;
+    };
+    const frame = new Uint8Array(10 * KiB); // charged 10 KiB + header + MAILBOX_ENTRY_OVERHEAD: 5 fit in 64 KiB
+    for (let i = 1; i <= 8; i++) {
+      const c = await from(`2001:db8:1:2:${i.toString(16)}::${i}`); // 8 addresses, one /64
+      for (let k = 0; k < 2; k++) c.sendPeer(randomBytes(8), frame);
+      await sleep(20);
+    }
+    await sleep(100);
+    expect(relay.server.mailboxes.sourceBytes('2001:db8:1:2::/64')).toBeLessThanOrEqual(64 * KiB);
+    expect(relay.server.mailboxes.sourceBytes('2001:db8:1:2::/64')).toBeGreaterThan(64 * KiB - 12 * KiB);
+    expect(await metric(relay, 'parley_relay_drops_total', '{reason="mailbox_source"}')).toBe(16 - 5);
+    // The next /64 is another source with its own bound.
+    const other = await from('2001:db8:1:3::1');
+    for (let k = 0; k < 2; k++) other.sendPeer(randomBytes(8), frame);
+    await sleep(100);
+    expect(relay.server.mailboxes.sourceBytes('2001:db8:1:3::/64')).toBeGreaterThan(20 * KiB);
+    expect(await metric(relay, 'parley_relay_drops_total', '{reason="mailbox_source"}')).toBe(16 - 5);
   });
 
   it('one key pair is held to MAILBOX_IDENTITY_MAX_BYTES across all mailboxes', async () => {
@@ -187,6 +218,17 @@ describe('TURN credentials are limited per key pair and per address, not per con
     expect(creds).toBe(5);
     expect(await ask(await client('127.0.9.2'), 2)).toEqual({ creds: 2, errors: 0 });
     expect(await metric(relay, 'parley_relay_drops_total', '{reason="turn_rate_limited"}')).toBe(5);
+  });
+
+  it('a request refused for its address does not spend the key pair\'s own limit', async () => {
+    relay = await testRelay({ turn, limits: { turnRequestsPerMinute: 2, turnRequestsPerAddressPerMinute: 3 } });
+    expect(await ask(await client('127.0.9.3'), 2)).toEqual({ creds: 2, errors: 0 });
+    expect(await ask(await client('127.0.9.3'), 1)).toEqual({ creds: 1, errors: 0 }); // the address's three are spent
+    const a = await client('127.0.9.3');
+    expect(await ask(a, 2)).toEqual({ creds: 0, errors: 2 }); // refused for the address
+    a.close();
+    // From another address, the key pair still has both of its own.
+    expect(await ask(await client('127.0.9.4', a.x, a.ed), 2)).toEqual({ creds: 2, errors: 0 });
   });
 });
 

@@ -44,37 +44,46 @@ export interface BenchTable {
 
 const MS = Number(process.env.BENCH_RATCHET_MS ?? 1000);
 const slice = { minMs: MS, warmupMs: MS / 4 };
-const ROUNDS = 10;
+const PAIRS = 20_000;
 
 /**
- * The v1 and v2 rates of one operation: ROUNDS alternating rounds of a fixed number of
- * operations each (calibrated on CPU time), timed in user CPU time, the best round of each side. On a shared machine a
- * wall-clock rate measured first for v1 and then for v2 mostly measures how the load changed in
- * between; alternating short rounds exposes both to the same load, CPU time leaves out the time
- * the process waited for a core, and the best round is the one least disturbed.
+ * The v1 and v2 rates of one operation, interleaved one operation at a time (the order of the
+ * two flips every pair), each operation timed alone on the monotonic clock; the rate is 1 / the
+ * lower quartile of the times. On a shared machine a rate measured over a whole run, CPU time
+ * included, moves with the other processes (cache and core contention, preemption); most single
+ * operations are not preempted, so a low quantile of single operations is the cost of the
+ * operation itself (the lower quartile rather than the median: a noble verify of about 1 ms is
+ * often preempted under load), and interleaving exposes v1 and v2 to the same conditions. PAIRS
+ * pairs, or as many as fit in about 3 x MS.
  */
 async function paired(v1: () => Promise<unknown>, v2: () => Promise<unknown>): Promise<[number, number]> {
-  // Round size: about MS / ROUNDS (at least 40 ms) of v1's CPU time, the same count for v2; the
-  // kernel accounts CPU time in ticks of a few ms, so shorter rounds would round to whole ticks.
-  let n = 0;
-  const c0 = process.cpuUsage();
-  while (process.cpuUsage(c0).user < 1000 * Math.max(40, MS / ROUNDS)) {
-    for (let i = 0; i < 16; i++) await v1();
-    n += 16;
+  for (let i = 0; i < 200; i++) {
+    await v1();
+    await v2();
   }
-  const perOp = async (fn: () => Promise<unknown>): Promise<number> => {
-    const c = process.cpuUsage();
-    for (let i = 0; i < n; i++) await fn();
-    return process.cpuUsage(c).user / n;
+  const t1: number[] = [];
+  const t2: number[] = [];
+  const deadline = performance.now() + 3 * MS;
+  const time = async (fn: () => Promise<unknown>, into: number[]): Promise<void> => {
+    const t = performance.now();
+    await fn();
+    into.push(performance.now() - t);
   };
-  await perOp(v2); // warm-up
-  let best1 = Infinity;
-  let best2 = Infinity;
-  for (let r = 0; r < ROUNDS; r++) {
-    best1 = Math.min(best1, await perOp(v1));
-    best2 = Math.min(best2, await perOp(v2));
+  for (let i = 0; i < PAIRS && performance.now() < deadline; i++) {
+    if (i % 2 === 0) {
+      await time(v1, t1);
+      await time(v2, t2);
+    } else {
+      await time(v2, t2);
+      await time(v1, t1);
+    }
   }
-  return [1e6 / best1, 1e6 / best2];
+  return [1000 / lowerQuartile(t1), 1000 / lowerQuartile(t2)];
+}
+
+function lowerQuartile(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[s.length >> 2]!;
 }
 
 function envelope1k(): Envelope {
@@ -244,7 +253,7 @@ export async function benchRatchet(): Promise<BenchTable[]> {
   }
   const sz = await sizes();
   return [
-    { title: 'Ratchet: v2 symmetric step vs v1 peer frames, ops/s', note: `Same direction, no DH step: chain KDF, header and body AEAD, keyed signature over the whole ciphertext region (the header carries no KEM block). Target: v2 at least 0.95x of v1. Pair keys cached (PairCache) in both. Operations per second of user CPU time: v1 and v2 in ${ROUNDS} alternating rounds, the best round of each (a shared machine's load would otherwise decide the ratio).`, rows: sym },
+    { title: 'Ratchet: v2 symmetric step vs v1 peer frames, ops/s', note: `Same direction, no DH step: chain KDF, header and body AEAD, keyed signature over the whole ciphertext region (the header carries no KEM block). Target: v2 at least 0.95x of v1. Pair keys cached (PairCache) in both. Operations per second from the lower quartile of single operations' times, v1 and v2 interleaved one at a time (a shared machine's load would otherwise decide the ratio).`, rows: sym },
     { title: 'Ratchet: DH ratchet steps/s (opening the first message of a new chain)', note: 'DH+KEM: the whole step as the receiver takes it (3 X25519, ML-KEM-768 keygen + encapsulation + decapsulation on noble, 2 root KDFs, header and body). DH: the X25519 and root-KDF part alone. Baseline: the noble-only backend in the same run.', rows: steps },
     sz.headers,
     sz.state,

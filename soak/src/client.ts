@@ -9,7 +9,7 @@ import type { CryptoBackend } from '@parley/runtime/crypto';
 import { Engine, MemoryStore, isEngineError, type ConnectionState, type Socket, type Transport } from '@parley/runtime/engine';
 import { NodeWsTransport } from '@parley/runtime/node';
 import type { Identity } from '@parley/runtime/protocol';
-import type { ClientRecord, Disconnect, PairRecv } from './ipc.ts';
+import type { ClientRecord, Disconnect, PairRecv, SessionCount } from './ipc.ts';
 import { checkFileBytes, clock, drawFileSize, drawTextSize, fileBytes, fileName, makeText, parseFileName, parseText, type Stamp } from './messages.ts';
 
 /** The engine's own `ws` transport, with every TCP socket it opens tracked so it can be cut. */
@@ -256,9 +256,18 @@ export class Client {
       for (const n of counts.values()) if (n > 1) historyDup += n - 1;
       for (const seq of r.seen) if (!counts.has(seq)) historyMissing++;
     }
+    const sessions: SessionCount = { v2: 0, postQuantum: 0, v1: 0 };
+    for (const k of this.contacts) {
+      if (!this.engine) break;
+      const p = this.engine.protection(k);
+      if (p.version === 2) sessions.v2++;
+      else sessions.v1++;
+      if (p.version === 2 && p.postQuantum) sessions.postQuantum++;
+    }
     return {
       index: this.index,
       key: this.key,
+      sessions,
       texts: Object.fromEntries(this.#texts),
       files: Object.fromEntries(this.#files),
       textsIn: plain(this.#textsIn),

@@ -76,6 +76,18 @@ export interface ClientRecord {
   engineErrors: string[];
   /** A few texts shown after a later one from the same sender. */
   oooSamples: string[];
+  /**
+   * The protection of each accepted contact's conversation at the end (Engine.protection): v2
+   * sessions, of which post-quantum (an ML-KEM secret in the root), and v1 (static keys).
+   */
+  sessions: SessionCount;
+}
+
+/** Conversation ends by protocol version (one per client and accepted contact). */
+export interface SessionCount {
+  v2: number;
+  postQuantum: number;
+  v1: number;
 }
 
 export interface WorkerReport {

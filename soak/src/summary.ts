@@ -31,6 +31,12 @@ export interface SoakReport {
   texts: Tally;
   files: Tally & { failures: number };
   history: { duplicates: number; missing: number };
+  /**
+   * The protection of every conversation at the end, one count per side (client and accepted
+   * contact): `v2` sessions (double ratchet), of which `postQuantum`; `v1` static keys. Any v1
+   * conversation fails the run: the soak measures protocol v2.
+   */
+  sessions: { ends: number; v2: number; postQuantum: number; v1: number };
   badPayloads: number;
   outboxLeft: number;
   /**
@@ -102,6 +108,7 @@ export function summarize(run: RunData): SoakReport {
     }
   }
   const crashes = run.crashes;
+  const sessions = v.sessions;
   const f: string[] = [];
   const check = (bad: boolean, what: string) => void (bad && f.push(what));
   const undelivered = run.timing.drainMs === null ? ` (the drain did not finish: outboxes still hold ${v.outboxLeft} messages)` : '';
@@ -114,6 +121,8 @@ export function summarize(run: RunData): SoakReport {
   check(v.fileFailures > 0, `${v.fileFailures} file transfers failed`);
   check(v.historyDuplicates + v.historyMissing > 0, `history: ${v.historyDuplicates} texts stored twice, ${v.historyMissing} missing`);
   check(v.badPayloads > 0, `${v.badPayloads} messages arrived altered`);
+  check(sessions.v1 > 0, `${sessions.v1} conversation ends not on protocol v2 (static keys)`);
+  check(sessions.ends < 2 * run.edges, `${sessions.ends} conversation ends reported for ${run.edges} contacts (2 each)`);
   check(crashes.length > 0, `${crashes.length} client crash(es)`);
   check(v.engineErrors.length > 0, `${v.engineErrors.length} engine error event(s)`);
   check(run.relay.crashes.length > 0, `the relay crashed: ${run.relay.crashes.join(', ')}`);
@@ -135,6 +144,7 @@ export function summarize(run: RunData): SoakReport {
     texts: v.texts,
     files: { ...v.files, failures: v.fileFailures },
     history: { duplicates: v.historyDuplicates, missing: v.historyMissing },
+    sessions,
     badPayloads: v.badPayloads,
     outboxLeft: v.outboxLeft,
     resends: resends(reps.flatMap((w) => w.clients.map((c) => c.resends))),
@@ -177,6 +187,7 @@ export function formatReport(r: SoakReport): string {
     ...r.relay.kills.map((k, i) => `          ${outageName(k)} ${i + 1} at +${k.atS.toFixed(1)} s: ${k.what === 'redis' ? 'every node ready again' : k.what === 'node' ? 'node back' : 'relay back'} in ${s1(k.restartMs)}; 95% of ${n(k.watched)} clients online in ${s1(k.online95Ms)}, 100% in ${s1(k.online100Ms)} (back per second: ${k.backPerSecond.join(' ')})`),
     `texts     sent ${n(r.texts.sent)}, delivered ${n(r.texts.delivered)}, duplicates ${r.texts.duplicates}, lost ${r.texts.lost}, out of order ${r.texts.outOfOrder}`,
     `files     sent ${n(r.files.sent)}, delivered ${n(r.files.delivered)}, duplicates ${r.files.duplicates}, lost ${r.files.lost}, failed ${r.files.failures}`,
+    `sessions  ${n(r.sessions.ends)} conversation ends: ${n(r.sessions.v2)} on protocol v2 (${n(r.sessions.postQuantum)} post-quantum), ${n(r.sessions.v1)} on v1`,
     `history   stored twice ${r.history.duplicates}, missing ${r.history.missing}; outboxes left ${r.outboxLeft}`,
     `resends   ${n(r.resends.total)} outbox frames sent again, by ${n(r.resends.clients)} clients (at most ${n(r.resends.max)} by one)`,
     `latency   texts, send to display: p50 ${ms(r.latencyMs.p50)}, p90 ${ms(r.latencyMs.p90)}, p99 ${ms(r.latencyMs.p99)}, max ${ms(r.latencyMs.max)} (${n(r.latencyMs.samples)} samples)`,

@@ -2,7 +2,8 @@
  * The end-of-run check, from every client's own record (ipc.ClientRecord): for each
  * (sender, recipient) pair, the sender counts what it sent (seqs 1..n) and the recipient what it
  * was shown. Lost: sent but never shown. Duplicate: shown twice. Out of order: shown after a
- * later seq of the same sender. Phantom: shown but never counted as sent.
+ * later seq of the same sender. Phantom: shown but never counted as sent. Sessions: each
+ * client's accepted contacts by protocol version (the soak runs protocol v2; a v1 one fails it).
  */
 import type { ClientRecord, PairRecv } from './ipc.ts';
 
@@ -24,6 +25,8 @@ export interface Verdict {
   outboxLeft: number;
   fileFailures: number;
   engineErrors: string[];
+  /** Conversation ends (client, accepted contact) by protection at the end of the run. */
+  sessions: { ends: number; v2: number; postQuantum: number; v1: number };
   /** A few pairs with a loss, and texts out of order, for the report. */
   lostSamples: string[];
   oooSamples: string[];
@@ -72,6 +75,7 @@ export function verify(records: ClientRecord[]): Verdict {
     outboxLeft: 0,
     fileFailures: 0,
     engineErrors: [],
+    sessions: { ends: 0, v2: 0, postQuantum: 0, v1: 0 },
     lostSamples,
     oooSamples: records.flatMap((r) => r.oooSamples).slice(0, 5),
   };
@@ -82,6 +86,10 @@ export function verify(records: ClientRecord[]): Verdict {
     v.outboxLeft += Math.max(0, r.outbox);
     v.fileFailures += r.fileFailures.length;
     for (const e of r.engineErrors) v.engineErrors.push(`c${r.index}: ${e}`);
+    v.sessions.ends += r.sessions.v2 + r.sessions.v1;
+    v.sessions.v2 += r.sessions.v2;
+    v.sessions.postQuantum += r.sessions.postQuantum;
+    v.sessions.v1 += r.sessions.v1;
   }
   return v;
 }

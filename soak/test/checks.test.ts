@@ -13,7 +13,7 @@ import { percentile, timeToShare, verify } from '../src/verify.ts';
 function client(index: number, o: Partial<ClientRecord> = {}): ClientRecord {
   return {
     index, key: `k${index}`, texts: {}, files: {}, textsIn: {}, filesIn: {}, bad: 0, historyDup: 0, historyMissing: 0,
-    outbox: 0, resends: 0, fileFailures: [], engineErrors: [], oooSamples: [], ...o,
+    outbox: 0, resends: 0, fileFailures: [], engineErrors: [], oooSamples: [], sessions: { v2: 0, postQuantum: 0, v1: 0 }, ...o,
   };
 }
 const got = (distinct: number, max = distinct, dup = 0, ooo = 0): PairRecv => ({ distinct, max, dup, ooo });
@@ -45,6 +45,14 @@ describe('the end-of-run check', () => {
   it('reports history duplicates, altered payloads, leftover outboxes and engine errors', () => {
     const v = verify([client(0, { historyDup: 1, historyMissing: 2, bad: 3, outbox: 4, engineErrors: ['tick: boom'] })]);
     expect(v).toMatchObject({ historyDuplicates: 1, historyMissing: 2, badPayloads: 3, outboxLeft: 4, engineErrors: ['c0: tick: boom'] });
+  });
+
+  it('counts each conversation end by protocol version, so a v1 conversation shows', () => {
+    const v = verify([
+      client(0, { sessions: { v2: 2, postQuantum: 1, v1: 0 } }),
+      client(1, { sessions: { v2: 1, postQuantum: 1, v1: 1 } }),
+    ]);
+    expect(v.sessions).toEqual({ ends: 4, v2: 3, postQuantum: 2, v1: 1 });
   });
 
   it('computes percentiles and the time until a share of clients were back', () => {

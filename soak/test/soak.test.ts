@@ -23,7 +23,7 @@ function soak(args: string[]): Promise<{ code: number | null; stdout: string; st
 }
 
 describe('soak: 200 clients, 60 s, one relay kill', () => {
-  it('loses nothing, shows nothing twice or out of order, and no client crashes', { timeout: 150_000 }, async () => {
+  it('loses nothing, shows nothing twice or out of order, no client crashes, every conversation on v2', { timeout: 150_000 }, async () => {
     const { code, stdout, stderr } = await soak(['--clients', '200', '--seconds', '60', '--kills', '1', '--json']);
     const line = stdout.trim().split('\n').at(-1) ?? '';
     expect(line.startsWith('{'), `no JSON report; stderr:\n${stderr}`).toBe(true);
@@ -40,6 +40,11 @@ describe('soak: 200 clients, 60 s, one relay kill', () => {
     expect(r.files.duplicates).toBe(0);
     expect(r.texts.delivered).toBe(r.texts.sent);
     expect(r.history).toEqual({ duplicates: 0, missing: 0 });
+    // every conversation, both ends, on a v2 session; those that went both ways are post-quantum
+    expect(r.sessions.v1).toBe(0);
+    expect(r.sessions.ends).toBe(2 * r.contacts);
+    expect(r.sessions.v2).toBe(r.sessions.ends);
+    expect(r.sessions.postQuantum).toBeGreaterThan(0);
     expect(r.clients.crashed).toBe(0);
     expect(r.relay.crashes).toEqual([]);
 

@@ -80,14 +80,18 @@ export function compareRules(ctx: DiffContext): void {
   }
 }
 
+/** The receive order and the first-contact order: each step added, removed or reworded is DOC_CHANGED. */
 export function compareReceiveOrder(ctx: DiffContext): void {
-  const a = ctx.old.receiveOrder;
-  const b = ctx.now.receiveOrder;
+  compareSteps(ctx, 'receive_order', ctx.old.receiveOrder, ctx.now.receiveOrder);
+  compareSteps(ctx, 'first_contact_order', ctx.old.firstContactOrder, ctx.now.firstContactOrder);
+}
+
+function compareSteps(ctx: DiffContext, key: string, a: readonly string[], b: readonly string[]): void {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] === b[i]) continue;
-    const o = a[i] === undefined ? null : ctx.oldAt(`receive_order[${i}]`);
-    const n = b[i] === undefined ? null : ctx.newAt(`receive_order[${i}]`);
-    ctx.out.add('DOC_CHANGED', o, n, `receive_order step ${i + 1} ${a[i] === undefined ? 'added' : b[i] === undefined ? 'removed' : 'reworded'}`);
+    const o = a[i] === undefined ? null : ctx.oldAt(`${key}[${i}]`);
+    const n = b[i] === undefined ? null : ctx.newAt(`${key}[${i}]`);
+    ctx.out.add('DOC_CHANGED', o, n, `${key} step ${i + 1} ${a[i] === undefined ? 'added' : b[i] === undefined ? 'removed' : 'reworded'}`);
   }
 }
 

@@ -18,6 +18,7 @@ import { loadSpecFile } from './load.ts';
 import { isSpecError } from './errors.ts';
 import type { SpecIR } from './ir.ts';
 import type { GeneratedFile, Emitter } from './emit/file.ts';
+import { renderDocs, type DocsExtras } from './emit/docs.ts';
 import { emitters } from './emit/index.ts';
 import { buildManifest } from './manifest.ts';
 import { compareGenerated, writeGenerated } from './output.ts';
@@ -65,8 +66,20 @@ function emitAll(specFile: string, list: Emitter[] = emitters): { ir: SpecIR; fi
 /** Everything gen writes for a spec: the emitters' files, the steps' files, and the manifest. */
 export function generateAll(specFile: string, steps: readonly Step[] = STEPS): GeneratedFile[] {
   const { ir, files } = emitAll(specFile);
-  const all = [...files, ...steps.map(runStep)];
+  const stepped = steps.map(runStep);
+  const all = [...finish(ir, files, stepped), ...stepped];
   return [...all, buildManifest(ir, all)];
+}
+
+/**
+ * The emitters' files as they stand once the steps have run: PROTOCOL.md also annotates the
+ * invites of rules.json that verify (emit/docs.ts, DocsExtras). Without that step it is unchanged.
+ */
+export function finish(ir: SpecIR, files: GeneratedFile[], stepped: readonly GeneratedFile[]): GeneratedFile[] {
+  const rules = stepped.find((f) => f.path === 'vectors/rules.json');
+  if (rules === undefined) return files;
+  const verifiedInvites = (JSON.parse(rules.content) as { invites?: { valid?: DocsExtras['verifiedInvites'] } }).invites?.valid ?? [];
+  return files.map((f) => (f.path === 'PROTOCOL.md' ? { ...f, content: renderDocs(ir, { verifiedInvites }) } : f));
 }
 
 /** Runs a step's program (node with tsx, from the repository root) and returns its file. */
@@ -119,12 +132,14 @@ function main(argv: string[]): number {
   if (!o.check) {
     // The emitters' files first: the steps' programs import the codecs just written.
     writeGenerated(o.outDir, files, false);
-    const all = [...files, ...o.steps.map(runStep)];
+    const stepped = o.steps.map(runStep);
+    const all = [...finish(ir, files, stepped), ...stepped];
     writeGenerated(o.outDir, [...all, buildManifest(ir, all)], true);
     console.log(`gen: wrote ${all.length + 1} files into ${shown}/ (manifest.json lists them)`);
     return 0;
   }
-  const want = [...files, ...o.steps.map(runStep)];
+  const stepped = o.steps.map(runStep);
+  const want = [...finish(ir, files, stepped), ...stepped];
   const problems = compareGenerated(o.outDir, [...want, buildManifest(ir, want)]);
   if (problems.length) {
     const lines = problems.map((p) => `${p.kind.padEnd(12)} ${shown}/${p.path}${p.detail.includes('\n') ? '\n    ' + p.detail : ` (${p.detail})`}`);

@@ -16,7 +16,7 @@ import { isConformanceError } from '../conformance/errors.ts';
 import { FRAME_OPS } from '../conformance/frames.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = join(here, 'fixtures/conformance');
+const fixtures = join(here, 'fixtures/runner');
 const codec = join(fixtures, 'vectors/codec.json');
 const frames = join(fixtures, 'frames.json');
 const mock = join(fixtures, 'mock-adapter.mjs');

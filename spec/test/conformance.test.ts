@@ -16,10 +16,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const tsx = join(root, 'node_modules/.bin/tsx');
 const adapter = join(root, 'spec/conformance/adapters/typescript.ts');
-const broken = join(here, 'fixtures/conformance/broken-adapter-ts.ts');
+const broken = join(here, 'fixtures/runner/broken-adapter-ts.ts');
 const generatedVectors = join(root, 'generated/vectors');
 // generated/vectors/codec.json is the real suite; the fixture subset stands in until it exists.
-const vectors = existsSync(join(generatedVectors, 'codec.json')) ? generatedVectors : join(here, 'fixtures/conformance/vectors');
+const vectors = existsSync(join(generatedVectors, 'codec.json')) ? generatedVectors : join(here, 'fixtures/runner/vectors');
 const framesJson = join(generatedVectors, 'frames.json');
 const rulesJson = join(generatedVectors, 'rules.json');
 const ratchetJson = join(generatedVectors, 'ratchet.json');

@@ -55,6 +55,15 @@ describe('spec:diff rules, one fixture pair each', () => {
     expect(changes(withRule('A window.'), withRule('A window.'))).toEqual([]);
   });
 
+  it('reports each added, reworded or removed step of the receive order and of the first-contact order as DOC_CHANGED', () => {
+    const base = readFileSync(join(dir, 'base.yaml'), 'utf8');
+    const withFc = (steps: string[]) => `${base.trimEnd()}\nfirst_contact_order:\n${steps.map((t) => `  - "${t}"`).join('\n')}\n`;
+    const changes = (a: string, b: string) => diffSpecs(loadSpec(a), loadSpec(b)).changes.map((c) => [c.rule, c.new?.path ?? c.old?.path, c.message]);
+    expect(changes(withFc(['Gate tag.']), withFc(['Gate (stage gate): gate tag.']))).toEqual([['DOC_CHANGED', 'first_contact_order[0]', 'first_contact_order step 1 reworded']]);
+    expect(changes(withFc(['Gate tag.']), withFc(['Gate tag.', 'Signature.']))).toEqual([['DOC_CHANGED', 'first_contact_order[1]', 'first_contact_order step 2 added']]);
+    expect(changes(base, base.replace('"Verify, then decrypt."', '"Verify (stage signature), then decrypt."'))).toEqual([['DOC_CHANGED', 'receive_order[1]', 'receive_order step 2 reworded']]);
+  });
+
   it('reports a reserved code put to use under its reserved name as WIRE_ENUM_RESERVED_USED, not as an added value', () => {
     const base = readFileSync(join(dir, 'base.yaml'), 'utf8');
     const used = base.replace('future: { value: 9, doc: "Reserved for v2.", reserved: true }', 'future: { value: 9, doc: "Reserved for v2." }');

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSpecFile } from '../generator/load.ts';
 import { stamp } from '../generator/emit/file.ts';
 import { renderDocs } from '../generator/emit/docs.ts';
+import { finish } from '../generator/gen.ts';
 import { byteDiagram } from '../generator/emit/docs-diagram.ts';
 
 const ir = loadSpecFile(fileURLToPath(new URL('../protocol.yaml', import.meta.url)));
@@ -22,7 +23,9 @@ const anchor = (h: string) => h.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '')
 
 describe('generated/PROTOCOL.md', () => {
   it('is what the emitter writes, starting with the stamp and the version it covers', () => {
-    expect(renderDocs(ir)).toBe(md);
+    // Section 13 also annotates the invites of rules.json that verify (generator/gen.ts, finish).
+    const rules = JSON.parse(readFileSync(fileURLToPath(new URL('../../generated/vectors/rules.json', import.meta.url)), 'utf8'));
+    expect(renderDocs(ir, { verifiedInvites: rules.invites.valid })).toBe(md);
     expect(md.startsWith(stamp(ir, 'md', 'spec/generator/emit/docs.ts'))).toBe(true);
     expect(md).toContain(`covers protocol version ${ir.protocol.version}`);
   });
@@ -89,5 +92,23 @@ describe('byteDiagram', () => {
     const lines = byteDiagram([{ label: 'key', bytes: 32 }]);
     expect(lines).toHaveLength(2 + 5);
     expect(lines[5]).toMatch(/^: +:$/);
+  });
+});
+
+describe('invites that verify in section 13', () => {
+  const rulesFile = { path: 'vectors/rules.json', content: readFileSync(fileURLToPath(new URL('../../generated/vectors/rules.json', import.meta.url)), 'utf8') };
+  const docsFile = { path: 'PROTOCOL.md', content: renderDocs(ir) };
+
+  it('are annotated from rules.json once its step has run, a v1 and a v2 one', () => {
+    const [done] = finish(ir, [docsFile], [rulesFile]);
+    const valid: { name: string; struct: string; hex: string }[] = JSON.parse(rulesFile.content).invites.valid;
+    expect(new Set(valid.map((v) => v.struct))).toEqual(new Set(['invite', 'invite_v2']));
+    for (const v of valid) expect(done!.content).toContain(`### ${v.struct} that verifies: rules.json "${v.name}" (${v.hex.length / 2} bytes)`);
+    expect(done!.content).toBe(md);
+  });
+
+  it('are left out when no step computed rules.json (gen --no-steps)', () => {
+    expect(finish(ir, [docsFile], [])).toEqual([docsFile]);
+    expect(docsFile.content).not.toContain('that verifies: rules.json');
   });
 });

@@ -127,7 +127,7 @@ export function App(props: { client: Client }) {
       {/* The toast takes its own row above the app instead of floating over it: it can never
           cover a control or the name it talks about, at any width. */}
       <div class="shell">
-      <div class="toast" role="status" aria-live="polite" data-testid="toast">
+      <div class="toast" role="status" aria-live="polite" data-testid="toast" ref={(el) => followToastHeight(el)}>
         <Show when={toast()}>
           <p>{toast()}</p>
         </Show>
@@ -198,4 +198,17 @@ function safeStorage(): Storage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The call screen is fixed over the whole app but starts below the toast's row (calls.css reads
+ * --toast-h), so a toast during a call (a camera that failed) is seen and covers no control.
+ */
+function followToastHeight(el: HTMLElement): void {
+  if (typeof ResizeObserver === 'undefined') return;
+  const set = () => document.documentElement.style.setProperty('--toast-h', `${el.offsetHeight}px`);
+  const observer = new ResizeObserver(set);
+  observer.observe(el);
+  set();
+  onCleanup(() => observer.disconnect());
 }

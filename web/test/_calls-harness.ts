@@ -14,6 +14,7 @@
  * needs --allow-loopback-peers to relay between two loopback allocations. Needs root (unshare,
  * nsenter) and Debian's chromium and coturn (`apt-get install -y chromium coturn`).
  */
+import { RESEND_INTERVAL_MS } from '@parley/generated';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
@@ -223,7 +224,9 @@ export async function befriend(a: User, b: User): Promise<void> {
   await b.page.getByTestId('send-request').click();
   await b.page.getByTestId('awaiting-accept').waitFor();
   await a.page.goto('/requests');
-  await a.page.getByTestId('requests').getByText(b.name).waitFor();
+  // A request that reached a's page while it was navigating is only resent after
+  // RESEND_INTERVAL_MS (nothing is lost): wait past one resend, not the 15 s default.
+  await a.page.getByTestId('requests').getByText(b.name).waitFor({ timeout: RESEND_INTERVAL_MS + 15_000 });
   await a.page.getByTestId('accept').click();
   await a.page.getByTestId('messages').waitFor();
   await b.page.getByTestId('awaiting-accept').waitFor({ state: 'detached' });

@@ -204,3 +204,45 @@ export async function covered(page: Page, selector: string): Promise<string[]> {
     return hits;
   }, selector);
 }
+
+/**
+ * The controls inside `scope` that a person cannot fully see or press: for every visible
+ * control larger than 1 px (button, link, input, select, textarea, [role="button"]), five points (its centre and
+ * four points a quarter in from its corners) must lie in the viewport and hit the control
+ * itself (or something inside it) when the browser hit-tests them. Whatever covers it, from
+ * inside the scope or outside, or a layout that pushes it off screen, shows up here, described
+ * by tag and text. Empty when every control is free.
+ */
+export async function obstructed(page: Page, scope: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const root = document.querySelector(sel);
+    if (!root) return [`no element matches ${sel}`];
+    const hits: string[] = [];
+    const name = (el: Element) => `${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 40) || el.getAttribute('aria-label') || ''}"`;
+    for (const el of Array.from(root.querySelectorAll('button, a[href], input, select, textarea, [role="button"]'))) {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      // visually hidden ones (1 px, clipped: a file input inside its label) are pressed through their label
+      if (r.width <= 1 || r.height <= 1 || style.visibility === 'hidden' || style.display === 'none') continue;
+      const points = [
+        [r.left + r.width / 2, r.top + r.height / 2],
+        [r.left + r.width / 4, r.top + r.height / 4],
+        [r.right - r.width / 4, r.top + r.height / 4],
+        [r.left + r.width / 4, r.bottom - r.height / 4],
+        [r.right - r.width / 4, r.bottom - r.height / 4],
+      ] as const;
+      for (const [x, y] of points) {
+        if (x < 0 || y < 0 || x >= window.innerWidth || y >= window.innerHeight) {
+          hits.push(`${name(el)} off screen at ${Math.round(x)},${Math.round(y)}`);
+          break;
+        }
+        const top = document.elementFromPoint(x, y);
+        if (top && top !== el && !el.contains(top)) {
+          hits.push(`${name(el)} under ${name(top)} at ${Math.round(x)},${Math.round(y)}`);
+          break;
+        }
+      }
+    }
+    return hits;
+  }, scope);
+}

@@ -2,12 +2,14 @@
  * The call screen as a first-time user meets it, on a phone (390×844) and a laptop (1280×800):
  * the incoming screen says voice or video; turning the camera on during a voice call shows our
  * own preview (whatever the order of element and stream); nothing covers a control at 360 to
- * 430 px; the camera button's words and icon say the same thing; an ended call shows one state.
+ * 430 px (every control hit-tested, obstructed()); the camera button's words and icon say the
+ * same thing; a camera that fails is said in a toast seen above the call; an ended call shows
+ * one state. Screenshots at 390×844 and 1280×800.
  * Same stack as calls-e2e.test.ts (_calls-harness.ts), without TURN.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, shot, type User } from './_harness.ts';
+import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, obstructed, shot, type User } from './_harness.ts';
 import { befriend, mediaFlows, openCallUser, openChat, startCallStack, type CallStack } from './_calls-harness.ts';
 
 let stack: CallStack;
@@ -45,24 +47,28 @@ describe.sequential('the call screen', () => {
     await alice.page.getByTestId('call-audio').click();
     await phase(bob, 'incoming').waitFor();
     expect(await bob.page.getByTestId('call-kind').textContent()).toBe('Incoming voice call');
+    expect(await bob.page.getByTestId('call-kind').locator('svg').getAttribute('data-icon')).toBe('phone');
+    expect(await obstructed(bob.page, '[data-testid="call"]')).toEqual([]);
     await shot(bob, 'call-incoming-voice-phone');
     await bob.page.getByTestId('call-accept').click();
     await phase(bob, 'active').waitFor();
     await phase(alice, 'active').waitFor();
 
-    // camera off: the button offers to turn it on, with the camera icon
+    // camera off: the button offers to turn it on, with the camera icon (the one drawn)
     const camera = bob.page.getByTestId('call-camera');
-    expect(await camera.textContent()).toContain('Turn camera on');
-    expect(await camera.getAttribute('data-icon')).toBe('video');
+    expect((await camera.textContent())?.trim()).toBe('Turn camera on');
+    expect(await camera.locator('svg').getAttribute('data-icon')).toBe('video');
     await camera.click();
     await selfViewPlays(bob.page); // the element came first, the stream after getUserMedia
-    expect(await camera.textContent()).toContain('Turn camera off');
-    expect(await camera.getAttribute('data-icon')).toBe('videoOff');
+    expect((await camera.textContent())?.trim()).toBe('Turn camera off');
+    expect(await camera.locator('svg').getAttribute('data-icon')).toBe('videoOff');
     await mediaFlows(alice, 1);
 
     for (const width of [360, 390, 430]) {
       await bob.page.setViewportSize({ width, height: PHONE.height });
       expect(await covered(bob.page, '[data-testid="call-self"]'), `${width} px`).toEqual([]);
+      // and nothing else covers a control or pushes one off screen (tiles, preview, header)
+      expect(await obstructed(bob.page, '[data-testid="call"]'), `${width} px`).toEqual([]);
     }
     await bob.page.setViewportSize(PHONE);
     await shot(bob, 'call-camera-on-phone');
@@ -74,6 +80,35 @@ describe.sequential('the call screen', () => {
     await bob.page.getByTestId('call-self').waitFor({ state: 'detached' });
     await camera.click();
     await selfViewPlays(bob.page);
+
+    // a camera that fails (the browser refuses it): the toast says so above the call screen,
+    // where it is seen, and covers no control
+    await camera.click();
+    await bob.page.getByTestId('call-self').waitFor({ state: 'detached' });
+    await bob.page.evaluate(() => {
+      const md = navigator.mediaDevices;
+      const real = md.getUserMedia.bind(md);
+      (window as unknown as { realGum: typeof real }).realGum = real;
+      md.getUserMedia = (c) => (c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(c));
+    });
+    try {
+      await camera.click();
+      // in words a person can act on, not the browser's "Permission denied"
+      await bob.page.getByTestId('toast').getByText('Camera: the browser is not allowed to use it; allow it for this site in the browser’s settings').waitFor();
+      const seen = await bob.page.getByTestId('toast').evaluate((t) => {
+        const r = t.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return hit !== null && t.contains(hit);
+      });
+      expect(seen).toBe(true);
+      expect(await obstructed(bob.page, '[data-testid="call"]')).toEqual([]);
+      expect((await camera.textContent())?.trim()).toBe('Turn camera on');
+      await shot(bob, 'call-toast-phone');
+    } finally {
+      await bob.page.evaluate(() => {
+        navigator.mediaDevices.getUserMedia = (window as unknown as { realGum: MediaDevices['getUserMedia'] }).realGum;
+      });
+    }
   });
 
   it('an ended call shows one state: its outcome and length, nothing still connecting', async () => {
@@ -90,15 +125,36 @@ describe.sequential('the call screen', () => {
     await alice.page.getByTestId('call-video').click();
     await phase(bob, 'incoming').waitFor();
     expect(await bob.page.getByTestId('call-kind').textContent()).toBe('Incoming video call');
+    expect(await bob.page.getByTestId('call-kind').locator('svg').getAttribute('data-icon')).toBe('video');
+    expect(await obstructed(bob.page, '[data-testid="call"]')).toEqual([]);
     await bob.page.getByTestId('call-accept').click();
     await phase(alice, 'active').waitFor();
     await selfViewPlays(alice.page); // a video call: the stream may come before the element
     await selfViewPlays(bob.page);
     expect(await covered(alice.page, '[data-testid="call-self"]')).toEqual([]);
+    expect(await obstructed(alice.page, '[data-testid="call"]')).toEqual([]);
+    expect(await obstructed(bob.page, '[data-testid="call"]')).toEqual([]);
     await shot(alice, 'call-video-desktop');
     await shot(bob, 'call-video-phone');
     await bob.page.getByTestId('call-hangup').click();
+    // the ended screen on a laptop: one state too
+    await phase(alice, 'ended').waitFor();
+    const text = (await alice.page.getByTestId('call').textContent()) ?? '';
+    expect(text).toMatch(/Call ended · \d+:\d\d/);
+    expect(text).not.toMatch(/Connecting|Calling|Ringing/);
+    await shot(alice, 'call-ended-desktop');
     await alice.page.getByTestId('call').waitFor({ state: 'detached', timeout: 15_000 });
+  });
+
+  it('on a laptop too, the incoming screen says voice call and covers no control', async () => {
+    await bob.page.getByTestId('call-audio').click();
+    await phase(alice, 'incoming').waitFor();
+    expect(await alice.page.getByTestId('call-kind').textContent()).toBe('Incoming voice call');
+    expect(await obstructed(alice.page, '[data-testid="call"]')).toEqual([]);
+    await shot(alice, 'call-incoming-voice-desktop');
+    await alice.page.getByTestId('call-decline').click();
+    await alice.page.getByTestId('call').waitFor({ state: 'detached', timeout: 15_000 });
+    await bob.page.getByTestId('call').waitFor({ state: 'detached', timeout: 15_000 });
   });
 
   it('no page error happened', () => {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningRelay } from '@parley/relay';
 import { CONTACT_REQUEST_TTL_MS } from '@parley/generated';
 import { K, decodeRecord, encodeRecord } from '@parley/runtime/engine';
-import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, launch, message, openUser, send, shot, startStack, type User } from './_harness.ts';
+import { DESKTOP, PHONE, axe, buildWeb, covered, createIdentity, launch, message, obstructed, openUser, send, shot, startStack, type User } from './_harness.ts';
 
 let relay: RunningRelay;
 let browser: Browser;
@@ -91,12 +91,17 @@ describe.sequential('what a first-time user meets', () => {
   it('an invite error is a sentence a person can act on, without internal codes', async () => {
     bob = await person('Bob', PHONE);
     await createIdentity(bob);
+    const warnings: string[] = [];
+    bob.page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
     await bob.page.getByTestId('add-contact').click();
     await bob.page.getByTestId('invite-input').fill('hello');
     await bob.page.getByRole('button', { name: 'Check invite' }).click();
     const error = bob.page.locator('.form-error');
     await error.waitFor();
     expect(await error.textContent()).toBe("This isn't a Parley invite link. Ask your contact for a new one.");
+    // the code and the technical reason are kept: on the message, and in the console for logs
+    expect(await error.getAttribute('data-code')).toBe('BAD_INVITE');
+    await expect.poll(() => warnings.join('\n')).toMatch(/BAD_INVITE: MALFORMED: .*base64/);
     await bob.page.getByTestId('invite-input').fill(`${relay.httpUrl}/#invite=AAAA`);
     await bob.page.getByRole('button', { name: 'Check invite' }).click();
     await expect.poll(() => error.textContent()).not.toMatch(/BAD_INVITE|base64|decode/);
@@ -108,11 +113,22 @@ describe.sequential('what a first-time user meets', () => {
     alice = await person('Alice');
     await createIdentity(alice);
     await alice.page.getByTestId('add-contact').click();
+    // the invite error on a laptop, as on the phone above
+    await alice.page.getByTestId('invite-input').fill('hello');
+    await alice.page.getByRole('button', { name: 'Check invite' }).click();
+    await alice.page.locator('.form-error').getByText("This isn't a Parley invite link. Ask your contact for a new one.").waitFor();
+    await shot(alice, 'invite-error-desktop');
+    await alice.page.getByTestId('invite-input').fill('');
     await alice.page.getByTestId('create-invite').click();
     usedLink = await alice.page.getByTestId('invite-link').inputValue();
     await bob.page.goto(usedLink);
     await bob.page.getByTestId('send-request').click();
     await bob.page.getByTestId('awaiting-accept').waitFor();
+    // on a phone too: the toast neither covers the conversation's name nor any of its controls
+    await bob.page.getByTestId('toast').getByText('Request sent to Alice.').waitFor();
+    expect(await covered(bob.page, '[data-testid="toast"] p')).toEqual([]);
+    expect(await obstructed(bob.page, '.conversation')).toEqual([]);
+    await shot(bob, 'toast-phone');
     const toast = alice.page.getByTestId('toast').getByText('Contact request from Bob. Accept it in Contact requests.');
     await toast.waitFor();
     expect(await covered(alice.page, '[data-testid="toast"] p')).toEqual([]);
@@ -170,10 +186,16 @@ describe.sequential('what a first-time user meets', () => {
   it('messages: grouped by sender and time under a date separator, no gaps, read told apart from delivered', async () => {
     // (on a phone in a conversation the list's connection line is hidden: wait for it attached)
     await bob.page.locator('[data-testid="connection"][data-state="online"]').waitFor({ state: 'attached' });
-    await alice.page.getByTestId('conversation-item').filter({ hasText: 'Bob' }).click();
-    await alice.page.getByTestId('messages').waitFor();
     await bob.page.getByTestId('messages').waitFor();
     for (const t of ['first of three', 'second of three', 'third of three']) await send(bob, t);
+    // Alice is on her requests page: the texts reach her app (delivered), unseen (not read)
+    const delivered = message(bob, 'third of three').locator('.status-delivered');
+    await delivered.waitFor();
+    expect(await delivered.textContent()).toBe('Delivered'); // what a screen reader says
+    expect(await delivered.locator('.status-word').count()).toBe(0); // no visible word: that is read's
+    await shot(bob, 'conversation-delivered-phone');
+    await alice.page.getByTestId('conversation-item').filter({ hasText: 'Bob' }).click();
+    await alice.page.getByTestId('messages').waitFor();
     await message(alice, 'third of three').waitFor();
     await send(alice, 'a reply');
     await send(alice, '👍');

@@ -55,7 +55,7 @@ export interface InviteV2 {
    */
   secret: Uint8Array;
   /**
-   * Seconds since the Unix epoch after which the invite is refused.
+   * Last second (since the Unix epoch) in which the invite is accepted: refused when floor(now_ms / 1000) > expires_at (see rules.invite_expiry).
    * Wire: u64, at most 9007199254740.
    * From `structs.invite_v2.fields[7]`.
    */
@@ -79,7 +79,7 @@ export interface InviteV2 {
    */
   name: string;
   /**
-   * DK(invite checksum, every preceding byte)[0..4].
+   * As in an invite: derivation invite_checksum, DK(invite checksum, u32(n) || the n bytes before this field)[0..CHECKSUM_SIZE] (region invite_checksum_input), recomputed before any other check of the invite's values (BAD_INVITE).
    * Wire: bytes, 4 bytes (CHECKSUM_SIZE).
    * From `structs.invite_v2.fields[11]`.
    */

@@ -143,8 +143,12 @@ export class ToyClient {
   }
 
   /** Connects and completes the toy handshake (or resolves early with the close). */
-  async connect(url: string, opts: { hello?: boolean; localAddress?: string } = {}): Promise<this> {
-    this.ws = new WebSocket(url, { perMessageDeflate: false, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
+  async connect(url: string, opts: { hello?: boolean; localAddress?: string; headers?: Record<string, string> } = {}): Promise<this> {
+    this.ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
+      ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
+    });
     this.ws.on('close', (code) => this.#closedResolve({ code }));
     this.ws.on('error', () => {});
     const welcome = new Promise<void>((ok) => {

@@ -76,6 +76,23 @@ export async function controlCases(backend: CryptoBackend, p: Parties, s: Sessio
   return { valid, invalid };
 }
 
+/**
+ * The step of the receive order each invalid first contact fails at: shape (kinds.first_contact.length,
+ * receive_order step 3, before the invite lookup) or a stage of first_contact_order.
+ */
+const FIRST_CONTACT_STAGE: Readonly<Record<string, string>> = {
+  payload_too_short: 'shape',
+  request_not_a_bucket: 'shape',
+  used_single_use_invite: 'invite',
+  without_invite_secret: 'gate',
+  low_order_ephemeral: 'statics',
+  wrong_route: 'sender',
+  key_conflict: 'conflict',
+  bad_signature: 'signature',
+  decrypt_failed: 'request',
+  bad_message_not_a_request: 'request',
+};
+
 export async function firstContactCases(backend: CryptoBackend, p: Parties, s: Sessions): Promise<{ valid: object[]; invalid: object[] }> {
   const invite = createInvite({
     owner: p.bob,
@@ -120,7 +137,9 @@ export async function firstContactCases(backend: CryptoBackend, p: Parties, s: S
   const add = (name: string, description: string, f: Uint8Array, from: Uint8Array, error: string, extra: object = {}) => {
     const d = f.slice();
     new RouteDirection(r2c.key).maskWith(r2c.counter, d, from);
-    invalid.push({ name, description, recipient: 'bob', invite_uses: 0, contacts_with_id: [], r2c_key: hex(r2c.key), r2c_counter: r2c.counter, now: NOW, ...extra, frame_delivered: hex(d), error });
+    const stage = FIRST_CONTACT_STAGE[name];
+    if (stage === undefined) throw new Error(`frames.json: first_contact.invalid ${name} has no stage`);
+    invalid.push({ name, description, recipient: 'bob', invite_uses: 0, contacts_with_id: [], r2c_key: hex(r2c.key), r2c_counter: r2c.counter, now: NOW, ...extra, frame_delivered: hex(d), error, stage });
   };
   // Mallory holds the invite id (it is in the clear) but not the secret.
   const guessed = await createFirstContact({ backend, sender: p.mallory, invite: { ...invite, secret: fixed('guessed secret', 16) }, envelope, ephemeralSecret, nonce });

@@ -8,6 +8,8 @@
  * through the runtime functions the tests check them with.
  */
 import {
+  CHECKSUM_SIZE,
+  Contexts,
   ExtensionTag,
   KEY_SIZE,
   MAX_CLOCK_SKEW_MS,
@@ -29,11 +31,13 @@ import {
   type Envelope,
 } from '@parley/generated';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { deriveKey, keyedHash, utf8, type CryptoBackend } from '../../src/crypto/index.ts';
 import { encodeEnvelopePadded, makeEnvelope } from '../../src/protocol/envelope.ts';
 import type { PublicKeys } from '../../src/protocol/identity.ts';
-import { createInvite, encodeInviteBytes, inviteKeys, inviteLink, inviteUri } from '../../src/protocol/invite.ts';
+import { INVITE_LINK_FRAGMENT, INVITE_URI_PREFIX, createInvite, encodeInviteBytes, inviteKeys, inviteLink, inviteUri } from '../../src/protocol/invite.ts';
+import { createInviteV2, encodeInviteV2Bytes, inviteV2ToText } from '../../src/protocol/ratchet/invite-v2.ts';
 import { NOW, fixed, hex, jsonValue, type Parties } from './fixtures.ts';
 
 const H = { deriveKey, keyedHash };
@@ -79,8 +83,8 @@ export async function keyCases(backend: CryptoBackend, p: Parties): Promise<obje
   const message = utf8('parley frames.json ed25519 message');
   const sig = await backend.ed25519Sign(me.edSeed, message);
   const ed: object[] = [];
-  const addE = (name: string, description: string, publicKey: Uint8Array, signature: Uint8Array, valid: boolean, keyAcceptable: boolean) => {
-    ed.push({ name, description, public_key: hex(publicKey), message: hex(message), signature: hex(signature), valid, key_acceptable: keyAcceptable });
+  const addE = (name: string, description: string, publicKey: Uint8Array, signature: Uint8Array, valid: boolean, keyAcceptable: boolean, signed = message) => {
+    ed.push({ name, description, public_key: hex(publicKey), message: hex(signed), signature: hex(signature), valid, key_acceptable: keyAcceptable });
   };
   const b = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
   const withR = (r: Uint8Array) => Uint8Array.of(...r, ...sig.subarray(32));
@@ -108,7 +112,53 @@ export async function keyCases(backend: CryptoBackend, p: Parties): Promise<obje
   flipped[0]! ^= 0x01;
   addE('r_tampered', "Alice's signature with a bit of R flipped.", me.ed, flipped, false, true);
   addE('other_key', "Alice's signature checked with Bob's key.", p.bob.ed, sig, false, true);
+  mixedOrderCases(me.edSeed, addE);
   return { x25519_secret: hex(me.xSecret), x25519, ed25519: ed };
+}
+
+/**
+ * Cases that tell the cofactorless equation from the cofactored one (rules.ed25519_signatures),
+ * with T a point of order 8 and a Alice's secret scalar: R = rB + T under her key (the cofactored
+ * equation holds, the cofactorless one never), and her signatures under the mixed-order key
+ * A' = aB + T, which pass the key rules: they verify exactly when k = SHA-512(R || A' || M) mod L
+ * is a multiple of 8, so that [k]T = 0.
+ */
+function mixedOrderCases(
+  edSeed: Uint8Array,
+  addE: (name: string, description: string, publicKey: Uint8Array, signature: Uint8Array, valid: boolean, keyAcceptable: boolean, signed: Uint8Array) => void,
+): void {
+  const Pt = ed25519.Point;
+  const T = Pt.fromBytes(Uint8Array.from(Buffer.from(SMALL_ORDER_Y.order_8, 'hex')));
+  const a = ed25519.utils.getExtendedPublicKey(edSeed).scalar;
+  const k = (R: Uint8Array, A: Uint8Array, m: Uint8Array) => Pt.Fn.create(bytesToNumberLE(sha512(Uint8Array.of(...R, ...A, ...m))));
+  const sign = (A: Uint8Array, r: bigint, R: Uint8Array, m: Uint8Array) => Uint8Array.of(...R, ...le32(Pt.Fn.create(r + k(R, A, m) * a)));
+  const honestA = Pt.BASE.multiply(a).toBytes();
+  const mixedA = Pt.BASE.multiply(a).add(T).toBytes();
+  const nonce = (label: string) => Pt.Fn.create(bytesToNumberLE(fixed(`ed25519 mixed-order ${label}`, 64))) || 1n;
+
+  const m0 = utf8('parley rules.json ed25519 R with torsion');
+  const r0 = nonce('r');
+  addE('r_with_torsion', "Alice's key, R = rB + T with T of order 8 and S = r + k a: the cofactored equation holds, the cofactorless one does not.", honestA, sign(honestA, r0, Pt.BASE.multiply(r0).add(T).toBytes(), m0), false, true, m0);
+
+  let found = { zero: false, other: false };
+  for (let i = 0; i < 256 && !(found.zero && found.other); i++) {
+    const m = utf8(`parley rules.json ed25519 mixed-order key ${i}`);
+    const r = nonce(String(i));
+    const R = Pt.BASE.multiply(r).toBytes();
+    const multiple = k(R, mixedA, m) % 8n === 0n;
+    if (multiple ? found.zero : found.other) continue;
+    found = { ...found, [multiple ? 'zero' : 'other']: true };
+    addE(
+      multiple ? 'mixed_order_key_k_multiple_of_8' : 'mixed_order_key_k_not_multiple_of_8',
+      `The mixed-order key A' = aB + T (it passes the key rules), signed with a: k mod 8 = ${k(R, mixedA, m) % 8n}, so [k]T ${multiple ? 'vanishes and the cofactorless equation holds' : 'does not vanish: the cofactorless equation fails (the cofactored one would hold)'}.`,
+      mixedA,
+      sign(mixedA, r, R, m),
+      multiple,
+      true,
+      m,
+    );
+  }
+  if (!(found.zero && found.other)) throw new Error('rules.json: no mixed-order key case of each kind in 256 messages');
 }
 
 /** Replay-window cases: a window state, then checks in order, each with its result and the floor after it. */
@@ -185,27 +235,51 @@ export function inviteCases(p: Parties): object {
         hex: hex(bytes),
         link: inviteLink('https://parley.example/', invite),
         uri: inviteUri(invite),
-        fields: jsonValue({ ...invite, checksum: bytes.subarray(bytes.length - 4) }),
-        checksum_input: hex(bytes.subarray(0, bytes.length - 4)),
+        fields: jsonValue({ ...invite, checksum: bytes.subarray(bytes.length - CHECKSUM_SIZE) }),
+        checksum_input: hex(bytes.subarray(0, bytes.length - CHECKSUM_SIZE)),
         invite_keys: { invite_id: hex(ik.inviteId), gate_key: hex(ik.gateKey), psk: hex(ik.psk) },
       },
     };
   };
   const single = make('single', 1, 'Bob', FAR);
   const multi = make('multi', 1000, 'Bob (group invite)', FAR);
+  // A v2 invite (structs.invite_v2): the same checksum derivation over its own bytes.
+  const ephemeral = x25519.getPublicKey(fixed('invite v2 ephemeral secret', KEY_SIZE));
+  const v2 = { ...createInviteV2({ owner: p.bob, relay: { x: p.relay.x, ed: p.relay.ed, url: 'wss://relay.example/' }, name: 'Bob', maxUses: 1, now: () => NOW, random: (n) => fixed('invite v2 secret', n), ephemeral }), expiresAt: FAR };
+  const v2Bytes = encodeInviteV2Bytes(v2);
+  const v2Text = inviteV2ToText(v2);
+  const v2Keys = inviteKeys(v2.secret);
   const valid = [
-    { name: 'single_use_until_2100', description: 'A single-use invite of Bob\'s, expiring at the end of 2099-12-31T23:59:59Z + 1 s (expires_at 4102444800): it verifies at any clock before 2100.', ...single.json },
-    { name: 'multi_use_until_2100', description: 'A 1000-use invite of Bob\'s with the same expiry.', ...multi.json },
+    { name: 'single_use_until_2100', struct: 'invite', description: 'A single-use invite of Bob\'s with expires_at 4102444800 (2100-01-01T00:00:00Z): accepted at any clock before 4102444801000 ms.', ...single.json },
+    { name: 'multi_use_until_2100', struct: 'invite', description: 'A 1000-use invite of Bob\'s with the same expiry.', ...multi.json },
+    {
+      name: 'v2_single_use_until_2100',
+      struct: 'invite_v2',
+      description: 'A single-use v2 invite (structs.invite_v2, first byte SESSION_VERSION) of Bob\'s with the same expiry; owner_ephemeral is the X25519 key of a fixed secret.',
+      hex: hex(v2Bytes),
+      link: `https://parley.example/${INVITE_LINK_FRAGMENT}${v2Text}`,
+      uri: INVITE_URI_PREFIX + v2Text,
+      fields: jsonValue({ ...v2, checksum: v2Bytes.subarray(v2Bytes.length - CHECKSUM_SIZE) }),
+      checksum_input: hex(v2Bytes.subarray(0, v2Bytes.length - CHECKSUM_SIZE)),
+      invite_keys: { invite_id: hex(v2Keys.inviteId), gate_key: hex(v2Keys.gateKey), psk: hex(v2Keys.psk) },
+    },
   ];
   const bad = single.bytes.slice();
   bad[bad.length - 1]! ^= 0x01;
   const flipped = single.bytes.slice();
   flipped[1]! ^= 0x01;
+  // The checksum as a reader who skipped the region's u32 length prefix would compute it.
+  const unprefixed = single.bytes.slice();
+  unprefixed.set(deriveKey(Contexts.inviteChecksum, unprefixed.subarray(0, unprefixed.length - CHECKSUM_SIZE), CHECKSUM_SIZE), unprefixed.length - CHECKSUM_SIZE);
+  const badV2 = v2Bytes.slice();
+  badV2[badV2.length - 1]! ^= 0x01;
   const E = NOW / 1000;
   const edge = make('edge', 1, 'Bob', E);
   const invalid = [
     { name: 'checksum_flipped', description: 'single_use_until_2100 with a checksum bit flipped.', hex: hex(bad), now: NOW, error: 'BAD_INVITE', reason: 'CHECKSUM' },
     { name: 'body_flipped', description: 'single_use_until_2100 with a bit of owner_x flipped: the checksum no longer matches.', hex: hex(flipped), now: NOW, error: 'BAD_INVITE', reason: 'CHECKSUM' },
+    { name: 'checksum_without_length_prefix', description: 'single_use_until_2100 with its checksum computed over the bytes before it without the u32 length prefix of region invite_checksum_input: not the checksum.', hex: hex(unprefixed), now: NOW, error: 'BAD_INVITE', reason: 'CHECKSUM' },
+    { name: 'v2_checksum_flipped', description: 'v2_single_use_until_2100 with a checksum bit flipped.', hex: hex(badV2), now: NOW, error: 'BAD_INVITE', reason: 'CHECKSUM' },
   ];
   const expiry = {
     description: `An invite with expires_at = ${E} (seconds): accepted through the whole second ${E}, refused from (${E} + 1) * 1000 ms on.`,

@@ -3,7 +3,7 @@
  * (ratchet secrets, KEM seeds, encapsulation randomness, nonces), every frame with the states
  * around it. Used by gen-ratchet.ts and by the runtime test that replays the file.
  */
-import { MSG_ID_SIZE, MessageType, RatchetKem, SessionOp, encodeRatchetState, type Envelope, type RatchetHeader } from '@parley/generated';
+import { MSG_ID_SIZE, MessageType, RatchetKem, SIG_SIZE, SessionOp, encodeRatchetState, type Envelope, type RatchetHeader } from '@parley/generated';
 import { keyedHash, toHex, utf8, type CryptoBackend } from '../../src/crypto/index.ts';
 import { makeEnvelope } from '../../src/protocol/envelope.ts';
 import { identityFromSeed, type Identity } from '../../src/protocol/identity.ts';
@@ -174,6 +174,13 @@ export async function buildRatchetVectors(backend: CryptoBackend): Promise<objec
   await deliver('a5');
   // A replay of a5: refused, state unchanged.
   await refuse('replay a5', pending.get('a5')!.frame, A, B, 'KEY_USED', 'a5 again: its key was used');
+  // a6 with one zero byte more at the end of its payload (before the signature): the body is no
+  // longer a v2 bucket plus the tag, refused by the shape check before the signature.
+  const a6 = pending.get('a6')!.frame;
+  const longer = new Uint8Array(a6.length + 1);
+  longer.set(a6.subarray(0, a6.length - SIG_SIZE));
+  longer.set(a6.subarray(a6.length - SIG_SIZE), a6.length + 1 - SIG_SIZE);
+  await refuse('body not a bucket', longer, A, B, 'BAD_LENGTH', 'a6 with one byte more in its body: not a v2 bucket plus TAG_SIZE (kinds.ratchet.length), refused before the signature is checked');
   // B's next chain: b3 (the block), then a reordered pair b5 before b4.
   await seal(B, A, 'first b3', 'b3');
   await deliver('b3');

@@ -22,7 +22,7 @@ import type { BlobStore } from './blobs.ts';
 import type { FileSource } from './file-send.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
-import type { ConnectionState, Contact, EngineEvents, ConversationProtection } from './types.ts';
+import type { ConnectionState, Contact, EngineEvents, ConversationProtection, IncomingMessage } from './types.ts';
 import { wireEngine, type EngineParts } from './wiring.ts';
 
 export interface EngineOptions {
@@ -48,6 +48,16 @@ export interface EngineOptions {
   linkBase?: string;
   /** Accept incoming contact requests without asking (services such as the notifier). Default false. */
   autoAccept?: boolean;
+  /**
+   * Called synchronously with a received message right before the batch that records it (its
+   * replay-window entry and the session's new ratchet state) is written; a throw leaves the
+   * message unrecorded and unacknowledged, so the sender resends it. A service that keeps the
+   * message's effect in a store of its own (the notifier's registrations) writes it here: a
+   * crash before the batch leaves the effect stored and the key unused, and the resend applies
+   * it again (so the effect must be idempotent); a crash after it finds both stored. Not called
+   * for a message refused or already recorded (a duplicate). Default: none.
+   */
+  beforeRecord?: (m: IncomingMessage) => void;
   /**
    * Keep a received file's chunks after the `file` event until the app calls `releaseFile`
    * (it has stored the bytes). A file received but not released is emitted again at the next
@@ -125,6 +135,7 @@ export class Engine extends Emitter<EngineEvents> {
         displayName: o.displayName ?? '',
         linkBase: o.linkBase ?? o.relay.url.replace(/^ws/, 'http'),
         autoAccept: o.autoAccept ?? false,
+        ...(o.beforeRecord ? { beforeRecord: o.beforeRecord } : {}),
         holdReceivedFiles: o.holdReceivedFiles ?? false,
         streamReceivedFiles: o.streamReceivedFiles ?? false,
         ...(o.blobs ? { blobs: o.blobs } : {}),

@@ -10,12 +10,21 @@
  * after every reconnect and every RESEND_INTERVAL_MS until acknowledged. The window keeps a large
  * transfer to an offline contact from overflowing its mailbox over and over.
  *
- * Layout: `o/<seq>` the entry (JSON), `of/<seq>` the frame (raw).
+ * Resealing (spec/DESIGN.md "v2 sessions", the outbox across session changes): a frame is
+ * bound to the session that sealed it, so each entry records that session (`sealedUnder`, the
+ * session's seal tag) and keeps its envelope; when the contact's session changes (upgrade, reset,
+ * or B's first sending chain) the sender seals the envelope again under the new session before
+ * the entry goes out again. The message id stays, so a receiver that got the old frame too takes
+ * the new one as a duplicate (acknowledged, not shown).
+ *
+ * Layout: `o/<seq>` the entry (JSON), `of/<seq>` the frame (raw), `oe/<seq>` the envelope
+ * (unpadded codec bytes; not for session control or first contact, which are never resealed).
  */
 import {
   MAILBOX_MAX_BYTES,
   MAILBOX_MAX_FRAMES,
   MAILBOX_SENDER_SHARE_DIVISOR,
+  MessageType,
   OUTBOX_MAX_MESSAGES,
   RESEND_INTERVAL_MS,
 } from '@parley/generated';
@@ -46,6 +55,11 @@ export interface OutboxEntry {
   /** File transfers: the file id (hex) and chunk index, for progress. */
   readonly fileId?: string;
   readonly chunk?: number;
+  /**
+   * The seal tag of the session that sealed the frame (PeerSessions.sealTag); set only on entries
+   * whose envelope is kept (`oe/<seq>`), the ones that can be resealed.
+   */
+  readonly sealedUnder?: string;
 }
 
 interface Live extends OutboxEntry {
@@ -108,13 +122,49 @@ export class Outbox {
     };
   }
 
-  /** Builds an entry and the store operations that add it; `commit` it once they are written. */
-  prepare(e: NewEntry, frame: Uint8Array): { entry: OutboxEntry; ops: StoreOp[] } {
+  /**
+   * Builds an entry and the store operations that add it; `commit` it once they are written.
+   * `envelope` (unpadded codec bytes) makes the entry resealable (`e.sealedUnder` must be set).
+   */
+  prepare(e: NewEntry, frame: Uint8Array, envelope?: Uint8Array): { entry: OutboxEntry; ops: StoreOp[] } {
     const entry: OutboxEntry = { ...e, seq: this.#nextSeq++, size: frame.length, createdAt: this.#now() };
-    return {
-      entry,
-      ops: [putRecord(K.outMeta(entry.seq), entry), { op: 'put', key: K.outFrame(entry.seq), value: frame }],
-    };
+    const ops: StoreOp[] = [putRecord(K.outMeta(entry.seq), entry), { op: 'put', key: K.outFrame(entry.seq), value: frame }];
+    if (envelope) ops.push({ op: 'put', key: K.outEnvelope(entry.seq), value: envelope });
+    return { entry, ops };
+  }
+
+  /** The kept envelope of a resealable entry (unpadded codec bytes). */
+  envelope(seq: number): Promise<Uint8Array | undefined> {
+    return this.#store.get(K.outEnvelope(seq));
+  }
+
+  /**
+   * An entry sealed again under the session `tag` names: the new frame replaces the old one under
+   * the same seq and message id. Write `ops` (with the session's new state), then `resealed`.
+   */
+  resealOps(e: OutboxEntry, frame: Uint8Array, tag: string): { entry: OutboxEntry; ops: StoreOp[] } {
+    const entry: OutboxEntry = { ...e, size: frame.length, sealedUnder: tag };
+    return { entry, ops: [putRecord(K.outMeta(entry.seq), entry), { op: 'put', key: K.outFrame(entry.seq), value: frame }] };
+  }
+
+  /** The resealed entry is current and due at once; false if it was acknowledged meanwhile. */
+  resealed(entry: OutboxEntry): boolean {
+    const cur = this.#entries.get(entry.seq);
+    if (!cur) return false;
+    this.#entries.set(entry.seq, { ...entry, sentOnce: cur.sentOnce });
+    return true;
+  }
+
+  /**
+   * Makes due at once the entries of `contact` that `stale` picks (sealed under a session that is
+   * no longer the contact's): the sender reseals them when they come up.
+   */
+  requeue(contact: string, stale: (e: OutboxEntry) => boolean): void {
+    for (const e of this.#entries.values()) {
+      if (e.contact !== contact || !stale(e)) continue;
+      e.epoch = undefined;
+      e.lastSentAt = undefined;
+    }
   }
 
   commit(entry: OutboxEntry): void {
@@ -165,7 +215,7 @@ export class Outbox {
   }
 
   removeOps(entries: readonly OutboxEntry[]): StoreOp[] {
-    return entries.flatMap((e) => [del(K.outMeta(e.seq)), del(K.outFrame(e.seq))]);
+    return entries.flatMap((e) => [del(K.outMeta(e.seq)), del(K.outFrame(e.seq)), ...(e.sealedUnder !== undefined ? [del(K.outEnvelope(e.seq))] : [])]);
   }
 
   /** Drops entries from memory (their store operations landed). */
@@ -200,7 +250,8 @@ export class Outbox {
 
   /**
    * The entries to put on the wire now, in send order: per contact, those inside the window that
-   * were not yet sent in this connection `epoch`, or were sent more than RESEND_INTERVAL_MS ago.
+   * were not yet sent in this connection `epoch`, or were sent more than RESEND_INTERVAL_MS ago
+   * (session control whatever the window).
    * `sendable(contact, kind)` says whether a contact's entries of that kind may go now. `used`
    * gets each contact's share of the window in use (file chunks take what is left).
    */
@@ -215,9 +266,13 @@ export class Outbox {
       if (!sendable(e.contact, e.kind)) continue;
       const u = used.get(e.contact) ?? { frames: 0, bytes: 0 };
       used.set(e.contact, u);
-      if (u.frames >= WINDOW_FRAMES || (u.frames > 0 && u.bytes + e.size > WINDOW_BYTES)) continue;
-      u.frames++;
-      u.bytes += e.size;
+      // Session control is outside the window: at most an offer and an answer per contact, and a
+      // window full of frames the contact refuses until it has the new session must not hold it.
+      if (e.type !== MessageType.session) {
+        if (u.frames >= WINDOW_FRAMES || (u.frames > 0 && u.bytes + e.size > WINDOW_BYTES)) continue;
+        u.frames++;
+        u.bytes += e.size;
+      }
       const fresh = e.epoch !== epoch;
       const stale = e.lastSentAt !== undefined && now - e.lastSentAt >= RESEND_INTERVAL_MS;
       if (fresh || stale) out.push(e);

@@ -68,6 +68,8 @@ export interface Send {
   commit(sealed: readonly Sealed[]): void;
   /** Runs `fn` in the contact's send lane (seal + the batch that stores it; see Sender.exclusive). */
   exclusive<T>(c: Contact, fn: () => Promise<T>): Promise<T>;
+  /** The contact's session changed and the change landed: its outbox entries are resealed (Sender.sessionChanged). */
+  sessionChanged(key: string): void;
   /** Seals and sends once on the live session, nothing stored (NOT_CONNECTED when offline). */
   sendEphemeral(c: Contact, body: EnvelopeBody, flags?: number): Promise<string>;
   /** Acknowledges a received message (batched `delivered` receipt). */

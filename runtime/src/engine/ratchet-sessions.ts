@@ -38,6 +38,8 @@ import {
   protectionOf,
   sealRatchetFrame,
   serializeState,
+  discardState,
+  supersedeState,
   wipeState,
   type PendingOffer,
   type RatchetDeps,
@@ -47,7 +49,7 @@ import {
 import { EngineError } from './errors.ts';
 import { RECENT_FRAME_TAG_BYTES, RECENT_RATCHET_FRAMES } from './limits.ts';
 import { K, del, getRecord, putRecord } from './records.ts';
-import { stateless, type DuplicateFrame, type OpenedSession, type PeerSessions, type SealedFrame } from './sessions.ts';
+import { V1_SEAL_TAG, stateless, type DuplicateFrame, type OpenedSession, type PeerSessions, type SealedFrame } from './sessions.ts';
 import type { Store, StoreOp } from './storage.ts';
 import type { Contact, ConversationProtection } from './types.ts';
 
@@ -115,6 +117,16 @@ export interface RatchetSessionsDeps {
   randomBytes: (n: number) => Uint8Array;
   /** A contact's session became post-quantum through a message (its first KEM step landed). */
   protectionChanged?: (key: string) => void;
+  /**
+   * A received message changed what we seal under for `key` (B's first sending chain: `v1` to
+   * the session's tag), after its state landed: the outbox reseals what it holds for the contact.
+   */
+  sealTagChanged?: (key: string) => void;
+}
+
+/** The seal tag of a state (see PeerSessions.sealTag): v1 until it has a sending chain. */
+function tagOf(s: RatchetState | undefined): string {
+  return s && s.sendChain.length > 0 ? `v2:${s.startedAt}` : V1_SEAL_TAG;
 }
 
 /** What the UI shows for a contact with no v2 session. */
@@ -223,6 +235,10 @@ export class RatchetSessions implements PeerSessions {
     return { session: s?.state, pending: s?.pending, lastResetAt: s?.lastResetAt };
   }
 
+  sealTag(key: string): string {
+    return tagOf(this.#sessions.get(key)?.state);
+  }
+
   /** What the contact's conversation has: v1 static keys, or v2 forward secrecy (and post-quantum). */
   protection(key: string): ConversationProtection {
     const s = this.#sessions.get(key)?.state;
@@ -249,7 +265,7 @@ export class RatchetSessions implements PeerSessions {
       ops,
       apply: () => {
         const old = this.#session(key);
-        if (ch.state !== undefined && old.state && old.state !== next.state) wipeState(old.state);
+        if (ch.state !== undefined && old.state) supersedeState(old.state, next.state);
         if (ch.state !== undefined && old.reserve && !(next.state && equalBytes(old.reserve.header, next.state.sendHeader))) {
           dropReserve(old);
           delete next.reserve;
@@ -295,11 +311,12 @@ export class RatchetSessions implements PeerSessions {
           const r = await sealRatchetFrame({ deps: this.#deps, sender: me, recipient: c, state, envelope, pair: await this.#pairs.get(c) });
           const was = protectionOf(state).postQuantum;
           s.state = r.state;
-          wipeState(state);
+          supersedeState(state, r.state);
           if (!was && protectionOf(r.state).postQuantum) this.#d.protectionChanged?.(c.key);
           // A key inside the stored reservation: the stored state is already past it (no write).
           const res = s.reserve;
-          if (res && r.state.sendCount <= res.count && equalBytes(res.header, r.state.sendHeader)) return { frame: r.frame, ops: [] };
+          const tag = tagOf(r.state);
+          if (res && r.state.sendCount <= res.count && equalBytes(res.header, r.state.sendHeader)) return { frame: r.frame, ops: [], tag };
           dropReserve(s);
           if (opts.reserve !== undefined && opts.reserve > 0) {
             // Bulk senders reserve the next keys. The reservation counts only once it is stored
@@ -313,15 +330,15 @@ export class RatchetSessions implements PeerSessions {
               if (s.reserve === reserve) dropReserve(s);
               throw err;
             }
-            return { frame: r.frame, ops: [] };
+            return { frame: r.frame, ops: [], tag };
           }
-          return { frame: r.frame, ops: [this.#stateOp(c.key, r.state)] };
+          return { frame: r.frame, ops: [this.#stateOp(c.key, r.state)], tag };
         }
       } finally {
         unlock();
       }
     }
-    return { frame: await sealPeer({ backend, sender: me, recipient: c, envelope, pair: await this.#pairs.get(c) }), ops: [] };
+    return { frame: await sealPeer({ backend, sender: me, recipient: c, envelope, pair: await this.#pairs.get(c) }), ops: [], tag: V1_SEAL_TAG };
   }
 
   async open(candidates: readonly Contact[], frame: Uint8Array): Promise<OpenedSession | DuplicateFrame> {
@@ -371,19 +388,21 @@ export class RatchetSessions implements PeerSessions {
       if (committed) return;
       committed = true;
       if (this.#closed) {
-        wipeState(opened.state);
+        discardState(opened.state, this.#sessions.get(key)?.state);
         release();
         return;
       }
       const old = this.#session(key);
       const was = old.state && protectionOf(old.state).postQuantum;
-      if (old.state && old.state !== opened.state) wipeState(old.state);
+      const tagWas = tagOf(old.state);
+      if (old.state) supersedeState(old.state, opened.state);
       const cur: Session = { ...old, state: opened.state, recent: withThis(old.recent) };
       if (unsaved) cur.unsaved = true;
       if (cur.reserve && !equalBytes(cur.reserve.header, opened.state.sendHeader)) dropReserve(cur);
       this.#sessions.set(key, cur);
       release();
       if (was === false && protectionOf(opened.state).postQuantum) this.#d.protectionChanged?.(key);
+      if (tagWas !== tagOf(opened.state)) this.#d.sealTagChanged?.(key);
     };
     return {
       sender: opened.sender,
@@ -399,7 +418,7 @@ export class RatchetSessions implements PeerSessions {
       release: () => {
         if (!committed) {
           committed = true;
-          wipeState(opened.state);
+          discardState(opened.state, this.#sessions.get(key)?.state);
         }
         release();
       },

@@ -35,7 +35,7 @@ import type { ReplayStore } from './replay-store.ts';
 import type { Serial } from './serial.ts';
 import type { DuplicateFrame, OpenedSession, PeerSessions } from './sessions.ts';
 import type { Store, StoreOp } from './storage.ts';
-import type { Contact } from './types.ts';
+import type { Contact, IncomingMessage } from './types.ts';
 
 export type { Act } from './parts.ts';
 
@@ -70,6 +70,8 @@ export interface ReceiverDeps {
   acks: Pick<Send, 'queueAck'>;
   /** What each message type means (receive-handlers.ts). */
   handlers: HandlerTable;
+  /** EngineOptions.beforeRecord: the app's own record of a message, written before ours. */
+  beforeRecord?: (m: IncomingMessage) => void;
 }
 
 export class Receiver {
@@ -282,20 +284,31 @@ export class Receiver {
     if (order) act.ops.push(...ctx.orderIn.actOps(c.key, order.mark, order.advance));
     const after = act.after;
     act.after = [];
+    const message = (): IncomingMessage => ({
+      ...(env as Envelope),
+      contact: snapshot(c),
+      id,
+      sentAt: env.sentAt,
+      receivedAt: ctx.clock.now(),
+      silent: (env.flags & SILENT_FLAG) !== 0,
+      extensions: env.extensions,
+      ...(act.applied !== undefined ? { applied: act.applied } : {}),
+    });
+    const event = emit && handler.event !== false;
+    if (event && ctx.beforeRecord) {
+      try {
+        ctx.beforeRecord(message());
+      } catch (err) {
+        // nothing recorded, nothing acknowledged: the sender resends it
+        ctx.replay.forget(c.key);
+        ctx.orderIn.forget(c.key);
+        report(ctx.emit, 'record received message (app)', err);
+        return false;
+      }
+    }
     if (!(await this.#land(c, act))) return false;
     if (order) ctx.orderIn.acted(c.key, order.mark, order.advance);
-    if (emit && handler.event !== false) {
-      ctx.emit('message', {
-        ...(env as Envelope),
-        contact: snapshot(c),
-        id,
-        sentAt: env.sentAt,
-        receivedAt: ctx.clock.now(),
-        silent: (env.flags & SILENT_FLAG) !== 0,
-        extensions: env.extensions,
-        ...(act.applied !== undefined ? { applied: act.applied } : {}),
-      });
-    }
+    if (event) ctx.emit('message', message());
     for (const f of after) await f();
     return true;
   }

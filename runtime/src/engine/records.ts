@@ -27,6 +27,8 @@ export const K = {
   outMeta: (seq: number) => `o/${seqKey(seq)}`,
   outMetas: 'o/',
   outFrame: (seq: number) => `of/${seqKey(seq)}`,
+  /** The entry's envelope (unpadded), kept so the entry can be sealed again under a new session. */
+  outEnvelope: (seq: number) => `oe/${seqKey(seq)}`,
   replayFloor: (c: string) => `rf/${c}`,
   replayId: (c: string, id: string) => `rw/${c}/${id}`,
   replayIds: (c: string) => `rw/${c}/`,

@@ -14,11 +14,11 @@
  * Delivered receipts are batched: ids collect per contact and go out when the incoming burst
  * has been handled, or as soon as MAX_RECEIPT_IDS are waiting.
  */
-import { MAX_RECEIPT_IDS, MessageType, RATCHET_SEND_RESERVE, REPLAY_WINDOW_MS, ReceiptStatus, type Envelope, type EnvelopeBody, type Extension } from '@parley/generated';
+import { MAX_RECEIPT_IDS, MessageType, RATCHET_SEND_RESERVE, REPLAY_WINDOW_MS, ReceiptStatus, decodeEnvelope, encodeEnvelope, type Envelope, type EnvelopeBody, type Extension } from '@parley/generated';
 import { fromHex, toHex } from '../crypto/index.ts';
 import { makeEnvelope } from '../protocol/envelope.ts';
 import { snapshot } from './contact-list.ts';
-import { EngineError } from './errors.ts';
+import { EngineError, isEngineError } from './errors.ts';
 import type { History, HistoryItem } from './history.ts';
 import { MAX_PENDING_READ_IDS, READ_RESEND_WINDOW_MS } from './limits.ts';
 import { ORDERED_TYPES, type OrderOut } from './order.ts';
@@ -47,7 +47,7 @@ export interface SenderDeps {
   /** The lane for read-modify-write of history (see serial.ts). */
   serial: Serial;
   /** Every peer frame is sealed here (the session layer: where v2 ratchets plug in). */
-  sessions: Pick<PeerSessions, 'seal'>;
+  sessions: Pick<PeerSessions, 'seal' | 'sealTag'>;
   wire: Pick<Wire, 'online' | 'epoch' | 'send'>;
   outbox: Outbox;
   history: Pick<History, 'get' | 'put' | 'nextSeq'>;
@@ -63,6 +63,8 @@ export class Sender implements Send, PerContactState {
   readonly #ctx: SenderDeps;
   readonly #acks = new Map<string, Set<string>>();
   readonly #lanes = new Map<string, Serial>();
+  /** Contacts whose outbox entries are being resealed (one job per contact at a time). */
+  readonly #resealing = new Set<string>();
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(deps: SenderDeps) {
@@ -106,11 +108,18 @@ export class Sender implements Send, PerContactState {
     const ctx = this.#ctx;
     const order = ORDERED_TYPES.has(body.type) ? await ctx.orderOut.next(c.key) : undefined;
     const envelope = this.envelope(body, o.flags ?? 0, order ? [order.extension] : []);
-    const { frame, ops: stateOps } = await this.seal(c, envelope);
+    const { frame, ops: stateOps, tag } = await this.seal(c, envelope);
     const id = toHex(envelope.msgId);
+    // Session control is never resealed: it is what changes the session (always v1 peer frames).
+    const resealable = body.type !== MessageType.session;
     const { entry, ops } = ctx.outbox.prepare(
-      { contact: c.key, msgId: id, type: body.type, kind: 'peer', ...(o.fileId !== undefined ? { fileId: o.fileId } : {}), ...(o.chunk !== undefined ? { chunk: o.chunk } : {}) },
+      {
+        contact: c.key, msgId: id, type: body.type, kind: 'peer',
+        ...(o.fileId !== undefined ? { fileId: o.fileId } : {}), ...(o.chunk !== undefined ? { chunk: o.chunk } : {}),
+        ...(resealable ? { sealedUnder: tag } : {}),
+      },
       frame,
+      resealable ? encodeEnvelope({ ...envelope, padding: 0 } as Envelope) : undefined,
     );
     let item: HistoryItem | undefined;
     if (o.history) {
@@ -174,8 +183,18 @@ export class Sender implements Send, PerContactState {
       return c !== undefined && (kind === 'peer' ? c.state === 'accepted' : c.state === 'requested');
     };
     const used = new Map<string, { frames: number; bytes: number }>();
+    const reseal = new Map<string, OutboxEntry[]>();
     for (const e of outbox.due(epoch, sendable, used)) {
       const c = contacts.get(e.contact)!;
+      const stale = reseal.get(c.key);
+      if (e.sealedUnder !== undefined && (stale || e.sealedUnder !== this.#ctx.sessions.sealTag(c.key))) {
+        // sealed under a session the contact may no longer have: sealed again first, and the
+        // contact's later entries wait for it, so the wire keeps the outbox order (session
+        // control goes at once: the contact needs the answer before the resealed frames)
+        if (stale) stale.push(e);
+        else reseal.set(c.key, [e]);
+        continue;
+      }
       const id = fromHex(c.id);
       outbox.queued(e.seq, epoch);
       conn.send({
@@ -188,6 +207,7 @@ export class Sender implements Send, PerContactState {
         sent: () => this.#sent(e),
       });
     }
+    for (const [key, entries] of reseal) this.#reseal(key, entries);
     if (!this.#ctx.files.hasAny()) return;
     // file chunks in what the outbox left of each contact's window
     for (const c of contacts.all()) {
@@ -195,6 +215,72 @@ export class Sender implements Send, PerContactState {
       const u = used.get(c.key) ?? { frames: 0, bytes: 0 };
       this.#ctx.files.due(c, { frames: WINDOW_FRAMES - u.frames, bytes: WINDOW_BYTES - u.bytes }, epoch, (o) => conn.send(o));
     }
+  }
+
+  /**
+   * The contact's session changed (upgrade, reset: after the change landed): every entry sealed
+   * under another session is due now, to be resealed and sent.
+   */
+  sessionChanged(key: string): void {
+    const tag = this.#ctx.sessions.sealTag(key);
+    this.#ctx.outbox.requeue(key, (e) => e.sealedUnder !== undefined && e.sealedUnder !== tag);
+    this.pump();
+  }
+
+  /**
+   * Seals `entries` (due, in outbox order, at most a window of them) again under the contact's
+   * current session, keeping each message id, envelope and order number, in the contact's send
+   * lane; the new frames land in one batch with the session's new state (a crash before it leaves
+   * the old frames and state, resealed again on the next pass; after it, the new ones), then go.
+   * Entries still sealed under the current session (a second change raced this one) are skipped.
+   */
+  #reseal(key: string, entries: readonly OutboxEntry[]): void {
+    if (this.#resealing.has(key)) return;
+    const ctx = this.#ctx;
+    const c = ctx.contacts.get(key);
+    if (!c) return;
+    this.#resealing.add(key);
+    let moved = false;
+    void this.exclusive(c, async () => {
+      const ops: StoreOp[] = [];
+      const done: { entry: OutboxEntry; frame: Uint8Array }[] = [];
+      for (const e of entries) {
+        const cur = ctx.outbox.get(e.seq);
+        if (!cur || cur.sealedUnder === undefined || cur.sealedUnder === ctx.sessions.sealTag(key)) continue; // acknowledged, or current
+        const bytes = await ctx.outbox.envelope(e.seq);
+        if (!bytes) {
+          ctx.outbox.resealed({ ...cur, sealedUnder: undefined }); // its envelope is gone: sent as stored
+          continue;
+        }
+        const sealed = await this.seal(c, decodeEnvelope(bytes));
+        const r = ctx.outbox.resealOps(cur, sealed.frame, sealed.tag);
+        ops.push(...r.ops, ...sealed.ops); // a later state put supersedes an earlier one in the batch
+        done.push({ entry: r.entry, frame: sealed.frame });
+      }
+      if (ops.length > 0) await ctx.store.batch(ops);
+      // The new frames go out now, in order, built from these bytes rather than read back from the
+      // outbox: one may be its chain's first message (the KEM block), and a chain whose first
+      // message never left cannot be opened by the contact (KEM_MISSING). So a frame whose entry
+      // was acknowledged meanwhile still goes out once (the contact takes it as a duplicate).
+      const id = fromHex(c.id);
+      const epoch = ctx.wire.epoch;
+      for (const { entry, frame } of done) {
+        const live = ctx.outbox.resealed(entry);
+        const queued = ctx.wire.send({ size: frame.length, build: (s) => s.route(frame, id), ...(live ? { sent: () => this.#sent(entry) } : {}) });
+        if (live && queued) ctx.outbox.queued(entry.seq, epoch);
+      }
+      moved = true;
+    })
+      .catch((err) => {
+        // stopped: the entries keep their old tag and are resealed after the next start
+        if (!isEngineError(err, 'STOPPED')) report(ctx.emit, 'reseal outbox', err);
+      })
+      .finally(() => {
+        this.#resealing.delete(key);
+        // the contact's later entries waited for this job; after a failure (the store) the stale
+        // entries wait for the next pump (tick, receipt, reconnect), not a retry loop at once
+        if (moved) this.pump();
+      });
   }
 
   /**

@@ -20,6 +20,9 @@
  *   reaches this module.
  * - A refused offer or answer (RatchetError) is dropped as BAD_MESSAGE: recorded and
  *   acknowledged, so it is not resent forever.
+ * - Once a new session landed, the contact's unacknowledged outbox entries are resealed under it
+ *   (Sender.sessionChanged), keeping their message ids: frames sealed under the old session would
+ *   be refused by the contact (HEADER_FAILED, NO_SESSION, DOWNGRADE).
  */
 import { MSG_ID_SIZE, MessageType, PresenceState, RESEND_INTERVAL_MS, SESSION_OFFER_TTL_MS, SESSION_RESET_INTERVAL_MS, SESSION_VERSION, SessionOp } from '@parley/generated';
 import { OpenError } from '../protocol/errors.ts';
@@ -40,7 +43,7 @@ export interface SessionControlDeps {
   sessions: RatchetSessions;
   contacts: Pick<ContactLookup, 'get' | 'all'> & { putOp(c: Contact): StoreOp };
   outbox: Pick<Outbox, 'reserve'>;
-  send: Pick<Send, 'sealDurable' | 'commit' | 'exclusive' | 'sendEphemeral'>;
+  send: Pick<Send, 'sealDurable' | 'commit' | 'exclusive' | 'sendEphemeral' | 'sessionChanged'>;
 }
 
 type SessionEnvelope = EnvelopeOf<typeof MessageType.session>;
@@ -174,6 +177,9 @@ export class SessionControl {
         c.version = SESSION_VERSION;
         act.ops.push(d.contacts.putOp(c));
       }
+      // Frames still in the outbox were sealed under the old session (or v1): resealed under the
+      // new one once it landed (the answer above goes first; see Sender.pump).
+      act.after.push(() => d.send.sessionChanged(c.key));
       const protection = d.sessions.protection(c.key);
       act.after.push(() => {
         const contact = { ...snapshot(c), protection };

@@ -34,7 +34,12 @@ export interface SealedFrame {
   frame: Uint8Array;
   /** Write these in the same batch as the frame's outbox entry (or before an ephemeral send). */
   ops: StoreOp[];
+  /** The seal tag of the session that sealed it (see PeerSessions.sealTag). */
+  tag: string;
 }
+
+/** The seal tag of v1 peer frames (static pair keys). */
+export const V1_SEAL_TAG = 'v1';
 
 /**
  * An opened frame as the receive path handles it: `ops` (the session's new state) land in the
@@ -70,6 +75,13 @@ export interface PeerSessions extends PerContactState {
   /** Seals a frame to `c` (route zero: the relay session masks it at send time). */
   seal(c: Contact, envelope: Envelope, opts?: SealOptions): Promise<SealedFrame>;
   /**
+   * Names what a message (other than session control) to `key` is sealed under now: `v1` (pair
+   * keys) or the v2 session's start (`v2:<started_at>`, unique per contact: a reset must be
+   * newer). A frame sealed under another tag may be refused by the contact (DOWNGRADE,
+   * HEADER_FAILED, NO_SESSION), so the outbox reseals it (outbox.ts).
+   */
+  sealTag(key: string): string;
+  /**
    * Opens a peer or ratchet frame from one of `candidates` (the contacts whose id the route
    * unmasked to), in the spec's receive order; throws OpenError, RatchetError (or CodecError)
    * with the step that failed.
@@ -92,7 +104,11 @@ export class PairSessions implements PeerSessions {
   }
 
   async seal(c: Contact, envelope: Envelope): Promise<SealedFrame> {
-    return { frame: await sealPeer({ backend: this.#backend, sender: this.#me, recipient: c, envelope, pair: await this.#pairs.get(c) }), ops: [] };
+    return { frame: await sealPeer({ backend: this.#backend, sender: this.#me, recipient: c, envelope, pair: await this.#pairs.get(c) }), ops: [], tag: V1_SEAL_TAG };
+  }
+
+  sealTag(): string {
+    return V1_SEAL_TAG;
   }
 
   async open(candidates: readonly Contact[], frame: Uint8Array | Frame): Promise<OpenedSession> {

@@ -36,6 +36,7 @@ import { RatchetSessions } from './ratchet-sessions.ts';
 import { SessionControl } from './session-control.ts';
 import type { Store } from './storage.ts';
 import type { Transport } from './transport.ts';
+import type { IncomingMessage } from './types.ts';
 
 export interface WiringOptions {
   identity: Identity;
@@ -49,6 +50,8 @@ export interface WiringOptions {
   displayName: string;
   linkBase: string;
   autoAccept: boolean;
+  /** EngineOptions.beforeRecord. */
+  beforeRecord?: (m: IncomingMessage) => void;
   holdReceivedFiles: boolean;
   streamReceivedFiles: boolean;
   /** Part files and spooled outgoing files (default: over `store`, StoreBlobs). */
@@ -88,6 +91,8 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
       const c = contactList.get(key);
       if (c) emit('protection', { contact: { ...snapshot(c), protection: sessions.protection(key) }, protection: sessions.protection(key) });
     },
+    // B's first sending chain: what the outbox sealed with v1 pair keys is resealed under the session
+    sealTagChanged: (key) => sender.sessionChanged(key),
   });
   const outbox = new Outbox(store, o.now);
   const history = new History(store, o.now);
@@ -164,6 +169,7 @@ export function wireEngine(o: WiringOptions, emit: Emit): EngineParts {
   const receiver = new Receiver({
     clock, emit, store, serial, contacts: contactList, intake: contacts, sessions, replay, orderIn, acks: sender, handlers,
     openFailed: (candidates, err) => sessionControl.openFailed(candidates, err),
+    ...(o.beforeRecord ? { beforeRecord: o.beforeRecord } : {}),
   });
 
   return {

@@ -17,3 +17,4 @@ export { FileStore, type FileStoreOptions } from './file-store.ts';
 export { FileBlobs, type FileBlobsOptions } from './file-blobs.ts';
 export { NodeWsTransport, type NodeWsTransportOptions } from './ws-transport.ts';
 export { readSettings, settingsHelp, type Setting, type SettingValues } from './settings.ts';
+export { killPointStore, parseKillPoint, type KillPoint } from './kill-point.ts';

@@ -48,6 +48,33 @@ export function buildFrame(parts: Omit<Frame, 'route'> & { route?: Uint8Array })
   return encodeFrame({ route: parts.route ?? new Uint8Array(ROUTE_BYTES), nonce, kind, payload, sig });
 }
 
+const KIND_BYTES = sizeOf('kind');
+if (KIND_BYTES !== 1) throw new Error('frame layout: allocFrame writes the kind as one byte');
+
+/** A frame allocated around its payload: the caller writes the payload, signs it, sets the signature. */
+export interface FrameShell {
+  frame: Uint8Array;
+  /** The payload's bytes inside `frame` (a view: write it in place, sign over it). */
+  payload: Uint8Array;
+  /** The signature's bytes inside `frame`. */
+  sig: Uint8Array;
+}
+
+/**
+ * One allocation for a whole frame (route zero), where buildFrame copies a payload built
+ * beforehand: the sender of a ratchet frame writes its header and body straight into it.
+ * RangeError if the frame would be outside MIN_FRAME_SIZE..MAX_FRAME_SIZE.
+ */
+export function allocFrame(nonce: Uint8Array, kind: SessionKind, payloadLength: number): FrameShell {
+  const size = FRAME_PAYLOAD_OFFSET + payloadLength + FRAME_SIG_SIZE;
+  if (!frameLengthOk(size)) throw new RangeError(`a frame of ${size} bytes (${MIN_FRAME_SIZE}..${MAX_FRAME_SIZE})`);
+  if (nonce.length !== FRAME_PAYLOAD_OFFSET - FRAME_NONCE_OFFSET - KIND_BYTES) throw new RangeError(`nonce of ${nonce.length} bytes`);
+  const frame = new Uint8Array(size);
+  frame.set(nonce, FRAME_NONCE_OFFSET);
+  frame[FRAME_KIND_OFFSET] = kind;
+  return { frame, payload: frame.subarray(FRAME_PAYLOAD_OFFSET, FRAME_PAYLOAD_OFFSET + payloadLength), sig: frame.subarray(size - FRAME_SIG_SIZE) };
+}
+
 /** True if `n` is a length a frame may have (MIN_FRAME_SIZE..MAX_FRAME_SIZE). */
 export function frameLengthOk(n: number): boolean {
   return n >= MIN_FRAME_SIZE && n <= MAX_FRAME_SIZE;

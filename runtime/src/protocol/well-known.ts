@@ -1,16 +1,17 @@
 /**
  * The relay's well-known document (spec documents.well_known, served at WELL_KNOWN_PATH): built
  * by the relay and parsed by every client through these two functions, so there is one reading
- * of it. Parsing checks the document against the generated schema, then what a schema cannot:
- * the fingerprint must be relay_fingerprint of the keys the document publishes. A client pins
- * those keys, and people compare the fingerprint, so a document whose two disagree is refused
- * (WellKnownError FINGERPRINT_MISMATCH), never shown.
+ * of it. Parsing checks the document against the generated rules (checkWellKnownDocument: the
+ * zod schema's rules without zod, which would be most of the web app's crypto worker), then what
+ * rules cannot: the fingerprint must be relay_fingerprint of the keys the document publishes. A
+ * client pins those keys, and people compare the fingerprint, so a document whose two disagree is
+ * refused (WellKnownError FINGERPRINT_MISMATCH), never shown.
  *
  * The document may list several endpoints: the URLs of relay nodes that share the relay's
  * identity (spec documents.well_known endpoints, at most MAX_RELAY_ENDPOINTS). A client tries
  * them in random order (engine/endpoints.ts); without the member the one endpoint is `url`.
  */
-import { MAX_RELAY_ENDPOINTS, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL, WellKnownDocumentSchema, type WellKnownDocument } from '@parley/generated';
+import { MAX_RELAY_ENDPOINTS, PROTOCOL_VERSION, WELL_KNOWN_PATH, WELL_KNOWN_PROTOCOL, WellKnownDocumentRules, checkWellKnownDocument, type WellKnownDocument } from '@parley/generated';
 import { fromHex, toHex } from '../crypto/index.ts';
 import { relayFingerprint } from './relay-fingerprint.ts';
 
@@ -82,10 +83,10 @@ export function buildWellKnown(relay: { url: string; endpoints?: readonly string
     fingerprint: relayFingerprint(relay.x, relay.ed),
   };
   // what we publish must be what every client accepts
-  const checked = WellKnownDocumentSchema.safeParse(doc);
+  const checked = checkWellKnownDocument(doc);
   if (checked.success) return checked.data;
-  const issue = checked.error.issues[0];
-  throw new WellKnownError(issue?.path[0] === 'url' ? 'BAD_URL' : 'BAD_DOCUMENT', `cannot publish ${issue?.path.join('.') || 'the document'}: ${issue?.message ?? 'invalid'}`, { cause: checked.error });
+  const { issue } = checked;
+  throw new WellKnownError(issue.path[0] === 'url' ? 'BAD_URL' : 'BAD_DOCUMENT', `cannot publish ${issue.path.join('.') || 'the document'}: ${issue.message}`);
 }
 
 /**
@@ -114,19 +115,18 @@ export function parseWellKnown(input: unknown, o: { version?: number } = {}): We
   }
   if (raw.endpoints !== undefined) {
     // its own code, so a relay operator's list mistake is told apart from a broken document
-    const e = WellKnownDocumentSchema.shape.endpoints.safeParse(raw.endpoints);
-    if (!e.success) {
-      const issue = e.error.issues[0]!;
+    const issue = WellKnownDocumentRules.endpoints(raw.endpoints);
+    if (issue) {
       throw new WellKnownError('BAD_ENDPOINTS', `endpoints${issue.path.length > 0 ? '.' + issue.path.join('.') : ''}: ${issue.message} (1 to ${MAX_RELAY_ENDPOINTS} distinct ws:// or wss:// URLs)`);
     }
     if (typeof raw.url === 'string' && raw.url.startsWith('wss://')) {
-      const clear = e.data?.find((u) => u.startsWith('ws://'));
+      const clear = (raw.endpoints as string[]).find((u) => u.startsWith('ws://'));
       if (clear !== undefined) throw new WellKnownError('BAD_ENDPOINTS', `the relay is wss:// but lists the cleartext endpoint ${clear.slice(0, 80)}`);
     }
   }
-  const parsed = WellKnownDocumentSchema.safeParse(value);
+  const parsed = checkWellKnownDocument(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const { issue } = parsed;
     throw new WellKnownError('BAD_DOCUMENT', `${issue.path.join('.') || 'document'}: ${issue.message}`);
   }
   const doc = parsed.data;

@@ -11,8 +11,11 @@
  * record's parameters are bounded (SCRYPT_MAX_N, r ≤ 32, p = 1) so a tampered record cannot ask
  * for absurd work. The associated data binds the sealed secret to what is stored next to it (the
  * web app passes the identity's public keys): a swapped record fails to open.
+ *
+ * scrypt is imported when a passphrase is first used, not with the module: a bundler then puts it
+ * in a chunk of its own, which the web app's crypto worker fetches only when a passphrase is set
+ * or typed, never before its first screen.
  */
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { SEED_SIZE } from '@parley/generated';
 import { XCHACHA_NONCE_LENGTH, type CryptoBackend } from '../crypto/backend.ts';
 import { randomBytes } from '../crypto/random.ts';
@@ -70,7 +73,8 @@ export function checkNewPassphrase(passphrase: unknown): asserts passphrase is s
 }
 
 /** scrypt of the passphrase's NFKC form (the same passphrase typed with composed or decomposed accents). */
-export function passphraseKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
+export async function passphraseKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
+  const { scryptAsync } = await import('@noble/hashes/scrypt.js');
   return scryptAsync(new TextEncoder().encode(passphrase.normalize('NFKC')), salt, { ...params, dkLen: PASSPHRASE_KEY_SIZE, maxmem: 2 * 128 * params.N * params.r + 4096 });
 }
 

@@ -9,53 +9,12 @@
 import { join } from 'node:path';
 import { MessageType, RESEND_INTERVAL_MS } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
-import type { Store, StoreOp } from '../../src/engine/index.ts';
 import { FileStore } from '../../src/node/file-store.ts';
+import { crashingStore } from './_dying-store.ts';
 import { recordingRelays } from './_recording-relay.ts';
 import { befriend, until, waitFor, type TestPeer } from './_setup.ts';
 
 const { recordingRelay, client, stop, dir } = recordingRelays();
-
-/** A store that dies at its `crashAt`-th batch after `arm()`: that batch and everything after it fail. */
-class CrashingStore implements Store {
-  #batches = 0;
-  #armed = false;
-  dead = false;
-  constructor(
-    readonly inner: Store,
-    readonly crashAt: number,
-  ) {}
-  arm(): void {
-    this.#armed = true;
-  }
-  #check(): void {
-    if (this.dead) throw new Error('the process died');
-  }
-  async get(key: string) {
-    this.#check();
-    return this.inner.get(key);
-  }
-  async put(key: string, value: Uint8Array) {
-    this.#check();
-    return this.inner.put(key, value);
-  }
-  async delete(key: string) {
-    this.#check();
-    return this.inner.delete(key);
-  }
-  async list(prefix: string) {
-    this.#check();
-    return this.inner.list(prefix);
-  }
-  async batch(ops: readonly StoreOp[]) {
-    this.#check();
-    if (this.#armed && ++this.#batches === this.crashAt) {
-      this.dead = true;
-      throw new Error('the process died');
-    }
-    return this.inner.batch(ops);
-  }
-}
 
 const BAD = new Set(['KEY_USED', 'HEADER_FAILED', 'DECRYPT_FAILED', 'NO_SESSION', 'DOWNGRADE']);
 const badDrops = (p: TestPeer) => p.of('dropped').filter((d) => BAD.has(d.code));
@@ -71,7 +30,7 @@ async function scenario(side: 'receiver' | 'sender', k: number): Promise<void> {
   // restart the side that will crash on a crashing store over its own folder
   const victim = side === 'receiver' ? b0 : a0;
   await stop(victim);
-  const crashing = new CrashingStore(await FileStore.open(join(dir(victim), 'state'), { fsync: false }), k);
+  const crashing = crashingStore(await FileStore.open(join(dir(victim), 'state'), { fsync: false }), k);
   const v1 = await client(r, { identity: victim.identity, dir: dir(victim), store: crashing, name: side, now });
   let a = side === 'sender' ? v1 : a0;
   let b = side === 'receiver' ? v1 : b0;

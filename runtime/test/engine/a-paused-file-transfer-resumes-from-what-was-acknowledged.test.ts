@@ -4,46 +4,18 @@
  * completes from the chunks already acknowledged, with the right bytes. Real relay on 127.0.0.1,
  * real WebSockets, FileStore and FileBlobs.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FILE_CHUNK_SIZE } from '@parley/generated';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '@parley/relay';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../../src/crypto/index.ts';
-import { FileBlobs } from '../../src/node/file-blobs.ts';
-import { FileStore } from '../../src/node/file-store.ts';
-import { NodeWsTransport } from '../../src/node/ws-transport.ts';
-import type { Identity } from '../../src/index.ts';
-import { befriend, online, peer, settle, until, type TestPeer } from './_setup.ts';
+import { diskPeers } from './_disk-peers.ts';
+import { befriend, settle, until } from './_setup.ts';
 
-const running: TestPeer[] = [];
-const relays: RunningRelay[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.engine.stop();
-  for (const r of relays.splice(0)) await r.close();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-/** A peer on its own folder (`dir` again with `identity`: the same device after a restart). */
-async function client(r: RunningRelay, dir?: string, identity?: Identity): Promise<TestPeer & { dir: string }> {
-  const d = dir ?? (await mkdtemp(join(tmpdir(), 'parley-pause-')));
-  if (!dir) dirs.push(d);
-  const p = await peer(
-    { keys: { url: r.url, x: r.publicKeys.x, ed: r.publicKeys.ed }, transport: () => new NodeWsTransport() },
-    { store: await FileStore.open(join(d, 'state'), { fsync: false }), blobs: await FileBlobs.open(join(d, 'blobs'), { fsync: false }), ...(identity ? { identity } : {}) },
-  );
-  running.push(p);
-  await p.engine.start();
-  await online(p);
-  return { ...p, dir: d };
-}
+const { relay: newRelay, client, stop } = diskPeers('pause');
 
 describe('a paused file transfer', () => {
   it('sends no new chunk while paused, even after a restart, and completes once resumed', async () => {
-    const relay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', limits: { shutdownRetryAfterMs: 0 } });
-    relays.push(relay);
+    const relay = await newRelay();
     let a = await client(relay);
     const b = await client(relay);
     const { aSeesB } = await befriend(a, b);
@@ -68,8 +40,7 @@ describe('a paused file transfer', () => {
     expect(atPause).toBeLessThan(chunks);
 
     // the sender restarts: the transfer is still paused
-    await a.engine.stop();
-    running.splice(running.indexOf(a), 1);
+    await stop(a);
     a = await client(relay, a.dir, a.identity);
     await settle(2000);
     expect(stored()).toBe(atPause);
@@ -88,8 +59,7 @@ describe('a paused file transfer', () => {
   }, 240_000);
 
   it('cannot be paused by anyone but its sender', async () => {
-    const relay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', limits: { shutdownRetryAfterMs: 0 } });
-    relays.push(relay);
+    const relay = await newRelay();
     const a = await client(relay);
     const b = await client(relay);
     const { aSeesB, bSeesA } = await befriend(a, b);

@@ -6,7 +6,7 @@
  * digests, the order extension, and the handshake's failures on both sides.
  */
 import { readFileSync } from 'node:fs';
-import { CHECKSUM_SIZE, Contexts } from '@parley/generated';
+import { CHECKSUM_SIZE, Contexts, SESSION_VERSION } from '@parley/generated';
 import { describe, expect, it } from 'vitest';
 import { deriveKey, fromHex, isCryptoError, toHex, u64le } from '../../src/crypto/index.ts';
 import { x25519KeyProblem, ed25519PointAcceptable } from '../../src/crypto/_rules.ts';
@@ -18,6 +18,7 @@ import { ClientHandshake } from '../../src/protocol/handshake-client.ts';
 import { RelayHandshake } from '../../src/protocol/handshake-relay.ts';
 import { identityFromSeed } from '../../src/protocol/identity.ts';
 import { encodeInviteBytes, parseInvite } from '../../src/protocol/invite.ts';
+import { encodeInviteV2Bytes, parseInviteV2 } from '../../src/protocol/ratchet/invite-v2.ts';
 import { dh } from '../../src/protocol/pair.ts';
 import { ReplayWindow } from '../../src/protocol/replay.ts';
 import { relayFingerprint } from '../../src/protocol/relay-fingerprint.ts';
@@ -25,6 +26,16 @@ import { safetyNumber, safetyQr, verifySafetyQr } from '../../src/protocol/safet
 import { BACKENDS } from './_helpers.ts';
 
 const V: any = JSON.parse(readFileSync(new URL('../../../generated/vectors/rules.json', import.meta.url), 'utf8'));
+
+/** Parses and re-encodes an invite of either version (a v2 invite starts with SESSION_VERSION). */
+function parseEither(input: string | Uint8Array, hexOfIt: string, now: number): { invite: unknown; bytes: Uint8Array } {
+  if (fromHex(hexOfIt)[0] === SESSION_VERSION) {
+    const invite = parseInviteV2(input, now);
+    return { invite, bytes: encodeInviteV2Bytes(invite) };
+  }
+  const invite = parseInvite(input, now);
+  return { invite, bytes: encodeInviteBytes(invite) };
+}
 const b = (h: string) => fromHex(h);
 const keys = (k: { x25519: string; ed25519: string }) => ({ x: b(k.x25519), ed: b(k.ed25519) });
 const asJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_, x) => (x instanceof Uint8Array ? { $bytes: toHex(x) } : x)));
@@ -63,7 +74,7 @@ describe('rules.json', () => {
     expect(V.handshake_failures.relay.map((c: any) => c.name)).toEqual(expect.arrayContaining(['stale_hello', 'replayed_hello']));
     // The key vectors cover each rule: both reasons for X25519, and S >= L, small order and non-canonical for Ed25519.
     expect(new Set(V.keys.x25519.map((c: any) => c.reason))).toEqual(new Set([undefined, 'LOW_ORDER', 'NON_CANONICAL']));
-    expect(V.keys.ed25519.map((c: any) => c.name)).toEqual(expect.arrayContaining(['s_plus_l', 'a_order_8', 'a_non_canonical_y_p', 'r_order_8', 'r_non_canonical']));
+    expect(V.keys.ed25519.map((c: any) => c.name)).toEqual(expect.arrayContaining(['s_plus_l', 'a_order_8', 'a_non_canonical_y_p', 'r_order_8', 'r_non_canonical', 'r_with_torsion', 'mixed_order_key_k_multiple_of_8', 'mixed_order_key_k_not_multiple_of_8']));
   });
 
   it('replays every replay-window case on ReplayWindow', () => {
@@ -87,12 +98,13 @@ describe('rules.json', () => {
   });
 
   it('parses every valid invite now and at the vectors\' clock; its checksum is the one region definition', () => {
+    expect(V.invites.valid.some((c: { hex: string }) => b(c.hex)[0] === SESSION_VERSION)).toBe(true);
     for (const c of V.invites.valid) {
       for (const input of [b(c.hex), c.link, c.uri]) {
-        expect(toHex(encodeInviteBytes(parseInvite(input, V.now))), c.name).toBe(c.hex);
-        expect(toHex(encodeInviteBytes(parseInvite(input, Date.now()))), c.name).toBe(c.hex);
+        expect(toHex(parseEither(input, c.hex, V.now).bytes), c.name).toBe(c.hex);
+        expect(toHex(parseEither(input, c.hex, Date.now()).bytes), c.name).toBe(c.hex);
       }
-      expect(asJson(parseInvite(b(c.hex), V.now))).toEqual(c.fields);
+      expect(asJson(parseEither(b(c.hex), c.hex, V.now).invite)).toEqual(c.fields);
       // DK(invite checksum, u32(n) || the n bytes before the checksum)[0..CHECKSUM_SIZE]
       const body = b(c.checksum_input);
       expect(c.hex.startsWith(c.checksum_input)).toBe(true);
@@ -105,7 +117,7 @@ describe('rules.json', () => {
     for (const c of V.invites.invalid) {
       let err: unknown;
       try {
-        parseInvite(b(c.hex), c.now);
+        parseEither(b(c.hex), c.hex, c.now);
       } catch (e) {
         err = e;
       }

@@ -12,7 +12,7 @@ import {
   sealRatchetFrame,
   startAsA,
   startAsB,
-  wipeState,
+  supersedeState,
   type OpenedRatchet,
   type RatchetDeps,
   type RatchetState,
@@ -62,7 +62,7 @@ export async function startPair(backend: CryptoBackend, label = 'conv', extra: P
 /** Seals `s` from `from` to `to`, commits the sender's new state, records the frame. */
 export async function send(from: Party, to: Party, s: string, log?: Recorded[]): Promise<Uint8Array> {
   const { frame, state } = await sealRatchetFrame({ deps: from.deps, sender: from.me, recipient: to.me, state: from.state, envelope: text(s) });
-  wipeState(from.state);
+  supersedeState(from.state, state);
   from.state = state;
   log?.push({ from: from.name, to: to.name, frame: frame.slice(), text: s });
   return frame;
@@ -71,7 +71,7 @@ export async function send(from: Party, to: Party, s: string, log?: Recorded[]):
 /** Opens `frame` at `to`, commits its new state, returns the text. */
 export async function receive(to: Party, from: Party, frame: Uint8Array): Promise<string> {
   const opened = await openAt(to, from, frame);
-  wipeState(to.state);
+  supersedeState(to.state, opened.state);
   to.state = opened.state;
   const env = opened.envelope;
   if (env.type !== MessageType.text) throw new Error('not a text');

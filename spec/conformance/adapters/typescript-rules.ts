@@ -24,7 +24,7 @@ export interface Args {
 }
 
 export async function loadRuleOps(backend: CryptoBackend, a: Args): Promise<(op: RuleOp, req: Request) => Promise<Answer>> {
-  const [P, C, E] = await Promise.all([import('@parley/runtime/protocol'), import('@parley/runtime/crypto'), import('@parley/runtime/engine')]);
+  const [P, C, E, G] = await Promise.all([import('@parley/runtime/protocol'), import('@parley/runtime/crypto'), import('@parley/runtime/engine'), import('@parley/generated')]);
   const ops: Record<RuleOp, (req: Request) => Promise<Answer>> = {
     /** X(secret, public_key) under rules.x25519_keys; a rejected key is BAD_KEY. */
     async x25519(req) {
@@ -64,9 +64,11 @@ export async function loadRuleOps(backend: CryptoBackend, a: Args): Promise<(op:
       return { steps };
     },
 
-    /** Parse and check an invite at clock `now` (BAD_INVITE). */
+    /** Parse and check an invite (v1, or v2 by its first byte) at clock `now` (BAD_INVITE). */
     async parse_invite(req) {
-      return { fields: a.toJson(P.parseInvite(a.hex(req, 'invite'), a.int(req, 'now'))) };
+      const bytes = a.hex(req, 'invite');
+      const now = a.int(req, 'now');
+      return { fields: a.toJson(bytes[0] === G.SESSION_VERSION ? P.parseInviteV2(bytes, now) : P.parseInvite(bytes, now)) };
     },
 
     async relay_fingerprint(req) {

@@ -35,7 +35,7 @@ export function sessionsSection(ir: SpecIR, number: number): string {
   out.push(
     `### ${number}.4 Annotated v2 structures`,
     '',
-    'Codec vectors of the v2 structures from `generated/vectors/codec.json` (byte layouts; the bytes of keys and ciphertexts are the vectors\', not real keys). Complete v2 frames with real keys, every random input and the states around them are in `generated/vectors/ratchet.json`.',
+    'Codec vectors of the v2 structures from `generated/vectors/codec.json` (**structure only**: the bytes of keys, checksums and ciphertexts are the vectors\' random values, so the invite_v2 below fails its checksum; v2 invites that verify, with a real checksum and an expiry far in the future, are in `generated/vectors/rules.json` under `invites.valid`, annotated at the end of section 13). Complete v2 frames with real keys, every random input and the states around them are in `generated/vectors/ratchet.json`.',
     '',
   );
   const { valid } = buildVectors(ir);

@@ -31,7 +31,16 @@ const num = (n: number) => (n === Number.MAX_SAFE_INTEGER ? '2^53 - 1' : String(
 const FEATURED = ['frame', 'envelope', 'invite'];
 const FEATURED_CASES = ['random text', 'min', 'min text'];
 
-export function renderDocs(ir: SpecIR): string {
+/**
+ * What PROTOCOL.md shows from a step's output: the invites of generated/vectors/rules.json that
+ * verify (a real checksum takes BLAKE3, which lives in runtime/ only, so gen passes them in after
+ * the step has run; without them section 13 shows codec vectors only).
+ */
+export interface DocsExtras {
+  verifiedInvites?: readonly { name: string; struct: string; hex: string; description?: string }[];
+}
+
+export function renderDocs(ir: SpecIR, extras: DocsExtras = {}): string {
   const parts = [
     stamp(ir, 'md', GENERATOR),
     `# ${ir.protocol.name} wire protocol`,
@@ -69,7 +78,7 @@ export function renderDocs(ir: SpecIR): string {
     handshake(ir),
     receiveOrder(ir),
     errors(ir),
-    examples(ir),
+    examples(ir, extras),
     sessionsSection(ir, 14),
   ];
   return parts.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
@@ -382,13 +391,13 @@ function errors(ir: SpecIR): string {
   return out.join('\n');
 }
 
-function examples(ir: SpecIR): string {
+function examples(ir: SpecIR, extras: DocsExtras): string {
   const out = [
     '## 13. Annotated examples',
     '',
     'Codec vectors from `generated/vectors/codec.json`, every byte labelled with its field. Offsets are hexadecimal; long fields show their first 16 bytes.',
     '',
-    '**Structure only:** the values of codec vectors are random within each field\'s bounds, so a checksum, key, signature or ciphertext in them does not verify (the invite below fails its checksum). Vectors that verify are in `generated/vectors/frames.json` (complete frames) and `generated/vectors/rules.json` (under `invites`, invites with a real checksum and an expiry far in the future).',
+    '**Structure only:** the values of codec vectors are random within each field\'s bounds, so a checksum, key, signature or ciphertext in them does not verify (the invite codec vector below fails its checksum). Vectors that verify are in `generated/vectors/frames.json` (complete frames) and `generated/vectors/rules.json` (under `invites`, invites with a real checksum and an expiry far in the future; annotated at the end of this section).',
     '',
   ];
   const { valid } = buildVectors(ir);
@@ -400,6 +409,19 @@ function examples(ir: SpecIR): string {
     if (!v) continue;
     const bytes = Uint8Array.from(Buffer.from(v.hex, 'hex'));
     out.push(`### ${id}: vector "${v.name}" (${bytes.length} bytes)`, '', '```', ...annotatedDump(ir, id, bytes), '```', '');
+  }
+  for (const inv of extras.verifiedInvites ?? []) {
+    const bytes = Uint8Array.from(Buffer.from(inv.hex, 'hex'));
+    out.push(
+      `### ${inv.struct} that verifies: rules.json "${inv.name}" (${bytes.length} bytes)`,
+      '',
+      `${inv.description ?? ''} Its checksum is derivation invite_checksum over region invite_checksum_input (the bytes before the checksum, hashed after their u32 length), so it parses under rules.invite_expiry at any clock before its expiry.`.trim(),
+      '',
+      '```',
+      ...annotatedDump(ir, inv.struct, bytes),
+      '```',
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * The JSON documents (spec documents:): generated/src/documents.ts (a TypeScript type and a zod
- * schema per document), generated/documents/<id>.schema.json (JSON Schema), and the member
- * table of PROTOCOL.md. One description of each member's rule feeds all three.
+ * schema per document), generated/src/document-checks.ts (the same rules as plain functions,
+ * without zod), generated/documents/<id>.schema.json (JSON Schema), and the member table of
+ * PROTOCOL.md. One description of each member's rule feeds all four.
  */
 import type { DocumentIR, DocumentMemberIR, SpecIR } from '../ir.ts';
 import { doc, lit } from './codec/names.ts';
@@ -128,6 +129,125 @@ function emitTs(ir: SpecIR): GeneratedFile {
   return { path: 'src/documents.ts', content: out };
 }
 
+/** A member's rule as a call of document-checks.ts's rule makers (the same rule as zodValueOf). */
+function checkOf(m: DocumentMemberIR): string {
+  const re = (pattern: string | undefined, flags: string) => (pattern === undefined ? 'undefined' : `new RegExp(${lit(pattern)}${flags ? `, ${lit(flags)}` : ''})`);
+  const max = (n: number | undefined) => (n === undefined ? 'undefined' : String(n));
+  switch (m.type) {
+    case 'text':
+      return m.const ? `literal(${lit(m.const.value)})` : `text(${re(m.pattern, 'u')}, ${max(m.max)})`;
+    case 'texts':
+      return `texts(${re(m.pattern, 'u')}, ${max(m.max)}, ${m.minCount}, ${m.maxCount})`;
+    case 'integers':
+      return `integers(${m.min}, ${m.max}, ${m.minCount}, ${m.maxCount})`;
+    case 'hex':
+      return `text(/^[0-9a-f]{${m.size * 2}}$/, undefined)`;
+    case 'fingerprint':
+      return `text(${re(fingerprintPattern(m), '')}, undefined)`;
+  }
+}
+
+/**
+ * generated/src/document-checks.ts: each document's rules without zod, for bundles that must stay
+ * small (the web app's crypto worker checks the well-known document at every start, and zod
+ * would be most of its size). Same rules, same stripping of unknown members as the zod schemas.
+ */
+function emitChecks(ir: SpecIR): GeneratedFile {
+  let out = stamp(ir, '//', GENERATOR);
+  out += doc([
+    'The JSON documents\' rules as plain functions, without zod: the same rules as the zod schemas of documents.ts, for bundles that cannot carry zod (the web app\'s crypto worker).',
+    'A check returns the document with only its listed members, or the first issue: where (member, then item index) and which rule.',
+  ], 'documents');
+  out += `import type { ${ir.documents.map(documentTypeName).join(', ')} } from './documents.ts';
+
+/** Where a document breaks a rule (member id, then item index) and the rule, in words. */
+export interface DocumentIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** The checked document (unknown members stripped), or its first issue. */
+export type DocumentCheck<T> = { success: true; data: T } | { success: false; issue: DocumentIssue };
+
+/** A member's rule: its first issue (path inside the member), or undefined when the value passes. */
+export type MemberRule = (value: unknown) => DocumentIssue | undefined;
+
+const encoder = new TextEncoder();
+const issue = (message: string, path: (string | number)[] = []): DocumentIssue => ({ path, message });
+
+function stringIssue(v: unknown, pattern: RegExp | undefined, max: number | undefined): string | undefined {
+  if (typeof v !== 'string') return 'expected a string';
+  if (pattern !== undefined && !pattern.test(v)) return \`must match \${pattern.source}\`;
+  if (max !== undefined && encoder.encode(v).length > max) return \`at most \${max} UTF-8 bytes\`;
+  return undefined;
+}
+
+const literal = (value: string): MemberRule => (v) => (v === value ? undefined : issue(\`must be \${JSON.stringify(value)}\`));
+
+function text(pattern: RegExp | undefined, max: number | undefined): MemberRule {
+  return (v) => {
+    const m = stringIssue(v, pattern, max);
+    return m === undefined ? undefined : issue(m);
+  };
+}
+
+function count(v: unknown, minCount: number, maxCount: number): DocumentIssue | undefined {
+  if (!Array.isArray(v)) return issue('expected an array');
+  if (v.length < minCount || v.length > maxCount) return issue(\`\${minCount} to \${maxCount} items\`);
+  return undefined;
+}
+
+function texts(pattern: RegExp | undefined, max: number | undefined, minCount: number, maxCount: number): MemberRule {
+  return (v) => {
+    const bad = count(v, minCount, maxCount);
+    if (bad) return bad;
+    const items = v as unknown[];
+    for (let i = 0; i < items.length; i++) {
+      const m = stringIssue(items[i], pattern, max);
+      if (m !== undefined) return issue(m, [i]);
+    }
+    return new Set(items).size === items.length ? undefined : issue('items must be distinct');
+  };
+}
+
+function integers(min: number, max: number, minCount: number, maxCount: number): MemberRule {
+  return (v) => {
+    const bad = count(v, minCount, maxCount);
+    if (bad) return bad;
+    const items = v as unknown[];
+    for (let i = 0; i < items.length; i++) {
+      const n = items[i];
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) return issue(\`an integer \${min}..\${max}\`, [i]);
+    }
+    return undefined;
+  };
+}
+
+function check<T>(rules: Record<string, MemberRule>, optional: ReadonlySet<string>, value: unknown): DocumentCheck<T> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { success: false, issue: issue('expected an object') };
+  const raw = value as Record<string, unknown>;
+  const data: Record<string, unknown> = {};
+  for (const [id, rule] of Object.entries(rules)) {
+    const v = raw[id];
+    if (v === undefined && optional.has(id)) continue;
+    const bad = v === undefined ? issue('required') : rule(v);
+    if (bad) return { success: false, issue: { path: [id, ...bad.path], message: bad.message } };
+    data[id] = v;
+  }
+  return { success: true, data: data as T };
+}
+`;
+  for (const d of ir.documents) {
+    const name = documentTypeName(d);
+    out += '\n' + doc([`The rule of each member of ${name} (an absent optional member is not checked).`], `documents.${d.id}`);
+    out += `export const ${name}Rules: { readonly [K in keyof ${name}]-?: MemberRule } = {\n${d.members.map((m) => `  ${m.id}: ${checkOf(m)},\n`).join('')}};\n`;
+    const optional = d.members.filter((m) => m.optional).map((m) => lit(m.id));
+    out += '\n' + doc([`Checks a parsed ${name} against its rules (as ${name}Schema.safeParse, without zod).`], `documents.${d.id}`);
+    out += `export function check${name}(value: unknown): DocumentCheck<${name}> {\n  return check<${name}>(${name}Rules, new Set([${optional.join(', ')}]), value);\n}\n`;
+  }
+  return { path: 'src/document-checks.ts', content: out };
+}
+
 function emitJsonSchemas(ir: SpecIR): GeneratedFile[] {
   return ir.documents.map((d) => ({
     path: `documents/${d.id}.schema.json`,
@@ -158,4 +278,4 @@ export function documentsMarkdown(ir: SpecIR, table: (head: string[], rows: (str
   return out;
 }
 
-export const emitDocuments: Emitter = (ir) => [emitTs(ir), ...emitJsonSchemas(ir)];
+export const emitDocuments: Emitter = (ir) => [emitTs(ir), ...(ir.documents.length ? [emitChecks(ir)] : []), ...emitJsonSchemas(ir)];

@@ -11,10 +11,13 @@ import { GroupCallPicker } from './GroupCallPicker.tsx';
 
 export function CallButtons(props: { contact: Contact; onError: (err: unknown) => void }) {
   const calls = useCalls();
-  const disabled = () => props.contact.state !== 'accepted' || (calls?.state.call !== undefined && calls.state.call.phase !== 'ended');
-  const start = (video: boolean) => calls?.start(props.contact.key, video).catch(props.onError);
+  const disabled = () => {
+    const call = calls()?.state.call;
+    return props.contact.state !== 'accepted' || (call !== undefined && call.phase !== 'ended');
+  };
+  const start = (video: boolean) => calls()?.start(props.contact.key, video).catch(props.onError);
   return (
-    <Show when={calls}>
+    <Show when={calls()}>
       {(c) => (
         <>
           <button type="button" class="icon-button" disabled={disabled()} data-testid="call-audio" onClick={() => start(false)}>

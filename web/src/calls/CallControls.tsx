@@ -56,7 +56,7 @@ export function CallControls(props: { calls: Calls; call: CallView; contacts: ()
           <CallIcon name={calls.state.muted ? 'mic' : 'micOff'} /> {calls.state.muted ? 'Unmute' : 'Mute'}
         </button>
         {/* label and icon both say what a press does: "Turn camera on" with the camera, "Turn camera off" with it crossed out (Mute likewise) */}
-        <button type="button" class="call-btn" data-testid="call-camera" data-icon={calls.state.cameraOn ? 'videoOff' : 'video'} onClick={() => void calls.setCamera(!calls.state.cameraOn)}>
+        <button type="button" class="call-btn" data-testid="call-camera" onClick={() => void calls.setCamera(!calls.state.cameraOn)}>
           <CallIcon name={calls.state.cameraOn ? 'videoOff' : 'video'} /> {calls.state.cameraOn ? 'Turn camera off' : 'Turn camera on'}
         </button>
         <Show when={calls.state.cameraOn && calls.state.devices.cameras.length > 1}>

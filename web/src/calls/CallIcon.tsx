@@ -16,7 +16,7 @@ export type CallIconName = keyof typeof PATHS;
 
 export function CallIcon(props: { name: CallIconName }) {
   return (
-    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">
+    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" data-icon={props.name}>
       <path d={PATHS[props.name]} />
     </svg>
   );

@@ -3,7 +3,7 @@
  * "Outgoing call · 1:05"... Missed and failed calls are marked; nothing here can be edited.
  */
 import { CallMedia } from '@parley/generated';
-import { createSignal, onCleanup, type Accessor } from 'solid-js';
+import { createEffect, createSignal, onCleanup, type Accessor } from 'solid-js';
 import { CallIcon } from './CallIcon.tsx';
 import { useCalls } from './CallsProvider.tsx';
 import { describeEntry, type CallLogEntry } from './log.ts';
@@ -21,16 +21,19 @@ export function CallLogItem(props: { entry: CallLogEntry }) {
   );
 }
 
-/** This conversation's call log entries, loaded once and kept current. */
+/** This conversation's call log entries, loaded once the call engine is (CallsProvider.tsx) and kept current. */
 export function useCallLog(contact: string): Accessor<CallLogEntry[]> {
-  const log = useCalls()?.log;
+  const calls = useCalls();
   const [entries, setEntries] = createSignal<CallLogEntry[]>([]);
-  if (!log) return entries;
-  const off = log.on((e) => e.contact === contact && setEntries((all) => [...all.filter((x) => x.callId !== e.callId), e]));
-  onCleanup(off);
-  log
-    .list(contact)
-    .then((found) => setEntries((live) => [...found.filter((f) => !live.some((l) => l.callId === f.callId)), ...live]))
-    .catch((err) => console.warn('parley calls: call log', err));
+  createEffect(() => {
+    const log = calls()?.log;
+    if (!log) return;
+    const off = log.on((e) => e.contact === contact && setEntries((all) => [...all.filter((x) => x.callId !== e.callId), e]));
+    onCleanup(off);
+    log
+      .list(contact)
+      .then((found) => setEntries((live) => [...found.filter((f) => !live.some((l) => l.callId === f.callId)), ...live]))
+      .catch((err) => console.warn('parley calls: call log', err));
+  });
   return entries;
 }

@@ -13,7 +13,6 @@ import type { Calls, CallView, PeerView } from './calls.ts';
 import { formatDuration } from './log.ts';
 import { applySink } from './media.ts';
 import { describeStats } from './stats.ts';
-import './calls.css';
 
 export function CallScreen(props: { calls: Calls; contacts: () => Contact[] }) {
   const call = () => props.calls.state.call;

@@ -10,7 +10,7 @@ import { createSignal } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { CallMedia } from '@parley/generated';
 import type { Client } from '../ui-thread/client.ts';
-import type { Contact } from '../messages/protocol.ts';
+import type { Contact, SignalMessage } from '../messages/protocol.ts';
 import { IceConfig, PeerLink, putTrack } from './links.ts';
 import { IdbCallLog, MemoryCallLog, type CallLog } from './log.ts';
 import { CallError, CallMachine, type CallInfo } from './machine.ts';
@@ -52,6 +52,8 @@ export interface CallsOptions {
   toast: (message: string) => void;
   log?: CallLog;
   notify?: (title: string, body: string, contact: string) => void;
+  /** Signal events that came before this engine existed (CallsProvider holds them while it loads), handled at ready(). */
+  held?: SignalMessage[];
 }
 
 export function createCalls(client: Client, o: CallsOptions) {
@@ -65,6 +67,7 @@ export function createCalls(client: Client, o: CallsOptions) {
   const links = new Map<string, Promise<PeerLink | undefined>>();
   const stats: Record<string, LinkStats> = {};
   const waiting: Parameters<CallMachine['onSignal']>[] = [];
+  for (const s of o.held ?? []) if (isCallMessage(s.message) && waiting.length < WAITING_MAX) waiting.push([s.contact, s.message, s.sentAt]);
   let statsTimer: ReturnType<typeof setInterval> | undefined;
   let lastPhase: string | undefined;
 

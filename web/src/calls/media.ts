@@ -33,7 +33,20 @@ export class CallMediaError extends Error {
   }
 }
 
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/**
+ * What a person reads when a device will not open: the browser's own messages ("Permission
+ * denied", "Could not start video source") say little about what to do. Keyed by the
+ * getUserMedia DOMException names (Media Capture and Streams §9.2); others keep their message.
+ */
+const DEVICE_WORDS: Readonly<Record<string, string>> = {
+  NotAllowedError: 'the browser is not allowed to use it; allow it for this site in the browser’s settings',
+  SecurityError: 'the browser is not allowed to use it; allow it for this site in the browser’s settings',
+  NotFoundError: 'none was found; is one connected?',
+  OverconstrainedError: 'none was found that can be used',
+  NotReadableError: 'another app is using it, or the system would not open it',
+  AbortError: 'it could not be opened; try again',
+};
+const messageOf = (err: unknown): string => (err instanceof Error ? (DEVICE_WORDS[err.name] ?? err.message) : String(err));
 
 export class LocalMedia {
   readonly stream = new MediaStream();
@@ -54,14 +67,14 @@ export class LocalMedia {
         this.audio = s.getAudioTracks()[0];
         if (this.audio) this.stream.addTrack(this.audio);
       } catch (err) {
-        return `No microphone: ${(err as Error).message}`;
+        return `No microphone: ${messageOf(err)}`;
       }
     }
     if (video && !this.video) {
       try {
         await this.cameraOn();
       } catch (err) {
-        return `No camera: ${(err as Error).message}`;
+        return `No camera: ${messageOf(err)}`;
       }
     }
     return undefined;

@@ -156,6 +156,8 @@ export interface WireError {
   name: string;
   message: string;
   code?: string;
+  /** The technical reason behind a message written for people (e.g. an invite's parse error), for logs. */
+  detail?: string;
 }
 
 export type WorkerResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };

@@ -9,6 +9,18 @@ import { QrScanner } from '../components/QrScanner.tsx';
 import { Icon } from '../components/Icon.tsx';
 import { useApp } from '../context.ts';
 import type { InviteInfo, InvitePreview } from '../messages/protocol.ts';
+import { RemoteError } from '../ui-thread/client.ts';
+
+/**
+ * Shows `err` as the sentence a person reads; its code and technical detail (e.g. BAD_INVITE,
+ * MALFORMED: the invite is not valid base64url) go to the console for whoever debugs it, and
+ * the code onto the message as data-code.
+ */
+function explain(err: unknown, show: (e: { text: string; code: string }) => void): void {
+  const code = err instanceof RemoteError ? (err.code ?? '') : '';
+  if (code) console.warn(`parley: ${code}${err instanceof RemoteError && err.detail ? `: ${err.detail}` : ''}`);
+  show({ text: (err as Error).message, code });
+}
 
 export default function AddContact() {
   const app = useApp();
@@ -18,7 +30,7 @@ export default function AddContact() {
   const [name, setName] = createSignal('');
   const [note, setNote] = createSignal('');
   const [scanning, setScanning] = createSignal(false);
-  const [error, setError] = createSignal<string>();
+  const [error, setError] = createSignal<{ text: string; code: string }>();
   const [busy, setBusy] = createSignal(false);
 
   async function makeInvite(): Promise<void> {
@@ -34,12 +46,12 @@ export default function AddContact() {
     setPreview(undefined);
     try {
       const p = await app.client.api.previewInvite({ text: value });
-      if (p.own) return void setError('This is your own invite. Send it to the person you want to add.');
-      if (p.known) return void setError(`${p.name || 'This person'} is already a contact.`);
+      if (p.own) return void setError({ text: 'This is your own invite. Send it to the person you want to add.', code: '' });
+      if (p.known) return void setError({ text: `${p.name || 'This person'} is already a contact.`, code: '' });
       setPreview(p);
       setName(p.name);
     } catch (err) {
-      setError((err as Error).message);
+      explain(err, setError);
     }
   }
 
@@ -51,7 +63,7 @@ export default function AddContact() {
       app.toast(`Request sent to ${c.name || 'your contact'}.`);
       app.router.navigate(`/c/${c.key}`);
     } catch (err) {
-      setError((err as Error).message);
+      explain(err, setError);
     } finally {
       setBusy(false);
     }
@@ -100,9 +112,11 @@ export default function AddContact() {
             />
           </Show>
           <Show when={error()}>
-            <p class="form-error" role="alert">
-              {error()}
-            </p>
+            {(e) => (
+              <p class="form-error" role="alert" data-code={e().code || undefined}>
+                {e().text}
+              </p>
+            )}
           </Show>
           <Show when={preview()}>
             {(p) => (

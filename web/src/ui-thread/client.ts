@@ -9,12 +9,15 @@ import { isResponse, type Api, type FromWorker, type Remote, type WireError, typ
 export class RemoteError extends Error {
   readonly code: string | undefined;
   readonly remoteName: string;
+  /** The technical reason behind `message` when that is written for people (for logs). */
+  readonly detail: string | undefined;
 
   constructor(e: WireError) {
     super(e.message);
     this.name = 'RemoteError';
     this.remoteName = e.name;
     this.code = e.code;
+    this.detail = e.detail;
   }
 }
 

@@ -11,10 +11,13 @@ import { isUnread } from '../shared/unread.ts';
 
 /**
  * An unusable invite as the UI shows it: words a person can act on (runtime's invite-words),
- * with the stable code BAD_INVITE kept for the UI's logic and logs.
+ * with the stable code BAD_INVITE and the technical reason (`detail`: problem and the parser's
+ * message) kept for the UI's logic and logs.
  */
 function inviteError(err: unknown): Error {
-  return Object.assign(new Error(inviteProblemText(inviteProblemOf(err) ?? 'MALFORMED')), { name: 'EngineError', code: 'BAD_INVITE' });
+  const problem = inviteProblemOf(err) ?? 'MALFORMED';
+  const detail = `${problem}: ${err instanceof Error ? err.message : String(err)}`;
+  return Object.assign(new Error(inviteProblemText(problem)), { name: 'EngineError', code: 'BAD_INVITE', detail });
 }
 
 export function createApi(host: Host): Remote<Api> {

@@ -3,7 +3,7 @@
  * thread talks to it only through messages/protocol.ts and never holds a private key.
  *
  * Every request is answered once: `{ id, ok: true, value }` or `{ id, ok: false, error }`. Errors
- * keep their name, code and message (EngineError, VaultError, RelayConfigError...).
+ * keep their name, code, message and detail (EngineError, VaultError, RelayConfigError...).
  */
 import { createApi } from './api.ts';
 import { Host } from './host.ts';
@@ -21,11 +21,12 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 function toWire(err: unknown): WireError {
-  const e = err as { name?: unknown; message?: unknown; code?: unknown };
+  const e = err as { name?: unknown; message?: unknown; code?: unknown; detail?: unknown };
   return {
     name: typeof e?.name === 'string' ? e.name : 'Error',
     message: typeof e?.message === 'string' ? e.message : String(err),
     ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e?.detail === 'string' ? { detail: e.detail } : {}),
   };
 }
 

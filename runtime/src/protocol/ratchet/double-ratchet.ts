@@ -31,6 +31,7 @@ import {
   isCodecError,
   ratchetBodyAd,
   ratchetHeaderAd,
+  type Ratchet,
   type RatchetHeader,
 } from '@parley/generated';
 import { equalBytes, isCryptoError } from '../../crypto/index.ts';
@@ -39,8 +40,8 @@ import { dhOf, newDhKeyPair, nowOf, rand, type RatchetDeps } from './deps.ts';
 import { RatchetError } from './errors.ts';
 import { kdfChain, kdfRoot } from './kdf.ts';
 import { kemDecapsulate, kemEncapsulate, kemPublicKey } from './kem.ts';
-import { checkJump, pruneSkipped, skipUntil, skippedHeaderKeys, takeSkipped } from './skipped.ts';
-import { cloneState, wipeState, type RatchetState } from './state.ts';
+import { checkJump, hasExpired, pruneSkipped, skipUntil, skippedHeaderKeys, takeSkipped } from './skipped.ts';
+import { cloneState, discardState, shareState, wipeState, type RatchetState } from './state.ts';
 
 /** The two X25519 keys bound into a ratchet message's associated data. */
 export interface RatchetParties {
@@ -66,20 +67,36 @@ export interface Opened {
 
 /** Encrypts one padded envelope: the next message of the sending chain. */
 export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Sealed> {
+  const sealed = await ratchetSealParts(d, state, plaintext, parties, nonce);
+  return { state: sealed.state, payload: encodeRatchet({ header: sealed.headerCt, body: sealed.body }), header: sealed.header };
+}
+
+/** ratchetSeal's result before the payload is encoded: the frame writes the parts in place. */
+export interface SealedParts {
+  state: RatchetState;
+  headerCt: Uint8Array;
+  body: Uint8Array;
+  header: RatchetHeader;
+}
+
+/**
+ * ratchetSeal without the payload's encoding. The new state shares every secret with `state`
+ * but the chain key (state.ts, copy on write): commit it, then `supersedeState(state, new)`.
+ */
+export async function ratchetSealParts(d: RatchetDeps, state: RatchetState, plaintext: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<SealedParts> {
   if (state.sendChain.length === 0) throw new RatchetError('NO_SESSION', 'no sending chain yet (the side that published its ephemeral first sends after the first message it receives)');
   if (state.sendCount >= MAX_CHAIN_MESSAGES) throw new RatchetError('SESSION_EXHAUSTED', `sending chain at ${state.sendCount} messages`);
-  const s = cloneState(state);
-  const { messageKey, next } = kdfChain(s.sendChain);
+  const s = shareState(state);
+  const { messageKey, next } = kdfChain(state.sendChain);
   try {
-    s.sendChain.fill(0);
     s.sendChain = next;
     const header = headerOf(s);
     s.sendCount++;
-    const headerCt = await d.backend.xchachaSeal(s.sendHeader, nonce, encodeRatchetHeader(header), ratchetHeaderAd(parties));
+    const headerCt = await d.backend.xchachaSeal(s.sendHeader, nonce, encodeRatchetHeader(header), headerAdOf(parties));
     const body = await d.backend.xchachaSeal(messageKey, nonce, plaintext, ratchetBodyAd({ senderX: parties.senderX, recipientX: parties.recipientX, header: headerCt }));
-    return { state: s, payload: encodeRatchet({ header: headerCt, body }), header };
+    return { state: s, headerCt, body, header };
   } catch (e) {
-    wipeState(s);
+    discardState(s, state);
     throw e;
   } finally {
     messageKey.fill(0);
@@ -97,14 +114,19 @@ function headerOf(s: RatchetState): RatchetHeader {
     : { ratchetKey, prevCount, number, kem: RatchetKem.keyCiphertext, kemFields: { publicKey: s.kemPublic, ciphertext: s.kemCiphertext } };
 }
 
-/** Decrypts one ratchet payload; see the module comment for the order of attempts. */
-export async function ratchetOpen(d: RatchetDeps, state: RatchetState, payload: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Opened> {
-  const p = decodeRatchet(payload);
+/**
+ * Decrypts one ratchet payload (or its decoded parts); see the module comment for the order of
+ * attempts. The usual message, the next one of the current receiving chain, takes the copy on
+ * write path (state.ts); every other case works on a full copy.
+ */
+export async function ratchetOpen(d: RatchetDeps, state: RatchetState, payload: Uint8Array | Ratchet, parties: RatchetParties, nonce: Uint8Array): Promise<Opened> {
+  const p = payload instanceof Uint8Array ? decodeRatchet(payload) : payload;
+  const inOrder = await openNextInChain(d, state, p, parties, nonce);
+  if (inOrder) return inOrder;
   const s = cloneState(state);
   try {
     const o = await openOn(d, s, p.header, p.body, parties, nonce);
-    // The contact sealed this before taking our current sending chain's step: it may lack the block.
-    if (o.step !== 'dh' && s.sendChain.length !== 0 && s.sendCount > 0) s.kemRearm = 1;
+    rearmAfter(s, o.step);
     return { state: s, plaintext: o.plaintext, header: o.header, step: o.step };
   } catch (e) {
     wipeState(s);
@@ -112,10 +134,54 @@ export async function ratchetOpen(d: RatchetDeps, state: RatchetState, payload: 
   }
 }
 
+/** The contact sealed this before taking our current sending chain's step: it may lack the block. */
+function rearmAfter(s: RatchetState, step: OpenStep): void {
+  if (step !== 'dh' && s.sendChain.length !== 0 && s.sendCount > 0) s.kemRearm = 1;
+}
+
+/**
+ * Step 2 when it is the chain's next message and no skipped key has expired: no key is skipped,
+ * taken or erased, so the new state shares all but the chain key. Undefined otherwise (the
+ * header key of the current chain does not open the header, or another number): openOn decides.
+ * Trying the current chain first changes only the cost of other cases: a header opens under
+ * one key at most.
+ */
+async function openNextInChain(d: RatchetDeps, state: RatchetState, p: Ratchet, parties: RatchetParties, nonce: Uint8Array): Promise<Opened | undefined> {
+  if (state.recvHeader.length === 0 || hasExpired(state, nowOf(d))) return undefined;
+  const header = await openHeader(d, state.recvHeader, nonce, p.header, headerAdOf(parties));
+  if (header === undefined || header.number !== state.recvCount) return undefined;
+  const s = shareState(state);
+  const { messageKey, next } = kdfChain(state.recvChain);
+  s.recvChain = next;
+  s.recvCount++;
+  s.peerSeen = 1;
+  rearmAfter(s, 'chain');
+  try {
+    const plaintext = await openBody(d, messageKey, nonce, p.body, ratchetBodyAd({ senderX: parties.senderX, recipientX: parties.recipientX, header: p.header }));
+    return { state: s, plaintext, header, step: 'chain' };
+  } catch (e) {
+    discardState(s, state);
+    throw e;
+  }
+}
+
+/**
+ * ratchet_header_ad depends only on the two parties' public keys: kept for the last pair seen,
+ * since a conversation's messages come in runs (the spec's encoding; no caller writes into it).
+ */
+let lastAd: { senderX: Uint8Array; recipientX: Uint8Array; ad: Uint8Array } | undefined;
+function headerAdOf(parties: RatchetParties): Uint8Array {
+  const l = lastAd;
+  if (l && equalBytes(l.senderX, parties.senderX) && equalBytes(l.recipientX, parties.recipientX)) return l.ad;
+  const ad = ratchetHeaderAd(parties);
+  lastAd = { senderX: parties.senderX.slice(), recipientX: parties.recipientX.slice(), ad };
+  return ad;
+}
+
 async function openOn(d: RatchetDeps, s: RatchetState, headerCt: Uint8Array, body: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Omit<Opened, 'state'>> {
   const now = nowOf(d);
   pruneSkipped(s, now);
-  const headerAd = ratchetHeaderAd(parties);
+  const headerAd = headerAdOf(parties);
   const bodyAd = ratchetBodyAd({ senderX: parties.senderX, recipientX: parties.recipientX, header: headerCt });
 
   // 1. A skipped message of an earlier chain (the current chain's are step 2's).
@@ -198,7 +264,7 @@ async function openHeader(d: RatchetDeps, key: Uint8Array, nonce: Uint8Array, ct
 /** The DH and KEM step on receiving a new chain (module comment, step 3). */
 async function dhStep(d: RatchetDeps, s: RatchetState, header: RatchetHeader): Promise<void> {
   if (header.kem === RatchetKem.none) throw new RatchetError('KEM_MISSING', 'a DH step without the KEM block'); // checkKem ran first
-  const recvSecret = header.kem === RatchetKem.keyCiphertext ? kemDecapsulate(s.kemSeed, header.kemFields.ciphertext) : new Uint8Array(0);
+  const recvSecret = header.kem === RatchetKem.keyCiphertext ? await kemDecapsulate(s.kemSeed, header.kemFields.ciphertext) : new Uint8Array(0);
 
   s.prevSendCount = s.sendCount;
   s.sendCount = 0;
@@ -223,11 +289,11 @@ async function dhStep(d: RatchetDeps, s: RatchetState, header: RatchetHeader): P
   s.dhPublic = kp.publicKey;
   s.kemRemote = header.kemFields.publicKey.slice();
   const m = rand(d, KEM_ENCAPS_SEED_SIZE);
-  const enc = kemEncapsulate(s.kemRemote, m);
+  const enc = await kemEncapsulate(s.kemRemote, m);
   m.fill(0); // knowing m gives the shared secret
   s.kemSeed.fill(0);
   s.kemSeed = rand(d, KEM_SEED_SIZE);
-  s.kemPublic = kemPublicKey(s.kemSeed);
+  s.kemPublic = await kemPublicKey(s.kemSeed);
   s.kemCiphertext = enc.ciphertext;
   const dhSend = await dhOf(d, s.dhSecret, s.dhRemote, 'ratchet key');
   const t = kdfRoot(s.rootKey, dhSend, enc.secret);

@@ -16,21 +16,24 @@ import {
   TAG_SIZE,
   decodeFrame,
   decodeRatchet,
+  encodeRatchetInto,
+  encodedSizeRatchet,
   signatureMessageRatchet,
+  type Ratchet,
   type Envelope,
   type Frame,
 } from '@parley/generated';
 import { abytes } from '../_assert.ts';
 import { H } from '../_blake3.ts';
 import { OpenError, isOpenError } from '../errors.ts';
-import { buildFrame } from '../frame.ts';
+import { allocFrame } from '../frame.ts';
 import type { Identity, PublicKeys } from '../identity.ts';
 import { derivePairKeys, type PairCache, type PairKeys } from '../pair.ts';
 import { rand, type RatchetDeps } from './deps.ts';
-import { ratchetOpen, ratchetSeal, type OpenStep } from './double-ratchet.ts';
+import { ratchetOpen, ratchetSealParts, type OpenStep } from './double-ratchet.ts';
 import { decodeEnvelopeRatchet, encodeEnvelopeRatchet, isRatchetBucketSize } from './envelope.ts';
 import { RatchetError } from './errors.ts';
-import { wipeState, type RatchetState } from './state.ts';
+import { discardState, type RatchetState } from './state.ts';
 import type { RatchetHeader } from '@parley/generated';
 
 export interface SealRatchetArgs {
@@ -52,10 +55,18 @@ export async function sealRatchetFrame(args: SealRatchetArgs): Promise<{ frame: 
   if (!isRatchetBucketSize(plaintext.length)) throw new RangeError(`envelope of ${plaintext.length} bytes is not padded to a v2 bucket`);
   const nonce = args.nonce === undefined ? rand(deps, NONCE_SIZE) : abytes(args.nonce, 'nonce', NONCE_SIZE);
   const pair = args.pair ?? (await derivePairKeys(deps.backend, sender, recipient));
-  const sealed = await ratchetSeal(deps, args.state, plaintext, { senderX: sender.x, recipientX: recipient.x }, nonce);
-  const message = signatureMessageRatchet(H, pair.sendBind, { senderX: sender.x, recipientX: recipient.x, nonce, payload: sealed.payload });
-  const sig = await deps.backend.ed25519Sign(sender.edSeed, message);
-  return { frame: buildFrame({ nonce, kind: FrameKind.ratchet, payload: sealed.payload, sig }), state: sealed.state, header: sealed.header };
+  const sealed = await ratchetSealParts(deps, args.state, plaintext, { senderX: sender.x, recipientX: recipient.x }, nonce);
+  try {
+    const parts = { header: sealed.headerCt, body: sealed.body };
+    const shell = allocFrame(nonce, FrameKind.ratchet, encodedSizeRatchet(parts));
+    encodeRatchetInto(parts, shell.payload);
+    const message = signatureMessageRatchet(H, pair.sendBind, { senderX: sender.x, recipientX: recipient.x, nonce, payload: shell.payload });
+    shell.sig.set(await deps.backend.ed25519Sign(sender.edSeed, message));
+    return { frame: shell.frame, state: sealed.state, header: sealed.header };
+  } catch (e) {
+    discardState(sealed.state, args.state);
+    throw e;
+  }
 }
 
 /** A contact the route names, with its session state (undefined: no v2 session). */
@@ -82,16 +93,17 @@ export interface OpenedRatchet<C extends PublicKeys> {
   step: OpenStep;
 }
 
-/** Kind ratchet (BAD_KIND); a payload that decodes with a body of a v2 bucket (BAD_LENGTH). */
-export function checkRatchetShape(f: Frame): void {
+/** Kind ratchet (BAD_KIND); a payload that decodes with a body of a v2 bucket (BAD_LENGTH). Returns the decoded payload. */
+export function checkRatchetShape(f: Frame): Ratchet {
   if (f.kind !== FrameKind.ratchet) throw new OpenError('BAD_KIND', `kind ${f.kind} where a ratchet frame was expected`);
-  let body: Uint8Array;
+  let decoded: Ratchet;
   try {
-    body = decodeRatchet(f.payload).body;
+    decoded = decodeRatchet(f.payload);
   } catch (e) {
     throw new OpenError('BAD_LENGTH', 'the payload is not a ratchet header and body', { cause: e });
   }
-  if (!isRatchetBucketSize(body.length - TAG_SIZE)) throw new OpenError('BAD_LENGTH', `body of ${body.length} bytes is not a padded v2 envelope`);
+  if (!isRatchetBucketSize(decoded.body.length - TAG_SIZE)) throw new OpenError('BAD_LENGTH', `body of ${decoded.body.length} bytes is not a padded v2 envelope`);
+  return decoded;
 }
 
 /**
@@ -104,7 +116,7 @@ export async function openRatchetFrame<C extends PublicKeys>(args: OpenRatchetAr
   const { deps, me, candidates } = args;
   const f = args.frame instanceof Uint8Array ? decodeFrame(args.frame) : args.frame;
   if (candidates.length === 0) throw new OpenError('UNKNOWN_SENDER', 'the route does not unmask to a known contact');
-  checkRatchetShape(f);
+  const parts = checkRatchetShape(f);
   let found: RatchetCandidate<C> | undefined;
   let badKeys = 0;
   for (const c of candidates) {
@@ -127,12 +139,12 @@ export async function openRatchetFrame<C extends PublicKeys>(args: OpenRatchetAr
     throw new OpenError('BAD_SIGNATURE', `no signature of ${candidates.length} candidate(s) verifies`);
   }
   if (found.state === undefined) throw new RatchetError('NO_SESSION', 'a ratchet frame from a contact without a v2 session');
-  const opened = await ratchetOpen(deps, found.state, f.payload, { senderX: found.contact.x, recipientX: me.x }, f.nonce);
+  const opened = await ratchetOpen(deps, found.state, parts, { senderX: found.contact.x, recipientX: me.x }, f.nonce);
   let envelope: Envelope;
   try {
     envelope = decodeEnvelopeRatchet(opened.plaintext);
   } catch (e) {
-    wipeState(opened.state); // never committed: its keys must not outlive the refusal
+    discardState(opened.state, found.state); // never committed: its keys must not outlive the refusal
     throw e;
   }
   return { sender: found.contact, state: opened.state, envelope, plaintext: opened.plaintext, header: opened.header, step: opened.step };

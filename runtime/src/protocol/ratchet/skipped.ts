@@ -35,9 +35,14 @@ export function skipUntil(s: RatchetState, until: number, now: number): void {
   while (s.skipped.length > MAX_SKIPPED_KEYS) erase(s.skipped.shift()!);
 }
 
+/** True if a stored key is older than SKIPPED_KEY_MAX_AGE_MS (pruneSkipped would erase it). */
+export function hasExpired(s: RatchetState, now: number): boolean {
+  return s.skipped.some((k) => now - k.storedAt > SKIPPED_KEY_MAX_AGE_MS);
+}
+
 /** Erases keys older than SKIPPED_KEY_MAX_AGE_MS. */
 export function pruneSkipped(s: RatchetState, now: number): void {
-  if (!s.skipped.some((k) => now - k.storedAt > SKIPPED_KEY_MAX_AGE_MS)) return; // the usual case: nothing to erase
+  if (!hasExpired(s, now)) return; // the usual case: nothing to erase
   const keep: SkippedKey[] = [];
   for (const k of s.skipped) {
     if (now - k.storedAt > SKIPPED_KEY_MAX_AGE_MS) erase(k);

@@ -68,7 +68,7 @@ export async function startAsA(d: RatchetDeps, me: Identity, eA: Ephemeral, them
     nextSendHeader: first.nextHeader,
     nextRecvHeader: k.headerB,
     kemSeed,
-    kemPublic: kemPublicKey(kemSeed),
+    kemPublic: await kemPublicKey(kemSeed),
     kemCiphertext: empty(),
     kemRemote: empty(),
     kemRearm: 0,

@@ -1,11 +1,19 @@
 /**
  * A v2 session's state (spec structs.ratchet_state), its stored form, and erasure.
  *
- * Steps never change a state in place: `cloneState` gives the copy a step works on, so a step
- * that fails (a jump too large, a body that does not open) leaves the caller's state exactly
- * as it was, and the caller commits the new state in the same atomic write as the record the
- * step produced, then wipes the old one (`wipeState`). The stored bytes are the spec's codec
- * output: used message keys and old chain keys are simply not in them.
+ * Steps never change a state in place: a step works on a new state object, so a step that
+ * fails (a jump too large, a body that does not open) leaves the caller's state exactly as it
+ * was, and the caller commits the new state in the same atomic write as the record the step
+ * produced, then erases what only the old one held (`supersedeState`). The stored bytes are the
+ * spec's codec output: used message keys and old chain keys are simply not in them.
+ *
+ * Copy on write: a symmetric step (one message of a chain, the step of nearly every message)
+ * starts from `shareState`, which shares the secret arrays that step does not touch; a step
+ * replaces a secret array, it never writes into a shared one. So the old state and the new one
+ * may hold the same array, and erasure goes by ownership: `supersedeState(old, next)` and
+ * `discardState(next, old)` zero exactly the arrays the other does not hold. A full copy
+ * (`cloneState`) cost a sixth of the ratchet's own work per message (spec/DESIGN.md, v2
+ * sessions, "Cost of a symmetric step").
  */
 import {
   KEM_CIPHERTEXT_SIZE,
@@ -57,10 +65,77 @@ export function cloneState(s: RatchetState): RatchetState {
   };
 }
 
-/** Overwrites every secret of `s` with zeros (after a newer state was committed). */
+/**
+ * A new state object sharing every array with `s` except the skipped-key list, which is its
+ * own (entries shared): the start of a step that replaces, never writes into, secret arrays.
+ */
+export function shareState(s: RatchetState): RatchetState {
+  return {
+    format: s.format,
+    startedAt: s.startedAt,
+    peerSeen: s.peerSeen,
+    dhSecret: s.dhSecret,
+    dhPublic: s.dhPublic,
+    dhRemote: s.dhRemote,
+    rootKey: s.rootKey,
+    sendChain: s.sendChain,
+    sendCount: s.sendCount,
+    prevSendCount: s.prevSendCount,
+    recvChain: s.recvChain,
+    recvCount: s.recvCount,
+    sendHeader: s.sendHeader,
+    recvHeader: s.recvHeader,
+    nextSendHeader: s.nextSendHeader,
+    nextRecvHeader: s.nextRecvHeader,
+    kemSeed: s.kemSeed,
+    kemPublic: s.kemPublic,
+    kemCiphertext: s.kemCiphertext,
+    kemRemote: s.kemRemote,
+    kemRearm: s.kemRearm,
+    skipped: s.skipped.slice(),
+  };
+}
+
+/** Gives a shared state its own copy of every secret array (before a DH step writes into them). */
+export function ownSecrets(s: RatchetState): void {
+  s.dhSecret = s.dhSecret.slice();
+  s.rootKey = s.rootKey.slice();
+  s.sendChain = s.sendChain.slice();
+  s.recvChain = s.recvChain.slice();
+  s.sendHeader = s.sendHeader.slice();
+  s.recvHeader = s.recvHeader.slice();
+  s.nextSendHeader = s.nextSendHeader.slice();
+  s.nextRecvHeader = s.nextRecvHeader.slice();
+  s.kemSeed = s.kemSeed.slice();
+}
+
+function secretsOf(s: RatchetState): Uint8Array[] {
+  return [s.dhSecret, s.rootKey, s.sendChain, s.recvChain, s.sendHeader, s.recvHeader, s.nextSendHeader, s.nextRecvHeader, s.kemSeed];
+}
+
+/** Overwrites every secret of `s` with zeros (the session is deleted or the engine stopped). */
 export function wipeState(s: RatchetState): void {
-  for (const b of [s.dhSecret, s.rootKey, s.sendChain, s.recvChain, s.sendHeader, s.recvHeader, s.nextSendHeader, s.nextRecvHeader, s.kemSeed]) b.fill(0);
-  for (const k of s.skipped) {
+  wipeUnshared(s, undefined);
+}
+
+/** `next` was committed in place of `old`: erases every secret only `old` held. */
+export function supersedeState(old: RatchetState, next: RatchetState | undefined): void {
+  if (old !== next) wipeUnshared(old, next);
+}
+
+/** `next` was refused or never committed: erases every secret it holds that `kept` does not. */
+export function discardState(next: RatchetState, kept: RatchetState | undefined): void {
+  if (next !== kept) wipeUnshared(next, kept);
+}
+
+function wipeUnshared(victim: RatchetState, keep: RatchetState | undefined): void {
+  const held = keep ? secretsOf(keep) : [];
+  for (const b of secretsOf(victim)) if (!held.includes(b)) b.fill(0);
+  if (victim.skipped.length === 0) return;
+  const heldKeys = new Set<Uint8Array>();
+  if (keep) for (const k of keep.skipped) heldKeys.add(k.messageKey);
+  for (const k of victim.skipped) {
+    if (heldKeys.has(k.messageKey)) continue;
     k.headerKey.fill(0);
     k.messageKey.fill(0);
   }

@@ -43,7 +43,7 @@ function emitIndex(m: Model): GeneratedFile {
   const r = regionExports(m);
   out += `export { ${[...r.types.map((t) => `type ${t}`), ...r.values].join(', ')} } from './regions.ts';\n`;
   out += `export * from './derive.ts';\nexport * from './layouts.ts';\nexport * from './zod.ts';\n`;
-  if (ir.documents.length) out += `export * from './documents.ts';\n`;
+  if (ir.documents.length) out += `export * from './documents.ts';\nexport * from './document-checks.ts';\n`;
   return { path: 'src/index.ts', content: out };
 }
 
