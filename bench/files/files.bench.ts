@@ -14,6 +14,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { FILE_CHUNK_SIZE, FRAME_OVERHEAD, FrameKind, MAILBOX_MAX_BYTES, MAILBOX_MAX_FRAMES, MAILBOX_SENDER_SHARE_DIVISOR, MAX_FILE_SIZE } from '@parley/generated';
+import { ENGINE_NODE_FLAGS } from '@parley/runtime/node';
 import { bareDialer } from '../../relay/bench/dialers.ts';
 import { openPairs } from '../../relay/bench/load.ts';
 import type { BenchTable } from '../table.ts';
@@ -69,7 +70,8 @@ class Peer {
   }
 
   static async start(relay: Server, name: string, execArgv: string[] = []): Promise<Peer> {
-    const { child } = await forkReady<true>(PEER, [`ws://127.0.0.1:${relay.port}/`, relay.x!, relay.ed!, name], execArgv);
+    // run as wschat runs (its bin's shebang): the heap flags bound a transfer's memory
+    const { child } = await forkReady<true>(PEER, [`ws://127.0.0.1:${relay.port}/`, relay.x!, relay.ed!, name], [...ENGINE_NODE_FLAGS, ...execArgv]);
     return new Peer(child);
   }
 

@@ -41,7 +41,8 @@ function statusKiB(pid: number, field: string): number {
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // the bin itself, as users start it: its shebang gives node the engine's heap flags
+  const child = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Proc['lines'] = [];
   const waiters: (() => void)[] = [];
   let partial = '';

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The flag after `node` is runtime/src/node/heap-flags.ts's ENGINE_NODE_FLAGS (a small young
+// generation keeps a file transfer's dead chunk buffers from piling up in memory; see there).
+// `env -S` passes it; started as `node bin/wschat.js`, wschat runs without it.
 // The `wschat` command: runs src/main.ts through tsx (workspace packages have no build step).
 //
 // The entry is loaded with tsx's require hook: Node 20 runs ESM loader hooks on a separate

@@ -4,7 +4,7 @@
  * From `derivations`.
  */
 import { Contexts, SignatureLabelBytes } from './contexts.ts';
-import { chainMessageInput, chainNextInput, challengeSigned, type ChallengeSignedParts, controlSigned, type ControlSignedParts, fcRequestKeyInput, type FcRequestKeyInputParts, fcSigned, type FcSignedParts, fcStaticsKeyInput, type FcStaticsKeyInputParts, fileContent, type FileContentParts, gateInput, type GateInputParts, helloProofKeyInput, type HelloProofKeyInputParts, helloSigned, type HelloSignedParts, helloStaticsKeyInput, type HelloStaticsKeyInputParts, inviteChecksumInput, type InviteChecksumInputParts, inviteSecretInput, type InviteSecretInputParts, keyInput, type KeyInputParts, mailboxSecretInput, type MailboxSecretInputParts, mailboxTokenInput, type MailboxTokenInputParts, pairDirectionInput, type PairDirectionInputParts, pairInput, type PairInputParts, peerSigned, type PeerSignedParts, ratchetRootInput, type RatchetRootInputParts, ratchetSigned, type RatchetSignedParts, relayKeysInput, type RelayKeysInputParts, routeMaskInput, type RouteMaskInputParts, safetyInput, type SafetyInputParts, seedInput, type SeedInputParts, sessionInput, type SessionInputParts, sessionRootInput, type SessionRootInputParts, transcriptChallengeInput, type TranscriptChallengeInputParts, transcriptNextInput, type TranscriptNextInputParts, welcomeKeyInput, type WelcomeKeyInputParts, welcomeSigned, type WelcomeSignedParts } from './regions.ts';
+import { chainMessageInput, chainNextInput, challengeSigned, type ChallengeSignedParts, challengeSignedPieces, controlSigned, type ControlSignedParts, controlSignedPieces, fcRequestKeyInput, type FcRequestKeyInputParts, fcSigned, type FcSignedParts, fcSignedPieces, fcStaticsKeyInput, type FcStaticsKeyInputParts, fileContent, type FileContentParts, gateInput, type GateInputParts, helloProofKeyInput, type HelloProofKeyInputParts, helloSigned, type HelloSignedParts, helloSignedPieces, helloStaticsKeyInput, type HelloStaticsKeyInputParts, inviteChecksumInput, type InviteChecksumInputParts, inviteSecretInput, type InviteSecretInputParts, keyInput, type KeyInputParts, mailboxSecretInput, type MailboxSecretInputParts, mailboxTokenInput, type MailboxTokenInputParts, pairDirectionInput, type PairDirectionInputParts, pairInput, type PairInputParts, peerSigned, type PeerSignedParts, peerSignedPieces, ratchetRootInput, type RatchetRootInputParts, ratchetSigned, type RatchetSignedParts, ratchetSignedPieces, relayKeysInput, type RelayKeysInputParts, routeMaskInput, type RouteMaskInputParts, safetyInput, type SafetyInputParts, seedInput, type SeedInputParts, sessionInput, type SessionInputParts, sessionRootInput, type SessionRootInputParts, transcriptChallengeInput, type TranscriptChallengeInputParts, transcriptNextInput, type TranscriptNextInputParts, welcomeKeyInput, type WelcomeKeyInputParts, welcomeSigned, type WelcomeSignedParts, welcomeSignedPieces } from './regions.ts';
 
 /**
  * The two BLAKE3 modes the protocol uses. runtime/src/crypto provides one; any implementation
@@ -15,6 +15,11 @@ export interface Blake3 {
   deriveKey(context: string, material: Uint8Array, outLen: number): Uint8Array;
   /** BLAKE3 keyed_hash mode with a 32-byte key. */
   keyedHash(key: Uint8Array, message: Uint8Array, outLen: number): Uint8Array;
+  /**
+   * Optional: keyed_hash of the concatenation of `pieces`, which it need not build (a signed
+   * region's payload is hashed where it lies). Without it, the region is concatenated.
+   */
+  keyedHashPieces?(key: Uint8Array, pieces: readonly Uint8Array[], outLen: number): Uint8Array;
 }
 
 function signed(label: Uint8Array, digest: Uint8Array): Uint8Array {
@@ -391,7 +396,7 @@ export function deriveChainNextKey(h: Blake3, key: Uint8Array): Uint8Array {
  * From `signatures.items.challenge`.
  */
 export function signatureMessageChallenge(h: Blake3, bindKey: Uint8Array, i: ChallengeSignedParts): Uint8Array {
-  return signed(SignatureLabelBytes.challenge, h.keyedHash(bindKey, challengeSigned(i), 32));
+  return signed(SignatureLabelBytes.challenge, h.keyedHashPieces ? h.keyedHashPieces(bindKey, challengeSignedPieces(i), 32) : h.keyedHash(bindKey, challengeSigned(i), 32));
 }
 
 /**
@@ -401,7 +406,7 @@ export function signatureMessageChallenge(h: Blake3, bindKey: Uint8Array, i: Cha
  * From `signatures.items.hello`.
  */
 export function signatureMessageHello(h: Blake3, bindKey: Uint8Array, i: HelloSignedParts): Uint8Array {
-  return signed(SignatureLabelBytes.hello, h.keyedHash(bindKey, helloSigned(i), 32));
+  return signed(SignatureLabelBytes.hello, h.keyedHashPieces ? h.keyedHashPieces(bindKey, helloSignedPieces(i), 32) : h.keyedHash(bindKey, helloSigned(i), 32));
 }
 
 /**
@@ -411,7 +416,7 @@ export function signatureMessageHello(h: Blake3, bindKey: Uint8Array, i: HelloSi
  * From `signatures.items.welcome`.
  */
 export function signatureMessageWelcome(h: Blake3, bindKey: Uint8Array, i: WelcomeSignedParts): Uint8Array {
-  return signed(SignatureLabelBytes.welcome, h.keyedHash(bindKey, welcomeSigned(i), 32));
+  return signed(SignatureLabelBytes.welcome, h.keyedHashPieces ? h.keyedHashPieces(bindKey, welcomeSignedPieces(i), 32) : h.keyedHash(bindKey, welcomeSigned(i), 32));
 }
 
 /**
@@ -421,7 +426,7 @@ export function signatureMessageWelcome(h: Blake3, bindKey: Uint8Array, i: Welco
  * From `signatures.items.control`.
  */
 export function signatureMessageControl(h: Blake3, bindKey: Uint8Array, i: ControlSignedParts): Uint8Array {
-  return signed(SignatureLabelBytes.control, h.keyedHash(bindKey, controlSigned(i), 32));
+  return signed(SignatureLabelBytes.control, h.keyedHashPieces ? h.keyedHashPieces(bindKey, controlSignedPieces(i), 32) : h.keyedHash(bindKey, controlSigned(i), 32));
 }
 
 /**
@@ -431,7 +436,7 @@ export function signatureMessageControl(h: Blake3, bindKey: Uint8Array, i: Contr
  * From `signatures.items.peer`.
  */
 export function signatureMessagePeer(h: Blake3, bindKey: Uint8Array, i: PeerSignedParts): Uint8Array {
-  return signed(SignatureLabelBytes.peer, h.keyedHash(bindKey, peerSigned(i), 32));
+  return signed(SignatureLabelBytes.peer, h.keyedHashPieces ? h.keyedHashPieces(bindKey, peerSignedPieces(i), 32) : h.keyedHash(bindKey, peerSigned(i), 32));
 }
 
 /**
@@ -441,7 +446,7 @@ export function signatureMessagePeer(h: Blake3, bindKey: Uint8Array, i: PeerSign
  * From `signatures.items.first_contact`.
  */
 export function signatureMessageFirstContact(h: Blake3, bindKey: Uint8Array, i: FcSignedParts): Uint8Array {
-  return signed(SignatureLabelBytes.firstContact, h.keyedHash(bindKey, fcSigned(i), 32));
+  return signed(SignatureLabelBytes.firstContact, h.keyedHashPieces ? h.keyedHashPieces(bindKey, fcSignedPieces(i), 32) : h.keyedHash(bindKey, fcSigned(i), 32));
 }
 
 /**
@@ -451,5 +456,5 @@ export function signatureMessageFirstContact(h: Blake3, bindKey: Uint8Array, i: 
  * From `signatures.items.ratchet`.
  */
 export function signatureMessageRatchet(h: Blake3, bindKey: Uint8Array, i: RatchetSignedParts): Uint8Array {
-  return signed(SignatureLabelBytes.ratchet, h.keyedHash(bindKey, ratchetSigned(i), 32));
+  return signed(SignatureLabelBytes.ratchet, h.keyedHashPieces ? h.keyedHashPieces(bindKey, ratchetSignedPieces(i), 32) : h.keyedHash(bindKey, ratchetSigned(i), 32));
 }

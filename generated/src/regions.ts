@@ -216,6 +216,31 @@ export function challengeSigned(i: ChallengeSignedParts): Uint8Array {
 }
 
 /**
+ * The bytes of challenge_signed as pieces whose concatenation they are; variable-length parts are not copied.
+ * @throws CodecError as the builder does.
+ * From `regions.challenge_signed`.
+ */
+export function challengeSignedPieces(i: ChallengeSignedParts): Uint8Array[] {
+  obj(i, 'challenge_signed');
+  const relayX = bytesOf(i.relayX, 32, 'challenge_signed.relay_x');
+  const payload = bytesOf(i.payload, -1, 'challenge_signed.payload');
+  const pieces: Uint8Array[] = [];
+  {
+    const out = new Uint8Array(38);
+    out[0] = 1;
+    out[1] = 1;
+    out.set(relayX, 2);
+    out[34] = payload.length;
+    out[35] = payload.length >>> 8;
+    out[36] = payload.length >>> 16;
+    out[37] = payload.length >>> 24;
+    pieces.push(out);
+  }
+  pieces.push(payload);
+  return pieces;
+}
+
+/**
  * The caller-supplied parts of transcript_challenge_input, in the order they are written.
  * From `regions.transcript_challenge_input`.
  */
@@ -521,6 +546,37 @@ export function helloSigned(i: HelloSignedParts): Uint8Array {
 }
 
 /**
+ * The bytes of hello_signed as pieces whose concatenation they are; variable-length parts are not copied.
+ * @throws CodecError as the builder does.
+ * From `regions.hello_signed`.
+ */
+export function helloSignedPieces(i: HelloSignedParts): Uint8Array[] {
+  obj(i, 'hello_signed');
+  const relayX = bytesOf(i.relayX, 32, 'hello_signed.relay_x');
+  const clientX = bytesOf(i.clientX, 32, 'hello_signed.client_x');
+  const th0 = bytesOf(i.th0, 32, 'hello_signed.th0');
+  const nonce = bytesOf(i.nonce, 24, 'hello_signed.nonce');
+  const payload = bytesOf(i.payload, -1, 'hello_signed.payload');
+  const pieces: Uint8Array[] = [];
+  {
+    const out = new Uint8Array(126);
+    out[0] = 1;
+    out[1] = 1;
+    out.set(relayX, 2);
+    out.set(clientX, 34);
+    out.set(th0, 66);
+    out.set(nonce, 98);
+    out[122] = payload.length;
+    out[123] = payload.length >>> 8;
+    out[124] = payload.length >>> 16;
+    out[125] = payload.length >>> 24;
+    pieces.push(out);
+  }
+  pieces.push(payload);
+  return pieces;
+}
+
+/**
  * The caller-supplied parts of transcript_next_input, in the order they are written.
  * From `regions.transcript_next_input`.
  */
@@ -690,6 +746,37 @@ export function welcomeSigned(i: WelcomeSignedParts): Uint8Array {
   out[125] = payload.length >>> 24;
   out.set(payload, 126);
   return out;
+}
+
+/**
+ * The bytes of welcome_signed as pieces whose concatenation they are; variable-length parts are not copied.
+ * @throws CodecError as the builder does.
+ * From `regions.welcome_signed`.
+ */
+export function welcomeSignedPieces(i: WelcomeSignedParts): Uint8Array[] {
+  obj(i, 'welcome_signed');
+  const relayX = bytesOf(i.relayX, 32, 'welcome_signed.relay_x');
+  const clientX = bytesOf(i.clientX, 32, 'welcome_signed.client_x');
+  const th1 = bytesOf(i.th1, 32, 'welcome_signed.th1');
+  const nonce = bytesOf(i.nonce, 24, 'welcome_signed.nonce');
+  const payload = bytesOf(i.payload, -1, 'welcome_signed.payload');
+  const pieces: Uint8Array[] = [];
+  {
+    const out = new Uint8Array(126);
+    out[0] = 1;
+    out[1] = 1;
+    out.set(relayX, 2);
+    out.set(clientX, 34);
+    out.set(th1, 66);
+    out.set(nonce, 98);
+    out[122] = payload.length;
+    out[123] = payload.length >>> 8;
+    out[124] = payload.length >>> 16;
+    out[125] = payload.length >>> 24;
+    pieces.push(out);
+  }
+  pieces.push(payload);
+  return pieces;
 }
 
 /**
@@ -866,6 +953,52 @@ export function controlSigned(i: ControlSignedParts): Uint8Array {
   out[102] = payload.length >>> 24;
   out.set(payload, 103);
   return out;
+}
+
+/**
+ * The bytes of control_signed as pieces whose concatenation they are; variable-length parts are not copied.
+ * @throws CodecError as the builder does.
+ * From `regions.control_signed`.
+ */
+export function controlSignedPieces(i: ControlSignedParts): Uint8Array[] {
+  obj(i, 'control_signed');
+  const direction = i.direction;
+  if ((direction & 255) !== direction || !(direction >= 1 && direction <= 2)) intBad('control_signed.direction', direction, 'a code of direction');
+  const clientX = bytesOf(i.clientX, 32, 'control_signed.client_x');
+  const relayX = bytesOf(i.relayX, 32, 'control_signed.relay_x');
+  const counter = i.counter;
+  if (!Number.isSafeInteger(counter) || counter < 0) intBad('control_signed.counter', counter, 'an integer 0..9007199254740991');
+  const nonce = bytesOf(i.nonce, 24, 'control_signed.nonce');
+  const payload = bytesOf(i.payload, -1, 'control_signed.payload');
+  const pieces: Uint8Array[] = [];
+  {
+    const out = new Uint8Array(103);
+    out[0] = 1;
+    out[1] = 2;
+    out[2] = direction;
+    out.set(clientX, 3);
+    out.set(relayX, 35);
+    {
+      const lo = counter >>> 0;
+      const hi = (counter - lo) / 4294967296;
+      out[67] = lo;
+      out[68] = lo >>> 8;
+      out[69] = lo >>> 16;
+      out[70] = lo >>> 24;
+      out[71] = hi;
+      out[72] = hi >>> 8;
+      out[73] = hi >>> 16;
+      out[74] = hi >>> 24;
+    }
+    out.set(nonce, 75);
+    out[99] = payload.length;
+    out[100] = payload.length >>> 8;
+    out[101] = payload.length >>> 16;
+    out[102] = payload.length >>> 24;
+    pieces.push(out);
+  }
+  pieces.push(payload);
+  return pieces;
 }
 
 /**
@@ -1049,6 +1182,35 @@ export function peerSigned(i: PeerSignedParts): Uint8Array {
   out[93] = payload.length >>> 24;
   out.set(payload, 94);
   return out;
+}
+
+/**
+ * The bytes of peer_signed as pieces whose concatenation they are; variable-length parts are not copied.
+ * @throws CodecError as the builder does.
+ * From `regions.peer_signed`.
+ */
+export function peerSignedPieces(i: PeerSignedParts): Uint8Array[] {
+  obj(i, 'peer_signed');
+  const senderX = bytesOf(i.senderX, 32, 'peer_signed.sender_x');
+  const recipientX = bytesOf(i.recipientX, 32, 'peer_signed.recipient_x');
+  const nonce = bytesOf(i.nonce, 24, 'peer_signed.nonce');
+  const payload = bytesOf(i.payload, -1, 'peer_signed.payload');
+  const pieces: Uint8Array[] = [];
+  {
+    const out = new Uint8Array(94);
+    out[0] = 1;
+    out[1] = 3;
+    out.set(senderX, 2);
+    out.set(recipientX, 34);
+    out.set(nonce, 66);
+    out[90] = payload.length;
+    out[91] = payload.length >>> 8;
+    out[92] = payload.length >>> 16;
+    out[93] = payload.length >>> 24;
+    pieces.push(out);
+  }
+  pieces.push(payload);
+  return pieces;
 }
 
 /**
@@ -1394,6 +1556,35 @@ export function fcSigned(i: FcSignedParts): Uint8Array {
 }
 
 /**
+ * The bytes of fc_signed as pieces whose concatenation they are; variable-length parts are not copied.
+ * @throws CodecError as the builder does.
+ * From `regions.fc_signed`.
+ */
+export function fcSignedPieces(i: FcSignedParts): Uint8Array[] {
+  obj(i, 'fc_signed');
+  const senderX = bytesOf(i.senderX, 32, 'fc_signed.sender_x');
+  const recipientX = bytesOf(i.recipientX, 32, 'fc_signed.recipient_x');
+  const nonce = bytesOf(i.nonce, 24, 'fc_signed.nonce');
+  const payload = bytesOf(i.payload, -1, 'fc_signed.payload');
+  const pieces: Uint8Array[] = [];
+  {
+    const out = new Uint8Array(94);
+    out[0] = 1;
+    out[1] = 4;
+    out.set(senderX, 2);
+    out.set(recipientX, 34);
+    out.set(nonce, 66);
+    out[90] = payload.length;
+    out[91] = payload.length >>> 8;
+    out[92] = payload.length >>> 16;
+    out[93] = payload.length >>> 24;
+    pieces.push(out);
+  }
+  pieces.push(payload);
+  return pieces;
+}
+
+/**
  * The caller-supplied parts of session_root_input, in the order they are written.
  * From `regions.session_root_input`.
  */
@@ -1675,6 +1866,35 @@ export function ratchetSigned(i: RatchetSignedParts): Uint8Array {
   out[93] = payload.length >>> 24;
   out.set(payload, 94);
   return out;
+}
+
+/**
+ * The bytes of ratchet_signed as pieces whose concatenation they are; variable-length parts are not copied.
+ * @throws CodecError as the builder does.
+ * From `regions.ratchet_signed`.
+ */
+export function ratchetSignedPieces(i: RatchetSignedParts): Uint8Array[] {
+  obj(i, 'ratchet_signed');
+  const senderX = bytesOf(i.senderX, 32, 'ratchet_signed.sender_x');
+  const recipientX = bytesOf(i.recipientX, 32, 'ratchet_signed.recipient_x');
+  const nonce = bytesOf(i.nonce, 24, 'ratchet_signed.nonce');
+  const payload = bytesOf(i.payload, -1, 'ratchet_signed.payload');
+  const pieces: Uint8Array[] = [];
+  {
+    const out = new Uint8Array(94);
+    out[0] = 2;
+    out[1] = 5;
+    out.set(senderX, 2);
+    out.set(recipientX, 34);
+    out.set(nonce, 66);
+    out[90] = payload.length;
+    out[91] = payload.length >>> 8;
+    out[92] = payload.length >>> 16;
+    out[93] = payload.length >>> 24;
+    pieces.push(out);
+  }
+  pieces.push(payload);
+  return pieces;
 }
 
 /**

@@ -64,6 +64,26 @@ describe('regions', () => {
     expect(hex(G.fileContent({ content: k(3, 9) }))).toBe('090909');
   });
 
+  it('a region with a variable part has pieces whose concatenation is the region, the payload not copied', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ minLength: 24, maxLength: 24 }), (payload, nonce) => {
+        const i = { senderX: k(32, 1), recipientX: k(32, 2), nonce, payload };
+        for (const [whole, pieces] of [
+          [G.peerSigned, G.peerSignedPieces],
+          [G.ratchetSigned, G.ratchetSignedPieces],
+        ] as const) {
+          const ps = pieces(i);
+          expect(hex(Buffer.concat(ps))).toBe(hex(whole(i)));
+          expect(ps).toContain(payload); // the same array, not a copy
+        }
+      }),
+      { numRuns: 50 },
+    );
+    expect(() => G.ratchetSignedPieces({ senderX: k(32, 1), recipientX: k(32, 2), nonce: k(23, 3), payload: k(5, 4) })).toThrow(
+      expect.objectContaining({ code: 'BAD_VALUE', path: 'ratchet_signed.nonce' }),
+    );
+  });
+
   it('rejects wrong lengths, types and values', () => {
     const i = { senderX: k(31, 1), recipientX: k(32, 2), nonce: k(24, 3), payload: k(5, 4) };
     expect(() => G.peerSigned(i)).toThrow(expect.objectContaining({ code: 'BAD_VALUE', path: 'peer_signed.sender_x' }));
@@ -102,6 +122,14 @@ describe('derivations and signature messages', () => {
     expect(Buffer.from(m.subarray(0, 18)).toString('latin1')).toBe('parley v1 sig peer');
     expect(hex(m.subarray(18))).toBe(hex(k(32, 0xee)));
     expect(calls).toEqual([['keyedHash', hex(k(32, 9)), hex(G.peerSigned(i)), 32]]);
+  });
+
+  it('a BLAKE3 that hashes pieces gets the signed region in pieces, and the same message results', () => {
+    calls.length = 0;
+    const pieces: G.Blake3 = { ...h, keyedHashPieces: (key, ps, outLen) => (calls.push(['keyedHashPieces', hex(key), hex(Buffer.concat(ps)), outLen]), k(outLen, 0xee)) };
+    const i = { senderX: k(32, 1), recipientX: k(32, 2), nonce: k(24, 3), payload: k(5, 4) };
+    expect(hex(G.signatureMessageRatchet(pieces, k(32, 9), i))).toBe(hex(G.signatureMessageRatchet(h, k(32, 9), i)));
+    expect(calls[0]).toEqual(['keyedHashPieces', hex(k(32, 9)), hex(G.ratchetSigned(i)), 32]);
   });
 });
 

@@ -23,6 +23,7 @@ export {
   BLAKE3_BLOCK_LENGTH,
   BLAKE3_CHUNK_LENGTH,
   BLAKE3_CONTEXT_CACHE_SIZE,
+  BLAKE3_PIECES_COPY_LIMIT,
   BLAKE3_KEY_LENGTH,
   BLAKE3_MAX_OUTPUT,
   RouteKeystream,
@@ -32,6 +33,7 @@ export {
   deriveKey,
   hash,
   keyedHash,
+  keyedHashPieces,
   keyedHashShort,
   routeMask8,
 } from './blake3.ts';

@@ -17,4 +17,5 @@ export { FileStore, type FileStoreOptions } from './file-store.ts';
 export { FileBlobs, type FileBlobsOptions } from './file-blobs.ts';
 export { NodeWsTransport, type NodeWsTransportOptions } from './ws-transport.ts';
 export { readSettings, settingsHelp, type Setting, type SettingValues } from './settings.ts';
+export { ENGINE_NODE_FLAGS } from './heap-flags.ts';
 export { killPointStore, parseKillPoint, type KillPoint } from './kill-point.ts';

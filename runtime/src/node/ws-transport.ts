@@ -65,7 +65,7 @@ export class NodeWsTransport implements Transport {
         alive();
         if (!isBinary) return; // the relay sends binary frames only
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-        cbs.message(new Uint8Array(buf)); // a copy: the engine keeps frames while it works on them
+        cbs.message(ownFrame(buf));
       });
       ws.on('close', (code, reason) => {
         clearTimeout(idle);
@@ -78,4 +78,15 @@ export class NodeWsTransport implements Transport {
       });
     });
   }
+}
+
+/**
+ * The frame as a Uint8Array the engine may keep. `ws` hands over a view into the socket's read
+ * buffer, which nothing writes to again; a frame that fills most of it is used where it lies (a
+ * file chunk's frame is ~48 KiB: copying it was one more large allocation per chunk), a small one
+ * is copied so that keeping it does not keep a whole read buffer alive.
+ */
+function ownFrame(buf: Buffer): Uint8Array {
+  if (2 * buf.byteLength >= buf.buffer.byteLength) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return new Uint8Array(buf);
 }

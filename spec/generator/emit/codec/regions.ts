@@ -32,6 +32,7 @@ export function regionExports(m: Model): { types: string[]; values: string[] } {
   for (const r of m.ir.regions) {
     if (r.parts.some(isInput)) types.push(`${pascal(r.id)}Parts`);
     values.push(camel(r.id));
+    if (hasPieces(m, r)) values.push(`${camel(r.id)}Pieces`);
   }
   return { types, values };
 }
@@ -46,30 +47,10 @@ function store(width: number, base: string, k: number, x: string): string {
   return code;
 }
 
-function emitRegion(m: Model, r: RegionIR): string {
-  const name = camel(r.id);
-  const T = `${pascal(r.id)}Parts`;
-  const inputs = r.parts.filter(isInput);
-  let out = '';
-  if (inputs.length) {
-    out += doc([`The caller-supplied parts of ${r.id}, in the order they are written.`], r.path) + `export interface ${T} {\n`;
-    for (const p of inputs) {
-      const what =
-        p.type === 'bytes'
-          ? p.size !== null
-            ? `Exactly ${p.size} bytes${p.sizeExpr && p.sizeExpr !== String(p.size) ? ` (${p.sizeExpr})` : ''}.`
-            : p.raw
-              ? 'Any length, written as is.'
-              : 'Any length, written after its u32 length.'
-          : `A ${p.type}${p.enum ? ` code of ${p.enum}` : ''}.`;
-      out += doc([p.doc, what], p.path, '  ') + `  ${camel(p.id)}: ${partType(m, p)};\n`;
-    }
-    out += '}\n\n';
-  }
-  out += doc([r.doc, `Bytes: ${r.parts.map(partText).join(' || ')}.`, '@throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.'], r.path);
-  out += `export function ${name}(${inputs.length ? `i: ${T}` : ''}): Uint8Array {\n`;
+/** The input checks of a region's builder; `fixed` and `dyn` give its length. */
+function emitChecks(m: Model, r: RegionIR): { code: string; fixed: number; dyn: string[] } {
   const path = (p: RegionPartIR) => lit(`${r.id}.${p.id}`);
-  if (inputs.length) out += `  obj(i, ${lit(r.id)});\n`;
+  let out = '';
   let fixed = 0;
   const dyn: string[] = [];
   for (const p of r.parts) {
@@ -97,6 +78,80 @@ function emitRegion(m: Model, r: RegionIR): string {
       out += `  const ${v} = i.${v};\n  if (${cond}${en ? ` || !(${inRanges(v, en.ranges)})` : ''}) intBad(${path(p)}, ${v}, ${lit(en ? `a code of ${p.enum}` : `an integer 0..${max}`)});\n`;
     }
   }
+  return { code: out, fixed, dyn };
+}
+
+/** A signed region with a variable-length bytes part is also built in pieces (`<region>Pieces`). */
+const hasPieces = (m: Model, r: RegionIR): boolean => r.parts.some((p) => p.type === 'bytes' && p.size === null) && m.ir.signatures.items.some((s) => s.region === r.id);
+
+/**
+ * `<region>Pieces`: the same bytes as the region's builder, as a list whose concatenation they
+ * are, with every variable-length part passed as is. A hash that takes its input in pieces then
+ * never copies a large payload (a file chunk's signed region is ~48 KiB).
+ */
+function emitRegionPieces(m: Model, r: RegionIR): string {
+  const T = `${pascal(r.id)}Parts`;
+  let out = doc([`The bytes of ${r.id} as pieces whose concatenation they are; variable-length parts are not copied.`, '@throws CodecError as the builder does.'], r.path);
+  out += `export function ${camel(r.id)}Pieces(i: ${T}): Uint8Array[] {\n  obj(i, ${lit(r.id)});\n`;
+  out += emitChecks(m, r).code;
+  out += `  const pieces: Uint8Array[] = [];\n`;
+  let seg = '';
+  let k = 0;
+  const flush = (): void => {
+    if (k === 0) return;
+    out += `  {\n    const out = new Uint8Array(${k});\n${seg.replace(/^(?=.)/gm, '  ')}    pieces.push(out);\n  }\n`;
+    seg = '';
+    k = 0;
+  };
+  for (const p of r.parts) {
+    const v = camel(p.id);
+    if (p.type !== 'bytes') {
+      const x = p.value !== undefined ? String(p.value) : v;
+      if (p.type === 'u64') seg += `  {\n    const lo = ${x} >>> 0;\n    const hi = (${x} - lo) / 4294967296;\n` + (store(4, '', k, 'lo') + store(4, '', k + 4, 'hi')).replace(/^(?=.)/gm, '  ') + `  }\n`;
+      else seg += store(INT_WIDTH[p.type], '', k, x);
+      k += INT_WIDTH[p.type];
+    } else if (p.size !== null) {
+      seg += `  out.set(${v}, ${k});\n`;
+      k += p.size;
+    } else {
+      if (!p.raw) {
+        seg += store(4, '', k, `${v}.length`);
+        k += 4;
+      }
+      flush();
+      out += `  pieces.push(${v});\n`;
+    }
+  }
+  flush();
+  out += `  return pieces;\n}\n`;
+  return out;
+}
+
+function emitRegion(m: Model, r: RegionIR): string {
+  const name = camel(r.id);
+  const T = `${pascal(r.id)}Parts`;
+  const inputs = r.parts.filter(isInput);
+  let out = '';
+  if (inputs.length) {
+    out += doc([`The caller-supplied parts of ${r.id}, in the order they are written.`], r.path) + `export interface ${T} {\n`;
+    for (const p of inputs) {
+      const what =
+        p.type === 'bytes'
+          ? p.size !== null
+            ? `Exactly ${p.size} bytes${p.sizeExpr && p.sizeExpr !== String(p.size) ? ` (${p.sizeExpr})` : ''}.`
+            : p.raw
+              ? 'Any length, written as is.'
+              : 'Any length, written after its u32 length.'
+          : `A ${p.type}${p.enum ? ` code of ${p.enum}` : ''}.`;
+      out += doc([p.doc, what], p.path, '  ') + `  ${camel(p.id)}: ${partType(m, p)};\n`;
+    }
+    out += '}\n\n';
+  }
+  out += doc([r.doc, `Bytes: ${r.parts.map(partText).join(' || ')}.`, '@throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.'], r.path);
+  out += `export function ${name}(${inputs.length ? `i: ${T}` : ''}): Uint8Array {\n`;
+  if (inputs.length) out += `  obj(i, ${lit(r.id)});\n`;
+  const { code: checks, fixed, dyn } = emitChecks(m, r);
+  out += checks;
   out += `  const out = new Uint8Array(${[String(fixed), ...dyn].join(' + ')});\n`;
   let k = 0;
   let base = '';
@@ -143,7 +198,7 @@ export function emitRegions(m: Model): GeneratedFile {
   out += `import { fail, intBad, obj } from './_runtime.ts';\n`;
   if (enumTypes.size) out += `import type { ${[...enumTypes].sort().join(', ')} } from './enums.ts';\n`;
   out += `\nfunction bytesOf(x: unknown, n: number, path: string): Uint8Array {\n  if (!(x instanceof Uint8Array)) return fail('BAD_VALUE', -1, path, 'a Uint8Array', typeof x);\n  if (n >= 0 && x.length !== n) fail('BAD_VALUE', -1, path, n + ' bytes', x.length + ' bytes');\n  return x;\n}\n\n`;
-  out += m.ir.regions.map((r) => emitRegion(m, r)).join('\n');
+  out += m.ir.regions.map((r) => emitRegion(m, r) + (hasPieces(m, r) ? '\n' + emitRegionPieces(m, r) : '')).join('\n');
   return { path: 'src/regions.ts', content: out };
 }
 
@@ -185,7 +240,14 @@ export function emitDerive(m: Model): GeneratedFile {
       ],
       s.path,
     );
-    body += `export function signatureMessage${pascal(s.id)}(h: Blake3, bindKey: Uint8Array${rs.param}): Uint8Array {\n  return signed(SignatureLabelBytes.${camel(s.id)}, h.keyedHash(bindKey, ${camel(s.region)}(${rs.arg}), ${m.ir.signatures.digest}));\n}\n\n`;
+    const region = regionById.get(s.region)!;
+    const digest = m.ir.signatures.digest;
+    let hashed = `h.keyedHash(bindKey, ${camel(s.region)}(${rs.arg}), ${digest})`;
+    if (hasPieces(m, region)) {
+      used.add(`${camel(s.region)}Pieces`);
+      hashed = `h.keyedHashPieces ? h.keyedHashPieces(bindKey, ${camel(s.region)}Pieces(${rs.arg}), ${digest}) : ${hashed}`;
+    }
+    body += `export function signatureMessage${pascal(s.id)}(h: Blake3, bindKey: Uint8Array${rs.param}): Uint8Array {\n  return signed(SignatureLabelBytes.${camel(s.id)}, ${hashed});\n}\n\n`;
   }
   const imports = [...used].sort((a, b) => a.replace('type ', '').localeCompare(b.replace('type ', '')));
   out += `import { Contexts, SignatureLabelBytes } from './contexts.ts';\nimport { ${imports.join(', ')} } from './regions.ts';\n\n`;
@@ -198,6 +260,11 @@ export interface Blake3 {
   deriveKey(context: string, material: Uint8Array, outLen: number): Uint8Array;
   /** BLAKE3 keyed_hash mode with a 32-byte key. */
   keyedHash(key: Uint8Array, message: Uint8Array, outLen: number): Uint8Array;
+  /**
+   * Optional: keyed_hash of the concatenation of \`pieces\`, which it need not build (a signed
+   * region's payload is hashed where it lies). Without it, the region is concatenated.
+   */
+  keyedHashPieces?(key: Uint8Array, pieces: readonly Uint8Array[], outLen: number): Uint8Array;
 }
 
 function signed(label: Uint8Array, digest: Uint8Array): Uint8Array {
