@@ -6,6 +6,7 @@
 import { constants as fsc, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { checkBlobName, type BlobStore } from '../engine/blobs.ts';
+import { OffHeapGovernor } from './off-heap-governor.ts';
 
 /** Open handles kept: one per transfer in progress is plenty; bounds descriptors. */
 const MAX_OPEN = 16;
@@ -13,16 +14,20 @@ const MAX_OPEN = 16;
 export interface FileBlobsOptions {
   /** fsync on `sync` (default true). Off only for tests and benchmarks. */
   fsync?: boolean;
+  /** Bounds the dead chunk buffers of the process (default: one per store; off-heap-governor.ts). */
+  governor?: OffHeapGovernor | null;
 }
 
 export class FileBlobs implements BlobStore {
   readonly dir: string;
   readonly #fsync: boolean;
   readonly #open = new Map<string, Promise<fs.FileHandle>>();
+  readonly #governor: OffHeapGovernor | null;
 
   private constructor(dir: string, opts: FileBlobsOptions) {
     this.dir = dir;
     this.#fsync = opts.fsync ?? true;
+    this.#governor = opts.governor === undefined ? new OffHeapGovernor() : opts.governor;
   }
 
   static async open(dir: string, opts: FileBlobsOptions = {}): Promise<FileBlobs> {
@@ -39,6 +44,7 @@ export class FileBlobs implements BlobStore {
       const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, offset + done);
       done += bytesWritten;
     }
+    this.#governor?.moved(bytes.length);
   }
 
   async read(name: string, offset: number, length: number): Promise<Uint8Array> {
@@ -50,6 +56,7 @@ export class FileBlobs implements BlobStore {
       if (bytesRead === 0) break;
       got += bytesRead;
     }
+    this.#governor?.moved(got);
     return got === length ? out : out.subarray(0, got);
   }
 
