@@ -10,19 +10,18 @@
  *
  * Throughput ratio = file bytes/s (offer to the receiver's complete file) / bare payload bytes/s
  * (FILE_CHUNK_SIZE per frame). Target (issue 19): >= 0.3. RSS growth: peak over the baseline
- * taken just before the transfer, sampled inside each process; target <= 64 MiB at 256 MB.
+ * taken just before the transfer (PeakRss of @parley/test-kit/memory, as the bounded-memory
+ * tests measure it); target <= FILE_TRANSFER_RSS_GROWTH_MAX (64 MiB) at 256 MB.
  */
-import { fileURLToPath } from 'node:url';
 import { FILE_CHUNK_SIZE, FRAME_OVERHEAD, FrameKind, MAILBOX_MAX_BYTES, MAILBOX_MAX_FRAMES, MAILBOX_SENDER_SHARE_DIVISOR, MAX_FILE_SIZE } from '@parley/generated';
-import { ENGINE_NODE_FLAGS } from '@parley/runtime/node';
 import { bareDialer } from '../../relay/bench/dialers.ts';
 import { openPairs } from '../../relay/bench/load.ts';
 import type { BenchTable } from '../table.ts';
-import type { PeerCommand, PeerReply } from './engine-peer.ts';
-import { forkReady, percentile, ratio, sizesFromEnv, spawnServer, stopChild, type Server } from './servers.ts';
+import { enginePair, sendThrough, type EnginePair } from '@parley/test-kit/files';
+import { FILE_TRANSFER_RSS_GROWTH_MAX } from '@parley/test-kit/memory';
+import { percentile, sizesFromEnv, spawnServer, stopChild, type Server } from './servers.ts';
 import { wschatTransfer } from './wschat-pair.ts';
 
-const PEER = fileURLToPath(new URL('./engine-peer.ts', import.meta.url));
 /** A chunk's frame on the wire: the chunk, its envelope fields (file id, index) and the frame overhead. */
 export const CHUNK_FRAME_SIZE = FILE_CHUNK_SIZE + FRAME_OVERHEAD + 64;
 /** The engine's per-contact send window (runtime outbox: half the sender's mailbox share). */
@@ -52,81 +51,15 @@ export async function bareBytesPerSec(bare: Server): Promise<number> {
   }
 }
 
-class Peer {
-  readonly #child: import('node:child_process').ChildProcess;
-  readonly #waiters: { take: (r: PeerReply) => boolean; fail: (e: Error) => void }[] = [];
-
-  constructor(child: import('node:child_process').ChildProcess) {
-    this.#child = child;
-    child.on('message', (r: PeerReply) => {
-      // a failure in the peer fails whatever waits on it (the bench reports the section failed)
-      if ('error' in r) for (const w of this.#waiters.splice(0)) w.fail(new Error(`engine peer: ${r.error}`));
-      const i = this.#waiters.findIndex((w) => w.take(r));
-      if (i >= 0) this.#waiters.splice(i, 1);
-    });
-    child.on('exit', (code) => {
-      for (const w of this.#waiters.splice(0)) w.fail(new Error(`engine peer exited with ${code}`));
-    });
-  }
-
-  static async start(relay: Server, name: string, execArgv: string[] = []): Promise<Peer> {
-    // run as wschat runs (its bin's shebang): the heap flags bound a transfer's memory
-    const { child } = await forkReady<true>(PEER, [`ws://127.0.0.1:${relay.port}/`, relay.x!, relay.ed!, name], [...ENGINE_NODE_FLAGS, ...execArgv]);
-    return new Peer(child);
-  }
-
-  /** Sends a command and waits for the first reply `pick` accepts. */
-  ask<R>(cmd: PeerCommand | undefined, pick: (r: PeerReply) => R | undefined, timeoutMs = TRANSFER_TIMEOUT_MS): Promise<R> {
-    return new Promise((ok, fail) => {
-      const t = setTimeout(() => fail(new Error(`engine peer: no answer to ${cmd?.cmd ?? 'wait'} within ${timeoutMs} ms`)), timeoutMs);
-      this.#waiters.push({
-        take: (r) => {
-          const v = pick(r);
-          if (v === undefined) return false;
-          clearTimeout(t);
-          ok(v);
-          return true;
-        },
-        fail: (e) => {
-          clearTimeout(t);
-          fail(e);
-        },
-      });
-      if (cmd) this.#child.send(cmd);
-    });
-  }
-
-  stop(): Promise<void> {
-    return stopChild(this.#child, { cmd: 'stop' });
-  }
-}
-
-/** Two engines that are contacts of each other; `execArgv` e.g. --cpu-prof for the profile. */
-export async function enginePair(relay: Server, execArgv: string[] = []): Promise<{ sender: Peer; receiver: Peer; contact: string }> {
-  const sender = await Peer.start(relay, 'sender', execArgv);
-  const receiver = await Peer.start(relay, 'receiver', execArgv);
-  const invite = await receiver.ask({ cmd: 'invite' }, (r) => ('invite' in r ? r.invite : undefined), 30_000);
-  const accepted = receiver.ask(undefined, (r) => ('contact' in r ? r.contact : undefined), 30_000);
-  const contact = await sender.ask({ cmd: 'add', invite }, (r) => ('contact' in r ? r.contact : undefined), 30_000);
-  await accepted;
-  return { sender, receiver, contact };
-}
-
-export async function engineTransfer(p: { sender: Peer; receiver: Peer; contact: string }, size: number): Promise<TransferResult> {
-  await p.sender.ask({ cmd: 'mark' }, (r) => ('ready' in r ? true : undefined), 30_000);
-  await p.receiver.ask({ cmd: 'mark' }, (r) => ('ready' in r ? true : undefined), 30_000);
-  const received = p.receiver.ask(undefined, (r) => ('received' in r ? r : undefined));
-  const delivered = p.sender.ask(undefined, (r) => ('delivered' in r ? r : undefined));
-  const queued = await p.sender.ask({ cmd: 'send', contact: p.contact, size }, (r) => ('queued' in r ? r : undefined));
-  const rx = await received;
-  const tx = await delivered;
-  if (rx.size !== size) throw new Error(`engine transfer: received ${rx.size} bytes of ${size}`);
+export async function engineTransfer(p: EnginePair, size: number): Promise<TransferResult> {
+  const { sent, received: rx, delivered: tx } = await sendThrough(p, size, TRANSFER_TIMEOUT_MS);
+  if (rx.size !== size || rx.sha256 !== sent.sha256) throw new Error(`engine transfer: received ${rx.size} bytes of ${size}, digest ${rx.sha256 === sent.sha256 ? 'equal' : 'differs'}`);
   const lat: number[] = [];
   for (let i = 0; i < Math.min(rx.chunkAt.length, tx.sentAt.length); i++) lat.push(rx.chunkAt[i]! - tx.sentAt[i]!);
   return {
     size,
-    totalMs: rx.doneAt - queued.startedAt,
-    ttfbMs: rx.chunkAt[0]! - queued.startedAt,
+    totalMs: rx.doneAt - sent.startedAt,
+    ttfbMs: rx.chunkAt[0]! - sent.startedAt,
     p99ChunkMs: percentile(lat, 99),
     senderRss: tx.peakRssGrowth,
     receiverRss: rx.peakRssGrowth,
@@ -166,7 +99,7 @@ export async function benchFiles(log: (line: string) => void = () => {}): Promis
   const rows: Record<string, string | number>[] = [];
   try {
     if (kinds.includes('engine')) {
-      const pair = await enginePair(relay);
+      const pair = await enginePair({ port: relay.port, x: relay.x!, ed: relay.ed! });
       try {
         for (const size of sizes) {
           const r = row('engine-engine', await engineTransfer(pair, size), bareBps);
@@ -193,7 +126,8 @@ export async function benchFiles(log: (line: string) => void = () => {}): Promis
       title: 'Files: transfer throughput vs the bare ws forwarder, first byte, p99 chunk latency, peak RSS growth (127.0.0.1)',
       note:
         `Throughput ratio = file bytes/s (send call to complete file at the receiver) / the bare ws forwarder's payload bytes/s with ${CHUNK_FRAME_SIZE}-byte frames and ${WINDOW_FRAMES} in flight (the engine's window), same run. ` +
-        'Targets (issue 19): ratio >= 0.3; RSS growth <= 64 MiB at 256 MB on both sides. First byte: send call to the first chunk stored at the receiver. p99 chunk: first send to stored, per chunk. ' +
+        `Targets (issue 19): ratio >= 0.3; RSS growth <= ${FILE_TRANSFER_RSS_GROWTH_MAX / MiB} MiB at 256 MB on both sides.` +
+        ' First byte: send call to the first chunk stored at the receiver. p99 chunk: first send to stored, per chunk. ' +
         'Both pairs send from a file on disk (read once into a spooled copy, chunks sealed as the window allows) and receive into a part file (streamReceivedFiles). Shared 2-core host: figures are noisy (±25% or worse).',
       rows,
     },

@@ -9,7 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_FILE_SIZE } from '@parley/generated';
-import { enginePair, engineTransfer } from './files.bench.ts';
+import { enginePair } from '@parley/test-kit/files';
+import { engineTransfer } from './files.bench.ts';
 import { sizesFromEnv, spawnServer, stopChild } from './servers.ts';
 
 interface ProfileNode {
@@ -44,7 +45,7 @@ function summarise(file: string, top = 18): string[] {
 const size = sizesFromEnv('BENCH_FILE_MB', [32], MAX_FILE_SIZE)[0]!;
 const dirs = { relay: mkdtempSync(join(tmpdir(), 'prof-relay-')), peers: mkdtempSync(join(tmpdir(), 'prof-peers-')) };
 const relay = await spawnServer('parley', ['--cpu-prof', '--cpu-prof-dir', dirs.relay]);
-const pair = await enginePair(relay, ['--cpu-prof', '--cpu-prof-dir', dirs.peers]);
+const pair = await enginePair({ port: relay.port, x: relay.x!, ed: relay.ed! }, ['--cpu-prof', '--cpu-prof-dir', dirs.peers]);
 const r = await engineTransfer(pair, size);
 process.stdout.write(`transfer ${size} bytes: ${JSON.stringify(r)}\n`);
 await pair.sender.stop();

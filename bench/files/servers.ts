@@ -3,13 +3,15 @@
  * server child (relay/bench/server-child.ts: `bare` = the plain `ws` forwarder baseline, `parley`
  * = the real relay with its load limits raised), and small helpers shared by the benches.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { forkReady, stopChild } from '@parley/test-kit/files';
+
+// the engine peers of the files bench are forked and stopped the same way (@parley/test-kit/files)
+export { forkReady, stopChild };
 
 const SERVER_CHILD = fileURLToPath(new URL('../../relay/bench/server-child.ts', import.meta.url));
-/** Longest a child may take to load and listen on a loaded 2-core machine. */
-const START_TIMEOUT_MS = 60_000;
 /** USER_HZ: the unit of /proc/<pid>/stat times; 100 on every Linux platform Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -21,41 +23,10 @@ export interface Server {
   ed?: string;
 }
 
-/** Forks a TypeScript module under tsx and waits for its first IPC message, `{ ready }`. */
-export function forkReady<T>(file: string, args: string[], execArgv: string[] = []): Promise<{ child: ChildProcess; ready: T }> {
-  return new Promise((ok, fail) => {
-    const child = fork(file, args, { execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`${file} did not start within ${START_TIMEOUT_MS} ms`));
-    }, START_TIMEOUT_MS);
-    child.once('message', (m: { ready: T }) => {
-      clearTimeout(t);
-      ok({ child, ready: m.ready });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      fail(new Error(`${file} exited with ${code} before it was ready`));
-    });
-    child.once('error', fail);
-  });
-}
-
 /** `args` for parley: [port, seedHex] to listen on a given port with a given identity. */
 export async function spawnServer(mode: 'bare' | 'parley', execArgv: string[] = [], args: string[] = []): Promise<Server> {
   const { child, ready } = await forkReady<{ port: number; x?: string; ed?: string }>(SERVER_CHILD, [mode, ...args], execArgv);
   return { child, ...ready };
-}
-
-/** Asks a child to stop (IPC 'stop'), SIGKILL after 10 s; resolves when it exited. */
-export function stopChild(child: ChildProcess, message: unknown = 'stop'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((ok) => {
-    child.once('exit', () => ok());
-    if (child.connected) child.send(message as string);
-    else child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-  });
 }
 
 /** A process's user + system CPU time so far, ms, from /proc/<pid>/stat (Linux). */

@@ -3,41 +3,32 @@
  * befriended with `whoami` / `contact add` / `requests accept`; then `listen --json --count 1`
  * receives while `file send --json` sends a file written to a temporary folder. Times are taken
  * here as each JSON line arrives; RSS comes from /proc/<pid>/status of each wschat process
- * (VmRSS sampled every RSS_SAMPLE_MS, VmHWM = the kernel's peak). fsync stays on (the CLI default).
+ * (PeakRss of @parley/test-kit/memory: VmRSS samples and VmHWM, the kernel's peak, reset at the
+ * receiver's baseline), as cli/test/a-large-file-transfer-keeps-both-sides-memory-bounded.test.ts
+ * measures it. fsync stays on (the CLI default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { PeakRss, RSS_SAMPLE_MS } from '@parley/test-kit/memory';
 import type { TransferResult } from './files.bench.ts';
 import { percentile, type Server } from './servers.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/wschat.js', import.meta.url));
-const RSS_SAMPLE_MS = 20;
 /** Longest a setup command (init, whoami, contact add, accept) may take. */
 const SETUP_TIMEOUT_MS = 60_000;
 
 interface Proc {
   child: ChildProcess;
   lines: { at: number; event: Record<string, unknown> }[];
-  /** Peak VmRSS sampled and last VmHWM read, bytes. */
-  peak: () => number;
-  /** VmRSS now, bytes. */
-  rssNow: () => number;
+  /** The process's resident set: peak of VmRSS samples and VmHWM (test-kit/src/memory). */
+  rss: PeakRss;
   exited: Promise<number | null>;
   waitFor(pred: (e: Record<string, unknown>) => boolean, timeoutMs: number): Promise<number>;
-}
-
-function statusKiB(pid: number, field: string): number {
-  try {
-    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0; // the process ended between two samples
-  }
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): Proc {
@@ -47,13 +38,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Proc {
   const waiters: (() => void)[] = [];
   let partial = '';
   let stderr = '';
-  let peak = 0;
-  let last = 0;
-  const sample = () => {
-    last = statusKiB(child.pid!, 'VmRSS');
-    peak = Math.max(peak, last, statusKiB(child.pid!, 'VmHWM'));
-  };
-  const sampler = setInterval(sample, RSS_SAMPLE_MS);
+  const rss = new PeakRss(child.pid!, RSS_SAMPLE_MS);
   child.stdout!.on('data', (d: Buffer) => {
     const at = performance.timeOrigin + performance.now();
     const parts = (partial + d.toString('utf8')).split('\n');
@@ -70,7 +55,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Proc {
   child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString('utf8')).slice(-4000)));
   const exited = new Promise<number | null>((ok) =>
     child.on('exit', (c) => {
-      clearInterval(sampler);
+      rss.stop();
       ok(c);
       for (const w of waiters.splice(0)) w();
     }),
@@ -78,8 +63,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Proc {
   return {
     child,
     lines,
-    peak: () => peak,
-    rssNow: () => (sample(), last),
+    rss,
     exited,
     waitFor(pred, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -126,10 +110,10 @@ export async function wschatTransfer(relay: Server, size: number, timeoutMs: num
     listen = run(['listen', '--json', '--count', '2', '--home', b], env);
     await listen.waitFor((e) => e.type === 'file', SETUP_TIMEOUT_MS);
     if ((await base.exited) !== 0) throw new Error('wschat file send (1 byte) failed');
-    const senderBase = base.peak();
+    const senderBase = base.rss.peak;
     const file = join(root, 'bench.bin');
     writeFileSync(file, randomBytes(size));
-    const receiverBase = listen.rssNow();
+    listen.rss.mark();
     const startedAt = performance.timeOrigin + performance.now();
     const send = run(['file', 'send', 'bob', file, '--home', a, '--json', '--timeout', String(Math.ceil(timeoutMs / 1000))], env);
     const killer = setTimeout(() => send.child.kill('SIGKILL'), timeoutMs);
@@ -148,8 +132,8 @@ export async function wschatTransfer(relay: Server, size: number, timeoutMs: num
       totalMs: doneAt - startedAt,
       ttfbMs: (inTimes[0] ?? doneAt) - startedAt,
       p99ChunkMs: percentile(lat, 99),
-      senderRss: send.peak() - senderBase,
-      receiverRss: listen.peak() - receiverBase,
+      senderRss: send.rss.peak - senderBase,
+      receiverRss: listen.rss.growth,
     };
   } finally {
     if (listen && listen.child.exitCode === null) listen.child.kill('SIGTERM');

@@ -1,6 +1,7 @@
 /**
  * Test harness: a real relay in-process on 127.0.0.1, port 0, and real `wschat` processes
- * (bin/wschat.js) with their own --home folders. Every wait is bounded.
+ * (bin/wschat.js, started through its shebang as users start it) with their own --home folders.
+ * Every wait is bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -64,7 +65,7 @@ export class World {
   /** Runs wschat to the end. */
   async run(args: string[], o: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
     await this.root();
-    const child = spawn(process.execPath, [BIN, ...args], { env: this.env(o.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(BIN, args, { env: this.env(o.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -92,7 +93,7 @@ export class World {
 
   /** Starts a long-running wschat (listen, bridge, chat). */
   start(args: string[], o: { env?: Record<string, string> } = {}): LongRun {
-    const child = spawn(process.execPath, [BIN, ...args], { env: this.env(o.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(BIN, args, { env: this.env(o.env), stdio: ['pipe', 'pipe', 'pipe'] });
     const p = new LongRun(child, args);
     this.procs.push(p);
     return p;

@@ -36,8 +36,10 @@ export const PACKAGE_RULES: Readonly<Record<string, PackageRule>> = {
   // The soak runs the relay's own command in child processes.
   soak: { code: [...RUNTIME, '@parley/relay'], test: TEST_PEERS },
   'test-kit': { code: [...RUNTIME, '@parley/relay', '@parley/notifier'], test: TEST_PEERS },
-  // `npm run bench` collects every package's benchmarks (their bench/ folders, below).
-  bench: { code: [...RUNTIME, '@parley/spec'] },
+  // `npm run bench` collects every package's benchmarks (their bench/ folders, below); the files
+  // bench drives engines and measures memory as the bounded-memory tests do (test-kit/src/files,
+  // test-kit/src/memory).
+  bench: { code: [...RUNTIME, '@parley/spec', '@parley/test-kit/files', '@parley/test-kit/memory'] },
 };
 
 /**

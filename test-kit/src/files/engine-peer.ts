@@ -1,21 +1,22 @@
 /**
- * One runtime engine in its own process for the files bench: a FileStore with fsync on (as the
- * CLI uses it) in a temporary folder, connected to the relay named on the command line. The
- * parent drives it over IPC (see `PeerCommand`); it answers with `PeerReply`. It samples its
- * own resident set every RSS_SAMPLE_MS and reports the peak growth over the baseline the parent
- * sets with `mark`. Timestamps are wall-clock milliseconds with sub-millisecond precision
- * (performance.timeOrigin + now), comparable across processes on the same machine.
+ * One runtime engine in its own process, for the files bench and the engine's bounded-memory
+ * test: a FileStore with fsync on (as the CLI uses it) in a temporary folder, connected to the
+ * relay named on the command line; it sends a file from disk and receives into a part file
+ * (streamReceivedFiles). The parent drives it over IPC (`PeerCommand`, see index.ts); it answers
+ * with `PeerReply`. It watches its own resident set (PeakRss, ../memory) and reports the peak
+ * growth over the baseline the parent sets with `mark`, and the SHA-256 of the file it sent or
+ * received (read back after the measurement). Timestamps are wall-clock milliseconds with
+ * sub-millisecond precision (performance.timeOrigin + now), comparable across processes on the
+ * same machine.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Engine, generateIdentity, pickBackend } from '@parley/runtime';
 import { FileBlobs, FileStore, NodeWsTransport } from '@parley/runtime/node';
-
-/** How often the process samples its RSS; a transfer of 1 MB takes tens of ms at least. */
-const RSS_SAMPLE_MS = 10;
+import { PeakRss } from '../memory/index.ts';
 
 export type PeerCommand =
   | { cmd: 'invite' }
@@ -28,8 +29,8 @@ export type PeerReply =
   | { ready: true }
   | { invite: string }
   | { contact: string }
-  | { queued: true; startedAt: number; sentAt: number[] }
-  | { received: true; size: number; chunkAt: number[]; doneAt: number; peakRssGrowth: number }
+  | { queued: true; startedAt: number; sentAt: number[]; sha256: string }
+  | { received: true; size: number; chunkAt: number[]; doneAt: number; peakRssGrowth: number; sha256: string }
   | { delivered: true; sentAt: number[]; doneAt: number; peakRssGrowth: number }
   | { error: string };
 
@@ -38,12 +39,8 @@ const [url, xHex, edHex, name] = process.argv.slice(2) as [string, string, strin
 const dir = mkdtempSync(join(tmpdir(), 'parley-bench-files-'));
 const send = (r: PeerReply) => process.send!(r);
 
-let baseline = process.memoryUsage.rss();
-let peak = baseline;
-const sampler = setInterval(() => {
-  const r = process.memoryUsage.rss();
-  if (r > peak) peak = r;
-}, RSS_SAMPLE_MS);
+// VmRSS samples miss what happens while the event loop is busy; VmHWM, reset by mark(), does not
+const rss = new PeakRss(process.pid);
 
 const engine = new Engine({
   identity: await generateIdentity(await pickBackend()),
@@ -69,16 +66,24 @@ engine.on('file-progress', (p) => {
   } else if (p.sent !== undefined && p.sent > lastSent) {
     for (; lastSent < p.sent; lastSent++) sentAt.push(now());
   }
-  if (p.direction === 'out' && p.chunks === p.totalChunks) send({ delivered: true, sentAt, doneAt: now(), peakRssGrowth: peak - baseline });
+  if (p.direction === 'out' && p.chunks === p.totalChunks) send({ delivered: true, sentAt, doneAt: now(), peakRssGrowth: (rss.sample(), rss.growth) });
 });
 engine.on('file', (f) => {
   const doneAt = now();
-  send({ received: true, size: f.size, chunkAt, doneAt, peakRssGrowth: peak - baseline });
-  void engine.releaseFile(f.contact, f.fileId);
+  rss.sample();
+  const peakRssGrowth = rss.growth;
+  const run = async (): Promise<void> => {
+    // read back in chunks, as `wschat listen` copies a received file out of its part file
+    const hash = createHash('sha256');
+    for (let at = 0; at < f.size; at += 1 << 20) hash.update(await f.read(at, 1 << 20));
+    send({ received: true, size: f.size, chunkAt, doneAt, peakRssGrowth, sha256: hash.digest('hex') });
+    await engine.releaseFile(f.contact, f.fileId);
+  };
+  run().catch((e: unknown) => send({ error: (e as Error).message }));
 });
 
 function stop(): void {
-  clearInterval(sampler);
+  rss.stop();
   void engine.stop().finally(() => {
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
@@ -97,16 +102,22 @@ process.on('message', (m: PeerCommand) => {
       chunkAt = [];
       sentAt = [];
       lastSent = 0;
-      baseline = peak = process.memoryUsage.rss();
+      rss.mark();
       send({ ready: true });
     } else if (m.cmd === 'send') {
       // The file is written to disk first (outside the measurement) and read by the engine in
       // chunks, as the CLI sends a file.
       const path = join(dir, 'bench.bin');
       const out = openSync(path, 'w');
-      for (let at = 0; at < m.size; at += 1 << 20) writeSync(out, randomBytes(Math.min(1 << 20, m.size - at)));
+      const hash = createHash('sha256');
+      for (let at = 0; at < m.size; at += 1 << 20) {
+        const block = randomBytes(Math.min(1 << 20, m.size - at));
+        hash.update(block);
+        writeSync(out, block);
+      }
       closeSync(out);
       (globalThis as { gc?: () => void }).gc?.();
+      rss.mark(); // writing the file is not part of sending it
       const fd = openSync(path, 'r');
       const source = {
         size: m.size,
@@ -122,7 +133,7 @@ process.on('message', (m: PeerCommand) => {
       } finally {
         closeSync(fd);
       }
-      send({ queued: true, startedAt, sentAt });
+      send({ queued: true, startedAt, sentAt, sha256: hash.digest('hex') });
     } else if (m.cmd === 'stop') stop();
   };
   run().catch((e: unknown) => send({ error: (e as Error).message }));

@@ -1,0 +1,93 @@
+/**
+ * Peak resident memory of a process (Linux /proc), for the bounded-memory file transfer tests and
+ * the files bench (issue 19): one way to measure, so a test and a bench row mean the same thing.
+ *
+ * The peak is the highest of the VmRSS samples taken every `sampleMs` and the kernel's own
+ * high-water mark VmHWM, which catches a spike between two samples. `mark()` starts a new
+ * measurement in a process that is already running: it writes "5" to /proc/<pid>/clear_refs
+ * (Linux ≥ 4.0: resets VmHWM to the current RSS) and takes the current RSS as the baseline. Where
+ * that reset is refused, VmHWM is no longer read (it would still hold the peak from before the
+ * mark) and the samples alone count.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/**
+ * Issue 19: "peak RSS growth at most 64 MiB for a 256 MB file on both sides, independent of file
+ * size" — the sender streams from disk, the receiver streams to disk; neither holds the file.
+ */
+export const FILE_TRANSFER_RSS_GROWTH_MAX = 64 * 2 ** 20;
+
+/** How often a watched process's RSS is read; one 48 KiB chunk's work takes about this long. */
+export const RSS_SAMPLE_MS = 10;
+
+/** A field of /proc/<pid>/status in bytes (its kB figure × 1024); 0 once the process is gone. */
+export function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // the process ended between two samples
+  }
+}
+
+/** Watches one process's resident set from its start (or from `mark()`) until `stop()`. */
+export class PeakRss {
+  readonly pid: number;
+  #baseline = 0;
+  #peak = 0;
+  #last = 0;
+  #useHwm = true;
+  readonly #timer: ReturnType<typeof setInterval>;
+
+  constructor(pid: number, sampleMs = RSS_SAMPLE_MS) {
+    this.pid = pid;
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), sampleMs);
+    this.#timer.unref();
+  }
+
+  /** Reads the process's RSS now (and its VmHWM); returns the current RSS, bytes. */
+  sample(): number {
+    const rss = statusBytes(this.pid, 'VmRSS');
+    if (rss === 0) return this.#last; // gone: keep what was seen
+    this.#last = rss;
+    this.#peak = Math.max(this.#peak, rss, this.#useHwm ? statusBytes(this.pid, 'VmHWM') : 0);
+    return rss;
+  }
+
+  /** Starts a new measurement: the baseline is the RSS now, the peak is reset to it. */
+  mark(): number {
+    try {
+      writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+    } catch {
+      this.#useHwm = false;
+    }
+    this.#peak = 0;
+    this.#baseline = this.sample();
+    return this.#baseline;
+  }
+
+  /** The RSS at the last `mark()` (0 if never marked), bytes. */
+  get baseline(): number {
+    return this.#baseline;
+  }
+
+  /** The highest RSS seen since the start or the last `mark()`, bytes. */
+  get peak(): number {
+    return this.#peak;
+  }
+
+  /** The RSS at the last sample, bytes. */
+  get last(): number {
+    return this.#last;
+  }
+
+  /** Peak minus baseline, bytes (peak alone if never marked). */
+  get growth(): number {
+    return this.#peak - this.#baseline;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
