@@ -64,6 +64,7 @@ describe('a large file transfer keeps both engines memory bounded', () => {
     const large = await transfer(LARGE);
     const mib = (g: { sender: number; receiver: number }) => `sender ${(g.sender / MiB).toFixed(1)} MiB, receiver ${(g.receiver / MiB).toFixed(1)} MiB`;
     const report = `growth at ${SMALL / MiB} MiB: ${mib(small)}; at ${LARGE / MiB} MiB: ${mib(large)}`;
+    console.info(report); // the figures, for the issue and the bench notes
     for (const g of [small, large]) {
       expect(g.sender, report).toBeLessThanOrEqual(FILE_TRANSFER_RSS_GROWTH_MAX);
       expect(g.receiver, report).toBeLessThanOrEqual(FILE_TRANSFER_RSS_GROWTH_MAX);
