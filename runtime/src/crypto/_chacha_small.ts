@@ -10,16 +10,20 @@
  *
  * Poly1305 works on six 22-bit limbs held in doubles: a limb product is below 2^49.4 and a sum
  * of six below 2^53, so every step is exact, with 36 products a block where 13-bit limbs took
- * 100 (a ratchet header's tag is nine blocks). The keystream stays in 32-bit words (no byte
- * round trip). Secrets live in module scratch arrays, wiped after each call; every use is
- * synchronous.
+ * 100 (a ratchet header's tag is nine blocks). Key, nonce and keystream stay in 32-bit words:
+ * the XChaCha20 entry points (`xchachaSmallSeal`, `xchachaSmallOpen`, the node backend's path
+ * for short messages) take the HChaCha20 subkey as words, never as bytes. Secrets live in
+ * module scratch arrays, wiped after each call; every use is synchronous.
  */
 
 /** Above this many plaintext bytes OpenSSL is faster (measured: bench/crypto, this file's tests). */
 export const SMALL_AEAD_MAX = 128;
 
+import { hchacha20Words } from './_hchacha.ts';
+
 const TAG = 16;
 const KS = new Int32Array(16); // one keystream block, as words
+const KN = new Int32Array(11); // the key's 8 words and the nonce's 3: the block input (secret)
 const TWO_M32 = 1 / 0x1_0000_0000;
 
 const rd = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
@@ -28,15 +32,15 @@ function wr(b: Uint8Array, o: number, w: number): void {
   b[o] = w; b[o + 1] = w >>> 8; b[o + 2] = w >>> 16; b[o + 3] = w >>> 24;
 }
 
-/** out[0..16) = the words of the ChaCha20 block (RFC 8439 §2.3) of key, 32-bit counter, 12-byte nonce. */
+/** out[0..16) = the words of the ChaCha20 block (RFC 8439 §2.3) of KN (key and nonce words) and a 32-bit counter. */
 // prettier-ignore
-function chachaBlock(key: Uint8Array, counter: number, nonce: Uint8Array, out: Int32Array): void {
-  const j0 = 0x61707865, j1 = 0x3320646e, j2 = 0x79622d32, j3 = 0x6b206574;
-  const j4 = rd(key, 0), j5 = rd(key, 4), j6 = rd(key, 8), j7 = rd(key, 12);
-  const j8 = rd(key, 16), j9 = rd(key, 20), j10 = rd(key, 24), j11 = rd(key, 28);
-  const j12 = counter | 0, j13 = rd(nonce, 0), j14 = rd(nonce, 4), j15 = rd(nonce, 8);
-  let x0 = j0, x1 = j1, x2 = j2, x3 = j3, x4 = j4, x5 = j5, x6 = j6, x7 = j7;
-  let x8 = j8, x9 = j9, x10 = j10, x11 = j11, x12 = j12, x13 = j13, x14 = j14, x15 = j15;
+function chachaBlock(counter: number, out: Int32Array): void {
+  // only the working state lives in locals (16 words); the input is read again at the end, so
+  // the round loop does not compete for registers with a second copy of it
+  const kn = KN;
+  let x0 = 0x61707865, x1 = 0x3320646e, x2 = 0x79622d32, x3 = 0x6b206574;
+  let x4 = kn[0]!, x5 = kn[1]!, x6 = kn[2]!, x7 = kn[3]!, x8 = kn[4]!, x9 = kn[5]!, x10 = kn[6]!, x11 = kn[7]!;
+  let x12 = counter | 0, x13 = kn[8]!, x14 = kn[9]!, x15 = kn[10]!;
   for (let i = 0; i < 10; i++) {
     // column round, then diagonal round; each line is half a quarter round (RFC 8439 §2.1)
     x0 = (x0 + x4) | 0; x12 ^= x0; x12 = (x12 << 16) | (x12 >>> 16); x8 = (x8 + x12) | 0; x4 ^= x8; x4 = (x4 << 12) | (x4 >>> 20);
@@ -56,10 +60,10 @@ function chachaBlock(key: Uint8Array, counter: number, nonce: Uint8Array, out: I
     x3 = (x3 + x4) | 0; x14 ^= x3; x14 = (x14 << 16) | (x14 >>> 16); x9 = (x9 + x14) | 0; x4 ^= x9; x4 = (x4 << 12) | (x4 >>> 20);
     x3 = (x3 + x4) | 0; x14 ^= x3; x14 = (x14 << 8) | (x14 >>> 24); x9 = (x9 + x14) | 0; x4 ^= x9; x4 = (x4 << 7) | (x4 >>> 25);
   }
-  out[0] = x0 + j0; out[1] = x1 + j1; out[2] = x2 + j2; out[3] = x3 + j3;
-  out[4] = x4 + j4; out[5] = x5 + j5; out[6] = x6 + j6; out[7] = x7 + j7;
-  out[8] = x8 + j8; out[9] = x9 + j9; out[10] = x10 + j10; out[11] = x11 + j11;
-  out[12] = x12 + j12; out[13] = x13 + j13; out[14] = x14 + j14; out[15] = x15 + j15;
+  out[0] = x0 + 0x61707865; out[1] = x1 + 0x3320646e; out[2] = x2 + 0x79622d32; out[3] = x3 + 0x6b206574;
+  out[4] = x4 + kn[0]!; out[5] = x5 + kn[1]!; out[6] = x6 + kn[2]!; out[7] = x7 + kn[3]!;
+  out[8] = x8 + kn[4]!; out[9] = x9 + kn[5]!; out[10] = x10 + kn[6]!; out[11] = x11 + kn[7]!;
+  out[12] = x12 + counter; out[13] = x13 + kn[8]!; out[14] = x14 + kn[9]!; out[15] = x15 + kn[10]!;
 }
 
 // Poly1305 state: h (6 limbs of 22 bits, as exact doubles), r (6 limbs), s (4 words). Wiped after each tag.
@@ -178,44 +182,90 @@ function part(b: Uint8Array, len: number): void {
 }
 
 /** Poly1305's r and s = the first 32 bytes of keystream block 0 (RFC 8439 §2.6). */
-function polyKey(key: Uint8Array, nonce: Uint8Array): void {
-  chachaBlock(key, 0, nonce, KS);
+function polyKey(): void {
+  chachaBlock(0, KS);
   polyInit(KS);
   KS.fill(0);
 }
 
 /** XOR with the keystream from block 1 on. */
-function crypt(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, len: number, out: Uint8Array): void {
+function crypt(input: Uint8Array, len: number, out: Uint8Array): void {
   for (let o = 0, ctr = 1; o < len; o += 64, ctr++) {
-    chachaBlock(key, ctr, nonce, KS);
+    chachaBlock(ctr, KS);
     const n = Math.min(64, len - o);
     for (let i = 0; i < n; i++) out[o + i] = input[o + i]! ^ (KS[i >> 2]! >>> ((i & 3) << 3));
   }
   KS.fill(0);
 }
 
-/** ciphertext || tag (any length works; above SMALL_AEAD_MAX OpenSSL is faster). */
-export function chachaSmallSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+/** KN = the words of a 32-byte key and a 12-byte nonce. */
+function setKeyNonce(key: Uint8Array, nonce: Uint8Array): void {
+  for (let i = 0; i < 8; i++) KN[i] = rd(key, 4 * i);
+  KN[8] = rd(nonce, 0);
+  KN[9] = rd(nonce, 4);
+  KN[10] = rd(nonce, 8);
+}
+
+/**
+ * KN = XChaCha20's IETF key and nonce (draft-irtf-cfrg-xchacha-03 §2.3): HChaCha20(key,
+ * nonce[0..16)) as words, then 0^4 || nonce[16..24).
+ */
+function setXKeyNonce(key: Uint8Array, nonce: Uint8Array): void {
+  hchacha20Words(key, nonce, KN);
+  KN[8] = 0;
+  KN[9] = rd(nonce, 16);
+  KN[10] = rd(nonce, 20);
+}
+
+function seal(plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
   const n = plaintext.length;
   const out = new Uint8Array(n + TAG);
-  polyKey(key, nonce);
-  crypt(key, nonce, plaintext, n, out);
+  polyKey();
+  crypt(plaintext, n, out);
+  KN.fill(0);
   aeadTag(ad, out, n, out, n);
   return out;
 }
 
-/** The plaintext, or null if the tag does not verify (nothing is decrypted then). */
-export function chachaSmallOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | null {
+function open(ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | null {
   const n = ciphertext.length - TAG;
-  polyKey(key, nonce);
+  polyKey();
   const expected = new Uint8Array(TAG);
   aeadTag(ad, ciphertext, n, expected, 0);
   let diff = 0;
   for (let i = 0; i < TAG; i++) diff |= expected[i]! ^ ciphertext[n + i]!;
-  if (diff !== 0) return null;
+  if (diff !== 0) {
+    KN.fill(0);
+    return null;
+  }
   const out = new Uint8Array(n);
-  crypt(key, nonce, ciphertext, n, out);
+  crypt(ciphertext, n, out);
+  KN.fill(0);
   return out;
+}
+
+/** ciphertext || tag (any length works; above SMALL_AEAD_MAX OpenSSL is faster). */
+export function chachaSmallSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+  setKeyNonce(key, nonce);
+  return seal(plaintext, ad);
+}
+
+/** The plaintext, or null if the tag does not verify (nothing is decrypted then). */
+export function chachaSmallOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | null {
+  setKeyNonce(key, nonce);
+  return open(ciphertext, ad);
+}
+
+/** XChaCha20-Poly1305 (24-byte nonce) on the same path: the subkey stays in words, never in bytes. */
+export function xchachaSmallSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+  setXKeyNonce(key, nonce);
+  return seal(plaintext, ad);
+}
+
+/** See xchachaSmallSeal; null if the tag does not verify. */
+export function xchachaSmallOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Uint8Array | null {
+  setXKeyNonce(key, nonce);
+  return open(ciphertext, ad);
 }
 
 /**

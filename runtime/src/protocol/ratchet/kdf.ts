@@ -10,13 +10,14 @@
  */
 import {
   KEY_SIZE,
-  deriveChainMessageKey,
-  deriveChainNextKey,
+  chainMessageInput,
+  chainNextInput,
   deriveRatchetRoot,
   deriveSessionHeaderA,
   deriveSessionHeaderB,
   deriveSessionRoot,
 } from '@parley/generated';
+import { blake3KeyWordsInto, keyedHashShort } from '../../crypto/index.ts';
 import { H } from '../_blake3.ts';
 import type { PublicKeys } from '../identity.ts';
 
@@ -34,9 +35,26 @@ export function kdfRoot(rootKey: Uint8Array, dh: Uint8Array, kemSecret: Uint8Arr
   return step;
 }
 
+// The spec's one-byte inputs of chain_message_key and chain_next_key (constants), and the chain
+// key's words: both keyed hashes are one compression under the same key, so the key is read
+// once and each hash runs without allocating (the step of every message; the generated
+// deriveChainMessageKey/deriveChainNextKey give the same bytes, tested with the vectors).
+const MESSAGE_INPUT = chainMessageInput();
+const NEXT_INPUT = chainNextInput();
+const CHAIN_WORDS = new Uint32Array(8);
+
 /** KDF_CK: the message key of this chain position and the next chain key. */
 export function kdfChain(chainKey: Uint8Array): { messageKey: Uint8Array; next: Uint8Array } {
-  return { messageKey: deriveChainMessageKey(H, chainKey), next: deriveChainNextKey(H, chainKey) };
+  const messageKey = new Uint8Array(KEY_SIZE);
+  const next = new Uint8Array(KEY_SIZE);
+  blake3KeyWordsInto(chainKey, CHAIN_WORDS, 0);
+  try {
+    keyedHashShort(CHAIN_WORDS, MESSAGE_INPUT, messageKey);
+    keyedHashShort(CHAIN_WORDS, NEXT_INPUT, next);
+  } finally {
+    CHAIN_WORDS.fill(0);
+  }
+  return { messageKey, next };
 }
 
 /** The four DH outputs of a session start, A's view and B's view give the same bytes. */
