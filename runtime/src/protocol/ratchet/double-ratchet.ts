@@ -67,40 +67,52 @@ export interface Opened {
 
 /** Encrypts one padded envelope: the next message of the sending chain. */
 export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Sealed> {
-  const sealed = await ratchetSealParts(d, state, plaintext, parties, nonce);
-  return { state: sealed.state, payload: encodeRatchet({ header: sealed.headerCt, body: sealed.body }), header: sealed.header };
-}
-
-/** ratchetSeal's result before the payload is encoded: the frame writes the parts in place. */
-export interface SealedParts {
-  state: RatchetState;
-  headerCt: Uint8Array;
-  body: Uint8Array;
-  header: RatchetHeader;
+  const step = beginSeal(state);
+  try {
+    const headerCt = await sealHeader(d, step, parties, nonce);
+    const body = await sealBody(d, step, plaintext, parties, nonce, headerCt);
+    return { state: step.state, payload: encodeRatchet({ header: headerCt, body }), header: step.header };
+  } catch (e) {
+    discardState(step.state, state);
+    throw e;
+  } finally {
+    step.messageKey.fill(0);
+  }
 }
 
 /**
- * ratchetSeal without the payload's encoding. The new state shares every secret with `state`
- * but the chain key (state.ts, copy on write): commit it, then `supersedeState(state, new)`.
+ * The synchronous half of a seal: the new state (it shares every secret with the old one but
+ * the chain key, state.ts copy on write: commit it, then `supersedeState(old, new)`), the
+ * message key and the header. The caller seals header and body with `sealHeader` and
+ * `sealBody`, then erases the message key, and on any error undoes the state with
+ * `discardState(step.state, old)`. Split so the frame writer (frame.ts) awaits the backend
+ * directly, without one more async layer per message.
  */
-export async function ratchetSealParts(d: RatchetDeps, state: RatchetState, plaintext: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<SealedParts> {
+export interface SealStep {
+  state: RatchetState;
+  messageKey: Uint8Array;
+  header: RatchetHeader;
+}
+
+export function beginSeal(state: RatchetState): SealStep {
   if (state.sendChain.length === 0) throw new RatchetError('NO_SESSION', 'no sending chain yet (the side that published its ephemeral first sends after the first message it receives)');
   if (state.sendCount >= MAX_CHAIN_MESSAGES) throw new RatchetError('SESSION_EXHAUSTED', `sending chain at ${state.sendCount} messages`);
   const s = shareState(state);
   const { messageKey, next } = kdfChain(state.sendChain);
-  try {
-    s.sendChain = next;
-    const header = headerOf(s);
-    s.sendCount++;
-    const headerCt = await d.backend.xchachaSeal(s.sendHeader, nonce, encodeRatchetHeader(header), headerAdOf(parties));
-    const body = await d.backend.xchachaSeal(messageKey, nonce, plaintext, ratchetBodyAd({ senderX: parties.senderX, recipientX: parties.recipientX, header: headerCt }));
-    return { state: s, headerCt, body, header };
-  } catch (e) {
-    discardState(s, state);
-    throw e;
-  } finally {
-    messageKey.fill(0);
-  }
+  s.sendChain = next;
+  const header = headerOf(s);
+  s.sendCount++;
+  return { state: s, messageKey, header };
+}
+
+/** The header ciphertext: AEAD(HKs, nonce, ratchet_header_ad, header). */
+export function sealHeader(d: RatchetDeps, step: SealStep, parties: RatchetParties, nonce: Uint8Array): Promise<Uint8Array> {
+  return d.backend.xchachaSeal(step.state.sendHeader, nonce, encodeRatchetHeader(step.header), headerAdOf(parties));
+}
+
+/** The body: AEAD(MK, nonce, ratchet_body_ad(header ciphertext), envelope). */
+export function sealBody(d: RatchetDeps, step: SealStep, plaintext: Uint8Array, parties: RatchetParties, nonce: Uint8Array, headerCt: Uint8Array): Promise<Uint8Array> {
+  return d.backend.xchachaSeal(step.messageKey, nonce, plaintext, ratchetBodyAd({ senderX: parties.senderX, recipientX: parties.recipientX, header: headerCt }));
 }
 
 /** The header of message Ns: the chain's KEM block on its first message and while re-armed. */
