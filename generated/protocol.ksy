@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: df39c07eb6a396e4f580a17fd989942b606604d5abb6096097af5c45b760c161
+  -parley-spec-hash: 7c2969a178066d28ddb3fa0fba0e4ce81d1a7ef938ce2fc45d21eeacdf1f1e8f
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict

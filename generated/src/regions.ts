@@ -1519,26 +1519,14 @@ export function ratchetRootInput(i: RatchetRootInputParts): Uint8Array {
 }
 
 /**
- * Input of a chain's message key: the byte 0x01.
+ * Input of a chain step KDF_CK: the byte 0x01.
  * Bytes: tag u8 = 1.
  * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
- * From `regions.chain_message_input`.
+ * From `regions.chain_step_input`.
  */
-export function chainMessageInput(): Uint8Array {
+export function chainStepInput(): Uint8Array {
   const out = new Uint8Array(1);
   out[0] = 1;
-  return out;
-}
-
-/**
- * Input of a chain's next chain key: the byte 0x02.
- * Bytes: tag u8 = 2.
- * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
- * From `regions.chain_next_input`.
- */
-export function chainNextInput(): Uint8Array {
-  const out = new Uint8Array(1);
-  out[0] = 2;
   return out;
 }
 

@@ -33,6 +33,7 @@ export {
   hash,
   keyedHash,
   keyedHashShort,
+  keyedHashSplit,
   routeMask8,
 } from './blake3.ts';
 export { RANDOM_BYTES_MAX, randomBytes } from './random.ts';

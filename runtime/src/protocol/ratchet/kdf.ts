@@ -1,23 +1,22 @@
 /**
  * The v2 key schedule (spec derivations session_root, session_header_a/b, ratchet_root,
- * chain_message_key, chain_next_key), on the generated derivations so every context string
- * and input layout comes from the spec:
+ * chain_step), on the generated derivations and regions so every context string and input
+ * layout comes from the spec:
  *
  *   RK0           = DK(v2 session, X(a,B) || X(e_A,B) || X(a,E_B) || X(e_A,E_B) || A_x || A_ed || B_x || B_ed)
  *   HK_A0, NHK_B0 = DK(v2 header a, RK0), DK(v2 header b, RK0)
  *   KDF_RK        = DK(v2 root, RK || dh || u32 len || kem_ss) → RK' || CK || NHK
- *   KDF_CK        = KH(CK, 0x01) message key, KH(CK, 0x02) next chain key
+ *   KDF_CK        = KH(CK, 0x01)[0..64) → MK || CK'   (one BLAKE3 compression)
  */
 import {
   KEY_SIZE,
-  chainMessageInput,
-  chainNextInput,
+  chainStepInput,
   deriveRatchetRoot,
   deriveSessionHeaderA,
   deriveSessionHeaderB,
   deriveSessionRoot,
 } from '@parley/generated';
-import { blake3KeyWordsInto, keyedHashShort } from '../../crypto/index.ts';
+import { keyedHashSplit } from '../../crypto/index.ts';
 import { H } from '../_blake3.ts';
 import type { PublicKeys } from '../identity.ts';
 
@@ -35,25 +34,16 @@ export function kdfRoot(rootKey: Uint8Array, dh: Uint8Array, kemSecret: Uint8Arr
   return step;
 }
 
-// The spec's one-byte inputs of chain_message_key and chain_next_key (constants), and the chain
-// key's words: both keyed hashes are one compression under the same key, so the key is read
-// once and each hash runs without allocating (the step of every message; the generated
-// deriveChainMessageKey/deriveChainNextKey give the same bytes, tested with the vectors).
-const MESSAGE_INPUT = chainMessageInput();
-const NEXT_INPUT = chainNextInput();
-const CHAIN_WORDS = new Uint32Array(8);
+// The spec's one-byte input of chain_step (a constant): the step of every message is one
+// compression written straight into the two keys (deriveChainStep, the generated derivation,
+// gives the same bytes: test chain-step-is-one-keyed-blake3-block-split-in-two).
+const STEP_INPUT = chainStepInput();
 
 /** KDF_CK: the message key of this chain position and the next chain key. */
 export function kdfChain(chainKey: Uint8Array): { messageKey: Uint8Array; next: Uint8Array } {
   const messageKey = new Uint8Array(KEY_SIZE);
   const next = new Uint8Array(KEY_SIZE);
-  blake3KeyWordsInto(chainKey, CHAIN_WORDS, 0);
-  try {
-    keyedHashShort(CHAIN_WORDS, MESSAGE_INPUT, messageKey);
-    keyedHashShort(CHAIN_WORDS, NEXT_INPUT, next);
-  } finally {
-    CHAIN_WORDS.fill(0);
-  }
+  keyedHashSplit(chainKey, STEP_INPUT, messageKey, next);
   return { messageKey, next };
 }
 
