@@ -30,7 +30,6 @@ import {
   encodeRatchetHeader,
   isCodecError,
   ratchetBodyAd,
-  ratchetHeaderAd,
   type Ratchet,
   type RatchetHeader,
 } from '@parley/generated';
@@ -69,7 +68,7 @@ export interface Opened {
 export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Sealed> {
   const step = beginSeal(state);
   try {
-    const headerCt = await sealHeader(d, step, parties, nonce);
+    const headerCt = await sealHeader(d, step, nonce);
     const body = await sealBody(d, step, plaintext, parties, nonce, headerCt);
     return { state: step.state, payload: encodeRatchet({ header: headerCt, body }), header: step.header };
   } catch (e) {
@@ -105,9 +104,15 @@ export function beginSeal(state: RatchetState): SealStep {
   return { state: s, messageKey, header };
 }
 
-/** The header ciphertext: AEAD(HKs, nonce, ratchet_header_ad, header). */
-export function sealHeader(d: RatchetDeps, step: SealStep, parties: RatchetParties, nonce: Uint8Array): Promise<Uint8Array> {
-  return d.backend.xchachaSeal(step.state.sendHeader, nonce, encodeRatchetHeader(step.header), headerAdOf(parties));
+/**
+ * The header's AEAD has no associated data (spec structs.ratchet): the frame's keyed signature
+ * binds version, kind, parties and nonce to the header ciphertext and is verified first.
+ */
+const NO_AD = new Uint8Array(0);
+
+/** The header ciphertext: AEAD(HKs, nonce, no associated data, header). */
+export function sealHeader(d: RatchetDeps, step: SealStep, nonce: Uint8Array): Promise<Uint8Array> {
+  return d.backend.xchachaSeal(step.state.sendHeader, nonce, encodeRatchetHeader(step.header), NO_AD);
 }
 
 /** The body: AEAD(MK, nonce, ratchet_body_ad(header ciphertext), envelope). */
@@ -160,7 +165,7 @@ function rearmAfter(s: RatchetState, step: OpenStep): void {
  */
 async function openNextInChain(d: RatchetDeps, state: RatchetState, p: Ratchet, parties: RatchetParties, nonce: Uint8Array): Promise<Opened | undefined> {
   if (state.recvHeader.length === 0 || hasExpired(state, nowOf(d))) return undefined;
-  const header = await openHeader(d, state.recvHeader, nonce, p.header, headerAdOf(parties));
+  const header = await openHeader(d, state.recvHeader, nonce, p.header);
   if (header === undefined || header.number !== state.recvCount) return undefined;
   const s = shareState(state);
   const { messageKey, next } = kdfChain(state.recvChain);
@@ -177,29 +182,15 @@ async function openNextInChain(d: RatchetDeps, state: RatchetState, p: Ratchet, 
   }
 }
 
-/**
- * ratchet_header_ad depends only on the two parties' public keys: kept for the last pair seen,
- * since a conversation's messages come in runs (the spec's encoding; no caller writes into it).
- */
-let lastAd: { senderX: Uint8Array; recipientX: Uint8Array; ad: Uint8Array } | undefined;
-function headerAdOf(parties: RatchetParties): Uint8Array {
-  const l = lastAd;
-  if (l && equalBytes(l.senderX, parties.senderX) && equalBytes(l.recipientX, parties.recipientX)) return l.ad;
-  const ad = ratchetHeaderAd(parties);
-  lastAd = { senderX: parties.senderX.slice(), recipientX: parties.recipientX.slice(), ad };
-  return ad;
-}
-
 async function openOn(d: RatchetDeps, s: RatchetState, headerCt: Uint8Array, body: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Omit<Opened, 'state'>> {
   const now = nowOf(d);
   pruneSkipped(s, now);
-  const headerAd = headerAdOf(parties);
   const bodyAd = ratchetBodyAd({ senderX: parties.senderX, recipientX: parties.recipientX, header: headerCt });
 
   // 1. A skipped message of an earlier chain (the current chain's are step 2's).
   for (const hk of skippedHeaderKeys(s)) {
     if (s.recvHeader.length !== 0 && equalBytes(hk, s.recvHeader)) continue;
-    const header = await openHeader(d, hk, nonce, headerCt, headerAd);
+    const header = await openHeader(d, hk, nonce, headerCt);
     if (!header) continue;
     const mk = takeSkipped(s, hk, header.number);
     if (!mk) throw new RatchetError('KEY_USED', `message ${header.number} of a skipped chain was used or erased`);
@@ -207,7 +198,7 @@ async function openOn(d: RatchetDeps, s: RatchetState, headerCt: Uint8Array, bod
   }
   // 2. The current receiving chain.
   if (s.recvHeader.length !== 0) {
-    const header = await openHeader(d, s.recvHeader, nonce, headerCt, headerAd);
+    const header = await openHeader(d, s.recvHeader, nonce, headerCt);
     if (header) {
       if (header.number < s.recvCount) {
         const mk = takeSkipped(s, s.recvHeader, header.number);
@@ -219,7 +210,7 @@ async function openOn(d: RatchetDeps, s: RatchetState, headerCt: Uint8Array, bod
     }
   }
   // 3. A new chain: a DH step (and a KEM step).
-  const header = await openHeader(d, s.nextRecvHeader, nonce, headerCt, headerAd);
+  const header = await openHeader(d, s.nextRecvHeader, nonce, headerCt);
   if (!header) throw new RatchetError('HEADER_FAILED', 'no header key of the session opens the header');
   // Jumps and the KEM block are checked before anything is derived, so a refused header changes nothing.
   if (s.recvChain.length !== 0) checkJump(s.recvCount, header.prevCount, 'previous chain');
@@ -257,10 +248,10 @@ async function openBody(d: RatchetDeps, mk: Uint8Array, nonce: Uint8Array, body:
 }
 
 /** The header if `key` opens it, else undefined (a header that opens but does not decode is an error). */
-async function openHeader(d: RatchetDeps, key: Uint8Array, nonce: Uint8Array, ct: Uint8Array, ad: Uint8Array): Promise<RatchetHeader | undefined> {
+async function openHeader(d: RatchetDeps, key: Uint8Array, nonce: Uint8Array, ct: Uint8Array): Promise<RatchetHeader | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await d.backend.xchachaOpen(key, nonce, ct, ad);
+    bytes = await d.backend.xchachaOpen(key, nonce, ct, NO_AD);
   } catch (e) {
     if (isCryptoError(e, 'DECRYPT_FAILED')) return undefined;
     throw e;
