@@ -68,7 +68,7 @@ export interface Opened {
 export async function ratchetSeal(d: RatchetDeps, state: RatchetState, plaintext: Uint8Array, parties: RatchetParties, nonce: Uint8Array): Promise<Sealed> {
   const step = beginSeal(state);
   try {
-    const headerCt = await sealHeader(d, step, nonce);
+    const headerCt = sealHeader(d, step, nonce);
     const body = await sealBody(d, step, plaintext, parties, nonce, headerCt);
     return { state: step.state, payload: encodeRatchet({ header: headerCt, body }), header: step.header };
   } catch (e) {
@@ -110,9 +110,12 @@ export function beginSeal(state: RatchetState): SealStep {
  */
 const NO_AD = new Uint8Array(0);
 
-/** The header ciphertext: AEAD(HKs, nonce, no associated data, header). */
-export function sealHeader(d: RatchetDeps, step: SealStep, nonce: Uint8Array): Promise<Uint8Array> {
-  return d.backend.xchachaSeal(step.state.sendHeader, nonce, encodeRatchetHeader(step.header), NO_AD);
+/**
+ * The header ciphertext: AEAD(HKs, nonce, no associated data, header). Synchronous: the body's
+ * AEAD needs it, and awaiting it was a tenth of v2's extra cost per message.
+ */
+export function sealHeader(d: RatchetDeps, step: SealStep, nonce: Uint8Array): Uint8Array {
+  return d.backend.xchachaSealSync(step.state.sendHeader, nonce, encodeRatchetHeader(step.header), NO_AD);
 }
 
 /** The body: AEAD(MK, nonce, ratchet_body_ad(header ciphertext), envelope). */

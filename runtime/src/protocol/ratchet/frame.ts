@@ -58,7 +58,7 @@ export async function sealRatchetFrame(args: SealRatchetArgs): Promise<{ frame: 
   const parties = { senderX: sender.x, recipientX: recipient.x };
   const step = beginSeal(args.state);
   try {
-    const header = await sealHeader(deps, step, nonce);
+    const header = sealHeader(deps, step, nonce);
     const body = await sealBody(deps, step, plaintext, parties, nonce, header);
     step.messageKey.fill(0);
     const parts = { header, body };
