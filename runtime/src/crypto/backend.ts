@@ -71,7 +71,7 @@ export interface CryptoBackend {
    * The same, returned at once: no backend waits for XChaCha20-Poly1305 (WebCrypto has no
    * ChaCha; every backend computes it in JS or OpenSSL). For a caller that seals something
    * small before an await it cannot avoid: a ratchet header, whose await cost about 0.25 µs of
-   * a 50 µs seal (spec/DESIGN.md, "Symmetric-step cost").
+   * a 50 µs seal (spec/DESIGN.md, "v2 sessions": the symmetric step's cost).
    */
   xchachaSealSync(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
   /** XChaCha20-Poly1305 decryption; rejects with CryptoError DECRYPT_FAILED. */
