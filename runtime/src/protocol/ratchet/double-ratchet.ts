@@ -3,7 +3,7 @@
  * sparse ML-KEM-768 step beside every DH step. Works on the ratchet payload (structs.ratchet);
  * the frame's signature and the envelope are frame.ts's.
  *
- *   seal: MK, CKs = KDF_CK(CKs); header = AEAD(HKs, nonce, header_ad, (DHs, PN, Ns, KEM block
+ *   seal: MK || CKs = KDF_CK(CKs); header = AEAD(HKs, nonce, no AD, (DHs, PN, Ns, KEM block
  *         if Ns = 0 or the chain is re-armed, else none)); body = AEAD(MK, nonce, body_ad(header), envelope)
  *   open: 1. the header key of an earlier chain with stored skipped keys opens it: its key;
  *         2. HKr opens it: a stored key of this chain below Nr (KEY_USED if none), or skip to N;
