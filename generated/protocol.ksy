@@ -4,7 +4,7 @@ meta:
   title: Parley wire protocol, version 2
   ks-version: "0.10"
   endian: le
-  -parley-spec-hash: d5bfc43c12a42dd571c074eddc76f71e1b53be9fb2dc92704f5cfde15af86dc2
+  -parley-spec-hash: e9177c7356e6860ea791d5e248a3631af41a4832df34c68007e088bfed80646e
   -parley-protocol-version: 2
   -parley-trailing-bytes: forbidden
   -parley-utf8: strict
@@ -975,7 +975,7 @@ types:
         -parley-size: CHECKSUM_SIZE
         doc: "As in an invite: derivation invite_checksum, DK(invite checksum, u32(n) || the n bytes before this field)[0..CHECKSUM_SIZE] (region invite_checksum_input), recomputed before any other check of the invite's values (BAD_INVITE)."
   ratchet:
-    doc: "Payload of a ratchet frame (and the request of a v2 first contact): the encrypted header, then the encrypted envelope. header = AEAD(header key, nonce, ratchet_header_ad, ratchet_header); body = AEAD(message key, nonce, ratchet_body_ad, envelope), whose associated data holds the header ciphertext, so a body cannot move under another header."
+    doc: "Payload of a ratchet frame (and the request of a v2 first contact): the encrypted header, then the encrypted envelope. header = AEAD(header key, nonce, no associated data, ratchet_header); body = AEAD(message key, nonce, ratchet_body_ad, envelope), whose associated data holds the header ciphertext, so a body cannot move under another header."
     seq:
       - id: len_header
         type: u2

@@ -4,7 +4,7 @@
  * From `derivations`.
  */
 import { Contexts, SignatureLabelBytes } from './contexts.ts';
-import { chainMessageInput, chainNextInput, challengeSigned, type ChallengeSignedParts, challengeSignedPieces, controlSigned, type ControlSignedParts, controlSignedPieces, fcRequestKeyInput, type FcRequestKeyInputParts, fcSigned, type FcSignedParts, fcSignedPieces, fcStaticsKeyInput, type FcStaticsKeyInputParts, fileContent, type FileContentParts, gateInput, type GateInputParts, helloProofKeyInput, type HelloProofKeyInputParts, helloSigned, type HelloSignedParts, helloSignedPieces, helloStaticsKeyInput, type HelloStaticsKeyInputParts, inviteChecksumInput, type InviteChecksumInputParts, inviteSecretInput, type InviteSecretInputParts, keyInput, type KeyInputParts, mailboxSecretInput, type MailboxSecretInputParts, mailboxTokenInput, type MailboxTokenInputParts, pairDirectionInput, type PairDirectionInputParts, pairInput, type PairInputParts, peerSigned, type PeerSignedParts, peerSignedPieces, ratchetRootInput, type RatchetRootInputParts, ratchetSigned, type RatchetSignedParts, ratchetSignedPieces, relayKeysInput, type RelayKeysInputParts, routeMaskInput, type RouteMaskInputParts, safetyInput, type SafetyInputParts, seedInput, type SeedInputParts, sessionInput, type SessionInputParts, sessionRootInput, type SessionRootInputParts, transcriptChallengeInput, type TranscriptChallengeInputParts, transcriptNextInput, type TranscriptNextInputParts, welcomeKeyInput, type WelcomeKeyInputParts, welcomeSigned, type WelcomeSignedParts, welcomeSignedPieces } from './regions.ts';
+import { chainStepInput, challengeSigned, type ChallengeSignedParts, challengeSignedPieces, controlSigned, type ControlSignedParts, controlSignedPieces, fcRequestKeyInput, type FcRequestKeyInputParts, fcSigned, type FcSignedParts, fcSignedPieces, fcStaticsKeyInput, type FcStaticsKeyInputParts, fileContent, type FileContentParts, gateInput, type GateInputParts, helloProofKeyInput, type HelloProofKeyInputParts, helloSigned, type HelloSignedParts, helloSignedPieces, helloStaticsKeyInput, type HelloStaticsKeyInputParts, inviteChecksumInput, type InviteChecksumInputParts, inviteSecretInput, type InviteSecretInputParts, keyInput, type KeyInputParts, mailboxSecretInput, type MailboxSecretInputParts, mailboxTokenInput, type MailboxTokenInputParts, pairDirectionInput, type PairDirectionInputParts, pairInput, type PairInputParts, peerSigned, type PeerSignedParts, peerSignedPieces, ratchetRootInput, type RatchetRootInputParts, ratchetSigned, type RatchetSignedParts, ratchetSignedPieces, relayKeysInput, type RelayKeysInputParts, routeMaskInput, type RouteMaskInputParts, safetyInput, type SafetyInputParts, seedInput, type SeedInputParts, sessionInput, type SessionInputParts, sessionRootInput, type SessionRootInputParts, transcriptChallengeInput, type TranscriptChallengeInputParts, transcriptNextInput, type TranscriptNextInputParts, welcomeKeyInput, type WelcomeKeyInputParts, welcomeSigned, type WelcomeSignedParts, welcomeSignedPieces } from './regions.ts';
 
 /**
  * The two BLAKE3 modes the protocol uses. runtime/src/crypto provides one; any implementation
@@ -372,21 +372,12 @@ export function deriveRatchetRoot(h: Blake3, i: RatchetRootInputParts): Uint8Arr
 }
 
 /**
- * KDF_CK: the message key (the XChaCha20-Poly1305 key of one body). Used once, then erased.
- * BLAKE3 keyed_hash(key: the chain key, chain_message_input) → 32 bytes (KEY_SIZE).
- * From `derivations.chain_message_key`.
+ * KDF_CK: bytes 0..32 the message key (the XChaCha20-Poly1305 key of one body; used once, then erased), 32..64 the chain's next chain key (the old one is erased). One BLAKE3 compression: the input is one block and 64 bytes are one output block.
+ * BLAKE3 keyed_hash(key: the chain key, chain_step_input) → 64 bytes (2 * KEY_SIZE).
+ * From `derivations.chain_step`.
  */
-export function deriveChainMessageKey(h: Blake3, key: Uint8Array): Uint8Array {
-  return h.keyedHash(key, chainMessageInput(), 32);
-}
-
-/**
- * KDF_CK: the chain's next chain key; the old one is erased.
- * BLAKE3 keyed_hash(key: the chain key, chain_next_input) → 32 bytes (KEY_SIZE).
- * From `derivations.chain_next_key`.
- */
-export function deriveChainNextKey(h: Blake3, key: Uint8Array): Uint8Array {
-  return h.keyedHash(key, chainNextInput(), 32);
+export function deriveChainStep(h: Blake3, key: Uint8Array): Uint8Array {
+  return h.keyedHash(key, chainStepInput(), 64);
 }
 
 /**

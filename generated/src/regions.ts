@@ -1710,61 +1710,14 @@ export function ratchetRootInput(i: RatchetRootInputParts): Uint8Array {
 }
 
 /**
- * Input of a chain's message key: the byte 0x01.
+ * Input of a chain step KDF_CK: the byte 0x01.
  * Bytes: tag u8 = 1.
  * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
- * From `regions.chain_message_input`.
+ * From `regions.chain_step_input`.
  */
-export function chainMessageInput(): Uint8Array {
+export function chainStepInput(): Uint8Array {
   const out = new Uint8Array(1);
   out[0] = 1;
-  return out;
-}
-
-/**
- * Input of a chain's next chain key: the byte 0x02.
- * Bytes: tag u8 = 2.
- * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
- * From `regions.chain_next_input`.
- */
-export function chainNextInput(): Uint8Array {
-  const out = new Uint8Array(1);
-  out[0] = 2;
-  return out;
-}
-
-/**
- * The caller-supplied parts of ratchet_header_ad, in the order they are written.
- * From `regions.ratchet_header_ad`.
- */
-export interface RatchetHeaderAdParts {
-  /**
-   * Exactly 32 bytes (KEY_SIZE).
-   * From `regions.ratchet_header_ad.parts[2]`.
-   */
-  senderX: Uint8Array;
-  /**
-   * Exactly 32 bytes (KEY_SIZE).
-   * From `regions.ratchet_header_ad.parts[3]`.
-   */
-  recipientX: Uint8Array;
-}
-
-/**
- * Associated data of a ratchet header's AEAD.
- * Bytes: version u8 = SESSION_VERSION (2) || kind u8 = frame_kind.ratchet (5) || sender_x 32 (KEY_SIZE) || recipient_x 32 (KEY_SIZE).
- * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
- * From `regions.ratchet_header_ad`.
- */
-export function ratchetHeaderAd(i: RatchetHeaderAdParts): Uint8Array {
-  obj(i, 'ratchet_header_ad');
-  const senderX = bytesOf(i.senderX, 32, 'ratchet_header_ad.sender_x');
-  const recipientX = bytesOf(i.recipientX, 32, 'ratchet_header_ad.recipient_x');
-  const out = new Uint8Array(66);
-  out[0] = 2;
-  out[1] = 5;
-  out.set(senderX, 2);
-  out.set(recipientX, 34);
   return out;
 }
 
@@ -1792,7 +1745,7 @@ export interface RatchetBodyAdParts {
 }
 
 /**
- * Associated data of a ratchet body's AEAD: as the header's, then the header ciphertext.
+ * Associated data of a ratchet body's AEAD: version, kind, both parties' X25519 keys, then the header ciphertext. (The header's AEAD has no associated data: the frame's keyed signature already binds version, kind, both parties and the nonce to the header ciphertext, and a receiver verifies it before it tries any header key.)
  * Bytes: version u8 = SESSION_VERSION (2) || kind u8 = frame_kind.ratchet (5) || sender_x 32 (KEY_SIZE) || recipient_x 32 (KEY_SIZE) || u32(len(header)) || header.
  * @throws CodecError BAD_VALUE if a part has the wrong type or length, OUT_OF_RANGE if an integer does not fit.
  * From `regions.ratchet_body_ad`.

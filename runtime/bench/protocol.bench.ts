@@ -62,6 +62,7 @@ function libsodiumBackend(): CryptoBackend {
     ed25519Sign: async (seed, message) => sodium.crypto_sign_detached(message, signingKey(seed)),
     ed25519Verify: async (pub, message, sig) => sodium.crypto_sign_verify_detached(sig, message, pub),
     xchachaSeal: async (key, nonce, plaintext, ad) => sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key),
+    xchachaSealSync: (key, nonce, plaintext, ad) => sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key),
     xchachaOpen: async (key, nonce, ciphertext, ad) => {
       try {
         return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad, nonce, key);

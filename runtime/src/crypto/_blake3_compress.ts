@@ -33,11 +33,13 @@ export function wordsLE(bytes: Uint8Array, offset: number, out: Uint32Array, wor
  * out[0..outWords) = the first output words of compress(cv, m, counter, blockLen, flags):
  * the root output for a ROOT block, the chaining value otherwise. The chaining value is
  * cv[cvOffset..cvOffset+8) (several keys may share one array); `m` has 16 words
- * (zero-padded), `out` 8. Writes out[0..2) or all of out[0..8); `out` may be `cv`.
+ * (zero-padded), `out` 8 (16 for outWords 16). Writes out[0..2), out[0..8), or with
+ * outWords 16 the whole 64-byte output block of a root (§2.6: words 8..15 are v[i + 8] ^ cv[i]);
+ * `out` may be `cv`.
  */
 // prettier-ignore
 export function compressRoot(
-  cv: Uint32Array, m: Uint32Array, blockLen: number, flags: number, out: Uint32Array, outWords: 2 | 8, cvOffset = 0, counter = 0,
+  cv: Uint32Array, m: Uint32Array, blockLen: number, flags: number, out: Uint32Array, outWords: 2 | 8 | 16, cvOffset = 0, counter = 0,
 ): void {
   const c = cvOffset;
   let v0 = cv[c]! | 0, v1 = cv[c + 1]! | 0, v2 = cv[c + 2]! | 0, v3 = cv[c + 3]! | 0;
@@ -174,7 +176,12 @@ export function compressRoot(
   v2 = (v2 + v7 + m4) | 0; v13 ^= v2; v13 = (v13 >>> 8) | (v13 << 24); v8 = (v8 + v13) | 0; v7 ^= v8; v7 = (v7 >>> 7) | (v7 << 25);
   v3 = (v3 + v4 + m7) | 0; v14 ^= v3; v14 = (v14 >>> 16) | (v14 << 16); v9 = (v9 + v14) | 0; v4 ^= v9; v4 = (v4 >>> 12) | (v4 << 20);
   v3 = (v3 + v4 + m13) | 0; v14 ^= v3; v14 = (v14 >>> 8) | (v14 << 24); v9 = (v9 + v14) | 0; v4 ^= v9; v4 = (v4 >>> 7) | (v4 << 25);
-  // Output (§2.6): h[i] = v[i] ^ v[i + 8]
+  // Output (§2.6): h[i] = v[i] ^ v[i + 8]; the extended half first, while cv is unchanged
+  // (`out` may be `cv`: each cv word is read before the same index is written)
+  if (outWords === 16) {
+    out[8] = v8 ^ cv[c]!; out[9] = v9 ^ cv[c + 1]!; out[10] = v10 ^ cv[c + 2]!; out[11] = v11 ^ cv[c + 3]!;
+    out[12] = v12 ^ cv[c + 4]!; out[13] = v13 ^ cv[c + 5]!; out[14] = v14 ^ cv[c + 6]!; out[15] = v15 ^ cv[c + 7]!;
+  }
   out[0] = v0 ^ v8; out[1] = v1 ^ v9;
   if (outWords === 2) return;
   out[2] = v2 ^ v10; out[3] = v3 ^ v11; out[4] = v4 ^ v12; out[5] = v5 ^ v13; out[6] = v6 ^ v14; out[7] = v7 ^ v15;

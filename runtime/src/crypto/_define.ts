@@ -45,7 +45,8 @@ export interface BackendCore {
   ed25519Sign(seed: Uint8Array, message: Uint8Array): MaybePromise<Uint8Array>;
   /** Cofactorless check [S]B = R + [k]A; called only after `ed25519PrechecksPass`. May throw on undecodable points. */
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): MaybePromise<boolean>;
-  xchachaSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): MaybePromise<Uint8Array>;
+  /** Synchronous in every backend (CryptoBackend.xchachaSealSync relies on it). */
+  xchachaSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
   /** Called only with ciphertext.length >= 16. Any throw means authentication failed. */
   xchachaOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): MaybePromise<Uint8Array>;
 }
@@ -99,6 +100,13 @@ function ephemeral(publicKey: Uint8Array, compute: (publicKey: Uint8Array) => Ma
 
 export function defineBackend(name: BackendName, core: BackendCore): CryptoBackend {
   let nativeEphemerals = core.x25519Generate !== undefined;
+  const sealNow = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array => {
+    abytes(key, 'key', XCHACHA_KEY_LENGTH);
+    abytes(nonce, 'nonce', XCHACHA_NONCE_LENGTH);
+    abytes(plaintext, 'plaintext');
+    abytes(ad, 'ad');
+    return core.xchachaSeal(key, nonce, plaintext, ad);
+  };
   return Object.freeze({
     name,
 
@@ -168,11 +176,11 @@ export function defineBackend(name: BackendName, core: BackendCore): CryptoBacke
     },
 
     async xchachaSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Promise<Uint8Array> {
-      abytes(key, 'key', XCHACHA_KEY_LENGTH);
-      abytes(nonce, 'nonce', XCHACHA_NONCE_LENGTH);
-      abytes(plaintext, 'plaintext');
-      abytes(ad, 'ad');
-      return core.xchachaSeal(key, nonce, plaintext, ad);
+      return sealNow(key, nonce, plaintext, ad);
+    },
+
+    xchachaSealSync(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array {
+      return sealNow(key, nonce, plaintext, ad);
     },
 
     async xchachaOpen(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, ad: Uint8Array): Promise<Uint8Array> {

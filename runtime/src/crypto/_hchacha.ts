@@ -13,9 +13,21 @@ function wr(b: Uint8Array, o: number, w: number): void {
   b[o] = w; b[o + 1] = w >>> 8; b[o + 2] = w >>> 16; b[o + 3] = w >>> 24;
 }
 
+const WORDS = new Int32Array(8); // scratch of hchacha20's output words, wiped after use
+
 /** out[0..32) = HChaCha20(key[0..32), nonce[0..16)). No allocation. */
-// prettier-ignore
 export function hchacha20(key: Uint8Array, nonce: Uint8Array, out: Uint8Array): void {
+  hchacha20Words(key, nonce, WORDS);
+  for (let i = 0; i < 8; i++) wr(out, 4 * i, WORDS[i]!);
+  WORDS.fill(0);
+}
+
+/**
+ * out[0..8) = HChaCha20(key[0..32), nonce[0..16)) as its eight little-endian words: the small
+ * AEAD (_chacha_small.ts) takes the subkey as words, so it is never written out as bytes.
+ */
+// prettier-ignore
+export function hchacha20Words(key: Uint8Array, nonce: Uint8Array, out: Int32Array): void {
   // State (§2.2): constants "expand 32-byte k", key words, 128-bit nonce.
   let x0 = 0x61707865, x1 = 0x3320646e, x2 = 0x79622d32, x3 = 0x6b206574;
   let x4 = rd(key, 0), x5 = rd(key, 4), x6 = rd(key, 8), x7 = rd(key, 12);
@@ -43,6 +55,6 @@ export function hchacha20(key: Uint8Array, nonce: Uint8Array, out: Uint8Array): 
     x3 = (x3 + x4) | 0; x14 ^= x3; x14 = (x14 << 16) | (x14 >>> 16); x9 = (x9 + x14) | 0; x4 ^= x9; x4 = (x4 << 12) | (x4 >>> 20);
     x3 = (x3 + x4) | 0; x14 ^= x3; x14 = (x14 << 8) | (x14 >>> 24); x9 = (x9 + x14) | 0; x4 ^= x9; x4 = (x4 << 7) | (x4 >>> 25);
   }
-  wr(out, 0, x0); wr(out, 4, x1); wr(out, 8, x2); wr(out, 12, x3);
-  wr(out, 16, x12); wr(out, 20, x13); wr(out, 24, x14); wr(out, 28, x15);
+  out[0] = x0; out[1] = x1; out[2] = x2; out[3] = x3;
+  out[4] = x12; out[5] = x13; out[6] = x14; out[7] = x15;
 }

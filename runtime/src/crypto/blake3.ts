@@ -48,6 +48,7 @@ const IV = Uint32Array.of(0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e
 const M = new Uint32Array(16);
 const CV = new Uint32Array(8);
 const KEY = new Uint32Array(8);
+const WIDE = new Uint32Array(16); // a whole 64-byte root output block
 
 /** M = the block input[off..off+len) as 16 little-endian words, zero-padded (len <= 64). */
 function loadBlock(input: Uint8Array, off: number, len: number): void {
@@ -168,54 +169,21 @@ export function keyedHash(key: Uint8Array, msg: Uint8Array, outLen = 32): Uint8A
   abytes(key, 'key', BLAKE3_KEY_LENGTH);
   abytes(msg, 'msg');
   aint(outLen, 'outLen', 1, BLAKE3_MAX_OUTPUT);
-  if (outLen > 32) return nobleBlake3(msg, { key, dkLen: outLen });
+  if (outLen > 32) {
+    if (outLen > 2 * BLAKE3_KEY_LENGTH || msg.length > BLAKE3_BLOCK_LENGTH) return nobleBlake3(msg, { key, dkLen: outLen });
+    // one block in, at most one output block out: one compression (the ratchet's chain step)
+    wordsLE(key, 0, KEY, 8);
+    const out = new Uint8Array(outLen);
+    keyedHashShort(KEY, msg, out, 0, outLen);
+    KEY.fill(0);
+    return out;
+  }
   wordsLE(key, 0, KEY, 8);
   try {
     return shortHash(KEY, msg, KEYED_HASH, outLen);
   } finally {
     KEY.fill(0);
   }
-}
-
-/**
- * Inputs up to this size are hashed by `keyedHashPieces` from one reused buffer (one pass,
- * no allocation); larger ones stream through a `Blake3Hasher` without being concatenated.
- */
-export const BLAKE3_PIECES_COPY_LIMIT = 8 * BLAKE3_CHUNK_LENGTH;
-const piecesScratch = new Uint8Array(BLAKE3_PIECES_COPY_LIMIT);
-
-/**
- * BLAKE3 keyed hash of the concatenation of `pieces`, which it does not build for large inputs:
- * a file chunk's signed region (~48 KiB) is hashed where it lies instead of being copied once
- * more only to be hashed. Same bytes as `keyedHash(key, concat(pieces), outLen)`.
- */
-export function keyedHashPieces(key: Uint8Array, pieces: readonly Uint8Array[], outLen = 32): Uint8Array {
-  let total = 0;
-  for (const p of pieces) total += abytes(p, 'piece').length;
-  if (total <= BLAKE3_PIECES_COPY_LIMIT) {
-    let off = 0;
-    for (const p of pieces) {
-      piecesScratch.set(p, off);
-      off += p.length;
-    }
-    try {
-      return keyedHash(key, piecesScratch.subarray(0, total), outLen);
-    } finally {
-      piecesScratch.fill(0, 0, total);
-    }
-  }
-  if (outLen !== 32) {
-    const whole = new Uint8Array(total);
-    let off = 0;
-    for (const p of pieces) {
-      whole.set(p, off);
-      off += p.length;
-    }
-    return keyedHash(key, whole, outLen);
-  }
-  const h = Blake3Hasher.keyed(key);
-  for (const p of pieces) h.update(p);
-  return h.digest();
 }
 
 /**
@@ -362,7 +330,7 @@ export function blake3KeyWordsInto(key: Uint8Array, out: Uint32Array, offset: nu
 
 /**
  * Keyed hash of an input of at most 64 bytes in one compression, written to
- * out[outOffset..outOffset+outLen) (outLen <= 32). No allocation.
+ * out[outOffset..outOffset+outLen) (outLen <= 64: the root output block). No allocation.
  */
 export function keyedHashShort(
   keyWords: Uint32Array,
@@ -378,13 +346,39 @@ export function keyedHashShort(
     throw new RangeError(`input must be at most ${BLAKE3_BLOCK_LENGTH} bytes, got ${input.length}`);
   }
   abytes(out, 'out');
-  aint(outLen, 'outLen', 1, 32);
+  aint(outLen, 'outLen', 1, BLAKE3_BLOCK_LENGTH);
   aint(outOffset, 'outOffset', 0, out.length - outLen);
   loadBlock(input, 0, input.length);
-  compressRoot(keyWords, M, input.length, KEYED_SINGLE_BLOCK, CV, outLen <= 8 ? 2 : 8);
-  for (let i = 0; i < outLen; i++) out[outOffset + i] = CV[i >> 2]! >>> ((i & 3) << 3);
+  compressRoot(keyWords, M, input.length, KEYED_SINGLE_BLOCK, WIDE, outLen <= 8 ? 2 : outLen <= 32 ? 8 : 16);
+  for (let i = 0; i < outLen; i++) out[outOffset + i] = WIDE[i >> 2]! >>> ((i & 3) << 3);
   M.fill(0);
-  CV.fill(0);
+  WIDE.fill(0);
+}
+
+/**
+ * The 64-byte keyed hash of an input of at most one block (one compression), split in two:
+ * bytes 0..32 into `first`, 32..64 into `second` (32 bytes each). The ratchet's chain step
+ * (spec derivation chain_step): message key and next chain key, without a 64-byte
+ * intermediate to copy and wipe.
+ */
+export function keyedHashSplit(key: Uint8Array, input: Uint8Array, first: Uint8Array, second: Uint8Array): void {
+  abytes(key, 'key', BLAKE3_KEY_LENGTH);
+  abytes(input, 'input');
+  if (input.length > BLAKE3_BLOCK_LENGTH) throw new RangeError(`input must be at most ${BLAKE3_BLOCK_LENGTH} bytes, got ${input.length}`);
+  abytes(first, 'first', 32);
+  abytes(second, 'second', 32);
+  wordsLE(key, 0, KEY, 8);
+  loadBlock(input, 0, input.length);
+  compressRoot(KEY, M, input.length, KEYED_SINGLE_BLOCK, WIDE, 16);
+  for (let i = 0, o = 0; i < 8; i++, o += 4) {
+    const a = WIDE[i]!;
+    const b = WIDE[i + 8]!;
+    first[o] = a; first[o + 1] = a >>> 8; first[o + 2] = a >>> 16; first[o + 3] = a >>> 24;
+    second[o] = b; second[o + 1] = b >>> 8; second[o + 2] = b >>> 16; second[o + 3] = b >>> 24;
+  }
+  KEY.fill(0);
+  M.fill(0);
+  WIDE.fill(0);
 }
 
 const TWO_32 = 0x1_0000_0000;

@@ -23,7 +23,6 @@ export {
   BLAKE3_BLOCK_LENGTH,
   BLAKE3_CHUNK_LENGTH,
   BLAKE3_CONTEXT_CACHE_SIZE,
-  BLAKE3_PIECES_COPY_LIMIT,
   BLAKE3_KEY_LENGTH,
   BLAKE3_MAX_OUTPUT,
   RouteKeystream,
@@ -33,9 +32,10 @@ export {
   deriveKey,
   hash,
   keyedHash,
-  keyedHashPieces,
   keyedHashShort,
+  keyedHashSplit,
   routeMask8,
 } from './blake3.ts';
+export { BLAKE3_PIECES_COPY_LIMIT, keyedHashPieces } from './blake3-pieces.ts';
 export { RANDOM_BYTES_MAX, randomBytes } from './random.ts';
 export { concatBytes, equalBytes, fromHex, fromUtf8, toHex, u64le, utf8, wipe } from './bytes.ts';

@@ -36,7 +36,7 @@ import {
 } from 'node:crypto';
 import { abytes } from './_assert.ts';
 import { defineBackend, type BackendCore } from './_define.ts';
-import { SMALL_AEAD_MAX, chachaSmallOpen, chachaSmallSeal } from './_chacha_small.ts';
+import { SMALL_AEAD_MAX, xchachaSmallOpen, xchachaSmallSeal } from './_chacha_small.ts';
 import { hchacha20 } from './_hchacha.ts';
 import { PublicKeyCache, SecretKeyCache } from './_keycache.ts';
 import { AEAD_TAG_LENGTH, type CryptoBackend } from './backend.ts';
@@ -161,23 +161,23 @@ const nodeCore: BackendCore = {
   ed25519Verify: (publicKey, message, signature) =>
     nodeVerify(null, message, importPublic('Ed25519', publicKey), signature),
   xchachaSeal(key, nonce, plaintext, ad) {
+    // Short messages (ratchet headers): OpenSSL's fixed cost per call exceeds the JS computation.
+    if (plaintext.length <= SMALL_AEAD_MAX) return xchachaSmallSeal(key, nonce, plaintext, ad);
     extendNonce(key, nonce);
     try {
-      // Short messages (ratchet headers): OpenSSL's fixed cost per call exceeds the JS computation.
-      if (plaintext.length <= SMALL_AEAD_MAX) return chachaSmallSeal(SUBKEY, IETF_NONCE, plaintext, ad);
       return ietfSeal(SUBKEY, IETF_NONCE, plaintext, ad);
     } finally {
       SUBKEY.fill(0);
     }
   },
   xchachaOpen(key, nonce, ciphertext, ad) {
+    if (ciphertext.length - AEAD_TAG_LENGTH <= SMALL_AEAD_MAX) {
+      const plaintext = xchachaSmallOpen(key, nonce, ciphertext, ad);
+      if (plaintext === null) throw new CryptoError('DECRYPT_FAILED', 'authentication failed');
+      return plaintext;
+    }
     extendNonce(key, nonce);
     try {
-      if (ciphertext.length - AEAD_TAG_LENGTH <= SMALL_AEAD_MAX) {
-        const plaintext = chachaSmallOpen(SUBKEY, IETF_NONCE, ciphertext, ad);
-        if (plaintext === null) throw new CryptoError('DECRYPT_FAILED', 'authentication failed');
-        return plaintext;
-      }
       return ietfOpen(SUBKEY, IETF_NONCE, ciphertext, ad);
     } finally {
       SUBKEY.fill(0);

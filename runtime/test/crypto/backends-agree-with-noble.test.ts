@@ -137,11 +137,12 @@ describe.each(NATIVE_BACKENDS)('$name agrees with noble', (b) => {
     }
   });
 
-  it('xchachaSeal / xchachaOpen, including tampered ciphertexts', { timeout: TIMEOUT }, async () => {
+  it('xchachaSeal, xchachaSealSync / xchachaOpen, including tampered ciphertexts', { timeout: TIMEOUT }, async () => {
     await fc.assert(
       fc.asyncProperty(bytes(32), bytes(24), messageArb, fc.uint8Array({ maxLength: 64 }), fc.nat(), async (k, n, pt, ad, bit) => {
         const sealed = await noble.xchachaSeal(k, n, pt, ad);
         expect(await b.xchachaSeal(k, n, pt, ad)).toEqual(sealed);
+        expect(b.xchachaSealSync(k, n, pt, ad)).toEqual(sealed);
         expect(await b.xchachaOpen(k, n, sealed, ad)).toEqual(pt);
         const tampered = flip(sealed, bit);
         const rejected = { error: 'DECRYPT_FAILED' };

@@ -35,6 +35,7 @@ describe.each(ALL_BACKENDS)('$name backend boundary', (b) => {
     await expect(b.ed25519Sign(b32, [1, 2] as never)).rejects.toThrow(/message must be a Uint8Array, got Array/);
     await expect(b.ed25519Verify(b32, none, null as never)).rejects.toThrow(/signature must be a Uint8Array, got null/);
     await expect(b.xchachaSeal(b32, b24, none, undefined as never)).rejects.toThrow(TypeError);
+    expect(() => b.xchachaSealSync(b32, b24, none, undefined as never)).toThrow(TypeError);
   });
 
   it('rejects wrong lengths with RangeError naming the argument and size', async () => {
@@ -42,6 +43,7 @@ describe.each(ALL_BACKENDS)('$name backend boundary', (b) => {
     await expect(b.x25519(b32, new Uint8Array(33))).rejects.toThrow(/publicKey must be 32 bytes, got 33/);
     await expect(b.ed25519PublicKey(new Uint8Array(64))).rejects.toThrow(/seed must be 32 bytes, got 64/);
     await expect(b.xchachaSeal(new Uint8Array(16), b24, none, none)).rejects.toThrow(/key must be 32 bytes, got 16/);
+    expect(() => b.xchachaSealSync(b32, new Uint8Array(12), none, none)).toThrow(/nonce must be 24 bytes, got 12/);
     await expect(b.xchachaOpen(b32, new Uint8Array(12), new Uint8Array(16), none)).rejects.toThrow(/nonce must be 24 bytes, got 12/);
   });
 

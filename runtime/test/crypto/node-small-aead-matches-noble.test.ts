@@ -3,13 +3,15 @@
  * SMALL_AEAD_MAX plaintext bytes instead of OpenSSL) computes exactly RFC 8439 §2.8: the
  * §2.8.2 vector, noble's output on random keys, nonces, lengths and associated data (across the
  * block and padding boundaries and past the threshold), every Wycheproof chacha20_poly1305 case
- * with a 96-bit nonce (their special cases hit Poly1305's final reduction), and a tag that fails
- * on any changed bit.
+ * with a 96-bit nonce (their special cases hit Poly1305's final reduction), a tag that fails
+ * on any changed bit, and Poly1305 itself against noble with r, s and every message byte at
+ * their largest (the bound that keeps the 22-bit limb products exact).
  */
+import { poly1305 } from '@noble/ciphers/_poly1305.js';
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SMALL_AEAD_MAX, chachaSmallOpen, chachaSmallSeal } from '../../src/crypto/_chacha_small.ts';
+import { SMALL_AEAD_MAX, chachaSmallOpen, chachaSmallSeal, poly1305WholeBlocks } from '../../src/crypto/_chacha_small.ts';
 import { fromHex, toHex } from '../../src/crypto/bytes.ts';
 import { nodeBackend } from '../../src/crypto/node.ts';
 import { readVectors, wycheproofCases, type AeadCase, type WycheproofFile } from './_vectors.ts';
@@ -61,6 +63,21 @@ describe('small-message ChaCha20-Poly1305', () => {
         const i = pos % target.length;
         target[i]! ^= 1 << (pos % 8);
         expect(inAd ? chachaSmallOpen(key, nonce, ct, target) : chachaSmallOpen(key, nonce, target, ad)).toBeNull();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('computes Poly1305 as noble does with r, s and the message at their largest', () => {
+    const ones = new Uint8Array(32).fill(0xff); // r clamps to its largest value, s = 2^128 - 1
+    for (let blocks = 0; blocks <= 12; blocks++) {
+      const msg = new Uint8Array(16 * blocks).fill(0xff);
+      expect(toHex(poly1305WholeBlocks(ones, msg))).toBe(toHex(poly1305(msg, ones)));
+    }
+    fc.assert(
+      fc.property(bytes(32, 32), fc.integer({ min: 0, max: 16 }), fc.boolean(), (key, blocks, high) => {
+        const msg = new Uint8Array(16 * blocks).map((_, i) => (high ? 0xff - (i % 3) : (key[i % 32]! * 31 + i) & 0xff));
+        expect(toHex(poly1305WholeBlocks(key, msg))).toBe(toHex(poly1305(msg, key)));
       }),
       { numRuns: 300 },
     );

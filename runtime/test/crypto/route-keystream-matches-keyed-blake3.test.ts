@@ -6,7 +6,7 @@
 import { blake3 } from '@noble/hashes/blake3.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RouteKeystream, blake3KeyWords, keyedHash, keyedHashShort } from '../../src/crypto/blake3.ts';
+import { RouteKeystream, blake3KeyWords, keyedHash, keyedHashShort, keyedHashSplit } from '../../src/crypto/blake3.ts';
 
 const RUNS = { numRuns: 200 };
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -89,9 +89,9 @@ describe('RouteKeystream matches noble keyed BLAKE3', () => {
 });
 
 describe('keyedHashShort and keyedHash match noble keyed BLAKE3', () => {
-  it('keyedHashShort for every input length 0..64 and output length 1..32', () => {
+  it('keyedHashShort for every input length 0..64 and output length 1..64 (the whole root output block)', () => {
     fc.assert(
-      fc.property(bytes(32), fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 32 }), (key, input, outLen) => {
+      fc.property(bytes(32), fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 1, max: 64 }), (key, input, outLen) => {
         const out = new Uint8Array(outLen + 4);
         keyedHashShort(blake3KeyWords(key), input, out, 2, outLen);
         expect(out.subarray(2, 2 + outLen)).toEqual(blake3(input, { key, dkLen: outLen }));
@@ -100,7 +100,7 @@ describe('keyedHashShort and keyedHash match noble keyed BLAKE3', () => {
     );
   });
 
-  it('keyedHash (fast path up to 64 bytes in / 32 out, noble above)', () => {
+  it('keyedHash (fast paths up to 64 bytes in / 64 out, noble above)', () => {
     fc.assert(
       fc.property(bytes(32), fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 1, max: 100 }), (key, input, outLen) => {
         expect(keyedHash(key, input, outLen)).toEqual(blake3(input, { key, dkLen: outLen }));
@@ -109,10 +109,27 @@ describe('keyedHashShort and keyedHash match noble keyed BLAKE3', () => {
     );
   });
 
+  it('keyedHashSplit writes the 64-byte hash of one block as two halves', () => {
+    fc.assert(
+      fc.property(bytes(32), fc.uint8Array({ maxLength: 64 }), (key, input) => {
+        const expected = blake3(input, { key, dkLen: 64 });
+        const first = new Uint8Array(32);
+        const second = new Uint8Array(32);
+        keyedHashSplit(key, input, first, second);
+        expect(first).toEqual(expected.subarray(0, 32));
+        expect(second).toEqual(expected.subarray(32));
+      }),
+      RUNS,
+    );
+    expect(() => keyedHashSplit(new Uint8Array(32), new Uint8Array(65), new Uint8Array(32), new Uint8Array(32))).toThrow(/at most 64 bytes/);
+    expect(() => keyedHashSplit(new Uint8Array(32), new Uint8Array(1), new Uint8Array(31), new Uint8Array(32))).toThrow(RangeError);
+  });
+
   it('keyedHashShort refuses inputs over one block', () => {
     const words = blake3KeyWords(new Uint8Array(32));
     expect(() => keyedHashShort(words, new Uint8Array(65), new Uint8Array(32))).toThrow(/at most 64 bytes/);
     expect(() => keyedHashShort(new Uint32Array(7), new Uint8Array(1), new Uint8Array(32))).toThrow(RangeError);
     expect(() => keyedHashShort(words, new Uint8Array(1), new Uint8Array(31))).toThrow(/outOffset/);
+    expect(() => keyedHashShort(words, new Uint8Array(1), new Uint8Array(65), 0, 65)).toThrow(/outLen/);
   });
 });

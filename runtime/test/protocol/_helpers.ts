@@ -34,6 +34,7 @@ export function spy(inner: CryptoBackend): SpyBackend {
     ed25519Sign: 0,
     ed25519Verify: 0,
     xchachaSeal: 0,
+    xchachaSealSync: 0,
     xchachaOpen: 0,
   } satisfies Record<Primitive, number>;
   const wrap =
@@ -67,6 +68,7 @@ export function spy(inner: CryptoBackend): SpyBackend {
     ed25519Sign: wrap('ed25519Sign'),
     ed25519Verify: wrap('ed25519Verify'),
     xchachaSeal: wrap('xchachaSeal'),
+    xchachaSealSync: wrap('xchachaSealSync'),
     xchachaOpen: wrap('xchachaOpen'),
   } as SpyBackend;
 }

@@ -2,7 +2,7 @@
  * What an attacker holding key material can do with recorded frames (tests only): open the
  * header and body of a frame that a state sent, from the state's own sending chain.
  */
-import { decodeFrame, decodeRatchet, decodeRatchetHeader, ratchetBodyAd, ratchetHeaderAd } from '@parley/generated';
+import { decodeFrame, decodeRatchet, decodeRatchetHeader, ratchetBodyAd } from '@parley/generated';
 import type { CryptoBackend } from '../../src/crypto/index.ts';
 import { kdfChain, type RatchetState } from '../../src/protocol/ratchet/index.ts';
 
@@ -13,7 +13,7 @@ export async function openOwnSent(backend: CryptoBackend, state: RatchetState, f
   const p = decodeRatchet(f.payload);
   let header;
   try {
-    header = decodeRatchetHeader(await backend.xchachaOpen(state.sendHeader, f.nonce, p.header, ratchetHeaderAd({ senderX, recipientX })));
+    header = decodeRatchetHeader(await backend.xchachaOpen(state.sendHeader, f.nonce, p.header, new Uint8Array(0))); // headers have no associated data
   } catch {
     return undefined;
   }

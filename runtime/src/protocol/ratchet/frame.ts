@@ -30,7 +30,7 @@ import { allocFrame } from '../frame.ts';
 import type { Identity, PublicKeys } from '../identity.ts';
 import { derivePairKeys, type PairCache, type PairKeys } from '../pair.ts';
 import { rand, type RatchetDeps } from './deps.ts';
-import { ratchetOpen, ratchetSealParts, type OpenStep } from './double-ratchet.ts';
+import { beginSeal, ratchetOpen, sealBody, sealHeader, type OpenStep } from './double-ratchet.ts';
 import { decodeEnvelopeRatchet, encodeEnvelopeRatchet, isRatchetBucketSize } from './envelope.ts';
 import { RatchetError } from './errors.ts';
 import { discardState, type RatchetState } from './state.ts';
@@ -55,16 +55,21 @@ export async function sealRatchetFrame(args: SealRatchetArgs): Promise<{ frame: 
   if (!isRatchetBucketSize(plaintext.length)) throw new RangeError(`envelope of ${plaintext.length} bytes is not padded to a v2 bucket`);
   const nonce = args.nonce === undefined ? rand(deps, NONCE_SIZE) : abytes(args.nonce, 'nonce', NONCE_SIZE);
   const pair = args.pair ?? (await derivePairKeys(deps.backend, sender, recipient));
-  const sealed = await ratchetSealParts(deps, args.state, plaintext, { senderX: sender.x, recipientX: recipient.x }, nonce);
+  const parties = { senderX: sender.x, recipientX: recipient.x };
+  const step = beginSeal(args.state);
   try {
-    const parts = { header: sealed.headerCt, body: sealed.body };
+    const header = sealHeader(deps, step, nonce);
+    const body = await sealBody(deps, step, plaintext, parties, nonce, header);
+    step.messageKey.fill(0);
+    const parts = { header, body };
     const shell = allocFrame(nonce, FrameKind.ratchet, encodedSizeRatchet(parts));
     encodeRatchetInto(parts, shell.payload);
     const message = signatureMessageRatchet(H, pair.sendBind, { senderX: sender.x, recipientX: recipient.x, nonce, payload: shell.payload });
     shell.sig.set(await deps.backend.ed25519Sign(sender.edSeed, message));
-    return { frame: shell.frame, state: sealed.state, header: sealed.header };
+    return { frame: shell.frame, state: step.state, header: step.header };
   } catch (e) {
-    discardState(sealed.state, args.state);
+    step.messageKey.fill(0);
+    discardState(step.state, args.state);
     throw e;
   }
 }

@@ -1,22 +1,22 @@
 /**
  * The v2 key schedule (spec derivations session_root, session_header_a/b, ratchet_root,
- * chain_message_key, chain_next_key), on the generated derivations so every context string
- * and input layout comes from the spec:
+ * chain_step), on the generated derivations and regions so every context string and input
+ * layout comes from the spec:
  *
  *   RK0           = DK(v2 session, X(a,B) || X(e_A,B) || X(a,E_B) || X(e_A,E_B) || A_x || A_ed || B_x || B_ed)
  *   HK_A0, NHK_B0 = DK(v2 header a, RK0), DK(v2 header b, RK0)
  *   KDF_RK        = DK(v2 root, RK || dh || u32 len || kem_ss) → RK' || CK || NHK
- *   KDF_CK        = KH(CK, 0x01) message key, KH(CK, 0x02) next chain key
+ *   KDF_CK        = KH(CK, 0x01)[0..64) → MK || CK'   (one BLAKE3 compression)
  */
 import {
   KEY_SIZE,
-  deriveChainMessageKey,
-  deriveChainNextKey,
+  chainStepInput,
   deriveRatchetRoot,
   deriveSessionHeaderA,
   deriveSessionHeaderB,
   deriveSessionRoot,
 } from '@parley/generated';
+import { keyedHashSplit } from '../../crypto/index.ts';
 import { H } from '../_blake3.ts';
 import type { PublicKeys } from '../identity.ts';
 
@@ -34,9 +34,17 @@ export function kdfRoot(rootKey: Uint8Array, dh: Uint8Array, kemSecret: Uint8Arr
   return step;
 }
 
+// The spec's one-byte input of chain_step (a constant): the step of every message is one
+// compression written straight into the two keys (deriveChainStep, the generated derivation,
+// gives the same bytes: test chain-step-is-one-keyed-blake3-block-split-in-two).
+const STEP_INPUT = chainStepInput();
+
 /** KDF_CK: the message key of this chain position and the next chain key. */
 export function kdfChain(chainKey: Uint8Array): { messageKey: Uint8Array; next: Uint8Array } {
-  return { messageKey: deriveChainMessageKey(H, chainKey), next: deriveChainNextKey(H, chainKey) };
+  const messageKey = new Uint8Array(KEY_SIZE);
+  const next = new Uint8Array(KEY_SIZE);
+  keyedHashSplit(chainKey, STEP_INPUT, messageKey, next);
+  return { messageKey, next };
 }
 
 /** The four DH outputs of a session start, A's view and B's view give the same bytes. */
