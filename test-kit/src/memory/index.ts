@@ -91,3 +91,39 @@ export class PeakRss {
     clearInterval(this.#timer);
   }
 }
+
+const MiB = 2 ** 20;
+/** The two file sizes the bounded-memory tests send: 16 MiB and 128 MiB (half of MAX_FILE_SIZE); at ~5 MB/s they fit a loaded 2-core machine. */
+export const BOUNDED_TEST_SIZES = { small: 16 * MiB, large: 128 * MiB } as const;
+/**
+ * How much more the larger file may cost than the smaller, as a share of the bytes it has more
+ * (112 MiB): a side that buffered the whole file grows by at least all of them more (slope 1),
+ * so keeping half of it or more fails; streaming sides differ only by when V8 collects dead
+ * chunk buffers.
+ */
+export const PROPORTIONAL_SHARE = 1 / 2;
+
+/** Peak RSS growth of both sides of one transfer, bytes. */
+export interface SidesGrowth {
+  sender: number;
+  receiver: number;
+}
+
+/**
+ * The bounded-memory verdict on a small and a large transfer: a one-line report of the figures,
+ * and what broke the bound (each side at most FILE_TRANSFER_RSS_GROWTH_MAX at both sizes, and not
+ * growing with the size by PROPORTIONAL_SHARE of the bytes between them); none means it held.
+ */
+export function transferGrowthVerdict(small: SidesGrowth, large: SidesGrowth, sizes = BOUNDED_TEST_SIZES): { report: string; broken: string[] } {
+  const mib = (g: SidesGrowth) => `sender ${(g.sender / MiB).toFixed(1)} MiB, receiver ${(g.receiver / MiB).toFixed(1)} MiB`;
+  const report = `growth at ${sizes.small / MiB} MiB: ${mib(small)}; at ${sizes.large / MiB} MiB: ${mib(large)}`;
+  const broken: string[] = [];
+  const allowed = PROPORTIONAL_SHARE * (sizes.large - sizes.small);
+  for (const side of ['sender', 'receiver'] as const) {
+    for (const [name, g] of [['small', small], ['large', large]] as const) {
+      if (g[side] > FILE_TRANSFER_RSS_GROWTH_MAX) broken.push(`${side} over ${FILE_TRANSFER_RSS_GROWTH_MAX / MiB} MiB on the ${name} file`);
+    }
+    if (large[side] - small[side] >= allowed) broken.push(`${side} grows with the file's size`);
+  }
+  return { report, broken };
+}
