@@ -8,6 +8,6 @@
  * 16 MiB per semi-space under a steady allocation rate: hundreds of chunks then pass between
  * two scavenges, and 50-60 MiB of dead chunk buffers wait in the resident set (peak RSS growth
  * 86 MiB for a 256 MB file). With 1 MiB semi-spaces the same transfer peaks at 25 MiB on each
- * side and runs faster (spec/DESIGN.md "File transfers", the memory bound).
+ * side and runs faster (spec/DESIGN.md "What bounds a transfer's memory").
  */
 export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
