@@ -3,21 +3,25 @@
  * the sender hashes it into the file digest (the offer carries it) and seals it (a v2 ratchet
  * frame: envelope, AEAD, the keyed hash of the signed region, Ed25519); the receiver verifies
  * and opens it and hashes it into the digest it checks. Timed on the real runtime functions
- * (node backend), single-threaded process CPU per chunk, median of rounds.
+ * (node backend), process CPU per call, median over CHUNKS chunks, in a process of its own
+ * (`chunkFloorInChild`: the bench's own heap would time its collector).
  *
  * From it, the fastest a transfer could go on this machine if nothing else cost anything and
  * the work spread perfectly over every core (sender, relay and receiver share them):
  * cores × FILE_CHUNK_SIZE / (sender + receiver CPU per chunk). Set against 0.3x of the bare
  * forwarder, it says whether the files target is within physical reach here (issue 19).
  */
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { FILE_CHUNK_SIZE, MSG_ID_SIZE, MessageType } from '@parley/generated';
 import { pickBackend, randomBytes } from '@parley/runtime/crypto';
 import { fileDigestHasher } from '@parley/runtime/engine';
 import { identityFromSeed, makeEnvelope, newEphemeral, openRatchetFrame, sealRatchetFrame, startAsA, startAsB, type RatchetState } from '@parley/runtime/protocol';
 
-const ROUNDS = 5;
-const PER_ROUND = 60;
+/** Chunks timed (after WARM_UP): each sealed, then opened, then dropped, one at a time. */
+const CHUNKS = 400;
+const WARM_UP = 100;
 
 export interface ChunkFloor {
   digestUs: number;
@@ -32,17 +36,12 @@ export interface ChunkFloor {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-/** Process CPU (user + system) per call of `fn`, µs, median of ROUNDS rounds of PER_ROUND calls. */
-async function cpuPerCall(fn: () => Promise<unknown> | unknown): Promise<number> {
-  for (let i = 0; i < 10; i++) await fn();
-  const rounds: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const t = process.cpuUsage();
-    for (let i = 0; i < PER_ROUND; i++) await fn();
-    const d = process.cpuUsage(t);
-    rounds.push((d.user + d.system) / PER_ROUND);
-  }
-  return median(rounds);
+/** Process CPU (user + system) of one call, µs. */
+async function cpuOf(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const t = process.cpuUsage();
+  await fn();
+  const d = process.cpuUsage(t);
+  return d.user + d.system;
 }
 
 export async function chunkFloor(): Promise<ChunkFloor> {
@@ -61,20 +60,42 @@ export async function chunkFloor(): Promise<ChunkFloor> {
   sa = first.state;
   sb = (await openRatchetFrame({ deps, me: b, candidates: [{ contact: a, state: sb }], frame: first.frame })).state;
 
-  const digestUs = await cpuPerCall(() => fileDigestHasher().update(data));
-  const frames: Uint8Array[] = [];
-  const sealUs = await cpuPerCall(async () => {
-    const s = await sealRatchetFrame({ deps, sender: a, recipient: b, state: sa, envelope: chunk() });
-    sa = s.state;
-    frames.push(s.frame);
-  });
-  let next = 0;
-  const openUs = await cpuPerCall(async () => {
-    const o = await openRatchetFrame({ deps, me: b, candidates: [{ contact: a, state: sb }], frame: frames[next++]! });
-    sb = o.state;
-  });
+  // one chunk at a time, sealed then opened and dropped, as a transfer's sides do: no frame is
+  // kept (keeping hundreds would time the collector instead); medians, so a collection or a
+  // scheduler tick that lands on one call does not count
+  const digest: number[] = [];
+  const seal: number[] = [];
+  const open: number[] = [];
+  for (let i = 0; i < WARM_UP + CHUNKS; i++) {
+    let frame: Uint8Array | undefined;
+    const d = await cpuOf(() => fileDigestHasher().update(data));
+    const s = await cpuOf(async () => {
+      const r = await sealRatchetFrame({ deps, sender: a, recipient: b, state: sa, envelope: chunk() });
+      sa = r.state;
+      frame = r.frame;
+    });
+    const o = await cpuOf(async () => {
+      sb = (await openRatchetFrame({ deps, me: b, candidates: [{ contact: a, state: sb }], frame: frame! })).state;
+    });
+    if (i < WARM_UP) continue;
+    digest.push(d);
+    seal.push(s);
+    open.push(o);
+  }
+  const [digestUs, sealUs, openUs] = [median(digest), median(seal), median(open)];
   const senderUs = digestUs + sealUs;
   const receiverUs = digestUs + openUs;
   const cores = availableParallelism();
   return { digestUs, sealUs, openUs, senderUs, receiverUs, cores, ceilingBps: (cores * FILE_CHUNK_SIZE) / ((senderUs + receiverUs) / 1e6) };
+}
+
+/** chunkFloor in a fresh node process (the bench process's heap and history would skew it). */
+export function chunkFloorInChild(): ChunkFloor {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { encoding: 'utf8', timeout: 300_000 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as ChunkFloor;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(JSON.stringify(await chunkFloor()) + '\n');
+  process.exit(0);
 }
