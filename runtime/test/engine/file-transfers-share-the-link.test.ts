@@ -4,47 +4,20 @@
  * before any of them is done (chunks take turns; file-send.ts). Real relay (`startRelay`) on
  * 127.0.0.1, real WebSockets, FileStore and FileBlobs.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FILE_CHUNK_SIZE, MessageType } from '@parley/generated';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startRelay, type RunningRelay } from '@parley/relay';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from '../../src/crypto/index.ts';
-import { FileBlobs } from '../../src/node/file-blobs.ts';
-import { FileStore } from '../../src/node/file-store.ts';
-import { NodeWsTransport } from '../../src/node/ws-transport.ts';
-import { befriend, online, peer, until, type TestPeer } from './_setup.ts';
+import { befriend, until, type TestPeer } from './_setup.ts';
+import { diskPeers } from './_disk-peers.ts';
 
-const running: TestPeer[] = [];
-const relays: RunningRelay[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const p of running.splice(0)) await p.engine.stop();
-  for (const r of relays.splice(0)) await r.close();
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function client(r: RunningRelay): Promise<TestPeer> {
-  const d = await mkdtemp(join(tmpdir(), 'parley-share-'));
-  dirs.push(d);
-  const p = await peer(
-    { keys: { url: r.url, x: r.publicKeys.x, ed: r.publicKeys.ed }, transport: () => new NodeWsTransport() },
-    { store: await FileStore.open(join(d, 'state'), { fsync: false }), blobs: await FileBlobs.open(join(d, 'blobs'), { fsync: false }) },
-  );
-  running.push(p);
-  await p.engine.start();
-  await online(p);
-  return p;
-}
+const { relay: newRelay, client } = diskPeers('share');
 
 /** Index of the first recorded event of `p` that passes `pick`, -1 if none. */
 const firstEvent = (p: TestPeer, pick: (e: TestPeer['events'][number]) => boolean): number => p.events.findIndex(pick);
 
 describe('file transfers share the link', () => {
   it('a text sent in the middle of a large transfer arrives before the transfer ends', async () => {
-    const relay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', limits: { shutdownRetryAfterMs: 0 } });
-    relays.push(relay);
+    const relay = await newRelay();
     const a = await client(relay);
     const b = await client(relay);
     const { aSeesB } = await befriend(a, b);
@@ -62,8 +35,7 @@ describe('file transfers share the link', () => {
   }, 180_000);
 
   it('two files to one contact and one to another all move before any of them is done', async () => {
-    const relay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', limits: { shutdownRetryAfterMs: 0 } });
-    relays.push(relay);
+    const relay = await newRelay();
     const a = await client(relay);
     const b = await client(relay);
     const c = await client(relay);
