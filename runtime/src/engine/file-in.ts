@@ -2,11 +2,12 @@
  * The state of an incoming file transfer (files.ts): its record, the bitmap of chunks held in its
  * part file, the open group of chunks waiting to be made durable; and the file digest.
  */
-import { Contexts, FILE_CHUNK_SIZE } from '@parley/generated';
+import { Contexts, FILE_CHUNK_SIZE, FileCancelReasonNames, type FileCancel } from '@parley/generated';
 import { Blake3Hasher, equalBytes } from '../crypto/index.ts';
 import type { BlobStore } from './blobs.ts';
 import { bitmap, countBits } from './file-send.ts';
 import type { StoreOp } from './storage.ts';
+import type { FileFailed } from './types.ts';
 
 /** A streaming DK(file digest, content) (spec derivations.file_digest). */
 export function fileDigestHasher(): { update(b: Uint8Array): void; digest(): Uint8Array } {
@@ -95,4 +96,10 @@ export async function verifyPart(blobs: BlobStore, m: InMeta): Promise<boolean> 
     h.update(data);
   }
   return equalBytes(h.digest(), m.digest);
+}
+
+/** What a received cancel means to this side's history and events. */
+export function cancelReason(c: FileCancel): FileFailed['reason'] {
+  const n = FileCancelReasonNames[c.reason];
+  return n === 'too_large' || n === 'corrupt' ? n : 'cancelled';
 }

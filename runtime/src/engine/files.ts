@@ -19,12 +19,13 @@
  * until the app calls `release` after storing the bytes; until then every start emits `file`
  * again, so a crash between the event and the app's write loses nothing.
  */
-import { FILE_ACK_DELAY_MS, FILE_ACK_GROUP_CHUNKS, FileCancelReason, FileCancelReasonNames, MessageType, REPLAY_WINDOW_MS, type Envelope, type FileCancel } from '@parley/generated';
+import { FILE_ACK_DELAY_MS, FILE_ACK_GROUP_CHUNKS, FileCancelReason, MessageType, REPLAY_WINDOW_MS, type Envelope, type FileCancel } from '@parley/generated';
 import { fromHex, toHex } from '../crypto/index.ts';
 import { OpenError } from '../protocol/errors.ts';
 import type { BlobStore } from './blobs.ts';
 import { EngineError } from './errors.ts';
-import { freshIn, inBlob, safeName, verifyPart, type InMeta, type InT } from './file-in.ts';
+import { EndedTransfers } from './file-ended.ts';
+import { cancelReason, freshIn, inBlob, safeName, verifyPart, type InMeta, type InT } from './file-in.ts';
 import { offerFile } from './file-offer.ts';
 import type { OutgoingFileProgress } from './file-progress.ts';
 import { countBits, hasBit, setBit, type FileSource, type OutgoingFiles } from './file-send.ts';
@@ -64,8 +65,10 @@ export interface FileTransfersDeps {
 export class FileTransfers implements PerContactState {
   readonly #ctx: FileTransfersDeps;
   readonly #in = new Map<string, InT>();
+  readonly #ended: EndedTransfers;
   constructor(deps: FileTransfersDeps) {
     this.#ctx = deps;
+    this.#ended = new EndedTransfers(deps.store);
   }
 
   /**
@@ -142,9 +145,9 @@ export class FileTransfers implements PerContactState {
       cancel: { act: (m, act) => this.onCancel(m.contact, m.env, act) },
     };
   }
-  /** True if an offer for this transfer arrived and the transfer is open. */
+  /** True if an offer for this transfer arrived (the transfer is open, or ended here: file-ended.ts). */
   async knows(contact: string, fileId: Uint8Array): Promise<boolean> {
-    return (await this.#loadIn(contact, toHex(fileId))) !== undefined;
+    return (await this.#loadIn(contact, toHex(fileId))) !== undefined || (await this.#ended.has(contact, toHex(fileId)));
   }
 
   /**
@@ -171,7 +174,7 @@ export class FileTransfers implements PerContactState {
   /**
    * Fails incoming transfers whose offer has left the replay window (REPLAY_WINDOW_MS): their
    * chunks, sealed after the offer, would soon be refused as STALE, and the sender gives them up
-   * at the same age, so they could only wait forever. Outgoing ones of that age go too.
+   * at the same age, so they could only wait forever. Outgoing ones and ended records go too.
    */
   expireIncoming(): Promise<void> {
     const ctx = this.#ctx;
@@ -199,6 +202,7 @@ export class FileTransfers implements PerContactState {
         await this.#markFailed(rec.contact, rec.fileId, rec.msgId, 'expired');
         ctx.emit('file-failed', { contact: rec.contact, fileId: rec.fileId, direction: 'out', reason: 'expired' });
       }
+      await this.#ended.expire(ctx.clock.now());
     });
   }
 
@@ -331,7 +335,7 @@ export class FileTransfers implements PerContactState {
   async onCancel(c: Contact, env: Env<typeof MessageType.fileCancel>, act: Act): Promise<void> {
     const ctx = this.#ctx;
     const fileId = toHex(env.body.fileId);
-    const reason = reasonName(env.body);
+    const reason = cancelReason(env.body);
     const t = await this.#loadIn(c.key, fileId);
     if (t?.meta.held) {
       // The offer is held for ordering and not shown yet: keep a tombstone so that, when it is
@@ -376,7 +380,7 @@ export class FileTransfers implements PerContactState {
       t.dropped = true;
       this.#in.delete(k);
     }
-    const ops = (await ctx.store.list(K.filesIn(contact))).map(del);
+    const ops = [...(await ctx.store.list(K.filesIn(contact))).map(del), ...(await this.#ended.removeOps(contact))];
     for (const rec of ctx.outgoing.ofContact(contact)) {
       ops.push(...ctx.outgoing.dropOps(rec.fileId));
       await ctx.outgoing.forget(rec.fileId);
@@ -470,7 +474,7 @@ export class FileTransfers implements PerContactState {
     clearTimeout(g.timer);
     t.dropped = true;
     t.group = { fresh: [], writes: [], ops: [], acks: [] };
-    ops.push(...g.ops, del(K.fileIn(t.meta.contact, t.meta.fileId)));
+    ops.push(...g.ops, del(K.fileIn(t.meta.contact, t.meta.fileId)), this.#ended.endOp(t.meta.contact, t.meta.fileId, t.meta.sentAt ?? this.#ctx.clock.now()));
     return g.acks;
   }
 
@@ -478,6 +482,7 @@ export class FileTransfers implements PerContactState {
     this.#in.delete(`${t.meta.contact}/${t.meta.fileId}`);
     for (const a of acks) a();
     await this.#ctx.blobs.delete(inBlob(t.meta.contact, t.meta.fileId));
+    await this.#ended.trim(t.meta.contact);
   }
 
   async #loadIn(contact: string, fileId: string): Promise<InT | undefined> {
@@ -491,10 +496,5 @@ export class FileTransfers implements PerContactState {
     this.#in.set(key, t);
     return t;
   }
-}
-
-function reasonName(c: FileCancel): FileFailed['reason'] {
-  const n = FileCancelReasonNames[c.reason];
-  return n === 'too_large' || n === 'corrupt' ? n : 'cancelled';
 }
 

@@ -41,3 +41,9 @@ export const RECENT_RATCHET_FRAMES = 256;
 
 /** v2: bytes of a frame's signature that name it among the recent frames (unique per frame). */
 export const RECENT_FRAME_TAG_BYTES = 16;
+
+/**
+ * Ended incoming transfers remembered per contact (file-ended.ts), so chunks their sender still
+ * resends are acknowledged; about 100 bytes each.
+ */
+export const ENDED_TRANSFERS_PER_CONTACT = 256;

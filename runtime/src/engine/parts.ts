@@ -118,7 +118,9 @@ export interface Received<E extends Envelope = Envelope> {
 export interface MessageHandler<E extends Envelope = Envelope> {
   /**
    * Before the replay window: a reason not to record or acknowledge the message yet (the sender
-   * resends it), e.g. a file chunk whose offer has not arrived. Undefined to go on.
+   * resends it), e.g. a file chunk whose offer has not arrived. Undefined to go on. Only for
+   * types whose resend is sealed anew: the frame's session step is kept (OpenedSession.skip),
+   * so the same frame does not open again.
    */
   defer?(m: Received<E>): Promise<string | undefined>;
   /** Store operations for a message held for ordering (its effects wait until it is acted on). */

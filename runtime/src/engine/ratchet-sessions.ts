@@ -384,7 +384,7 @@ export class RatchetSessions implements PeerSessions {
     const stateOp = () => this.#stateOp(key, opened.state);
     const metaOp = () => this.#metaOp(key, { ...s, state: opened.state, recent: withThis(new Map(s.recent)) });
     let committed = false;
-    const commit = (unsaved: boolean): void => {
+    const commit = (unsaved: boolean, taken = true): void => {
       if (committed) return;
       committed = true;
       if (this.#closed) {
@@ -396,7 +396,7 @@ export class RatchetSessions implements PeerSessions {
       const was = old.state && protectionOf(old.state).postQuantum;
       const tagWas = tagOf(old.state);
       if (old.state) supersedeState(old.state, opened.state);
-      const cur: Session = { ...old, state: opened.state, recent: withThis(old.recent) };
+      const cur: Session = { ...old, state: opened.state, recent: taken ? withThis(old.recent) : old.recent };
       if (unsaved) cur.unsaved = true;
       if (cur.reserve && !equalBytes(cur.reserve.header, opened.state.sendHeader)) dropReserve(cur);
       this.#sessions.set(key, cur);
@@ -415,6 +415,7 @@ export class RatchetSessions implements PeerSessions {
       },
       commit: () => commit(false),
       defer: () => commit(true),
+      skip: () => commit(true, false),
       release: () => {
         if (!committed) {
           committed = true;

@@ -170,6 +170,8 @@ export class Receiver {
     const handler = this.#handler(env);
     const deferred = await handler.defer?.({ contact: c, env, id });
     if (deferred !== undefined) {
+      // not taken, but its session step is: the chain's later messages open without it
+      opened.skip?.();
       ctx.emit('dropped', { kind: 'peer', code: 'DEFERRED', message: deferred, contact: c.key });
       return;
     }

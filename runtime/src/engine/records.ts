@@ -40,6 +40,10 @@ export const K = {
   fileIn: (c: string, f: string) => `fi/${c}/${f}`,
   filesIn: (c: string) => `fi/${c}/`,
   allFilesIn: 'fi/',
+  /** An incoming transfer that ended here (file-ended.ts): its late chunks are acknowledged. */
+  fileEnded: (c: string, f: string) => `fe/${c}/${f}`,
+  filesEnded: (c: string) => `fe/${c}/`,
+  allFilesEnded: 'fe/',
   chunk: (c: string, f: string, i: number) => `fc/${c}/${f}/${seqKey(i)}`,
   chunks: (c: string, f: string) => `fc/${c}/${f}/`,
   allChunks: (c: string) => `fc/${c}/`,

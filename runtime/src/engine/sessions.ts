@@ -55,6 +55,14 @@ export interface OpenedSession extends OpenedFrame {
    * per group of file chunks instead of once per chunk (v2 only; see RatchetSessions.save).
    */
   defer?(): void;
+  /**
+   * Keeps the session's step but not the message (v2 only): the new state becomes current, stored
+   * later like `defer`, and the frame is not counted among those taken (a copy of it is refused,
+   * never acknowledged). For a message dropped unrecorded whose resend is sealed anew (a file
+   * chunk deferred): the step may be its chain's first, the one carrying the KEM block, and
+   * without it the chain's later messages could not open (KEM_MISSING) until a new chain starts.
+   */
+  skip?(): void;
   release(): void;
 }
 

@@ -1,20 +1,22 @@
 /**
- * Loads the shared third-party vectors from ../shared/vectors beside the repository
- * root (see /shared/vectors/README.md). Resolved relative to this file, never absolute,
- * so a clone anywhere works as long as shared/ sits next to it.
+ * Loads the shared third-party vectors (Wycheproof, BLAKE3) from ../shared/vectors beside the
+ * repository root, resolved relative to this file, so a clone anywhere works as long as shared/
+ * sits next to it; PARLEY_VECTORS_DIR names another folder (a clone elsewhere).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 
 // this file: <root>/runtime/test/crypto/_vectors.ts -> <root>/../shared/vectors/
-const VECTORS = new URL('../../../../shared/vectors/', import.meta.url);
+const VECTORS = process.env.PARLEY_VECTORS_DIR
+  ? pathToFileURL(`${process.env.PARLEY_VECTORS_DIR.replace(/\/+$/, '')}/`)
+  : new URL('../../../../shared/vectors/', import.meta.url);
 
 export function readVectors<T>(relativePath: string): T {
   const url = new URL(relativePath, VECTORS);
   try {
     return JSON.parse(readFileSync(url, 'utf8')) as T;
   } catch (cause) {
-    throw new Error(`cannot read test vectors at ${fileURLToPath(url)} (shared/ must sit beside the repo root)`, {
+    throw new Error(`cannot read test vectors at ${fileURLToPath(url)} (shared/ must sit beside the repo root, or PARLEY_VECTORS_DIR name the folder)`, {
       cause,
     });
   }
