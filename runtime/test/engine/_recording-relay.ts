@@ -1,16 +1,17 @@
 /**
- * The real relay (relay/src, real sockets on 127.0.0.1, port 0) with its protocol layer wrapped
- * so a test sees every frame the relay forwarded, as the relay holds it (route = recipient id),
- * and can play the relay as an attacker: alter a frame in flight (a forged frame). Engines use
+ * The real relay (relay/src, real sockets on 127.0.0.1, port 0) with its session layer observed
+ * (`@parley/test-kit/recording`), so a test sees every frame the relay forwarded, as the relay
+ * holds it (route = recipient id), and can play the relay as an attacker: alter a frame in flight (a forged frame). Engines use
  * FileStores in temporary folders, so their persisted bytes can be read.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Layouts, SEED_SIZE, decodeFrame } from '@parley/generated';
-import { createRelayCrypto, startRelay, type HandshakePort, type RelayCrypto, type RunningRelay, type SessionPort } from '@parley/relay';
+import { Layouts, decodeFrame } from '@parley/generated';
+import type { RunningRelay } from '@parley/relay';
+import { observedRelay } from '@parley/test-kit/recording';
 import { afterEach } from 'vitest';
-import { randomBytes, toHex } from '../../src/crypto/index.ts';
+import { toHex } from '../../src/crypto/index.ts';
 import type { EngineOptions } from '../../src/engine/index.ts';
 import { FileStore } from '../../src/node/file-store.ts';
 import { NodeWsTransport } from '../../src/node/ws-transport.ts';
@@ -35,41 +36,6 @@ export interface RecordingRelay {
   tamper: ((f: Forwarded) => boolean) | undefined;
 }
 
-function wrapSession(s: SessionPort, r: RecordingRelay): SessionPort {
-  return {
-    unmaskIncoming: (frame) => s.unmaskIncoming(frame),
-    deliver(frame, senderId) {
-      const copy = frame.slice();
-      const f: Forwarded = { from: toHex(senderId), to: toHex(copy.subarray(0, ROUTE)), kind: decodeFrame(copy).kind, frame: copy };
-      if (r.tamper?.(f)) frame[frame.length - 65]! ^= 1; // the payload's last byte: the signature no longer verifies
-      r.forwarded.push(f);
-      s.deliver(frame, senderId);
-    },
-    openControl: (frame, counter) => s.openControl(frame, counter),
-    sealControl: (msg) => s.sealControl(msg),
-    destroy: () => s.destroy(),
-  };
-}
-
-function wrap(inner: RelayCrypto, r: RecordingRelay): RelayCrypto {
-  return {
-    publicX: inner.publicX,
-    publicEd: inner.publicEd,
-    newHandshake(): HandshakePort {
-      const h = inner.newHandshake();
-      return {
-        challenge: (now) => h.challenge(now),
-        hello: (frame) => h.hello(frame),
-        async welcome(info) {
-          const w = await h.welcome(info);
-          return { frame: w.frame, session: wrapSession(w.session, r) };
-        },
-        destroy: () => h.destroy(),
-      };
-    },
-  };
-}
-
 /**
  * Per test file: `recordingRelay()` starts a relay; `client(r, o)` a started, online engine on a
  * FileStore (`dirOf(p)` is its folder); `reopen(p)` stops it and starts it again on the same
@@ -87,8 +53,12 @@ export function recordingRelays() {
   });
   async function recordingRelay(): Promise<RecordingRelay> {
     const rec = { forwarded: [] as Forwarded[], tamper: undefined } as unknown as RecordingRelay;
-    const crypto = wrap(await createRelayCrypto(randomBytes(SEED_SIZE)), rec);
-    const relay = await startRelay({ port: 0, host: '127.0.0.1', logLevel: 'silent', crypto, limits: { shutdownRetryAfterMs: 0 } });
+    const relay = await observedRelay((frame, senderId) => {
+      const copy = frame.slice();
+      const f: Forwarded = { from: toHex(senderId), to: toHex(copy.subarray(0, ROUTE)), kind: decodeFrame(copy).kind, frame: copy };
+      if (rec.tamper?.(f)) frame[frame.length - 65]! ^= 1; // the payload's last byte: the signature no longer verifies
+      rec.forwarded.push(f);
+    });
     relays.push(relay);
     rec.relay = relay;
     rec.keys = { url: relay.url, x: relay.publicKeys.x, ed: relay.publicKeys.ed };
