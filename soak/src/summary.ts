@@ -75,7 +75,8 @@ const merge = (ms: Record<string, number>[]) => {
   return out;
 };
 
-function resends(perClient: number[]): SoakReport['resends'] {
+/** The report's `resends` from each client's `Engine.outboxResends` (summed over its engines). */
+export function tallyResends(perClient: number[]): SoakReport['resends'] {
   return { total: sum(perClient), clients: perClient.filter((n) => n > 0).length, max: perClient.reduce((a, b) => Math.max(a, b), 0) };
 }
 
@@ -147,7 +148,7 @@ export function summarize(run: RunData): SoakReport {
     sessions,
     badPayloads: v.badPayloads,
     outboxLeft: v.outboxLeft,
-    resends: resends(reps.flatMap((w) => w.clients.map((c) => c.resends))),
+    resends: tallyResends(reps.flatMap((w) => w.clients.map((c) => c.resends))),
     latencyMs: { ...latency(all), outsideOutages: latency(steady) },
     cpuSeconds: {
       relay: Number((run.relay.cpuMs / 1000).toFixed(1)),

@@ -8,6 +8,7 @@ import { contactGraph, outagePlan } from '../src/coordinator.ts';
 import type { ClientRecord, PairRecv } from '../src/ipc.ts';
 import * as msg from '../src/messages.ts';
 import { UsageError, drainReserveMs, parseArgs } from '../src/options.ts';
+import { tallyResends } from '../src/summary.ts';
 import { percentile, timeToShare, verify } from '../src/verify.ts';
 
 function client(index: number, o: Partial<ClientRecord> = {}): ClientRecord {
@@ -19,6 +20,12 @@ function client(index: number, o: Partial<ClientRecord> = {}): ClientRecord {
 const got = (distinct: number, max = distinct, dup = 0, ooo = 0): PairRecv => ({ distinct, max, dup, ooo });
 
 describe('the end-of-run check', () => {
+  it('tallies the outboxes\' resends: the sum, how many clients resent, the most by one', () => {
+    expect(tallyResends([0, 3, 0, 1])).toEqual({ total: 4, clients: 2, max: 3 });
+    expect(tallyResends([0, 0])).toEqual({ total: 0, clients: 0, max: 0 });
+    expect(tallyResends([])).toEqual({ total: 0, clients: 0, max: 0 });
+  });
+
   it('passes when every text and file sent was shown once', () => {
     const v = verify([
       client(0, { texts: { k1: 3 }, files: { k1: 1 }, textsIn: { k1: got(2) } }),

@@ -3,7 +3,8 @@
  * redis-server, with one node SIGKILLed (restarted after NODE_DOWN_MS) and one Redis restart
  * (SIGKILL, started again empty), run as its own process exactly as
  * `npm run soak -- --nodes 3 --node-kills 1 --redis-restarts 1` runs it. Nothing may be lost,
- * shown twice or out of order, and what the outboxes had to resend is reported.
+ * shown twice or out of order, and what the outboxes had to resend is reported (often a few
+ * frames, sometimes none: it depends on what was in flight at each outage).
  *
  * Its budget is 120 s (it usually ends after 80-100), not 60: a node's SIGKILL loses frames in
  * flight from senders on the other nodes, and an emptied Redis loses receipts that open a chain;
@@ -56,9 +57,12 @@ describe('soak on a cluster: 3 nodes on Redis, one node kill, one Redis restart'
     }
     // Redis going away closes every node's sessions; a node kill hits that node's clients only
     expect(r.relay.kills[0]!.watched).toBeGreaterThan(r.relay.kills[1]!.watched);
-    // the resend count is the sum over clients, and someone had to resend (the outages lost frames)
+    // The resends are reported, consistently. Whether the outages cost any is up to timing: only
+    // a frame in flight at the kill, or a receipt in the emptied Redis, needs one, and a run can
+    // lose none (the counter itself is tested in runtime/test/engine/delivery.test.ts).
     expect(r.resends.total).toBeGreaterThanOrEqual(r.resends.clients);
     expect(r.resends.max).toBeLessThanOrEqual(r.resends.total);
-    expect(r.resends.clients).toBeGreaterThan(0);
+    expect(r.resends.clients).toBeLessThanOrEqual(30);
+    expect(r.resends.total === 0).toBe(r.resends.clients === 0);
   });
 });

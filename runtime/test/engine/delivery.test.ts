@@ -24,12 +24,15 @@ describe('delivery', () => {
     await settle();
     expect(texts(b)).toEqual([]);
     expect(a.engine.outboxSize).toBe(1);
+    expect(a.engine.outboxResends).toBe(0);
     const delivered = waitFor(a.engine, 'delivered', (d) => d.ids.includes(id));
     relay.kick(a.engine.id);
     await delivered;
     await settle();
     expect(texts(b)).toEqual(['lost once']);
     expect(a.engine.outboxSize).toBe(0);
+    expect(a.engine.outboxResends, 'the resend is counted (what a soak reports as outages\' cost)').toBe(1);
+    expect(b.engine.outboxResends).toBe(0);
     // the resend is byte-identical to the lost frame except for the route (zeroed in `seen`)
     const frames = relay.between(a.engine.id, b.engine.id).map((s) => Buffer.from(s.frame).toString('hex'));
     expect(frames.filter((f) => f === Buffer.from(dropped!).toString('hex'))).toHaveLength(2);
@@ -143,6 +146,7 @@ describe('delivery', () => {
       await vi.advanceTimersByTimeAsync(RESEND_INTERVAL_MS);
       await delivered;
       expect(texts(b)).toEqual(['third time lucky']);
+      expect(a.engine.outboxResends, 'two resends on the interval, both counted').toBe(2);
     } finally {
       vi.useRealTimers();
     }
