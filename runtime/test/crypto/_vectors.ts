@@ -1,22 +1,22 @@
 /**
- * Loads the shared third-party vectors (Wycheproof, BLAKE3) from ../shared/vectors beside the
- * repository root, resolved relative to this file, so a clone anywhere works as long as shared/
- * sits next to it; PARLEY_VECTORS_DIR names another folder (a clone elsewhere).
+ * Loads the third-party vectors (Wycheproof, BLAKE3) kept in ./vectors (see its README), so a
+ * clone anywhere runs them; PARLEY_VECTORS_DIR names another folder of the same layout.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 
-// this file: <root>/runtime/test/crypto/_vectors.ts -> <root>/../shared/vectors/
+export const VENDORED_VECTORS = new URL('./vectors/', import.meta.url);
+
 const VECTORS = process.env.PARLEY_VECTORS_DIR
   ? pathToFileURL(`${process.env.PARLEY_VECTORS_DIR.replace(/\/+$/, '')}/`)
-  : new URL('../../../../shared/vectors/', import.meta.url);
+  : VENDORED_VECTORS;
 
 export function readVectors<T>(relativePath: string): T {
   const url = new URL(relativePath, VECTORS);
   try {
     return JSON.parse(readFileSync(url, 'utf8')) as T;
   } catch (cause) {
-    throw new Error(`cannot read test vectors at ${fileURLToPath(url)} (shared/ must sit beside the repo root, or PARLEY_VECTORS_DIR name the folder)`, {
+    throw new Error(`cannot read test vectors at ${fileURLToPath(url)} (runtime/test/crypto/vectors, or the folder PARLEY_VECTORS_DIR names)`, {
       cause,
     });
   }

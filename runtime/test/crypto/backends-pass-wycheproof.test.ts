@@ -1,6 +1,6 @@
 /**
  * Every backend passes every Wycheproof case for X25519, Ed25519 and
- * XChaCha20-Poly1305 (C2SP/wycheproof testvectors_v1, /shared/vectors).
+ * XChaCha20-Poly1305 (C2SP/wycheproof testvectors_v1, kept in ./vectors).
  *
  * "acceptable" cases (X25519 only) are decided by our rules (README.md, "Rules"):
  *   - public key with u >= 2^255 - 19 over all 256 bits (bit 255 set, or 2^255 - 19 <= u < 2^255):
