@@ -1,13 +1,14 @@
 /**
  * The real relay (relay/src, real sockets on 127.0.0.1, port 0) with its session layer observed
  * (`@parley/test-kit/recording`), so a test sees every frame the relay forwarded, as the relay
- * holds it (route = recipient id), and can play the relay as an attacker: alter a frame in flight (a forged frame). Engines use
- * FileStores in temporary folders, so their persisted bytes can be read.
+ * holds it (route = recipient id), and can play the relay as an attacker: alter a frame in
+ * flight (a forged frame). Engines use FileStores in temporary folders, so their persisted bytes
+ * can be read.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Layouts, decodeFrame } from '@parley/generated';
+import { Layouts, SIG_SIZE, decodeFrame } from '@parley/generated';
 import type { RunningRelay } from '@parley/relay';
 import { observedRelay } from '@parley/test-kit/recording';
 import { afterEach } from 'vitest';
@@ -56,7 +57,7 @@ export function recordingRelays() {
     const relay = await observedRelay((frame, senderId) => {
       const copy = frame.slice();
       const f: Forwarded = { from: toHex(senderId), to: toHex(copy.subarray(0, ROUTE)), kind: decodeFrame(copy).kind, frame: copy };
-      if (rec.tamper?.(f)) frame[frame.length - 65]! ^= 1; // the payload's last byte: the signature no longer verifies
+      if (rec.tamper?.(f)) frame[frame.length - SIG_SIZE - 1]! ^= 1; // the payload's last byte: the signature no longer verifies
       rec.forwarded.push(f);
     });
     relays.push(relay);

@@ -29,7 +29,7 @@ function observedSession(s: SessionPort, observe: ForwardObserver): SessionPort 
 }
 
 /** `inner` with every session it welcomes reporting its forwarded frames to `observe`. */
-export function observedRelayCrypto(inner: RelayCrypto, observe: ForwardObserver): RelayCrypto {
+function observedRelayCrypto(inner: RelayCrypto, observe: ForwardObserver): RelayCrypto {
   return {
     publicX: inner.publicX,
     publicEd: inner.publicEd,
